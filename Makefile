@@ -1,0 +1,46 @@
+# Everything a newcomer needs: `make demo` runs the seven-stage journey on the bundled
+# SYNTHETIC churn example, `make test` runs the whole test suite. Both set up first.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: setup demo test lint format lock bench clean
+
+setup: $(STAMP)
+
+# Reinstall only when the dependencies change; constraints.txt pins every version.
+$(STAMP): pyproject.toml constraints.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade "pip>=24"
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[dev]"
+	touch $(STAMP)
+
+demo: setup
+	$(BIN)/playbook demo
+
+test: setup
+	$(BIN)/python -m pytest
+
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: setup
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+# Re-resolve the pinned versions (needs the package index); commit constraints.txt after.
+lock:
+	rm -rf .lock-venv
+	$(PYTHON) -m venv .lock-venv
+	.lock-venv/bin/python -m pip install --quiet --upgrade "pip>=24"
+	.lock-venv/bin/python -m pip install --quiet -e ".[dev]"
+	.lock-venv/bin/python -m pip freeze --exclude-editable | grep -v "^-e" > constraints.txt
+	rm -rf .lock-venv
+
+bench: setup
+	$(BIN)/python bench/journey.py
+
+clean:
+	rm -rf $(VENV) runs examples/churn

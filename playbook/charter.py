@@ -1,0 +1,513 @@
+"""Load a POC charter (YAML) into a frozen `Charter` that the rest of playbook trusts.
+
+The charter is read with a safe YAML loader, so a tag that would build a Python object is
+refused, and its values reach the notebooks only as data. Sections the journey can run
+without are optional here; stage 1 reports which evaluation questions they leave open.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from playbook.errors import CharterError
+
+SUPPORTED_VERSION = 1
+RULE_OPERATORS = ("==", "!=", "<", "<=", ">", ">=")
+_POC_ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
+
+
+@dataclass(frozen=True)
+class Condition:
+    """One condition of a rule: `column op value`."""
+
+    column: str
+    op: str
+    value: float | str
+
+
+@dataclass(frozen=True)
+class Baseline:
+    """How the business decides today, written as a rule over columns."""
+
+    description: str
+    match: str
+    conditions: tuple[Condition, ...]
+
+
+@dataclass(frozen=True)
+class Business:
+    """The business question, its value, the decision it feeds and its users."""
+
+    question: str | None
+    value: str | None
+    decision: str | None
+    users: tuple[str, ...]
+    sponsor: str | None
+
+
+@dataclass(frozen=True)
+class Kpi:
+    """The business KPI: net value of contacting the top-k cases per period."""
+
+    name: str
+    unit: str
+    period: str
+    capacity_per_period: int
+    value_per_saved_customer: float
+    offer_success_rate: float
+    contact_cost: float
+    min_lift: float | None
+    confidence: float
+    bootstrap_resamples: int
+
+
+@dataclass(frozen=True)
+class Prediction:
+    """How fast the model must answer."""
+
+    mode: str
+    latency_budget_ms: float | None
+
+
+@dataclass(frozen=True)
+class Success:
+    """The success metric in words and the trade-offs the business accepts."""
+
+    metric: str | None
+    trade_offs: str | None
+
+
+@dataclass(frozen=True)
+class Team:
+    """The core team: role name to who holds it (None when nobody does)."""
+
+    process: str | None
+    roles: dict[str, str | None]
+
+
+@dataclass(frozen=True)
+class Data:
+    """Where the data is and what its columns mean."""
+
+    path: Path
+    checks: Path | None
+    synthetic: bool
+    target: str
+    positive_label: Any
+    label_definition: str | None
+    id: str | None
+    time: str | None
+    access: str | None
+
+
+@dataclass(frozen=True)
+class Split:
+    """How the evaluation holds out data: the latest periods, or a stratified share."""
+
+    test_periods: int | None
+    test_share: float | None
+
+
+@dataclass(frozen=True)
+class Drift:
+    """Population stability index thresholds for stage 5."""
+
+    psi_warning: float
+    psi_alert: float
+
+
+@dataclass(frozen=True)
+class Experiment:
+    """Error rates for the A/B test that would confirm the POC online."""
+
+    significance: float
+    power: float
+
+
+@dataclass(frozen=True)
+class Timeline:
+    """Planned start and end of the POC."""
+
+    start: dt.date
+    end: dt.date
+
+    @property
+    def months(self) -> float:
+        """Length in months (30.44 days each)."""
+        return (self.end - self.start).days / 30.44
+
+
+@dataclass(frozen=True)
+class Budget:
+    """The POC's budget."""
+
+    amount: float
+    currency: str
+
+
+@dataclass(frozen=True)
+class Charter:
+    """A loaded, checked charter. Paths are absolute."""
+
+    source: Path
+    version: int
+    poc: str
+    title: str
+    business: Business
+    baseline: Baseline | None
+    kpi: Kpi | None
+    prediction: Prediction | None
+    success: Success | None
+    team: Team | None
+    data: Data
+    split: Split | None
+    drift: Drift | None
+    experiment: Experiment | None
+    timeline: Timeline | None
+    budget: Budget | None
+
+    def need(self, section: str) -> Any:
+        """Return an optional section, or say which stage needs it and where to add it.
+
+        Raises:
+            CharterError: The section is missing from the charter.
+        """
+        value = getattr(self, section)
+        if value is None:
+            raise CharterError(
+                f"{self.source}: the section '{section}' is missing, and this stage "
+                f"needs it. Add it (templates/churn.yaml shows an example), then run "
+                f"again."
+            )
+        return value
+
+
+def load(path: str | Path) -> Charter:
+    """Read and check a charter file.
+
+    Args:
+        path: The charter's YAML file.
+
+    Raises:
+        CharterError: The file is missing, is not UTF-8 YAML, or a field is missing or
+            has the wrong type. The message names the file and the field.
+    """
+    source = Path(path).resolve()
+    raw = _read_yaml(source)
+    top = _Section(raw, "", source)
+    version = top.integer("version", minimum=1)
+    if version > SUPPORTED_VERSION:
+        raise CharterError(
+            f"{source}: version {version} is newer than this playbook understands "
+            f"(up to {SUPPORTED_VERSION}). Upgrade playbook, or write the charter in "
+            f"version {SUPPORTED_VERSION}."
+        )
+    poc = top.text("poc")
+    if not _POC_ID.match(poc):
+        raise CharterError(
+            f"{source}: poc must be a short id of lower-case letters, digits, '-' or "
+            f"'_' (it names the run folder), got {poc!r}."
+        )
+    return Charter(
+        source=source,
+        version=version,
+        poc=poc,
+        title=top.text("title", required=False) or poc,
+        business=_business(top.section("business", required=False)),
+        baseline=_optional(top, "baseline", _baseline),
+        kpi=_optional(top, "kpi", _kpi),
+        prediction=_optional(top, "prediction", _prediction),
+        success=_optional(top, "success", _success),
+        team=_optional(top, "team", _team),
+        data=_data(top.section("data")),
+        split=_optional(top, "split", _split),
+        drift=_optional(top, "drift", _drift),
+        experiment=_optional(top, "experiment", _experiment),
+        timeline=_optional(top, "timeline", _timeline),
+        budget=_optional(top, "budget", _budget),
+    )
+
+
+def sha256(path: str | Path) -> str:
+    """Fingerprint of a charter file's bytes, for the manifest."""
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+def _read_yaml(source: Path) -> dict:
+    try:
+        text = source.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise CharterError(
+            f"{source}: no such charter file. Check the path, or start from "
+            f"templates/churn.yaml."
+        ) from None
+    except UnicodeDecodeError as exc:
+        raise CharterError(
+            f"{source}: not UTF-8 text (byte {exc.start} cannot be decoded). Save the "
+            f"charter as UTF-8."
+        ) from None
+    try:
+        raw = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise CharterError(
+            f"{source}: not valid YAML{where}: {problem}. Fix the file and run again."
+        ) from None
+    if not isinstance(raw, dict):
+        raise CharterError(
+            f"{source}: expected a mapping of fields (version, poc, business, ...), got "
+            f"{type(raw).__name__ if raw is not None else 'an empty file'}."
+        )
+    return raw
+
+
+class _Section:
+    """Typed access to one mapping of the charter, with errors that name the field."""
+
+    def __init__(self, mapping: dict, path: str, source: Path) -> None:
+        self.mapping = mapping
+        self.path = path
+        self.source = source
+
+    def _where(self, name: str) -> str:
+        return f"{self.path}.{name}" if self.path else name
+
+    def _fail(self, name: str, expected: str, got: Any = None) -> CharterError:
+        if got is None:
+            return CharterError(
+                f"{self.source}: {self._where(name)} is missing: expected {expected}. "
+                f"Add it to the charter."
+            )
+        return CharterError(
+            f"{self.source}: {self._where(name)}: expected {expected}, got {got!r}. "
+            f"Edit the charter, then run again."
+        )
+
+    def get(self, name: str) -> Any:
+        return self.mapping.get(name)
+
+    def section(self, name: str, *, required: bool = True) -> _Section | None:
+        value = self.mapping.get(name)
+        if value is None:
+            if required:
+                raise self._fail(name, "a section of fields")
+            return None
+        if not isinstance(value, dict):
+            raise self._fail(name, "a section of fields", value)
+        return _Section(value, self._where(name), self.source)
+
+    def text(self, name: str, *, required: bool = True) -> str | None:
+        value = self.mapping.get(name)
+        if value is None or (isinstance(value, str) and not value.strip()):
+            if required:
+                raise self._fail(name, "some text")
+            return None
+        if not isinstance(value, str | int | float) or isinstance(value, bool):
+            raise self._fail(name, "some text", value)
+        return str(value).strip()
+
+    def number(
+        self,
+        name: str,
+        *,
+        required: bool = True,
+        minimum: float | None = None,
+        maximum: float | None = None,
+    ) -> float | None:
+        value = self.mapping.get(name)
+        if value is None:
+            if required:
+                raise self._fail(name, "a number")
+            return None
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise self._fail(name, "a number such as 0.05", value)
+        if minimum is not None and value < minimum:
+            raise self._fail(name, f"a number of at least {minimum}", value)
+        if maximum is not None and value > maximum:
+            raise self._fail(name, f"a number of at most {maximum}", value)
+        return float(value)
+
+    def integer(self, name: str, *, minimum: int | None = None) -> int:
+        value = self.mapping.get(name)
+        if value is None:
+            raise self._fail(name, "a whole number")
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise self._fail(name, "a whole number", value)
+        if minimum is not None and value < minimum:
+            raise self._fail(name, f"a whole number of at least {minimum}", value)
+        return value
+
+    def choice(self, name: str, options: tuple[str, ...]) -> str:
+        value = self.mapping.get(name)
+        if value not in options:
+            raise self._fail(name, "one of " + ", ".join(options), value)
+        return value
+
+    def date(self, name: str) -> dt.date:
+        value = self.mapping.get(name)
+        if isinstance(value, dt.datetime):
+            return value.date()
+        if isinstance(value, dt.date):
+            return value
+        if isinstance(value, str):
+            try:
+                return dt.date.fromisoformat(value)
+            except ValueError:
+                pass
+        raise self._fail(name, "a date such as 2026-01-31", value)
+
+    def strings(self, name: str) -> tuple[str, ...]:
+        value = self.mapping.get(name)
+        if value is None:
+            return ()
+        if isinstance(value, str):
+            return (value,)
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise self._fail(name, "a list of text items", value)
+        return tuple(v.strip() for v in value if v.strip())
+
+
+def _optional(top: _Section, name: str, build) -> Any:
+    section = top.section(name, required=False)
+    return build(section) if section is not None else None
+
+
+def _business(section: _Section | None) -> Business:
+    if section is None:
+        return Business(None, None, None, (), None)
+    return Business(
+        question=section.text("question", required=False),
+        value=section.text("value", required=False),
+        decision=section.text("decision", required=False),
+        users=section.strings("users"),
+        sponsor=section.text("sponsor", required=False),
+    )
+
+
+def _baseline(section: _Section) -> Baseline:
+    rule = section.section("rule")
+    raw_conditions = rule.get("conditions")
+    if not isinstance(raw_conditions, list) or not raw_conditions:
+        raise rule._fail("conditions", "a list of {column, op, value} conditions")
+    conditions = []
+    for index, raw in enumerate(raw_conditions):
+        if not isinstance(raw, dict):
+            raise rule._fail(f"conditions[{index}]", "{column, op, value}", raw)
+        item = _Section(raw, f"{rule.path}.conditions[{index}]", rule.source)
+        value = raw.get("value")
+        if isinstance(value, bool) or not isinstance(value, int | float | str):
+            raise item._fail("value", "a number or some text", value)
+        conditions.append(
+            Condition(
+                column=item.text("column"),
+                op=item.choice("op", RULE_OPERATORS),
+                value=value,
+            )
+        )
+    return Baseline(
+        description=section.text("description", required=False)
+        or "today's rule",
+        match=rule.choice("match", ("any", "all")),
+        conditions=tuple(conditions),
+    )
+
+
+def _kpi(section: _Section) -> Kpi:
+    return Kpi(
+        name=section.text("name"),
+        unit=section.text("unit"),
+        period=section.choice("period", ("day", "week", "month", "quarter")),
+        capacity_per_period=int(section.number("capacity_per_period", minimum=1)),
+        value_per_saved_customer=section.number("value_per_saved_customer", minimum=0),
+        offer_success_rate=section.number("offer_success_rate", minimum=0, maximum=1),
+        contact_cost=section.number("contact_cost", minimum=0),
+        min_lift=section.number("min_lift", required=False),
+        confidence=section.number("confidence", minimum=0.5, maximum=0.999),
+        bootstrap_resamples=int(section.number("bootstrap_resamples", minimum=100)),
+    )
+
+
+def _prediction(section: _Section) -> Prediction:
+    return Prediction(
+        mode=section.choice("mode", ("batch", "real_time")),
+        latency_budget_ms=section.number("latency_budget_ms", required=False, minimum=0),
+    )
+
+
+def _success(section: _Section) -> Success:
+    return Success(
+        metric=section.text("metric", required=False),
+        trade_offs=section.text("trade_offs", required=False),
+    )
+
+
+def _team(section: _Section) -> Team:
+    roles = section.section("roles", required=False)
+    named: dict[str, str | None] = {}
+    if roles is not None:
+        for role in roles.mapping:
+            named[str(role)] = roles.text(str(role), required=False)
+    return Team(process=section.text("process", required=False), roles=named)
+
+
+def _data(section: _Section) -> Data:
+    folder = section.source.parent
+    checks = section.text("checks", required=False)
+    return Data(
+        path=(folder / section.text("path")).resolve(),
+        checks=(folder / checks).resolve() if checks else None,
+        synthetic=bool(section.get("synthetic")),
+        target=section.text("target"),
+        positive_label=section.mapping.get("positive_label", 1),
+        label_definition=section.text("label_definition", required=False),
+        id=section.text("id", required=False),
+        time=section.text("time", required=False),
+        access=section.text("access", required=False),
+    )
+
+
+def _split(section: _Section) -> Split:
+    periods = section.get("test_periods")
+    if periods is not None and (isinstance(periods, bool) or not isinstance(periods, int) or periods < 1):
+        raise section._fail("test_periods", "a whole number of at least 1", periods)
+    return Split(
+        test_periods=periods,
+        test_share=section.number("test_share", required=False, minimum=0.05, maximum=0.5),
+    )
+
+
+def _drift(section: _Section) -> Drift:
+    return Drift(
+        psi_warning=section.number("psi_warning", minimum=0),
+        psi_alert=section.number("psi_alert", minimum=0),
+    )
+
+
+def _experiment(section: _Section) -> Experiment:
+    return Experiment(
+        significance=section.number("significance", minimum=0.001, maximum=0.5),
+        power=section.number("power", minimum=0.5, maximum=0.999),
+    )
+
+
+def _timeline(section: _Section) -> Timeline:
+    timeline = Timeline(start=section.date("start"), end=section.date("end"))
+    if timeline.end <= timeline.start:
+        raise section._fail("end", f"a date after start ({timeline.start})", str(timeline.end))
+    return timeline
+
+
+def _budget(section: _Section) -> Budget:
+    return Budget(
+        amount=section.number("amount", minimum=0),
+        currency=section.text("currency"),
+    )
