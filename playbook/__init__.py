@@ -1,4 +1,4 @@
-"""playbook: an ML adoption playbook and proof-of-concept framework, run as notebooks."""
+"""playbook: an ML adoption playbook and proof-of-concept framework run as notebooks."""
 
 from importlib.metadata import PackageNotFoundError, version
 

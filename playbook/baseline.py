@@ -1,4 +1,4 @@
-"""Today's baseline: the charter's rule, applied as data (nothing is evaluated as code)."""
+"""Today's baseline: the charter's rule applied as data (never evaluated as code)."""
 
 from __future__ import annotations
 
@@ -24,10 +24,10 @@ _OPERATORS = {
 
 
 class RuleBaseline(ClassifierMixin, BaseEstimator):
-    """Flags rows that meet the charter's rule; ranks them by how many conditions they meet.
+    """Flags rows meeting the charter's rule, ranked by how many conditions they meet.
 
-    The rule learns nothing from the labels: `fit` only checks that the columns exist and
-    can be compared with the conditions' values.
+    The rule learns nothing from the labels: `fit` only checks that the columns exist
+    and can be compared with the conditions' values.
 
     Args:
         conditions: The rule's conditions, each `column op value`.
@@ -36,6 +36,7 @@ class RuleBaseline(ClassifierMixin, BaseEstimator):
     """
 
     def __init__(self, conditions: Sequence[Condition] = (), match: str = "any"):
+        """Store the rule as given; `fit` checks it, as scikit-learn expects."""
         self.conditions = conditions
         self.match = match
 
@@ -43,16 +44,19 @@ class RuleBaseline(ClassifierMixin, BaseEstimator):
         """Check the rule against the columns of `X`.
 
         Raises:
-            CharterError: A condition names a column `X` lacks, or compares a text column
-                with a number.
+            CharterError: A condition names a column `X` lacks, or compares a text
+                column with a number.
         """
         if self.match not in ("any", "all"):
-            raise CharterError(f"baseline.rule.match must be 'any' or 'all', got {self.match!r}.")
+            raise CharterError(
+                f"baseline.rule.match must be 'any' or 'all', got {self.match!r}."
+            )
         for index, condition in enumerate(self.conditions):
             where = f"baseline.rule.conditions[{index}]"
             if condition.op not in _OPERATORS:
                 raise CharterError(
-                    f"{where}.op must be one of {', '.join(_OPERATORS)}, got {condition.op!r}."
+                    f"{where}.op must be one of {', '.join(_OPERATORS)}, "
+                    f"got {condition.op!r}."
                 )
             if condition.column not in X.columns:
                 raise CharterError(

@@ -1,8 +1,9 @@
 """Load a POC charter (YAML) into a frozen `Charter` that the rest of playbook trusts.
 
-The charter is read with a safe YAML loader, so a tag that would build a Python object is
-refused, and its values reach the notebooks only as data. Sections the journey can run
-without are optional here; stage 1 reports which evaluation questions they leave open.
+The charter is read with a safe YAML loader, so a tag that would build a Python object
+is refused, and its values reach the notebooks only as data. Sections the journey can
+run without are optional here; stage 1 reports which evaluation questions they leave
+open.
 """
 
 from __future__ import annotations
@@ -97,7 +98,7 @@ class Data:
     """Where the data is and what its columns mean."""
 
     path: Path
-    checks: Path | None
+    checks: Path
     synthetic: bool
     target: str
     positive_label: Any
@@ -160,6 +161,7 @@ class Charter:
     version: int
     poc: str
     title: str
+    seed: int | None
     business: Business
     baseline: Baseline | None
     kpi: Kpi | None
@@ -220,6 +222,7 @@ def load(path: str | Path) -> Charter:
         version=version,
         poc=poc,
         title=top.text("title", required=False) or poc,
+        seed=top.integer("seed", minimum=0) if "seed" in raw else None,
         business=_business(top.section("business", required=False)),
         baseline=_optional(top, "baseline", _baseline),
         kpi=_optional(top, "kpi", _kpi),
@@ -264,8 +267,8 @@ def _read_yaml(source: Path) -> dict:
         ) from None
     if not isinstance(raw, dict):
         raise CharterError(
-            f"{source}: expected a mapping of fields (version, poc, business, ...), got "
-            f"{type(raw).__name__ if raw is not None else 'an empty file'}."
+            f"{source}: expected a mapping of fields (version, poc, business, ...), "
+            f"got {type(raw).__name__ if raw is not None else 'an empty file'}."
         )
     return raw
 
@@ -414,8 +417,7 @@ def _baseline(section: _Section) -> Baseline:
             )
         )
     return Baseline(
-        description=section.text("description", required=False)
-        or "today's rule",
+        description=section.text("description", required=False) or "today's rule",
         match=rule.choice("match", ("any", "all")),
         conditions=tuple(conditions),
     )
@@ -439,7 +441,9 @@ def _kpi(section: _Section) -> Kpi:
 def _prediction(section: _Section) -> Prediction:
     return Prediction(
         mode=section.choice("mode", ("batch", "real_time")),
-        latency_budget_ms=section.number("latency_budget_ms", required=False, minimum=0),
+        latency_budget_ms=section.number(
+            "latency_budget_ms", required=False, minimum=0
+        ),
     )
 
 
@@ -461,10 +465,10 @@ def _team(section: _Section) -> Team:
 
 def _data(section: _Section) -> Data:
     folder = section.source.parent
-    checks = section.text("checks", required=False)
+    checks = section.text("checks")
     return Data(
         path=(folder / section.text("path")).resolve(),
-        checks=(folder / checks).resolve() if checks else None,
+        checks=(folder / checks).resolve(),
         synthetic=bool(section.get("synthetic")),
         target=section.text("target"),
         positive_label=section.mapping.get("positive_label", 1),
@@ -477,11 +481,15 @@ def _data(section: _Section) -> Data:
 
 def _split(section: _Section) -> Split:
     periods = section.get("test_periods")
-    if periods is not None and (isinstance(periods, bool) or not isinstance(periods, int) or periods < 1):
+    if periods is not None and (
+        isinstance(periods, bool) or not isinstance(periods, int) or periods < 1
+    ):
         raise section._fail("test_periods", "a whole number of at least 1", periods)
     return Split(
         test_periods=periods,
-        test_share=section.number("test_share", required=False, minimum=0.05, maximum=0.5),
+        test_share=section.number(
+            "test_share", required=False, minimum=0.05, maximum=0.5
+        ),
     )
 
 
@@ -502,7 +510,9 @@ def _experiment(section: _Section) -> Experiment:
 def _timeline(section: _Section) -> Timeline:
     timeline = Timeline(start=section.date("start"), end=section.date("end"))
     if timeline.end <= timeline.start:
-        raise section._fail("end", f"a date after start ({timeline.start})", str(timeline.end))
+        raise section._fail(
+            "end", f"a date after start ({timeline.start})", str(timeline.end)
+        )
     return timeline
 
 

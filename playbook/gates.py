@@ -37,7 +37,9 @@ def decide_poc(report: KpiReport) -> Decision:
         f"({interval}); the charter asks for at least {minimum}."
     )
     if math.isnan(report.min_lift):
-        return Decision("iterate", [measured, "The charter sets no minimum lift (kpi.min_lift)."])
+        return Decision(
+            "iterate", [measured, "The charter sets no minimum lift (kpi.min_lift)."]
+        )
     if report.lift_ci_low > 0 and report.lift >= report.min_lift:
         return Decision(
             "go",
@@ -55,8 +57,8 @@ def decide_poc(report: KpiReport) -> Decision:
     reasons = [measured]
     if report.lift_ci_low <= 0:
         reasons.append(
-            "The interval includes zero: the data cannot yet tell the model from today's "
-            "baseline. More test periods or a stronger model would settle it."
+            "The interval includes zero: the data cannot yet tell the model from "
+            "today's baseline. More test periods or a stronger model would settle it."
         )
     if report.lift < report.min_lift:
         reasons.append("The measured lift is below the minimum the charter asks for.")

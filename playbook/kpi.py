@@ -1,9 +1,10 @@
-"""The business KPI of a top-k contact policy, and a paired bootstrap interval on its lift.
+"""A top-k contact policy's business KPI, and a paired bootstrap interval on its lift.
 
 A policy ranks the rows of each period and contacts the first `capacity` of the rows it
-deems eligible. Contacting a row is worth `value_per_saved_customer x offer_success_rate`
-when the row is a positive (say, a customer who would leave) and costs `contact_cost` in
-every case. The KPI is the net value per period, averaged over the test periods.
+deems eligible. Contacting a row is worth
+`value_per_saved_customer x offer_success_rate` when the row is a positive (say, a
+customer who would leave) and costs `contact_cost` in every case. The KPI is the net
+value per period, averaged over the test periods.
 """
 
 from __future__ import annotations
@@ -11,13 +12,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
 
 from playbook.charter import Kpi
 
 
 @dataclass(frozen=True)
 class Policy:
-    """Who a policy would contact first: an order of priority and who may be contacted."""
+    """Who a policy would contact first: a priority order and who may be contacted."""
 
     name: str
     score: np.ndarray
@@ -53,11 +55,14 @@ def row_values(positive: np.ndarray, *, kpi: Kpi) -> np.ndarray:
     return np.asarray(positive, dtype=float) * gain - kpi.contact_cost
 
 
-def contact_order(policy: Policy, rows: np.ndarray, *, tiebreak: np.ndarray) -> np.ndarray:
+def contact_order(
+    policy: Policy, rows: np.ndarray, *, tiebreak: np.ndarray
+) -> np.ndarray:
     """Positions within `rows` of the eligible rows, highest priority first.
 
-    Ties in score are broken by `tiebreak`, a fixed random number per row, so that a rule
-    that gives many rows the same score picks among them at random but reproducibly.
+    Ties in score are broken by `tiebreak`, a fixed random number per row, so that a
+    rule that gives many rows the same score picks among them at random but
+    reproducibly.
     """
     eligible = rows[policy.eligible[rows]]
     order = np.lexsort((-tiebreak[eligible], -policy.score[eligible]))
@@ -118,7 +123,9 @@ def evaluate(
     for label in labels:
         rows = np.flatnonzero(periods == label)
         ones = np.ones((1, len(rows)), dtype=np.int64)
-        counts = rng.multinomial(len(rows), np.full(len(rows), 1 / len(rows)), resamples)
+        counts = rng.multinomial(
+            len(rows), np.full(len(rows), 1 / len(rows)), resamples
+        )
         for key, policy in (("model", model), ("baseline", baseline)):
             order = contact_order(policy, rows, tiebreak=tiebreak)
             row_value = values[rows]
@@ -149,7 +156,9 @@ def evaluate(
         test_periods=labels,
         per_period={
             label: {"model": m, "baseline": b}
-            for label, m, b in zip(labels, observed["model"], observed["baseline"], strict=True)
+            for label, m, b in zip(
+                labels, observed["model"], observed["baseline"], strict=True
+            )
         },
         method=(
             f"paired bootstrap, {resamples} resamples of the test rows within each "
@@ -158,8 +167,13 @@ def evaluate(
     )
 
 
-def contacted(policy: Policy, periods: np.ndarray, *, capacity: int, seed: int) -> np.ndarray:
-    """Mask of the rows a policy contacts on the observed data (same tie-breaks as evaluate)."""
+def contacted(
+    policy: Policy, periods: np.ndarray, *, capacity: int, seed: int
+) -> np.ndarray:
+    """Mask of the rows a policy contacts on the observed data.
+
+    Ties are broken as in `evaluate`.
+    """
     periods = np.asarray(periods).astype(str)
     tiebreak = _tiebreak(len(periods), seed)
     mask = np.zeros(len(periods), dtype=bool)
@@ -182,3 +196,33 @@ def format_amount(value: float, unit: str) -> str:
         if size >= limit:
             return f"{sign}{size / limit:.1f}{suffix} {unit}"
     return f"{sign}{size:.0f} {unit}"
+
+
+def as_table(report: KpiReport) -> pd.DataFrame:
+    """The KPI per test period and overall, for a reader."""
+    rows = [
+        {
+            "period": label,
+            "today": values["baseline"],
+            "model": values["model"],
+            "lift": values["model"] - values["baseline"],
+        }
+        for label, values in report.per_period.items()
+    ]
+    rows.append(
+        {
+            "period": f"mean per {report.period}",
+            "today": report.baseline,
+            "model": report.model,
+            "lift": report.lift,
+        }
+    )
+    return pd.DataFrame(rows)
+
+
+def lift_summary(report: KpiReport) -> str:
+    """One line: the lift per period and its interval, as a reader wants it."""
+    low = format_amount(report.lift_ci_low, report.unit)
+    high = format_amount(report.lift_ci_high, report.unit)
+    lift = format_amount(report.lift, report.unit)
+    return f"lift {lift} per {report.period} [{low}, {high}]"

@@ -18,7 +18,7 @@ def feature_columns(frame: pd.DataFrame, *, poc: Charter) -> list[str]:
 
 
 def gradient_boosting(*, seed: int) -> Pipeline:
-    """Gradient-boosted trees; text columns one-hot encoded, missing numbers kept as NaN."""
+    """Gradient-boosted trees; text one-hot encoded, missing numbers kept as NaN."""
     encode = ColumnTransformer(
         [
             (

@@ -1,7 +1,7 @@
 """Seeded SYNTHETIC example data sets, so that the demo runs offline.
 
-Nothing here describes real people. Every generated file carries SYNTHETIC in its name and
-every report that shows it says so.
+Nothing here describes real people. Every generated file carries SYNTHETIC in its name
+and every report that shows it says so.
 """
 
 from __future__ import annotations
@@ -11,13 +11,19 @@ import pandas as pd
 
 CHURN_COLUMNS = {
     "customer_id": "SYNTHETIC customer id (one row per customer).",
-    "snapshot_month": "First day of the month the customer's contract came up for renewal.",
+    "snapshot_month": (
+        "First day of the month the customer's contract came up for renewal."
+    ),
     "plan": "Tariff plan: basic, standard or premium.",
     "contract": "Contract length: monthly, one_year or two_year.",
     "tenure_months": "Months since the customer joined.",
     "monthly_charge": "Average monthly bill over the last three months, KRW.",
-    "data_usage_gb": "Average monthly data use over the last three months, GB (some missing).",
-    "usage_change_3m": "Change in data use over the last three months, % (some missing).",
+    "data_usage_gb": (
+        "Average monthly data use over the last three months, GB (some missing)."
+    ),
+    "usage_change_3m": (
+        "Change in data use over the last three months, % (some missing)."
+    ),
     "support_calls_90d": "Calls to customer support in the last 90 days.",
     "late_payments_12m": "Bills paid late in the last 12 months.",
     "payment_method": "auto_debit, card, bank_transfer or invoice.",
@@ -27,14 +33,17 @@ CHURN_COLUMNS = {
 }
 
 
-def churn(*, customers: int, seed: int, first_month: str = "2025-01-01") -> pd.DataFrame:
+def churn(
+    *, customers: int, seed: int, first_month: str = "2025-01-01"
+) -> pd.DataFrame:
     """Generate the SYNTHETIC churn-at-renewal example.
 
-    One row per customer, taken in the month the customer's contract came up for renewal,
-    spread over 12 monthly snapshots. Churn depends on support calls, late payments, tenure,
-    contract, a drop in usage and price against tenure, plus noise nobody can observe, so a
-    model can beat a two-condition rule by a modest margin, not an absurd one. The later
-    months drift a little (usage grows, more customers on monthly contracts).
+    One row per customer, taken in the month the customer's contract came up for
+    renewal, spread over 12 monthly snapshots. Churn depends on support calls, late
+    payments, tenure, contract, a drop in usage and price against tenure, plus noise
+    nobody can observe, so a model can beat a two-condition rule by a modest margin, not
+    an absurd one. The later months drift a little (usage grows, more customers on
+    monthly contracts).
 
     Args:
         customers: Number of customers (rows).
@@ -54,22 +63,32 @@ def churn(*, customers: int, seed: int, first_month: str = "2025-01-01") -> pd.D
         "monthly",
         rng.choice(["one_year", "two_year"], size=n, p=[0.6, 0.4]),
     )
-    tenure = np.clip(rng.gamma(shape=1.6, scale=18.0, size=n).round(), 1, 180).astype(int)
-    base_charge = pd.Series(plan).map(
-        {"basic": 33000, "standard": 55000, "premium": 89000}
-    ).to_numpy()
+    tenure = np.clip(rng.gamma(shape=1.6, scale=18.0, size=n).round(), 1, 180).astype(
+        int
+    )
+    base_charge = (
+        pd.Series(plan)
+        .map({"basic": 33000, "standard": 55000, "premium": 89000})
+        .to_numpy()
+    )
     monthly_charge = np.round(base_charge * rng.lognormal(0.0, 0.12, size=n), -2)
     usage = np.round(
-        pd.Series(plan).map({"basic": 6.0, "standard": 18.0, "premium": 45.0}).to_numpy()
+        pd.Series(plan)
+        .map({"basic": 6.0, "standard": 18.0, "premium": 45.0})
+        .to_numpy()
         * rng.lognormal(0.1 * drift, 0.55, size=n),
         1,
     )
     dissatisfaction = rng.normal(0.0, 1.0, size=n)  # never observed directly
-    usage_change = np.round(rng.normal(-3.0, 18.0, size=n) - 6.0 * dissatisfaction, 1)
+    usage_change = np.round(
+        np.clip(rng.normal(-3.0, 18.0, size=n) - 6.0 * dissatisfaction, -100, None), 1
+    )
     support_calls = rng.poisson(np.exp(-0.3 + 0.55 * dissatisfaction))
     late_payments = rng.poisson(np.exp(-1.2 + 0.35 * dissatisfaction), size=n)
     payment_method = rng.choice(
-        ["auto_debit", "card", "bank_transfer", "invoice"], size=n, p=[0.45, 0.3, 0.15, 0.1]
+        ["auto_debit", "card", "bank_transfer", "invoice"],
+        size=n,
+        p=[0.45, 0.3, 0.15, 0.1],
     )
     discount = rng.choice([0, 5, 10, 15], size=n, p=[0.55, 0.2, 0.15, 0.1])
     region = rng.choice(["capital", "metro", "other"], size=n, p=[0.5, 0.3, 0.2])
@@ -83,7 +102,9 @@ def churn(*, customers: int, seed: int, first_month: str = "2025-01-01") -> pd.D
         + 0.02 * np.clip(-usage_change, 0, 40)
         + 0.5 * ((monthly_charge > 60000) & (tenure < 12))
         + np.select(
-            [payment_method == "invoice", payment_method == "auto_debit"], [0.35, -0.3], 0
+            [payment_method == "invoice", payment_method == "auto_debit"],
+            [0.35, -0.3],
+            0,
         )
         - 0.03 * discount
         + 0.6 * dissatisfaction

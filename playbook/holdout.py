@@ -1,4 +1,4 @@
-"""Hold-out splits that do not flatter the model: the latest periods when there is time."""
+"""Hold-outs that do not flatter the model: the latest periods when there is time."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from playbook.errors import DataError
 
 
 @dataclass(frozen=True)
-class Split:
+class Holdout:
     """Row positions for training and testing, and how they were chosen."""
 
     kind: str
@@ -24,8 +24,8 @@ class Split:
     description: str
 
 
-def split(frame: pd.DataFrame, *, poc: Charter, seed: int) -> Split:
-    """Split by time when the charter names a time column, else stratified by the target.
+def split(frame: pd.DataFrame, *, poc: Charter, seed: int) -> Holdout:
+    """Split by time if the charter names a time column, else stratified by the target.
 
     Raises:
         DataError: There are too few periods to hold out the charter's test periods, or
@@ -45,7 +45,7 @@ def split(frame: pd.DataFrame, *, poc: Charter, seed: int) -> Split:
             )
         test_labels = labels[-held_out:]
         is_test = periods.isin(test_labels).to_numpy()
-        result = Split(
+        result = Holdout(
             kind="time",
             train=np.flatnonzero(~is_test),
             test=np.flatnonzero(is_test),
@@ -61,7 +61,7 @@ def split(frame: pd.DataFrame, *, poc: Charter, seed: int) -> Split:
         train, test = train_test_split(
             np.arange(len(frame)), test_size=share, stratify=target, random_state=seed
         )
-        result = Split(
+        result = Holdout(
             kind="stratified",
             train=np.sort(train),
             test=np.sort(test),
@@ -73,7 +73,7 @@ def split(frame: pd.DataFrame, *, poc: Charter, seed: int) -> Split:
         if target.iloc[rows].nunique() < 2:
             raise DataError(
                 f"{poc.data.path}: the {side} rows hold a single value of "
-                f"{poc.data.target!r}; the comparison needs both outcomes on each side. "
-                f"Add data or change the split."
+                f"{poc.data.target!r}; the comparison needs both outcomes on each "
+                f"side. Add data or change the split."
             )
     return result

@@ -1,0 +1,129 @@
+"""Stage 6: the size and duration an A/B test needs to confirm the minimum lift online.
+
+Units (customers) are split at random between today's policy (control) and the model's
+policy (treatment). Each unit's realised net value is a random quantity: a contacted
+unit costs the contact, and a contacted positive is saved with the offer's success rate.
+The test must detect the charter's minimum lift, spread over the units of a period.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from statistics import NormalDist
+
+import numpy as np
+
+from playbook.charter import Kpi
+
+
+@dataclass(frozen=True)
+class ArmMoments:
+    """Mean and standard deviation of one policy's realised net value per unit."""
+
+    mean: float
+    sd: float
+
+
+@dataclass(frozen=True)
+class AbPlan:
+    """Sample size and duration of the A/B test, and what to watch while it runs."""
+
+    effect_per_unit: float
+    sd_control: float
+    sd_treatment: float
+    significance: float
+    power: float
+    units_per_arm: int
+    units_per_period: float
+    periods: int
+    period: str
+    srm_check: str
+    guardrails: list[str]
+
+
+_DAYS = {"day": 1.0, "week": 7.0, "month": 30.44, "quarter": 91.31}
+
+
+def periods_in(months: float, period: str) -> int:
+    """How many whole periods (days, weeks, months, quarters) fit in `months` months."""
+    return int(months * _DAYS["month"] // _DAYS[period])
+
+
+def sample_size_per_arm(
+    *,
+    effect: float,
+    sd_control: float,
+    sd_treatment: float,
+    significance: float,
+    power: float,
+) -> int:
+    """Units per arm for a two-sided test of a difference in means.
+
+    Uses the normal approximation:
+
+        n = (z(1 - significance/2) + z(power))^2
+            * (sd_control^2 + sd_treatment^2) / effect^2
+    """
+    if effect <= 0:
+        raise ValueError(f"the effect to detect must be positive, got {effect}")
+    z = NormalDist().inv_cdf
+    spread = sd_control**2 + sd_treatment**2
+    return math.ceil((z(1 - significance / 2) + z(power)) ** 2 * spread / effect**2)
+
+
+def arm_moments(contacted: np.ndarray, positive: np.ndarray, *, kpi: Kpi) -> ArmMoments:
+    """Moments of the realised value per unit when a policy contacts `contacted` units.
+
+    The variance adds the spread between units to the chance in each saved customer
+    (law of total variance), so it does not understate how noisy the test will be.
+    """
+    contacted = np.asarray(contacted, dtype=float)
+    positive = np.asarray(positive, dtype=float)
+    gain, rate = kpi.value_per_saved_customer, kpi.offer_success_rate
+    expected = contacted * (positive * rate * gain - kpi.contact_cost)
+    within = contacted * positive * rate * (1 - rate) * gain**2
+    variance = within.mean() + expected.var()
+    return ArmMoments(mean=float(expected.mean()), sd=float(math.sqrt(variance)))
+
+
+def plan(
+    *,
+    min_lift_per_period: float,
+    units_per_period: float,
+    control: ArmMoments,
+    treatment: ArmMoments,
+    significance: float,
+    power: float,
+    period: str,
+) -> AbPlan:
+    """Plan the A/B test that would confirm the charter's minimum lift."""
+    effect = min_lift_per_period / units_per_period
+    per_arm = sample_size_per_arm(
+        effect=effect,
+        sd_control=control.sd,
+        sd_treatment=treatment.sd,
+        significance=significance,
+        power=power,
+    )
+    return AbPlan(
+        effect_per_unit=effect,
+        sd_control=control.sd,
+        sd_treatment=treatment.sd,
+        significance=significance,
+        power=power,
+        units_per_arm=per_arm,
+        units_per_period=units_per_period,
+        periods=math.ceil(2 * per_arm / units_per_period),
+        period=period,
+        srm_check=(
+            "Before reading any result, compare the units in each arm with a 50/50 "
+            "split (chi-square test); a p-value under 0.001 means the split is "
+            "broken: fix it and restart, never interpret."
+        ),
+        guardrails=[
+            "Contacts per period stay within capacity in both arms",
+            "Complaints and opt-outs among contacted customers",
+            "Average offer cost per saved customer",
+        ],
+    )

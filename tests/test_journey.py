@@ -1,0 +1,272 @@
+"""The stage notebooks executed end to end by papermill on a tiny SYNTHETIC example."""
+
+import json
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+import yaml
+
+from playbook import runner, synthetic
+from playbook.journey import STAGES
+
+REPO = Path(__file__).resolve().parents[1]
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+CONTRACT_FIELDS = {
+    "poc",
+    "run_id",
+    "stages",
+    "charter_sha256",
+    "data_sha256",
+    "packages",
+    "seed",
+    "gates",
+    "kpi",
+    "decision",
+    "reasons",
+}
+KPI_FIELDS = {
+    "metric",
+    "baseline",
+    "model",
+    "lift",
+    "lift_ci_low",
+    "lift_ci_high",
+    "min_lift",
+}
+
+pytestmark = pytest.mark.journey
+
+
+def make_example(folder: Path, *, customers: int = 3000, seed: int = 7) -> Path:
+    """Copy the tiny charter and churn contract into `folder` and generate its data."""
+    folder.mkdir(parents=True, exist_ok=True)
+    shutil.copy(FIXTURES / "tiny_charter.yaml", folder / "charter.yaml")
+    shutil.copy(REPO / "data_checks" / "churn.yaml", folder / "churn.checks.yaml")
+    synthetic.churn(customers=customers, seed=seed).to_csv(
+        folder / "churn_SYNTHETIC.csv", index=False
+    )
+    return folder / "charter.yaml"
+
+
+def run_cli(*args: str, cwd: Path) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "playbook", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+
+
+@pytest.fixture(scope="module")
+def complete_run(tmp_path_factory):
+    root = tmp_path_factory.mktemp("journey")
+    charter_path = make_example(root / "example")
+    result = run_cli(
+        "run", str(charter_path), "--runs-dir", str(root / "runs"), cwd=root
+    )
+    runs = sorted((root / "runs" / "churn-tiny").iterdir())
+    return result, runs[-1]
+
+
+def test_fixture_charter_keeps_the_template_structure():
+    template = yaml.safe_load((REPO / "templates" / "churn.yaml").read_text())
+    tiny = yaml.safe_load((FIXTURES / "tiny_charter.yaml").read_text())
+
+    def keys(node, prefix=""):
+        if not isinstance(node, dict):
+            return set()
+        found = set()
+        for key, value in node.items():
+            found |= {prefix + key} | keys(value, prefix + key + ".")
+        return found
+
+    assert keys(tiny) == keys(template)
+
+
+def test_journey_completes_with_exit_0_and_prints_the_decision(complete_run):
+    result, run_dir = complete_run
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "Decision:" in result.stdout
+    assert str(run_dir / "index.html") in result.stdout.replace("\n", "")
+    for stage in STAGES:
+        assert f"Stage {stage.number} of 7: {stage.title}" in result.stdout
+
+
+def test_manifest_holds_every_contract_field(complete_run):
+    _, run_dir = complete_run
+    record = json.loads((run_dir / "manifest.json").read_text())
+    assert set(record) >= CONTRACT_FIELDS
+    assert set(record["kpi"]) >= KPI_FIELDS
+    assert record["poc"] == "churn-tiny"
+    assert record["run_id"] == run_dir.name
+    assert record["seed"] == 42
+    assert record["status"] == "complete"
+    assert len(record["charter_sha256"]) == len(record["data_sha256"]) == 64
+    assert {"python", "pandas", "scikit-learn", "great-expectations"} <= set(
+        record["packages"]
+    )
+    assert [entry["status"] for entry in record["stages"].values()] == ["complete"] * 7
+    assert {gate["gate"]: gate["passed"] for gate in record["gates"]} == {
+        "charter": True,
+        "data_contract": True,
+    }
+    assert record["decision"] in {"go", "iterate", "stop"}
+    assert record["reasons"]
+
+
+def test_decision_follows_from_the_numbers_in_the_manifest(complete_run):
+    _, run_dir = complete_run
+    record = json.loads((run_dir / "manifest.json").read_text())
+    kpi = record["kpi"]
+    assert kpi["lift"] == pytest.approx(kpi["model"] - kpi["baseline"])
+    assert kpi["lift_ci_low"] <= kpi["lift"] <= kpi["lift_ci_high"]
+    if kpi["lift_ci_low"] > 0 and kpi["lift"] >= kpi["min_lift"]:
+        expected = "go"
+    elif kpi["lift_ci_high"] < kpi["min_lift"]:
+        expected = "stop"
+    else:
+        expected = "iterate"
+    drifted = json.loads((run_dir / "results" / "05_beyond_poc.json").read_text())
+    if expected == "go" and drifted["evidence"]["alerts"]:
+        expected = "iterate"
+    assert record["decision"] == expected
+
+
+def test_every_stage_leaves_an_executed_notebook_a_report_and_an_outcome(complete_run):
+    _, run_dir = complete_run
+    for stage in STAGES:
+        executed = nbformat.read(run_dir / "notebooks" / stage.notebook, as_version=4)
+        assert any(
+            cell.get("outputs") for cell in executed.cells if cell.cell_type == "code"
+        )
+        html = (run_dir / f"{stage.key}.html").read_text()
+        assert "SYNTHETIC" in html
+        assert not re.search(r"""(src|href)=["']?(https?:)?//""", html)
+        assert (
+            json.loads((run_dir / "results" / f"{stage.key}.json").read_text())["stage"]
+            == stage.key
+        )
+    assert (run_dir / "index.html").exists()
+    assert (run_dir / "assets" / "plotly.min.js").exists()
+
+
+def test_a_second_run_gets_a_new_folder_and_keeps_the_first(complete_run, tmp_path):
+    _, first = complete_run
+    before = (first / "manifest.json").read_bytes()
+    second = runner.new_run_dir(first.parent.parent, "churn-tiny")
+    assert second != first and second.name > first.name
+    assert (first / "manifest.json").read_bytes() == before
+
+
+def test_data_gate_stops_the_journey_with_exit_2_and_names_the_column(tmp_path):
+    charter_path = make_example(tmp_path / "example")
+    data_file = tmp_path / "example" / "churn_SYNTHETIC.csv"
+    frame = synthetic.churn(customers=3000, seed=7)
+    frame.loc[frame.index[:25], "customer_id"] = None
+    frame.to_csv(data_file, index=False)
+
+    result = run_cli(
+        "run", str(charter_path), "--runs-dir", str(tmp_path / "runs"), cwd=tmp_path
+    )
+
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert "expect_column_values_to_not_be_null" in result.stdout
+    assert "customer_id" in result.stdout
+    run_dir = next((tmp_path / "runs" / "churn-tiny").iterdir())
+    record = json.loads((run_dir / "manifest.json").read_text())
+    statuses = {key: entry["status"] for key, entry in record["stages"].items()}
+    assert statuses["03_data_strategy"] == "stopped"
+    assert [statuses[s.key] for s in STAGES[3:]] == ["not_run"] * 4
+    assert record["status"] == "stopped"
+    gate = next(g for g in record["gates"] if g["gate"] == "data_contract")
+    assert gate["passed"] is False
+    assert any("customer_id" in reason for reason in gate["reasons"])
+    assert not (run_dir / "04_poc.html").exists()
+    assert "journey stops here" in (run_dir / "03_data_strategy.html").read_text()
+
+
+def test_charter_blocker_stops_the_journey_at_stage_1(tmp_path):
+    charter_path = make_example(tmp_path / "example")
+    raw = yaml.safe_load(charter_path.read_text())
+    del raw["baseline"]
+    charter_path.write_text(yaml.safe_dump(raw))
+
+    result = run_cli(
+        "run", str(charter_path), "--runs-dir", str(tmp_path / "runs"), cwd=tmp_path
+    )
+
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert "How is the problem solved today" in result.stdout
+    run_dir = next((tmp_path / "runs" / "churn-tiny").iterdir())
+    record = json.loads((run_dir / "manifest.json").read_text())
+    assert record["stages"]["01_business_question"]["status"] == "stopped"
+    assert record["stages"]["02_team"]["status"] == "not_run"
+
+
+def test_a_column_the_data_lacks_stops_stage_3_naming_the_charter_field(tmp_path):
+    charter_path = make_example(tmp_path / "example")
+    data_file = tmp_path / "example" / "churn_SYNTHETIC.csv"
+    synthetic.churn(customers=3000, seed=7).drop(columns=["late_payments_12m"]).to_csv(
+        data_file, index=False
+    )
+
+    result = run_cli(
+        "run",
+        str(charter_path),
+        "--stages",
+        "3",
+        "--runs-dir",
+        str(tmp_path / "runs"),
+        cwd=tmp_path,
+    )
+
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert (
+        "baseline.rule.conditions[2].column names 'late_payments_12m'" in result.stdout
+    )
+    assert "Traceback" not in result.stdout + result.stderr
+
+
+def test_a_crashing_stage_exits_1_names_the_cell_and_keeps_earlier_outputs(tmp_path):
+    charter_path = make_example(tmp_path / "example")
+    notebooks = tmp_path / "notebooks"
+    shutil.copytree(REPO / "notebooks", notebooks)
+    broken = nbformat.read(notebooks / "02_team.ipynb", as_version=4)
+    broken.cells.insert(
+        4, nbformat.v4.new_code_cell("raise RuntimeError('kernel fell over')")
+    )
+    nbformat.write(broken, notebooks / "02_team.ipynb")
+
+    result = runner.run_journey(
+        charter_path,
+        runs_dir=tmp_path / "runs",
+        stages=[1, 2, 3],
+        notebooks_dir=notebooks,
+    )
+
+    assert result.exit_code == 1
+    record = result.manifest
+    assert record["status"] == "failed"
+    assert record["stages"]["01_business_question"]["status"] == "complete"
+    assert record["stages"]["02_team"]["status"] == "failed"
+    error = record["stages"]["02_team"]["error"]
+    assert (error["name"], error["message"]) == ("RuntimeError", "kernel fell over")
+    executed = nbformat.read(
+        result.run_dir / "notebooks" / "02_team.ipynb", as_version=4
+    )
+    assert "kernel fell over" in executed.cells[error["cell"] - 1].source
+    assert record["stages"]["03_data_strategy"]["status"] == "not_run"
+    assert (result.run_dir / "01_business_question.html").exists()
+    assert (result.run_dir / "results" / "01_business_question.json").exists()
+    failed_report = (result.run_dir / "02_team.html").read_text()
+    assert "RuntimeError: kernel fell over" in failed_report
+    assert "Traceback" not in failed_report
+    assert json.loads((result.run_dir / "manifest.json").read_text()) == json.loads(
+        json.dumps(record)
+    )
