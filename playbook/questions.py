@@ -137,15 +137,22 @@ def review(poc: Charter) -> CharterReview:
                 f"done that fast."
             )
     per_period = kpi.min_lift if kpi and kpi.min_lift is not None else None
+    per_year = per_period * PERIODS_PER_YEAR[kpi.period] if per_period else None
+    if per_year and poc.budget and per_year < poc.budget.amount:
+        warnings.append(
+            f"At the minimum lift the model earns {per_year:,.0f} {kpi.unit} a year, "
+            f"less than the POC budget ({poc.budget.amount:,.0f} "
+            f"{poc.budget.currency}): it would take "
+            f"{poc.budget.amount / per_year:.1f} years to repay. Raise the minimum "
+            f"lift or cut the budget."
+        )
     return CharterReview(
         questions=checks,
         answered=sum(check.answered for check in checks),
         blockers=blockers,
         warnings=warnings,
         min_lift_per_period=per_period,
-        min_lift_per_year=per_period * PERIODS_PER_YEAR[kpi.period]
-        if per_period
-        else None,
+        min_lift_per_year=per_year,
         unit=kpi.unit if kpi else None,
         period=kpi.period if kpi else None,
     )

@@ -1,3 +1,6 @@
+import os
+import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -29,3 +32,42 @@ def write_charter(tmp_path):
         return path
 
     return write
+
+
+@pytest.fixture
+def chromium():
+    """Run headless Chromium with the network off and return its stdout.
+
+    Skipped when Chromium is missing, except in CI, which must run the browser tests.
+    """
+    binary = shutil.which("chromium") or shutil.which("chromium-browser")
+    if binary is None:
+        if os.environ.get("CI"):
+            pytest.fail("chromium is not installed, but CI must run the browser tests")
+        pytest.skip("chromium is not installed")
+
+    def run(profile: Path, *args: str) -> str:
+        done = subprocess.run(
+            [
+                binary,
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--no-first-run",
+                "--disable-component-update",
+                "--disable-sync",
+                f"--user-data-dir={profile}",
+                "--proxy-server=127.0.0.1:9",
+                "--proxy-bypass-list=<-loopback>",
+                "--virtual-time-budget=10000",
+                *args,
+            ],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=True,
+        )
+        return done.stdout
+
+    return run

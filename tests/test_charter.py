@@ -1,6 +1,6 @@
 import pytest
 
-from playbook import charter
+from playbook import charter, questions
 from playbook.errors import CharterError
 
 
@@ -126,3 +126,22 @@ def test_text_values_reach_the_charter_unchanged(write_charter):
     tricky = 'He said "call {them}" \\ now\nand then'
     poc = charter.load(write_charter(_set(tricky, "business", "question")))
     assert poc.business.question == tricky.strip()
+
+
+def test_review_warns_when_the_minimum_lift_cannot_repay_the_budget(write_charter):
+    poc = charter.load(write_charter(_set(100_000_000, "budget", "amount")))
+    review = questions.review(poc)
+    assert review.passed
+    assert any("years to repay" in warning for warning in review.warnings)
+
+
+def test_review_blocks_a_charter_without_baseline_or_minimum_lift(write_charter):
+    def strip(raw):
+        del raw["baseline"]
+        del raw["kpi"]["min_lift"]
+
+    review = questions.review(charter.load(write_charter(strip)))
+    assert not review.passed
+    assert len(review.blockers) == 2
+    assert any("baseline" in blocker for blocker in review.blockers)
+    assert any("kpi.min_lift" in blocker for blocker in review.blockers)

@@ -156,6 +156,24 @@ def test_every_stage_leaves_an_executed_notebook_a_report_and_an_outcome(complet
     assert (run_dir / "assets" / "plotly.min.js").exists()
 
 
+@pytest.mark.browser
+def test_run_index_shows_the_decision_and_a_drawn_chart_offline(
+    complete_run, chromium, tmp_path
+):
+    _, run_dir = complete_run
+    record = json.loads((run_dir / "manifest.json").read_text())
+    dom = chromium(
+        tmp_path / "profile", "--dump-dom", (run_dir / "index.html").as_uri()
+    )
+    assert f">{record['decision'].upper()}<" in dom
+    assert record["reasons"][0].split("(")[0].strip() in dom
+    assert 'class="main-svg"' in dom
+    stage = chromium(
+        tmp_path / "profile", "--dump-dom", (run_dir / "04_poc.html").as_uri()
+    )
+    assert stage.count('class="main-svg"') >= 3
+
+
 def test_a_second_run_gets_a_new_folder_and_keeps_the_first(complete_run, tmp_path):
     _, first = complete_run
     before = (first / "manifest.json").read_bytes()

@@ -2,10 +2,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
-import os
 import re
-import shutil
-import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -407,62 +404,23 @@ def test_index_loads_plotly_from_the_run_folder_only(
 # --- in a browser -----------------------------------------------------------------
 
 
-@pytest.fixture
-def chromium() -> str:
-    binary = shutil.which("chromium") or shutil.which("chromium-browser")
-    if binary is None:
-        if os.environ.get("CI"):
-            pytest.fail("chromium is not installed, but CI must run the browser tests")
-        pytest.skip("chromium is not installed")
-    return binary
-
-
-def _chromium(binary: str, profile: Path, *args: str) -> str:
-    """Run headless Chromium with the network off; return its stdout."""
-    done = subprocess.run(
-        [
-            binary,
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-background-networking",
-            "--no-first-run",
-            "--disable-component-update",
-            "--disable-sync",
-            f"--user-data-dir={profile}",
-            "--proxy-server=127.0.0.1:9",
-            "--proxy-bypass-list=<-loopback>",
-            "--virtual-time-budget=10000",
-            *args,
-        ],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=True,
-    )
-    return done.stdout
-
-
 @pytest.mark.browser
 def test_pages_draw_their_charts_offline_in_chromium(
-    chromium: str, run_dir: Path, tmp_path: Path
+    chromium, run_dir: Path, tmp_path: Path
 ) -> None:
     index = write_index(run_dir, copy.deepcopy(SAMPLE_MANIFEST))
     profile = tmp_path / "profile"
 
-    index_dom = _chromium(chromium, profile, "--dump-dom", index.as_uri())
+    index_dom = chromium(profile, "--dump-dom", index.as_uri())
     assert re.search(r'class="decision"[^>]*>GO<', index_dom)
     assert 'class="main-svg"' in index_dom
 
-    stage_dom = _chromium(
-        chromium, profile, "--dump-dom", (run_dir / "04_poc.html").as_uri()
-    )
+    stage_dom = chromium(profile, "--dump-dom", (run_dir / "04_poc.html").as_uri())
     assert 'class="main-svg"' in stage_dom
     assert "ValueError: boom" in stage_dom
 
     shot = tmp_path / "index.png"
-    _chromium(
-        chromium,
+    chromium(
         profile,
         f"--screenshot={shot}",
         "--window-size=1280,1600",
