@@ -184,7 +184,7 @@ def _journey(
 def _summarise(result: runner.JourneyResult) -> None:
     record = result.manifest
     for key, entry in record["stages"].items():
-        if entry["error"]:
+        if entry["status"] == "failed" and entry["error"]:
             error = entry["error"]
             where = f"cell {error['cell']}" if error["cell"] else "a cell"
             console.print(
@@ -194,7 +194,11 @@ def _summarise(result: runner.JourneyResult) -> None:
             )
     for gate in record["gates"]:
         if not gate["passed"]:
-            console.print(f"[yellow]The {gate['gate']} gate stopped the journey:[/]")
+            stage = record["stages"][gate["stage"]]
+            console.print(
+                f"[yellow]The {gate['gate']} gate stopped the journey at stage "
+                f"{stage['number']} ({stage['title']}):[/]"
+            )
             for reason in gate["reasons"]:
                 console.print(f"  - {reason}")
     if record["decision"]:

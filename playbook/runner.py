@@ -222,6 +222,16 @@ def _run_stage(
                 "message": error.evalue,
             },
         )
+        if exit_code == 2:  # the charter or the data are unfit: a gate, not a crash
+            record["gates"].append(
+                {
+                    "gate": "charter" if error.ename == "CharterError" else "data",
+                    "stage": stage.key,
+                    "passed": False,
+                    "reasons": [error.evalue],
+                    "details": None,
+                }
+            )
     except Exception as error:  # the kernel died, or the notebook could not be read
         exit_code = 1
         entry.update(

@@ -249,6 +249,18 @@ def test_a_column_the_data_lacks_stops_stage_3_naming_the_charter_field(tmp_path
         "baseline.rule.conditions[2].column names 'late_payments_12m'" in result.stdout
     )
     assert "Traceback" not in result.stdout + result.stderr
+    run_dir = next((tmp_path / "runs" / "churn-tiny").iterdir())
+    record = json.loads((run_dir / "manifest.json").read_text())
+    assert record["stages"]["03_data_strategy"]["status"] == "stopped"
+    assert record["gates"] == [
+        {
+            "gate": "data",
+            "stage": "03_data_strategy",
+            "passed": False,
+            "reasons": [record["stages"]["03_data_strategy"]["error"]["message"]],
+            "details": None,
+        }
+    ]
 
 
 def test_a_crashing_stage_exits_1_names_the_cell_and_keeps_earlier_outputs(tmp_path):
