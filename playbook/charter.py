@@ -8,6 +8,7 @@ open.
 
 from __future__ import annotations
 
+import codecs
 import datetime as dt
 import hashlib
 import re
@@ -94,11 +95,33 @@ class Team:
 
 
 @dataclass(frozen=True)
-class Data:
-    """Where the data is and what its columns mean."""
+class SqlSource:
+    """A query against a database, for data that is read rather than copied.
 
-    path: Path
+    `url` is a SQLAlchemy URL as the charter wrote it: a `${NAME}` part is read from
+    the environment when playbook connects, so a password never sits in the charter.
+    `shown_url` is the same URL with any password replaced by `***`, for reports.
+    """
+
+    url: str
+    query: str
+    shown_url: str
+
+
+@dataclass(frozen=True)
+class Data:
+    """Where the data is and what its columns mean.
+
+    `path` is a CSV or Parquet file, or a folder of them (partitioned by date); it is
+    None when the data comes from `sql` instead. `pii` names columns that hold personal
+    data the value patterns cannot see (names, addresses); `allow_pii` and
+    `allow_leaks` name flagged columns the model may use anyway; `exclude` names
+    columns the model must never use.
+    """
+
+    path: Path | None
     checks: Path
+    fresh: Path | None
     synthetic: bool
     target: str
     positive_label: Any
@@ -106,6 +129,16 @@ class Data:
     id: str | None
     time: str | None
     access: str | None
+    sql: SqlSource | None = None
+    encoding: str | None = None
+    delimiter: str | None = None
+    pii: tuple[str, ...] = ()
+    allow_pii: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = ()
+    allow_leaks: tuple[str, ...] = ()
+
+
+ACCESS_MODES = ("sandbox_copy", "platform_read")
 
 
 @dataclass(frozen=True)
@@ -122,6 +155,7 @@ class Drift:
 
     psi_warning: float
     psi_alert: float
+    ks_alert: float
 
 
 @dataclass(frozen=True)
@@ -466,17 +500,75 @@ def _team(section: _Section) -> Team:
 def _data(section: _Section) -> Data:
     folder = section.source.parent
     checks = section.text("checks")
+    path = section.text("path", required=False)
+    sql = section.section("sql", required=False)
+    if (path is None) == (sql is None):
+        raise CharterError(
+            f"{section.source}: data needs either path (a CSV or Parquet file, or a "
+            f"folder of them) or sql (a url and a query), "
+            f"{'not both' if path else 'and has neither'}. Edit the data section."
+        )
     return Data(
-        path=(folder / section.text("path")).resolve(),
+        path=(folder / path).resolve() if path else None,
         checks=(folder / checks).resolve(),
+        fresh=(folder / fresh).resolve()
+        if (fresh := section.text("fresh", required=False))
+        else None,
         synthetic=bool(section.get("synthetic")),
         target=section.text("target"),
         positive_label=section.mapping.get("positive_label", 1),
         label_definition=section.text("label_definition", required=False),
         id=section.text("id", required=False),
         time=section.text("time", required=False),
-        access=section.text("access", required=False),
+        access=section.choice("access", ACCESS_MODES)
+        if section.get("access")
+        else None,
+        sql=_sql(sql) if sql is not None else None,
+        encoding=_encoding(section),
+        delimiter=_delimiter(section),
+        pii=section.strings("pii"),
+        allow_pii=section.strings("allow_pii"),
+        exclude=section.strings("exclude"),
+        allow_leaks=section.strings("allow_leaks"),
     )
+
+
+def _sql(section: _Section) -> SqlSource:
+    url = section.text("url")
+    query = section.text("query")
+    # Checked here so that a charter with a password in it never runs.
+    literal = re.match(r"^[^:/]+://[^:@/]*:(?P<password>[^@]*)@", url)
+    if literal and not re.fullmatch(
+        r"\$\{[A-Za-z_][A-Za-z0-9_]*\}", literal["password"]
+    ):
+        raise CharterError(
+            f"{section.source}: {section._where('url')} holds a password. Write "
+            f"${{NAME}} in its place (e.g. postgresql://analyst:${{CRM_DB_PASSWORD}}@db/"
+            f"crm) and set the environment variable NAME where playbook runs."
+        )
+    shown = re.sub(r"^([^:/]+://[^:@/]*:)[^@]*@", r"\1***@", url)
+    return SqlSource(url=url, query=query, shown_url=shown)
+
+
+def _encoding(section: _Section) -> str | None:
+    name = section.text("encoding", required=False)
+    if name is None:
+        return None
+    try:
+        return codecs.lookup(name).name
+    except LookupError:
+        raise section._fail(
+            "encoding", "a text encoding such as utf-8, cp949, euc-kr or latin-1", name
+        ) from None
+
+
+def _delimiter(section: _Section) -> str | None:
+    value = section.mapping.get("delimiter")
+    if value is None:
+        return None
+    if not isinstance(value, str) or len(value) != 1:
+        raise section._fail("delimiter", "one character such as ';' or ','", value)
+    return value
 
 
 def _split(section: _Section) -> Split:
@@ -497,6 +589,7 @@ def _drift(section: _Section) -> Drift:
     return Drift(
         psi_warning=section.number("psi_warning", minimum=0),
         psi_alert=section.number("psi_alert", minimum=0),
+        ks_alert=section.number("ks_alert", minimum=0, maximum=1),
     )
 
 

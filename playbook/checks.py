@@ -30,6 +30,7 @@ from typing import Any
 import pandas as pd
 import yaml
 
+from playbook import pii
 from playbook.errors import DataCheckError
 
 # Read by Great Expectations when it is imported; set before any import of it.
@@ -88,6 +89,7 @@ class ContractReport:
     evaluated: int
     failed: int
     results: list[ExpectationOutcome]
+    source: str = ""
 
 
 def load_suite(path: Path) -> Suite:
@@ -133,19 +135,25 @@ def load_suite(path: Path) -> Suite:
     return Suite(name=name.strip(), path=source, expectations=tuple(specs))
 
 
-def validate(frame: pd.DataFrame, suite: Suite) -> ContractReport:
+def validate(
+    frame: pd.DataFrame, suite: Suite, *, hidden: Iterable[str] = ()
+) -> ContractReport:
     """Run a suite on a frame with Great Expectations and summarise each expectation.
 
     An expectation on a column the frame lacks fails with "column ... is absent"
-    rather than raising.
+    rather than raising. Example values are masked when their column is in `hidden`,
+    and wherever they look like personal data, so the report and the manifest never
+    hold raw PII.
 
     Args:
         frame: The data to check; it is not modified.
         suite: A contract from `load_suite`.
+        hidden: Columns holding personal data.
 
     Returns:
         One outcome per expectation, in the suite's order.
     """
+    present = set(frame.columns)
     with _quiet():
         import great_expectations as gx
 
@@ -156,30 +164,43 @@ def validate(frame: pd.DataFrame, suite: Suite) -> ContractReport:
             .add_dataframe_asset(suite.name)
             .add_batch_definition_whole_dataframe("whole frame")
         )
-        gx_suite = context.suites.add(
-            gx.ExpectationSuite(
-                name=suite.name,
-                expectations=[
-                    _build(
-                        spec, classes=classes, where=f"{suite.path}: expectations[{i}]"
-                    )
-                    for i, spec in enumerate(suite.expectations)
-                ],
+        results: dict[int, Any] = {}
+        for number, (names, indices) in enumerate(
+            _groups(suite.expectations, present=present)
+        ):
+            gx_suite = context.suites.add(
+                gx.ExpectationSuite(
+                    name=f"{suite.name}-{number}",
+                    expectations=[
+                        _build(
+                            suite.expectations[i],
+                            classes=classes,
+                            where=f"{suite.path}: expectations[{i}]",
+                        )
+                        for i in indices
+                    ],
+                )
             )
-        )
-        definition = context.validation_definitions.add(
-            gx.ValidationDefinition(name=suite.name, data=batch, suite=gx_suite)
-        )
-        run = definition.run(
-            batch_parameters={"dataframe": frame}, result_format="SUMMARY"
-        )
-    by_id = {result.expectation_config.id: result for result in run.results}
-    columns = set(frame.columns)
+            definition = context.validation_definitions.add(
+                gx.ValidationDefinition(
+                    name=f"{suite.name}-{number}", data=batch, suite=gx_suite
+                )
+            )
+            # A column's expectations see only that column: for each rule GX copies
+            # the rows it checks with every column of the frame it is given, which
+            # on a million rows is the frame's size again; one column's copy is not.
+            part = frame if names is None else frame[list(names)]
+            with _without_gx_fingerprint():
+                run = definition.run(
+                    batch_parameters={"dataframe": part}, result_format="SUMMARY"
+                )
+            by_id = {result.expectation_config.id: result for result in run.results}
+            for i, expectation in zip(indices, gx_suite.expectations, strict=True):
+                results[i] = by_id[expectation.id]
+    hidden = set(hidden)
     outcomes = [
-        _outcome(spec, by_id[expectation.id], columns=columns)
-        for spec, expectation in zip(
-            suite.expectations, gx_suite.expectations, strict=True
-        )
+        _outcome(spec, results.get(i), columns=present, hidden=hidden)
+        for i, spec in enumerate(suite.expectations)
     ]
     failed = sum(not outcome.passed for outcome in outcomes)
     return ContractReport(
@@ -188,7 +209,20 @@ def validate(frame: pd.DataFrame, suite: Suite) -> ContractReport:
         evaluated=len(outcomes),
         failed=failed,
         results=outcomes,
+        source=str(suite.path),
     )
+
+
+def failure_reasons(report: ContractReport) -> list[str]:
+    """One sentence per failed expectation, naming the contract file."""
+    where = Path(report.source).name if report.source else report.suite
+    return [
+        f"{where}: {r.expectation} on {r.column or 'the table'}: expected "
+        f"{r.expected}, found {r.observed}"
+        + (f" (e.g. {', '.join(r.examples)})" if r.examples else "")
+        for r in report.results
+        if not r.passed
+    ]
 
 
 def failures_table(report: ContractReport) -> pd.DataFrame:
@@ -368,6 +402,29 @@ def _quiet() -> Iterator[None]:
         gx_logger.setLevel(level)
 
 
+@contextmanager
+def _without_gx_fingerprint() -> Iterator[None]:
+    """Skip GX's hash of the whole frame while a suite runs.
+
+    GX fingerprints every pandas batch under 1 GB (`pandas_data_fingerprint`) by
+    hashing each value, which turns every text value into a Python object: about the
+    frame's size again in memory, and seconds on a million rows. playbook fingerprints
+    the data itself (`data.fingerprint`), so the hash is left out; GX's own threshold
+    is put back afterwards. If a GX release drops the threshold, nothing changes.
+    """
+    from great_expectations.execution_engine import pandas_execution_engine as engine
+
+    threshold = getattr(engine, "HASH_THRESHOLD", None)
+    if threshold is None:
+        yield
+        return
+    engine.HASH_THRESHOLD = 0
+    try:
+        yield
+    finally:
+        engine.HASH_THRESHOLD = threshold
+
+
 def _context_config() -> Any:
     """An in-memory context: no docs site, no analytics, no progress bars."""
     from great_expectations.data_context.types.base import (
@@ -383,8 +440,26 @@ def _context_config() -> Any:
     )
 
 
-def _outcome(spec: ExpectationSpec, result: Any, *, columns: set) -> ExpectationOutcome:
-    found = result.result or {}
+def _groups(
+    specs: tuple[ExpectationSpec, ...], *, present: set
+) -> list[tuple[tuple[str, ...] | None, list[int]]]:
+    """Expectations to run together: those on the table, then those on each column.
+
+    An expectation on a column the frame lacks runs nowhere; its outcome says so.
+    """
+    groups: dict[tuple[str, ...] | None, list[int]] = {}
+    for index, spec in enumerate(specs):
+        names = tuple(dict.fromkeys(_columns(spec.kwargs)))
+        if any(name not in present for name in names):
+            continue
+        groups.setdefault(names or None, []).append(index)
+    return sorted(groups.items(), key=lambda item: item[0] is not None)
+
+
+def _outcome(
+    spec: ExpectationSpec, result: Any, *, columns: set, hidden: set
+) -> ExpectationOutcome:
+    found = (result.result or {}) if result is not None else {}
     absent = [name for name in _columns(spec.kwargs) if name not in columns]
     if absent:
         observed = f"column {', '.join(map(repr, absent))} is absent"
@@ -392,10 +467,13 @@ def _outcome(spec: ExpectationSpec, result: Any, *, columns: set) -> Expectation
     else:
         observed = _observed(spec, found, result.exception_info)
         examples = _examples(spec, found)
+        if hidden & set(_columns(spec.kwargs)) and "partial_unexpected_list" in found:
+            examples = [e if e.startswith("row ") else pii.mask(e) for e in examples]
+        examples = [pii.mask_text(example) for example in examples]
     return ExpectationOutcome(
         expectation=spec.type,
         column=spec.column,
-        passed=bool(result.success) and not absent,
+        passed=not absent and bool(result.success),
         expected=_expected(spec),
         observed=observed,
         examples=examples,
@@ -412,6 +490,9 @@ def _observed(spec: ExpectationSpec, found: dict, exception_info: Any) -> str:
         return "column is present"
     if spec.type == "expect_table_columns_to_match_set":
         return _observed_columns(spec, found)
+    if "partial_missing_list" in found:
+        missing = found["partial_missing_list"] or []
+        return f"lacks {_listing(missing)}" if missing else "has every value"
     if "observed_value" in found:
         value = found["observed_value"]
         if spec.type.startswith("expect_table_row_count"):
@@ -419,6 +500,8 @@ def _observed(spec: ExpectationSpec, found: dict, exception_info: Any) -> str:
         statistic = _STATISTIC.fullmatch(spec.type)
         if statistic:
             return f"{statistic.group(1)} is {_value(value)}"
+        if spec.type in _TYPE_CHECKS:
+            return f"of type {_value(value)}"
         return f"observed {_value(value)}"
     return "no details reported"
 
@@ -478,6 +561,10 @@ def _distinct(texts: Iterable[str]) -> list[str]:
 
 # --- words ---------------------------------------------------------------------------
 
+_TYPE_CHECKS = (
+    "expect_column_values_to_be_of_type",
+    "expect_column_values_to_be_in_type_list",
+)
 _STATISTIC = re.compile(r"expect_column_(min|max|mean|median|stdev|sum)_to_be_between")
 
 _VERBS = {
@@ -526,6 +613,13 @@ _EXPECTED: dict[str, Callable[[dict], str]] = {
         f"dates formatted as {kw['strftime_format']}"
     ),
     "expect_column_values_to_be_of_type": lambda kw: f"of type {kw['type_']}",
+    "expect_column_values_to_be_in_type_list": lambda kw: (
+        f"of a type in {_listing(kw['type_list'])}"
+    ),
+    "expect_column_distinct_values_to_contain_set": lambda kw: (
+        f"every one of {_listing(kw['value_set'])} present"
+    ),
+    "expect_column_values_to_be_dateutil_parseable": lambda kw: "dates",
     "expect_column_min_to_be_between": lambda kw: _between(kw, "minimum"),
     "expect_column_max_to_be_between": lambda kw: _between(kw, "maximum"),
     "expect_column_mean_to_be_between": lambda kw: _between(kw, "mean"),

@@ -18,6 +18,7 @@ import plotly.io as pio
 from IPython.display import display
 from plotly.io._base_renderers import MimetypeRenderer, PlotlyRenderer
 
+from playbook import pii
 from playbook.gates import Decision
 
 RENDERER_NAME = "playbook_report"
@@ -87,17 +88,23 @@ def synthetic_banner(is_synthetic: bool) -> None:
     )
 
 
-def table(frame: pd.DataFrame, *, caption: str | None = None) -> None:
-    """Show a data frame as a readable HTML table.
+def table(
+    frame: pd.DataFrame, *, caption: str | None = None, hidden: Iterable[str] = ()
+) -> None:
+    """Show a data frame as a readable HTML table, with personal data masked.
 
     Numbers are right-aligned with thousands separators and a number of decimals
     chosen per column; a plain 0, 1, 2... index is left out, any other index is shown
-    as the first columns.
+    as the first columns. Any text that looks like personal data (an e-mail address,
+    a phone, card or resident registration number, an IP address) is masked in every
+    column, and every value of the `hidden` columns.
 
     Args:
         frame: What to show.
         caption: A sentence above the table saying what it shows.
+        hidden: Columns holding personal data the patterns cannot see (names).
     """
+    frame = pii.mask_frame(frame, columns=hidden)
     shown = frame
     if not isinstance(frame.index, pd.RangeIndex):
         names = ["" if name is None else name for name in frame.index.names]
@@ -116,6 +123,7 @@ def table(frame: pd.DataFrame, *, caption: str | None = None) -> None:
         )
         or f'<tr><td colspan="{max(len(columns), 1)}">none</td></tr>'
     )
+    caption = pii.mask_text(caption) if caption else caption
     title = f'<p class="playbook-caption">{html.escape(caption)}</p>' if caption else ""
     markup = (
         f'{_TABLE_STYLE}{title}<table class="playbook-table">'
@@ -146,7 +154,11 @@ def frame(rows: Iterable[Any], *, columns: Sequence[str] | None = None) -> pd.Da
 
 
 def bullets(title: str, items: Sequence[str]) -> None:
-    """Show a short heading and a list of sentences ("none" when the list is empty)."""
+    """Show a short heading and a list of sentences ("none" when the list is empty).
+
+    Any part of a sentence that looks like personal data is masked.
+    """
+    items = [pii.mask_text(str(item)) for item in items]
     heading = f"<p><strong>{html.escape(title)}</strong>"
     if not items:
         markup, plain = f"{heading}: none</p>", f"{title}: none"
@@ -165,6 +177,7 @@ def verdict(passed: bool, if_passed: str, if_failed: str) -> None:
         if_passed: The sentence to show when it passed.
         if_failed: The sentence to show when it failed.
     """
+    if_passed, if_failed = pii.mask_text(if_passed), pii.mask_text(if_failed)
     mark, text, colour = (
         ("&#10004;", if_passed, "#1b7f3b")
         if passed
@@ -184,13 +197,27 @@ def decision(outcome: Decision) -> None:
     """Show a go / iterate / stop decision in large letters, with its reasons."""
     word = outcome.decision.upper()
     colour = _DECISION_COLOURS.get(outcome.decision, "#5f6368")
-    reasons = "".join(f"<li>{html.escape(reason)}</li>" for reason in outcome.reasons)
+    masked = [pii.mask_text(reason) for reason in outcome.reasons]
+    reasons = "".join(f"<li>{html.escape(reason)}</li>" for reason in masked)
     markup = (
         f'<div style="font-size:2.6em;font-weight:800;color:{colour};margin:8px 0">'
         f"{html.escape(word)}</div><ul>{reasons}</ul>"
     )
-    plain = "\n".join([word, *(f"- {reason}" for reason in outcome.reasons)])
+    plain = "\n".join([word, *(f"- {reason}" for reason in masked)])
     display({"text/html": markup, "text/plain": plain}, raw=True)
+
+
+def code(title: str, text: str) -> None:
+    """Show a short file's text (a script, a command) as a block a reader can copy."""
+    style = (
+        "background:#f4f6f8;border:1px solid #dde1e6;border-radius:4px;"
+        "padding:8px 12px;font-size:0.95em;white-space:pre-wrap"
+    )
+    markup = (
+        f"<p><strong>{html.escape(title)}</strong></p>"
+        f'<pre style="{style}">{html.escape(text)}</pre>'
+    )
+    display({"text/html": markup, "text/plain": f"{title}\n{text}"}, raw=True)
 
 
 def _column_cells(column: pd.Series) -> tuple[str, list[str]]:

@@ -324,3 +324,65 @@ def test_contract_errors_are_playbook_errors_that_stop_the_journey(tmp_path):
         checks.load_suite(tmp_path / "absent.yaml")
 
     assert caught.value.exit_code == 2
+
+
+# --- personal data and wording -------------------------------------------------------
+
+
+def _suite(tmp_path, body: str) -> checks.Suite:
+    path = tmp_path / "people.yaml"
+    path.write_text("suite: people\nexpectations:\n" + body, encoding="utf-8")
+    return checks.load_suite(path)
+
+
+def test_examples_from_a_personal_data_column_are_masked(tmp_path):
+    frame = pd.DataFrame(
+        {
+            "name": ["Kim Minsu", "Lee Seoyeon", "Park Jiho"],
+            "contact": ["kim@example.com", "010-1234-5678", "ok"],
+        }
+    )
+    suite = _suite(
+        tmp_path,
+        "  - type: expect_column_values_to_be_in_set\n    column: name\n"
+        "    value_set: [nobody]\n"
+        "  - type: expect_column_values_to_be_in_set\n    column: contact\n"
+        "    value_set: [ok]\n",
+    )
+
+    report = checks.validate(frame, suite, hidden=["name"])
+
+    names, contacts = report.results
+    assert names.examples == ["xxx xxxxx", "xxx xxxxxxx", "xxxx xxxx"]
+    assert contacts.examples == ["xxx@xxxxxxx.xxx", "###-####-####"]
+    text = json.dumps(dataclasses.asdict(report))
+    assert "Kim" not in text and "kim@" not in text and "1234" not in text
+
+
+def test_failure_reasons_name_the_contract_file_and_the_column(tmp_path):
+    suite = _suite(
+        tmp_path,
+        "  - type: expect_column_values_to_not_be_null\n    column: phone\n",
+    )
+
+    report = checks.validate(pd.DataFrame({"name": ["a"]}), suite)
+
+    assert checks.failure_reasons(report) == [
+        "people.yaml: expect_column_values_to_not_be_null on phone: expected no "
+        "missing values, found column 'phone' is absent"
+    ]
+    assert report.source == str(tmp_path / "people.yaml")
+
+
+def test_a_class_missing_from_the_target_is_named(tmp_path):
+    suite = _suite(
+        tmp_path,
+        "  - type: expect_column_distinct_values_to_contain_set\n    column: y\n"
+        "    value_set: ['no', 'yes']\n",
+    )
+
+    outcome = checks.validate(pd.DataFrame({"y": ["no", "no"]}), suite).results[0]
+
+    assert not outcome.passed
+    assert outcome.expected == "every one of no, yes present"
+    assert outcome.observed == "lacks yes"

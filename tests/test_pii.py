@@ -1,0 +1,142 @@
+"""Finding personal data by name and by value, and masking it wherever it is shown."""
+
+import pandas as pd
+import pytest
+
+from playbook import pii, view
+
+VALUES = {
+    "e-mail address": ["kim.minsu@example.com", "lee@corp.co.kr", "x_y@mail.io"],
+    "phone number": ["010-1234-5678", "01098765432", "+82 10-2222-3333"],
+    "resident registration number": ["900101-1234567", "851231-2345678"],
+    "card number": ["4111 1111 1111 1111", "5500-0000-0000-0004", "378282246310005"],
+    "IP address": ["192.168.0.1", "10.20.30.40", "2001:db8::1"],
+}
+
+
+@pytest.mark.parametrize("kind", list(VALUES), ids=list(VALUES))
+def test_columns_are_found_by_what_their_values_look_like(kind):
+    frame = pd.DataFrame(
+        {"field_7": VALUES[kind] * 20, "n": range(20 * len(VALUES[kind]))}
+    )
+
+    found = pii.detect(frame)
+
+    assert [(f.column, f.kind, f.found_by) for f in found] == [
+        ("field_7", kind, "values")
+    ]
+    assert found[0].share == 1.0
+
+
+def test_korean_landline_numbers_count_as_phone_numbers():
+    frame = pd.DataFrame({"contact": ["02-123-4567", "031-987-6543"] * 10})
+
+    assert pii.detect(frame)[0].kind == "phone number"
+
+
+def test_card_numbers_must_pass_the_luhn_check():
+    not_cards = pd.DataFrame({"ref": ["4111111111111112", "1234567812345678"] * 20})
+
+    assert pii.detect(not_cards) == []
+
+
+def test_long_integers_are_checked_as_card_numbers():
+    cards = pd.DataFrame({"pan": [4111111111111111, 5500000000000004] * 10})
+
+    assert pii.detect(cards)[0].kind == "card number"
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        ["2024-01-15", "2023-12-31"],
+        ["20261126-023046-852353"],
+        ["1.5", "23,000", "A11", "management"],
+        ["12:30:45", "08:00:00"],
+        ["SYN-000123", "SYN-004567"],
+    ],
+    ids=["dates", "run-ids", "numbers-and-codes", "clock-times", "synthetic-ids"],
+)
+def test_ordinary_values_are_not_personal_data(values):
+    assert pii.detect(pd.DataFrame({"v": values * 30})) == []
+
+
+def test_a_column_named_like_pii_holds_it_only_with_many_values():
+    frame = pd.DataFrame(
+        {
+            "own_telephone": ["A191", "A192"] * 50,
+            "customer_email_hash": [f"h{i}" for i in range(100)],
+            "name": [f"Person {i}" for i in range(100)],
+        }
+    )
+
+    found = {f.column: (f.kind, f.found_by) for f in pii.detect(frame)}
+
+    assert found == {
+        "customer_email_hash": ("e-mail address", "name"),
+        "name": ("person's name", "name"),
+    }
+
+
+def test_the_charter_declares_more_and_allows_some():
+    frame = pd.DataFrame(
+        {"nickname": ["a", "b"] * 5, "email": ["a@b.co", "c@d.co"] * 5}
+    )
+
+    found = pii.detect(frame, declared=["nickname"], allowed=["email"])
+
+    assert [(f.column, f.found_by, f.allowed) for f in found] == [
+        ("nickname", "charter (data.pii)", False),
+        ("email", "values", True),
+    ]
+
+
+def test_mask_keeps_the_shape_and_hides_the_content():
+    assert pii.mask("010-1234-5678") == "###-####-####"
+    assert pii.mask("kim@example.com") == "xxx@xxxxxxx.xxx"
+    assert pii.mask("김민수") == "xxx"
+
+
+def test_mask_text_masks_only_the_personal_parts():
+    text = "call 010-1234-5678 or mail kim@example.com about run 20261126-023046"
+
+    assert pii.mask_text(text) == (
+        "call ###-####-#### or mail xxx@xxxxxxx.xxx about run 20261126-023046"
+    )
+    assert pii.mask_text("tenure between 0 and 600; 2025-01-01") == (
+        "tenure between 0 and 600; 2025-01-01"
+    )
+
+
+def test_a_table_shown_by_any_stage_masks_personal_data(monkeypatch):
+    shown = []
+    monkeypatch.setattr(view, "display", lambda bundle, raw: shown.append(bundle))
+    frame = pd.DataFrame(
+        {
+            "customer": ["Kim Minsu", "Lee Seoyeon"],
+            "note": ["mail kim@example.com", "ok"],
+            "phone": ["010-1234-5678", "010-2222-3333"],
+            "amount": [1500, 2300],
+        }
+    )
+
+    view.table(frame, caption="Rows for 010-9999-8888", hidden=["customer"])
+
+    html, plain = shown[0]["text/html"], shown[0]["text/plain"]
+    for secret in ("Kim Minsu", "kim@example.com", "010-1234-5678", "010-9999-8888"):
+        assert secret not in html
+        assert secret not in plain
+    assert "xxx xxxxx" in html
+    assert "1,500" in html
+
+
+def test_bullets_and_verdicts_mask_personal_data(monkeypatch):
+    shown = []
+    monkeypatch.setattr(view, "display", lambda bundle, raw: shown.append(bundle))
+
+    view.bullets("Examples", ["kim@example.com failed"])
+    view.verdict(False, "ok", "900101-1234567 is not allowed")
+
+    text = " ".join(bundle["text/html"] + bundle["text/plain"] for bundle in shown)
+    assert "kim@example.com" not in text
+    assert "900101-1234567" not in text
