@@ -1,23 +1,44 @@
-"""Run the journey: execute the stage notebooks with papermill into a new run folder.
+"""Run the journey: execute the stage notebooks into a new run folder.
 
 Each run gets `runs/<poc>/<run-id>/` (ids sort by time; an earlier run is never touched)
 holding the executed notebooks, one HTML report per stage, `index.html`, the stages'
 outcomes under `results/`, and `manifest.json`, rewritten after every stage so that a
-crash or an interruption keeps everything produced so far.
+crash or an interruption keeps everything produced so far. The stages of one journey
+share one Jupyter kernel (`playbook.kernel`), cleared between stages; two journeys never
+share one. At the end the portfolio page over every run, `runs/index.html`, is redrawn.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from playbook import charter, data, journey, manifest, report, resources
-from playbook.errors import CharterError, DataError, StageSelectionError, exit_code_for
+import yaml
+
+from playbook import (
+    charter,
+    data,
+    journey,
+    kernel,
+    manifest,
+    parameters,
+    portfolio,
+    report,
+    resources,
+)
+from playbook.errors import CharterError, StageSelectionError, exit_code_for
 from playbook.journey import STAGES, STOPPED, Stage
+
+# The derived charter a run reads when a batch overrides some of its fields.
+RUN_CHARTER = "charter.yaml"
+# ipykernel warns on every start that its local TCP link is unencrypted; that line says
+# nothing about the journey, so keep the kernel to errors.
+_KERNEL_ARGUMENTS = ("--IPKernelApp.log_level=ERROR",)
 
 
 @dataclass(frozen=True)
@@ -28,6 +49,7 @@ class StageEvent:
     status: str
     seconds: float | None = None
     summary: str | None = None
+    run_dir: Path | None = None
 
 
 @dataclass(frozen=True)
@@ -101,6 +123,8 @@ def run_journey(
     stages: list[int] | None = None,
     notebooks_dir: Path | None = None,
     on_event: Callable[[StageEvent], None] | None = None,
+    overrides: Mapping[str, Any] | None = None,
+    refresh_portfolio: bool = True,
 ) -> JourneyResult:
     """Run the selected stages for one charter, in order, stopping at a gate or a crash.
 
@@ -113,54 +137,86 @@ def run_journey(
         stages: Stage numbers to run (default: all seven).
         notebooks_dir: Folder holding the stage notebooks (default: playbook's own).
         on_event: Called when a stage starts and when it ends.
+        overrides: Charter fields to replace for this run, by dotted path (e.g.
+            `{"kpi.capacity_per_period": 200}`); the stages read a copy of the charter
+            with these values, saved in the run folder.
+        refresh_portfolio: Redraw `runs_dir/index.html` at the end (a batch does it
+            once for all its journeys instead).
 
     Raises:
-        CharterError: The charter cannot be loaded (nothing is written).
-        DataError: The data file is missing (nothing is written).
+        CharterError: The charter cannot be loaded, or the overrides make it invalid
+            (nothing is written).
+        ParameterError: An override names no field of the charter (nothing is written).
+        DataError: The data file or folder is missing, or the SQL query fails
+            (nothing is written).
     """
+    overrides = dict(overrides or {})
     poc = charter.load(charter_path)
-    seed = seed if seed is not None else poc.seed
+    derived, stage_charter = _derive(poc, overrides) if overrides else (None, poc)
+    seed = seed if seed is not None else stage_charter.seed
     if seed is None:
         raise CharterError(
             f"{poc.source}: seed is missing: add `seed: 42` (any whole number) to the "
             f"charter, or pass --seed."
         )
-    source = Path(data_path).resolve() if data_path else poc.data.path
-    if not source.is_file():
-        raise DataError(
-            f"{source}: no such data file. "
-            f"Check data.path in {poc.source}, or pass --data."
-        )
+    # A file, a folder of files, or a SQL query's rows; a missing one raises DataError.
+    source = Path(data_path).resolve() if data_path else None
+    found = data.fingerprint(stage_charter, path=source)
     selected = stages or [stage.number for stage in STAGES]
     notebooks = notebooks_dir or resources.bundled("notebooks")
-    run_dir = new_run_dir(Path(runs_dir).resolve(), poc.poc)
+    runs_dir = Path(runs_dir).resolve()
+    charter_sha256, data_sha256 = charter.sha256(poc.source), found.sha256
+    run_dir = new_run_dir(runs_dir, poc.poc)
     record = manifest.start(
         poc=poc.poc,
-        title=poc.title,
+        title=stage_charter.title,
         run_id=run_dir.name,
         charter_path=poc.source,
-        charter_sha256=charter.sha256(poc.source),
-        data_path=source,
-        data_sha256=data.sha256(source),
-        synthetic_data=poc.data.synthetic,
+        charter_sha256=charter_sha256,
+        data_path=found.location,
+        data_sha256=data_sha256,
+        synthetic_data=stage_charter.data.synthetic,
         seed=seed,
         selected=selected,
     )
+    record.update(
+        owner=_owner(stage_charter),
+        parameters={
+            "seed": seed,
+            "overrides": overrides,
+            "stages": selected,
+            "charter": RUN_CHARTER if derived else None,
+        },
+        journey_sha256=parameters.fingerprint(
+            charter_sha256=charter_sha256,
+            data_sha256=data_sha256,
+            seed=seed,
+            overrides=overrides,
+            stages=selected,
+            notebooks=notebooks_dir,
+        ),
+    )
+    if derived:
+        (run_dir / RUN_CHARTER).write_text(derived, encoding="utf-8")
     manifest.write(run_dir, record)
-    parameters = {
-        "charter_path": str(poc.source),
-        "data_path": str(source),
+    injected = {
+        "charter_path": str(run_dir / RUN_CHARTER if derived else poc.source),
+        # Empty for a SQL source: the stages then read what the charter says.
+        "data_path": found.location if found.kind != "sql" else "",
         "out_dir": str(run_dir),
         "seed": seed,
     }
     exit_code = 0
     try:
-        for stage in (journey.stage(number) for number in selected):
-            exit_code = _run_stage(
-                stage, notebooks, run_dir, parameters, record, on_event
-            )
-            if exit_code:
-                break
+        with kernel.JourneyKernel(
+            cwd=run_dir, extra_arguments=_KERNEL_ARGUMENTS
+        ) as session:
+            for stage in (journey.stage(number) for number in selected):
+                exit_code = _run_stage(
+                    stage, notebooks, run_dir, injected, record, on_event, session
+                )
+                if exit_code:
+                    break
         record["status"] = {0: "complete", 2: "stopped"}.get(exit_code, "failed")
     except KeyboardInterrupt:
         exit_code = 130
@@ -177,7 +233,72 @@ def run_journey(
         record["finished_at"] = manifest.now()
         manifest.write(run_dir, record)
         report.write_index(run_dir, record)
+    if refresh_portfolio:
+        portfolio.write(runs_dir)
     return JourneyResult(run_dir=run_dir, exit_code=exit_code, manifest=record)
+
+
+def mark_unfinished(run_dir: Path, *, status: str, error: Mapping[str, Any]) -> None:
+    """Close the manifest of a journey that was killed before it could close it.
+
+    A batch calls this when it stops a journey from outside (a timeout, a crashed
+    worker, an interruption): the stage that was running gets `status` and `error`,
+    stages not reached become `not_run`, and the run's index page is redrawn. A run
+    that closed its manifest itself is left as it is.
+
+    Args:
+        run_dir: The run folder.
+        status: The journey's and the running stage's new status, e.g. "failed" or
+            "interrupted".
+        error: `{"name": ..., "message": ...}` saying what stopped it.
+    """
+    record = manifest.read(run_dir)
+    if record is None or record.get("finished_at"):
+        return
+    for entry in record["stages"].values():
+        if entry["status"] == "running":
+            entry.update(status=status, error={"cell": None, **error})
+        elif entry["status"] == "pending":
+            entry["status"] = "not_run"
+    record.update(
+        status=status,
+        exit_code=130 if status == "interrupted" else 1,
+        finished_at=manifest.now(),
+    )
+    manifest.write(run_dir, record)
+    report.write_index(run_dir, record)
+
+
+def _derive(poc: charter.Charter, overrides: dict[str, Any]) -> tuple[str, Any]:
+    """The derived charter's text, and the charter it loads as; checked, not written.
+
+    Raises:
+        ParameterError: An override names no plain field of the charter.
+        CharterError: An override gives a field a value the charter refuses.
+    """
+    fields = yaml.safe_load(poc.source.read_text(encoding="utf-8"))
+    parameters.check_overrides(fields, overrides, where=str(poc.source))
+    text = parameters.derive_charter(poc.source, overrides)
+    with tempfile.TemporaryDirectory(prefix="playbook-charter-") as folder:
+        copy = Path(folder) / RUN_CHARTER
+        copy.write_text(text, encoding="utf-8")
+        try:
+            return text, charter.load(copy)
+        except CharterError as error:
+            listed = parameters.label(None, overrides)
+            raise CharterError(
+                str(error).replace(str(copy), f"{poc.source} with {listed}")
+            ) from None
+
+
+def _owner(poc: charter.Charter) -> str | None:
+    """Who answers for the POC: its product manager, else its executive sponsor."""
+    roles = poc.team.roles if poc.team else {}
+    return (
+        roles.get("product_manager")
+        or poc.business.sponsor
+        or roles.get("executive_sponsor")
+    )
 
 
 def _run_stage(
@@ -187,6 +308,7 @@ def _run_stage(
     parameters: dict[str, Any],
     record: dict[str, Any],
     on_event: Callable[[StageEvent], None] | None,
+    session: kernel.JourneyKernel,
 ) -> int:
     """Execute one stage; update the manifest; return the exit code it implies."""
     import papermill
@@ -197,21 +319,11 @@ def _run_stage(
     entry.update(status="running", notebook=str(executed.relative_to(run_dir)))
     manifest.write(run_dir, record)
     if on_event:
-        on_event(StageEvent(stage, "running"))
+        on_event(StageEvent(stage, "running", run_dir=run_dir))
     started = time.perf_counter()
     exit_code = 0
     try:
-        papermill.execute_notebook(
-            str(notebooks / stage.notebook),
-            str(executed),
-            parameters=parameters,
-            kernel_name="python3",
-            progress_bar=False,
-            cwd=str(run_dir),
-            # ipykernel warns on every start that its local TCP link is unencrypted;
-            # that line says nothing about the journey, so keep the kernel to errors.
-            extra_arguments=["--IPKernelApp.log_level=ERROR"],
-        )
+        session.execute(notebooks / stage.notebook, executed, parameters=parameters)
     except papermill.PapermillExecutionError as error:
         exit_code = exit_code_for(error.ename)
         entry.update(
@@ -264,7 +376,15 @@ def _run_stage(
         entry["report"] = html.name
     manifest.write(run_dir, record)
     if on_event:
-        on_event(StageEvent(stage, entry["status"], entry["seconds"], entry["summary"]))
+        on_event(
+            StageEvent(
+                stage,
+                entry["status"],
+                entry["seconds"],
+                entry["summary"],
+                run_dir=run_dir,
+            )
+        )
     return exit_code
 
 

@@ -1,0 +1,90 @@
+"""One kernel per journey: stages share imports, never names; journeys share nothing."""
+
+import nbformat
+import pytest
+from tiny import make_example
+
+from playbook import journey, runner
+
+pytestmark = pytest.mark.journey
+
+PARAMETERS = "charter_path = ''\ndata_path = ''\nout_dir = ''\nseed = 0"
+
+
+def notebook(path, *cells):
+    node = nbformat.v4.new_notebook()
+    node.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
+    parameters = nbformat.v4.new_code_cell(PARAMETERS)
+    parameters.metadata["tags"] = ["parameters"]
+    node.cells = [parameters, *(nbformat.v4.new_code_cell(c) for c in cells)]
+    nbformat.write(node, path)
+
+
+def save(stage, evidence):
+    return (
+        "import os, sys\n"
+        "from playbook import journey\n"
+        f"journey.save(out_dir, journey.StageOutcome(stage={stage!r}, "
+        f"status='passed', summary='ok', evidence={evidence}))"
+    )
+
+
+@pytest.fixture
+def probe_notebooks(tmp_path):
+    folder = tmp_path / "notebooks"
+    folder.mkdir()
+    notebook(
+        folder / "01_business_question.ipynb",
+        "import sys\nwave_before = 'wave' in sys.modules\nimport wave\n"
+        "leak = 'a name from stage 1'",
+        save(
+            "01_business_question",
+            "{'pid': os.getpid(), 'wave_before': wave_before}",
+        ),
+    )
+    notebook(
+        folder / "02_team.ipynb",
+        save(
+            "02_team",
+            "{'pid': os.getpid(), 'sees_leak': 'leak' in globals(), "
+            "'sees_wave_name': 'wave' in globals(), "
+            "'wave_still_imported': 'wave' in sys.modules}",
+        ),
+    )
+    return folder
+
+
+def test_stages_share_one_kernel_but_not_their_names(probe_notebooks, tmp_path):
+    charter_path = make_example(tmp_path / "example")
+    first = runner.run_journey(
+        charter_path,
+        runs_dir=tmp_path / "runs",
+        stages=[1, 2],
+        notebooks_dir=probe_notebooks,
+    )
+    second = runner.run_journey(
+        charter_path,
+        runs_dir=tmp_path / "runs",
+        stages=[1, 2],
+        notebooks_dir=probe_notebooks,
+    )
+
+    assert first.exit_code == second.exit_code == 0
+    one = journey.load(first.run_dir, "01_business_question").evidence
+    two = journey.load(first.run_dir, "02_team").evidence
+    assert one["wave_before"] is False
+    assert two == {
+        "pid": one["pid"],
+        "sees_leak": False,
+        "sees_wave_name": False,
+        "wave_still_imported": True,
+    }
+    other = journey.load(second.run_dir, "01_business_question").evidence
+    assert other["pid"] != one["pid"]
+    executed = nbformat.read(first.run_dir / "notebooks" / "02_team.ipynb", 4)
+    counts = [c.execution_count for c in executed.cells if c.cell_type == "code"]
+    assert counts == [1, 2, 3]  # parameters, injected parameters, the stage's cell
