@@ -127,3 +127,77 @@ def plan(
             "Average offer cost per saved customer",
         ],
     )
+
+
+def sample_size_proportions(
+    *, p_control: float, p_treatment: float, significance: float, power: float
+) -> int:
+    """Units per arm to detect a difference between two proportions (normal formula).
+
+    n = [z(1-a/2) sqrt(2 p(1-p)) + z(power) sqrt(pc(1-pc) + pt(1-pt))]^2 / (pc-pt)^2,
+    with p the mean of the two proportions.
+    """
+    if p_control == p_treatment:
+        raise ValueError("the two proportions must differ")
+    z = NormalDist().inv_cdf
+    mean = (p_control + p_treatment) / 2
+    spread = (
+        z(1 - significance / 2) * math.sqrt(2 * mean * (1 - mean))
+        + z(power)
+        * math.sqrt(p_control * (1 - p_control) + p_treatment * (1 - p_treatment))
+    ) ** 2
+    return math.ceil(spread / (p_control - p_treatment) ** 2)
+
+
+def srm_p_value(control: int, treatment: int, *, control_share: float) -> float:
+    """Chi-square test of a sample-ratio mismatch between the arms' unit counts."""
+    total = control + treatment
+    expected = (total * control_share, total * (1 - control_share))
+    statistic = sum(
+        (seen - want) ** 2 / want
+        for seen, want in zip((control, treatment), expected, strict=True)
+    )
+    return math.erfc(math.sqrt(statistic / 2))  # upper tail of chi-square, 1 df
+
+
+@dataclass(frozen=True)
+class RatePlan:
+    """The A/B test on the rate of positives (e.g. churn) instead of the money KPI."""
+
+    p_control: float
+    p_treatment: float
+    units_per_arm: int
+    periods: int
+    period: str
+
+
+def rate_plan(
+    *,
+    min_lift_per_period: float,
+    units_per_period: float,
+    control_rate: float,
+    kpi: Kpi,
+    significance: float,
+    power: float,
+) -> RatePlan:
+    """Plan the test on the positive rate that the minimum lift implies.
+
+    With both arms making the same number of contacts, the minimum lift means
+    `min_lift / value_per_saved_customer` more customers saved per period, so the
+    treatment's rate of positives is lower than the control's by that share of units.
+    """
+    drop = min_lift_per_period / (kpi.value_per_saved_customer * units_per_period)
+    treatment_rate = max(control_rate - drop, 1e-9)
+    per_arm = sample_size_proportions(
+        p_control=control_rate,
+        p_treatment=treatment_rate,
+        significance=significance,
+        power=power,
+    )
+    return RatePlan(
+        p_control=control_rate,
+        p_treatment=treatment_rate,
+        units_per_arm=per_arm,
+        periods=math.ceil(2 * per_arm / units_per_period),
+        period=kpi.period,
+    )

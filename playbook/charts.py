@@ -11,6 +11,8 @@ from playbook.charter import Budget, Charter
 from playbook.drift import DriftReport
 from playbook.holdout import Holdout
 from playbook.kpi import KpiReport, format_amount
+from playbook.leakage import LeakageReport
+from playbook.monitoring import FreshScore
 from playbook.production import MET, NOT_MET, NOT_RUN, PERSON, Readiness
 from playbook.questions import CharterReview
 
@@ -66,26 +68,41 @@ def minimum_lift_value(review: CharterReview, *, budget: Budget | None) -> go.Fi
 
 
 def rows_per_period(periods: pd.DataFrame, *, target: str) -> go.Figure:
-    """Rows and positive share per period, with missing periods called out."""
+    """Rows and positive share (or a quantity's mean) per period, gaps called out."""
+    share = "positive_share" in periods
+    line = periods["positive_share"] * 100 if share else periods["mean"]
+    axis = f"{target} (%)" if share else f"mean {target}"
     figure = go.Figure()
     figure.add_bar(
         x=periods["period"], y=periods["rows"], name="rows", marker_color=TODAY
     )
     figure.add_scatter(
         x=periods["period"],
-        y=periods["positive_share"] * 100,
-        name=f"{target} (%)",
+        y=line.where(periods["rows"] > 0),
+        name=axis,
         yaxis="y2",
         mode="lines+markers",
         line_color=MODEL,
     )
     gaps = periods.loc[periods["rows"] == 0, "period"].tolist()
+    if gaps:
+        figure.add_scatter(
+            x=gaps,
+            y=[0] * len(gaps),
+            name="no rows",
+            mode="markers",
+            marker={"symbol": "x", "size": 11, "color": "#c0392b"},
+        )
     present = periods[periods["rows"] > 0]
-    title = (
-        f"{len(present)} periods, {present['rows'].min():,} to "
-        f"{present['rows'].max():,} rows each; {target} "
+    spread = (
         f"{present['positive_share'].min():.0%} to "
         f"{present['positive_share'].max():.0%}"
+        if share
+        else f"mean {present['mean'].min():,.3g} to {present['mean'].max():,.3g}"
+    )
+    title = (
+        f"{len(present)} periods, {present['rows'].min():,} to "
+        f"{present['rows'].max():,} rows each; {target} {spread}"
     )
     title += (
         f"; {len(gaps)} period(s) missing: {', '.join(gaps[:5])}"
@@ -96,7 +113,7 @@ def rows_per_period(periods: pd.DataFrame, *, target: str) -> go.Figure:
         xaxis={"type": "category"},
         yaxis={"title": "rows", "rangemode": "tozero"},
         yaxis2={
-            "title": f"{target} (%)",
+            "title": axis,
             "overlaying": "y",
             "side": "right",
             "rangemode": "tozero",
@@ -234,7 +251,7 @@ def drift(report: DriftReport) -> go.Figure:
     elif warnings:
         title = f"No feature past the alert threshold; {warnings} above the warning"
     else:
-        title = "Every feature is stable between training and the latest periods"
+        title = f"Every feature is stable between training and {report.current}"
     return _layout(figure, title, height=max(300, 32 * len(features) + 120))
 
 
@@ -313,3 +330,218 @@ def readiness(ready: Readiness) -> go.Figure:
         f"{counts[PERSON]} need a person"
     )
     return _layout(figure, title, height=220)
+
+
+def lift_on_fresh(poc_kpi: dict | None, later: FreshScore) -> go.Figure:
+    """The lift and its interval on the POC's test periods and on the fresh batch."""
+    figure = go.Figure()
+    fresh = later.kpi
+    if fresh is None:
+        return _layout(
+            figure, f"No lift on the fresh batch: {later.summary}", height=200
+        )
+    unit, period = fresh.unit, fresh.period
+    rows = [("fresh batch", fresh.lift, fresh.lift_ci_low, fresh.lift_ci_high)]
+    if poc_kpi is not None:
+        rows.insert(
+            0,
+            (
+                "POC test periods",
+                poc_kpi["lift"],
+                poc_kpi["lift_ci_low"],
+                poc_kpi["lift_ci_high"],
+            ),
+        )
+    for name, lift, low, high in rows:
+        figure.add_scatter(
+            x=[lift],
+            y=[name],
+            mode="markers+text",
+            name=name,
+            marker={"size": 13, "color": MODEL if name == "fresh batch" else TODAY},
+            error_x={
+                "type": "data",
+                "symmetric": False,
+                "array": [high - lift],
+                "arrayminus": [lift - low],
+                "thickness": 3,
+                "width": 8,
+            },
+            text=[format_amount(lift, unit)],
+            textposition="top center",
+            showlegend=False,
+        )
+    figure.add_vline(x=0, line_color=TODAY, annotation_text="no gain")
+    figure.add_vline(
+        x=fresh.min_lift,
+        line_dash="dash",
+        line_color="#c0392b",
+        annotation_text="minimum lift",
+    )
+    figure.update_xaxes(title=f"{unit} per {period}, model minus today")
+    holds = fresh.lift_ci_low > 0
+    title = (
+        f"On the fresh batch the lift is {format_amount(fresh.lift, unit)} "
+        f"[{format_amount(fresh.lift_ci_low, unit)}, "
+        f"{format_amount(fresh.lift_ci_high, unit)}]: it "
+        + ("holds" if holds else "no longer clears zero")
+    )
+    return _layout(figure, title, height=300)
+
+
+def run_history(runs: list) -> go.Figure:
+    """The lift with its interval in every run of the POC, oldest first."""
+    with_kpi = [run for run in runs if run.lift is not None]
+    figure = go.Figure()
+    if not with_kpi:
+        return _layout(figure, "No run of this POC has reached stage 4 yet")
+    unit = with_kpi[-1].unit or ""
+    figure.add_scatter(
+        x=[run.run_id for run in with_kpi],
+        y=[run.lift for run in with_kpi],
+        mode="markers+lines",
+        marker={"size": 11, "color": MODEL},
+        line={"color": MODEL, "dash": "dot"},
+        error_y={
+            "type": "data",
+            "symmetric": False,
+            "array": [run.lift_ci_high - run.lift for run in with_kpi],
+            "arrayminus": [run.lift - run.lift_ci_low for run in with_kpi],
+        },
+        text=[run.changed for run in with_kpi],
+        hovertemplate="%{x}<br>lift %{y:,.0f}<br>changed: %{text}<extra></extra>",
+        name="lift on the test periods",
+    )
+    fresh = [run for run in with_kpi if run.fresh_lift is not None]
+    if fresh:
+        figure.add_scatter(
+            x=[run.run_id for run in fresh],
+            y=[run.fresh_lift for run in fresh],
+            mode="markers",
+            marker={"size": 11, "color": "#e0a100", "symbol": "diamond"},
+            error_y={
+                "type": "data",
+                "symmetric": False,
+                "array": [run.fresh_ci_high - run.fresh_lift for run in fresh],
+                "arrayminus": [run.fresh_lift - run.fresh_ci_low for run in fresh],
+            },
+            name="lift on the fresh batch",
+        )
+    if with_kpi[-1].min_lift is not None:
+        figure.add_hline(
+            y=with_kpi[-1].min_lift,
+            line_dash="dash",
+            line_color="#c0392b",
+            annotation_text="minimum lift",
+        )
+    figure.add_hline(y=0, line_color=TODAY)
+    figure.update_xaxes(title="run", type="category")
+    figure.update_yaxes(title=f"lift, {unit} per period")
+    first, last = with_kpi[0], with_kpi[-1]
+    title = (
+        f"{len(with_kpi)} runs of this POC: lift on the test periods "
+        f"{format_amount(first.lift, unit)} then {format_amount(last.lift, unit)}"
+        if len(with_kpi) > 1
+        else f"The first run of this POC: lift {format_amount(last.lift, unit)}"
+    )
+    if len(fresh) > 1:
+        title += (
+            f"; on the fresh batch {format_amount(fresh[0].fresh_lift, unit)} then "
+            f"{format_amount(fresh[-1].fresh_lift, unit)}"
+        )
+    return _layout(figure, title)
+
+
+def losing_segments(segments: list, *, unit: str, period: str) -> go.Figure:
+    """The segments where the model earns least against today's rule."""
+    shown = segments[:12]
+    figure = go.Figure()
+    figure.add_bar(
+        x=[s.lift for s in reversed(shown)],
+        y=[f"{s.feature} = {s.segment}" for s in reversed(shown)],
+        orientation="h",
+        marker_color=[
+            LEVEL_COLOURS["alert"] if s.lift < 0 else LEVEL_COLOURS["stable"]
+            for s in reversed(shown)
+        ],
+    )
+    figure.update_xaxes(title=f"lift, {unit} per {period}")
+    losing = [s for s in segments if s.lift < 0]
+    title = (
+        f"The model loses to today's rule in {len(losing)} segment(s); worst: "
+        f"{losing[0].feature} = {losing[0].segment}"
+        if losing
+        else "The model earns at least as much as today's rule in every segment"
+    )
+    return _layout(figure, title, height=max(300, 28 * len(shown) + 120))
+
+
+def shadow_replay(replay, *, unit: str, period: str) -> go.Figure:
+    """Who each policy would have called on the replayed rows."""
+    only_model = replay.contacted_by_model - replay.contacted_by_both
+    only_rule = replay.contacted_by_rule - replay.contacted_by_both
+    figure = go.Figure()
+    for name, value, colour in (
+        ("model only", only_model, MODEL),
+        ("both", replay.contacted_by_both, "#7f8c8d"),
+        ("rule only", only_rule, TODAY),
+    ):
+        figure.add_bar(
+            x=[value],
+            y=["calls"],
+            orientation="h",
+            name=name,
+            marker_color=colour,
+            text=[f"{value:,}"],
+            textposition="inside",
+        )
+    figure.update_layout(barmode="stack")
+    figure.update_xaxes(title="customers called")
+    figure.update_yaxes(showticklabels=False)
+    gain = replay.model_value - replay.rule_value
+    title = (
+        f"Model and rule disagree on {replay.disagreement:.0%} of the calls; the "
+        f"model's calls earn {format_amount(abs(gain), unit)} "
+        f"{'more' if gain >= 0 else 'less'} per {period}"
+    )
+    return _layout(figure, title, height=240)
+
+
+def leak_signals(report: LeakageReport) -> go.Figure:
+    """How well each column alone predicts the target, leaks in red."""
+    level = {}
+    for finding in report.findings:
+        if level.get(finding.column) != "blocking":
+            level[finding.column] = finding.level
+    colours = {"blocking": LEVEL_COLOURS["alert"], "warning": LEVEL_COLOURS["warning"]}
+    signals = report.signals[:25]
+    figure = go.Figure()
+    figure.add_bar(
+        x=[signal.alone for signal in signals],
+        y=[signal.column for signal in signals],
+        orientation="h",
+        marker_color=[colours.get(level.get(s.column), TODAY) for s in signals],
+        text=[f"{signal.alone:.3f}" for signal in signals],
+        textposition="outside",
+    )
+    figure.update_xaxes(
+        title=f"{report.measure} of the column alone", range=[0.5, 1.05]
+    )
+    figure.update_yaxes(autorange="reversed")
+    excluded = report.excluded
+    if excluded:
+        title = (
+            f"{len(excluded)} column(s) leak {report.target} and stay out of the "
+            "model: "
+            f"{', '.join(excluded[:4])}{' ...' if len(excluded) > 4 else ''}"
+        )
+    elif report.findings:
+        title = f"{len(report.findings)} warning(s) to check; no column blocked"
+    elif signals:
+        title = (
+            f"No column gives {report.target} away: the strongest alone, "
+            f"{signals[0].column}, reaches {report.measure} {signals[0].alone:.2f}"
+        )
+    else:
+        title = "No column to check"
+    return _layout(figure, title, height=max(260, 26 * len(signals) + 120))

@@ -1,4 +1,9 @@
-"""Stage 5: has the data shifted from training to the latest slice? PSI per feature."""
+"""Stage 5: has the data shifted since training? PSI and KS distance per feature.
+
+The population stability index (PSI) compares shares of bins or categories; the
+Kolmogorov-Smirnov (KS) distance is the largest gap between two cumulative
+distributions of a number. A feature is flagged when either passes its threshold.
+"""
 
 from __future__ import annotations
 
@@ -14,10 +19,11 @@ _FLOOR = 1e-4
 
 @dataclass(frozen=True)
 class FeatureDrift:
-    """Population stability index of one feature, and what it means."""
+    """How far one feature moved, and what it means."""
 
     feature: str
     psi: float
+    ks: float | None
     level: str
 
 
@@ -30,6 +36,7 @@ class DriftReport:
     features: list[FeatureDrift]
     warning: float
     alert: float
+    ks_alert: float
 
     @property
     def alerts(self) -> list[str]:
@@ -88,17 +95,24 @@ def feature_drift(
     columns: list[str],
     warning: float,
     alert: float,
+    ks_alert: float,
     reference_name: str,
     current_name: str,
 ) -> DriftReport:
-    """PSI of each column between two slices of the data, most shifted first."""
+    """PSI (and KS for numbers) of each column between two samples, most shifted first.
+
+    A feature is on alert when its PSI reaches `alert` or its KS distance reaches
+    `ks_alert`, on warning when its PSI reaches `warning`, stable otherwise.
+    """
     rows = []
     for column in columns:
         value = psi(reference[column], current[column])
-        level = (
-            "alert" if value >= alert else "warning" if value >= warning else "stable"
-        )
-        rows.append(FeatureDrift(feature=column, psi=value, level=level))
+        distance = ks_distance(reference[column], current[column])
+        if value >= alert or (distance is not None and distance >= ks_alert):
+            level = "alert"
+        else:
+            level = "warning" if value >= warning else "stable"
+        rows.append(FeatureDrift(feature=column, psi=value, ks=distance, level=level))
     rows.sort(key=lambda row: row.psi, reverse=True)
     return DriftReport(
         reference=reference_name,
@@ -106,4 +120,29 @@ def feature_drift(
         features=rows,
         warning=warning,
         alert=alert,
+        ks_alert=ks_alert,
+    )
+
+
+def ks_distance(reference: pd.Series, current: pd.Series) -> float | None:
+    """Largest gap between the two empirical distributions; None for text columns.
+
+    Missing values are left out of both samples.
+    """
+    if not _is_number(reference) or not _is_number(current):
+        return None
+    a = np.sort(reference.dropna().to_numpy(dtype=float))
+    b = np.sort(current.dropna().to_numpy(dtype=float))
+    if not len(a) or not len(b):
+        return None
+    points = np.concatenate([a, b])
+    gap = np.searchsorted(a, points, side="right") / len(a) - np.searchsorted(
+        b, points, side="right"
+    ) / len(b)
+    return float(np.max(np.abs(gap)))
+
+
+def _is_number(series: pd.Series) -> bool:
+    return pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(
+        series
     )

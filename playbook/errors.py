@@ -68,3 +68,7 @@ def _all_subclasses(cls: type) -> list[type]:
         found.append(sub)
         found.extend(_all_subclasses(sub))
     return found
+
+
+class ModelError(PlaybookError):
+    """A saved model cannot be found or read."""

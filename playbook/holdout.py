@@ -77,3 +77,11 @@ def split(frame: pd.DataFrame, *, poc: Charter, seed: int) -> Holdout:
                 f"side. Add data or change the split."
             )
     return result
+
+
+def latest_rows(frame: pd.DataFrame, split: Holdout, *, poc: Charter) -> pd.DataFrame:
+    """The test rows of the latest period (all test rows when there is no time)."""
+    test = frame.iloc[split.test]
+    if split.kind != "time":
+        return test
+    return test[test[poc.data.time].astype(str) == split.test_periods[-1]]

@@ -16,6 +16,8 @@ from typing import Any
 
 import numpy as np
 
+from playbook.errors import PlaybookError
+
 
 @dataclass(frozen=True)
 class Stage:
@@ -98,3 +100,77 @@ def to_jsonable(value: Any) -> Any:
     if isinstance(value, Path):
         return str(value)
     return value
+
+
+# Files stages hand to later stages, relative to the run folder.
+MODEL_DIR = "model"
+TEST_SCORES = "scores/test.csv"
+FRESH_SCORES = "scores/fresh.csv"
+
+
+def artifact(out_dir: str | Path, name: str) -> Path:
+    """Where a hand-off file lives in a run folder."""
+    return Path(out_dir) / name
+
+
+def save_table(out_dir: str | Path, name: str, table: Any) -> Path | None:
+    """Write a data frame as CSV for later stages; nothing when there is no table."""
+    if table is None:
+        return None
+    path = artifact(out_dir, name)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    table.to_csv(path, index=False)
+    return path
+
+
+def save_json(out_dir: str | Path, name: str, value: Any) -> Path:
+    """Write a result (dataclasses included) as JSON into the run folder."""
+    path = artifact(out_dir, name)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(to_jsonable(value), indent=2, allow_nan=False) + "\n")
+    return path
+
+
+def save_text(out_dir: str | Path, name: str, text: str) -> Path:
+    """Write a text file (a script, a note) into the run folder."""
+    path = artifact(out_dir, name)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+    return path
+
+
+def read_table(out_dir: str | Path, name: str) -> Any:
+    """Read a hand-off table an earlier stage of this run wrote.
+
+    Raises:
+        PlaybookError: The earlier stage did not run in this run.
+    """
+    import pandas as pd
+
+    path = artifact(out_dir, name)
+    if not path.exists():
+        raise PlaybookError(
+            f"{path}: missing; the stage that writes it must run before this one, in "
+            "the same run"
+        )
+    return pd.read_csv(path)
+
+
+def latest_scores(out_dir: str | Path) -> tuple[str, Any]:
+    """The most recent scored rows of this run: the fresh batch's, else the test rows'.
+
+    Raises:
+        PlaybookError: Stage 4 has not scored anything in this run.
+    """
+    import pandas as pd
+
+    for name, source in (
+        (FRESH_SCORES, "the fresh batch"),
+        (TEST_SCORES, "the test periods"),
+    ):
+        path = artifact(out_dir, name)
+        if path.exists():
+            return source, pd.read_csv(path)
+    raise PlaybookError(
+        f"{out_dir}: no scored rows; stage 4 must run before this stage in the same run"
+    )

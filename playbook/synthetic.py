@@ -34,7 +34,13 @@ CHURN_COLUMNS = {
 
 
 def churn(
-    *, customers: int, seed: int, first_month: str = "2025-01-01"
+    *,
+    customers: int,
+    seed: int,
+    first_month: str = "2025-01-01",
+    months: int = 12,
+    shift: float = 0.0,
+    first_id: int = 1,
 ) -> pd.DataFrame:
     """Generate the SYNTHETIC churn-at-renewal example.
 
@@ -45,19 +51,27 @@ def churn(
     an absurd one. The later months drift a little (usage grows, more customers on
     monthly contracts).
 
+    `shift` moves the population and the behaviour away from the first year's, for a
+    later batch that has drifted: more monthly contracts, higher prices, heavier data
+    use, unhappier customers, and heavy data users who start to leave for a competitor
+    (a pattern the first year's data does not show). 0 leaves the data as it was.
+
     Args:
         customers: Number of customers (rows).
         seed: Seed of the random generator; the same seed gives the same data.
         first_month: First snapshot month, ISO date.
+        months: Number of monthly snapshots.
+        shift: How far the batch has drifted, 0 (none) to about 1 (strongly).
+        first_id: Number of the first customer id, so that batches do not share ids.
     """
     rng = np.random.default_rng(seed)
     n = customers
-    month_index = np.sort(rng.integers(0, 12, size=n))
-    months = pd.date_range(first_month, periods=12, freq="MS")
-    drift = month_index / 11.0  # 0 in the first month, 1 in the last
+    month_index = np.sort(rng.integers(0, months, size=n))
+    snapshots = pd.date_range(first_month, periods=months, freq="MS")
+    drift = month_index / max(months - 1, 1)  # 0 in the first month, 1 in the last
 
     plan = rng.choice(["basic", "standard", "premium"], size=n, p=[0.45, 0.35, 0.20])
-    monthly_share = 0.40 + 0.10 * drift
+    monthly_share = 0.40 + 0.10 * drift + 0.25 * shift
     contract = np.where(
         rng.random(n) < monthly_share,
         "monthly",
@@ -71,15 +85,17 @@ def churn(
         .map({"basic": 33000, "standard": 55000, "premium": 89000})
         .to_numpy()
     )
-    monthly_charge = np.round(base_charge * rng.lognormal(0.0, 0.12, size=n), -2)
+    monthly_charge = np.round(
+        base_charge * (1 + 0.15 * shift) * rng.lognormal(0.0, 0.12, size=n), -2
+    )
     usage = np.round(
         pd.Series(plan)
         .map({"basic": 6.0, "standard": 18.0, "premium": 45.0})
         .to_numpy()
-        * rng.lognormal(0.1 * drift, 0.55, size=n),
+        * rng.lognormal(0.1 * drift + 0.4 * shift, 0.55, size=n),
         1,
     )
-    dissatisfaction = rng.normal(0.0, 1.0, size=n)  # never observed directly
+    dissatisfaction = rng.normal(0.3 * shift, 1.0, size=n)  # never observed directly
     usage_change = np.round(
         np.clip(rng.normal(-3.0, 18.0, size=n) - 6.0 * dissatisfaction, -100, None), 1
     )
@@ -108,13 +124,14 @@ def churn(
         )
         - 0.03 * discount
         + 0.6 * dissatisfaction
+        + shift * (1.0 * (usage > 40) - 0.4 * (contract == "monthly"))
     )
     churned = (rng.random(n) < 1.0 / (1.0 + np.exp(-logit))).astype(int)
 
     frame = pd.DataFrame(
         {
-            "customer_id": [f"SYN-{i:06d}" for i in rng.permutation(n) + 1],
-            "snapshot_month": months[month_index].strftime("%Y-%m-%d"),
+            "customer_id": [f"SYN-{i:06d}" for i in rng.permutation(n) + first_id],
+            "snapshot_month": snapshots[month_index].strftime("%Y-%m-%d"),
             "plan": plan,
             "contract": contract,
             "tenure_months": tenure,

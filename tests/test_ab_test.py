@@ -70,3 +70,32 @@ def test_periods_in_converts_months_to_each_period():
     assert ab_test.periods_in(6, "month") == 6
     assert ab_test.periods_in(6, "week") == 26
     assert ab_test.periods_in(6, "quarter") == 2
+
+
+@pytest.mark.parametrize(
+    ("p_control", "relative", "expected"),
+    [
+        (0.02, 0.15, 36_693),
+        (0.02, 0.05, 315_206),
+        (0.05, 0.05, 122_123),
+        (0.10, 0.10, 14_751),
+    ],
+    ids=["2% +15%", "2% +5%", "5% +5%", "10% +10%"],
+)
+def test_proportion_sample_sizes_match_the_reference_table(
+    p_control, relative, expected
+):
+    n = ab_test.sample_size_proportions(
+        p_control=p_control,
+        p_treatment=p_control * (1 + relative),
+        significance=0.05,
+        power=0.8,
+    )
+    assert abs(n - expected) <= 2  # the table rounds z to 1.96 and 0.8416
+
+
+def test_srm_check_matches_the_worked_example():
+    # 50,000 vs 50,600 on a 50/50 split: chi-square 3.58, p = 0.059
+    p = ab_test.srm_p_value(50_000, 50_600, control_share=0.5)
+    assert p == pytest.approx(0.0588, abs=0.0005)
+    assert ab_test.srm_p_value(50_000, 50_000, control_share=0.5) == 1.0

@@ -8,8 +8,10 @@ import sys
 from pathlib import Path
 
 import nbformat
+import pandas as pd
 import pytest
 import yaml
+from tiny import make_example
 
 from playbook import runner, synthetic
 from playbook.journey import STAGES
@@ -42,17 +44,6 @@ KPI_FIELDS = {
 pytestmark = pytest.mark.journey
 
 
-def make_example(folder: Path, *, customers: int = 3000, seed: int = 7) -> Path:
-    """Copy the tiny charter and churn contract into `folder` and generate its data."""
-    folder.mkdir(parents=True, exist_ok=True)
-    shutil.copy(FIXTURES / "tiny_charter.yaml", folder / "charter.yaml")
-    shutil.copy(REPO / "data_checks" / "churn.yaml", folder / "churn.checks.yaml")
-    synthetic.churn(customers=customers, seed=seed).to_csv(
-        folder / "churn_SYNTHETIC.csv", index=False
-    )
-    return folder / "charter.yaml"
-
-
 def run_cli(*args: str, cwd: Path) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, "-m", "playbook", *args],
@@ -72,6 +63,20 @@ def complete_run(tmp_path_factory):
     )
     runs = sorted((root / "runs" / "churn-tiny").iterdir())
     return result, runs[-1]
+
+
+@pytest.fixture(scope="module")
+def drifted_rerun(complete_run):
+    """A second run of the same POC after its fresh batch has drifted strongly."""
+    _, first = complete_run
+    root = first.parents[2]
+    example = root / "example"
+    make_example(example, fresh_shift=1.0)
+    result = run_cli(
+        "run", str(example / "charter.yaml"), "--runs-dir", str(root / "runs"), cwd=root
+    )
+    second = sorted((root / "runs" / "churn-tiny").iterdir())[-1]
+    return result, first, second
 
 
 def test_fixture_charter_keeps_the_template_structure():
@@ -300,3 +305,44 @@ def test_a_crashing_stage_exits_1_names_the_cell_and_keeps_earlier_outputs(tmp_p
     assert json.loads((result.run_dir / "manifest.json").read_text()) == json.loads(
         json.dumps(record)
     )
+
+
+def _evidence(run_dir, key):
+    return json.loads((run_dir / "results" / f"{key}.json").read_text())["evidence"]
+
+
+def test_a_drifted_fresh_batch_shows_drift_a_changed_kpi_and_both_runs(drifted_rerun):
+    result, first, second = drifted_rerun
+    assert result.returncode == 0, result.stdout + result.stderr
+    before = _evidence(first, "05_beyond_poc")
+    after = _evidence(second, "05_beyond_poc")
+    assert not before["alerts"]
+    assert after["alerts"], "the strongly drifted batch must put features on alert"
+    assert after["fresh_kpi"]["lift"] != before["fresh_kpi"]["lift"]
+    runs = _evidence(second, "06_iterate")["runs"]
+    assert [run["run_id"] for run in runs] == [first.name, second.name]
+    assert "fresh batch" in runs[1]["changed"]
+    page = (second / "06_iterate.html").read_text()
+    assert first.name in page and second.name in page
+    final = json.loads((second / "manifest.json").read_text())
+    assert any("shifted past the alert" in reason for reason in final["reasons"])
+
+
+def test_score_command_scores_new_data_and_refuses_a_broken_contract(
+    complete_run, tmp_path
+):
+    _, run_dir = complete_run
+    fresh = pd.read_csv(run_dir.parents[2] / "example" / "churn_fresh_SYNTHETIC.csv")
+    fresh.drop(columns=["churned"]).to_csv(tmp_path / "new.csv", index=False)
+    ok = run_cli("score", str(run_dir), "new.csv", "--out", "s.csv", cwd=tmp_path)
+    assert ok.returncode == 0, ok.stdout + ok.stderr
+    assert len(pd.read_csv(tmp_path / "s.csv")) == len(fresh)
+
+    broken = fresh.drop(columns=["churned", "plan"])
+    broken.to_csv(tmp_path / "broken.csv", index=False)
+    refused = run_cli(
+        "score", str(run_dir), "broken.csv", "--out", "b.csv", cwd=tmp_path
+    )
+    assert refused.returncode == 2
+    assert "plan" in refused.stdout
+    assert not (tmp_path / "b.csv").exists()

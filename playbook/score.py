@@ -1,0 +1,128 @@
+"""`playbook score`: batch scoring with a saved model, behind the same data contract.
+
+New data has no labels yet, so the contract's expectations on the target are left out;
+every other expectation must hold, or nothing is scored.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from playbook import bundle, checks, data
+from playbook.bundle import ModelBundle
+from playbook.errors import DataError, PlaybookError
+
+
+class ContractBroken(DataError):
+    """The data to score breaks the model's data contract."""
+
+
+@dataclass(frozen=True)
+class ScoreResult:
+    """What a scoring run wrote."""
+
+    out: Path
+    rows: int
+    contacted: int
+    periods: int
+    contract: checks.ContractReport
+
+
+def score_frame(model: ModelBundle, frame: pd.DataFrame) -> pd.DataFrame:
+    """Score rows: probability, rank within the period, and whether to contact.
+
+    The contact flag marks the top `capacity_per_period` rows of each period, the list
+    the business acts on.
+
+    Raises:
+        DataError: A feature column the model reads is missing.
+    """
+    missing = [column for column in model.features if column not in frame.columns]
+    if missing:
+        raise DataError(
+            f"the data lacks columns the model reads: {', '.join(missing)}. Score an "
+            f"extract with the same columns as the training data."
+        )
+    probability = model.pipeline.predict_proba(frame[model.features])[:, 1]
+    period = (
+        frame[model.time_column].astype(str).to_numpy()
+        if model.time_column
+        else np.full(len(frame), "all")
+    )
+    scores = pd.DataFrame(
+        {
+            "id": frame[model.id_column].to_numpy() if model.id_column else frame.index,
+            "period": period,
+            "probability": probability,
+        }
+    )
+    scores["rank_in_period"] = (
+        scores.groupby("period")["probability"]
+        .rank(method="first", ascending=False)
+        .astype(int)
+    )
+    scores["contact"] = scores["rank_in_period"] <= model.capacity_per_period
+    return scores
+
+
+def score_file(
+    model_path: Path, data_path: Path, *, out: Path, force: bool
+) -> ScoreResult:
+    """Validate a data file against the model's contract, score it, write a CSV.
+
+    Raises:
+        ModelError: No readable model at `model_path`.
+        ContractBroken: The data breaks the contract; nothing is written.
+        PlaybookError: `out` exists and `force` is false.
+    """
+    model = bundle.load(model_path)
+    if out.exists() and not force:
+        raise PlaybookError(
+            f"{out} exists; pass --force to replace it, or choose --out."
+        )
+    frame = data.load(data_path)
+    suite = checks.load_suite(model.contract)
+    contract = checks.validate(frame, label_free(suite, model.target))
+    if not contract.passed:
+        failures = "; ".join(
+            f"{r.expectation} on {r.column or 'the table'}: expected {r.expected}, "
+            f"found {r.observed}"
+            for r in contract.results
+            if not r.passed
+        )
+        raise ContractBroken(
+            f"{data_path}: breaks the model's data contract ({contract.failed} of "
+            f"{contract.evaluated} expectations failed): {failures}. Nothing was "
+            f"scored; fix the extract or review the contract."
+        )
+    scores = score_frame(model, frame)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    scores.to_csv(out, index=False)
+    return ScoreResult(
+        out=out,
+        rows=len(scores),
+        contacted=int(scores["contact"].sum()),
+        periods=scores["period"].nunique(),
+        contract=contract,
+    )
+
+
+def label_free(suite: checks.Suite, target: str) -> checks.Suite:
+    """The suite without what it expects of the label, which new data lacks."""
+    kept = []
+    for spec in suite.expectations:
+        columns = spec.kwargs.get("column_set")
+        if columns is not None:
+            trimmed = [column for column in columns if column != target]
+            spec = dataclasses.replace(
+                spec, kwargs={**spec.kwargs, "column_set": trimmed}
+            )
+        elif target in (spec.column or "").split(", "):
+            continue
+        kept.append(spec)
+    return dataclasses.replace(suite, expectations=tuple(kept))

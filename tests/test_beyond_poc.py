@@ -1,0 +1,317 @@
+"""Stages 5-7 building blocks: saved model, scoring, fresh batch, history, readiness."""
+
+import dataclasses
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+from tiny import make_example
+
+from playbook import (
+    bundle,
+    charter,
+    checks,
+    data,
+    evaluation,
+    history,
+    holdout,
+    journey,
+    latency,
+    monitoring,
+    production,
+    score,
+    segments,
+    shadow,
+)
+from playbook.errors import ModelError, PlaybookError
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    """A tiny example with stage 4's comparison done and its model saved."""
+    folder = tmp_path_factory.mktemp("built")
+    poc = charter.load(make_example(folder / "example"))
+    frame = data.load(poc.data.path)
+    result = evaluation.compare(frame, poc=poc, seed=42)
+    speed = latency.measure(
+        result.model,
+        frame.iloc[result.holdout.test][result.features],
+        prediction=poc.prediction,
+        repeats=3,
+        single_rows=20,
+        seed=42,
+    )
+    run = folder / "run"
+    bundle.save(
+        journey.artifact(run, journey.MODEL_DIR),
+        poc=poc,
+        comparison=result,
+        data_sha256=data.sha256(poc.data.path),
+        latency=speed,
+    )
+    return poc, frame, result, run
+
+
+def test_saved_model_reloads_and_predicts_the_same(built):
+    poc, frame, result, run = built
+    model = bundle.load(run)
+    rows = frame.iloc[result.holdout.test][result.features]
+    assert np.array_equal(
+        model.pipeline.predict_proba(rows), result.model.predict_proba(rows)
+    )
+    assert model.features == result.features
+    assert model.capacity_per_period == poc.kpi.capacity_per_period
+    card = (run / "model" / "model_card.md").read_text()
+    assert "SYNTHETIC" in card and "Limits" in card
+
+
+def test_loading_a_model_from_an_empty_folder_says_where_to_point(tmp_path):
+    with pytest.raises(ModelError, match="no saved model here"):
+        bundle.load(tmp_path)
+
+
+def test_score_file_writes_a_call_list_per_period(built, tmp_path):
+    poc, _, _, run = built
+    new = data.load(poc.data.fresh).drop(columns=[poc.data.target])
+    new.to_csv(tmp_path / "new.csv", index=False)
+    result = score.score_file(
+        run, tmp_path / "new.csv", out=tmp_path / "s.csv", force=False
+    )
+    scores = pd.read_csv(tmp_path / "s.csv")
+    assert result.rows == len(new) == len(scores)
+    per_period = scores.groupby("period")["contact"].sum()
+    assert (per_period == poc.kpi.capacity_per_period).all()
+    assert scores["probability"].between(0, 1).all()
+
+
+def test_score_file_refuses_data_that_breaks_the_contract_and_writes_nothing(
+    built, tmp_path
+):
+    poc, _, _, run = built
+    bad = data.load(poc.data.fresh).drop(columns=[poc.data.target])
+    bad.loc[bad.index[:7], "contract"] = "lifetime"
+    bad.to_csv(tmp_path / "bad.csv", index=False)
+    with pytest.raises(
+        score.ContractBroken, match="expect_column_values_to_be_in_set on contract"
+    ) as raised:
+        score.score_file(run, tmp_path / "bad.csv", out=tmp_path / "s.csv", force=False)
+    assert raised.value.exit_code == 2
+    assert not (tmp_path / "s.csv").exists()
+
+
+def test_score_file_never_replaces_an_output_without_force(built, tmp_path):
+    _, _, _, run = built
+    (tmp_path / "s.csv").write_text("keep me")
+    with pytest.raises(PlaybookError, match="pass --force"):
+        score.score_file(run, tmp_path / "x.csv", out=tmp_path / "s.csv", force=False)
+    assert (tmp_path / "s.csv").read_text() == "keep me"
+
+
+def test_label_free_suite_drops_only_what_concerns_the_label(built):
+    poc, _, _, _ = built
+    suite = checks.load_suite(poc.data.checks)
+    trimmed = score.label_free(suite, poc.data.target)
+    assert len(trimmed.expectations) < len(suite.expectations)
+    assert all(poc.data.target not in (e.column or "") for e in trimmed.expectations)
+    column_sets = [
+        e.kwargs["column_set"] for e in trimmed.expectations if "column_set" in e.kwargs
+    ]
+    assert column_sets and all(poc.data.target not in s for s in column_sets)
+
+
+def test_fresh_batch_is_the_charter_file_or_else_the_latest_periods(built):
+    poc, frame, result, _ = built
+    named = monitoring.fresh_batch(frame, poc=poc, split=result.holdout)
+    assert named.source.startswith("churn_fresh_SYNTHETIC.csv")
+    assert named.sha256 == data.sha256(poc.data.fresh)
+    without = dataclasses.replace(poc, data=dataclasses.replace(poc.data, fresh=None))
+    latest = monitoring.fresh_batch(frame, poc=without, split=result.holdout)
+    assert len(latest.rows) == len(result.holdout.test)
+    assert latest.sha256 is None
+
+
+def test_score_fresh_compares_both_policies_on_the_fresh_rows(built):
+    poc, frame, result, run = built
+    fresh = monitoring.fresh_batch(frame, poc=poc, split=result.holdout)
+    later = monitoring.score_fresh(fresh, out_dir=run, poc=poc, seed=42)
+    assert later.kpi.test_rows == len(fresh.rows)
+    assert later.summary.startswith("lift ")
+    missing_model = monitoring.score_fresh(
+        fresh, out_dir=run / "nowhere", poc=poc, seed=42
+    )
+    assert missing_model.kpi is None
+    assert "did not save a model" in missing_model.summary
+
+
+def test_proposed_thresholds_cover_every_numeric_feature_and_the_kpi(built):
+    poc, frame, result, _ = built
+    limits = monitoring.propose_thresholds(
+        frame.iloc[result.holdout.train],
+        features=result.features,
+        poc=poc,
+        baseline_kpi=result.kpi.baseline,
+    )
+    ranges = {t.feature for t in limits if t.watch == "range"}
+    numeric = {f for f in result.features if pd.api.types.is_numeric_dtype(frame[f])}
+    assert ranges == numeric
+    assert any(t.watch == "KPI" for t in limits)
+
+
+def test_history_reads_runs_of_the_same_poc_and_says_what_changed(tmp_path):
+    def manifest(folder, **fields):
+        folder.mkdir(parents=True)
+        record = {
+            "poc": "p",
+            "run_id": folder.name,
+            "charter_sha256": "c1",
+            "data_sha256": "d1",
+            "seed": 1,
+            "packages": {"playbook": "0.1.0"},
+            "kpi": {
+                "lift": 5.0,
+                "lift_ci_low": 1.0,
+                "lift_ci_high": 9.0,
+                "min_lift": 2.0,
+                "unit": "KRW",
+            },
+        }
+        record.update(fields)
+        (folder / "manifest.json").write_text(json.dumps(record))
+
+    manifest(tmp_path / "p" / "20260101-000000-000001")
+    manifest(tmp_path / "p" / "20260102-000000-000001", data_sha256="d2", seed=2)
+    manifest(tmp_path / "p" / "20260103-000000-000001", poc="other")
+    (tmp_path / "p" / "20260104-000000-000001").mkdir()  # a run still starting
+    past = history.runs(tmp_path / "p" / "20260102-000000-000001", poc="p")
+    assert [run.run_id for run in past] == [
+        "20260101-000000-000001",
+        "20260102-000000-000001",
+    ]
+    assert past[0].changed == "first run"
+    assert past[1].changed == "data; seed"
+
+
+def test_segments_show_where_the_model_earns_less_than_the_rule():
+    scores = pd.DataFrame(
+        {
+            "period": ["a"] * 6,
+            "value_if_contacted": [10.0, 10.0, -1.0, -1.0, 10.0, -1.0],
+            "contacted_model": [True, False, True, True, True, False],
+            "contacted_rule": [False, True, False, False, True, True],
+        }
+    )
+    features = pd.DataFrame({"plan": ["x", "y", "x", "x", "y", "y"]})
+    found = segments.compare(scores, features, columns=["plan"], min_rows=1)
+    by_name = {s.segment: s for s in found}
+    assert by_name["x"].model_value == 8.0 and by_name["x"].rule_value == 0.0
+    assert by_name["y"].model_value == 10.0 and by_name["y"].rule_value == 19.0
+    assert found[0].segment == "y" and found[0].lift == -9.0
+
+
+def test_shadow_replay_counts_disagreements_and_each_policys_earnings():
+    scores = pd.DataFrame(
+        {
+            "period": ["a", "a", "b", "b"],
+            "value_if_contacted": [10.0, -1.0, 10.0, -1.0],
+            "contacted_model": [True, False, True, True],
+            "contacted_rule": [True, True, False, True],
+        }
+    )
+    replay = shadow.replay(scores, source="test")
+    assert (replay.contacted_by_model, replay.contacted_by_rule) == (3, 3)
+    assert replay.contacted_by_both == 2
+    assert replay.disagreement == pytest.approx(2 / 4)
+    assert replay.model_value == pytest.approx((10 + 10 - 1) / 2)
+    assert replay.rule_value == pytest.approx((10 - 1 - 1) / 2)
+
+
+def _outcome(stage, **evidence):
+    return journey.StageOutcome(
+        stage=stage, status="passed", summary="s", reasons=["r"], evidence=evidence
+    )
+
+
+def test_readiness_changes_when_its_evidence_changes(built):
+    _, _, result, _ = built
+    kpi = journey.to_jsonable(result.kpi)
+    good = {
+        "04_poc": _outcome(
+            "04_poc",
+            kpi={**kpi, "lift_ci_low": 1.0},
+            latency={
+                "judged_on": "p95",
+                "batch_p95_ms": 5.0,
+                "row_p95_ms": 1.0,
+                "budget_ms": 100,
+                "meets": True,
+            },
+            model_card="model/model_card.md",
+        )
+    }
+    bad = {
+        "04_poc": _outcome(
+            "04_poc",
+            kpi={**kpi, "lift_ci_low": -1.0},
+            latency={
+                "judged_on": "p95",
+                "batch_p95_ms": 500.0,
+                "row_p95_ms": 1.0,
+                "budget_ms": 100,
+                "meets": False,
+            },
+            model_card="model/model_card.md",
+        )
+    }
+
+    def status(outcomes, text):
+        ready = production.readiness(outcomes, run=None, own=[])
+        return next(i.status for i in ready.items if i.item.startswith(text))
+
+    assert status(good, "The model beats") == production.MET
+    assert status(bad, "The model beats") == production.NOT_MET
+    assert status(good, "Prediction latency") == production.MET
+    assert status(bad, "Prediction latency") == production.NOT_MET
+    assert status({}, "The model beats") == production.NOT_RUN
+
+
+def test_reproducibility_is_met_only_when_a_rerun_gives_the_same_numbers(built):
+    poc, frame, result, _ = built
+    first = _outcome("04_poc", kpi=journey.to_jsonable(result.kpi))
+    again = evaluation.compare(frame, poc=poc, seed=42)
+    assert production.reproducibility(first, again.kpi).status == production.MET
+    other = evaluation.compare(frame, poc=poc, seed=43)
+    assert production.reproducibility(first, other.kpi).status == production.NOT_MET
+
+
+def test_scoring_smoke_reports_a_missing_model_as_not_met(built, tmp_path):
+    poc, frame, _, run = built
+    rows = frame.drop(columns=[poc.data.target]).head(50)
+    assert production.scoring_smoke(run / "model", rows).status == production.MET
+    missing = production.scoring_smoke(tmp_path, rows)
+    assert missing.status == production.NOT_MET
+    assert "no saved model" in missing.evidence
+
+
+def test_latency_is_judged_on_the_batch_for_a_batch_requirement(built):
+    poc, frame, result, _ = built
+    rows = frame.iloc[result.holdout.test][result.features]
+    report = latency.measure(
+        result.model, rows, prediction=poc.prediction, repeats=3, single_rows=10, seed=1
+    )
+    assert report.mode == "batch"
+    assert report.meets == (report.batch_p95_ms <= poc.prediction.latency_budget_ms)
+    assert 0 < report.row_p50_ms <= report.row_p95_ms
+    tight = dataclasses.replace(poc.prediction, latency_budget_ms=1e-6)
+    assert (
+        latency.measure(
+            result.model, rows, prediction=tight, repeats=2, single_rows=5, seed=1
+        ).meets
+        is False
+    )
+
+
+def test_holdout_latest_rows_are_the_last_test_period(built):
+    poc, frame, result, _ = built
+    latest = holdout.latest_rows(frame, result.holdout, poc=poc)
+    assert set(latest[poc.data.time]) == {result.holdout.test_periods[-1]}

@@ -1,0 +1,34 @@
+"""The tiny SYNTHETIC churn example the tests run on: a few thousand rows."""
+
+import shutil
+from pathlib import Path
+
+from playbook import synthetic
+
+REPO = Path(__file__).resolve().parents[1]
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+
+
+def make_example(
+    folder: Path, *, customers: int = 3000, seed: int = 7, fresh_shift: float = 0.2
+) -> Path:
+    """Copy the tiny charter and the churn contract into `folder`, write its data.
+
+    The fresh batch (`data.fresh` in the charter) is the quarter after, drifted by
+    `fresh_shift` (see `synthetic.churn`).
+    """
+    folder.mkdir(parents=True, exist_ok=True)
+    shutil.copy(FIXTURES / "tiny_charter.yaml", folder / "charter.yaml")
+    shutil.copy(REPO / "data_checks" / "churn.yaml", folder / "churn.checks.yaml")
+    synthetic.churn(customers=customers, seed=seed).to_csv(
+        folder / "churn_SYNTHETIC.csv", index=False
+    )
+    synthetic.churn(
+        customers=1200,
+        seed=seed + 1,
+        first_month="2026-01-01",
+        months=3,
+        shift=fresh_shift,
+        first_id=customers + 1,
+    ).to_csv(folder / "churn_fresh_SYNTHETIC.csv", index=False)
+    return folder / "charter.yaml"
