@@ -37,8 +37,10 @@ from playbook.journey import STAGES, STOPPED, Stage
 # The derived charter a run reads when a batch overrides some of its fields.
 RUN_CHARTER = "charter.yaml"
 # ipykernel warns on every start that its local TCP link is unencrypted; that line says
-# nothing about the journey, so keep the kernel to errors.
-_KERNEL_ARGUMENTS = ("--IPKernelApp.log_level=ERROR",)
+# nothing about the journey, so keep the kernel to errors. IPython's history database is
+# shared by every kernel on the machine: concurrent journeys collide in it and print
+# "Session/line number was not unique" into the reports; a journey needs no history.
+_KERNEL_ARGUMENTS = ("--IPKernelApp.log_level=ERROR", "--HistoryManager.enabled=False")
 
 
 @dataclass(frozen=True)
