@@ -28,7 +28,7 @@ from playbook.journey import STAGES
 
 BENCH = Path(__file__).resolve().parent
 REPO = BENCH.parent
-WORK = BENCH / "work"
+WORK = BENCH / "work" / "journey"
 BIN = Path(sys.executable).parent
 
 
