@@ -201,3 +201,98 @@ def rate_plan(
         periods=math.ceil(2 * per_arm / units_per_period),
         period=kpi.period,
     )
+
+
+@dataclass(frozen=True)
+class Design:
+    """The A/B tests that could confirm the POC online, or why none applies.
+
+    `plan` tests the money KPI per unit; `rates` the rate of positives, when the task
+    has one (yes/no decisions). `feasible` says whether the shorter test fits within
+    `longest` periods.
+    """
+
+    applies: bool
+    reason: str
+    plan: AbPlan | None
+    rates: RatePlan | None
+    longest: int
+    feasible: bool
+    summary: str
+
+    def table(self) -> list[dict]:
+        """One row per test: what it tests, units per arm, periods."""
+        rows = []
+        if self.plan is not None:
+            rows.append(
+                {
+                    "test on": "net value per unit",
+                    "units per arm": self.plan.units_per_arm,
+                    "periods": self.plan.periods,
+                }
+            )
+        if self.rates is not None:
+            rows.append(
+                {
+                    "test on": f"rate of positives, {self.rates.p_control:.2%} to "
+                    f"{self.rates.p_treatment:.2%}",
+                    "units per arm": self.rates.units_per_arm,
+                    "periods": self.rates.periods,
+                }
+            )
+        return rows
+
+
+def design(
+    *,
+    kpi: Kpi,
+    inputs: dict | None,
+    significance: float,
+    power: float,
+    longest_months: float,
+) -> Design:
+    """Size the A/B tests for the charter's minimum lift from stage 4's inputs.
+
+    A forecast has no A/B design here (its decisions cannot be split between two
+    arms of units without the arms sharing stock); stage 4 says so with `inputs` None.
+    """
+    longest = periods_in(longest_months, kpi.period)
+    if inputs is None or kpi.min_lift is None:
+        reason = (
+            "The charter sets no minimum lift (kpi.min_lift): there is nothing to size "
+            "an A/B test for."
+            if kpi.min_lift is None
+            else "An A/B test does not apply to this task: the model's forecasts "
+            "cannot be split between two arms. Confirm it online with a shadow "
+            "period instead: forecast alongside today's plan for a few periods and "
+            "compare the costs of both."
+        )
+        return Design(False, reason, None, None, longest, False, reason)
+    money = plan(
+        min_lift_per_period=kpi.min_lift,
+        units_per_period=inputs["units_per_period"],
+        control=ArmMoments(**inputs["control"]),
+        treatment=ArmMoments(**inputs["treatment"]),
+        significance=significance,
+        power=power,
+        period=kpi.period,
+    )
+    rates = None
+    if "control_positive_rate" in inputs and kpi.value_per_saved_customer:
+        rates = rate_plan(
+            min_lift_per_period=kpi.min_lift,
+            units_per_period=inputs["units_per_period"],
+            control_rate=inputs["control_positive_rate"],
+            kpi=kpi,
+            significance=significance,
+            power=power,
+        )
+    shortest = min(
+        (p for p in (money, rates) if p is not None), key=lambda p: p.periods
+    )
+    feasible = shortest.periods <= longest
+    summary = (
+        f"the shorter A/B test needs {shortest.units_per_arm:,} units per arm, about "
+        f"{shortest.periods} {kpi.period}(s)"
+    )
+    return Design(True, "", money, rates, longest, feasible, summary)

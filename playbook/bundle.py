@@ -37,9 +37,11 @@ class ModelBundle:
     target: str
     id_column: str | None
     time_column: str | None
-    capacity_per_period: int
+    capacity_per_period: int | None
     contract: Path
     card: dict[str, Any]
+    task: str = "top_k"
+    history: dict[str, Any] | None = None
 
 
 def save(
@@ -49,6 +51,7 @@ def save(
     comparison: Comparison,
     data_sha256: str,
     latency: LatencyReport,
+    groups: list | None = None,
 ) -> Path:
     """Write the model, its contract and its model card into `folder`.
 
@@ -58,6 +61,7 @@ def save(
         comparison: Stage 4's `evaluation.Comparison`.
         data_sha256: Fingerprint of the training data.
         latency: Stage 4's `latency.LatencyReport`.
+        groups: Segments by sensitive attribute, for the fairness notes.
 
     Returns:
         The model folder.
@@ -65,7 +69,11 @@ def save(
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     card = model_card(
-        poc=poc, comparison=comparison, data_sha256=data_sha256, latency=latency
+        poc=poc,
+        comparison=comparison,
+        data_sha256=data_sha256,
+        latency=latency,
+        groups=groups,
     )
     joblib.dump(
         {
@@ -76,6 +84,8 @@ def save(
             "time_column": poc.data.time,
             "capacity_per_period": poc.need("kpi").capacity_per_period,
             "card": card,
+            "task": comparison.task,
+            "history": _history(poc) if comparison.task == "forecast" else None,
         },
         folder / MODEL_FILE,
     )
@@ -121,7 +131,21 @@ def load(path: str | Path) -> ModelBundle:
         capacity_per_period=saved["capacity_per_period"],
         contract=contract,
         card=saved["card"],
+        task=saved.get("task", "top_k"),
+        history=saved.get("history"),
     )
+
+
+def _history(poc: Charter) -> dict[str, Any]:
+    """What scoring needs to rebuild a forecast's lag columns from recent rows."""
+    definition = poc.need("kpi")
+    return {
+        "target": poc.data.target,
+        "time": poc.data.time,
+        "series": poc.data.series,
+        "horizon": definition.horizon,
+        "season_length": definition.season_length,
+    }
 
 
 def model_card(
@@ -130,8 +154,18 @@ def model_card(
     comparison: Comparison,
     data_sha256: str,
     latency: LatencyReport,
+    groups: list | None = None,
 ) -> dict[str, Any]:
-    """The model card's fields (after Mitchell et al., 2019), as plain JSON values."""
+    """The model card's fields (after Mitchell et al., 2019), as plain JSON values.
+
+    Args:
+        poc: The charter the model was built for.
+        comparison: Stage 4's `evaluation.Comparison`.
+        data_sha256: Fingerprint of the training data.
+        latency: Stage 4's `latency.LatencyReport`.
+        groups: The segments of the test rows by each sensitive attribute the charter
+            names (`segments.compare` over `data.sensitive`), for the fairness notes.
+    """
     report = comparison.kpi
     split = comparison.holdout
     limits = [
@@ -141,13 +175,15 @@ def model_card(
     ]
     if poc.data.synthetic:
         limits.insert(0, "Trained on SYNTHETIC example data: not for real decisions.")
+    fairness = fairness_notes(poc, groups=groups)
     return to_jsonable(
         {
             "poc": poc.poc,
             "title": poc.title,
             "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-            "model": "scikit-learn pipeline: one-hot encoded categories, "
-            "histogram gradient-boosted trees (binary classification)",
+            "model": f"scikit-learn pipeline: {comparison.model_name} "
+            f"({TASKS[comparison.task]}), the best of the candidates tuned on "
+            f"validation rows",
             "intended_use": {
                 "decision": poc.business.decision,
                 "users": list(poc.business.users),
@@ -167,14 +203,50 @@ def model_card(
                 "split": split.description,
                 "kpi": report,
                 "decision": comparison.decision,
-                "ranking_metrics": comparison.metrics,
+                "ladder": comparison.ladder,
+                "candidates": comparison.candidates,
             },
             "latency": latency,
             "limits": limits,
-            "fairness": "The charter names no sensitive attribute; no per-group "
-            "analysis was run.",
+            "fairness": fairness,
         }
     )
+
+
+TASKS = {
+    "top_k": "yes/no, ranked for a capacity",
+    "forecast": "a forecast of a number",
+    "routing": "one label among many, from text",
+}
+
+
+def fairness_notes(poc: Charter, *, groups: list | None) -> str:
+    """The fairness section: the model against today's baseline in each group."""
+    if not poc.data.sensitive:
+        return (
+            "The charter names no sensitive attribute (data.sensitive); no per-group "
+            "analysis was run."
+        )
+    if not groups:
+        return (
+            f"The charter names {', '.join(poc.data.sensitive)} as sensitive, but no "
+            "group of the test rows was large enough to compare."
+        )
+    unit = poc.need("kpi").unit
+    lines = [
+        f"Per group of {', '.join(poc.data.sensitive)} on the test rows, what the "
+        "model's decisions earned per period against today's baseline (a negative "
+        "lift means the group fares worse under the model):",
+        "",
+    ]
+    for group in groups:
+        lines.append(
+            f"- {group.feature} = {group.segment} ({group.rows:,} rows): model "
+            f"{format_amount(group.model_value, unit)}, today "
+            f"{format_amount(group.today_value, unit)}, lift "
+            f"{format_amount(group.lift, unit)}"
+        )
+    return "\n".join(lines)
 
 
 def card_markdown(card: dict[str, Any]) -> str:

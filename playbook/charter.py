@@ -16,11 +16,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from playbook import charter_schema
+from playbook.charter_schema import BLOCKER
 from playbook.errors import CharterError
 
-SUPPORTED_VERSION = 1
+SUPPORTED_VERSION = charter_schema.SUPPORTED_VERSION
 RULE_OPERATORS = ("==", "!=", "<", "<=", ">", ">=")
 _POC_ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 
@@ -35,12 +35,30 @@ class Condition:
 
 
 @dataclass(frozen=True)
+class Route:
+    """A keyword router's route: tickets whose text holds a keyword go to `label`."""
+
+    label: str
+    keywords: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class Baseline:
-    """How the business decides today, written as a rule over columns."""
+    """How the business decides today, and the other baselines the model must beat.
+
+    `today` names the baseline the lift is measured against: `rule` (conditions over
+    columns, for yes/no decisions), `score` (an existing score column, higher first),
+    `keywords` (a keyword router, for routing), `seasonal_naive` or `moving_average`
+    (for forecasts), or `prior` (the trivial baseline). Stage 4 reports every baseline
+    it can build from the charter, whichever is today's.
+    """
 
     description: str
-    match: str
-    conditions: tuple[Condition, ...]
+    today: str
+    match: str | None = None
+    conditions: tuple[Condition, ...] = ()
+    score_column: str | None = None
+    routes: tuple[Route, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -54,20 +72,39 @@ class Business:
     sponsor: str | None
 
 
+KPI_KINDS = ("top_k", "forecast", "routing")
+
+
 @dataclass(frozen=True)
 class Kpi:
-    """The business KPI: net value of contacting the top-k cases per period."""
+    """The business KPI, in money per period; `kind` says which decision it prices.
+
+    top_k: a yes/no decision with a capacity (churn calls, fraud reviews, campaign
+        contacts): the net value of acting on the top `capacity_per_period` cases.
+    forecast: a number planned ahead (demand): the cost of over- and under-forecasts,
+        lower is better, so the lift is the cost saved.
+    routing: a choice among many labels (support tickets): the value of routing right
+        minus the cost of routing wrong; unsure tickets go to a person at no value.
+    """
 
     name: str
     unit: str
     period: str
-    capacity_per_period: int
-    value_per_saved_customer: float
-    offer_success_rate: float
-    contact_cost: float
     min_lift: float | None
     confidence: float
     bootstrap_resamples: int
+    kind: str = "top_k"
+    capacity_per_period: int | None = None
+    value_per_saved_customer: float | None = None
+    offer_success_rate: float | None = None
+    contact_cost: float | None = None
+    over_cost_per_unit: float | None = None
+    under_cost_per_unit: float | None = None
+    error_metric: str | None = None
+    season_length: int | None = None
+    horizon: int | None = None
+    value_per_correct: float | None = None
+    cost_per_wrong: float | None = None
 
 
 @dataclass(frozen=True)
@@ -116,7 +153,11 @@ class Data:
     None when the data comes from `sql` instead. `pii` names columns that hold personal
     data the value patterns cannot see (names, addresses); `allow_pii` and
     `allow_leaks` name flagged columns the model may use anyway; `exclude` names
-    columns the model must never use.
+    columns the model must never use. `sensitive` names attributes (age group, sex)
+    whose segments the model card reports for fairness; `text` names the free-text
+    column a routing model reads; `series` names the column that tells separate time
+    series apart in a forecast (store and item, say): rows are unique per series and
+    time.
     """
 
     path: Path | None
@@ -136,6 +177,9 @@ class Data:
     allow_pii: tuple[str, ...] = ()
     exclude: tuple[str, ...] = ()
     allow_leaks: tuple[str, ...] = ()
+    sensitive: tuple[str, ...] = ()
+    text: str | None = None
+    series: str | None = None
 
 
 ACCESS_MODES = ("sandbox_copy", "platform_read")
@@ -239,12 +283,6 @@ def load(path: str | Path) -> Charter:
     raw = _read_yaml(source)
     top = _Section(raw, "", source)
     version = top.integer("version", minimum=1)
-    if version > SUPPORTED_VERSION:
-        raise CharterError(
-            f"{source}: version {version} is newer than this playbook understands "
-            f"(up to {SUPPORTED_VERSION}). Upgrade playbook, or write the charter in "
-            f"version {SUPPORTED_VERSION}."
-        )
     poc = top.text("poc")
     if not _POC_ID.match(poc):
         raise CharterError(
@@ -278,33 +316,18 @@ def sha256(path: str | Path) -> str:
 
 
 def _read_yaml(source: Path) -> dict:
-    try:
-        text = source.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise CharterError(
-            f"{source}: no such charter file. Check the path, or start from "
-            f"templates/churn.yaml."
-        ) from None
-    except UnicodeDecodeError as exc:
-        raise CharterError(
-            f"{source}: not UTF-8 text (byte {exc.start} cannot be decoded). Save the "
-            f"charter as UTF-8."
-        ) from None
-    try:
-        raw = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise CharterError(
-            f"{source}: not valid YAML{where}: {problem}. Fix the file and run again."
-        ) from None
-    if not isinstance(raw, dict):
-        raise CharterError(
-            f"{source}: expected a mapping of fields (version, poc, business, ...), "
-            f"got {type(raw).__name__ if raw is not None else 'an empty file'}."
-        )
-    return raw
+    """The charter's fields, after the schema check found nothing that blocks.
+
+    Every problem is listed at once, each with its line and column (see
+    `playbook.charter_schema`); warnings are left to `playbook check` and stage 1.
+    """
+    document, problems = charter_schema.read(source, shown=str(source))
+    if document is not None:
+        problems = [*problems, *charter_schema.validate(document)]
+    blockers = [problem for problem in problems if problem.severity == BLOCKER]
+    if blockers or document is None:
+        raise CharterError(charter_schema.listing(blockers, file=str(source)))
+    return document.data
 
 
 class _Section:
@@ -430,8 +453,33 @@ def _business(section: _Section | None) -> Business:
     )
 
 
+BASELINES = ("rule", "score", "keywords", "seasonal_naive", "moving_average", "prior")
+
+
 def _baseline(section: _Section) -> Baseline:
-    rule = section.section("rule")
+    rule = section.section("rule", required=False)
+    match, conditions = (None, ()) if rule is None else _rule(rule)
+    routes = _routes(section) if section.get("routes") is not None else ()
+    score_column = section.text("score_column", required=False)
+    default = "rule" if rule is not None else None
+    today = section.get("today") or default
+    if today not in BASELINES:
+        raise section._fail("today", "one of " + ", ".join(BASELINES), today)
+    needs = {"rule": conditions, "score": score_column, "keywords": routes}
+    if today in needs and not needs[today]:
+        field = {"rule": "rule", "score": "score_column", "keywords": "routes"}[today]
+        raise section._fail(field, f"the {field} that today's baseline ({today}) uses")
+    return Baseline(
+        description=section.text("description", required=False) or "today's rule",
+        today=today,
+        match=match,
+        conditions=conditions,
+        score_column=score_column,
+        routes=routes,
+    )
+
+
+def _rule(rule: _Section) -> tuple[str, tuple[Condition, ...]]:
     raw_conditions = rule.get("conditions")
     if not isinstance(raw_conditions, list) or not raw_conditions:
         raise rule._fail("conditions", "a list of {column, op, value} conditions")
@@ -450,26 +498,73 @@ def _baseline(section: _Section) -> Baseline:
                 value=value,
             )
         )
-    return Baseline(
-        description=section.text("description", required=False) or "today's rule",
-        match=rule.choice("match", ("any", "all")),
-        conditions=tuple(conditions),
-    )
+    return rule.choice("match", ("any", "all")), tuple(conditions)
+
+
+def _routes(section: _Section) -> tuple[Route, ...]:
+    raw_routes = section.get("routes")
+    if not isinstance(raw_routes, list) or not raw_routes:
+        raise section._fail("routes", "a list of {label, keywords} routes", raw_routes)
+    routes = []
+    for index, raw in enumerate(raw_routes):
+        if not isinstance(raw, dict):
+            raise section._fail(f"routes[{index}]", "{label, keywords}", raw)
+        item = _Section(raw, f"{section._where('routes')}[{index}]", section.source)
+        keywords = item.strings("keywords")
+        if not keywords:
+            raise item._fail("keywords", "a list of words or phrases")
+        routes.append(Route(label=item.text("label"), keywords=keywords))
+    return tuple(routes)
 
 
 def _kpi(section: _Section) -> Kpi:
+    kind = section.get("kind") or "top_k"
+    if kind not in KPI_KINDS:
+        raise section._fail("kind", "one of " + ", ".join(KPI_KINDS), kind)
+    common = {
+        "name": section.text("name"),
+        "unit": section.text("unit"),
+        "period": section.choice("period", ("day", "week", "month", "quarter")),
+        "min_lift": section.number("min_lift", required=False),
+        "confidence": section.number("confidence", minimum=0.5, maximum=0.999),
+        "bootstrap_resamples": int(section.number("bootstrap_resamples", minimum=100)),
+        "kind": kind,
+    }
+    if kind == "forecast":
+        return Kpi(
+            **common,
+            over_cost_per_unit=section.number("over_cost_per_unit", minimum=0),
+            under_cost_per_unit=section.number("under_cost_per_unit", minimum=0),
+            error_metric=section.choice("error_metric", ("wape", "mape"))
+            if section.get("error_metric") is not None
+            else "wape",
+            season_length=section.integer("season_length", minimum=1),
+            horizon=section.integer("horizon", minimum=1)
+            if section.get("horizon") is not None
+            else 1,
+        )
+    if kind == "routing":
+        return Kpi(
+            **common,
+            value_per_correct=section.number("value_per_correct", minimum=0),
+            cost_per_wrong=section.number("cost_per_wrong", minimum=0),
+        )
     return Kpi(
-        name=section.text("name"),
-        unit=section.text("unit"),
-        period=section.choice("period", ("day", "week", "month", "quarter")),
+        **common,
         capacity_per_period=int(section.number("capacity_per_period", minimum=1)),
         value_per_saved_customer=section.number("value_per_saved_customer", minimum=0),
         offer_success_rate=section.number("offer_success_rate", minimum=0, maximum=1),
-        contact_cost=section.number("contact_cost", minimum=0),
-        min_lift=section.number("min_lift", required=False),
-        confidence=section.number("confidence", minimum=0.5, maximum=0.999),
-        bootstrap_resamples=int(section.number("bootstrap_resamples", minimum=100)),
+        contact_cost=_contact_cost(section),
     )
+
+
+def _contact_cost(section: _Section) -> float:
+    """One contact's cost, given directly or as review minutes at an hourly rate."""
+    if section.get("contact_cost") is not None or section.get("review_minutes") is None:
+        return section.number("contact_cost", minimum=0)
+    minutes = section.number("review_minutes", minimum=0)
+    hourly = section.number("cost_per_review_hour", minimum=0)
+    return minutes / 60 * hourly
 
 
 def _prediction(section: _Section) -> Prediction:
@@ -530,6 +625,9 @@ def _data(section: _Section) -> Data:
         allow_pii=section.strings("allow_pii"),
         exclude=section.strings("exclude"),
         allow_leaks=section.strings("allow_leaks"),
+        sensitive=section.strings("sensitive"),
+        text=section.text("text", required=False),
+        series=section.text("series", required=False),
     )
 
 

@@ -14,7 +14,7 @@ from playbook.kpi import KpiReport, format_amount
 from playbook.leakage import LeakageReport
 from playbook.monitoring import FreshScore
 from playbook.production import MET, NOT_MET, NOT_RUN, PERSON, Readiness
-from playbook.questions import CharterReview
+from playbook.questions import CharterReview, TimelineCheck, ValueModel
 
 TODAY, MODEL = "#8c8c8c", "#1f6fb4"
 LEVEL_COLOURS = {"stable": "#4c9a2a", "warning": "#e0a100", "alert": "#c0392b"}
@@ -68,10 +68,18 @@ def minimum_lift_value(review: CharterReview, *, budget: Budget | None) -> go.Fi
 
 
 def rows_per_period(periods: pd.DataFrame, *, target: str) -> go.Figure:
-    """Rows and positive share (or a quantity's mean) per period, gaps called out."""
-    share = "positive_share" in periods
-    line = periods["positive_share"] * 100 if share else periods["mean"]
-    axis = f"{target} (%)" if share else f"mean {target}"
+    """Rows and positive (or labelled) share, or a quantity's mean, per period."""
+    share = next(
+        (c for c in ("positive_share", "labelled_share") if c in periods), None
+    )
+    line = periods[share] * 100 if share else periods["mean"]
+    axis = (
+        f"{target} labelled (%)"
+        if share == "labelled_share"
+        else f"{target} (%)"
+        if share
+        else f"mean {target}"
+    )
     figure = go.Figure()
     figure.add_bar(
         x=periods["period"], y=periods["rows"], name="rows", marker_color=TODAY
@@ -95,8 +103,8 @@ def rows_per_period(periods: pd.DataFrame, *, target: str) -> go.Figure:
         )
     present = periods[periods["rows"] > 0]
     spread = (
-        f"{present['positive_share'].min():.0%} to "
-        f"{present['positive_share'].max():.0%}"
+        f"{present[share].min():.0%} to {present[share].max():.0%}"
+        + (" labelled" if share == "labelled_share" else "")
         if share
         else f"mean {present['mean'].min():,.3g} to {present['mean'].max():,.3g}"
     )
@@ -168,16 +176,17 @@ def kpi_by_period(report: KpiReport) -> go.Figure:
         )
     figure.update_layout(barmode="group", xaxis={"type": "category"})
     figure.update_yaxes(title=f"{report.unit} per {report.period}")
+    gained = "earns" if report.better == "higher" else "saves"
     title = (
-        f"The model earns {format_amount(report.lift, report.unit)} more per "
-        f"{report.period} than {report.baseline_name} "
+        f"The model {gained} {format_amount(report.lift, report.unit)} per "
+        f"{report.period} against {report.baseline_name} "
         f"[{format_amount(report.lift_ci_low, report.unit)}, "
         f"{format_amount(report.lift_ci_high, report.unit)}]"
     )
     if report.lift < 0:
         title = (
-            f"The model earns {format_amount(-report.lift, report.unit)} less per "
-            f"{report.period} than {report.baseline_name}"
+            f"The model does {format_amount(-report.lift, report.unit)} per "
+            f"{report.period} worse than {report.baseline_name}"
         )
     return _layout(figure, title)
 
@@ -453,7 +462,7 @@ def run_history(runs: list) -> go.Figure:
 
 
 def losing_segments(segments: list, *, unit: str, period: str) -> go.Figure:
-    """The segments where the model earns least against today's rule."""
+    """The segments where the model earns least against today's baseline."""
     shown = segments[:12]
     figure = go.Figure()
     figure.add_bar(
@@ -468,27 +477,36 @@ def losing_segments(segments: list, *, unit: str, period: str) -> go.Figure:
     figure.update_xaxes(title=f"lift, {unit} per {period}")
     losing = [s for s in segments if s.lift < 0]
     title = (
-        f"The model loses to today's rule in {len(losing)} segment(s); worst: "
+        f"The model loses to today's baseline in {len(losing)} segment(s); worst: "
         f"{losing[0].feature} = {losing[0].segment}"
         if losing
-        else "The model earns at least as much as today's rule in every segment"
+        else "The model earns at least as much as today's baseline in every segment"
     )
     return _layout(figure, title, height=max(300, 28 * len(shown) + 120))
 
 
 def shadow_replay(replay, *, unit: str, period: str) -> go.Figure:
-    """Who each policy would have called on the replayed rows."""
-    only_model = replay.contacted_by_model - replay.contacted_by_both
-    only_rule = replay.contacted_by_rule - replay.contacted_by_both
+    """Where the two policies decide differently on the replayed rows."""
     figure = go.Figure()
-    for name, value, colour in (
-        ("model only", only_model, MODEL),
-        ("both", replay.contacted_by_both, "#7f8c8d"),
-        ("rule only", only_rule, TODAY),
-    ):
+    if replay.acted_by_model is not None:
+        only_model = replay.acted_by_model - replay.acted_by_both
+        only_today = replay.acted_by_today - replay.acted_by_both
+        parts = (
+            ("model only", only_model, MODEL),
+            ("both", replay.acted_by_both, "#7f8c8d"),
+            ("today only", only_today, TODAY),
+        )
+        axis = "rows acted on (called, reviewed, contacted)"
+    else:
+        parts = (
+            ("decided differently", replay.differ, MODEL),
+            ("decided alike", replay.rows - replay.differ, "#7f8c8d"),
+        )
+        axis = "rows"
+    for name, value, colour in parts:
         figure.add_bar(
             x=[value],
-            y=["calls"],
+            y=["rows"],
             orientation="h",
             name=name,
             marker_color=colour,
@@ -496,12 +514,12 @@ def shadow_replay(replay, *, unit: str, period: str) -> go.Figure:
             textposition="inside",
         )
     figure.update_layout(barmode="stack")
-    figure.update_xaxes(title="customers called")
+    figure.update_xaxes(title=axis)
     figure.update_yaxes(showticklabels=False)
-    gain = replay.model_value - replay.rule_value
+    gain = replay.model_value - replay.today_value
     title = (
-        f"Model and rule disagree on {replay.disagreement:.0%} of the calls; the "
-        f"model's calls earn {format_amount(abs(gain), unit)} "
+        f"Model and today's baseline disagree on {replay.disagreement:.0%}; the "
+        f"model's decisions earn {format_amount(abs(gain), unit)} "
         f"{'more' if gain >= 0 else 'less'} per {period}"
     )
     return _layout(figure, title, height=240)
@@ -545,3 +563,121 @@ def leak_signals(report: LeakageReport) -> go.Figure:
     else:
         title = "No column to check"
     return _layout(figure, title, height=max(260, 26 * len(signals) + 120))
+
+
+def value_sensitivity(model: ValueModel | None) -> go.Figure:
+    """Value a year over lift and adoption, against the POC budget (stage 1)."""
+    figure = go.Figure()
+    if model is None:
+        return _layout(figure, "No minimum lift in the charter: no value to model")
+    unit = model.unit
+    columns = [
+        f"{multiple:g}x ({format_amount(lift, unit)})"
+        for multiple, lift in zip(model.multiples, model.lifts, strict=True)
+    ]
+    rows = [f"{share:.0%} adopted" for share in model.adoption]
+    text = [[format_amount(value, unit) for value in row] for row in model.per_year]
+    figure.add_heatmap(
+        z=model.per_year,
+        x=columns,
+        y=rows,
+        text=text,
+        texttemplate="%{text}",
+        colorscale="Blues",
+        colorbar={"title": f"{unit} a year"},
+        hovertemplate="lift %{x}, %{y}: %{text} a year<extra></extra>",
+    )
+    figure.update_xaxes(title=f"lift per {model.period} (multiple of the minimum)")
+    figure.update_yaxes(title="share of decisions that follow the model")
+    if model.budget:
+        repaid = sum(v >= model.budget for row in model.per_year for v in row)
+        title = (
+            f"{repaid} of {len(rows) * len(columns)} combinations repay the "
+            f"{format_amount(model.budget, model.currency or unit)} budget "
+            "within a year"
+        )
+    else:
+        title = f"At the minimum lift, fully adopted: {text[-1][1]} a year"
+    return _layout(figure, title, height=360)
+
+
+def timeline_rule(check: TimelineCheck) -> go.Figure:
+    """The POC's length against the 2-6 month rule (stage 1)."""
+    figure = go.Figure()
+    if check.months is None:
+        return _layout(figure, "No timeline in the charter: it cannot be checked")
+    figure.add_vrect(
+        x0=check.shortest,
+        x1=check.longest,
+        fillcolor="#4c9a2a",
+        opacity=0.15,
+        line_width=0,
+        annotation_text=f"{check.shortest}-{check.longest} months",
+        annotation_position="top left",
+    )
+    colour = MODEL if check.fits else LEVEL_COLOURS["alert"]
+    figure.add_bar(
+        x=[check.months],
+        y=["this POC"],
+        orientation="h",
+        marker_color=colour,
+        text=[f"{check.months:.1f} months"],
+        textposition="outside",
+    )
+    figure.update_xaxes(
+        title="months", range=[0, max(check.longest + 2, check.months * 1.2)]
+    )
+    title = {
+        "fits": f"{check.months:.1f} months: within the {check.shortest}-"
+        f"{check.longest} month rule",
+        "too_long": f"{check.months:.1f} months: longer than a POC should take",
+        "too_short": f"{check.months:.1f} months: shorter than a first POC needs",
+    }[check.verdict]
+    return _layout(figure, title, height=220)
+
+
+ROLE_CELL_COLOURS = {
+    "held": "#4c9a2a",
+    "covered": "#9ccc65",
+    "not needed yet": "#d5d8dc",
+    "gap (helps)": "#e0a100",
+    "gap": "#c0392b",
+}
+
+
+def role_matrix(matrix: pd.DataFrame) -> go.Figure:
+    """Roles by phase of the journey: held, covered, a gap or not needed (stage 2)."""
+    phases = [column for column in matrix.columns if column not in ("role", "held by")]
+    states = list(ROLE_CELL_COLOURS)
+    z = [[states.index(matrix.at[i, p]) for p in phases] for i in matrix.index]
+    # A discrete scale: state k fills [k/n, (k+1)/n] with its colour.
+    n = len(states)
+    scale = [
+        [bound / n, ROLE_CELL_COLOURS[state]]
+        for k, state in enumerate(states)
+        for bound in (k, k + 1)
+    ]
+    figure = go.Figure()
+    figure.add_heatmap(
+        z=z,
+        x=phases,
+        y=list(matrix["role"]),
+        text=matrix[phases].to_numpy().tolist(),
+        texttemplate="%{text}",
+        zmin=-0.5,
+        zmax=n - 0.5,
+        colorscale=scale,
+        showscale=False,
+        xgap=2,
+        ygap=2,
+        hovertemplate="%{y}, %{x}: %{text}<extra></extra>",
+    )
+    figure.update_yaxes(autorange="reversed")
+    open_gaps = int((matrix[phases[0]] == "gap").sum())
+    later = int(matrix[phases[1:]].isin(["gap"]).to_numpy().sum())
+    title = (
+        f"{open_gaps} role(s) the POC needs are open"
+        if open_gaps
+        else "Every role the POC needs is held or covered"
+    ) + (f"; {later} gap(s) to fill before scale-up" if later else "")
+    return _layout(figure, title, height=420)

@@ -93,45 +93,91 @@ def run(
     stages: StagesOption = None,
     runs_dir: RunsDirOption = Path("runs"),
     seed: SeedOption = None,
+    tuning_seconds: Annotated[
+        float | None,
+        typer.Option(
+            "--tuning-seconds",
+            min=0,
+            help="Wall time stage 4 may spend tuning the candidate models (default "
+            "60). Each candidate's default settings are fitted whatever the budget.",
+        ),
+    ] = None,
 ) -> None:
     """Run the journey for one charter and write its reports.
 
     Exit codes: 0 the journey completed, 2 a gate stopped it (the charter or the data
     must be fixed), 1 an error (a stage crashed; its notebook and cell are named).
     """
-    _journey(charter, data=data, stages=stages, runs_dir=runs_dir, seed=seed)
+    _journey(
+        charter,
+        data=data,
+        stages=stages,
+        runs_dir=runs_dir,
+        seed=seed,
+        tuning_seconds=tuning_seconds,
+    )
 
 
 @app.command()
 def demo(
+    template: Annotated[
+        str,
+        typer.Option(
+            "--template",
+            help="The use case whose SYNTHETIC example to run: "
+            + ", ".join(demo_example.TEMPLATES)
+            + ".",
+        ),
+    ] = demo_example.DEFAULT_TEMPLATE,
     out: Annotated[
-        Path,
+        Path | None,
         typer.Option(
-            "--out", help="Working folder for the example's charter, contract and data."
+            "--out",
+            help="Working folder for the example's charter, contract and data "
+            "(default: examples/TEMPLATE).",
         ),
-    ] = Path("examples/churn"),
-    customers: Annotated[
-        int,
+    ] = None,
+    rows: Annotated[
+        int | None,
         typer.Option(
-            "--customers", min=500, help="Rows of SYNTHETIC data to generate."
+            "--rows",
+            "--customers",
+            min=500,
+            help="Rows of SYNTHETIC data to generate (default: the template's, "
+            "20,000 to 40,000).",
         ),
-    ] = 20000,
+    ] = None,
     stages: StagesOption = None,
     runs_dir: RunsDirOption = Path("runs"),
     seed: SeedOption = None,
+    no_run: Annotated[
+        bool,
+        typer.Option(
+            "--no-run",
+            help="Only write the example's files, e.g. before `playbook batch "
+            "examples/templates_batch.yaml`.",
+        ),
+    ] = False,
 ) -> None:
-    """Write the SYNTHETIC churn example and run the whole journey on it.
+    """Write a template's SYNTHETIC example and run the whole journey on it.
 
-    Files in the working folder that you have edited since the demo wrote them are kept
-    as they are, so you can change the example's charter and run the demo again.
+    Templates: churn (retention calls), fraud (card-fraud review), marketing
+    (campaign targeting), demand_forecast (daily sales per store and item). Files in
+    the working folder that you have edited since the demo wrote them are kept as they
+    are, so you can change the example's charter and run the demo again.
     """
     try:
-        example = demo_example.write_example(out, customers=customers, seed=seed)
+        example = demo_example.write_example(
+            out or Path("examples") / template, template=template, rows=rows, seed=seed
+        )
     except PlaybookError as error:
         _fail(error)
-    console.print(f"SYNTHETIC churn example in {example.folder}/")
+    console.print(f"SYNTHETIC {template} example in {example.folder}/")
     for name in example.kept:
         console.print(f"  kept your edited {name} (delete it to get the original back)")
+    if no_run:
+        console.print(f"Run it with: playbook run {example.charter}")
+        raise typer.Exit()
     _journey(example.charter, data=None, stages=stages, runs_dir=runs_dir, seed=seed)
 
 
@@ -153,9 +199,12 @@ def score(
 ) -> None:
     """Score new data with a saved model, refusing data that breaks its contract.
 
-    Writes one row per input row: id, period, probability, rank in its period, and
-    whether it makes the period's call list. Exit codes: 0 scored, 2 the data breaks
-    the model's data contract (nothing is written), 1 any other error.
+    Writes one row per input row: id and period, then for a yes/no model the
+    probability, the rank in its period and whether it makes the period's list; for a
+    forecast the forecast (pass recent history with the rows to forecast, their target
+    left empty: the lags come from it); for a router the route ("person" when unsure)
+    and its confidence. Exit codes: 0 scored, 2 the data breaks the model's data
+    contract (nothing is written), 1 any other error.
     """
     from playbook import score as scoring
 
@@ -165,10 +214,17 @@ def score(
         _fail(error)
     console.print(
         f"Scored {result.rows:,} rows over {result.periods} period(s); "
-        f"{result.contacted:,} on the call list. Data contract: "
+        f"{result.acted:,} {ACTED[result.task]}. Data contract: "
         f"{result.contract.evaluated} expectations met."
     )
     console.print(f"Scores: {result.out}")
+
+
+ACTED = {
+    "top_k": "on the list to act on",
+    "forecast": "forecast",
+    "routing": "routed by the model",
+}
 
 
 @app.command()
@@ -261,6 +317,150 @@ def report(
     console.print(f"Portfolio: {page}")
 
 
+_SEVERITY_STYLE = {"blocker": "red", "warning": "yellow", "note": "cyan"}
+
+
+@app.command()
+def check(
+    charters: Annotated[
+        list[Path] | None,
+        typer.Argument(help="Charter files (YAML) to check, e.g. templates/*.yaml."),
+    ] = None,
+    output: Annotated[
+        str,
+        typer.Option(
+            "--format",
+            help="text: one line per problem, file:line:column: severity: field: "
+            "what is wrong. What to do. json: a list of {file, line, column, path, "
+            "severity, message, hint}.",
+        ),
+    ] = "text",
+    print_schema: Annotated[
+        bool,
+        typer.Option(
+            "--print-schema",
+            help="Print the charter's JSON Schema (for editors) and stop; "
+            "schema/charter.schema.json is this output.",
+        ),
+    ] = False,
+) -> None:
+    """Check charters and report every problem at once, with file, line and field.
+
+    Blockers stop a POC from starting (no baseline, no minimum lift, no decision the
+    prediction feeds, no users, no label definition, a field of the wrong kind, a
+    column the data lacks); warnings are printed (a timeline outside 2 to 6 months, no
+    budget, roles nobody holds). Exit codes: 0 no blockers, 2 a blocker in any
+    charter, 1 a usage error.
+    """
+    from playbook import charter_check, charter_schema
+
+    if print_schema:
+        typer.echo(charter_schema.schema_text(), nl=False)
+        return
+    if output not in ("text", "json"):
+        _fail(PlaybookError(f"--format {output!r}: use text or json."))
+    if not charters:
+        _fail(
+            PlaybookError("name a charter to check, e.g. playbook check charter.yaml")
+        )
+    reports = [charter_check.check(path) for path in charters]
+    if output == "json":
+        typer.echo(charter_check.as_json(reports))
+    else:
+        for report in reports:
+            *lines, summary = charter_check.as_text(report)
+            for problem, line in zip(report.problems, lines, strict=True):
+                style = _SEVERITY_STYLE.get(problem.severity, "")
+                console.print(f"[{style}]{escape(line)}[/]" if style else escape(line))
+            console.print(escape(summary))
+    raise typer.Exit(code=max(report.exit_code for report in reports))
+
+
+@app.command()
+def init(
+    template: Annotated[
+        str,
+        typer.Option(
+            "--template", help="Template to start from: a name in templates/ or a file."
+        ),
+    ] = "churn",
+    out: Annotated[
+        Path, typer.Option("--out", help="Where to write the new charter.")
+    ] = Path("charter.yaml"),
+    sets: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--set",
+            help="FIELD=VALUE, repeatable, e.g. --set kpi.min_lift=2000000 --set "
+            "team.roles.ml_engineer='Platform team'; a list as 'a; b' or [a, b].",
+        ),
+    ] = None,
+    answers: Annotated[
+        Path | None,
+        typer.Option(
+            "--answers",
+            help="YAML file of answers: field path (kpi.min_lift) or nested "
+            "sections to values. Flags win over the file.",
+        ),
+    ] = None,
+    interactive: Annotated[
+        bool | None,
+        typer.Option(
+            "--interactive/--no-interactive",
+            help="Ask for each field not given (default: when run in a terminal).",
+        ),
+    ] = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="Replace --out when it exists.")
+    ] = False,
+) -> None:
+    """Start a charter from a template: asked field by field, or from flags and a file.
+
+    Each question shows the field's help and the template's value; Enter keeps it. The
+    charter keeps the template's comments, is checked before it is written, and is
+    never written over an existing file without --force. Exit codes: 0 written, 2 an
+    answer does not fit (nothing is written), 1 any other error (e.g. --out exists).
+    """
+    import sys
+
+    from playbook import charter_check, charter_init
+
+    try:
+        source = charter_init.template_path(template)
+        charter_init.refuse_overwrite(out, force=force)
+        given = charter_init.read_answers(answers) if answers else {}
+        given.update(charter_init.parse_sets(sets or []))
+        charter_init.check_answers(given)
+        if interactive if interactive is not None else sys.stdin.isatty():
+
+            def ask(question: charter_init.Question, problem: str | None) -> str:
+                if problem:
+                    console.print(f"[red]{escape(problem)}[/]")
+                else:
+                    console.print(
+                        f"\n[bold]{question.path}[/]: {escape(question.help)}"
+                    )
+                return typer.prompt(
+                    "  value (Enter keeps it)",
+                    default=charter_init.shown(question.default),
+                    show_default=len(charter_init.shown(question.default)) <= 60,
+                )
+
+            given = charter_init.ask_all(
+                source.read_text(encoding="utf-8"), ask, given=given
+            )
+        result = charter_init.write(source, out, given, force=force)
+    except PlaybookError as error:
+        _fail(error)
+    console.print(f"Wrote {result.path} from the {source.stem} template.")
+    for line in charter_check.as_text(result.report):
+        console.print(escape(line))
+    console.print(
+        f"Next: point data.path at your data, then `playbook check {result.path}` and "
+        f"`playbook run {result.path}`."
+    )
+
+
 checks_app = typer.Typer(
     help="Data contracts (Great Expectations suites in data_checks/).",
     no_args_is_help=True,
@@ -330,6 +530,7 @@ def _journey(
     stages: str | None,
     runs_dir: Path,
     seed: int | None,
+    tuning_seconds: float | None = None,
 ) -> None:
     try:
         selected = runner.parse_stages(stages)
@@ -363,6 +564,7 @@ def _journey(
                 data_path=data,
                 stages=selected,
                 on_event=show,
+                tuning_seconds=tuning_seconds,
             )
     except PlaybookError as error:
         _fail(error)

@@ -106,11 +106,12 @@ def access_note(poc: Charter) -> str:
 def require_columns(frame: pd.DataFrame, *, poc: Charter) -> list[str]:
     """Check that the data has every column the charter names.
 
-    That is the target, id and time, the baseline rule's columns, and the columns
-    listed in `data.pii`, `data.allow_pii`, `data.exclude` and `data.allow_leaks`.
+    That is the target, id, time, text and series, the baseline rule's columns and score
+    column, and the columns listed in `data.pii`, `data.allow_pii`, `data.exclude`,
+    `data.allow_leaks` and `data.sensitive`.
 
     Returns:
-        The target, id, time and rule columns.
+        The target, id, time, text, series, rule and score columns.
 
     Raises:
         DataError: Some are missing; the message names each field and the columns
@@ -120,13 +121,16 @@ def require_columns(frame: pd.DataFrame, *, poc: Charter) -> list[str]:
         "data.target": poc.data.target,
         "data.id": poc.data.id,
         "data.time": poc.data.time,
+        "data.text": poc.data.text,
+        "data.series": poc.data.series,
     }
     if poc.baseline is not None:
         for index, condition in enumerate(poc.baseline.conditions):
             named[f"baseline.rule.conditions[{index}].column"] = condition.column
+        named["baseline.score_column"] = poc.baseline.score_column
     listed = {
         f"data.{field}[{index}]": column
-        for field in ("pii", "allow_pii", "exclude", "allow_leaks")
+        for field in ("pii", "allow_pii", "exclude", "allow_leaks", "sensitive")
         for index, column in enumerate(getattr(poc.data, field))
     }
     missing = {
@@ -313,7 +317,9 @@ def label_balance(frame: pd.DataFrame, *, poc: Charter) -> pd.DataFrame:
             {"statistic": list(stats), "value": [float(v) for v in stats.values()]}
         )
     label = poc.data.positive_label
-    if label not in set(present.unique()):
+    # A router picks one of many labels: no single value is "the positive one".
+    many_labels = poc.kpi is not None and poc.kpi.kind == "routing"
+    if not many_labels and label not in set(present.unique()):
         values = ", ".join(repr(v) for v in sorted(present.unique(), key=str)[:10])
         hint = (
             " YAML reads yes/no/true/false as true or false: quote it, e.g. "
@@ -339,8 +345,8 @@ def label_balance(frame: pd.DataFrame, *, poc: Charter) -> pd.DataFrame:
 def rows_per_period(frame: pd.DataFrame, *, poc: Charter) -> pd.DataFrame:
     """Rows per period of the time column, empty periods included with 0 rows.
 
-    A second column gives each period's positive share (classes) or the target's
-    mean (a quantity).
+    A second column gives each period's positive share (a yes/no outcome), the
+    target's mean (a quantity) or the labelled share (a routing label).
 
     Raises:
         DataError: Values of the time column cannot be read as dates.
@@ -351,8 +357,12 @@ def rows_per_period(frame: pd.DataFrame, *, poc: Charter) -> pd.DataFrame:
     labels = parsed.dt.to_period(freq)
     target = frame[poc.data.target]
     quantity = target_kind(target) == "quantity"
-    value = target if quantity else target == poc.data.positive_label
-    name = "mean" if quantity else "positive_share"
+    if quantity:
+        value, name = target, "mean"
+    elif poc.kpi is not None and poc.kpi.kind == "routing":
+        value, name = target.notna(), "labelled_share"
+    else:
+        value, name = target == poc.data.positive_label, "positive_share"
     table = (
         pd.DataFrame({"period": labels, "value": value})
         .groupby("period")

@@ -32,10 +32,25 @@ def decide_poc(report: KpiReport) -> Decision:
     high = format_amount(report.lift_ci_high, unit)
     minimum = format_amount(report.min_lift, unit)
     interval = f"{report.confidence:.0%} interval {low} to {high}"
-    measured = (
-        f"The model earns {lift} per {period} more than {report.baseline_name} "
-        f"({interval}); the charter asks for at least {minimum}."
-    )
+    if report.better == "higher":
+        compared = (
+            f"The model earns {lift} per {period} more than {report.baseline_name}"
+        )
+    else:
+        compared = (
+            f"The model's errors cost {lift} per {period} less than those of "
+            f"{report.baseline_name}"
+        )
+    measured = f"{compared} ({interval}); the charter asks for at least {minimum}."
+    if math.isnan(report.lift_ci_low) or math.isnan(report.lift_ci_high):
+        return Decision(
+            "iterate",
+            [
+                measured,
+                f"The test rows hold too few {period}s to put an interval on the lift. "
+                f"Hold out more {period}s (split.test_periods) and run again.",
+            ],
+        )
     if math.isnan(report.min_lift):
         return Decision(
             "iterate", [measured, "The charter sets no minimum lift (kpi.min_lift)."]

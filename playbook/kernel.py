@@ -13,6 +13,7 @@ saving.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from types import TracebackType
@@ -152,9 +153,15 @@ class JourneyKernel:
         from jupyter_core.utils import run_sync
 
         manager = AsyncKernelManager(kernel_name=self.kernel_name)
+        # OpenMP threads that spin while waiting for each other stall for whole time
+        # slices when a kernel shares its cores with other work: scikit-learn's
+        # gradient boosting ran 20-40 times slower in a journey kernel on a busy
+        # machine than with passive waiting (bench/results.md). A user's own setting
+        # wins.
+        env = {"OMP_WAIT_POLICY": "PASSIVE", **os.environ}
         try:
             run_sync(manager.start_kernel)(
-                cwd=str(self.cwd), extra_arguments=self.extra_arguments
+                cwd=str(self.cwd), extra_arguments=self.extra_arguments, env=env
             )
         except Exception as error:
             raise KernelError(

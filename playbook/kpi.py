@@ -9,6 +9,7 @@ value per period, averaged over the test periods.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -47,6 +48,9 @@ class KpiReport:
     test_periods: list[str]
     per_period: dict[str, dict[str, float]]
     method: str
+    # "higher" when the KPI is a value (more is better), "lower" when it is a cost; the
+    # lift is always the improvement, so a positive lift is good either way.
+    better: str = "higher"
 
 
 def row_values(positive: np.ndarray, *, kpi: Kpi) -> np.ndarray:
@@ -64,9 +68,9 @@ def contact_order(
     rule that gives many rows the same score picks among them at random but
     reproducibly.
     """
-    eligible = rows[policy.eligible[rows]]
-    order = np.lexsort((-tiebreak[eligible], -policy.score[eligible]))
-    return np.searchsorted(rows, eligible[order]) if len(rows) else order
+    positions = np.flatnonzero(policy.eligible[rows])
+    eligible = rows[positions]
+    return positions[np.lexsort((-tiebreak[eligible], -policy.score[eligible]))]
 
 
 def period_value(
@@ -100,7 +104,9 @@ def evaluate(
 
     Rows are resampled with replacement within each period (so every resample keeps each
     period's size), both policies are scored on the same resample, and the interval is
-    the percentile interval of the model-minus-baseline lift.
+    the percentile interval of the model-minus-baseline lift. Only the draws that land
+    on rows a policy could reach are made one by one, exactly (see
+    `_resampled_values`), so a million rows take seconds, not gigabytes.
 
     Args:
         positive: 1 where the row is a positive case (e.g. the customer churned).
@@ -117,25 +123,27 @@ def evaluate(
     tiebreak = _tiebreak(len(positive), seed)
     labels = sorted(str(label) for label in set(periods))
     resamples = kpi.bootstrap_resamples
+    cap = kpi.capacity_per_period
 
     observed = {"model": [], "baseline": []}
-    boot = {"model": np.zeros(resamples), "baseline": np.zeros(resamples)}
+    boot = np.zeros((2, resamples))
     for label in labels:
         rows = np.flatnonzero(periods == label)
+        row_value = values[rows]
         ones = np.ones((1, len(rows)), dtype=np.int64)
-        counts = rng.multinomial(
-            len(rows), np.full(len(rows), 1 / len(rows)), resamples
-        )
-        for key, policy in (("model", model), ("baseline", baseline)):
-            order = contact_order(policy, rows, tiebreak=tiebreak)
-            row_value = values[rows]
-            cap = kpi.capacity_per_period
+        orders = [
+            contact_order(policy, rows, tiebreak=tiebreak)
+            for policy in (model, baseline)
+        ]
+        for key, order in zip(observed, orders, strict=True):
             observed[key].append(float(period_value(ones, order, row_value, cap)[0]))
-            boot[key] += period_value(counts, order, row_value, cap)
+        boot += _resampled_values(
+            rng, orders, row_value, capacity=cap, resamples=resamples
+        )
 
     model_kpi = float(np.mean(observed["model"]))
     baseline_kpi = float(np.mean(observed["baseline"]))
-    lifts = (boot["model"] - boot["baseline"]) / len(labels)
+    lifts = (boot[0] - boot[1]) / len(labels)
     tail = (1 - kpi.confidence) / 2
     low, high = np.quantile(lifts, [tail, 1 - tail])
     return KpiReport(
@@ -184,12 +192,88 @@ def contacted(
     return mask
 
 
+# How many rows past a policy's first `capacity` the bootstrap draws exactly, in
+# standard deviations of the number of draws that land among them. A resample that still
+# leaves the capacity unfilled there (about 5 in 100,000 per policy and period) gets the
+# rest of its period drawn, so this sets the speed, never the result's distribution.
+_MARGIN_SD = 4.0
+
+
+def _resampled_values(
+    rng: np.random.Generator,
+    orders: list[np.ndarray],
+    values: np.ndarray,
+    *,
+    capacity: int,
+    resamples: int,
+    margin_sd: float = _MARGIN_SD,
+) -> np.ndarray:
+    """Each policy's net value of one period on bootstrap resamples of its rows.
+
+    A resample draws the period's n rows n times with replacement, the same draws for
+    every policy. Only rows near the top of some policy's order can be contacted, so
+    the draws are made exactly in two steps: how many of the n draws land among those
+    rows (binomial), then which of those rows they hit (uniform). If that leaves a
+    policy's capacity unfilled, the rest of the draws are made over the other rows of
+    the period, and that policy is scored on the whole period. A policy's value is
+    `sum_j min(drawn_j, capacity) * (v_j - v_j+1)` over its order, with `drawn_j` the
+    draws among its first j rows: the same as `period_value`.
+
+    Returns:
+        Values of shape (policies, resamples).
+    """
+    n = len(values)
+    result = np.zeros((len(orders), resamples))
+    if not any(len(order) for order in orders):
+        return result
+    keep = capacity + int(np.ceil(margin_sd * np.sqrt(capacity))) + 1
+    prefixes = [order[:keep] for order in orders]
+    top = prefixes[0]
+    for prefix in prefixes[1:]:
+        top = np.concatenate([top, prefix[~np.isin(prefix, top)]])
+    position = np.empty(n, dtype=np.intp)
+    position[top] = np.arange(len(top))
+    columns = [position[prefix] for prefix in prefixes]
+    steps = [values[p] - np.append(values[p][1:], 0.0) for p in prefixes]
+    whole = [len(p) == len(o) for p, o in zip(prefixes, orders, strict=True)]
+    if len(top) < n:
+        drawn_in_top = rng.binomial(n, len(top) / n, size=resamples)
+    else:
+        drawn_in_top = np.full(resamples, n)
+    rest = None
+    for r in range(resamples):
+        counts = np.bincount(
+            rng.integers(0, len(top), drawn_in_top[r]), minlength=len(top)
+        )
+        everywhere = None
+        for k, cols in enumerate(columns):
+            reached = np.cumsum(counts[cols])
+            if not whole[k] and reached[-1] < capacity:
+                if everywhere is None:
+                    if rest is None:
+                        rest = np.setdiff1d(np.arange(n), top, assume_unique=True)
+                    everywhere = np.zeros(n, dtype=np.int64)
+                    everywhere[top] = counts
+                    everywhere[rest] = np.bincount(
+                        rng.integers(0, len(rest), n - drawn_in_top[r]),
+                        minlength=len(rest),
+                    )
+                value = period_value(everywhere[None], orders[k], values, capacity)
+                result[k, r] = value[0]
+                continue
+            np.minimum(reached, capacity, out=reached)
+            result[k, r] = reached @ steps[k]
+    return result
+
+
 def _tiebreak(rows: int, seed: int) -> np.ndarray:
     return np.random.default_rng([seed, 0]).random(rows)
 
 
 def format_amount(value: float, unit: str) -> str:
     """A money amount as a reader wants it: 1.6M KRW, -250k KRW, 980 KRW."""
+    if value is None or math.isnan(value):
+        return "n/a"
     sign = "-" if value < 0 else ""
     size = abs(value)
     for limit, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "k")):
@@ -205,7 +289,7 @@ def as_table(report: KpiReport) -> pd.DataFrame:
             "period": label,
             "today": values["baseline"],
             "model": values["model"],
-            "lift": values["model"] - values["baseline"],
+            "lift": _improvement(values["model"], values["baseline"], report.better),
         }
         for label, values in report.per_period.items()
     ]
@@ -218,6 +302,11 @@ def as_table(report: KpiReport) -> pd.DataFrame:
         }
     )
     return pd.DataFrame(rows)
+
+
+def _improvement(model: float, baseline: float, better: str) -> float:
+    """How much better the model does: more value, or less cost."""
+    return model - baseline if better == "higher" else baseline - model
 
 
 def lift_summary(report: KpiReport) -> str:

@@ -42,14 +42,15 @@ def measure(
     list); a real-time requirement on the p95 of scoring one row at a time.
 
     Args:
-        model: A fitted pipeline with `predict_proba`.
+        model: A fitted pipeline; its `predict_proba` is timed when it has one (a
+            classifier's scores), else its `predict` (a forecast).
         batch: The rows of one scoring run, feature columns only.
         prediction: The charter's requirement (None: nothing to judge against).
         repeats: Number of timed whole-batch calls.
         single_rows: Number of timed one-row calls, on rows drawn from `batch`.
         seed: Seed for drawing the single rows.
     """
-    model.predict_proba(batch.iloc[:1])  # the first call pays for lazy set-up
+    _predict(model)(batch.iloc[:1])  # the first call pays for lazy set-up
     batch_times = [_elapsed_ms(model, batch) for _ in range(repeats)]
     picks = np.random.default_rng(seed).integers(0, len(batch), size=single_rows)
     row_times = [_elapsed_ms(model, batch.iloc[[i]]) for i in picks]
@@ -76,6 +77,11 @@ def measure(
 
 
 def _elapsed_ms(model: Pipeline, rows: pd.DataFrame) -> float:
+    predict = _predict(model)
     started = time.perf_counter()
-    model.predict_proba(rows)
+    predict(rows)
     return (time.perf_counter() - started) * 1000
+
+
+def _predict(model: Pipeline):
+    return model.predict_proba if hasattr(model, "predict_proba") else model.predict

@@ -110,7 +110,10 @@ def scan(
     deep: bool = False,
     seed: int = 0,
 ) -> LeakageReport:
-    """Run the leakage checks on every column but the target, the id and the time.
+    """Run the leakage checks on every column but the target, id, time and text.
+
+    A free-text column (`data.text`, what a router reads) is unique per row by nature;
+    it is the input, not a key or a leak.
 
     Args:
         frame: The data.
@@ -132,7 +135,7 @@ def scan(
         sample[data.target], kind=kind, positive=data.positive_label
     )
     label = _positive_value(sample[data.target], positive=data.positive_label)
-    skipped = {data.target, data.id, data.time, *skip}
+    skipped = {data.target, data.id, data.time, data.text, *skip}
     columns = [column for column in frame.columns if column not in skipped]
     allowed = set(data.allow_leaks)
     findings: list[LeakFinding] = []

@@ -121,17 +121,38 @@ class FreshScore:
 
 
 def score_fresh(
-    batch: FreshBatch, *, out_dir: str | Path, poc: Charter, seed: int
+    batch: FreshBatch,
+    *,
+    out_dir: str | Path,
+    poc: Charter,
+    seed: int,
+    earlier: pd.DataFrame | None = None,
 ) -> FreshScore:
-    """Score the fresh batch with stage 4's saved model and compare it with the rule."""
+    """Score the fresh batch with stage 4's saved model and compare it with today's.
+
+    Args:
+        batch: The fresh batch.
+        out_dir: The run folder (stage 4's saved model).
+        poc: The charter.
+        seed: Seed for the bootstrap.
+        earlier: The data before the batch. A forecast reads its lags from it, so the
+            batch's first days are judged with the history they would have had.
+    """
     if not batch.labelled:
         return FreshScore(None, None, "the fresh batch has no labels yet")
     try:
         model = bundle.load(journey.artifact(out_dir, journey.MODEL_DIR))
     except ModelError:
         return FreshScore(None, None, "stage 4 did not save a model in this run")
+    rows = batch.rows
+    if model.task == "forecast" and earlier is not None:
+        from playbook import forecast
+
+        rows = forecast.after_history(
+            rows, earlier=earlier, poc=poc, within=batch.is_slice
+        )
     scored = evaluation.score(
-        batch.rows, model=model.pipeline, features=model.features, poc=poc, seed=seed
+        rows, model=model.pipeline, features=model.features, poc=poc, seed=seed
     )
     return FreshScore(scored.kpi, scored.rows, lift_summary(scored.kpi))
 
@@ -168,8 +189,9 @@ def propose_thresholds(
 
     Every feature: the charter's PSI thresholds. Numbers: a value outside the training
     data's 0.5-99.5% range is a warning. Missing values: more than 2 points above the
-    training share is a warning, 5 points an alert. The KPI: below today's rule per
-    period is an alert. These are proposals for a person to review, not measured facts.
+    training share is a warning, 5 points an alert. The KPI: worse than today's
+    baseline per period is an alert. These are proposals for a person to review, not
+    measured facts.
     """
     settings = poc.need("drift")
     kpi = poc.need("kpi")
@@ -206,13 +228,16 @@ def propose_thresholds(
     if complete:
         proposals.append(_missing(", ".join(complete), 0.0))
     if baseline_kpi is not None:
+        # A value must stay above today's; a cost (a forecast's errors) below it.
+        worse, margin = ("below", 1.1) if kpi.kind != "forecast" else ("above", 0.9)
+        per = f"{kpi.unit} per {kpi.period}"
         proposals.append(
             Threshold(
                 watch="KPI",
                 feature=kpi.name,
-                warning=f"below {baseline_kpi * 1.1:,.0f} {kpi.unit} per {kpi.period}",
-                alert=f"below {baseline_kpi:,.0f} {kpi.unit} per {kpi.period}",
-                basis="today's rule on the test periods: below it, the model loses",
+                warning=f"{worse} {baseline_kpi * margin:,.0f} {per}",
+                alert=f"{worse} {baseline_kpi:,.0f} {per}",
+                basis="today's baseline on the test periods: past it, the model loses",
             )
         )
     return proposals

@@ -128,11 +128,13 @@ def fingerprint(
     overrides: Mapping[str, Any],
     stages: Sequence[int],
     notebooks: Path | None = None,
+    tuning_seconds: float | None = None,
 ) -> str:
     """One sha256 for a journey's inputs: the same inputs give the same fingerprint.
 
     A batch skips a journey whose fingerprint matches a run that already completed.
-    `notebooks` counts only when a journey uses its own copy of the stage notebooks.
+    `notebooks` counts only when a journey uses its own copy of the stage notebooks,
+    `tuning_seconds` only when set (so earlier fingerprints stay valid).
     """
     inputs = {
         "charter_sha256": charter_sha256,
@@ -143,6 +145,8 @@ def fingerprint(
     }
     if notebooks is not None:
         inputs["notebooks"] = str(Path(notebooks).resolve())
+    if tuning_seconds is not None:
+        inputs["tuning_seconds"] = float(tuning_seconds)
     canonical = json.dumps(inputs, sort_keys=True, default=str)
     return hashlib.sha256(canonical.encode()).hexdigest()
 

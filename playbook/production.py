@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from playbook import bundle, score
@@ -90,15 +91,26 @@ def scoring_smoke(model_dir: Path, rows: pd.DataFrame) -> ReadinessItem:
     """Score rows through the saved model the way `playbook score` does."""
     text, reference = "The scoring entry point works", "ML Test Score I6"
     try:
-        scores = score.score_frame(bundle.load(model_dir), rows)
+        model = bundle.load(model_dir)
+        scores = score.score_frame(model, rows)
     except PlaybookError as error:
         return measured(text, reference, met=False, evidence=str(error))
-    ok = len(scores) == len(rows) and scores["probability"].between(0, 1).all()
+    ok = len(scores) == len(rows) and _sound(scores, model.task)
+    acted = score.acted_on(scores, model.task)
     evidence = (
-        f"scored {len(scores):,} rows of the fresh batch; "
-        f"{int(scores['contact'].sum()):,} on the call list"
+        f"scored {len(scores):,} rows of the fresh batch; {acted:,} "
+        f"{'on the list to act on' if model.task == 'top_k' else 'decided'}"
     )
     return measured(text, reference, met=bool(ok), evidence=evidence)
+
+
+def _sound(scores: pd.DataFrame, task: str) -> bool:
+    """Whether scores look like what the task writes: probabilities, numbers, routes."""
+    if task == "top_k":
+        return bool(scores["probability"].between(0, 1).all())
+    if task == "forecast":
+        return bool(np.isfinite(scores["forecast"].to_numpy(dtype=float)).all())
+    return bool(scores["route"].notna().all())
 
 
 def readiness(

@@ -190,7 +190,7 @@ def _synthetic_banner(manifest: Mapping[str, Any]) -> str:
         return ""
     return (
         '<div class="synthetic" role="alert">&#9888; SYNTHETIC example data: '
-        "generated, not real customers. The numbers below show how the journey "
+        "generated, not real records. The numbers below show how the journey "
         "works, not what a real deployment would earn.</div>"
     )
 

@@ -127,6 +127,7 @@ def run_journey(
     on_event: Callable[[StageEvent], None] | None = None,
     overrides: Mapping[str, Any] | None = None,
     refresh_portfolio: bool = True,
+    tuning_seconds: float | None = None,
 ) -> JourneyResult:
     """Run the selected stages for one charter, in order, stopping at a gate or a crash.
 
@@ -144,6 +145,8 @@ def run_journey(
             with these values, saved in the run folder.
         refresh_portfolio: Redraw `runs_dir/index.html` at the end (a batch does it
             once for all its journeys instead).
+        tuning_seconds: Wall time stage 4 may spend tuning the candidate models
+            (default: the notebook's, 60 s).
 
     Raises:
         CharterError: The charter cannot be loaded, or the overrides make it invalid
@@ -188,6 +191,7 @@ def run_journey(
             "overrides": overrides,
             "stages": selected,
             "charter": RUN_CHARTER if derived else None,
+            "tuning_seconds": tuning_seconds,
         },
         journey_sha256=parameters.fingerprint(
             charter_sha256=charter_sha256,
@@ -196,6 +200,7 @@ def run_journey(
             overrides=overrides,
             stages=selected,
             notebooks=notebooks_dir,
+            tuning_seconds=tuning_seconds,
         ),
     )
     if derived:
@@ -208,6 +213,8 @@ def run_journey(
         "out_dir": str(run_dir),
         "seed": seed,
     }
+    if tuning_seconds is not None:
+        injected["tuning_seconds"] = float(tuning_seconds)
     exit_code = 0
     try:
         with kernel.JourneyKernel(

@@ -28,27 +28,35 @@ class ScoreResult:
 
     out: Path
     rows: int
-    contacted: int
+    acted: int
     periods: int
     contract: checks.ContractReport
+    task: str = "top_k"
 
 
 def score_frame(model: ModelBundle, frame: pd.DataFrame) -> pd.DataFrame:
-    """Score rows: probability, rank within the period, and whether to contact.
+    """Score rows as the model's task needs.
 
-    The contact flag marks the top `capacity_per_period` rows of each period, the list
-    the business acts on.
+    A yes/no model writes the probability, the rank within the period and whether the
+    row makes the period's list (the top `capacity_per_period`, what the business acts
+    on). A forecast writes the forecast; its lag columns come from the rows' own
+    earlier values of the target, so pass recent history with the rows to forecast
+    (their target left empty). A router writes the route, or "person" when it is
+    unsure, and its confidence.
 
     Raises:
-        DataError: A feature column the model reads is missing.
+        DataError: A column the model reads is missing.
     """
+    if model.task == "forecast":
+        from playbook import forecast
+
+        frame = forecast.with_history(frame, **model.history).reset_index(drop=True)
     missing = [column for column in model.features if column not in frame.columns]
     if missing:
         raise DataError(
             f"the data lacks columns the model reads: {', '.join(missing)}. Score an "
             f"extract with the same columns as the training data."
         )
-    probability = model.pipeline.predict_proba(frame[model.features])[:, 1]
     period = (
         frame[model.time_column].astype(str).to_numpy()
         if model.time_column
@@ -58,9 +66,17 @@ def score_frame(model: ModelBundle, frame: pd.DataFrame) -> pd.DataFrame:
         {
             "id": frame[model.id_column].to_numpy() if model.id_column else frame.index,
             "period": period,
-            "probability": probability,
         }
     )
+    rows = frame[model.features]
+    if model.task == "forecast":
+        scores["forecast"] = model.pipeline.predict(rows)
+        return scores
+    if model.task == "routing":
+        scores["route"] = model.pipeline.predict(rows)
+        scores["confidence"] = model.pipeline.predict_proba(rows).max(axis=1)
+        return scores
+    scores["probability"] = model.pipeline.predict_proba(rows)[:, 1]
     scores["rank_in_period"] = (
         scores.groupby("period")["probability"]
         .rank(method="first", ascending=False)
@@ -68,6 +84,17 @@ def score_frame(model: ModelBundle, frame: pd.DataFrame) -> pd.DataFrame:
     )
     scores["contact"] = scores["rank_in_period"] <= model.capacity_per_period
     return scores
+
+
+def acted_on(scores: pd.DataFrame, task: str) -> int:
+    """Rows the business acts on: listed for contact, forecast, or routed."""
+    if task == "top_k":
+        return int(scores["contact"].sum())
+    if task == "routing":
+        from playbook.routing import PERSON
+
+        return int((scores["route"] != PERSON).sum())
+    return int(scores["forecast"].notna().sum())
 
 
 def score_file(
@@ -106,9 +133,10 @@ def score_file(
     return ScoreResult(
         out=out,
         rows=len(scores),
-        contacted=int(scores["contact"].sum()),
+        acted=acted_on(scores, model.task),
         periods=scores["period"].nunique(),
         contract=contract,
+        task=model.task,
     )
 
 

@@ -1,4 +1,4 @@
-"""Stage 6: the segments where the model earns less than today's rule."""
+"""The segments where the model earns less than today's baseline (stages 4 and 6)."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ class Segment:
     segment: str
     rows: int
     model_value: float
-    rule_value: float
+    today_value: float
     lift: float
 
 
@@ -30,7 +30,8 @@ def compare(
     """Split the test rows by each column and compare the two policies in each part.
 
     Text columns are split by value, number columns by quartile. A policy's value in a
-    segment is the net value of the contacts it made there, per period.
+    segment is what its decisions there earned per period (`value_model` and
+    `value_today` of the scored rows; a cost counts as a negative value).
 
     Args:
         scores: Stage 4's scored test rows (`evaluation.Scored.rows`), in the same
@@ -40,9 +41,8 @@ def compare(
         min_rows: Segments with fewer rows are left out: too small to read.
     """
     periods = max(scores["period"].nunique(), 1)
-    value = scores["value_if_contacted"].to_numpy()
-    model = value * scores["contacted_model"].to_numpy()
-    rule = value * scores["contacted_rule"].to_numpy()
+    model = scores["value_model"].to_numpy(dtype=float)
+    today = scores["value_today"].to_numpy(dtype=float)
     found = []
     for column in columns:
         groups = _groups(features[column].reset_index(drop=True))
@@ -50,15 +50,15 @@ def compare(
             if mask.sum() < min_rows:
                 continue
             model_value = float(model[mask].sum() / periods)
-            rule_value = float(rule[mask].sum() / periods)
+            today_value = float(today[mask].sum() / periods)
             found.append(
                 Segment(
                     feature=column,
                     segment=label,
                     rows=int(mask.sum()),
                     model_value=model_value,
-                    rule_value=rule_value,
-                    lift=model_value - rule_value,
+                    today_value=today_value,
+                    lift=model_value - today_value,
                 )
             )
     return sorted(found, key=lambda segment: segment.lift)

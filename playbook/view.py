@@ -23,7 +23,7 @@ from playbook.gates import Decision
 
 RENDERER_NAME = "playbook_report"
 
-_BANNER_TEXT = "SYNTHETIC example data: generated, not real customers"
+_BANNER_TEXT = "SYNTHETIC example data: generated, not real records"
 _DECISION_COLOURS = {"go": "#1b7f3b", "iterate": "#b26a00", "stop": "#b3261e"}
 _TABLE_STYLE = (
     "<style>.playbook-table{border-collapse:collapse;margin:6px 0}"
@@ -205,6 +205,12 @@ def decision(outcome: Decision) -> None:
     )
     plain = "\n".join([word, *(f"- {reason}" for reason in masked)])
     display({"text/html": markup, "text/plain": plain}, raw=True)
+
+
+def figures(items: Iterable[Any]) -> None:
+    """Show several plotly figures one after the other."""
+    for figure in items:
+        display(figure)
 
 
 def code(title: str, text: str) -> None:

@@ -55,3 +55,31 @@ def test_iterate_reasons_say_what_is_missing():
     decision = gates.decide_poc(_report(80.0, -10.0, 150.0))
     assert any("includes zero" in reason for reason in decision.reasons)
     assert any("below the minimum" in reason for reason in decision.reasons)
+
+
+def test_a_cost_kpi_reads_as_a_saving():
+    import dataclasses
+
+    report = dataclasses.replace(_report(150.0, 20.0, 280.0), better="lower")
+    decision = gates.decide_poc(report)
+    assert decision.decision == "go"
+    assert decision.reasons[0].startswith(
+        "The model's errors cost 150 KRW per month less"
+    )
+
+
+def test_no_interval_means_iterate_and_says_to_hold_out_more_periods():
+    nan = float("nan")
+    decision = gates.decide_poc(_report(500.0, nan, nan))
+    assert decision.decision == "iterate"
+    assert "interval n/a to n/a" in decision.reasons[0]
+    assert "split.test_periods" in decision.reasons[1]
+
+
+def test_two_blocks_cannot_bound_a_block_bootstrap():
+    from playbook import bootstrap
+
+    low, high = bootstrap.over_blocks(
+        [10.0, 30.0], resamples=200, confidence=0.95, seed=1
+    )
+    assert low != low and high != high  # NaN: no interval, not a huge one

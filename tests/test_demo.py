@@ -4,7 +4,7 @@ from playbook import demo, synthetic
 
 
 def test_demo_writes_charter_contract_data_and_dictionary(tmp_path):
-    example = demo.write_example(tmp_path / "churn", customers=600, seed=3)
+    example = demo.write_example(tmp_path / "churn", rows=600, seed=3)
     names = {path.name for path in example.folder.iterdir()}
     assert {
         "charter.yaml",
@@ -19,7 +19,7 @@ def test_demo_writes_charter_contract_data_and_dictionary(tmp_path):
 
 def test_demo_keeps_a_charter_a_person_edited_and_refreshes_the_rest(tmp_path):
     folder = tmp_path / "churn"
-    demo.write_example(folder, customers=600, seed=3)
+    demo.write_example(folder, rows=600, seed=3)
     edited = (
         (folder / "charter.yaml")
         .read_text()
@@ -27,7 +27,7 @@ def test_demo_keeps_a_charter_a_person_edited_and_refreshes_the_rest(tmp_path):
     )
     (folder / "charter.yaml").write_text(edited)
 
-    again = demo.write_example(folder, customers=700, seed=3)
+    again = demo.write_example(folder, rows=700, seed=3)
 
     assert again.kept == ["charter.yaml"]
     assert "churn_SYNTHETIC.csv" in again.written
@@ -39,15 +39,15 @@ def test_demo_never_overwrites_a_file_it_did_not_write(tmp_path):
     folder = tmp_path / "churn"
     folder.mkdir()
     (folder / "churn_SYNTHETIC.csv").write_text("mine\n")
-    result = demo.write_example(folder, customers=600, seed=3)
+    result = demo.write_example(folder, rows=600, seed=3)
     assert "churn_SYNTHETIC.csv" in result.kept
     assert (folder / "churn_SYNTHETIC.csv").read_text() == "mine\n"
 
 
 def test_rerunning_the_demo_unchanged_rewrites_nothing(tmp_path):
     folder = tmp_path / "churn"
-    demo.write_example(folder, customers=600, seed=3)
-    again = demo.write_example(folder, customers=600, seed=3)
+    demo.write_example(folder, rows=600, seed=3)
+    again = demo.write_example(folder, rows=600, seed=3)
     assert again.written == [] and again.kept == []
 
 
@@ -58,3 +58,9 @@ def test_synthetic_churn_is_seeded_and_near_the_stated_churn_rate():
     assert first["snapshot_month"].nunique() == 12
     assert first["customer_id"].is_unique
     assert first["data_usage_gb"].isna().mean() > 0.02
+
+
+def test_demo_still_takes_the_churn_size_as_customers(tmp_path):
+    example = demo.write_example(tmp_path / "churn", customers=650, seed=3)
+    assert example.template == "churn"
+    assert len(pd.read_csv(example.folder / "churn_SYNTHETIC.csv")) == 650

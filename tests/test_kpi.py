@@ -75,6 +75,9 @@ def test_evaluate_gives_the_exact_kpi_of_each_policy_on_the_observed_rows(defini
 
 
 def test_evaluate_gives_the_same_numbers_for_the_same_seed(definition):
+    # A capacity of 20 (not 2) makes the lift take many values, so that two seeds
+    # give two different intervals.
+    definition = dataclasses.replace(definition, capacity_per_period=20)
     rng = np.random.default_rng(3)
     positive = rng.random(400) < 0.2
     periods = np.repeat(["1", "2", "3", "4"], 100)
@@ -90,6 +93,54 @@ def test_evaluate_gives_the_same_numbers_for_the_same_seed(definition):
         other.lift_ci_low,
         other.lift_ci_high,
     )
+
+
+@pytest.mark.parametrize("margin_sd", [4.0, 0.0], ids=["default", "no-margin"])
+def test_resampled_values_follow_full_multinomial_resampling(margin_sd):
+    # The bootstrap draws only the rows near the top of the orders; its values must
+    # have the distribution of scoring both policies on the whole period resampled.
+    # With no margin, most resamples leave the capacity unfilled and take the path
+    # that draws the rest of the period.
+    rng = np.random.default_rng(11)
+    rows, capacity, resamples = 60, 6, 20_000
+    values = np.where(rng.random(rows) < 0.3, 40.0, -10.0)
+    orders = [rng.permutation(rows), rng.permutation(rows)[:25]]
+    fast = kpi._resampled_values(
+        np.random.default_rng(1),
+        orders,
+        values,
+        capacity=capacity,
+        resamples=resamples,
+        margin_sd=margin_sd,
+    )
+    counts = np.random.default_rng(2).multinomial(
+        rows, np.full(rows, 1 / rows), resamples
+    )
+    full = np.stack(
+        [kpi.period_value(counts, order, values, capacity) for order in orders]
+    )
+    for name, a, b in (
+        ("model", fast[0], full[0]),
+        ("baseline", fast[1], full[1]),
+        ("lift", fast[0] - fast[1], full[0] - full[1]),
+    ):
+        standard_error = np.sqrt((a.var() + b.var()) / resamples)
+        assert abs(a.mean() - b.mean()) < 4 * standard_error, name
+        assert a.std() == pytest.approx(b.std(), rel=0.05), name
+        # Kolmogorov-Smirnov distance; 0.025 is beyond its 0.01% critical value here.
+        grid = np.union1d(a, b)
+        cdf_a = np.searchsorted(np.sort(a), grid, side="right") / resamples
+        cdf_b = np.searchsorted(np.sort(b), grid, side="right") / resamples
+        assert np.abs(cdf_a - cdf_b).max() < 0.025, name
+
+
+def test_resampled_values_give_zero_when_no_row_is_eligible():
+    values = np.array([40.0, -10.0, 40.0])
+    empty = np.array([], dtype=np.intp)
+    result = kpi._resampled_values(
+        np.random.default_rng(0), [empty, empty], values, capacity=2, resamples=5
+    )
+    assert result.tolist() == [[0.0] * 5, [0.0] * 5]
 
 
 def test_format_amount_reads_like_a_person_would_write_it():

@@ -266,7 +266,7 @@ def test_synthetic_banner_shows_only_for_synthetic_data(
     assert shown == []
     view.synthetic_banner(True)
     assert (
-        "SYNTHETIC example data: generated, not real customers" in shown[0]["text/html"]
+        "SYNTHETIC example data: generated, not real records" in shown[0]["text/html"]
     )
 
 

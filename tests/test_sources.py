@@ -277,8 +277,14 @@ def test_charter_needs_exactly_one_of_path_and_sql(write_charter):
     def both(raw):
         raw["data"]["sql"] = {"url": "sqlite:///x.db", "query": "SELECT 1"}
 
-    with pytest.raises(CharterError, match=r"either path .* or sql .*not both"):
+    with pytest.raises(CharterError, match=r"gives both data.path and data.sql"):
         charter.load(write_charter(both))
+
+    def neither(raw):
+        del raw["data"]["path"]
+
+    with pytest.raises(CharterError, match=r"data\.path|data\.sql"):
+        charter.load(write_charter(neither))
 
 
 # --- fingerprints --------------------------------------------------------------------

@@ -1,0 +1,155 @@
+"""Stage 4 for a yes/no decision: candidates tuned on validation rows, the ladder."""
+
+import dataclasses
+
+import numpy as np
+import pandas as pd
+import pytest
+from tiny import make_example
+
+from playbook import charter, data, evaluation, holdout, models, tuning
+from playbook.comparison import Candidate
+
+
+@pytest.fixture(scope="module")
+def tiny(tmp_path_factory):
+    path = make_example(tmp_path_factory.mktemp("tiny"))
+    poc = charter.load(path)
+    return poc, data.read(poc)
+
+
+def test_the_ladder_has_every_baseline_and_the_model_on_the_same_rows(tiny):
+    poc, frame = tiny
+    result = evaluation.compare(frame, poc=poc, seed=3, tuning_seconds=0)
+    roles = {rung.name: rung.role for rung in result.ladder}
+    assert roles == {
+        "the model": "candidate",
+        "random at the same capacity": "baseline",
+        "today's rule": "today",
+    }
+    rungs = {rung.name: rung for rung in result.ladder}
+    assert result.kpi.baseline == rungs["today's rule"].kpi
+    assert result.kpi.model == rungs["the model"].kpi
+    # Every policy contacts the same number of rows: the capacity in each period.
+    contacted = {rung.metrics["contacted"] for rung in result.ladder}
+    assert contacted == {poc.kpi.capacity_per_period * len(result.kpi.test_periods)}
+    # The scored rows add up to the ladder's figures.
+    periods = len(result.kpi.test_periods)
+    assert result.rows["value_model"].sum() / periods == pytest.approx(result.kpi.model)
+    assert result.rows["value_today"].sum() / periods == pytest.approx(
+        result.kpi.baseline
+    )
+
+
+def test_both_candidate_kinds_are_tried_even_without_a_budget(tiny):
+    poc, frame = tiny
+    result = evaluation.compare(frame, poc=poc, seed=3, tuning_seconds=0)
+    assert [c.name for c in result.candidates] == [
+        "logistic regression",
+        "gradient-boosted trees",
+    ]
+    assert sum(c.chosen for c in result.candidates) == 1
+    assert result.model.predict_proba(frame[result.features])[:, 1].min() >= 0
+
+
+def test_tuning_never_sees_the_test_rows(tiny):
+    poc, frame = tiny
+    split = holdout.split(frame, poc=poc, seed=3)
+    fit, check = holdout.validation(frame, split, poc=poc, seed=3)
+    assert set(fit) | set(check) == set(split.train)
+    assert not set(check) & set(split.test)
+    assert frame[poc.data.time].iloc[check].nunique() == 1
+    assert frame[poc.data.time].iloc[check].iloc[0] == split.train_periods[-1]
+
+
+def test_an_existing_score_column_can_be_today_and_stays_out_of_the_model(tiny):
+    poc, frame = tiny
+    rng = np.random.default_rng(0)
+    churned = frame[poc.data.target].to_numpy()
+    scored = frame.assign(vendor_score=churned * 0.3 + rng.random(len(frame)))
+    today = dataclasses.replace(
+        poc.baseline, today="score", score_column="vendor_score"
+    )
+    with_score = dataclasses.replace(poc, baseline=today)
+    assert "vendor_score" not in models.feature_columns(scored, poc=with_score)
+    result = evaluation.compare(scored, poc=with_score, seed=3, tuning_seconds=0)
+    roles = {rung.name: rung.role for rung in result.ladder}
+    assert roles["today's score"] == "today" and roles["today's rule"] == "baseline"
+    assert result.kpi.baseline_name == "today's score"
+
+
+def test_the_same_seed_and_trials_repeat_the_numbers_to_the_last_digit(tiny):
+    poc, frame = tiny
+    first = evaluation.compare(frame, poc=poc, seed=11, tuning_seconds=60)
+    again = evaluation.compare(
+        frame, poc=poc, seed=11, tuning_seconds=0, trials=len(first.candidates)
+    )
+    assert first.kpi == again.kpi
+    assert first.model_name == again.model_name
+
+
+def _spec(name, scores):
+    """A candidate whose 'model' is its settings' score on validation."""
+
+    class Fixed:
+        def __init__(self, value):
+            self.value = value
+
+        def fit(self, X, y):
+            return self
+
+    return models.CandidateSpec(
+        name,
+        lambda params, seed: Fixed(params["value"]),
+        [{"value": s} for s in scores],
+    )
+
+
+def test_tuning_tries_settings_round_robin_and_breaks_ties_for_the_first():
+    specs = [_spec("linear", [1.0, 3.0]), _spec("trees", [3.0, 2.0, 0.5])]
+    tuned = tuning.tune(
+        specs,
+        fit_rows=(pd.DataFrame({"x": [0]}), [0]),
+        validate=lambda model: model.value,
+        seconds=60,
+        seed=0,
+    )
+    assert [(c.name, c.validation_kpi) for c in tuned.tried] == [
+        ("linear", 1.0),
+        ("trees", 3.0),
+        ("linear", 3.0),
+        ("trees", 2.0),
+        ("trees", 0.5),
+    ]
+    # 3.0 twice: the candidate listed first wins, whichever was tried first.
+    assert tuned.best_spec.name == "linear" and tuned.best_params == {"value": 3.0}
+    assert [c.chosen for c in tuned.tried] == [False, False, True, False, False]
+
+
+def test_a_spent_budget_still_fits_each_candidate_once_and_trials_override_it():
+    specs = [_spec("linear", [1.0, 3.0]), _spec("trees", [2.0, 5.0])]
+    rows = (pd.DataFrame({"x": [0]}), [0])
+    spent = tuning.tune(
+        specs, fit_rows=rows, validate=lambda m: m.value, seconds=0, seed=0
+    )
+    assert [c.name for c in spent.tried] == ["linear", "trees"]
+    three = tuning.tune(
+        specs, fit_rows=rows, validate=lambda m: m.value, seconds=0, seed=0, trials=3
+    )
+    assert len(three.tried) == 3 and isinstance(three.tried[0], Candidate)
+
+
+def test_repeated_ids_stay_on_one_side_of_a_split_without_time(tiny):
+    poc, frame = tiny
+    no_time = dataclasses.replace(
+        poc,
+        data=dataclasses.replace(poc.data, time=None),
+        split=dataclasses.replace(poc.split, test_periods=None, test_share=0.25),
+    )
+    twice = pd.concat([frame, frame], ignore_index=True)
+    split = holdout.split(twice, poc=no_time, seed=1)
+    ids = twice[poc.data.id]
+    assert split.kind == "grouped"
+    assert not set(ids.iloc[split.train]) & set(ids.iloc[split.test])
+    fit, check = holdout.validation(twice, split, poc=no_time, seed=1)
+    assert not set(ids.iloc[fit]) & set(ids.iloc[check])
