@@ -72,14 +72,6 @@ class Scored:
     ladder: list[Rung]
     experiment_inputs: dict | None
     rows: pd.DataFrame
-    test_frame: pd.DataFrame | None = None
-    periods: np.ndarray | None = None
-    validation: np.ndarray | None = None
-
-    def latest_test_rows(self) -> pd.DataFrame:
-        """The test rows of the latest period: one scoring run's list."""
-        latest = self.rows["period"].to_numpy() == max(self.rows["period"])
-        return self.test_frame.iloc[np.flatnonzero(latest)]
 
 
 @dataclass(frozen=True)

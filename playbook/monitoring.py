@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -91,6 +92,33 @@ def fresh_batch(frame: pd.DataFrame, *, poc: Charter, split: Holdout) -> FreshBa
         labelled=True,
         is_slice=True,
     )
+
+
+# Fewer same-season training rows than this make a poor reference: use them all.
+_MIN_SEASON_ROWS = 200
+
+
+def drift_reference(
+    train: pd.DataFrame, batch: FreshBatch, *, poc: Charter, periods: int
+) -> tuple[pd.DataFrame, str]:
+    """The training rows the fresh batch's features are compared with, and their name.
+
+    A forecast's features follow the seasons (temperature, holidays): a winter batch
+    against two whole years of training shifts every time. So a forecast's batch is
+    compared with the training rows of the same calendar months; other tasks with all
+    training rows.
+    """
+    everything = (train, f"the {periods} training periods")
+    kpi, time = poc.kpi, poc.data.time
+    if kpi is None or kpi.kind != "forecast" or not time or time not in batch.rows:
+        return everything
+    months = pd.to_datetime(batch.rows[time], errors="coerce").dt.month.dropna()
+    trained = pd.to_datetime(train[time], errors="coerce").dt.month
+    same = train[trained.isin(set(months)).to_numpy()]
+    if len(same) < _MIN_SEASON_ROWS:
+        return everything
+    names = sorted({dt.date(2000, int(m), 1).strftime("%b") for m in set(months)})
+    return same, f"the training rows of the same months ({', '.join(names)})"
 
 
 def fresh_suite(suite: checks.Suite, *, batch: FreshBatch, target: str) -> checks.Suite:

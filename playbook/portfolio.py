@@ -336,7 +336,7 @@ def _charts(portfolio: Portfolio) -> str:
         subplot_titles=(
             "POCs by stage reached (latest run)",
             *(
-                f"Lift over today's rule per year, {_e(unit) or 'no unit'}"
+                f"Lift over today's baseline per year, {_e(unit) or 'no unit'}"
                 for unit in units
             ),
         ),
@@ -399,8 +399,8 @@ def _charts(portfolio: Portfolio) -> str:
         barmode="stack",
         template="plotly_white",
         height=max(380, 110 * panels + 30 * bars),
-        margin={"l": 10, "r": 20, "t": 50, "b": 50},
-        legend={"orientation": "h", "y": -0.12, "x": 0},
+        margin={"l": 10, "r": 20, "t": 50, "b": 90},
+        legend={"orientation": "h", "y": -0.22, "x": 0},
         font={"size": 13},
     )
     chart = pio.to_html(

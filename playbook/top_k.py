@@ -2,16 +2,19 @@
 
 The candidates (a regularised logistic regression and gradient-boosted trees) are tuned
 on validation rows taken from the training side, the best one is refitted on all
-training rows and calibrated, and it is judged on the test rows against every baseline
-the charter allows: random at the same capacity, today's rule, an existing score.
+training rows and calibrated (`calibrated`), and it is judged on the test rows against
+every baseline the charter allows: random at the same capacity, today's rule, an
+existing score.
 """
 
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from sklearn.base import clone
 from sklearn.calibration import CalibratedClassifierCV
 from sklearn.metrics import average_precision_score, brier_score_loss, roc_auc_score
+from sklearn.model_selection import StratifiedKFold
 from sklearn.pipeline import Pipeline
 
 from playbook import ab_test, holdout, kpi, models, tuning
@@ -89,21 +92,12 @@ def compare(
         trials=trials,
     )
     train = frame.iloc[split.train]
-    # Sigmoid calibration keeps the ranking (and so the KPI) of the model fitted on
-    # every training row, and turns its class-weighted scores into probabilities.
-    model = Pipeline(
-        [
-            (
-                "calibrated",
-                CalibratedClassifierCV(
-                    tuned.best_spec.build(tuned.best_params, seed),
-                    method="sigmoid",
-                    cv=3,
-                    ensemble=False,
-                ),
-            )
-        ]
-    ).fit(train[features], positive[split.train])
+    model = calibrated(
+        tuned.best_spec.build(tuned.best_params, seed),
+        train[features],
+        positive[split.train],
+        seed=seed,
+    )
     scored = score(
         frame.iloc[split.test], model=model, features=features, poc=poc, seed=seed
     )
@@ -215,6 +209,36 @@ def score(
     return Scored(
         kpi=report, ladder=ladder, experiment_inputs=experiment_inputs, rows=table
     )
+
+
+def calibrated(
+    estimator: Pipeline, features: pd.DataFrame, positive: np.ndarray, *, seed: int
+) -> Pipeline:
+    """The estimator fitted on every row, its scores turned into probabilities.
+
+    Class weights inflate a model's scores; a sigmoid fitted on cross-validated scores
+    maps them back to probabilities. The folds are shuffled: rows in time order would
+    put different periods in each fold, and the sigmoid could then learn a falling
+    slope and turn the ranking upside down. A sigmoid keeps the ranking (and so the
+    top-k KPI) only while its slope rises; when it does not, the model is kept
+    uncalibrated, as the ranking matters more than the probabilities.
+    """
+    folds = StratifiedKFold(n_splits=3, shuffle=True, random_state=seed)
+    model = Pipeline(
+        [
+            (
+                "calibrated",
+                CalibratedClassifierCV(
+                    estimator, method="sigmoid", cv=folds, ensemble=False
+                ),
+            )
+        ]
+    ).fit(features, positive)
+    (sigmoid,) = model[-1].calibrated_classifiers_[0].calibrators
+    # p = 1 / (1 + exp(a * score + b)): the probability rises with the score if a < 0.
+    if sigmoid.a_ < 0:
+        return model
+    return Pipeline([("uncalibrated", clone(estimator).fit(features, positive))])
 
 
 def is_positive(frame: pd.DataFrame, *, poc: Charter) -> np.ndarray:

@@ -443,3 +443,35 @@ def test_the_same_spec_runs_on_a_dask_local_cluster(seeds_spec, local_seeds, tmp
     stages_seen = {(e.job.index, e.stage) for e in events if e.kind == "stage"}
     assert {stage for _, stage in stages_seen} == set(range(1, 8))
     assert (runs / "index.html").exists()
+
+
+def test_a_journey_past_its_timeout_on_dask_is_stopped_and_the_others_finish(
+    example, tmp_path
+):
+    distributed = pytest.importorskip("distributed")
+    hangs = stage_one(tmp_path / "nb-hangs", "import time\ntime.sleep(600)")
+    pocs = [
+        {
+            "charter": charter_named(example, "hangs-on-dask").name,
+            "notebooks": str(hangs),
+            "stages": "1",
+        },
+        {"charter": charter_named(example, "good-on-dask").name, "stages": "1"},
+    ]
+    spec_path = write_spec(
+        example, runs_dir=str(tmp_path / "runs"), timeout=40, pocs=pocs
+    )
+    with distributed.LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+    ) as cluster:
+        result = batch.run_batch(
+            batch.load_spec(spec_path), scheduler=cluster.scheduler_address
+        )
+    assert outcomes(result) == {
+        "hangs-on-dask": "timed_out",
+        "good-on-dask": "complete",
+    }
+    assert result.exit_code == 1
+    hung = next(r for r in result.results if r.job.poc == "hangs-on-dask")
+    assert "40 s timeout during stage 1" in hung.message
+    assert not processes_in(hung.run_dir)  # the kernel on the Dask worker is gone

@@ -237,3 +237,24 @@ def test_a_horizon_of_one_season_gives_three_distinct_history_columns(forecast_c
     ]
     enriched = forecast.add_history(_daily(days=30), poc=poc)
     assert enriched["units_lag_7"].equals(enriched["units_seasonal_lag_7"])
+
+
+def test_a_forecasts_fresh_batch_is_compared_with_the_same_months_of_training(
+    forecast_charter, churn_charter
+):
+    from playbook import monitoring
+
+    frame = _daily(series=("a", "b", "c", "d"), days=419)  # to 28 February 2026
+    train = frame[frame["day"] < "2026-01-01"]
+    winter = frame[frame["day"] >= "2026-01-01"]
+    batch = monitoring.FreshBatch(winter, "winter", None, True, False)
+    reference, name = monitoring.drift_reference(
+        train, batch, poc=forecast_charter, periods=51
+    )
+    months = set(pd.to_datetime(reference["day"]).dt.month)
+    assert months == set(pd.to_datetime(winter["day"]).dt.month) == {1, 2}
+    assert name == "the training rows of the same months (Feb, Jan)"
+    everything, name = monitoring.drift_reference(
+        train, batch, poc=churn_charter, periods=51
+    )
+    assert len(everything) == len(train) and name == "the 51 training periods"
