@@ -14,19 +14,23 @@ from playbook.explain import Importance
 from playbook.kpi import format_amount
 
 OTHER = "#c9c9c9"
+# Candidates that tuning did not choose, still shown on the ladder.
+OTHER_CANDIDATE = "#9ecae1"
 
 
 def ladder(result: Comparison) -> go.Figure:
     """Every baseline and the model on the KPI, on the same test rows."""
     report = result.kpi
     rungs = sorted(result.ladder, key=lambda r: r.kpi, reverse=report.better == "lower")
-    colours = {CANDIDATE: MODEL, TODAY_ROLE: TODAY}
+    colours = {CANDIDATE: OTHER_CANDIDATE, TODAY_ROLE: TODAY}
     figure = go.Figure()
     figure.add_bar(
         x=[rung.kpi for rung in rungs],
-        y=[f"{rung.name} ({rung.role})" for rung in rungs],
+        y=[f"{rung.name} ({'chosen' if rung.chosen else rung.role})" for rung in rungs],
         orientation="h",
-        marker_color=[colours.get(rung.role, OTHER) for rung in rungs],
+        marker_color=[
+            MODEL if rung.chosen else colours.get(rung.role, OTHER) for rung in rungs
+        ],
         text=[format_amount(rung.kpi, report.unit) for rung in rungs],
         textposition="auto",
     )
@@ -34,9 +38,9 @@ def ladder(result: Comparison) -> go.Figure:
     figure.update_xaxes(title=f"{what}, {report.unit} per {report.period}")
     best = (max if report.better == "higher" else min)(rungs, key=lambda r: r.kpi)
     title = (
-        f"The model is the best of {len(rungs)} policies on the test rows"
-        if best.role == CANDIDATE
-        else f"{best.name} beats the model on the test rows"
+        f"The chosen model is the best of {len(rungs)} policies on the test rows"
+        if best.chosen
+        else f"{best.name} does better than the chosen model on the test rows"
     )
     return _layout(figure, title, height=140 + 40 * len(rungs))
 
