@@ -153,12 +153,13 @@ class JourneyKernel:
         from jupyter_core.utils import run_sync
 
         manager = AsyncKernelManager(kernel_name=self.kernel_name)
-        # OpenMP threads that spin while waiting for each other stall for whole time
-        # slices when a kernel shares its cores with other work: scikit-learn's
-        # gradient boosting ran 20-40 times slower in a journey kernel on a busy
-        # machine than with passive waiting (bench/results.md). A user's own setting
-        # wins.
-        env = {"OMP_WAIT_POLICY": "PASSIVE", **os.environ}
+        # Two OpenMP threads that spin while waiting for each other stall for whole
+        # time slices when the kernel shares its cores with other work: with three
+        # busy processes on two cores, gradient boosting took 1.1, 48.7 and 8.7 s in
+        # three fits, one thread 0.6 s each time. Alone on the machine one thread is
+        # as fast at 20,000 rows and 1.3 times slower at 200,000 (bench/omp_wait.py,
+        # bench/results.md). A user's own OMP_NUM_THREADS wins.
+        env = {"OMP_NUM_THREADS": "1", **os.environ}
         try:
             run_sync(manager.start_kernel)(
                 cwd=str(self.cwd), extra_arguments=self.extra_arguments, env=env
