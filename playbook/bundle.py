@@ -136,6 +136,13 @@ def load(path: str | Path) -> ModelBundle:
     )
 
 
+def _periods(periods: list[str]) -> str:
+    """Training periods for a reader: all of them when few, else the first and last."""
+    if len(periods) <= 6:
+        return "periods " + ", ".join(periods)
+    return f"{len(periods)} periods, {periods[0]} to {periods[-1]}"
+
+
 def _history(poc: Charter) -> dict[str, Any]:
     """What scoring needs to rebuild a forecast's lag columns from recent rows."""
     definition = poc.need("kpi")
@@ -171,7 +178,7 @@ def model_card(
     limits = [
         "Evaluated offline on held-out past periods; not yet confirmed in an A/B test.",
         "Trained on the periods listed under training data; behaviour that changes "
-        "after them (see stage 5) can make it worse than today's rule.",
+        "after them (see stage 5) can make it worse than today's baseline.",
     ]
     if poc.data.synthetic:
         limits.insert(0, "Trained on SYNTHETIC example data: not for real decisions.")
@@ -261,8 +268,8 @@ def card_markdown(card: dict[str, Any]) -> str:
         f"- Intended use: {card['intended_use']['decision']}",
         f"- Training data: {card['training_data']['file']} "
         f"(sha256 {card['training_data']['sha256'][:12]}), "
-        f"{card['training_data']['rows']:,} rows, periods "
-        f"{', '.join(card['training_data']['periods'])}",
+        f"{card['training_data']['rows']:,} rows, "
+        f"{_periods(card['training_data']['periods'])}",
         f"- Evaluation: {card['evaluation']['split']}",
         f"- KPI: {kpi['metric']}: model {format_amount(kpi['model'], unit)}, "
         f"{kpi['baseline_name']} {format_amount(kpi['baseline'], unit)}, lift "
@@ -271,6 +278,14 @@ def card_markdown(card: dict[str, Any]) -> str:
         f"{format_amount(kpi['lift_ci_high'], unit)}]",
         f"- Decision: {card['evaluation']['decision']['decision']}",
         f"- Features: {', '.join(card['features'])}",
+        "",
+        "## Every policy on the test rows",
+        "",
+        *[
+            f"- {rung['name']} ({rung['role']}): "
+            f"{format_amount(rung['kpi'], unit)} per {kpi['period']}"
+            for rung in card["evaluation"].get("ladder", [])
+        ],
         "",
         "## Limits",
         "",

@@ -158,7 +158,7 @@ def holdout(frame: pd.DataFrame, split: Holdout, *, poc: Charter) -> go.Figure:
 
 
 def kpi_by_period(report: KpiReport) -> go.Figure:
-    """The KPI of today's rule and of the model in each test period."""
+    """The KPI of today's baseline and of the model in each test period."""
     labels = list(report.per_period)
     figure = go.Figure()
     for key, name, colour in (

@@ -141,7 +141,7 @@ def fresh_suite(suite: checks.Suite, *, batch: FreshBatch, target: str) -> check
 
 @dataclass(frozen=True)
 class FreshScore:
-    """The model and today's rule on the fresh batch, or why they were not compared."""
+    """The model and today's baseline on the fresh batch, or why they were not."""
 
     kpi: KpiReport | None
     rows: pd.DataFrame | None

@@ -205,7 +205,12 @@ def split(result: Comparison) -> go.Figure:
             figure.add_bar(
                 x=counts.index, y=counts[name], name=name, marker_color=colour
             )
-    figure.update_layout(barmode="stack", xaxis={"type": "category"})
+    # Two years of weeks would print a hundred labels on top of each other.
+    step = -(-len(counts) // 24)
+    figure.update_layout(
+        barmode="stack",
+        xaxis={"type": "category", "tickvals": list(counts.index[::step])},
+    )
     figure.update_yaxes(title="rows")
     return _layout(figure, holdout.description[:1].upper() + holdout.description[1:])
 

@@ -353,9 +353,9 @@ def memo(
 ) -> Memo:
     """The final evaluation for the sponsor: verdict, money, risks, next steps."""
     headlines = {
-        "go": "Go: the model earns enough more than today's rule to build it.",
+        "go": "Go: the model earns enough more than today's baseline to build it.",
         "iterate": "Iterate: promising, but the evidence is not yet enough to build.",
-        "stop": "Stop: the model does not beat today's rule by enough to matter.",
+        "stop": "Stop: the model does not beat today's baseline by enough to matter.",
     }
     money = []
     stage4 = outcomes.get("04_poc")
@@ -394,8 +394,8 @@ def memo(
         risks.append("Not shown by any run yet: " + "; ".join(person) + ".")
     steps = {
         "go": [
-            "Run the model in shadow beside today's rule for one period and compare "
-            "their lists (stage 6 replay).",
+            "Run the model in shadow beside today's baseline for one period and "
+            "compare their decisions (stage 6 replay).",
             "Confirm online: the A/B plan in stage 6, or, where it is too long, a "
             "staged roll-out watched with the stage 5 thresholds.",
         ],
@@ -404,8 +404,8 @@ def memo(
             "the runs.",
         ],
         "stop": [
-            "Keep today's rule. Record what was learned (stage 6 retrospective) and "
-            "revisit when new data or a new framing is available.",
+            "Keep today's baseline. Record what was learned (stage 6 retrospective) "
+            "and revisit when new data or a new framing is available.",
         ],
     }[verdict.decision]
     steps += [
