@@ -10,6 +10,8 @@ today's forecast, with a block bootstrap over whole periods.
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pandas as pd
 from sklearn.pipeline import Pipeline
@@ -200,7 +202,8 @@ def prepare(
     """The rows with their history, each row's KPI period, and the split by time.
 
     Rows without a full season of history can be neither learnt from nor judged, so
-    they are left out.
+    they are left out, and so is a last period the data covers only in part (a week
+    of which only Monday is in the extract): its cost is not a period's cost.
 
     Raises:
         DataError: No row has a full season of history, or too few periods.
@@ -215,10 +218,29 @@ def prepare(
             "season."
         )
     periods = periods_of(enriched, poc=poc)
+    enriched, periods, note = _without_partial_last_period(enriched, periods, poc=poc)
+    split = holdout.split(enriched, poc=poc, seed=seed, periods=periods)
+    if note:
+        split = dataclasses.replace(split, description=f"{split.description}; {note}")
+    return enriched, periods, split
+
+
+def _without_partial_last_period(
+    rows: pd.DataFrame, periods: pd.Series, *, poc: Charter
+) -> tuple[pd.DataFrame, pd.Series, str]:
+    """Drop the last period when it holds fewer time steps than a typical one."""
+    steps = rows.groupby(periods.to_numpy())[poc.data.time].nunique().sort_index()
+    if len(steps) < 3 or steps.iloc[-1] >= steps.median():
+        return rows, periods, ""
+    keep = (periods != steps.index[-1]).to_numpy()
+    note = (
+        f"the last {poc.need('kpi').period} ({steps.index[-1]}, {steps.iloc[-1]} of "
+        f"{steps.median():.0f} time steps in the data) left out as incomplete"
+    )
     return (
-        enriched,
-        periods,
-        holdout.split(enriched, poc=poc, seed=seed, periods=periods),
+        rows[keep].reset_index(drop=True),
+        periods[keep].reset_index(drop=True),
+        note,
     )
 
 
@@ -295,7 +317,8 @@ def score(
     """Forecast labelled rows with the model and every baseline, and cost the errors.
 
     Rows that lack the history columns get them from their own earlier rows; rows left
-    without a full season of history are not judged.
+    without a full season of history are not judged, nor is a last period the rows
+    cover only in part.
     """
     definition = poc.need("kpi")
     plan = poc.need("baseline")
@@ -308,8 +331,11 @@ def score(
             f"{_where(poc)}: no row to judge has {definition.season_length} earlier "
             "step(s) of history. Score a longer stretch of data."
         )
+    rows, periods, _ = _without_partial_last_period(
+        rows.reset_index(drop=True), periods_of(rows, poc=poc), poc=poc
+    )
+    periods = periods.to_numpy()
     actual = rows[poc.data.target].to_numpy(dtype=float)
-    periods = periods_of(rows, poc=poc).to_numpy()
     forecasts = {
         "model": model.predict(rows[features]),
         "seasonal_naive": rows[history[1]].to_numpy(dtype=float),

@@ -258,3 +258,14 @@ def test_a_forecasts_fresh_batch_is_compared_with_the_same_months_of_training(
         train, batch, poc=churn_charter, periods=51
     )
     assert len(everything) == len(train) and name == "the 51 training periods"
+
+
+def test_a_last_week_the_data_covers_only_in_part_is_left_out(forecast_charter):
+    frame = _daily(days=99)  # 14 whole weeks from a Monday, and one Monday more
+    _, periods, split = forecast.prepare(frame, poc=forecast_charter, seed=1)
+    assert periods.max() == "2025-04-07"  # the week of the 98th day, whole
+    assert "the last week (2025-04-14, 1 of 7 time steps in the data) left out" in (
+        split.description
+    )
+    whole = forecast.prepare(_daily(days=98), poc=forecast_charter, seed=1)[2]
+    assert "left out" not in whole.description
