@@ -974,11 +974,15 @@ def _run_dask(
     topic = f"playbook-batch-{batch_id}"
     by_index = {job.index: job for job in jobs}
 
+    started: set[int] = set()
+
     def relay(message: Any) -> None:
         _, fields = message if isinstance(message, tuple) else (None, message)
         job = by_index.get(int(fields.get("job", -1)))
         if job is not None:
             kind = fields.get("kind")
+            if kind == "started":
+                started.add(job.index)
             events.put(
                 BatchEvent(job, "started")
                 if kind == "started"
@@ -1009,6 +1013,8 @@ def _run_dask(
                 if not future.done():
                     continue
                 del pending[future]
+                if future.cancelled() and interrupted:
+                    continue  # never ran: the batch marks it not started
                 try:
                     result = _result(job, future.result())
                 except Exception as error:  # the task raised, or its worker died
@@ -1030,7 +1036,10 @@ def _run_dask(
                 break
             interrupted = True
             stop.set()
-            client.cancel([f for f in pending if f.status == "pending"])
+            # A running task's future also reads "pending": cancel only the journeys
+            # that have not started, and let the running ones stop themselves (they
+            # watch `stop`) and report how far they got.
+            client.cancel([f for f, j in pending.items() if j.index not in started])
     return interrupted
 
 

@@ -475,3 +475,73 @@ def test_a_journey_past_its_timeout_on_dask_is_stopped_and_the_others_finish(
     hung = next(r for r in result.results if r.job.poc == "hangs-on-dask")
     assert "40 s timeout during stage 1" in hung.message
     assert not processes_in(hung.run_dir)  # the kernel on the Dask worker is gone
+
+
+def test_ctrl_c_in_a_dask_batch_stops_the_remote_journey_and_marks_it(
+    example, tmp_path
+):
+    distributed = pytest.importorskip("distributed")
+    runs = tmp_path / "runs"
+    spec_path = write_spec(
+        example,
+        runs_dir=str(runs),
+        pocs=[
+            {
+                "charter": charter_named(example, "first-on-dask").name,
+                "stages": "1",
+                "notebooks": str(stage_one(tmp_path / "nb-first")),
+            },
+            {
+                "charter": charter_named(example, "sleepy-on-dask").name,
+                "stages": "1",
+                "notebooks": str(
+                    stage_one(tmp_path / "nb-sleepy", "import time\ntime.sleep(600)")
+                ),
+            },
+        ],
+    )
+    with distributed.LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+    ) as cluster:
+        cli = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "playbook",
+                "batch",
+                str(spec_path),
+                "--scheduler",
+                cluster.scheduler_address,
+            ],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        deadline = time.monotonic() + 180
+        sleepy = None
+        while time.monotonic() < deadline and sleepy is None:
+            time.sleep(0.5)
+            for manifest in (runs / "sleepy-on-dask").glob("*/manifest.json"):
+                record = json.loads(manifest.read_text())
+                if record["stages"]["01_business_question"]["status"] == "running":
+                    sleepy = manifest.parent
+        assert sleepy is not None, "the sleepy journey never started"
+        first = runs / "first-on-dask"
+        while time.monotonic() < deadline and not any(first.glob("*/index.html")):
+            time.sleep(0.5)
+        time.sleep(2)  # let the sleepy one get into its sleeping cell
+        cli.send_signal(signal.SIGINT)
+        output, _ = cli.communicate(timeout=120)
+
+    assert cli.returncode == 130, output
+    record = json.loads(next((runs / "_batches").glob("*.json")).read_text())
+    assert record["interrupted"] is True
+    outcomes_seen = {j["poc"]: j["outcome"] for j in record["journeys"]}
+    assert outcomes_seen == {
+        "first-on-dask": "complete",
+        "sleepy-on-dask": "interrupted",
+    }
+    manifest = json.loads((sleepy / "manifest.json").read_text())
+    assert manifest["status"] == "interrupted"
+    assert not processes_in(sleepy)  # the kernel on the Dask worker is gone
+    assert "<code>sleepy-on-dask</code>" in (runs / "index.html").read_text()
