@@ -28,19 +28,7 @@ from playbook import bootstrap, coverage
 
 BENCH = Path(__file__).resolve().parent
 
-WORLD = coverage.TopKWorld(
-    rows=1000,
-    periods=4,
-    capacity=150,
-    low=0.03,
-    high=0.6,
-    power=4,
-    agree=0.5,
-    eligible_share=0.12,
-    value_per_saved_customer=100.0,
-    offer_success_rate=0.5,
-    contact_cost=10.0,
-)
+WORLD = coverage.REFERENCE_WORLD
 TOP_K_WORLDS = {
     "4 periods x 1,000 rows, capacity 150": WORLD,
     "3 periods x 250 rows, capacity 40": dataclasses.replace(

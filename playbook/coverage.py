@@ -67,6 +67,23 @@ class TopKWorld:
     contact_cost: float
 
 
+# The world the bench and the tests check coverage in: 4 periods of 1,000 rows, a
+# capacity of 150, a model and a rule that partly agree.
+REFERENCE_WORLD = TopKWorld(
+    rows=1000,
+    periods=4,
+    capacity=150,
+    low=0.03,
+    high=0.6,
+    power=4,
+    agree=0.5,
+    eligible_share=0.12,
+    value_per_saved_customer=100.0,
+    offer_success_rate=0.5,
+    contact_cost=10.0,
+)
+
+
 def top_k_true_lift(world: TopKWorld) -> float:
     """Expected model-minus-rule net value per period, exactly.
 

@@ -36,7 +36,7 @@ from sklearn.preprocessing import FunctionTransformer
 from sklearn.svm import LinearSVC
 from sklearn.utils.validation import check_is_fitted
 
-from playbook import bootstrap, holdout, tuning
+from playbook import bootstrap, data, holdout, tuning
 from playbook.ab_test import ArmMoments
 from playbook.charter import Baseline, Charter, Kpi, Route
 from playbook.comparison import BASELINE, CANDIDATE, TODAY, Comparison, Rung, Scored
@@ -682,24 +682,7 @@ def _routing_sections(poc: Charter) -> tuple[Kpi, Baseline, str]:
 
 
 def _check_columns(frame: pd.DataFrame, *, poc: Charter) -> None:
-    missing = {
-        field: column
-        for field, column in (
-            ("data.text", poc.data.text),
-            ("data.target", poc.data.target),
-            ("data.time", poc.data.time),
-            ("data.id", poc.data.id),
-        )
-        if column and column not in frame.columns
-    }
-    if missing:
-        text = "; ".join(
-            f"{field} names {column!r}" for field, column in missing.items()
-        )
-        raise DataError(
-            f"{_where(poc)}: the data lacks columns the charter names: {text}. The "
-            f"data has: {', '.join(map(str, frame.columns))}."
-        )
+    data.require_columns(frame, poc=poc)
     gaps = int(frame[poc.data.target].isna().sum())
     if gaps:
         raise DataError(

@@ -316,6 +316,18 @@ def test_a_batch_needs_nothing_of_dask_without_a_scheduler(example, tmp_path):
     assert 'pip install "playbook[dask]"' in on_dask.stdout
 
 
+def _run_folder_once_running(poc_runs: Path, seconds: float = 180) -> Path:
+    """The run folder of a journey, once its stage 1 is running (it must start)."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        time.sleep(0.5)
+        for manifest in poc_runs.glob("*/manifest.json"):
+            record = json.loads(manifest.read_text())
+            if record["stages"]["01_business_question"]["status"] == "running":
+                return manifest.parent
+    raise AssertionError(f"{poc_runs.name} never started")
+
+
 def test_ctrl_c_keeps_finished_runs_marks_the_rest_and_leaves_a_portfolio(
     example, tmp_path
 ):
@@ -350,15 +362,7 @@ def test_ctrl_c_keeps_finished_runs_marks_the_rest_and_leaves_a_portfolio(
         stderr=subprocess.STDOUT,
         text=True,
     )
-    deadline = time.monotonic() + 180
-    sleepy = None
-    while time.monotonic() < deadline and sleepy is None:
-        time.sleep(0.5)
-        for manifest in (runs / "sleepy").glob("*/manifest.json"):
-            record = json.loads(manifest.read_text())
-            if record["stages"]["01_business_question"]["status"] == "running":
-                sleepy = manifest.parent
-    assert sleepy is not None, "the sleepy journey never started"
+    sleepy = _run_folder_once_running(runs / "sleepy")
     time.sleep(2)  # let it get into the sleeping cell
     cli.send_signal(signal.SIGINT)
     output, _ = cli.communicate(timeout=120)
@@ -517,15 +521,8 @@ def test_ctrl_c_in_a_dask_batch_stops_the_remote_journey_and_marks_it(
             stderr=subprocess.STDOUT,
             text=True,
         )
+        sleepy = _run_folder_once_running(runs / "sleepy-on-dask")
         deadline = time.monotonic() + 180
-        sleepy = None
-        while time.monotonic() < deadline and sleepy is None:
-            time.sleep(0.5)
-            for manifest in (runs / "sleepy-on-dask").glob("*/manifest.json"):
-                record = json.loads(manifest.read_text())
-                if record["stages"]["01_business_question"]["status"] == "running":
-                    sleepy = manifest.parent
-        assert sleepy is not None, "the sleepy journey never started"
         first = runs / "first-on-dask"
         while time.monotonic() < deadline and not any(first.glob("*/index.html")):
             time.sleep(0.5)

@@ -13,19 +13,7 @@ import pytest
 from playbook import bootstrap, coverage
 from playbook.errors import PlaybookError
 
-WORLD = coverage.TopKWorld(
-    rows=1000,
-    periods=4,
-    capacity=150,
-    low=0.03,
-    high=0.6,
-    power=4,
-    agree=0.5,
-    eligible_share=0.12,
-    value_per_saved_customer=100.0,
-    offer_success_rate=0.5,
-    contact_cost=10.0,
-)
+WORLD = coverage.REFERENCE_WORLD
 SMALL_WORLD = dataclasses.replace(WORLD, rows=250, periods=3, capacity=40)
 SIZES = [120, 300, 80, 500, 250, 60, 400, 150, 90, 200, 350, 100]
 
