@@ -36,8 +36,8 @@ from pathlib import Path
 import psutil
 import yaml
 
-from playbook import demo
-from playbook.journey import STAGES
+from playbook.core.journey import STAGES
+from playbook.synthetic import demo
 
 BENCH = Path(__file__).resolve().parent
 REPO = BENCH.parent

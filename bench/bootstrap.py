@@ -113,7 +113,8 @@ def write_test_set(rows: int, periods: int) -> None:
 
 
 def load(capacity: int, resamples: int):
-    from playbook import charter, kpi
+    from playbook import charter
+    from playbook.tasks import kpi
 
     data = np.load(DATA)
     rows = len(data["positive"])
@@ -141,7 +142,7 @@ def ranked_periods(positive, periods, policies, definition) -> list[dict]:
     of the `capacity` lowest ranks drawn is the policy's net value. The order is
     `kpi.contact_order`'s (same tie-breaks), so all methods score the same statistic.
     """
-    from playbook import kpi
+    from playbook.tasks import kpi
 
     values = kpi.row_values(positive, kpi=definition)
     tiebreak = kpi._tiebreak(len(positive), SEED)
@@ -181,7 +182,7 @@ def percentile(lifts: np.ndarray) -> tuple[float, float]:
 
 
 def run_playbook(capacity: int, resamples: int) -> dict:
-    from playbook import kpi
+    from playbook.tasks import kpi
 
     positive, periods, model, rule, definition = load(capacity, resamples)
     before = rss_mib()
@@ -269,7 +270,7 @@ def run_scipy(capacity: int, resamples: int) -> dict:
 
 
 def run_before(capacity: int, resamples: int) -> dict:
-    from playbook import kpi
+    from playbook.tasks import kpi
 
     positive, periods, model, rule, definition = load(capacity, resamples)
     before = rss_mib()

@@ -1,14 +1,13 @@
 """Record how often playbook's bootstrap intervals contain the true lift.
 
-Runs the simulations of `playbook.coverage` (300 repetitions each, 2,000 resamples as
-in the churn template) for the top-k KPI interval of `kpi.evaluate`, for
-`bootstrap.within_periods` and for `bootstrap.over_blocks` on several numbers of
-blocks, with and without errors that run on from day to day. For `over_blocks` it also
-gives, for comparison, the plain percentile interval on the same resamples (what
-`over_blocks` returned before it was studentized). Appends a section to
-bench/results.md.
+Runs the simulations of `playbook.tasks.interval_coverage` (300 repetitions each, 2,000
+resamples as in the churn template) for the top-k KPI interval of `kpi.evaluate`, for
+`bootstrap.within_periods` and for `bootstrap.over_blocks` on several numbers of blocks,
+with and without errors that run on from day to day. For `over_blocks` it also gives,
+for comparison, the plain percentile interval on the same resamples (what `over_blocks`
+returned before it was studentized). Appends a section to bench/results.md.
 
-    .venv/bin/python bench/coverage.py
+    .venv/bin/python bench/interval_coverage.py
 """
 
 from __future__ import annotations
@@ -24,11 +23,11 @@ from unittest import mock
 
 import numpy as np
 
-from playbook import bootstrap, coverage
+from playbook.tasks import bootstrap, interval_coverage
 
 BENCH = Path(__file__).resolve().parent
 
-WORLD = coverage.REFERENCE_WORLD
+WORLD = interval_coverage.REFERENCE_WORLD
 TOP_K_WORLDS = {
     "4 periods x 1,000 rows, capacity 150": WORLD,
     "3 periods x 250 rows, capacity 40": dataclasses.replace(
@@ -53,7 +52,7 @@ def percentile_over_blocks(
     return float(low), float(high)
 
 
-def row(label: str, result: coverage.Coverage, seconds: float) -> str:
+def row(label: str, result: interval_coverage.Coverage, seconds: float) -> str:
     return (
         f"| {label} | {result.covered}/{result.repetitions} | {result.share:.1%} | "
         f"{result.below} / {result.above} | {result.true_lift:,.1f} | "
@@ -84,7 +83,8 @@ def main() -> None:
         f"Machine: {platform.machine()}, Python {platform.python_version()}, "
         f"numpy {np.__version__}; load average before the run {load:.2f}. Each "
         f"repetition draws a SYNTHETIC test set from a world whose true lift is known "
-        f"(`playbook.coverage`) and builds a 95% interval with {args.resamples:,} "
+        f"(`playbook.tasks.interval_coverage`) and builds a 95% interval with "
+        f"{args.resamples:,} "
         f"resamples; seed {args.seed}.",
         "",
         "| interval, world | covered | coverage | wholly below / above the truth | "
@@ -100,11 +100,12 @@ def main() -> None:
 
     for name, world in TOP_K_WORLDS.items():
         timed(
-            f"kpi.evaluate, top-k: {name}", lambda w=world: coverage.top_k(w, **common)
+            f"kpi.evaluate, top-k: {name}",
+            lambda w=world: interval_coverage.top_k(w, **common),
         )
     timed(
         "bootstrap.within_periods: 12 periods of 60 to 500 rows, skewed differences",
-        lambda: coverage.within_periods(sizes=SIZES, **common),
+        lambda: interval_coverage.within_periods(sizes=SIZES, **common),
     )
     for blocks in (6, 8, 13, 26, 52):
         for autocorrelation in (0.0, 0.6):
@@ -118,12 +119,12 @@ def main() -> None:
             )
             timed(
                 f"bootstrap.over_blocks (studentized): {where}",
-                lambda s=setting: coverage.over_blocks(**s, **common),
+                lambda s=setting: interval_coverage.over_blocks(**s, **common),
             )
             with mock.patch.object(bootstrap, "over_blocks", percentile_over_blocks):
                 timed(
                     f"percentile interval, for comparison: {where}",
-                    lambda s=setting: coverage.over_blocks(**s, **common),
+                    lambda s=setting: interval_coverage.over_blocks(**s, **common),
                 )
     lines += [
         "",

@@ -60,7 +60,8 @@ def write_extract(rows: int) -> dict:
     import pandas as pd
     import yaml
 
-    from playbook import suggestions, synthetic
+    from playbook.data import suggest as suggestions
+    from playbook.synthetic import churn as synthetic
 
     WORK.mkdir(parents=True, exist_ok=True)
     data = WORK / "extract_SYNTHETIC.csv"
@@ -197,12 +198,16 @@ def measure_gx() -> dict:
 
 def measure_stage3() -> dict:
     """Every call of notebooks/03_data_strategy.ipynb, in order, timed one by one."""
-    from playbook import charter, checks, data, leakage, models, pii
+    from playbook import charter, data
+    from playbook.data import contracts, leakage, pii
+    from playbook.tasks import models
 
     steps: dict[str, float] = {}
     peaks: dict[str, int] = {}
     poc = charter.load(WORK / "charter.yaml")
-    checks.load_suite(poc.data.checks)  # imports GX, as the notebook's first cells do
+    contracts.load_suite(
+        poc.data.checks
+    )  # imports GX, as the notebook's first cells do
     before = rss_mib()
     started = time.perf_counter()
 
@@ -232,8 +237,8 @@ def measure_stage3() -> dict:
     excluded = step("features", lambda: models.excluded_columns(frame, poc=poc))
     contract = step(
         "contract (GX)",
-        lambda: checks.validate(
-            frame, checks.load_suite(poc.data.checks), hidden=hidden
+        lambda: contracts.validate(
+            frame, contracts.load_suite(poc.data.checks), hidden=hidden
         ),
     )
     seconds = time.perf_counter() - started

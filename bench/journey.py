@@ -23,8 +23,8 @@ import sys
 import time
 from pathlib import Path
 
-from playbook import demo
-from playbook.journey import STAGES
+from playbook.core.journey import STAGES
+from playbook.synthetic import demo
 
 BENCH = Path(__file__).resolve().parent
 REPO = BENCH.parent

@@ -2,7 +2,7 @@
 
 For each stage notebook on the SYNTHETIC demo example, one cold `papermill` run (a
 new process, a new kernel, fresh imports), then the same notebooks one after the other
-in one kernel with `playbook.kernel.JourneyKernel`, as the runner does. Records, per
+in one kernel with `playbook.run.kernel.JourneyKernel`, as the runner does. Records, per
 stage: the cold run's wall time, the time of its first code cell after the parameters
 (the imports and the charter), the time of all its cells, and the wall time in the
 shared kernel. Also a cold papermill run of a notebook whose one cell is `pass`: the
@@ -24,8 +24,9 @@ from pathlib import Path
 
 import nbformat
 
-from playbook import demo, kernel
-from playbook.journey import STAGES
+from playbook.core.journey import STAGES
+from playbook.run import kernel
+from playbook.synthetic import demo
 
 BENCH = Path(__file__).resolve().parent
 REPO = BENCH.parent

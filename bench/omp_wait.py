@@ -25,14 +25,15 @@ from pathlib import Path
 
 import nbformat
 
-from playbook import kernel
+from playbook.run import kernel
 
 BENCH = Path(__file__).resolve().parent
 WORK = BENCH / "work" / "omp-wait"
 
 FIT = """
 import time
-from playbook import models, synthetic
+from playbook.tasks import models
+from playbook.synthetic import churn as synthetic
 frame = synthetic.churn(customers=ROWS, seed=1)
 kept_out = ("customer_id", "snapshot_month", "churned")
 features = [c for c in frame.columns if c not in kept_out]

@@ -1,5 +1,5 @@
 """`python -m playbook` runs the command line."""
 
-from playbook.cli import app
+from playbook.cli.app import app
 
 app(prog_name="playbook")

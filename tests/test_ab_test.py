@@ -3,7 +3,8 @@ import math
 import numpy as np
 import pytest
 
-from playbook import ab_test
+from playbook.beyond import ab_test
+from playbook.tasks import experiment
 
 
 @pytest.mark.parametrize(
@@ -41,7 +42,7 @@ def test_arm_moments_match_a_simulation_of_the_offer(churn_charter):
     rng = np.random.default_rng(0)
     contacted = rng.random(2000) < 0.2
     positive = rng.random(2000) < 0.3
-    moments = ab_test.arm_moments(contacted, positive, kpi=churn_charter.kpi)
+    moments = experiment.arm_moments(contacted, positive, kpi=churn_charter.kpi)
     k = churn_charter.kpi
     saved = rng.random((400, 2000)) < k.offer_success_rate
     realised = contacted * (
@@ -55,8 +56,8 @@ def test_plan_duration_covers_both_arms_at_the_stated_traffic():
     plan = ab_test.plan(
         min_lift_per_period=1000.0,
         units_per_period=1000.0,
-        control=ab_test.ArmMoments(0.0, 10.0),
-        treatment=ab_test.ArmMoments(1.0, 10.0),
+        control=experiment.ArmMoments(0.0, 10.0),
+        treatment=experiment.ArmMoments(1.0, 10.0),
         significance=0.05,
         power=0.8,
         period="month",

@@ -3,9 +3,9 @@ import pandas as pd
 import pytest
 from sklearn.exceptions import NotFittedError
 
-from playbook.baseline import RuleBaseline
 from playbook.charter import Condition
 from playbook.errors import CharterError
+from playbook.tasks.baselines import RuleBaseline
 
 FRAME = pd.DataFrame(
     {

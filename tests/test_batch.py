@@ -14,16 +14,16 @@ import pytest
 import yaml
 from tiny import make_example
 
-from playbook import batch
-from playbook.batch import BatchError, BatchSpecError
+from playbook.run import batch
+from playbook.run.batch import BatchError, BatchSpecError
 
 pytestmark = pytest.mark.journey
 
 REPO = Path(__file__).resolve().parents[1]
 SAVE_OUTCOME = (
-    "from playbook import journey\n"
+    "from playbook.core import journey\n"
     "journey.save(out_dir, journey.StageOutcome(stage='01_business_question', "
-    "status='passed', summary='minimal stage ran'))"
+    "status='passed', summary='minimal stage ran', evidence=None))"
 )
 
 

@@ -8,23 +8,15 @@ import pandas as pd
 import pytest
 from tiny import make_example
 
-from playbook import (
-    bundle,
-    charter,
-    checks,
-    data,
-    evaluation,
-    history,
-    holdout,
-    journey,
-    latency,
-    monitoring,
-    production,
-    score,
-    segments,
-    shadow,
-)
+from playbook import charter, data
+from playbook.beyond import history, monitoring, shadow
+from playbook.beyond import readiness as production
+from playbook.core import journey
+from playbook.data import contracts
 from playbook.errors import ModelError, PlaybookError
+from playbook.serve import saved_model
+from playbook.serve import scoring as score
+from playbook.tasks import evaluation, holdout, latency, segments
 
 
 @pytest.fixture(scope="module")
@@ -43,7 +35,7 @@ def built(tmp_path_factory):
         seed=42,
     )
     run = folder / "run"
-    bundle.save(
+    saved_model.save(
         journey.artifact(run, journey.MODEL_DIR),
         poc=poc,
         comparison=result,
@@ -55,7 +47,7 @@ def built(tmp_path_factory):
 
 def test_saved_model_reloads_and_predicts_the_same(built):
     poc, frame, result, run = built
-    model = bundle.load(run)
+    model = saved_model.load(run)
     rows = frame.iloc[result.holdout.test][result.features]
     assert np.array_equal(
         model.pipeline.predict_proba(rows), result.model.predict_proba(rows)
@@ -68,7 +60,7 @@ def test_saved_model_reloads_and_predicts_the_same(built):
 
 def test_loading_a_model_from_an_empty_folder_says_where_to_point(tmp_path):
     with pytest.raises(ModelError, match="no saved model here"):
-        bundle.load(tmp_path)
+        saved_model.load(tmp_path)
 
 
 def test_score_file_writes_a_call_list_per_period(built, tmp_path):
@@ -110,7 +102,7 @@ def test_score_file_never_replaces_an_output_without_force(built, tmp_path):
 
 def test_label_free_suite_drops_only_what_concerns_the_label(built):
     poc, _, _, _ = built
-    suite = checks.load_suite(poc.data.checks)
+    suite = contracts.load_suite(poc.data.checks)
     trimmed = score.label_free(suite, poc.data.target)
     assert len(trimmed.expectations) < len(suite.expectations)
     assert all(poc.data.target not in (e.column or "") for e in trimmed.expectations)
@@ -349,7 +341,7 @@ def test_holdout_latest_rows_are_the_last_test_period(built):
 
 def test_the_model_card_reports_each_group_of_a_sensitive_attribute(built):
     poc, _, _, _ = built
-    assert "names no sensitive attribute" in bundle.fairness_notes(poc, groups=[])
+    assert "names no sensitive attribute" in saved_model.fairness_notes(poc, groups=[])
     sensitive = dataclasses.replace(
         poc, data=dataclasses.replace(poc.data, sensitive=("region",))
     )
@@ -357,7 +349,7 @@ def test_the_model_card_reports_each_group_of_a_sensitive_attribute(built):
         segments.Segment("region", "metro", 400, 1200.0, 1500.0, -300.0),
         segments.Segment("region", "rural", 300, 900.0, 600.0, 300.0),
     ]
-    notes = bundle.fairness_notes(sensitive, groups=groups)
+    notes = saved_model.fairness_notes(sensitive, groups=groups)
     assert "region = metro (400 rows)" in notes and "lift -300 KRW" in notes
     assert "region = rural" in notes
-    assert "no group" in bundle.fairness_notes(sensitive, groups=[])
+    assert "no group" in saved_model.fairness_notes(sensitive, groups=[])

@@ -1,6 +1,7 @@
 import pytest
 
-from playbook import charter, questions
+from playbook import charter
+from playbook.charter import review as questions
 from playbook.errors import CharterError
 
 

@@ -11,7 +11,10 @@ import pandas as pd
 import pytest
 import yaml
 
-from playbook import charter, charter_check, charter_schema, data, team
+from playbook import charter, data
+from playbook.charter import check as charter_check
+from playbook.charter import schema as charter_schema
+from playbook.charter import team
 from playbook.errors import CharterError, DataError
 
 REPO = Path(__file__).resolve().parents[1]
@@ -427,7 +430,7 @@ def test_strings_full_of_quotes_reach_the_charter_unchanged(tmp_path):
 def test_tricky_strings_reach_stages_1_and_2_unchanged_and_harmless(tmp_path):
     from tiny import make_example
 
-    from playbook import runner
+    from playbook.run import runner
 
     tricky = (
         "He said \"call {them}\" \\ now\nand {{0}} then '%s' ${HOME} "

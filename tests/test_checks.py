@@ -8,8 +8,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from playbook import checks, synthetic
+from playbook.data import contracts as checks
 from playbook.errors import DataCheckError, PlaybookError
+from playbook.synthetic import churn as synthetic
 
 CHURN_CONTRACT = Path(__file__).resolve().parents[1] / "data_checks" / "churn.yaml"
 
@@ -213,7 +214,10 @@ def test_validate_prints_no_progress_bars_or_logs(churn_suite, small_churn, capf
 
 
 def test_importing_checks_does_not_import_great_expectations():
-    code = "import sys, playbook.checks; print('great_expectations' in sys.modules)"
+    code = (
+        "import sys, playbook.data.contracts; "
+        "print('great_expectations' in sys.modules)"
+    )
     result = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     )

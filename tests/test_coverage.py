@@ -10,15 +10,15 @@ import dataclasses
 import numpy as np
 import pytest
 
-from playbook import bootstrap, coverage
 from playbook.errors import PlaybookError
+from playbook.tasks import bootstrap, interval_coverage
 
-WORLD = coverage.REFERENCE_WORLD
+WORLD = interval_coverage.REFERENCE_WORLD
 SMALL_WORLD = dataclasses.replace(WORLD, rows=250, periods=3, capacity=40)
 SIZES = [120, 300, 80, 500, 250, 60, 400, 150, 90, 200, 350, 100]
 
 
-def _right_sized(result: coverage.Coverage) -> float:
+def _right_sized(result: interval_coverage.Coverage) -> float:
     """Interval width over the width a normal 95% interval of the true spread has."""
     return result.mean_width / (2 * 1.96 * result.estimate_sd)
 
@@ -28,7 +28,7 @@ def test_top_k_true_lift_matches_a_monte_carlo_of_the_world():
     gain = WORLD.value_per_saved_customer * WORLD.offer_success_rate
     lifts = []
     for _ in range(3000):
-        _, _, model, rule = coverage.top_k_test_set(
+        _, _, model, rule = interval_coverage.top_k_test_set(
             dataclasses.replace(WORLD, periods=1), rng
         )
         u = model.score
@@ -40,16 +40,21 @@ def test_top_k_true_lift_matches_a_monte_carlo_of_the_world():
         by_rule = eligible[np.argsort(-rule.score[eligible])[: WORLD.capacity]]
         lifts.append(value[by_model].sum() - value[by_rule].sum())
     standard_error = np.std(lifts) / np.sqrt(len(lifts))
-    assert abs(np.mean(lifts) - coverage.top_k_true_lift(WORLD)) < 4 * standard_error
+    assert (
+        abs(np.mean(lifts) - interval_coverage.top_k_true_lift(WORLD))
+        < 4 * standard_error
+    )
 
 
 def test_top_k_true_lift_rejects_a_capacity_above_the_period():
     with pytest.raises(PlaybookError, match="capacity must be between 1 and rows"):
-        coverage.top_k_true_lift(dataclasses.replace(WORLD, capacity=WORLD.rows))
+        interval_coverage.top_k_true_lift(
+            dataclasses.replace(WORLD, capacity=WORLD.rows)
+        )
 
 
 def test_kpi_interval_covers_the_true_lift_in_a_quick_simulation():
-    result = coverage.top_k(
+    result = interval_coverage.top_k(
         SMALL_WORLD, repetitions=60, resamples=400, confidence=0.95, seed=1
     )
     assert result.share >= 0.85
@@ -57,7 +62,7 @@ def test_kpi_interval_covers_the_true_lift_in_a_quick_simulation():
 
 
 def test_within_periods_interval_covers_the_true_lift_in_a_quick_simulation():
-    result = coverage.within_periods(
+    result = interval_coverage.within_periods(
         sizes=SIZES, repetitions=100, resamples=400, confidence=0.95, seed=1
     )
     assert result.share >= 0.85
@@ -65,7 +70,7 @@ def test_within_periods_interval_covers_the_true_lift_in_a_quick_simulation():
 
 
 def test_over_blocks_interval_covers_the_true_lift_in_a_quick_simulation():
-    result = coverage.over_blocks(
+    result = interval_coverage.over_blocks(
         blocks=13,
         block_length=7,
         autocorrelation=0.6,
@@ -81,7 +86,7 @@ def test_over_blocks_interval_covers_the_true_lift_in_a_quick_simulation():
 
 @pytest.mark.slow
 def test_kpi_interval_covers_the_true_lift_in_93_to_97_percent_of_300_runs():
-    result = coverage.top_k(
+    result = interval_coverage.top_k(
         WORLD, repetitions=300, resamples=1000, confidence=0.95, seed=1
     )
     assert 0.93 <= result.share <= 0.97, result
@@ -89,7 +94,7 @@ def test_kpi_interval_covers_the_true_lift_in_93_to_97_percent_of_300_runs():
 
 @pytest.mark.slow
 def test_within_periods_interval_covers_in_93_to_97_percent_of_300_runs():
-    result = coverage.within_periods(
+    result = interval_coverage.within_periods(
         sizes=SIZES, repetitions=300, resamples=1000, confidence=0.95, seed=1
     )
     assert 0.93 <= result.share <= 0.97, result
@@ -100,7 +105,7 @@ def test_within_periods_interval_covers_in_93_to_97_percent_of_300_runs():
     "blocks", [8, 13, 52], ids=["8-blocks", "13-blocks", "52-blocks"]
 )
 def test_over_blocks_interval_covers_in_93_to_97_percent_of_300_runs(blocks):
-    result = coverage.over_blocks(
+    result = interval_coverage.over_blocks(
         blocks=blocks,
         block_length=7,
         autocorrelation=0.6,

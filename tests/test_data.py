@@ -3,8 +3,9 @@
 import pandas as pd
 import pytest
 
-from playbook import charter, data, synthetic
+from playbook import charter, data
 from playbook.errors import DataError
+from playbook.synthetic import churn as synthetic
 
 
 @pytest.fixture(scope="module")
@@ -187,7 +188,7 @@ def test_access_note_explains_the_charters_access_mode(make_charter):
 
 
 def test_period_chart_of_a_quantity_shows_its_mean_and_marks_gaps():
-    from playbook import charts
+    from playbook.report import charts
 
     periods = pd.DataFrame(
         {"period": ["2024-01", "2024-02", "2024-03"], "rows": [10, 0, 12]}
@@ -202,7 +203,8 @@ def test_period_chart_of_a_quantity_shows_its_mean_and_marks_gaps():
 
 
 def test_leak_chart_title_names_the_columns_kept_out(write_charter):
-    from playbook import charts, leakage
+    from playbook.data import leakage
+    from playbook.report import charts
 
     frame = pd.DataFrame(
         {"hour": list(range(24)) * 50, "a": range(1200), "b": range(1200)}

@@ -9,8 +9,9 @@ import papermill
 import pytest
 import yaml
 
-from playbook import runner, synthetic
 from playbook.errors import exit_code_for
+from playbook.run import runner
+from playbook.synthetic import churn as synthetic
 
 REPO = Path(__file__).resolve().parents[1]
 FIXTURES = Path(__file__).resolve().parent / "fixtures"

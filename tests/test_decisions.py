@@ -1,7 +1,7 @@
 import pytest
 
-from playbook import gates
-from playbook.kpi import KpiReport
+from playbook.tasks import decision as gates
+from playbook.tasks.kpi import KpiReport
 
 
 def _report(lift, low, high, min_lift=100.0):
@@ -77,7 +77,7 @@ def test_no_interval_means_iterate_and_says_to_hold_out_more_periods():
 
 
 def test_two_blocks_cannot_bound_a_block_bootstrap():
-    from playbook import bootstrap
+    from playbook.tasks import bootstrap
 
     low, high = bootstrap.over_blocks(
         [10.0, 30.0], resamples=200, confidence=0.95, seed=1

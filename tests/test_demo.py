@@ -1,6 +1,7 @@
 import pandas as pd
 
-from playbook import demo, synthetic
+from playbook.synthetic import churn as synthetic
+from playbook.synthetic import demo
 
 
 def test_demo_writes_charter_contract_data_and_dictionary(tmp_path):

@@ -2,7 +2,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from playbook import drift
+from playbook.beyond import drift
 
 
 def test_psi_of_a_sample_against_itself_is_zero():

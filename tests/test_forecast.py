@@ -6,8 +6,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from playbook import charter, evaluation, forecast
+from playbook import charter
 from playbook.errors import DataError
+from playbook.tasks import evaluation, forecast
 
 
 def _daily(series=("a", "b"), days=140, seed=3):
@@ -183,8 +184,8 @@ def test_later_rows_read_their_lags_from_the_data_before_them(forecast_charter):
 def test_scoring_a_forecast_reads_lags_from_the_history_passed_with_it(
     forecast_charter, tmp_path
 ):
-    from playbook import score
-    from playbook.bundle import ModelBundle, _history
+    from playbook.serve import scoring
+    from playbook.serve.saved_model import ModelBundle, _history
 
     frame = _daily(days=84)
     result = evaluation.compare(frame, poc=forecast_charter, seed=2, tuning_seconds=0)
@@ -204,10 +205,10 @@ def test_scoring_a_forecast_reads_lags_from_the_history_passed_with_it(
     tomorrow = history[history["day"] == history["day"].max()].assign(
         day="2025-03-31", units=np.nan
     )
-    scores = score.score_frame(model, pd.concat([history, tomorrow]))
+    scores = scoring.score_frame(model, pd.concat([history, tomorrow]))
     assert len(scores) == len(history) + 2
     assert np.isfinite(scores["forecast"]).all()
-    assert score.acted_on(scores, "forecast") == len(scores)
+    assert scoring.acted_on(scores, "forecast") == len(scores)
 
 
 def test_a_gap_in_a_series_leaves_its_lags_missing_instead_of_reaching_further_back(
@@ -242,7 +243,7 @@ def test_a_horizon_of_one_season_gives_three_distinct_history_columns(forecast_c
 def test_a_forecasts_fresh_batch_is_compared_with_the_same_months_of_training(
     forecast_charter, churn_charter
 ):
-    from playbook import monitoring
+    from playbook.beyond import monitoring
 
     frame = _daily(series=("a", "b", "c", "d"), days=419)  # to 28 February 2026
     train = frame[frame["day"] < "2026-01-01"]

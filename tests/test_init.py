@@ -7,7 +7,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from playbook import charter, charter_check, charter_init
+from playbook import charter
+from playbook.charter import check
+from playbook.charter import init as charter_init
 from playbook.errors import CharterError, PlaybookError
 
 REPO = Path(__file__).resolve().parents[1]
@@ -34,7 +36,7 @@ def test_init_from_every_template_passes_check_and_keeps_comments(tmp_path, temp
     assert "poc: my-poc" in text
     comments = [line for line in template.read_text().splitlines() if "#" in line]
     assert sum(line in text for line in comments) >= len(comments) - 1
-    assert charter_check.check(out).exit_code == 0
+    assert check.check(out).exit_code == 0
 
 
 def test_init_applies_flags_and_an_answers_file(tmp_path):

@@ -13,8 +13,9 @@ import pytest
 import yaml
 from tiny import make_example
 
-from playbook import runner, synthetic
-from playbook.journey import STAGES
+from playbook.core.journey import STAGES
+from playbook.run import runner
+from playbook.synthetic import churn as synthetic
 
 REPO = Path(__file__).resolve().parents[1]
 FIXTURES = Path(__file__).resolve().parent / "fixtures"

@@ -4,7 +4,8 @@ import nbformat
 import pytest
 from tiny import make_example
 
-from playbook import journey, runner
+from playbook.core import journey
+from playbook.run import runner
 
 pytestmark = pytest.mark.journey
 
@@ -27,7 +28,7 @@ def notebook(path, *cells):
 def save(stage, evidence):
     return (
         "import os, sys\n"
-        "from playbook import journey\n"
+        "from playbook.core import journey\n"
         f"journey.save(out_dir, journey.StageOutcome(stage={stage!r}, "
         f"status='passed', summary='ok', evidence={evidence}))"
     )

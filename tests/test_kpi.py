@@ -3,7 +3,7 @@ import dataclasses
 import numpy as np
 import pytest
 
-from playbook import kpi
+from playbook.tasks import kpi
 
 
 @pytest.fixture

@@ -4,7 +4,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from playbook import charter, leakage, models, synthetic
+from playbook import charter
+from playbook.data import leakage
+from playbook.synthetic import churn as synthetic
+from playbook.tasks import models
 
 
 @pytest.fixture

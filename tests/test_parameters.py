@@ -3,8 +3,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from playbook import charter, parameters
-from playbook.parameters import ParameterError
+from playbook import charter
+from playbook.charter import overrides as parameters
+from playbook.charter.overrides import ParameterError
 
 REPO = Path(__file__).resolve().parents[1]
 

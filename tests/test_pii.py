@@ -3,7 +3,8 @@
 import pandas as pd
 import pytest
 
-from playbook import pii, view
+from playbook.data import pii
+from playbook.report import display as view
 
 VALUES = {
     "e-mail address": ["kim.minsu@example.com", "lee@corp.co.kr", "x_y@mail.io"],

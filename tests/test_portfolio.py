@@ -5,8 +5,9 @@ from pathlib import Path
 
 import pytest
 
-from playbook import portfolio, runner
-from playbook.journey import STAGES
+from playbook.core.journey import STAGES
+from playbook.report import portfolio
+from playbook.run import runner
 
 NOW = dt.datetime(2026, 11, 26, 12, 0, tzinfo=dt.UTC)
 
@@ -189,7 +190,7 @@ def test_a_journey_refreshes_the_portfolio_of_its_runs_folder(tmp_path):
 def test_report_command_writes_the_page_or_names_the_missing_folder(runs, tmp_path):
     from typer.testing import CliRunner
 
-    from playbook.cli import app
+    from playbook.cli.app import app
 
     written = CliRunner().invoke(app, ["report", str(runs)])
     missing = CliRunner().invoke(app, ["report", str(tmp_path / "nowhere")])

@@ -14,9 +14,15 @@ import plotly.io as pio
 import pytest
 from nbclient import NotebookClient
 
-from playbook import report, view
-from playbook.gates import Decision
-from playbook.report import ReportError, ensure_plotly_asset, export_stage, write_index
+from playbook.report import display as view
+from playbook.report import pages
+from playbook.report.pages import (
+    ReportError,
+    ensure_plotly_asset,
+    export_stage,
+    write_index,
+)
+from playbook.tasks.decision import Decision
 
 PLOTLY_JS = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
 
@@ -125,8 +131,8 @@ def run_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
         ),
         nbformat.v4.new_code_cell(
             "import plotly.graph_objects as go\n"
-            "from playbook import view\n"
-            "view.use_report_renderer()\n"
+            "from playbook.report import display\n"
+            "display.use_report_renderer()\n"
             "go.Figure(go.Bar(x=['today', 'model'], y=[9.2, 12.0]))"
         ),
         nbformat.v4.new_code_cell("go.Figure(go.Scatter(x=[1, 2], y=[3, 1])).show()"),
@@ -186,7 +192,7 @@ def test_stage_page_keeps_markdown_and_the_chart_but_hides_code(
     assert "today&#x27;s rule" in stage_html or "today's rule" in stage_html
     assert stage_html.count('class="plotly-graph-div"') == 2
     assert "Plotly.newPlot" in stage_html
-    assert "view.use_report_renderer()" not in stage_html
+    assert "display.use_report_renderer()" not in stage_html
     assert "In&nbsp;[" not in stage_html
 
 
@@ -396,9 +402,9 @@ def test_index_loads_plotly_from_the_run_folder_only(
     tmp_path: Path, manifest: dict[str, Any]
 ) -> None:
     page = write_index(tmp_path, manifest).read_text(encoding="utf-8")
-    assert re.findall(r"<script[^>]*src=\"([^\"]+)\"", page) == [report.ASSET]
+    assert re.findall(r"<script[^>]*src=\"([^\"]+)\"", page) == [pages.ASSET]
     assert "https://" not in page
-    assert (tmp_path / report.ASSET).is_file()
+    assert (tmp_path / pages.ASSET).is_file()
 
 
 # --- in a browser -----------------------------------------------------------------

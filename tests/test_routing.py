@@ -8,11 +8,13 @@ import yaml
 from sklearn.linear_model import LogisticRegression
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from playbook import charter, checks, holdout, routing
+from playbook import charter
 from playbook.charter import Route
-from playbook.comparison import CANDIDATE, SCORE_COLUMNS, TODAY
+from playbook.data import contracts
 from playbook.errors import CharterError, DataError
-from playbook.synthetic_tickets import QUEUES, tickets
+from playbook.synthetic.tickets import QUEUES, tickets
+from playbook.tasks import holdout, routing
+from playbook.tasks.comparison import CANDIDATE, SCORE_COLUMNS, TODAY
 
 REPO = Path(__file__).resolve().parents[1]
 TEMPLATE = REPO / "templates" / "ticket_routing.yaml"
@@ -165,9 +167,9 @@ def test_scored_rows_add_up_to_the_kpi(comparison):
 def test_experiment_inputs_hold_the_value_per_ticket_of_each_arm(comparison):
     inputs = comparison.experiment_inputs
     rows = comparison.rows
-    assert inputs["units_per_period"] == len(rows) / 2
-    assert inputs["treatment"].mean == pytest.approx(rows["value_model"].mean())
-    assert inputs["control"].sd == pytest.approx(rows["value_today"].std(ddof=0))
+    assert inputs.units_per_period == len(rows) / 2
+    assert inputs.treatment.mean == pytest.approx(rows["value_model"].mean())
+    assert inputs.control.sd == pytest.approx(rows["value_today"].std(ddof=0))
 
 
 def test_same_seed_gives_the_same_numbers(frame, poc, comparison):
@@ -361,8 +363,8 @@ def test_threshold_router_follows_the_estimator_contract(estimator, check):
 
 def test_the_template_and_its_contract_fit_the_synthetic_tickets(poc, frame):
     assert {route.label for route in poc.baseline.routes} <= set(QUEUES)
-    suite = checks.load_suite(REPO / "data_checks" / "ticket_routing.yaml")
-    assert checks.validate(frame, suite).passed
+    suite = contracts.load_suite(REPO / "data_checks" / "ticket_routing.yaml")
+    assert contracts.validate(frame, suite).passed
 
 
 def test_the_banking77_charter_loads():
@@ -370,7 +372,7 @@ def test_the_banking77_charter_loads():
     assert poc.kpi.kind == "routing"
     assert poc.data.text == "text"
     assert poc.baseline.today == "keywords"
-    checks.load_suite(poc.data.checks)
+    contracts.load_suite(poc.data.checks)
 
 
 def test_synthetic_tickets_are_seeded_and_labelled_synthetic():

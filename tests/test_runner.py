@@ -1,7 +1,8 @@
 import pytest
 
-from playbook import errors, runner
+from playbook import errors
 from playbook.errors import StageSelectionError
+from playbook.run import runner
 
 
 @pytest.mark.parametrize(

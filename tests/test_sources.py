@@ -6,7 +6,8 @@ import sqlite3
 import pandas as pd
 import pytest
 
-from playbook import charter, data, sources
+from playbook import charter, data
+from playbook.data import sources
 from playbook.errors import CharterError, DataError
 
 ROWS = pd.DataFrame(

@@ -8,7 +8,8 @@ import pandas as pd
 import pytest
 import yaml
 
-from playbook import checks, suggestions
+from playbook.data import contracts
+from playbook.data import suggest as suggestions
 from playbook.errors import DataCheckError
 
 
@@ -53,7 +54,7 @@ def test_the_suggested_suite_passes_on_its_own_data_and_loads_in_gx(extract, tmp
     assert result.passes, result.failures
     assert result.name == "bank_extract"
     assert (result.rows, result.columns) == (600, 8)
-    assert result.expectations == len(checks.load_suite(out).expectations)
+    assert result.expectations == len(contracts.load_suite(out).expectations)
 
 
 def test_the_suggestion_covers_types_nulls_ranges_sets_ids_and_row_counts(

@@ -7,9 +7,11 @@ import pytest
 from tiny import REPO
 from typer.testing import CliRunner
 
-from playbook import charter, checks, data, demo
-from playbook.cli import app
+from playbook import charter, data
+from playbook.cli.app import app
+from playbook.data import contracts
 from playbook.errors import PlaybookError
+from playbook.synthetic import demo
 
 # Small examples: enough rows for every stage, few enough for seconds per stage.
 SMALL = {
@@ -109,7 +111,7 @@ def test_example_is_seeded_and_labelled_synthetic(name, examples, tmp_path):
 @pytest.mark.parametrize("name", demo.TEMPLATES)
 def test_contract_passes_on_every_batch_of_the_example(name, examples):
     poc = charter.load(examples[name].charter)
-    suite = checks.load_suite(poc.data.checks)
+    suite = contracts.load_suite(poc.data.checks)
     for file in (
         poc.data.path,
         poc.data.fresh,
@@ -117,8 +119,8 @@ def test_contract_passes_on_every_batch_of_the_example(name, examples):
     ):
         frame = pd.read_csv(file)
         data.require_columns(frame, poc=poc)
-        report = checks.validate(frame, suite)
-        assert report.passed, (file.name, checks.failure_reasons(report))
+        report = contracts.validate(frame, suite)
+        assert report.passed, (file.name, contracts.failure_reasons(report))
 
 
 def test_fraud_example_is_heavily_imbalanced_with_a_rare_category(examples):
@@ -249,7 +251,7 @@ def test_demo_without_a_run_only_writes_the_example(tmp_path):
 
 
 def test_templates_batch_spec_lists_every_example_with_two_seeds(tmp_path):
-    from playbook import batch
+    from playbook.run import batch
 
     spec = tmp_path / "templates_batch.yaml"
     spec.write_bytes((REPO / "examples" / "templates_batch.yaml").read_bytes())

@@ -7,8 +7,9 @@ import pandas as pd
 import pytest
 from tiny import make_example
 
-from playbook import charter, data, evaluation, holdout, models, tuning
-from playbook.comparison import Candidate
+from playbook import charter, data
+from playbook.tasks import evaluation, holdout, models, tuning
+from playbook.tasks.comparison import Candidate
 
 
 @pytest.fixture(scope="module")
@@ -158,7 +159,7 @@ def test_repeated_ids_stay_on_one_side_of_a_split_without_time(tiny):
 def test_calibration_turns_scores_into_probabilities_and_keeps_the_ranking():
     from scipy.stats import spearmanr
 
-    from playbook import top_k
+    from playbook.tasks import top_k
 
     rng = np.random.default_rng(4)
     rows = 4000

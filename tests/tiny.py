@@ -3,7 +3,7 @@
 import shutil
 from pathlib import Path
 
-from playbook import synthetic
+from playbook.synthetic import churn as synthetic
 
 REPO = Path(__file__).resolve().parents[1]
 FIXTURES = Path(__file__).resolve().parent / "fixtures"

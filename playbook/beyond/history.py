@@ -1,0 +1,112 @@
+"""Stage 6: this run against the earlier runs of the same POC, from their manifests."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from playbook.core.journey import stage
+
+
+@dataclass(frozen=True)
+class PastRun:
+    """One run of the POC, as its manifest recorded it."""
+
+    run_id: str
+    started_at: str | None
+    status: str | None
+    decision: str | None
+    lift: float | None
+    lift_ci_low: float | None
+    lift_ci_high: float | None
+    min_lift: float | None
+    fresh_lift: float | None
+    fresh_ci_low: float | None
+    fresh_ci_high: float | None
+    unit: str | None
+    charter_sha256: str | None
+    data_sha256: str | None
+    seed: int | None
+    playbook: str | None
+    changed: str
+
+
+def runs(out_dir: str | Path, *, poc: str) -> list[PastRun]:
+    """Every run of this POC found next to `out_dir`, oldest first, with what changed.
+
+    A run folder sits in `runs/<poc>/`; its siblings with a readable manifest of the
+    same POC are the POC's earlier (and later) runs. What changed is read from each
+    manifest against the run before it: charter, data, seed, playbook version.
+    """
+    here = Path(out_dir).resolve()
+    found = []
+    for folder in sorted(here.parent.iterdir()) if here.parent.is_dir() else []:
+        path = folder / "manifest.json"
+        if not path.is_file():
+            continue
+        try:
+            record = json.loads(path.read_text())
+        except (OSError, json.JSONDecodeError):
+            continue  # a run being written, or a damaged one: not evidence
+        if record.get("poc") == poc:
+            found.append((folder, record))
+    past: list[PastRun] = []
+    previous = None
+    for folder, record in found:
+        later = _stage5_evidence(folder)
+        fresh = later.get("fresh_kpi") or {}
+        record = {**record, "fresh_sha256": (later.get("record") or {}).get("sha256")}
+        kpi = record.get("kpi") or {}
+        past.append(
+            PastRun(
+                run_id=record.get("run_id", "?"),
+                started_at=record.get("started_at"),
+                status=record.get("status"),
+                decision=record.get("decision"),
+                lift=kpi.get("lift"),
+                lift_ci_low=kpi.get("lift_ci_low"),
+                lift_ci_high=kpi.get("lift_ci_high"),
+                min_lift=kpi.get("min_lift"),
+                fresh_lift=fresh.get("lift"),
+                fresh_ci_low=fresh.get("lift_ci_low"),
+                fresh_ci_high=fresh.get("lift_ci_high"),
+                unit=kpi.get("unit"),
+                charter_sha256=record.get("charter_sha256"),
+                data_sha256=record.get("data_sha256"),
+                seed=record.get("seed"),
+                playbook=(record.get("packages") or {}).get("playbook"),
+                changed="; ".join(_changes(previous, record)),
+            )
+        )
+        previous = record
+    return past
+
+
+def _changes(previous: dict | None, record: dict) -> list[str]:
+    if previous is None:
+        return ["first run"]
+    changes = []
+    for key, label in (
+        ("charter_sha256", "charter"),
+        ("data_sha256", "data"),
+        ("seed", "seed"),
+    ):
+        if previous.get(key) != record.get(key):
+            changes.append(label)
+    old = (previous.get("packages") or {}).get("playbook")
+    new = (record.get("packages") or {}).get("playbook")
+    if old != new:
+        changes.append(f"playbook {old} -> {new}")
+    if previous.get("fresh_sha256") != record.get("fresh_sha256"):
+        changes.append("fresh batch")
+    return changes or ["nothing recorded changed"]
+
+
+def _stage5_evidence(folder: Path) -> dict:
+    """What stage 5 recorded in that run (the fresh batch and its lift), if it ran."""
+    path = folder / "results" / f"{stage(5).key}.json"
+    try:
+        return json.loads(path.read_text())["evidence"]
+    except (OSError, KeyError, json.JSONDecodeError):
+        return {}

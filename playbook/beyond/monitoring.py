@@ -1,0 +1,291 @@
+"""Stage 5: tomorrow's data: the fresh batch, its contract record, monitoring limits."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from playbook import data
+from playbook.charter.model import Charter
+from playbook.core import journey
+from playbook.data import contracts
+from playbook.data.contracts import ContractReport
+from playbook.errors import ModelError
+from playbook.serve import saved_model, scoring
+from playbook.tasks import evaluation
+from playbook.tasks.holdout import Holdout
+from playbook.tasks.kpi import KpiReport, lift_summary
+
+
+@dataclass(frozen=True)
+class FreshBatch:
+    """The later data the model is checked on, and where it came from."""
+
+    rows: pd.DataFrame
+    source: str
+    sha256: str | None
+    labelled: bool
+    is_slice: bool
+
+
+@dataclass(frozen=True)
+class ColumnRecord:
+    """One column of the data contract record."""
+
+    name: str
+    dtype: str
+    missing_share: float
+    distinct: int
+
+
+@dataclass(frozen=True)
+class ContractRecord:
+    """What the fresh batch looked like when it was checked: schema and fingerprint."""
+
+    source: str
+    sha256: str | None
+    rows: int
+    columns: list[ColumnRecord]
+    suite: str
+    expectations: int
+    failed: int
+
+
+@dataclass(frozen=True)
+class Threshold:
+    """A proposed monitoring threshold and what it was based on."""
+
+    watch: str
+    feature: str
+    warning: str
+    alert: str
+    basis: str
+
+
+def fresh_batch(frame: pd.DataFrame, *, poc: Charter, split: Holdout) -> FreshBatch:
+    """The charter's fresh batch (`data.fresh`), or else the latest held-out periods.
+
+    Raises:
+        DataError: The fresh file is missing, unreadable or empty.
+    """
+    if poc.data.fresh is not None:
+        rows = data.load(
+            poc.data.fresh, encoding=poc.data.encoding, delimiter=poc.data.delimiter
+        )
+        return FreshBatch(
+            rows=rows,
+            source=f"{poc.data.fresh.name} (data.fresh)",
+            sha256=data.sha256(poc.data.fresh),
+            labelled=poc.data.target in rows.columns,
+            is_slice=False,
+        )
+    latest = (
+        f"the latest {len(split.test_periods)} period(s)"
+        if split.kind == "time"
+        else "the held-out test rows"
+    )
+    return FreshBatch(
+        rows=frame.iloc[split.test],
+        source=f"{latest} of the data",
+        sha256=None,
+        labelled=True,
+        is_slice=True,
+    )
+
+
+# Fewer same-season training rows than this make a poor reference: use them all.
+_MIN_SEASON_ROWS = 200
+
+
+def drift_reference(
+    train: pd.DataFrame, batch: FreshBatch, *, poc: Charter, periods: int
+) -> tuple[pd.DataFrame, str]:
+    """The training rows the fresh batch's features are compared with, and their name.
+
+    A forecast's features follow the seasons (temperature, holidays): a winter batch
+    against two whole years of training shifts every time. So a forecast's batch is
+    compared with the training rows of the same calendar months; other tasks with all
+    training rows.
+    """
+    everything = (train, f"the {periods} training periods")
+    kpi, time = poc.kpi, poc.data.time
+    if kpi is None or kpi.kind != "forecast" or not time or time not in batch.rows:
+        return everything
+    months = pd.to_datetime(batch.rows[time], errors="coerce").dt.month.dropna()
+    trained = pd.to_datetime(train[time], errors="coerce").dt.month
+    same = train[trained.isin(set(months)).to_numpy()]
+    if len(same) < _MIN_SEASON_ROWS:
+        return everything
+    names = sorted({dt.date(2000, int(m), 1).strftime("%b") for m in set(months)})
+    return same, f"the training rows of the same months ({', '.join(names)})"
+
+
+def fresh_suite(
+    suite: contracts.Suite, *, batch: FreshBatch, target: str
+) -> contracts.Suite:
+    """The data contract as it applies to the fresh batch.
+
+    Unlabelled data cannot meet the label's expectations, and a slice of the extract
+    cannot meet the whole extract's row count; both are left out, nothing else.
+    """
+    if not batch.labelled:
+        suite = scoring.label_free(suite, target)
+    if batch.is_slice:
+        kept = tuple(
+            spec
+            for spec in suite.expectations
+            if spec.type != "expect_table_row_count_to_be_between"
+        )
+        suite = dataclasses.replace(suite, expectations=kept)
+    return suite
+
+
+@dataclass(frozen=True)
+class FreshScore:
+    """The model and today's baseline on the fresh batch, or why they were not."""
+
+    kpi: KpiReport | None
+    rows: pd.DataFrame | None
+    summary: str
+
+
+def score_fresh(
+    batch: FreshBatch,
+    *,
+    out_dir: str | Path,
+    poc: Charter,
+    seed: int,
+    earlier: pd.DataFrame | None = None,
+) -> FreshScore:
+    """Score the fresh batch with stage 4's saved model and compare it with today's.
+
+    Args:
+        batch: The fresh batch.
+        out_dir: The run folder (stage 4's saved model).
+        poc: The charter.
+        seed: Seed for the bootstrap.
+        earlier: The data before the batch. A forecast reads its lags from it, so the
+            batch's first days are judged with the history they would have had.
+    """
+    if not batch.labelled:
+        return FreshScore(None, None, "the fresh batch has no labels yet")
+    try:
+        model = saved_model.load(journey.artifact(out_dir, journey.MODEL_DIR))
+    except ModelError:
+        return FreshScore(None, None, "stage 4 did not save a model in this run")
+    rows = batch.rows
+    if model.task == "forecast" and earlier is not None:
+        from playbook.tasks import forecast
+
+        rows = forecast.after_history(
+            rows, earlier=earlier, poc=poc, within=batch.is_slice
+        )
+    scored = evaluation.score(
+        rows, model=model.pipeline, features=model.features, poc=poc, seed=seed
+    )
+    return FreshScore(scored.kpi, scored.rows, lift_summary(scored.kpi))
+
+
+def contract_record(batch: FreshBatch, *, contract: ContractReport) -> ContractRecord:
+    """The fresh batch's schema, size and fingerprint, with its contract result."""
+    return ContractRecord(
+        source=batch.source,
+        sha256=batch.sha256,
+        rows=len(batch.rows),
+        columns=[
+            ColumnRecord(
+                name=str(column),
+                dtype=str(batch.rows[column].dtype),
+                missing_share=float(batch.rows[column].isna().mean()),
+                distinct=int(batch.rows[column].nunique(dropna=True)),
+            )
+            for column in batch.rows.columns
+        ],
+        suite=contract.suite,
+        expectations=contract.evaluated,
+        failed=contract.failed,
+    )
+
+
+def propose_thresholds(
+    train: pd.DataFrame,
+    *,
+    features: list[str],
+    poc: Charter,
+    baseline_kpi: float | None,
+) -> list[Threshold]:
+    """Monitoring thresholds proposed from the training data and the charter.
+
+    Every feature: the charter's PSI thresholds. Numbers: a value outside the training
+    data's 0.5-99.5% range is a warning. Missing values: more than 2 points above the
+    training share is a warning, 5 points an alert. The KPI: worse than today's
+    baseline per period is an alert. These are proposals for a person to review, not
+    measured facts.
+    """
+    settings = poc.need("drift")
+    kpi = poc.need("kpi")
+    proposals = [
+        Threshold(
+            watch="PSI",
+            feature="every feature",
+            warning=f"PSI {settings.psi_warning:g}",
+            alert=f"PSI {settings.psi_alert:g} or KS {settings.ks_alert:g}",
+            basis="charter drift thresholds",
+        )
+    ]
+    complete = []
+    for feature in features:
+        column = train[feature]
+        missing = float(column.isna().mean())
+        if pd.api.types.is_numeric_dtype(column) and not pd.api.types.is_bool_dtype(
+            column
+        ):
+            low, high = np.nanpercentile(column.to_numpy(dtype=float), [0.5, 99.5])
+            proposals.append(
+                Threshold(
+                    watch="range",
+                    feature=feature,
+                    warning=f"values outside {_number(low)} to {_number(high)}",
+                    alert="more than 1% of a batch outside that range",
+                    basis="0.5-99.5% of the training rows",
+                )
+            )
+        if missing:
+            proposals.append(_missing(feature, missing))
+        else:
+            complete.append(feature)
+    if complete:
+        proposals.append(_missing(", ".join(complete), 0.0))
+    if baseline_kpi is not None:
+        # A value must stay above today's; a cost (a forecast's errors) below it.
+        worse, margin = ("below", 1.1) if kpi.kind != "forecast" else ("above", 0.9)
+        per = f"{kpi.unit} per {kpi.period}"
+        proposals.append(
+            Threshold(
+                watch="KPI",
+                feature=kpi.name,
+                warning=f"{worse} {baseline_kpi * margin:,.0f} {per}",
+                alert=f"{worse} {baseline_kpi:,.0f} {per}",
+                basis="today's baseline on the test periods: past it, the model loses",
+            )
+        )
+    return proposals
+
+
+def _missing(feature: str, share: float) -> Threshold:
+    return Threshold(
+        watch="missing values",
+        feature=feature,
+        warning=f"more than {share + 0.02:.1%} missing",
+        alert=f"more than {share + 0.05:.1%} missing",
+        basis=f"{share:.1%} missing in training",
+    )
+
+
+def _number(value: float) -> str:
+    return f"{value:,.0f}" if abs(value) >= 1000 else f"{value:.4g}"

@@ -1,0 +1,451 @@
+"""Stage 7: production readiness from the run's own evidence, and the final evaluation.
+
+Each item names the ML Test Score test it draws on (Breck et al., 2017) and the stage
+whose evidence decides it, with a link to that stage's report. Items no run can decide
+are marked as needing a person, not guessed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from playbook.charter.model import Charter
+from playbook.charter.review import LONGEST_MONTHS, PERIODS_PER_YEAR, SHORTEST_MONTHS
+from playbook.core.journey import PASSED, StageOutcome
+from playbook.errors import PlaybookError
+from playbook.serve import saved_model
+from playbook.serve import scoring as score
+from playbook.tasks.decision import Decision
+from playbook.tasks.kpi import KpiReport, format_amount
+
+MET, NOT_MET, NOT_RUN, PERSON = "met", "not met", "not run", "needs a person"
+
+
+@dataclass(frozen=True)
+class ReadinessItem:
+    """One readiness item, its status, the evidence behind it and where to see it."""
+
+    item: str
+    reference: str
+    stage: str
+    status: str
+    evidence: str
+    link: str | None = None
+
+
+@dataclass(frozen=True)
+class Readiness:
+    """Every item, and the share met among those the run could decide."""
+
+    items: list[ReadinessItem]
+    met: int
+    decided: int
+
+    @property
+    def score(self) -> float | None:
+        """Share of decided items that are met (None when nothing could be decided)."""
+        return self.met / self.decided if self.decided else None
+
+
+@dataclass(frozen=True)
+class Memo:
+    """The final evaluation, written for an executive sponsor."""
+
+    decision: str
+    headline: str
+    money: list[str]
+    reasons: list[str]
+    risks: list[str]
+    next_steps: list[str]
+    timeline: str
+
+
+def measured(text: str, reference: str, *, met: bool, evidence: str) -> ReadinessItem:
+    """A readiness item that stage 7 measured itself (a re-run, a scoring call)."""
+    status = MET if met else NOT_MET
+    return ReadinessItem(text, reference, "07_scale_up_evaluation", status, evidence)
+
+
+def reproducibility(first: StageOutcome | None, again: KpiReport) -> ReadinessItem:
+    """Compare stage 4's KPI with a re-run of the same comparison, to the last digit."""
+    text, reference = "A re-run reproduces the KPI", "ML Test Score I1"
+    if first is None:
+        return measured(text, reference, met=False, evidence="stage 4 did not run")
+    before = first.evidence["kpi"]
+    fields = ("baseline", "model", "lift", "lift_ci_low", "lift_ci_high")
+    differ = [name for name in fields if before[name] != getattr(again, name)]
+    evidence = (
+        f"re-ran stage 4's comparison: {', '.join(fields)} identical "
+        f"(lift {again.lift:,.2f})"
+        if not differ
+        else f"re-run differs in {', '.join(differ)}"
+    )
+    return measured(text, reference, met=not differ, evidence=evidence)
+
+
+def scoring_smoke(model_dir: Path, rows: pd.DataFrame) -> ReadinessItem:
+    """Score rows through the saved model the way `playbook score` does."""
+    text, reference = "The scoring entry point works", "ML Test Score I6"
+    try:
+        model = saved_model.load(model_dir)
+        scores = score.score_frame(model, rows)
+    except PlaybookError as error:
+        return measured(text, reference, met=False, evidence=str(error))
+    ok = len(scores) == len(rows) and _sound(scores, model.task)
+    acted = score.acted_on(scores, model.task)
+    evidence = (
+        f"scored {len(scores):,} rows of the fresh batch; {acted:,} "
+        f"{'on the list to act on' if model.task == 'top_k' else 'decided'}"
+    )
+    return measured(text, reference, met=bool(ok), evidence=evidence)
+
+
+def _sound(scores: pd.DataFrame, task: str) -> bool:
+    """Whether scores look like what the task writes: probabilities, numbers, routes."""
+    if task == "top_k":
+        return bool(scores["probability"].between(0, 1).all())
+    if task == "forecast":
+        return bool(np.isfinite(scores["forecast"].to_numpy(dtype=float)).all())
+    return bool(scores["route"].notna().all())
+
+
+def readiness(
+    outcomes: dict[str, StageOutcome | None],
+    *,
+    run: dict | None,
+    own: list[ReadinessItem],
+) -> Readiness:
+    """Build the readiness checklist from the stage outcomes of this run.
+
+    Args:
+        outcomes: Each stage's outcome by stage key; None for a stage that did not run.
+        run: The run's manifest, or None when the notebooks ran outside `playbook run`.
+        own: Items stage 7 measured itself (see `measured`).
+    """
+
+    def item(
+        text: str,
+        reference: str,
+        key: str,
+        decide: Callable[[StageOutcome], tuple[bool | None, str]],
+    ) -> ReadinessItem:
+        outcome = outcomes.get(key)
+        if outcome is None:
+            return ReadinessItem(text, reference, key, NOT_RUN, "the stage did not run")
+        met, evidence = decide(outcome)
+        status = PERSON if met is None else MET if met else NOT_MET
+        return ReadinessItem(text, reference, key, status, evidence, f"{key}.html")
+
+    def kpi(outcome: StageOutcome) -> dict:
+        return outcome.evidence["kpi"]
+
+    def latency(outcome: StageOutcome) -> tuple[bool | None, str]:
+        report = outcome.evidence["latency"]
+        evidence = (
+            f"{report['judged_on']}: batch p95 {report['batch_p95_ms']:,.1f} ms, one "
+            f"row p95 {report['row_p95_ms']:,.2f} ms; budget "
+            + (f"{report['budget_ms']:,.0f} ms" if report["budget_ms"] else "not set")
+        )
+        return report["meets"], evidence
+
+    def fresh_lift(outcome: StageOutcome) -> tuple[bool | None, str]:
+        fresh = outcome.evidence.get("fresh_kpi")
+        if fresh is None:
+            return None, "no labelled fresh batch or no model from stage 4 to score it"
+        return fresh["lift_ci_low"] > 0, outcome.evidence["fresh_kpi_summary"]
+
+    items = [
+        item(
+            "The charter answers the POC evaluation questions",
+            "charter",
+            "01_business_question",
+            lambda o: (o.status == PASSED, o.summary),
+        ),
+        item(
+            "Every role the POC needs is staffed",
+            "team",
+            "02_team",
+            lambda o: (o.evidence["coverage"]["can_run_poc"], o.summary),
+        ),
+        item(
+            "A data contract exists and the data passes it",
+            "ML Test Score D1",
+            "03_data_strategy",
+            lambda o: (o.status == PASSED, o.summary),
+        ),
+        item(
+            "The model beats today's baseline with an interval above zero",
+            "ML Test Score M5, I4",
+            "04_poc",
+            lambda o: (kpi(o)["lift_ci_low"] > 0, o.reasons[0]),
+        ),
+        item(
+            "The lift reaches the charter's minimum",
+            "charter",
+            "04_poc",
+            lambda o: (kpi(o)["lift"] >= kpi(o)["min_lift"], o.reasons[0]),
+        ),
+        item(
+            "Prediction latency meets the requirement",
+            "ML Test Score Mo6",
+            "04_poc",
+            latency,
+        ),
+        item(
+            "A model card documents the model",
+            "ML Test Score M1",
+            "04_poc",
+            lambda o: (
+                bool(o.evidence.get("model_card")),
+                o.evidence.get("model_card") or "no model card written",
+            ),
+        ),
+        item(
+            "The fresh batch passes the data contract",
+            "ML Test Score Mo2",
+            "05_beyond_poc",
+            lambda o: (
+                o.evidence["fresh"]["contract_passed"],
+                o.evidence["fresh"]["contract_summary"],
+            ),
+        ),
+        item(
+            "No feature has drifted past the alert thresholds",
+            "ML Test Score Mo2",
+            "05_beyond_poc",
+            lambda o: (not o.evidence["alerts"], o.summary),
+        ),
+        item(
+            "The lift holds on the fresh batch (interval above zero)",
+            "ML Test Score M4",
+            "05_beyond_poc",
+            fresh_lift,
+        ),
+        item(
+            "Monitoring thresholds are proposed from the data",
+            "ML Test Score Mo1-Mo7",
+            "05_beyond_poc",
+            lambda o: (
+                bool(o.evidence["thresholds"]),
+                f"{len(o.evidence['thresholds'])} thresholds proposed",
+            ),
+        ),
+        item(
+            f"An A/B test can confirm the minimum lift within {LONGEST_MONTHS} months",
+            "experiment design",
+            "06_iterate",
+            lambda o: (o.evidence["feasible"], o.evidence["ab_summary"]),
+        ),
+    ]
+    items += own
+    pinned = "Run inputs are pinned: charter and data fingerprints, seed"
+    if run is None:
+        items.append(
+            ReadinessItem(
+                pinned,
+                "ML Test Score I1",
+                "runner",
+                NOT_RUN,
+                "no manifest: the notebooks ran outside `playbook run`",
+            )
+        )
+    else:
+        evidence = (
+            f"charter {run['charter_sha256'][:12]}, data {run['data_sha256'][:12]}, "
+            f"seed {run['seed']}"
+        )
+        items.append(
+            ReadinessItem(
+                pinned, "ML Test Score I1", "runner", MET, evidence, "manifest.json"
+            )
+        )
+    items += [
+        ReadinessItem(
+            text,
+            reference,
+            "-",
+            PERSON,
+            "No run can show this; a person must confirm it.",
+        )
+        for text, reference in (
+            (
+                "Alerts on the monitoring thresholds are wired in production",
+                "ML Test Score Mo1-Mo7",
+            ),
+            (
+                "The model can be rolled back to the previous version",
+                "ML Test Score I7",
+            ),
+            (
+                "A canary or shadow deployment ran before full traffic",
+                "ML Test Score I6",
+            ),
+            (
+                "Deletion requests reach the training data and the model",
+                "ML Test Score D5",
+            ),
+        )
+    ]
+    decided = [i for i in items if i.status in (MET, NOT_MET)]
+    return Readiness(
+        items=items, met=sum(i.status == MET for i in decided), decided=len(decided)
+    )
+
+
+def final_decision(
+    outcomes: dict[str, StageOutcome | None], *, ready: Readiness
+) -> Decision:
+    """The journey's verdict: the POC's decision, tempered by what came after it.
+
+    Drift past an alert threshold, or a lift that does not hold on the fresh batch,
+    turns a go into iterate; readiness items that are not met are listed as work to
+    finish before scale-up.
+    """
+    poc = outcomes.get("04_poc")
+    if poc is None:
+        return Decision(
+            "iterate",
+            ["Stage 4 did not run in this run: there is no evidence to decide on."],
+        )
+    decision = poc.evidence["decision"]["decision"]
+    reasons = list(poc.evidence["decision"]["reasons"])
+    later = outcomes.get("05_beyond_poc")
+    if later is not None:
+        if later.evidence["alerts"]:
+            reasons.append(
+                "Features have shifted past the alert thresholds since training "
+                f"({', '.join(later.evidence['alerts'])}): check the model on fresh "
+                "data before acting on it."
+            )
+        fresh = later.evidence.get("fresh_kpi")
+        if fresh is not None and fresh["lift_ci_low"] <= 0:
+            reasons.append(
+                "On the fresh batch the lift's interval reaches zero or below: the "
+                "gain does not hold on later data "
+                f"({later.evidence['fresh_kpi_summary']})."
+            )
+        if decision == "go" and (
+            later.evidence["alerts"]
+            or (fresh is not None and fresh["lift_ci_low"] <= 0)
+        ):
+            decision = "iterate"
+    reasons += [
+        f"Open before scale-up: {item.item[0].lower() + item.item[1:]} "
+        f"({item.evidence})."
+        for item in ready.items
+        if item.status == NOT_MET
+    ]
+    return Decision(decision, reasons)
+
+
+def memo(
+    verdict: Decision,
+    *,
+    poc: Charter,
+    outcomes: dict[str, StageOutcome | None],
+    ready: Readiness,
+    charter_file: str,
+    run_dir: str,
+) -> Memo:
+    """The final evaluation for the sponsor: verdict, money, risks, next steps."""
+    headlines = {
+        "go": "Go: the model earns enough more than today's baseline to build it.",
+        "iterate": "Iterate: promising, but the evidence is not yet enough to build.",
+        "stop": "Stop: the model does not beat today's baseline by enough to matter.",
+    }
+    money = []
+    stage4 = outcomes.get("04_poc")
+    if stage4 is not None:
+        kpi = stage4.evidence["kpi"]
+        unit, period = kpi["unit"], kpi["period"]
+        per_year = PERIODS_PER_YEAR[period]
+        money.append(
+            f"Offline, the model earns {format_amount(kpi['lift'], unit)} per {period} "
+            f"more than {kpi['baseline_name']} "
+            f"(interval {format_amount(kpi['lift_ci_low'], unit)} to "
+            f"{format_amount(kpi['lift_ci_high'], unit)}): about "
+            f"{format_amount(kpi['lift'] * per_year, unit)} a year."
+        )
+        if poc.budget is not None:
+            money.append(
+                "The POC budget is "
+                f"{format_amount(poc.budget.amount, poc.budget.currency)}."
+            )
+    later = outcomes.get("05_beyond_poc")
+    if later is not None and later.evidence.get("fresh_kpi_summary"):
+        money.append(f"On the fresh batch: {later.evidence['fresh_kpi_summary']}.")
+    risks = []
+    if later is not None and later.evidence["alerts"]:
+        risks.append(
+            "Data has shifted since training: " + ", ".join(later.evidence["alerts"])
+        )
+    if poc.data.synthetic:
+        risks.insert(
+            0,
+            "The data is SYNTHETIC: these figures show the method, not a "
+            "real business case.",
+        )
+    person = [item.item for item in ready.items if item.status == PERSON]
+    if person:
+        risks.append("Not shown by any run yet: " + "; ".join(person) + ".")
+    steps = {
+        "go": [
+            "Run the model in shadow beside today's baseline for one period and "
+            "compare their decisions (stage 6 replay).",
+            "Confirm online: the A/B plan in stage 6, or, where it is too long, a "
+            "staged roll-out watched with the stage 5 thresholds.",
+        ],
+        "iterate": [
+            "Work on the reasons above, then run the journey again; stage 6 compares "
+            "the runs.",
+        ],
+        "stop": [
+            "Keep today's baseline. Record what was learned (stage 6 retrospective) "
+            "and revisit when new data or a new framing is available.",
+        ],
+    }[verdict.decision]
+    steps += [
+        f"Score a new batch: playbook score {run_dir} NEW_DATA.csv --out scores.csv",
+        f"Retrain on newer data: playbook run {charter_file} --data NEW_EXTRACT.csv",
+    ]
+    if poc.timeline is None:
+        timeline = "The charter gives no timeline."
+    else:
+        months = poc.timeline.months
+        within = SHORTEST_MONTHS <= months <= LONGEST_MONTHS
+        timeline = (
+            f"Planned {poc.timeline.start} to {poc.timeline.end} "
+            f"({months:.1f} months): "
+            + ("within" if within else "outside")
+            + f" the {SHORTEST_MONTHS}-{LONGEST_MONTHS} month norm for a POC."
+        )
+    return Memo(
+        decision=verdict.decision,
+        headline=headlines[verdict.decision],
+        money=money,
+        reasons=verdict.reasons,
+        risks=risks,
+        next_steps=steps,
+        timeline=timeline,
+    )
+
+
+def next_steps_script(memo: Memo) -> str:
+    """The memo's commands as a shell script to keep with the run."""
+    commands = [
+        step for step in memo.next_steps if step.startswith(("Score", "Retrain"))
+    ]
+    lines = [
+        "#!/usr/bin/env bash",
+        "# Next steps for this POC, as code.",
+        "set -euo pipefail",
+    ]
+    for step in commands:
+        words, _, command = step.partition(": ")
+        lines += ["", f"# {words}", command]
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,221 @@
+"""`playbook check`: every problem of a charter at once, each with file, line and field.
+
+Three passes, each adding what it finds: the schema (`playbook.charter.schema`: YAML,
+kinds, unknown and missing fields), readiness (`playbook.charter.review.findings`: the
+blockers and warnings stage 1 shows), and the data's header, when the data file is
+reachable, against every column the charter names. Blockers exit 2, warnings and notes
+are printed and exit 0.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from playbook import charter
+from playbook.charter import review
+from playbook.charter import schema as charter_schema
+from playbook.charter.schema import BLOCKER, NOTE, WARNING, Document, Problem
+from playbook.errors import CharterError
+
+
+@dataclass(frozen=True)
+class CheckReport:
+    """The problems of one charter, in the file's order."""
+
+    file: str
+    problems: list[Problem]
+
+    @property
+    def blockers(self) -> list[Problem]:
+        """Problems that stop the POC from starting."""
+        return [p for p in self.problems if p.severity == BLOCKER]
+
+    @property
+    def warnings(self) -> list[Problem]:
+        """Problems worth fixing that do not stop the POC."""
+        return [p for p in self.problems if p.severity == WARNING]
+
+    @property
+    def exit_code(self) -> int:
+        """2 when a blocker is found, else 0."""
+        return 2 if self.blockers else 0
+
+
+def check(path: str | Path, *, shown: str | None = None) -> CheckReport:
+    """Check a charter file and report every problem found.
+
+    Args:
+        path: The charter file.
+        shown: How to name the file in problems (default: the path as given).
+    """
+    file = shown if shown is not None else str(path)
+    document, problems = charter_schema.read(path, shown=file)
+    if document is None:
+        return CheckReport(file, problems)
+    problems = [*problems, *charter_schema.validate(document)]
+    if any(problem.severity == BLOCKER for problem in problems):
+        return CheckReport(file, charter_schema.in_order(problems))
+    try:
+        poc = charter.load(path)
+    except CharterError as error:
+        # A rule of charter.load that the schema does not know yet.
+        message = str(error).replace(str(Path(path).resolve()), file)
+        problems.append(Problem(file, 1, 1, "", BLOCKER, message.rstrip(".")))
+        return CheckReport(file, charter_schema.in_order(problems))
+    for finding in review.findings(poc):
+        line, column = (
+            document.key_at(finding.path)
+            if finding.path in document.keys
+            else document.where(finding.path)
+        )
+        problems.append(
+            Problem(
+                file,
+                line,
+                column,
+                finding.path,
+                BLOCKER if finding.blocks else WARNING,
+                f"{finding.path}: {finding.message}",
+                finding.hint,
+            )
+        )
+    problems += data_columns(poc, document)
+    return CheckReport(file, charter_schema.in_order(problems))
+
+
+def data_columns(poc: charter.Charter, document: Document) -> list[Problem]:
+    """Columns the charter names that the data's header lacks, read cheaply.
+
+    Only a CSV or Parquet file is read, and only its header; for a folder of files, a
+    SQL query or a file that is not there, a note says the columns were not checked.
+    """
+    source = poc.data.path
+    file = document.file
+    if source is None or not source.is_file():
+        why = (
+            "the data comes from a SQL query"
+            if source is None
+            else f"{_relative(source, poc)} is not there"
+            if not source.exists()
+            else f"{_relative(source, poc)} is a folder"
+        )
+        line, column = document.where("data.sql" if source is None else "data.path")
+        return [
+            Problem(
+                file,
+                line,
+                column,
+                "data.path",
+                NOTE,
+                f"data columns not checked: {why}",
+                "Stage 3 checks them when the journey reads the data.",
+            )
+        ]
+    try:
+        header = _header(source, poc)
+    except (OSError, ValueError, UnicodeDecodeError, ImportError) as error:
+        line, column = document.where("data.path")
+        return [
+            Problem(
+                file,
+                line,
+                column,
+                "data.path",
+                WARNING,
+                f"data.path: cannot read the header of {_relative(source, poc)} "
+                f"({type(error).__name__})",
+                "Stage 3 says more when the journey reads it; check data.encoding.",
+            )
+        ]
+    problems = []
+    for path, column_name in named_columns(poc).items():
+        if column_name in header:
+            continue
+        line, column = document.where(path)
+        shown = ", ".join(header[:30]) + (", ..." if len(header) > 30 else "")
+        problems.append(
+            Problem(
+                file,
+                line,
+                column,
+                path,
+                BLOCKER,
+                f"{path}: the data has no column {column_name!r}",
+                f"The data's columns: {shown}. Fix the charter or the extract.",
+            )
+        )
+    return problems
+
+
+def named_columns(poc: charter.Charter) -> dict[str, str]:
+    """Every data column the charter names, by the field that names it.
+
+    The same fields as `playbook.data.frame.require_columns` checks on the full data.
+    """
+    data = poc.data
+    named = {
+        "data.target": data.target,
+        "data.id": data.id,
+        "data.time": data.time,
+        "data.text": data.text,
+        "data.series": data.series,
+    }
+    if poc.baseline is not None:
+        for index, condition in enumerate(poc.baseline.conditions):
+            named[f"baseline.rule.conditions[{index}].column"] = condition.column
+        named["baseline.score_column"] = poc.baseline.score_column
+    for field in ("pii", "allow_pii", "exclude", "allow_leaks", "sensitive"):
+        for index, column in enumerate(getattr(data, field)):
+            named[f"data.{field}[{index}]"] = column
+    return {path: column for path, column in named.items() if column}
+
+
+def as_text(report: CheckReport) -> list[str]:
+    """The report as lines, compiler style, ending with a one-line summary."""
+    lines = [str(problem) for problem in report.problems]
+    blockers, warnings = len(report.blockers), len(report.warnings)
+    verdict = (
+        "the POC cannot start until the blockers are fixed"
+        if blockers
+        else "the charter is ready"
+    )
+    lines.append(
+        f"{report.file}: {blockers} blocker{'s' * (blockers != 1)}, {warnings} "
+        f"warning{'s' * (warnings != 1)}: {verdict}."
+    )
+    return lines
+
+
+def as_json(reports: list[CheckReport]) -> str:
+    """Every problem of every report as a JSON list of plain objects."""
+    rows = [
+        dataclasses.asdict(problem) for report in reports for problem in report.problems
+    ]
+    return json.dumps(rows, indent=2, ensure_ascii=False)
+
+
+def _header(source: Path, poc: charter.Charter) -> list[str]:
+    if source.suffix.lower() in (".parquet", ".pq"):
+        import pyarrow.parquet as pq
+
+        return [str(name) for name in pq.read_schema(source).names]
+    frame = pd.read_csv(
+        source,
+        nrows=0,
+        sep=poc.data.delimiter,
+        engine="python",
+        encoding=poc.data.encoding or "utf-8-sig",
+    )
+    return [str(name) for name in frame.columns]
+
+
+def _relative(path: Path, poc: charter.Charter) -> str:
+    try:
+        return str(path.relative_to(poc.source.parent))
+    except ValueError:
+        return str(path)

@@ -1,0 +1,470 @@
+"""Stage 1: is the charter ready? The POC evaluation questions, blockers and warnings.
+
+The questions follow the POC evaluation questions of the adoption journey: the problem
+and its value, the users, today's baseline, the minimum improvement, the model's speed,
+the success metric and trade-offs, the team and its process, the data and its labels,
+and the timeline and budget. A POC of 2 to 6 months is the norm; a longer plan suggests
+goals that are too aggressive for a first step.
+
+`findings` is the one list of readiness blockers and warnings: stage 1 shows it and
+`playbook check` prints it with each field's line and column.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from playbook.charter.model import Charter
+from playbook.charter.schema import ROLE_KEYS
+
+PERIODS_PER_YEAR = {"day": 365, "week": 52, "month": 12, "quarter": 4}
+SHORTEST_MONTHS, LONGEST_MONTHS = 2, 6
+# The value model's sensitivity grid: the lift as a multiple of the charter's minimum
+# lift, and the share of decisions in which the users follow the model.
+LIFT_MULTIPLES = (0.5, 1.0, 1.5, 2.0, 3.0)
+ADOPTION_SHARES = (0.25, 0.5, 0.75, 1.0)
+
+
+@dataclass(frozen=True)
+class QuestionCheck:
+    """One evaluation question and whether the charter answers it."""
+
+    question: str
+    fields: str
+    answered: bool
+    answer: str
+    blocks: bool
+
+
+@dataclass(frozen=True)
+class Finding:
+    """A readiness blocker or warning, on the charter field it is about."""
+
+    path: str
+    blocks: bool
+    message: str
+    hint: str
+
+    def __str__(self) -> str:
+        """The finding as one sentence for a reader: field, what, what to do."""
+        return f"{self.path}: {self.message}. {self.hint}"
+
+
+@dataclass(frozen=True)
+class CharterReview:
+    """The charter against the evaluation questions."""
+
+    questions: list[QuestionCheck]
+    answered: int
+    blockers: list[str]
+    warnings: list[str]
+    min_lift_per_period: float | None
+    min_lift_per_year: float | None
+    unit: str | None
+    period: str | None
+    findings: tuple[Finding, ...] = ()
+
+    @property
+    def passed(self) -> bool:
+        """True when nothing blocks the POC from starting."""
+        return not self.blockers
+
+
+@dataclass(frozen=True)
+class TimelineCheck:
+    """The POC's timeline against the 2-6 month rule."""
+
+    start: str | None
+    end: str | None
+    months: float | None
+    shortest: int
+    longest: int
+    verdict: str
+    message: str
+
+    @property
+    def fits(self) -> bool:
+        """True when the timeline is within the rule."""
+        return self.verdict == "fits"
+
+
+@dataclass(frozen=True)
+class ValueModel:
+    """What the minimum lift is worth, and how that moves with lift and adoption.
+
+    `per_year[i][j]` is the value a year at `adoption[i]` of the decisions following
+    the model and a lift of `lifts[j]` per period.
+    """
+
+    unit: str
+    period: str
+    periods_per_year: int
+    min_lift_per_period: float
+    min_lift_per_year: float
+    budget: float | None
+    currency: str | None
+    payback_months: float | None
+    lifts: list[float]
+    multiples: list[float]
+    adoption: list[float]
+    per_year: list[list[float]]
+
+
+def review(poc: Charter) -> CharterReview:
+    """Check the charter against the POC evaluation questions."""
+    found = findings(poc)
+    kpi = poc.kpi
+    per_period = kpi.min_lift if kpi and kpi.min_lift is not None else None
+    per_year = per_period * PERIODS_PER_YEAR[kpi.period] if per_period else None
+    checks = _questions(poc)
+    return CharterReview(
+        questions=checks,
+        answered=sum(check.answered for check in checks),
+        blockers=[str(item) for item in found if item.blocks],
+        warnings=[str(item) for item in found if not item.blocks],
+        min_lift_per_period=per_period,
+        min_lift_per_year=per_year,
+        unit=kpi.unit if kpi else None,
+        period=kpi.period if kpi else None,
+        findings=tuple(found),
+    )
+
+
+def findings(poc: Charter) -> list[Finding]:
+    """Every readiness blocker and warning of a charter that loaded.
+
+    Blockers: no decision the prediction feeds, no users, no baseline, no success
+    metric, no minimum lift, no label definition. Warnings: questions left open, a
+    timeline outside 2 to 6 months, no budget, roles nobody holds, a minimum lift that
+    would not repay the budget within a year.
+    """
+    business, kpi = poc.business, poc.kpi
+    found: list[Finding] = []
+
+    def need(path: str, present: object, message: str, hint: str, *, blocks: bool):
+        if not present:
+            found.append(Finding(path, blocks, message, hint))
+
+    need(
+        "business.decision",
+        business.decision,
+        "no decision that the prediction feeds",
+        "Say who does what with a prediction, and when: a prediction nobody acts on "
+        "earns nothing.",
+        blocks=True,
+    )
+    need(
+        "business.users",
+        business.users,
+        "nobody is named who uses the predictions",
+        "List the people or teams who act on them (business.users).",
+        blocks=True,
+    )
+    need(
+        "baseline",
+        poc.baseline,
+        "no baseline (How is the problem solved today?)",
+        "Describe today's way of deciding (a rule, a score, or the best trivial "
+        "guess); the model is judged against it.",
+        blocks=True,
+    )
+    need(
+        "success.metric",
+        poc.success and poc.success.metric,
+        "no success metric",
+        "Say which measure decides success, against what, on which data.",
+        blocks=True,
+    )
+    need(
+        "kpi.min_lift",
+        kpi and kpi.min_lift is not None,
+        "no minimum lift: nothing says how much better than today counts as success",
+        "Add the extra value per period over today that makes the model worth "
+        "building, in the KPI's unit.",
+        blocks=True,
+    )
+    need(
+        "data.label_definition",
+        poc.data.label_definition,
+        f"no label definition for the target {poc.data.target!r}",
+        "Say exactly what the target means and when it becomes known, e.g. 'the "
+        "customer cancelled within 30 days after renewal'.",
+        blocks=True,
+    )
+    need(
+        "business.question",
+        business.question and business.value,
+        "the business question or its value is not written down",
+        "Fill in business.question and business.value.",
+        blocks=False,
+    )
+    need(
+        "prediction",
+        poc.prediction
+        and (poc.prediction.mode == "batch" or poc.prediction.latency_budget_ms),
+        "how fast the model must answer is not said"
+        if poc.prediction is None
+        else "a real-time model has no latency budget",
+        "Set prediction.mode (batch or real_time) and, for real time, "
+        "prediction.latency_budget_ms.",
+        blocks=False,
+    )
+    need(
+        "success.trade_offs",
+        poc.success and poc.success.trade_offs,
+        "no trade-offs accepted",
+        "Say what the business accepts in exchange for the lift (more contacts, some "
+        "misses).",
+        blocks=False,
+    )
+    need(
+        "team.process",
+        poc.team and poc.team.process,
+        "no team process",
+        "Say how the team works and who decides go, iterate or stop.",
+        blocks=False,
+    )
+    held = poc.team.roles if poc.team else {}
+    nobody = [role for role in ROLE_KEYS if not held.get(role)]
+    need(
+        "team.roles",
+        not nobody,
+        "nobody holds " + ", ".join(nobody),
+        "Name who holds each role, or stage 2 shows what covers the gap.",
+        blocks=False,
+    )
+    timing = timeline_check(poc)
+    if not timing.fits:
+        hint = _TIMELINE_HINTS[timing.verdict]
+        found.append(Finding("timeline", False, timing.message, hint))
+    need(
+        "budget",
+        poc.budget,
+        "no budget",
+        "Add budget.amount and budget.currency: without them nobody can say whether "
+        "the minimum lift repays the POC.",
+        blocks=False,
+    )
+    model = value_model(poc)
+    if model and model.budget and model.min_lift_per_year < model.budget:
+        found.append(
+            Finding(
+                "kpi.min_lift",
+                False,
+                f"at the minimum lift the model earns {model.min_lift_per_year:,.0f} "
+                f"{model.unit} a year, less than the POC budget ({model.budget:,.0f} "
+                f"{model.currency}): it would take "
+                f"{model.budget / model.min_lift_per_year:.1f} years to repay",
+                "Raise the minimum lift or cut the budget.",
+            )
+        )
+    return found
+
+
+_TIMELINE_HINTS = {
+    "missing": "Add timeline.start and timeline.end (YYYY-MM-DD).",
+    "too_long": "Cut the scope to a first milestone of 2 to 6 months.",
+    "too_short": "Plan at least 2 months, or say why this one can be faster.",
+}
+
+
+def timeline_check(poc: Charter) -> TimelineCheck:
+    """The POC's timeline against the 2-6 month rule for a POC."""
+    if poc.timeline is None:
+        return TimelineCheck(
+            None,
+            None,
+            None,
+            SHORTEST_MONTHS,
+            LONGEST_MONTHS,
+            "missing",
+            "no timeline: start and end of the POC are not planned",
+        )
+    months = poc.timeline.months
+    if months > LONGEST_MONTHS:
+        verdict = "too_long"
+        message = (
+            f"the timeline is {months:.1f} months, over {LONGEST_MONTHS}: the goals "
+            f"may be too aggressive for a POC"
+        )
+    elif months < SHORTEST_MONTHS:
+        verdict = "too_short"
+        message = (
+            f"the timeline is {months:.1f} months, under {SHORTEST_MONTHS}: a first "
+            f"POC rarely gets data access, a baseline and an evaluation done that fast"
+        )
+    else:
+        verdict = "fits"
+        message = (
+            f"the timeline is {months:.1f} months, within the {SHORTEST_MONTHS} to "
+            f"{LONGEST_MONTHS} months a POC should take"
+        )
+    return TimelineCheck(
+        str(poc.timeline.start),
+        str(poc.timeline.end),
+        round(months, 2),
+        SHORTEST_MONTHS,
+        LONGEST_MONTHS,
+        verdict,
+        message,
+    )
+
+
+def value_model(poc: Charter) -> ValueModel | None:
+    """What the minimum lift is worth per period and per year, and its sensitivity.
+
+    Returns:
+        None when the charter has no minimum lift.
+    """
+    kpi = poc.kpi
+    if kpi is None or kpi.min_lift is None:
+        return None
+    periods = PERIODS_PER_YEAR[kpi.period]
+    per_year = kpi.min_lift * periods
+    budget = poc.budget.amount if poc.budget else None
+    payback = (
+        budget / (kpi.min_lift * periods / 12) if budget and per_year > 0 else None
+    )
+    lifts = [kpi.min_lift * multiple for multiple in LIFT_MULTIPLES]
+    return ValueModel(
+        unit=kpi.unit,
+        period=kpi.period,
+        periods_per_year=periods,
+        min_lift_per_period=kpi.min_lift,
+        min_lift_per_year=per_year,
+        budget=budget,
+        currency=poc.budget.currency if poc.budget else None,
+        payback_months=payback,
+        lifts=lifts,
+        multiples=list(LIFT_MULTIPLES),
+        adoption=list(ADOPTION_SHARES),
+        per_year=[
+            [lift * share * periods for lift in lifts] for share in ADOPTION_SHARES
+        ],
+    )
+
+
+def value_rows(model: ValueModel | None) -> list[dict[str, str]]:
+    """The value model as rows for a table: per period, per year, budget, payback."""
+    if model is None:
+        return [{"what": "minimum lift", "value": "not in the charter"}]
+    rows = [
+        {
+            "what": f"minimum lift per {model.period}",
+            "value": f"{model.min_lift_per_period:,.0f} {model.unit}",
+        },
+        {
+            "what": f"per year ({model.periods_per_year} {model.period}s)",
+            "value": f"{model.min_lift_per_year:,.0f} {model.unit}",
+        },
+    ]
+    if model.budget is not None:
+        rows.append(
+            {"what": "POC budget", "value": f"{model.budget:,.0f} {model.currency}"}
+        )
+    if model.payback_months is not None:
+        rows.append(
+            {
+                "what": "months of the minimum lift that repay the budget",
+                "value": f"{model.payback_months:.1f}",
+            }
+        )
+    return rows
+
+
+def _questions(poc: Charter) -> list[QuestionCheck]:
+    business, kpi, team = poc.business, poc.kpi, poc.team
+    return [
+        _check(
+            "What is the business problem and what is solving it worth?",
+            "business.question, business.value",
+            business.question and business.value,
+            business.question,
+        ),
+        _check(
+            "Which decision does the prediction feed, and who uses it?",
+            "business.decision, business.users",
+            business.decision and business.users,
+            business.decision,
+            blocks=True,
+        ),
+        _check(
+            "How is the problem solved today (the baseline)?",
+            "baseline",
+            poc.baseline,
+            poc.baseline.description if poc.baseline else None,
+            blocks=True,
+        ),
+        _check(
+            "What minimum improvement over today counts as success?",
+            "kpi.min_lift",
+            kpi and kpi.min_lift is not None,
+            f"{kpi.min_lift:,.0f} {kpi.unit} per {kpi.period}"
+            if kpi and kpi.min_lift is not None
+            else None,
+            blocks=True,
+        ),
+        _check(
+            "How fast must the model predict?",
+            "prediction",
+            poc.prediction
+            and (poc.prediction.mode == "batch" or poc.prediction.latency_budget_ms),
+            _speed(poc),
+        ),
+        _check(
+            "Which metric decides success, and which trade-offs are accepted?",
+            "success.metric, success.trade_offs",
+            poc.success and poc.success.metric and poc.success.trade_offs,
+            poc.success.metric if poc.success else None,
+            blocks=not (poc.success and poc.success.metric),
+        ),
+        _check(
+            "Who is on the core team, and how will it work?",
+            "team.roles, team.process",
+            team and any(team.roles.values()) and team.process,
+            team.process if team else None,
+        ),
+        _check(
+            "Is the right data available, and is it labelled?",
+            "data.path, data.target, data.label_definition",
+            poc.data.label_definition,
+            poc.data.label_definition,
+            blocks=True,
+        ),
+        _check(
+            "What are the timeline and the budget?",
+            "timeline, budget",
+            poc.timeline and poc.budget,
+            _plan(poc),
+        ),
+    ]
+
+
+def _check(
+    question: str, fields: str, answered, answer, *, blocks: bool = False
+) -> QuestionCheck:
+    return QuestionCheck(
+        question=question,
+        fields=fields,
+        answered=bool(answered),
+        answer=str(answer) if answered and answer else "",
+        blocks=blocks,
+    )
+
+
+def _speed(poc: Charter) -> str | None:
+    if poc.prediction is None:
+        return None
+    if poc.prediction.latency_budget_ms is None:
+        return poc.prediction.mode
+    return f"{poc.prediction.mode}, within {poc.prediction.latency_budget_ms:,.0f} ms"
+
+
+def _plan(poc: Charter) -> str | None:
+    if poc.timeline is None or poc.budget is None:
+        return None
+    return (
+        f"{poc.timeline.start} to {poc.timeline.end} "
+        f"({poc.timeline.months:.1f} months), "
+        f"{poc.budget.amount:,.0f} {poc.budget.currency}"
+    )

@@ -1,0 +1,285 @@
+"""Stage 2: does the POC have the roles an ML project needs, and who covers the gaps?
+
+Each role matters in some phases of the journey and not others: a POC (stages 1-4) can
+run without an ML engineer, a scale-up (stage 7) cannot. A role nobody holds may still
+be covered, by another field of the charter (the business sponsor) or by someone who
+holds a neighbouring role (a data scientist pulling a sandbox copy of the data).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from playbook.charter.model import Charter
+
+PHASES = ("POC (stages 1-4)", "Beyond the POC (5-6)", "Scale-up (7)")
+NEEDED, HELPS, LATER = "needed", "helps", "not yet"
+# A holder with this many roles or more is a bottleneck for a POC.
+MANY_ROLES = 3
+
+
+@dataclass(frozen=True)
+class Role:
+    """A role an ML team needs, what it does, and how a POC can cover it if missing."""
+
+    key: str
+    title: str
+    does: str
+    if_missing: str
+    needed_for_poc: bool
+    phases: tuple[str, str, str] = (NEEDED, NEEDED, NEEDED)
+
+
+ROLES = (
+    Role(
+        "executive_sponsor",
+        "Executive sponsor",
+        "owns the business outcome and takes the go / iterate / stop decision",
+        "Nobody can act on the result: name a sponsor before the POC starts.",
+        True,
+        (NEEDED, NEEDED, NEEDED),
+    ),
+    Role(
+        "product_manager",
+        "Product or project manager",
+        "keeps scope, timeline and stakeholders aligned",
+        "The sponsor or domain expert can hold scope for a short POC; name one owner.",
+        False,
+        (HELPS, NEEDED, NEEDED),
+    ),
+    Role(
+        "domain_expert",
+        "Domain expert",
+        "knows what the data means and whether a prediction is useful",
+        "Borrow time from the team that makes the decision today.",
+        True,
+        (NEEDED, NEEDED, HELPS),
+    ),
+    Role(
+        "data_scientist",
+        "Data scientist",
+        "frames the problem, builds and evaluates the models",
+        "The POC cannot run: staff one, or engage a partner.",
+        True,
+        (NEEDED, NEEDED, NEEDED),
+    ),
+    Role(
+        "data_engineer",
+        "Data engineer",
+        "sources, cleans and delivers the data, and keeps it flowing after the POC",
+        "A data scientist can pull a sandbox copy for the POC; production needs one.",
+        False,
+        (HELPS, NEEDED, NEEDED),
+    ),
+    Role(
+        "ml_engineer",
+        "ML or software engineer",
+        "turns the model into a service or a batch job and integrates it",
+        "Not needed to decide the POC; needed before scale-up (stage 7).",
+        False,
+        (LATER, HELPS, NEEDED),
+    ),
+    Role(
+        "devops",
+        "DevOps engineer",
+        "runs environments, pipelines, monitoring and deployment",
+        "A managed ML platform can cover the POC; production needs an owner.",
+        False,
+        (LATER, HELPS, NEEDED),
+    ),
+    Role(
+        "security",
+        "Security engineer",
+        "sets access rules and protects personal data",
+        "Ask the security office to review data access before the data is copied.",
+        False,
+        (HELPS, HELPS, NEEDED),
+    ),
+)
+
+
+@dataclass(frozen=True)
+class RoleCoverage:
+    """One role: who holds it, or what covers the gap."""
+
+    role: str
+    title: str
+    holder: str | None
+    covered: bool
+    does: str
+    gap: str | None
+    needed_for_poc: bool
+    cover: str | None = None
+    phases: dict[str, str] = field(default_factory=dict)
+    cover_lasts: bool = False
+
+
+@dataclass(frozen=True)
+class ProcessCheck:
+    """One thing the POC's process needs from the team, and whether it has it."""
+
+    need: str
+    met: bool
+    evidence: str
+
+
+@dataclass(frozen=True)
+class TeamCoverage:
+    """All roles, the gaps, and whether the named team can run the POC."""
+
+    roles: list[RoleCoverage]
+    covered: int
+    gaps: list[str]
+    can_run_poc: bool
+    unknown_roles: list[str]
+    process: list[ProcessCheck] = field(default_factory=list)
+    crowded: list[str] = field(default_factory=list)
+
+
+def coverage(poc: Charter) -> TeamCoverage:
+    """Compare the charter's team with the roles an ML project needs.
+
+    A role nobody holds is covered when another field or another role holder can
+    stand in for it during the POC; `cover` says who and how.
+    """
+    named = poc.team.roles if poc.team else {}
+    rows = []
+    for role in ROLES:
+        holder = named.get(role.key)
+        cover = None if holder else _cover(role.key, poc)
+        # A neighbouring role stands in for the POC only; a named sponsor or user
+        # stays.
+        lasts = role.key in ("executive_sponsor", "domain_expert")
+        rows.append(
+            RoleCoverage(
+                role=role.key,
+                title=role.title,
+                holder=holder,
+                covered=bool(holder),
+                does=role.does,
+                gap=None if holder else role.if_missing,
+                needed_for_poc=role.needed_for_poc,
+                cover=cover,
+                phases=dict(zip(PHASES, role.phases, strict=True)),
+                cover_lasts=bool(cover) and lasts,
+            )
+        )
+    known = {role.key for role in ROLES}
+    process = process_checks(poc, rows)
+    return TeamCoverage(
+        roles=rows,
+        covered=sum(row.covered for row in rows),
+        gaps=[
+            f"{row.title}: {row.cover or row.gap}" for row in rows if not row.covered
+        ],
+        can_run_poc=all(check.met for check in process),
+        unknown_roles=sorted(set(named) - known),
+        process=process,
+        crowded=_crowded(named),
+    )
+
+
+def matrix(team: TeamCoverage) -> pd.DataFrame:
+    """Role by phase: held, covered, a gap, or not needed yet.
+
+    A neighbouring role covers a gap during the POC only; after it, the gap is open.
+
+    Returns:
+        One row per role, one column per phase of the journey, plus who holds it.
+    """
+    rows = []
+    for row in team.roles:
+        cells = {"role": row.title, "held by": row.holder or ""}
+        for index, (phase, need) in enumerate(row.phases.items()):
+            if row.holder:
+                cells[phase] = "held"
+            elif need == LATER:
+                cells[phase] = "not needed yet"
+            elif row.cover and (index == 0 or row.cover_lasts):
+                cells[phase] = "covered"
+            else:
+                cells[phase] = "gap" if need == NEEDED else "gap (helps)"
+        rows.append(cells)
+    return pd.DataFrame(rows, columns=["role", "held by", *PHASES])
+
+
+def process_checks(poc: Charter, rows: list[RoleCoverage]) -> list[ProcessCheck]:
+    """What the POC's process needs from the team, checked against the charter."""
+    by_role = {row.role: row for row in rows}
+
+    def staffed(key: str) -> tuple[bool, str]:
+        row = by_role[key]
+        if row.holder:
+            return True, f"{row.title}: {row.holder}"
+        if row.cover:
+            return True, f"{row.title}: nobody, but {row.cover}"
+        return False, f"{row.title}: nobody. {row.gap}"
+
+    checks = [
+        ProcessCheck(
+            "a written way of working (iterations, reviews)",
+            bool(poc.team and poc.team.process),
+            (poc.team.process if poc.team and poc.team.process else "")
+            or "team.process is empty: say how the team works and who decides.",
+        ),
+    ]
+    for need, key in (
+        ("someone who takes the go / iterate / stop decision", "executive_sponsor"),
+        ("someone who frames, builds and evaluates the models", "data_scientist"),
+        ("someone who knows the data and the decision", "domain_expert"),
+        ("someone who delivers the data", "data_engineer"),
+    ):
+        met, evidence = staffed(key)
+        checks.append(ProcessCheck(need, met, evidence))
+    users = poc.business.users
+    checks.append(
+        ProcessCheck(
+            "users who act on the predictions",
+            bool(users),
+            "; ".join(users) if users else "business.users is empty.",
+        )
+    )
+    return checks
+
+
+def _cover(key: str, poc: Charter) -> str | None:
+    """Who or what stands in for a role nobody holds, during the POC; None if nobody."""
+    roles = poc.team.roles if poc.team else {}
+    data = poc.data
+    if key == "executive_sponsor" and poc.business.sponsor:
+        return f"the business sponsor ({poc.business.sponsor}) decides"
+    if key == "product_manager":
+        for other in ("executive_sponsor", "domain_expert"):
+            if roles.get(other):
+                return f"{roles[other]} holds the scope for the POC"
+    if key == "domain_expert" and poc.business.users:
+        return f"borrow time from {poc.business.users[0]}"
+    scientist = roles.get("data_scientist")
+    sandbox = data.synthetic or data.access == "sandbox_copy"
+    batch = poc.prediction is None or poc.prediction.mode == "batch"
+    if key == "data_engineer" and scientist and sandbox:
+        return f"{scientist} pulls a sandbox copy for the POC"
+    if key == "ml_engineer" and scientist and batch:
+        return f"{scientist} scores the POC's batches"
+    if key == "devops" and roles.get("data_engineer"):
+        return f"{roles['data_engineer']} runs the POC's environment"
+    if key == "security" and sandbox and not (data.pii or data.sensitive):
+        return "no personal data is named: the security office's standard review"
+    return None
+
+
+def _crowded(named: dict[str, str | None]) -> list[str]:
+    """Holders named for MANY_ROLES roles or more: the POC depends on their time."""
+    held: dict[str, list[str]] = defaultdict(list)
+    for role, holder in named.items():
+        if holder:
+            held[holder.strip().lower()].append(role)
+    return [
+        f"{next(h for r, h in named.items() if r == roles[0])} holds "
+        f"{len(roles)} roles ({', '.join(roles)}): the POC depends on their time."
+        for roles in held.values()
+        if len(roles) >= MANY_ROLES
+    ]

@@ -1,0 +1,616 @@
+"""The `playbook` command line: a thin shell over the package."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+from playbook import __version__
+from playbook.core.journey import STAGES
+from playbook.errors import PlaybookError
+from playbook.run import runner
+from playbook.synthetic import demo as demo_example
+from playbook.tasks.kpi import format_amount
+
+app = typer.Typer(
+    help=(
+        "Walk a machine-learning proof of concept through the seven-stage adoption "
+        "journey and get a go / iterate / stop decision in business terms.\n\n"
+        "Start with `playbook demo`, then point `playbook run` at your own charter."
+    ),
+    no_args_is_help=True,
+    add_completion=False,
+    rich_markup_mode=None,
+)
+console = Console(highlight=False, soft_wrap=True)
+
+_STATUS_MARK = {
+    "complete": "[green]done[/]",
+    "stopped": "[yellow]stopped by a gate[/]",
+    "failed": "[red]failed[/]",
+}
+_DECISION_STYLE = {"go": "bold green", "iterate": "bold yellow", "stop": "bold red"}
+
+StagesOption = Annotated[
+    str | None,
+    typer.Option(
+        "--stages",
+        help=(
+            "Stages to run, e.g. 1-4 or 3,4 (default: all seven). "
+            "Stage 6 needs stage 4."
+        ),
+    ),
+]
+RunsDirOption = Annotated[
+    Path,
+    typer.Option(
+        "--runs-dir",
+        help="Each run goes to RUNS_DIR/<poc>/<run-id>/; nothing is overwritten.",
+    ),
+]
+SeedOption = Annotated[
+    int | None,
+    typer.Option(
+        "--seed", help="Seed for every random choice (default: the charter's seed)."
+    ),
+]
+
+
+def _version(value: bool) -> None:
+    if value:
+        console.print(f"playbook {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_version, is_eager=True, help="Show the version."
+        ),
+    ] = False,
+) -> None:
+    """Walk a POC through the seven-stage ML adoption journey."""
+
+
+@app.command()
+def run(
+    charter: Annotated[
+        Path,
+        typer.Argument(help="The POC charter (YAML); see templates/ for examples."),
+    ],
+    data: Annotated[
+        Path | None,
+        typer.Option(
+            "--data", help="Data file to use instead of the charter's data.path."
+        ),
+    ] = None,
+    stages: StagesOption = None,
+    runs_dir: RunsDirOption = Path("runs"),
+    seed: SeedOption = None,
+    tuning_seconds: Annotated[
+        float | None,
+        typer.Option(
+            "--tuning-seconds",
+            min=0,
+            help="Wall time stage 4 may spend tuning the candidate models (default "
+            "60). Each candidate's default settings are fitted whatever the budget.",
+        ),
+    ] = None,
+) -> None:
+    """Run the journey for one charter and write its reports.
+
+    Exit codes: 0 the journey completed, 2 a gate stopped it (the charter or the data
+    must be fixed), 1 an error (a stage crashed; its notebook and cell are named).
+    """
+    _journey(
+        charter,
+        data=data,
+        stages=stages,
+        runs_dir=runs_dir,
+        seed=seed,
+        tuning_seconds=tuning_seconds,
+    )
+
+
+@app.command()
+def demo(
+    template: Annotated[
+        str,
+        typer.Option(
+            "--template",
+            help="The use case whose SYNTHETIC example to run: "
+            + ", ".join(demo_example.TEMPLATES)
+            + ".",
+        ),
+    ] = demo_example.DEFAULT_TEMPLATE,
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            "--out",
+            help="Working folder for the example's charter, contract and data "
+            "(default: examples/TEMPLATE).",
+        ),
+    ] = None,
+    rows: Annotated[
+        int | None,
+        typer.Option(
+            "--rows",
+            "--customers",
+            min=500,
+            help="Rows of SYNTHETIC data to generate (default: the template's, "
+            "20,000 to 40,000).",
+        ),
+    ] = None,
+    stages: StagesOption = None,
+    runs_dir: RunsDirOption = Path("runs"),
+    seed: SeedOption = None,
+    no_run: Annotated[
+        bool,
+        typer.Option(
+            "--no-run",
+            help="Only write the example's files, e.g. before `playbook batch "
+            "examples/templates_batch.yaml`.",
+        ),
+    ] = False,
+) -> None:
+    """Write a template's SYNTHETIC example and run the whole journey on it.
+
+    Templates: churn (retention calls), fraud (card-fraud review), marketing
+    (campaign targeting), demand_forecast (daily sales per store and item). Files in
+    the working folder that you have edited since the demo wrote them are kept as they
+    are, so you can change the example's charter and run the demo again.
+    """
+    try:
+        example = demo_example.write_example(
+            out or Path("examples") / template, template=template, rows=rows, seed=seed
+        )
+    except PlaybookError as error:
+        _fail(error)
+    console.print(f"SYNTHETIC {template} example in {example.folder}/")
+    for name in example.kept:
+        console.print(f"  kept your edited {name} (delete it to get the original back)")
+    if no_run:
+        console.print(f"Run it with: playbook run {example.charter}")
+        raise typer.Exit()
+    _journey(example.charter, data=None, stages=stages, runs_dir=runs_dir, seed=seed)
+
+
+@app.command()
+def score(
+    model: Annotated[
+        Path,
+        typer.Argument(
+            help="A run folder whose stage 4 ran, its model/ folder, or model.joblib."
+        ),
+    ],
+    data: Annotated[Path, typer.Argument(help="The data to score (CSV).")],
+    out: Annotated[
+        Path, typer.Option("--out", help="Where to write the scores (CSV).")
+    ] = Path("scores.csv"),
+    force: Annotated[
+        bool, typer.Option("--force", help="Replace --out when it exists.")
+    ] = False,
+) -> None:
+    """Score new data with a saved model, refusing data that breaks its contract.
+
+    Writes one row per input row: id and period, then for a yes/no model the
+    probability, the rank in its period and whether it makes the period's list; for a
+    forecast the forecast (pass recent history with the rows to forecast, their target
+    left empty: the lags come from it); for a router the route ("person" when unsure)
+    and its confidence. Exit codes: 0 scored, 2 the data breaks the model's data
+    contract (nothing is written), 1 any other error.
+    """
+    from playbook.serve import scoring as scoring
+
+    try:
+        result = scoring.score_file(model, data, out=out, force=force)
+    except PlaybookError as error:
+        _fail(error)
+    console.print(
+        f"Scored {result.rows:,} rows over {result.periods} period(s); "
+        f"{result.acted:,} {ACTED[result.task]}. Data contract: "
+        f"{result.contract.evaluated} expectations met."
+    )
+    console.print(f"Scores: {result.out}")
+
+
+ACTED = {
+    "top_k": "on the list to act on",
+    "forecast": "forecast",
+    "routing": "routed by the model",
+}
+
+
+@app.command()
+def batch(
+    spec: Annotated[
+        Path,
+        typer.Argument(
+            help="YAML listing POCs and parameter grids, or a folder of charters."
+        ),
+    ],
+    runs_dir: Annotated[
+        Path | None,
+        typer.Option(
+            "--runs-dir", help="Where runs go (default: the spec's runs_dir, or runs)."
+        ),
+    ] = None,
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            "--workers", min=1, help="Journeys at once (default: the number of cores)."
+        ),
+    ] = None,
+    timeout: Annotated[
+        float | None,
+        typer.Option(
+            "--timeout", min=1, help="Seconds per journey (default: the spec's, 3600)."
+        ),
+    ] = None,
+    force: Annotated[
+        bool,
+        typer.Option(
+            "--force", help="Run journeys that already completed with the same inputs."
+        ),
+    ] = False,
+    scheduler: Annotated[
+        str | None,
+        typer.Option(
+            "--scheduler",
+            help="Dask scheduler address (tcp://HOST:8786): run the journeys there; "
+            'needs pip install "playbook[dask]".',
+        ),
+    ] = None,
+) -> None:
+    """Run many POCs and parameter sets in parallel, then refresh the portfolio page.
+
+    Exit codes: 0 every journey completed (or had already), 2 none failed but a gate
+    stopped at least one, 1 at least one failed, crashed or timed out, 130 interrupted.
+    """
+    from playbook.cli import progress
+    from playbook.run import batch as batches
+
+    try:
+        plan = batches.load_spec(spec, runs_dir=runs_dir)
+        with progress.BatchProgress(console, total=len(plan.jobs)) as show:
+            result = batches.run_batch(
+                plan,
+                workers=workers,
+                timeout=timeout,
+                force=force,
+                scheduler=scheduler,
+                on_event=show,
+            )
+    except PlaybookError as error:
+        _fail(error)
+    console.print(progress.results_table(result))
+    if result.interrupted:
+        console.print("[red]Interrupted:[/] finished runs are kept; see the record.")
+    console.print(f"Record: {result.record}")
+    console.print(f"Portfolio: {result.portfolio}")
+    raise typer.Exit(code=result.exit_code)
+
+
+@app.command()
+def report(
+    runs_dir: Annotated[
+        Path, typer.Argument(help="The runs folder (holds <poc>/<run-id>/ folders).")
+    ] = Path("runs"),
+) -> None:
+    """Write the portfolio page, RUNS_DIR/index.html, over every run found there."""
+    from playbook.report import portfolio
+
+    if not runs_dir.is_dir():
+        _fail(
+            PlaybookError(
+                f"{runs_dir}: no such runs folder. Point `playbook report` at the "
+                "folder given to --runs-dir (default: runs)."
+            )
+        )
+    page = portfolio.write(runs_dir)
+    console.print(f"Portfolio: {page}")
+
+
+_SEVERITY_STYLE = {"blocker": "red", "warning": "yellow", "note": "cyan"}
+
+
+@app.command()
+def check(
+    charters: Annotated[
+        list[Path] | None,
+        typer.Argument(help="Charter files (YAML) to check, e.g. templates/*.yaml."),
+    ] = None,
+    output: Annotated[
+        str,
+        typer.Option(
+            "--format",
+            help="text: one line per problem, file:line:column: severity: field: "
+            "what is wrong. What to do. json: a list of {file, line, column, path, "
+            "severity, message, hint}.",
+        ),
+    ] = "text",
+    print_schema: Annotated[
+        bool,
+        typer.Option(
+            "--print-schema",
+            help="Print the charter's JSON Schema (for editors) and stop; "
+            "schema/charter.schema.json is this output.",
+        ),
+    ] = False,
+) -> None:
+    """Check charters and report every problem at once, with file, line and field.
+
+    Blockers stop a POC from starting (no baseline, no minimum lift, no decision the
+    prediction feeds, no users, no label definition, a field of the wrong kind, a
+    column the data lacks); warnings are printed (a timeline outside 2 to 6 months, no
+    budget, roles nobody holds). Exit codes: 0 no blockers, 2 a blocker in any
+    charter, 1 a usage error.
+    """
+    from playbook.charter import check as charter_check
+    from playbook.charter import schema as charter_schema
+
+    if print_schema:
+        typer.echo(charter_schema.schema_text(), nl=False)
+        return
+    if output not in ("text", "json"):
+        _fail(PlaybookError(f"--format {output!r}: use text or json."))
+    if not charters:
+        _fail(
+            PlaybookError("name a charter to check, e.g. playbook check charter.yaml")
+        )
+    reports = [charter_check.check(path) for path in charters]
+    if output == "json":
+        typer.echo(charter_check.as_json(reports))
+    else:
+        for report in reports:
+            *lines, summary = charter_check.as_text(report)
+            for problem, line in zip(report.problems, lines, strict=True):
+                style = _SEVERITY_STYLE.get(problem.severity, "")
+                console.print(f"[{style}]{escape(line)}[/]" if style else escape(line))
+            console.print(escape(summary))
+    raise typer.Exit(code=max(report.exit_code for report in reports))
+
+
+@app.command()
+def init(
+    template: Annotated[
+        str,
+        typer.Option(
+            "--template", help="Template to start from: a name in templates/ or a file."
+        ),
+    ] = "churn",
+    out: Annotated[
+        Path, typer.Option("--out", help="Where to write the new charter.")
+    ] = Path("charter.yaml"),
+    sets: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--set",
+            help="FIELD=VALUE, repeatable, e.g. --set kpi.min_lift=2000000 --set "
+            "team.roles.ml_engineer='Platform team'; a list as 'a; b' or [a, b].",
+        ),
+    ] = None,
+    answers: Annotated[
+        Path | None,
+        typer.Option(
+            "--answers",
+            help="YAML file of answers: field path (kpi.min_lift) or nested "
+            "sections to values. Flags win over the file.",
+        ),
+    ] = None,
+    interactive: Annotated[
+        bool | None,
+        typer.Option(
+            "--interactive/--no-interactive",
+            help="Ask for each field not given (default: when run in a terminal).",
+        ),
+    ] = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="Replace --out when it exists.")
+    ] = False,
+) -> None:
+    """Start a charter from a template: asked field by field, or from flags and a file.
+
+    Each question shows the field's help and the template's value; Enter keeps it. The
+    charter keeps the template's comments, is checked before it is written, and is
+    never written over an existing file without --force. Exit codes: 0 written, 2 an
+    answer does not fit (nothing is written), 1 any other error (e.g. --out exists).
+    """
+    import sys
+
+    from playbook.charter import check as charter_check
+    from playbook.charter import init as charter_init
+
+    try:
+        source = charter_init.template_path(template)
+        charter_init.refuse_overwrite(out, force=force)
+        given = charter_init.read_answers(answers) if answers else {}
+        given.update(charter_init.parse_sets(sets or []))
+        charter_init.check_answers(given)
+        if interactive if interactive is not None else sys.stdin.isatty():
+
+            def ask(question: charter_init.Question, problem: str | None) -> str:
+                if problem:
+                    console.print(f"[red]{escape(problem)}[/]")
+                else:
+                    console.print(
+                        f"\n[bold]{question.path}[/]: {escape(question.help)}"
+                    )
+                return typer.prompt(
+                    "  value (Enter keeps it)",
+                    default=charter_init.shown(question.default),
+                    show_default=len(charter_init.shown(question.default)) <= 60,
+                )
+
+            given = charter_init.ask_all(
+                source.read_text(encoding="utf-8"), ask, given=given
+            )
+        result = charter_init.write(source, out, given, force=force)
+    except PlaybookError as error:
+        _fail(error)
+    console.print(f"Wrote {result.path} from the {source.stem} template.")
+    for line in charter_check.as_text(result.report):
+        console.print(escape(line))
+    console.print(
+        f"Next: point data.path at your data, then `playbook check {result.path}` and "
+        f"`playbook run {result.path}`."
+    )
+
+
+checks_app = typer.Typer(
+    help="Data contracts (Great Expectations suites in data_checks/).",
+    no_args_is_help=True,
+)
+app.add_typer(checks_app, name="checks")
+
+
+@checks_app.command("suggest")
+def checks_suggest(
+    data: Annotated[
+        Path, typer.Argument(help="The data: a CSV or Parquet file, or a folder.")
+    ],
+    target: Annotated[str, typer.Option("--target", help="The target column.")],
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            "--out", help="Where to write it (default: data_checks/<data>.yaml)."
+        ),
+    ] = None,
+    id_column: Annotated[
+        str | None, typer.Option("--id", help="The id column: one row per id.")
+    ] = None,
+    time: Annotated[str | None, typer.Option("--time", help="The time column.")] = None,
+    encoding: Annotated[
+        str | None, typer.Option("--encoding", help="CSV encoding (default utf-8).")
+    ] = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="Replace --out when it exists.")
+    ] = False,
+) -> None:
+    """Write a starter data contract inferred from the data, for a person to edit.
+
+    Types, missing values, ranges from quantiles, allowed values, unique ids and row
+    count bounds, each with a comment saying what the data showed. Exit codes: 0
+    written, 2 the data or an option is unfit (nothing is written), 1 any other error.
+    """
+    from playbook.data import suggest as suggestions
+
+    stem = data.stem if data.suffix else data.name
+    try:
+        result = suggestions.suggest_file(
+            data,
+            target=target,
+            out=out or Path("data_checks") / f"{stem}.yaml",
+            id_column=id_column,
+            time=time,
+            encoding=encoding,
+            force=force,
+        )
+    except PlaybookError as error:
+        _fail(error)
+    console.print(
+        f"Wrote {result.path}: suite {result.name!r}, {result.expectations} "
+        f"expectations over {result.columns} columns, inferred from {result.rows:,} "
+        "rows. Review every range and set before you commit it."
+    )
+    if not result.passes:
+        console.print("[yellow]Its own data breaks it:[/]")
+        for failure in result.failures:
+            console.print(f"  - {failure}")
+
+
+def _journey(
+    charter: Path,
+    *,
+    data: Path | None,
+    stages: str | None,
+    runs_dir: Path,
+    seed: int | None,
+    tuning_seconds: float | None = None,
+) -> None:
+    try:
+        selected = runner.parse_stages(stages)
+        with Progress(
+            SpinnerColumn(),
+            TextColumn("{task.description}"),
+            TimeElapsedColumn(),
+            console=console,
+            transient=True,
+        ) as progress:
+            tasks = {}
+
+            def show(event: runner.StageEvent) -> None:
+                label = (
+                    f"Stage {event.stage.number} of {len(STAGES)}: {event.stage.title}"
+                )
+                if event.status == "running":
+                    tasks[event.stage.key] = progress.add_task(label)
+                    return
+                progress.remove_task(tasks.pop(event.stage.key))
+                mark = _STATUS_MARK.get(event.status, event.status)
+                summary = f" - {event.summary}" if event.summary else ""
+                progress.console.print(
+                    f"{label}: {mark} in {event.seconds:.1f}s{summary}"
+                )
+
+            result = runner.run_journey(
+                charter,
+                runs_dir=runs_dir,
+                seed=seed,
+                data_path=data,
+                stages=selected,
+                on_event=show,
+                tuning_seconds=tuning_seconds,
+            )
+    except PlaybookError as error:
+        _fail(error)
+    _summarise(result)
+    raise typer.Exit(code=result.exit_code)
+
+
+def _summarise(result: runner.JourneyResult) -> None:
+    record = result.manifest
+    for key, entry in record["stages"].items():
+        if entry["status"] == "failed" and entry["error"]:
+            error = entry["error"]
+            where = f"cell {error['cell']}" if error["cell"] else "a cell"
+            console.print(
+                f"[red]Stage {entry['number']} ({key}) {entry['status']} in {where} of "
+                f"{result.run_dir / entry['notebook']}:[/] "
+                f"{error['name']}: {error['message']}"
+            )
+    for gate in record["gates"]:
+        if not gate["passed"]:
+            stage = record["stages"][gate["stage"]]
+            console.print(
+                f"[yellow]The {gate['gate']} gate stopped the journey at stage "
+                f"{stage['number']} ({stage['title']}):[/]"
+            )
+            for reason in gate["reasons"]:
+                console.print(f"  - {reason}")
+    if record["decision"]:
+        console.print(
+            f"Decision: [{_DECISION_STYLE[record['decision']]}]"
+            f"{record['decision'].upper()}[/]"
+        )
+        for reason in record["reasons"]:
+            console.print(f"  - {reason}")
+    kpi = record["kpi"]
+    if kpi:
+        console.print(
+            f"{kpi['metric']}: model {format_amount(kpi['model'], kpi['unit'])}, "
+            f"today {format_amount(kpi['baseline'], kpi['unit'])}"
+        )
+    console.print(f"Report: {result.index}")
+
+
+def _fail(error: PlaybookError) -> None:
+    console.print(f"[red]error:[/] {escape(str(error))}")
+    raise typer.Exit(code=error.exit_code)

@@ -1,0 +1,13 @@
+"""The journey's fixed points: its stages, hand-offs and bundled files.
+
+The seven stages, how a stage hands its outcome to the next, and where the bundled
+notebooks, templates and data contracts live. Every other area may import from here;
+this package imports only `playbook.errors`.
+"""
+
+from playbook.core import bundled, journey
+
+__all__ = [
+    "bundled",
+    "journey",
+]

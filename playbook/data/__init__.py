@@ -1,0 +1,50 @@
+"""The POC's data: reading, profiles, personal data, leaks and data contracts.
+
+Sources (CSV, Parquet, folders, SQL), fingerprints, profiles and time coverage,
+personal data, target leaks, the Great Expectations data contracts and `playbook checks
+suggest`. `from playbook import data; data.read(poc)` is the way in.
+"""
+
+from playbook.data import contracts, leakage, pii, sources, suggest
+from playbook.data.frame import (
+    access_note,
+    as_dates,
+    fingerprint,
+    label_balance,
+    load,
+    looks_like_dates,
+    parse_time,
+    period_gaps,
+    profile,
+    read,
+    require_columns,
+    require_unique_ids,
+    rows_per_period,
+    sha256,
+    source_name,
+    target_kind,
+)
+
+__all__ = [
+    "access_note",
+    "as_dates",
+    "contracts",
+    "fingerprint",
+    "label_balance",
+    "leakage",
+    "load",
+    "looks_like_dates",
+    "parse_time",
+    "period_gaps",
+    "pii",
+    "profile",
+    "read",
+    "require_columns",
+    "require_unique_ids",
+    "rows_per_period",
+    "sha256",
+    "source_name",
+    "sources",
+    "suggest",
+    "target_kind",
+]

@@ -1,0 +1,721 @@
+"""Run the data contracts in `data_checks/` with Great Expectations 1.x; summarise them.
+
+A contract is a YAML file that declares one suite and nothing else:
+
+    suite: churn
+    expectations:
+      - type: expect_column_values_to_not_be_null
+        column: customer_id
+
+`type` names a GX 1.x expectation (the snake_case of its class in
+`great_expectations.expectations`); the other keys are its arguments. Great
+Expectations is imported only when a suite is loaded or run, so importing this module
+stays cheap, and it runs in memory: no analytics, no progress bars, no files written.
+"""
+
+from __future__ import annotations
+
+import difflib
+import logging
+import math
+import os
+import re
+import warnings
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import yaml
+
+from playbook.data import pii
+from playbook.errors import DataCheckError
+
+# Read by Great Expectations when it is imported; set before any import of it.
+os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+
+MAX_EXAMPLES = 5
+"""How many distinct offending values an outcome shows."""
+
+# Arguments that playbook sets itself when it runs a suite.
+_RESERVED = ("id", "batch_id", "result_format", "rendered_content")
+# Arguments that name the column(s) an expectation looks at.
+_COLUMN_KEYS = ("column", "column_A", "column_B", "column_list")
+
+
+@dataclass(frozen=True)
+class ExpectationSpec:
+    """One declared expectation: its GX type name and the arguments it was given."""
+
+    type: str
+    kwargs: dict[str, Any]
+
+    @property
+    def column(self) -> str | None:
+        """The columns the expectation reads, comma-separated; None for the table."""
+        names = _columns(self.kwargs)
+        return ", ".join(names) if names else None
+
+
+@dataclass(frozen=True)
+class Suite:
+    """A data contract read from `data_checks/`, checked against GX once."""
+
+    name: str
+    path: Path
+    expectations: tuple[ExpectationSpec, ...]
+
+
+@dataclass(frozen=True)
+class ExpectationOutcome:
+    """What one expectation asked for, what the data showed, and offending values."""
+
+    expectation: str
+    column: str | None
+    passed: bool
+    expected: str
+    observed: str
+    examples: list[str]
+
+
+@dataclass(frozen=True)
+class ContractReport:
+    """The result of running a suite on a frame: one outcome per expectation."""
+
+    suite: str
+    passed: bool
+    evaluated: int
+    failed: int
+    results: list[ExpectationOutcome]
+    source: str = ""
+
+
+def load_suite(path: Path) -> Suite:
+    """Read a data contract and check every expectation against Great Expectations.
+
+    Args:
+        path: The contract's YAML file.
+
+    Raises:
+        DataCheckError: The file is missing, not UTF-8 YAML, not a `suite` with a list
+            of `expectations`, or an expectation has an unknown type or bad arguments.
+            The message names the file and the expectation's index.
+    """
+    source = Path(path)
+    raw = _read_yaml(source)
+    extra = sorted(str(key) for key in raw if key not in ("suite", "expectations"))
+    if extra:
+        raise DataCheckError(
+            f"{source}: unknown top-level key(s) {', '.join(map(repr, extra))}; a "
+            f"contract holds only `suite` and `expectations`. Put notes in comments."
+        )
+    name = raw.get("suite")
+    if not isinstance(name, str) or not name.strip():
+        got = "it is missing" if name is None else f"got {name!r}"
+        raise DataCheckError(
+            f"{source}: `suite` must name the suite, e.g. `suite: churn`; {got}. "
+            f"Add it at the top of the file."
+        )
+    items = raw.get("expectations")
+    if not isinstance(items, list) or not items:
+        got = "it is missing" if items is None else f"got {items!r:.60}"
+        raise DataCheckError(
+            f"{source}: `expectations` must be a non-empty list of "
+            f"`- type: expect_...` entries; {got}. Add the expectations to check."
+        )
+    classes = _expectation_classes()
+    specs = []
+    for index, item in enumerate(items):
+        where = f"{source}: expectations[{index}]"
+        spec = _spec(item, where=where, classes=classes)
+        _build(spec, classes=classes, where=where)
+        specs.append(spec)
+    return Suite(name=name.strip(), path=source, expectations=tuple(specs))
+
+
+def validate(
+    frame: pd.DataFrame, suite: Suite, *, hidden: Iterable[str] = ()
+) -> ContractReport:
+    """Run a suite on a frame with Great Expectations and summarise each expectation.
+
+    An expectation on a column the frame lacks fails with "column ... is absent"
+    rather than raising. Example values are masked when their column is in `hidden`,
+    and wherever they look like personal data, so the report and the manifest never
+    hold raw PII.
+
+    Args:
+        frame: The data to check; it is not modified.
+        suite: A contract from `load_suite`.
+        hidden: Columns holding personal data.
+
+    Returns:
+        One outcome per expectation, in the suite's order.
+    """
+    present = set(frame.columns)
+    with _quiet():
+        import great_expectations as gx
+
+        classes = _expectation_classes()
+        context = gx.get_context(project_config=_context_config(), mode="ephemeral")
+        batch = (
+            context.data_sources.add_pandas("playbook")
+            .add_dataframe_asset(suite.name)
+            .add_batch_definition_whole_dataframe("whole frame")
+        )
+        results: dict[int, Any] = {}
+        for number, (names, indices) in enumerate(
+            _groups(suite.expectations, present=present)
+        ):
+            gx_suite = context.suites.add(
+                gx.ExpectationSuite(
+                    name=f"{suite.name}-{number}",
+                    expectations=[
+                        _build(
+                            suite.expectations[i],
+                            classes=classes,
+                            where=f"{suite.path}: expectations[{i}]",
+                        )
+                        for i in indices
+                    ],
+                )
+            )
+            definition = context.validation_definitions.add(
+                gx.ValidationDefinition(
+                    name=f"{suite.name}-{number}", data=batch, suite=gx_suite
+                )
+            )
+            # A column's expectations see only that column: for each rule GX copies
+            # the rows it checks with every column of the frame it is given, which
+            # on a million rows is the frame's size again; one column's copy is not.
+            part = frame if names is None else frame[list(names)]
+            with _without_gx_fingerprint():
+                run = definition.run(
+                    batch_parameters={"dataframe": part}, result_format="SUMMARY"
+                )
+            by_id = {result.expectation_config.id: result for result in run.results}
+            for i, expectation in zip(indices, gx_suite.expectations, strict=True):
+                results[i] = by_id[expectation.id]
+    hidden = set(hidden)
+    outcomes = [
+        _outcome(spec, results.get(i), columns=present, hidden=hidden)
+        for i, spec in enumerate(suite.expectations)
+    ]
+    failed = sum(not outcome.passed for outcome in outcomes)
+    return ContractReport(
+        suite=suite.name,
+        passed=failed == 0,
+        evaluated=len(outcomes),
+        failed=failed,
+        results=outcomes,
+        source=str(suite.path),
+    )
+
+
+def failure_reasons(report: ContractReport) -> list[str]:
+    """One sentence per failed expectation, naming the contract file."""
+    where = Path(report.source).name if report.source else report.suite
+    return [
+        f"{where}: {r.expectation} on {r.column or 'the table'}: expected "
+        f"{r.expected}, found {r.observed}"
+        + (f" (e.g. {', '.join(r.examples)})" if r.examples else "")
+        for r in report.results
+        if not r.passed
+    ]
+
+
+def failures_table(report: ContractReport) -> pd.DataFrame:
+    """One row per failed expectation, for a notebook to show."""
+    rows = [
+        {
+            "expectation": outcome.expectation,
+            "column": outcome.column or "(table)",
+            "expected": outcome.expected,
+            "observed": outcome.observed,
+            "examples": ", ".join(outcome.examples),
+        }
+        for outcome in report.results
+        if not outcome.passed
+    ]
+    return pd.DataFrame(
+        rows, columns=["expectation", "column", "expected", "observed", "examples"]
+    )
+
+
+# --- reading and checking a contract -------------------------------------------------
+
+
+def _read_yaml(source: Path) -> dict:
+    try:
+        text = source.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise DataCheckError(
+            f"{source}: no such data contract. Check the path; contracts live in "
+            f"data_checks/, one suite per file."
+        ) from None
+    except UnicodeDecodeError as exc:
+        raise DataCheckError(
+            f"{source}: not UTF-8 text (byte {exc.start} cannot be decoded). Save the "
+            f"contract as UTF-8."
+        ) from None
+    try:
+        raw = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise DataCheckError(
+            f"{source}: not valid YAML{where}: {problem}. Fix the file and run again."
+        ) from None
+    if not isinstance(raw, dict):
+        got = type(raw).__name__ if raw is not None else "an empty file"
+        raise DataCheckError(
+            f"{source}: expected a mapping with `suite` and `expectations`, got {got}. "
+            f"See data_checks/churn.yaml for the layout."
+        )
+    return raw
+
+
+def _spec(item: Any, *, where: str, classes: dict[str, type]) -> ExpectationSpec:
+    if not isinstance(item, dict):
+        raise DataCheckError(
+            f"{where}: expected a mapping like `- type: expect_...` plus its "
+            f"arguments, got {item!r:.60}."
+        )
+    kwargs = dict(item)
+    kind = kwargs.pop("type", None)
+    if not isinstance(kind, str):
+        got = "it is missing" if kind is None else f"got {kind!r}"
+        raise DataCheckError(
+            f"{where}: `type` must name a Great Expectations expectation, e.g. "
+            f"`type: expect_column_values_to_not_be_null`; {got}."
+        )
+    if kind not in classes:
+        raise DataCheckError(
+            f"{where}: unknown expectation type "
+            f"{kind!r}{_did_you_mean(kind, classes)}. "
+            f"Use a Great Expectations 1.x name (snake_case of a class in "
+            f"great_expectations.expectations)."
+        )
+    bad_keys = [key for key in kwargs if not isinstance(key, str)]
+    if bad_keys:
+        raise DataCheckError(
+            f"{where} ({kind}): argument names must be text, got {bad_keys[0]!r}."
+        )
+    reserved = [key for key in _RESERVED if key in kwargs]
+    if reserved:
+        raise DataCheckError(
+            f"{where} ({kind}): {reserved[0]!r} is set by playbook when the suite "
+            f"runs. Remove it from the contract."
+        )
+    return ExpectationSpec(type=kind, kwargs=kwargs)
+
+
+def _build(spec: ExpectationSpec, *, classes: dict[str, type], where: str) -> Any:
+    cls = classes[spec.type]
+    try:
+        return cls(**spec.kwargs)
+    except (ValueError, TypeError) as exc:  # pydantic's ValidationError is a ValueError
+        raise DataCheckError(
+            f"{where} ({spec.type}): bad arguments: {_short_errors(exc, cls)}. Fix the "
+            f"arguments (see the expectation's page in the GX 1.x gallery)."
+        ) from None
+
+
+def _expectation_classes() -> dict[str, type]:
+    """GX's expectations by type name, e.g. expect_column_values_to_not_be_null."""
+    with _quiet():
+        import great_expectations.expectations as gxe
+
+    return {
+        cls.expectation_type: cls
+        for name, cls in vars(gxe).items()
+        if name.startswith("Expect")
+        and isinstance(cls, type)
+        and issubclass(cls, gxe.Expectation)
+    }
+
+
+def _did_you_mean(kind: str, classes: dict[str, type]) -> str:
+    """The known names closest to `kind`: the best, and any nearly as close."""
+    # A CamelCase class name is compared without case and underscores.
+    camel = "_" not in kind
+
+    def key(text: str) -> str:
+        return text.lower().replace("_", "") if camel else text
+
+    scored = sorted(
+        (
+            (difflib.SequenceMatcher(None, key(kind), key(name)).ratio(), name)
+            for name in classes
+        ),
+        reverse=True,
+    )
+    best = scored[0][0] if scored else 0.0
+    close = [repr(name) for score, name in scored[:3] if score >= max(0.6, best - 0.05)]
+    return f" (did you mean {' or '.join(close)}?)" if close else ""
+
+
+def _short_errors(exc: Exception, cls: type) -> str:
+    """GX's pydantic message in one line: the first problem with each argument."""
+    errors = exc.errors() if callable(getattr(exc, "errors", None)) else None
+    if not errors:
+        return str(exc).splitlines()[0]
+    fields = list(getattr(cls, "__fields__", {}))
+    by_field: dict[str, str] = {}
+    general: list[str] = []
+    for error in errors:
+        name = ".".join(str(part) for part in error.get("loc", ()))
+        message = error.get("msg", "invalid")
+        if name in ("", "__root__"):
+            general.append(message)
+        elif name not in by_field:
+            if error.get("type") == "value_error.extra":
+                close = difflib.get_close_matches(name, fields, n=1)
+                hint = f" (did you mean {close[0]!r}?)" if close else ""
+                message = f"not an argument of this expectation{hint}"
+            elif error.get("type") == "value_error.missing":
+                message = "required but missing"
+            by_field[name] = message
+    # A failed field makes GX's whole-model checks fail too; show those only when
+    # every field on its own is fine.
+    parts = [f"{name}: {message}" for name, message in by_field.items()] or general
+    return "; ".join(parts)
+
+
+# --- running a suite -----------------------------------------------------------------
+
+
+@contextmanager
+def _quiet() -> Iterator[None]:
+    """Hide GX's import-time deprecation warnings and its INFO logging."""
+    gx_logger = logging.getLogger("great_expectations")
+    level = gx_logger.level
+    gx_logger.setLevel(max(level, logging.WARNING))
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DeprecationWarning)
+            warnings.simplefilter("ignore", FutureWarning)
+            yield
+    finally:
+        gx_logger.setLevel(level)
+
+
+@contextmanager
+def _without_gx_fingerprint() -> Iterator[None]:
+    """Skip GX's hash of the whole frame while a suite runs.
+
+    GX fingerprints every pandas batch under 1 GB (`pandas_data_fingerprint`) by
+    hashing each value, which turns every text value into a Python object: about the
+    frame's size again in memory, and seconds on a million rows. playbook fingerprints
+    the data itself (`data.fingerprint`), so the hash is left out; GX's own threshold
+    is put back afterwards. If a GX release drops the threshold, nothing changes.
+    """
+    from great_expectations.execution_engine import pandas_execution_engine as engine
+
+    threshold = getattr(engine, "HASH_THRESHOLD", None)
+    if threshold is None:
+        yield
+        return
+    engine.HASH_THRESHOLD = 0
+    try:
+        yield
+    finally:
+        engine.HASH_THRESHOLD = threshold
+
+
+def _context_config() -> Any:
+    """An in-memory context: no docs site, no analytics, no progress bars."""
+    from great_expectations.data_context.types.base import (
+        DataContextConfig,
+        InMemoryStoreBackendDefaults,
+        ProgressBarsConfig,
+    )
+
+    return DataContextConfig(
+        store_backend_defaults=InMemoryStoreBackendDefaults(init_temp_docs_sites=False),
+        analytics_enabled=False,
+        progress_bars=ProgressBarsConfig(globally=False, metric_calculations=False),
+    )
+
+
+def _groups(
+    specs: tuple[ExpectationSpec, ...], *, present: set
+) -> list[tuple[tuple[str, ...] | None, list[int]]]:
+    """Expectations to run together: those on the table, then those on each column.
+
+    An expectation on a column the frame lacks runs nowhere; its outcome says so.
+    """
+    groups: dict[tuple[str, ...] | None, list[int]] = {}
+    for index, spec in enumerate(specs):
+        names = tuple(dict.fromkeys(_columns(spec.kwargs)))
+        if any(name not in present for name in names):
+            continue
+        groups.setdefault(names or None, []).append(index)
+    return sorted(groups.items(), key=lambda item: item[0] is not None)
+
+
+def _outcome(
+    spec: ExpectationSpec, result: Any, *, columns: set, hidden: set
+) -> ExpectationOutcome:
+    found = (result.result or {}) if result is not None else {}
+    absent = [name for name in _columns(spec.kwargs) if name not in columns]
+    if absent:
+        observed = f"column {', '.join(map(repr, absent))} is absent"
+        examples: list[str] = []
+    else:
+        observed = _observed(spec, found, result.exception_info)
+        examples = _examples(spec, found)
+        if hidden & set(_columns(spec.kwargs)) and "partial_unexpected_list" in found:
+            examples = [e if e.startswith("row ") else pii.mask(e) for e in examples]
+        examples = [pii.mask_text(example) for example in examples]
+    return ExpectationOutcome(
+        expectation=spec.type,
+        column=spec.column,
+        passed=not absent and bool(result.success),
+        expected=_expected(spec),
+        observed=observed,
+        examples=examples,
+    )
+
+
+def _observed(spec: ExpectationSpec, found: dict, exception_info: Any) -> str:
+    error = _exception_message(exception_info)
+    if error:
+        return f"could not be evaluated: {error}"
+    if "unexpected_count" in found and "element_count" in found:
+        return _observed_rows(spec, found)
+    if spec.type == "expect_column_to_exist":
+        return "column is present"
+    if spec.type == "expect_table_columns_to_match_set":
+        return _observed_columns(spec, found)
+    if "partial_missing_list" in found:
+        missing = found["partial_missing_list"] or []
+        return f"lacks {_listing(missing)}" if missing else "has every value"
+    if "observed_value" in found:
+        value = found["observed_value"]
+        if spec.type.startswith("expect_table_row_count"):
+            return f"{_number(value)} rows"
+        statistic = _STATISTIC.fullmatch(spec.type)
+        if statistic:
+            return f"{statistic.group(1)} is {_value(value)}"
+        if spec.type in _TYPE_CHECKS:
+            return f"of type {_value(value)}"
+        return f"observed {_value(value)}"
+    return "no details reported"
+
+
+def _observed_rows(spec: ExpectationSpec, found: dict) -> str:
+    total = int(found["element_count"])
+    bad = int(found["unexpected_count"])
+    missing = int(found.get("missing_count") or 0)
+    base, noun = (total - missing, "non-missing values") if missing else (total, "rows")
+    share = f" ({_percent(100.0 * bad / base)})" if bad and base else ""
+    verb = _VERBS.get(spec.type, "break the rule")
+    return f"{bad:,} of {base:,} {noun}{share} {verb}"
+
+
+def _observed_columns(spec: ExpectationSpec, found: dict) -> str:
+    mismatched = (found.get("details") or {}).get("mismatched") or {}
+    missing = mismatched.get("missing") or []
+    parts = [f"missing columns: {_listing(missing)}"] if missing else []
+    if spec.kwargs.get("exact_match", True) and mismatched.get("unexpected"):
+        parts.append(f"unexpected columns: {_listing(mismatched['unexpected'])}")
+    if parts:
+        return "; ".join(parts)
+    return f"all {len(found.get('observed_value') or [])} columns as declared"
+
+
+def _exception_message(info: Any) -> str | None:
+    # GX reports one dict, or one dict per metric that failed to compute.
+    if not isinstance(info, dict):
+        return None
+    candidates = [info, *[value for value in info.values() if isinstance(value, dict)]]
+    for candidate in candidates:
+        if candidate.get("raised_exception"):
+            message = str(candidate.get("exception_message") or "unknown error")
+            return message.removeprefix("Error: ").splitlines()[0]
+    return None
+
+
+def _examples(spec: ExpectationSpec, found: dict) -> list[str]:
+    if spec.type == "expect_table_columns_to_match_set":
+        mismatched = (found.get("details") or {}).get("mismatched") or {}
+        names = list(mismatched.get("missing") or [])
+        if spec.kwargs.get("exact_match", True):
+            names += list(mismatched.get("unexpected") or [])
+        return [str(name) for name in names[:MAX_EXAMPLES]]
+    values = found.get("partial_unexpected_list") or []
+    shown = _distinct(_verbatim(value) for value in values if not _is_missing(value))
+    if not shown:
+        # The offending values are missing ones: point at the rows instead.
+        rows = found.get("partial_unexpected_index_list") or []
+        shown = _distinct(f"row {_verbatim(row)}" for row in rows)
+    return shown[:MAX_EXAMPLES]
+
+
+def _distinct(texts: Iterable[str]) -> list[str]:
+    return list(dict.fromkeys(texts))
+
+
+# --- words ---------------------------------------------------------------------------
+
+_TYPE_CHECKS = (
+    "expect_column_values_to_be_of_type",
+    "expect_column_values_to_be_in_type_list",
+)
+_STATISTIC = re.compile(r"expect_column_(min|max|mean|median|stdev|sum)_to_be_between")
+
+_VERBS = {
+    "expect_column_values_to_not_be_null": "are missing",
+    "expect_column_values_to_be_null": "are not missing",
+    "expect_column_values_to_be_between": "are out of range",
+    "expect_column_values_to_be_in_set": "are not in the allowed set",
+    "expect_column_values_to_not_be_in_set": "are in the forbidden set",
+    "expect_column_values_to_be_unique": "are duplicates",
+    "expect_column_values_to_match_regex": "do not match the pattern",
+    "expect_column_values_to_match_strftime_format": "do not match the date format",
+    "expect_column_values_to_be_dateutil_parseable": "are not dates",
+    "expect_column_values_to_be_of_type": "have another type",
+}
+
+
+def _between(kwargs: dict, what: str = "") -> str:
+    low, high = kwargs.get("min_value"), kwargs.get("max_value")
+    above = "above" if kwargs.get("strict_min") else "at least"
+    below = "below" if kwargs.get("strict_max") else "at most"
+    if low is not None and high is not None:
+        text = f"between {_value(low)} and {_value(high)}"
+        if kwargs.get("strict_min") or kwargs.get("strict_max"):
+            text = f"{above} {_value(low)} and {below} {_value(high)}"
+    elif low is not None:
+        text = f"{above} {_value(low)}"
+    else:
+        text = f"{below} {_value(high)}"
+    return f"{what} {text}".strip()
+
+
+_EXPECTED: dict[str, Callable[[dict], str]] = {
+    "expect_column_to_exist": lambda kw: "column exists",
+    "expect_column_values_to_not_be_null": lambda kw: "no missing values",
+    "expect_column_values_to_be_null": lambda kw: "only missing values",
+    "expect_column_values_to_be_unique": lambda kw: "no duplicate values",
+    "expect_column_values_to_be_between": _between,
+    "expect_column_values_to_be_in_set": lambda kw: (
+        f"one of {_listing(kw['value_set'])}"
+    ),
+    "expect_column_values_to_not_be_in_set": lambda kw: (
+        f"none of {_listing(kw['value_set'])}"
+    ),
+    "expect_column_values_to_match_regex": lambda kw: f"matches {kw['regex']!r}",
+    "expect_column_values_to_match_strftime_format": lambda kw: (
+        f"dates formatted as {kw['strftime_format']}"
+    ),
+    "expect_column_values_to_be_of_type": lambda kw: f"of type {kw['type_']}",
+    "expect_column_values_to_be_in_type_list": lambda kw: (
+        f"of a type in {_listing(kw['type_list'])}"
+    ),
+    "expect_column_distinct_values_to_contain_set": lambda kw: (
+        f"every one of {_listing(kw['value_set'])} present"
+    ),
+    "expect_column_values_to_be_dateutil_parseable": lambda kw: "dates",
+    "expect_column_min_to_be_between": lambda kw: _between(kw, "minimum"),
+    "expect_column_max_to_be_between": lambda kw: _between(kw, "maximum"),
+    "expect_column_mean_to_be_between": lambda kw: _between(kw, "mean"),
+    "expect_column_median_to_be_between": lambda kw: _between(kw, "median"),
+    "expect_table_row_count_to_be_between": lambda kw: _between(kw) + " rows",
+    "expect_table_row_count_to_equal": lambda kw: f"exactly {_value(kw['value'])} rows",
+    "expect_table_columns_to_match_set": lambda kw: (
+        f"{'exactly' if kw.get('exact_match', True) else 'at least'} the columns "
+        f"{_listing(kw['column_set'])}"
+    ),
+}
+
+
+def _expected(spec: ExpectationSpec) -> str:
+    describe = _EXPECTED.get(spec.type)
+    if describe is None:
+        words = spec.type.removeprefix("expect_").replace("_", " ")
+        arguments = ", ".join(
+            f"{key}={_value(value)}"
+            for key, value in spec.kwargs.items()
+            if key not in (*_COLUMN_KEYS, "mostly")
+        )
+        text = f"{words} ({arguments})" if arguments else words
+    else:
+        text = describe(spec.kwargs)
+    mostly = spec.kwargs.get("mostly")
+    if mostly is None or mostly >= 1:
+        return text
+    if spec.type == "expect_column_values_to_not_be_null":
+        return f"at most {_percent(100 * (1 - mostly))} missing"
+    return f"{text} (at least {_percent(100 * mostly)} of rows)"
+
+
+def _columns(kwargs: dict) -> list[str]:
+    names: list[str] = []
+    for key in _COLUMN_KEYS:
+        value = kwargs.get(key)
+        if isinstance(value, str):
+            names.append(value)
+        elif isinstance(value, list):
+            names.extend(str(name) for name in value)
+    return names
+
+
+def _is_missing(value: Any) -> bool:
+    if value is None or value is pd.NaT:
+        return True
+    try:
+        return bool(pd.isna(value))
+    except (TypeError, ValueError):  # lists and other containers
+        return False
+
+
+def _number(value: Any) -> str:
+    number = float(value)
+    if number.is_integer() and abs(number) < 1e15:
+        return f"{int(number):,}"
+    return f"{number:,.0f}" if abs(number) >= 1000 else f"{number:.4g}"
+
+
+def _value(value: Any) -> str:
+    """A short, readable text for any value GX reports (9,999 and 0.1548)."""
+    value = _plain(value)
+    if isinstance(value, float) and math.isnan(value):
+        return "NaN"
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return _number(value)
+    if isinstance(value, (list, tuple, set)):
+        return _listing(value)
+    return _verbatim(value)
+
+
+def _verbatim(value: Any) -> str:
+    """A value as it appears in the data (9999, not 9,999), for finding it there."""
+    text = str(_plain(value))
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _plain(value: Any) -> Any:
+    """A numpy scalar as the Python value it holds; anything else unchanged."""
+    if hasattr(value, "item") and not isinstance(value, (list, tuple, dict)):
+        with suppress(TypeError, ValueError):
+            return value.item()
+    return value
+
+
+def _listing(values: Any, limit: int = 8) -> str:
+    items = [_value(value) for value in values]
+    shown = ", ".join(items[:limit])
+    return shown + (f" and {len(items) - limit} more" if len(items) > limit else "")
+
+
+def _percent(share: float) -> str:
+    """12.345 -> '12.3%'; shares near 0% or 100% are not rounded onto them."""
+    if 0 < share < 0.1:
+        return "<0.1%"
+    if 99.9 < share < 100:
+        return ">99.9%"
+    return re.sub(r"\.0$", "", f"{share:.1f}") + "%"

@@ -1,0 +1,484 @@
+"""Read the POC's data from where it lives, and fingerprint what was read.
+
+Four kinds of source:
+
+- a CSV file: the delimiter is sniffed (`,` `;` tab or `|`), so a `;`-separated
+  export reads as it is; the encoding is UTF-8 unless the charter names another;
+- a Parquet file;
+- a folder of such files, e.g. one per day or `date=2024-01-01/part-0.parquet`:
+  every file is read, in name order, and a `key=value` folder becomes a column;
+- a SQL query against a database named by a SQLAlchemy URL (`data.sql`), whose
+  password is read from the environment and never shown.
+
+The fingerprint is what the manifest records about the data: the SHA-256 of the file's
+bytes, of the folder's files (names and bytes), or, for SQL, of the query and the
+rows it returned (in any order).
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import hashlib
+import io
+import os
+import re
+from contextlib import suppress
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from playbook.charter.model import Charter, SqlSource
+from playbook.errors import DataError
+
+CSV_SUFFIXES = (".csv", ".tsv", ".txt")
+PARQUET_SUFFIXES = (".parquet", ".pq")
+DELIMITERS = (",", ";", "\t", "|")
+# Encodings tried, in order, to name the one a non-UTF-8 file is probably in.
+_LIKELY_ENCODINGS = (("cp949", "Korean, Windows"), ("cp1252", "Western European"))
+_SNIFF_BYTES = 1 << 16
+CHUNKED_BYTES = 64 << 20
+"""CSV files larger than this are read in chunks of `CHUNK_ROWS` rows: the peak memory
+of the read falls from about 2.3 to 1.5 times the frame's size, at the same speed."""
+CHUNK_ROWS = 200_000
+_ENV = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+
+
+@dataclass(frozen=True)
+class Fingerprint:
+    """What the manifest records about the data a run read."""
+
+    kind: str
+    location: str
+    sha256: str
+    files: int | None = None
+    rows: int | None = None
+    query: str | None = None
+
+
+def read(poc: Charter, *, path: str | Path | None = None) -> pd.DataFrame:
+    """Read the charter's data: `path` when given (e.g. `--data`), else its source.
+
+    Args:
+        poc: The charter; its `data` section names the source, encoding and delimiter.
+        path: A file or folder to read instead of the charter's `data.path` or
+            `data.sql`; empty means the charter's own source.
+
+    Raises:
+        DataError: The source is missing, empty, unreadable or has no rows; the message
+            names it and says what to do.
+    """
+    if path:
+        return load(path, encoding=poc.data.encoding, delimiter=poc.data.delimiter)
+    if poc.data.sql is not None:
+        return query(poc.data.sql, folder=poc.source.parent, charter=poc.source)
+    return load(poc.data.path, encoding=poc.data.encoding, delimiter=poc.data.delimiter)
+
+
+def load(
+    path: str | Path, *, encoding: str | None = None, delimiter: str | None = None
+) -> pd.DataFrame:
+    """Read a CSV or Parquet file, or a folder of them.
+
+    Args:
+        path: The file or folder.
+        encoding: The text encoding of CSV files (default UTF-8).
+        delimiter: The CSV delimiter (default: sniffed from the file).
+
+    Raises:
+        DataError: The path is missing, a file is empty, not in the encoding, not
+            CSV or Parquet, or the data has no rows.
+    """
+    path = Path(path)
+    if path.is_dir():
+        frame = _load_folder(path, encoding=encoding, delimiter=delimiter)
+    elif path.is_file():
+        frame = _load_file(path, encoding=encoding, delimiter=delimiter)
+    else:
+        raise DataError(
+            f"{path}: no such data file or folder. Check the path (data.path in the "
+            "charter, or --data)."
+        )
+    if frame.empty:
+        raise DataError(
+            f"{path}: the data has a header but no rows. Point the charter at an "
+            "extract with data in it."
+        )
+    return frame
+
+
+def query(sql: SqlSource, *, folder: Path, charter: Path) -> pd.DataFrame:
+    """Run the charter's SQL query and return its rows.
+
+    Args:
+        sql: The charter's `data.sql`.
+        folder: Folder a relative SQLite path is read from (the charter's).
+        charter: The charter file, for messages.
+
+    Raises:
+        DataError: An environment variable the URL names is unset, the database
+            cannot be reached, the query fails or returns no rows. The message shows
+            the URL without its password.
+    """
+    import sqlalchemy
+
+    url = _expand(sql.url, charter=charter, shown=sql.shown_url)
+    secrets = [value for value in _secrets(sql.url) if value]
+    with suppress(Exception):  # an unparsable URL fails below, with the message
+        password = sqlalchemy.engine.make_url(url).password
+        if password:
+            secrets.append(str(password))
+    try:
+        engine = sqlalchemy.create_engine(_sqlite_relative_to(url, folder))
+    except Exception as error:  # bad URL or missing driver
+        raise DataError(
+            f"{charter}: data.sql.url {sql.shown_url!r} cannot be used: "
+            f"{_scrub(error, secrets)}. Check the URL, and install the database "
+            "driver it names (e.g. pip install psycopg)."
+        ) from None
+    try:
+        with engine.connect() as connection:
+            frame = pd.read_sql_query(sqlalchemy.text(sql.query), connection)
+    except Exception as error:  # SQLAlchemy's DBAPIError and friends
+        raise DataError(
+            f"{charter}: data.sql.query failed on {sql.shown_url}: "
+            f"{_scrub(error, secrets)}. Run the query in a SQL client against the "
+            "same database, fix it in the charter, then run again."
+        ) from None
+    finally:
+        engine.dispose()
+    if frame.empty:
+        raise DataError(
+            f"{charter}: data.sql.query returned no rows from {sql.shown_url}. "
+            "Check its WHERE clause and the database."
+        )
+    return frame
+
+
+def fingerprint(
+    poc: Charter, *, path: str | Path | None = None, frame: pd.DataFrame | None = None
+) -> Fingerprint:
+    """Fingerprint the data a run reads, for the manifest.
+
+    Args:
+        poc: The charter.
+        path: The file or folder read instead of the charter's source (`--data`).
+        frame: The rows a SQL query returned, when already read; without them the
+            query runs again.
+
+    Raises:
+        DataError: The file or folder is missing, or the query fails.
+    """
+    if path or poc.data.sql is None:
+        source = Path(path) if path else poc.data.path
+        if source.is_file():
+            return Fingerprint(
+                kind="file", location=str(source), sha256=sha256(source), files=1
+            )
+        if source.is_dir():
+            return Fingerprint(
+                kind="folder",
+                location=str(source),
+                sha256=sha256(source),
+                files=len(_data_files(source)),
+            )
+        raise DataError(
+            f"{source}: no such data file or folder. "
+            f"Check data.path in {poc.source}, or pass --data."
+        )
+    sql = poc.data.sql
+    rows = (
+        frame
+        if frame is not None
+        else query(sql, folder=poc.source.parent, charter=poc.source)
+    )
+    return Fingerprint(
+        kind="sql",
+        location=sql.shown_url,
+        sha256=rows_sha256(rows, query=sql.query),
+        rows=len(rows),
+        query=sql.query,
+    )
+
+
+def sha256(path: str | Path) -> str:
+    """Fingerprint of a file's bytes, or of a folder's data files (names and bytes)."""
+    path = Path(path)
+    digest = hashlib.sha256()
+    if path.is_dir():
+        for file in _data_files(path):
+            digest.update(str(file.relative_to(path).as_posix()).encode() + b"\0")
+            digest.update(bytes.fromhex(sha256(file)))
+        return digest.hexdigest()
+    with path.open("rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def rows_sha256(frame: pd.DataFrame, *, query: str) -> str:
+    """Fingerprint of a query and the rows it returned, whatever their order."""
+    digest = hashlib.sha256(query.encode())
+    digest.update("\0".join(map(str, frame.columns)).encode())
+    per_row = pd.util.hash_pandas_object(frame, index=False).to_numpy()
+    digest.update(np.sort(per_row).tobytes())
+    return digest.hexdigest()
+
+
+# --- files ---------------------------------------------------------------------------
+
+
+def _load_file(
+    path: Path, *, encoding: str | None, delimiter: str | None
+) -> pd.DataFrame:
+    suffix = path.suffix.lower()
+    if suffix in PARQUET_SUFFIXES:
+        return _read_parquet(path)
+    if path.stat().st_size == 0:
+        raise DataError(
+            f"{path}: the file is empty (0 bytes). Point the charter at the data, "
+            "or export it again."
+        )
+    return _read_csv(path, encoding=encoding, delimiter=delimiter)
+
+
+def _read_parquet(path: Path) -> pd.DataFrame:
+    try:
+        return pd.read_parquet(path)
+    except Exception as error:  # pyarrow's ArrowInvalid and OSError
+        raise DataError(
+            f"{path}: not a readable Parquet file ({_first_line(error)}). Export it "
+            "again, or give the file a .csv name if it is CSV."
+        ) from None
+
+
+def _read_csv(
+    path: Path, *, encoding: str | None, delimiter: str | None
+) -> pd.DataFrame:
+    encoding = encoding or "utf-8"
+    head = _head(path, encoding=encoding)
+    if not head.strip():
+        raise DataError(
+            f"{path}: the file holds no data, only blank space. Export it again."
+        )
+    sep = delimiter or _sniff_delimiter(head)
+    options = {
+        "sep": sep,
+        "encoding": "utf-8-sig" if encoding == "utf-8" else encoding,
+    }
+    try:
+        if path.stat().st_size <= CHUNKED_BYTES:
+            return pd.read_csv(path, low_memory=False, **options)
+        with pd.read_csv(path, chunksize=CHUNK_ROWS, **options) as reader:
+            return _concat_chunks(list(reader))
+    except UnicodeDecodeError:
+        raise _encoding_error(path, encoding) from None
+    except pd.errors.EmptyDataError:
+        raise DataError(
+            f"{path}: the file holds no columns. Export it again with a header row."
+        ) from None
+    except pd.errors.ParserError as error:
+        raise DataError(
+            f"{path}: not readable as CSV with delimiter {sep!r}: "
+            f"{_first_line(error)}. Set data.delimiter in the charter, or fix the "
+            "file."
+        ) from None
+
+
+def _concat_chunks(chunks: list[pd.DataFrame]) -> pd.DataFrame:
+    """The chunks as one frame, typed as if read at once.
+
+    A text column that is empty in some chunk comes back as text, not as a mix of
+    text and numbers.
+    """
+    frame = pd.concat(chunks, ignore_index=True)
+    mixed = [c for c in frame.columns if pd.api.types.is_object_dtype(frame[c])]
+    for column in mixed:
+        text = [
+            chunk[column].dtype
+            for chunk in chunks
+            if pd.api.types.is_string_dtype(chunk[column])
+            and not pd.api.types.is_object_dtype(chunk[column])
+        ]
+        others = [
+            chunk[column]
+            for chunk in chunks
+            if not pd.api.types.is_string_dtype(chunk[column])
+        ]
+        if text and all(part.isna().all() for part in others):
+            frame[column] = frame[column].astype(text[0])
+    return frame
+
+
+def _head(path: Path, *, encoding: str) -> str:
+    """The start of a text file, decoded; a partial character at the end is cut."""
+    with path.open("rb") as handle:
+        raw = handle.read(_SNIFF_BYTES)
+    try:
+        return raw.decode(encoding)
+    except UnicodeDecodeError as error:
+        if error.start >= len(raw) - 4 and len(raw) == _SNIFF_BYTES:
+            return raw[: error.start].decode(encoding)
+        raise _encoding_error(path, encoding) from None
+
+
+def _encoding_error(path: Path, encoding: str) -> DataError:
+    """Say where the file stops decoding, and which encoding it probably is in."""
+    position, sample = _first_bad_byte(path, encoding)
+    guess = next(
+        (
+            (candidate, language)
+            for candidate, language in _LIKELY_ENCODINGS
+            if candidate != encoding and _plausible(sample, candidate)
+        ),
+        None,
+    )
+    advice = (
+        f"It reads as {guess[0]} ({guess[1]}): set `encoding: {guess[0]}` in the "
+        "charter's data section, or convert the file to UTF-8."
+        if guess
+        else "Set data.encoding in the charter to the encoding the file was saved "
+        "in (e.g. cp949, euc-kr, latin-1), or convert the file to UTF-8."
+    )
+    return DataError(
+        f"{path}: not {encoding} text (byte {position:,} cannot be decoded). {advice}"
+    )
+
+
+def _first_bad_byte(path: Path, encoding: str) -> tuple[int, bytes]:
+    """Offset of the first byte that does not decode, and the bytes around it."""
+    decoder = codecs.getincrementaldecoder(encoding)()
+    offset = 0
+    with path.open("rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            try:
+                decoder.decode(chunk)
+            except UnicodeDecodeError as error:
+                # Whole lines around the bad byte, so characters are not cut.
+                start = chunk.rfind(b"\n", 0, max(0, error.start - 2000)) + 1
+                end = chunk.find(b"\n", error.start + 20000)
+                sample = chunk[start : end if end >= 0 else len(chunk)]
+                return offset + error.start, sample
+            offset += len(chunk)
+    return offset, b""
+
+
+def _plausible(sample: bytes, encoding: str) -> bool:
+    """Whether the bytes decode in `encoding` to letters, not to symbol soup."""
+    text = sample.decode(encoding, errors="replace")
+    foreign = [char for char in text if ord(char) > 127]
+    if not foreign or "\ufffd" in text[1:-1]:
+        return False
+    if encoding == "cp949":
+        hangul = sum("\uac00" <= char <= "\ud7a3" for char in foreign)
+        return hangul >= 0.8 * len(foreign)
+    return sum(char.isalpha() for char in foreign) >= 0.8 * len(foreign)
+
+
+def _sniff_delimiter(head: str) -> str:
+    """The delimiter that splits the first lines into the same number of fields."""
+    lines = head.splitlines()[:50]
+    if len(lines) > 1 and not head.endswith(("\n", "\r")):
+        lines = lines[:-1]  # the last line may be cut in the middle
+    best, best_fields = ",", 1
+    for candidate in DELIMITERS:
+        counts = {
+            len(row)
+            for row in csv.reader(io.StringIO("\n".join(lines)), delimiter=candidate)
+            if row
+        }
+        if len(counts) == 1 and (fields := counts.pop()) > best_fields:
+            best, best_fields = candidate, fields
+    return best
+
+
+# --- folders -------------------------------------------------------------------------
+
+
+def _data_files(folder: Path) -> list[Path]:
+    files = sorted(
+        file
+        for file in folder.rglob("*")
+        if file.is_file()
+        and file.suffix.lower() in CSV_SUFFIXES + PARQUET_SUFFIXES
+        and not any(
+            part.startswith((".", "_")) for part in file.relative_to(folder).parts
+        )
+    )
+    if not files:
+        raise DataError(
+            f"{folder}: the folder holds no .csv or .parquet files. Point data.path at "
+            "the folder of the extract's files, or at one file."
+        )
+    return files
+
+
+def _load_folder(
+    folder: Path, *, encoding: str | None, delimiter: str | None
+) -> pd.DataFrame:
+    parts = []
+    for file in _data_files(folder):
+        frame = _load_file(file, encoding=encoding, delimiter=delimiter)
+        for segment in file.relative_to(folder).parts[:-1]:
+            key, sep, value = segment.partition("=")
+            if sep and key and key not in frame.columns:
+                frame[key] = value
+        parts.append(frame)
+    columns = [list(part.columns) for part in parts]
+    if any(names != columns[0] for names in columns[1:]):
+        first = set(columns[0])
+        odd = next(
+            (file, names)
+            for file, names in zip(_data_files(folder), columns, strict=True)
+            if names != columns[0]
+        )
+        differ = sorted(set(odd[1]) ^ first) or ["the same names in another order"]
+        raise DataError(
+            f"{folder}: the files do not share one set of columns: {odd[0].name} "
+            f"differs from the first file in {', '.join(map(str, differ[:8]))}. "
+            "Export every partition with the same columns."
+        )
+    return pd.concat(parts, ignore_index=True)
+
+
+# --- SQL -----------------------------------------------------------------------------
+
+
+def _expand(url: str, *, charter: Path, shown: str) -> str:
+    def value(match: re.Match) -> str:
+        name = match.group(1)
+        if name not in os.environ:
+            raise DataError(
+                f"{charter}: data.sql.url ({shown}) reads the environment variable "
+                f"{name}, which is not set. Set it where playbook runs, then run again."
+            )
+        return os.environ[name]
+
+    return _ENV.sub(value, url)
+
+
+def _secrets(url: str) -> list[str]:
+    """Values of the environment variables a URL names: never shown anywhere."""
+    return [os.environ.get(name, "") for name in _ENV.findall(url)]
+
+
+def _sqlite_relative_to(url: str, folder: Path) -> str:
+    """A relative SQLite path is read from the charter's folder, like data.path."""
+    match = re.match(r"^(sqlite(?:\+\w+)?:///)(?!/)(?!:memory:)(.+)$", url)
+    if not match or match.group(2).startswith("file:"):
+        return url
+    return f"{match.group(1)}{(folder / match.group(2)).resolve()}"
+
+
+def _scrub(error: Exception, secrets: list[str]) -> str:
+    text = _first_line(getattr(error, "orig", None) or error)
+    for secret in secrets:
+        text = text.replace(secret, "***")
+    return text
+
+
+def _first_line(error: object) -> str:
+    text = str(error).strip()
+    return text.splitlines()[0] if text else type(error).__name__

@@ -1,0 +1,683 @@
+"""Plotly figures for the stage reports, each titled with what it shows, not how."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+
+from playbook.beyond import ab_test
+from playbook.beyond.drift import DriftReport
+from playbook.beyond.monitoring import FreshScore
+from playbook.beyond.readiness import MET, NOT_MET, NOT_RUN, PERSON, Readiness
+from playbook.charter.model import Budget, Charter
+from playbook.charter.review import CharterReview, TimelineCheck, ValueModel
+from playbook.data.leakage import LeakageReport
+from playbook.tasks.holdout import Holdout
+from playbook.tasks.kpi import KpiReport, format_amount
+
+TODAY, MODEL = "#8c8c8c", "#1f6fb4"
+LEVEL_COLOURS = {"stable": "#4c9a2a", "warning": "#e0a100", "alert": "#c0392b"}
+STATUS_COLOURS = {
+    MET: "#4c9a2a",
+    NOT_MET: "#c0392b",
+    PERSON: "#7f8c8d",
+    NOT_RUN: "#bdc3c7",
+}
+
+
+def _layout(figure: go.Figure, title: str, *, height: int = 380) -> go.Figure:
+    figure.update_layout(
+        title={"text": title, "x": 0, "xanchor": "left", "font": {"size": 16}},
+        template="plotly_white",
+        height=height,
+        margin={"l": 60, "r": 30, "t": 70, "b": 50},
+        legend={"orientation": "h", "y": -0.2},
+    )
+    return figure
+
+
+def minimum_lift_value(review: CharterReview, *, budget: Budget | None) -> go.Figure:
+    """What the charter's minimum lift is worth in a year, against the POC's budget."""
+    figure = go.Figure()
+    if review.min_lift_per_year is None:
+        return _layout(
+            figure, "No minimum lift in the charter: its value cannot be shown"
+        )
+    unit = review.unit or ""
+    names = ["Minimum lift, one year"]
+    values = [review.min_lift_per_year]
+    if budget is not None:
+        names.append("POC budget")
+        values.append(budget.amount)
+    figure.add_bar(
+        x=names,
+        y=values,
+        marker_color=[MODEL, TODAY][: len(values)],
+        text=[format_amount(v, unit) for v in values],
+        textposition="outside",
+    )
+    title = (
+        "At the minimum lift the model is worth "
+        f"{format_amount(values[0], unit)} a year"
+    )
+    if budget is not None and budget.amount > 0:
+        title += f", {values[0] / budget.amount:.1f}x the POC budget"
+    figure.update_yaxes(title=unit, rangemode="tozero")
+    return _layout(figure, title)
+
+
+def rows_per_period(periods: pd.DataFrame, *, target: str) -> go.Figure:
+    """Rows and positive (or labelled) share, or a quantity's mean, per period."""
+    share = next(
+        (c for c in ("positive_share", "labelled_share") if c in periods), None
+    )
+    line = periods[share] * 100 if share else periods["mean"]
+    axis = (
+        f"{target} labelled (%)"
+        if share == "labelled_share"
+        else f"{target} (%)"
+        if share
+        else f"mean {target}"
+    )
+    figure = go.Figure()
+    figure.add_bar(
+        x=periods["period"], y=periods["rows"], name="rows", marker_color=TODAY
+    )
+    figure.add_scatter(
+        x=periods["period"],
+        y=line.where(periods["rows"] > 0),
+        name=axis,
+        yaxis="y2",
+        mode="lines+markers",
+        line_color=MODEL,
+    )
+    gaps = periods.loc[periods["rows"] == 0, "period"].tolist()
+    if gaps:
+        figure.add_scatter(
+            x=gaps,
+            y=[0] * len(gaps),
+            name="no rows",
+            mode="markers",
+            marker={"symbol": "x", "size": 11, "color": "#c0392b"},
+        )
+    present = periods[periods["rows"] > 0]
+    spread = (
+        f"{present[share].min():.0%} to {present[share].max():.0%}"
+        + (" labelled" if share == "labelled_share" else "")
+        if share
+        else f"mean {present['mean'].min():,.3g} to {present['mean'].max():,.3g}"
+    )
+    title = (
+        f"{len(present)} periods, {present['rows'].min():,} to "
+        f"{present['rows'].max():,} rows each; {target} {spread}"
+    )
+    title += (
+        f"; {len(gaps)} period(s) missing: {', '.join(gaps[:5])}"
+        if gaps
+        else "; no gaps"
+    )
+    figure.update_layout(
+        xaxis={"type": "category"},
+        yaxis={"title": "rows", "rangemode": "tozero"},
+        yaxis2={
+            "title": axis,
+            "overlaying": "y",
+            "side": "right",
+            "rangemode": "tozero",
+        },
+    )
+    return _layout(figure, title)
+
+
+def holdout(frame: pd.DataFrame, split: Holdout, *, poc: Charter) -> go.Figure:
+    """Rows per period on each side of the split."""
+    side = np.full(len(frame), "train", dtype=object)
+    side[split.test] = "test"
+    period = (
+        frame[poc.data.time].astype(str)
+        if poc.data.time
+        else pd.Series("all", frame.index)
+    )
+    counts = pd.crosstab(period, side)
+    figure = go.Figure()
+    for name, colour in (("train", TODAY), ("test", MODEL)):
+        if name in counts:
+            figure.add_bar(
+                x=counts.index, y=counts[name], name=name, marker_color=colour
+            )
+    figure.update_layout(barmode="stack", xaxis={"type": "category"})
+    figure.update_yaxes(title="rows")
+    title = (
+        f"Trained on {len(split.train_periods)} period(s), {len(split.train):,} rows; "
+        f"tested on the latest {len(split.test_periods)}, {len(split.test):,} rows"
+        if split.kind == "time"
+        else f"Trained on {len(split.train):,} rows, tested on {len(split.test):,}"
+    )
+    return _layout(figure, title)
+
+
+def kpi_by_period(report: KpiReport) -> go.Figure:
+    """The KPI of today's baseline and of the model in each test period."""
+    labels = list(report.per_period)
+    figure = go.Figure()
+    for key, name, colour in (
+        ("baseline", report.baseline_name, TODAY),
+        ("model", "the model", MODEL),
+    ):
+        values = [report.per_period[label][key] for label in labels]
+        figure.add_bar(
+            x=labels,
+            y=values,
+            name=name,
+            marker_color=colour,
+            text=[format_amount(v, report.unit) for v in values],
+            textposition="outside",
+        )
+    figure.update_layout(barmode="group", xaxis={"type": "category"})
+    figure.update_yaxes(title=f"{report.unit} per {report.period}")
+    gained = "earns" if report.better == "higher" else "saves"
+    title = (
+        f"The model {gained} {format_amount(report.lift, report.unit)} per "
+        f"{report.period} against {report.baseline_name} "
+        f"[{format_amount(report.lift_ci_low, report.unit)}, "
+        f"{format_amount(report.lift_ci_high, report.unit)}]"
+    )
+    if report.lift < 0:
+        title = (
+            f"The model does {format_amount(-report.lift, report.unit)} per "
+            f"{report.period} worse than {report.baseline_name}"
+        )
+    return _layout(figure, title)
+
+
+def lift_interval(report: KpiReport) -> go.Figure:
+    """The lift with its interval, against zero and the charter's minimum."""
+    figure = go.Figure()
+    figure.add_scatter(
+        x=[report.lift],
+        y=["lift"],
+        mode="markers",
+        marker={"size": 14, "color": MODEL},
+        error_x={
+            "type": "data",
+            "symmetric": False,
+            "array": [report.lift_ci_high - report.lift],
+            "arrayminus": [report.lift - report.lift_ci_low],
+            "thickness": 3,
+            "width": 10,
+        },
+        name=f"lift, {report.confidence:.0%} interval",
+    )
+    figure.add_vline(x=0, line_color=TODAY, annotation_text="no gain")
+    if not np.isnan(report.min_lift):
+        figure.add_vline(
+            x=report.min_lift,
+            line_dash="dash",
+            line_color="#c0392b",
+            annotation_text="minimum lift",
+        )
+    figure.update_xaxes(title=f"{report.unit} per {report.period}, model minus today")
+    figure.update_yaxes(showticklabels=False)
+    clears = report.lift_ci_low > 0
+    reaches = report.lift >= report.min_lift
+    title = (
+        f"Lift {format_amount(report.lift, report.unit)} per {report.period}: interval "
+        f"{'above' if clears else 'includes'} zero, point "
+        f"{'reaches' if reaches else 'misses'} the minimum "
+        f"{format_amount(report.min_lift, report.unit)}"
+    )
+    return _layout(figure, title, height=260)
+
+
+def drift(report: DriftReport) -> go.Figure:
+    """PSI of every feature, most shifted first, against the two thresholds."""
+    features = list(reversed(report.features))
+    figure = go.Figure()
+    figure.add_bar(
+        x=[f.psi for f in features],
+        y=[f.feature for f in features],
+        orientation="h",
+        marker_color=[LEVEL_COLOURS[f.level] for f in features],
+        text=[f"{f.psi:.3f}" for f in features],
+        textposition="outside",
+    )
+    for value, name in ((report.warning, "warning"), (report.alert, "alert")):
+        figure.add_vline(
+            x=value,
+            line_dash="dash",
+            line_color=LEVEL_COLOURS[name],
+            annotation_text=name,
+        )
+    figure.update_xaxes(title="population stability index (PSI)", rangemode="tozero")
+    alerts = len(report.alerts)
+    warnings = sum(f.level == "warning" for f in report.features)
+    if alerts:
+        title = (
+            f"{alerts} feature(s) shifted past the alert threshold: "
+            f"{', '.join(report.alerts)}"
+        )
+    elif warnings:
+        title = f"No feature past the alert threshold; {warnings} above the warning"
+    else:
+        title = f"Every feature is stable between training and {report.current}"
+    return _layout(figure, title, height=max(300, 32 * len(features) + 120))
+
+
+def ab_duration(plan: ab_test.AbPlan, *, longest: int, unit: str) -> go.Figure:
+    """How long an A/B test runs for lifts from half to three times the minimum."""
+    minimum = plan.effect_per_unit * plan.units_per_period
+    multiples = np.linspace(0.5, 3.0, 26)
+    periods = [
+        np.ceil(
+            2
+            * ab_test.sample_size_per_arm(
+                effect=plan.effect_per_unit * m,
+                sd_control=plan.sd_control,
+                sd_treatment=plan.sd_treatment,
+                significance=plan.significance,
+                power=plan.power,
+            )
+            / plan.units_per_period
+        )
+        for m in multiples
+    ]
+    figure = go.Figure()
+    figure.add_scatter(
+        x=multiples * minimum,
+        y=periods,
+        mode="lines",
+        line_color=MODEL,
+        name="duration needed",
+    )
+    figure.add_scatter(
+        x=[minimum],
+        y=[plan.periods],
+        mode="markers",
+        marker={"size": 12, "color": "#c0392b"},
+        name="the charter's minimum lift",
+    )
+    figure.add_hline(
+        y=longest,
+        line_dash="dash",
+        line_color=TODAY,
+        annotation_text=f"{longest} {plan.period}s",
+    )
+    figure.update_xaxes(title=f"lift to detect, {unit} per {plan.period}")
+    figure.update_yaxes(title=f"{plan.period}s of traffic (log scale)", type="log")
+    title = (
+        f"Confirming a {format_amount(minimum, unit)} lift takes "
+        f"{plan.units_per_arm:,} customers per arm, "
+        f"about {plan.periods} {plan.period}(s)"
+    )
+    return _layout(figure, title)
+
+
+def readiness(ready: Readiness) -> go.Figure:
+    """Readiness items by status."""
+    order = [MET, NOT_MET, PERSON, NOT_RUN]
+    counts = {
+        status: sum(item.status == status for item in ready.items) for status in order
+    }
+    figure = go.Figure()
+    for status in order:
+        if counts[status]:
+            figure.add_bar(
+                x=[counts[status]],
+                y=["items"],
+                orientation="h",
+                name=status,
+                marker_color=STATUS_COLOURS[status],
+                text=[counts[status]],
+                textposition="inside",
+            )
+    figure.update_layout(barmode="stack")
+    figure.update_xaxes(title="readiness items")
+    figure.update_yaxes(showticklabels=False)
+    title = (
+        f"{ready.met} of {ready.decided} items this run could decide are met; "
+        f"{counts[PERSON]} need a person"
+    )
+    return _layout(figure, title, height=220)
+
+
+def lift_on_fresh(poc_kpi: dict | None, later: FreshScore) -> go.Figure:
+    """The lift and its interval on the POC's test periods and on the fresh batch."""
+    figure = go.Figure()
+    fresh = later.kpi
+    if fresh is None:
+        return _layout(
+            figure, f"No lift on the fresh batch: {later.summary}", height=200
+        )
+    unit, period = fresh.unit, fresh.period
+    rows = [("fresh batch", fresh.lift, fresh.lift_ci_low, fresh.lift_ci_high)]
+    if poc_kpi is not None:
+        rows.insert(
+            0,
+            (
+                "POC test periods",
+                poc_kpi["lift"],
+                poc_kpi["lift_ci_low"],
+                poc_kpi["lift_ci_high"],
+            ),
+        )
+    for name, lift, low, high in rows:
+        figure.add_scatter(
+            x=[lift],
+            y=[name],
+            mode="markers+text",
+            name=name,
+            marker={"size": 13, "color": MODEL if name == "fresh batch" else TODAY},
+            error_x={
+                "type": "data",
+                "symmetric": False,
+                "array": [high - lift],
+                "arrayminus": [lift - low],
+                "thickness": 3,
+                "width": 8,
+            },
+            text=[format_amount(lift, unit)],
+            textposition="top center",
+            showlegend=False,
+        )
+    figure.add_vline(x=0, line_color=TODAY, annotation_text="no gain")
+    figure.add_vline(
+        x=fresh.min_lift,
+        line_dash="dash",
+        line_color="#c0392b",
+        annotation_text="minimum lift",
+    )
+    figure.update_xaxes(title=f"{unit} per {period}, model minus today")
+    holds = fresh.lift_ci_low > 0
+    title = (
+        f"On the fresh batch the lift is {format_amount(fresh.lift, unit)} "
+        f"[{format_amount(fresh.lift_ci_low, unit)}, "
+        f"{format_amount(fresh.lift_ci_high, unit)}]: it "
+        + ("holds" if holds else "no longer clears zero")
+    )
+    return _layout(figure, title, height=300)
+
+
+def run_history(runs: list) -> go.Figure:
+    """The lift with its interval in every run of the POC, oldest first."""
+    with_kpi = [run for run in runs if run.lift is not None]
+    figure = go.Figure()
+    if not with_kpi:
+        return _layout(figure, "No run of this POC has reached stage 4 yet")
+    unit = with_kpi[-1].unit or ""
+    figure.add_scatter(
+        x=[run.run_id for run in with_kpi],
+        y=[run.lift for run in with_kpi],
+        mode="markers+lines",
+        marker={"size": 11, "color": MODEL},
+        line={"color": MODEL, "dash": "dot"},
+        error_y={
+            "type": "data",
+            "symmetric": False,
+            "array": [run.lift_ci_high - run.lift for run in with_kpi],
+            "arrayminus": [run.lift - run.lift_ci_low for run in with_kpi],
+        },
+        text=[run.changed for run in with_kpi],
+        hovertemplate="%{x}<br>lift %{y:,.0f}<br>changed: %{text}<extra></extra>",
+        name="lift on the test periods",
+    )
+    fresh = [run for run in with_kpi if run.fresh_lift is not None]
+    if fresh:
+        figure.add_scatter(
+            x=[run.run_id for run in fresh],
+            y=[run.fresh_lift for run in fresh],
+            mode="markers",
+            marker={"size": 11, "color": "#e0a100", "symbol": "diamond"},
+            error_y={
+                "type": "data",
+                "symmetric": False,
+                "array": [run.fresh_ci_high - run.fresh_lift for run in fresh],
+                "arrayminus": [run.fresh_lift - run.fresh_ci_low for run in fresh],
+            },
+            name="lift on the fresh batch",
+        )
+    if with_kpi[-1].min_lift is not None:
+        figure.add_hline(
+            y=with_kpi[-1].min_lift,
+            line_dash="dash",
+            line_color="#c0392b",
+            annotation_text="minimum lift",
+        )
+    figure.add_hline(y=0, line_color=TODAY)
+    figure.update_xaxes(title="run", type="category")
+    figure.update_yaxes(title=f"lift, {unit} per period")
+    first, last = with_kpi[0], with_kpi[-1]
+    title = (
+        f"{len(with_kpi)} runs of this POC: lift on the test periods "
+        f"{format_amount(first.lift, unit)} then {format_amount(last.lift, unit)}"
+        if len(with_kpi) > 1
+        else f"The first run of this POC: lift {format_amount(last.lift, unit)}"
+    )
+    if len(fresh) > 1:
+        title += (
+            f"; on the fresh batch {format_amount(fresh[0].fresh_lift, unit)} then "
+            f"{format_amount(fresh[-1].fresh_lift, unit)}"
+        )
+    return _layout(figure, title)
+
+
+def losing_segments(segments: list, *, unit: str, period: str) -> go.Figure:
+    """The segments where the model earns least against today's baseline."""
+    shown = segments[:12]
+    figure = go.Figure()
+    figure.add_bar(
+        x=[s.lift for s in reversed(shown)],
+        y=[f"{s.feature} = {s.segment}" for s in reversed(shown)],
+        orientation="h",
+        marker_color=[
+            LEVEL_COLOURS["alert"] if s.lift < 0 else LEVEL_COLOURS["stable"]
+            for s in reversed(shown)
+        ],
+    )
+    figure.update_xaxes(title=f"lift, {unit} per {period}")
+    losing = [s for s in segments if s.lift < 0]
+    title = (
+        f"The model loses to today's baseline in {len(losing)} segment(s); worst: "
+        f"{losing[0].feature} = {losing[0].segment}"
+        if losing
+        else "The model earns at least as much as today's baseline in every segment"
+    )
+    return _layout(figure, title, height=max(300, 28 * len(shown) + 120))
+
+
+def shadow_replay(replay, *, unit: str, period: str) -> go.Figure:
+    """Where the two policies decide differently on the replayed rows."""
+    figure = go.Figure()
+    if replay.acted_by_model is not None:
+        only_model = replay.acted_by_model - replay.acted_by_both
+        only_today = replay.acted_by_today - replay.acted_by_both
+        parts = (
+            ("model only", only_model, MODEL),
+            ("both", replay.acted_by_both, "#7f8c8d"),
+            ("today only", only_today, TODAY),
+        )
+        axis = "rows acted on (called, reviewed, contacted)"
+    else:
+        parts = (
+            ("decided differently", replay.differ, MODEL),
+            ("decided alike", replay.rows - replay.differ, "#7f8c8d"),
+        )
+        axis = "rows"
+    for name, value, colour in parts:
+        figure.add_bar(
+            x=[value],
+            y=["rows"],
+            orientation="h",
+            name=name,
+            marker_color=colour,
+            text=[f"{value:,}"],
+            textposition="inside",
+        )
+    figure.update_layout(barmode="stack")
+    figure.update_xaxes(title=axis)
+    figure.update_yaxes(showticklabels=False)
+    gain = replay.model_value - replay.today_value
+    title = (
+        f"Model and today's baseline disagree on {replay.disagreement:.0%}; the "
+        f"model's decisions earn {format_amount(abs(gain), unit)} "
+        f"{'more' if gain >= 0 else 'less'} per {period}"
+    )
+    return _layout(figure, title, height=240)
+
+
+def leak_signals(report: LeakageReport) -> go.Figure:
+    """How well each column alone predicts the target, leaks in red."""
+    level = {}
+    for finding in report.findings:
+        if level.get(finding.column) != "blocking":
+            level[finding.column] = finding.level
+    colours = {"blocking": LEVEL_COLOURS["alert"], "warning": LEVEL_COLOURS["warning"]}
+    signals = report.signals[:25]
+    figure = go.Figure()
+    figure.add_bar(
+        x=[signal.alone for signal in signals],
+        y=[signal.column for signal in signals],
+        orientation="h",
+        marker_color=[colours.get(level.get(s.column), TODAY) for s in signals],
+        text=[f"{signal.alone:.3f}" for signal in signals],
+        textposition="outside",
+    )
+    figure.update_xaxes(
+        title=f"{report.measure} of the column alone", range=[0.5, 1.05]
+    )
+    figure.update_yaxes(autorange="reversed")
+    excluded = report.excluded
+    if excluded:
+        title = (
+            f"{len(excluded)} column(s) leak {report.target} and stay out of the "
+            "model: "
+            f"{', '.join(excluded[:4])}{' ...' if len(excluded) > 4 else ''}"
+        )
+    elif report.findings:
+        title = f"{len(report.findings)} warning(s) to check; no column blocked"
+    elif signals:
+        title = (
+            f"No column gives {report.target} away: the strongest alone, "
+            f"{signals[0].column}, reaches {report.measure} {signals[0].alone:.2f}"
+        )
+    else:
+        title = "No column to check"
+    return _layout(figure, title, height=max(260, 26 * len(signals) + 120))
+
+
+def value_sensitivity(model: ValueModel | None) -> go.Figure:
+    """Value a year over lift and adoption, against the POC budget (stage 1)."""
+    figure = go.Figure()
+    if model is None:
+        return _layout(figure, "No minimum lift in the charter: no value to model")
+    unit = model.unit
+    columns = [
+        f"{multiple:g}x ({format_amount(lift, unit)})"
+        for multiple, lift in zip(model.multiples, model.lifts, strict=True)
+    ]
+    rows = [f"{share:.0%} adopted" for share in model.adoption]
+    text = [[format_amount(value, unit) for value in row] for row in model.per_year]
+    figure.add_heatmap(
+        z=model.per_year,
+        x=columns,
+        y=rows,
+        text=text,
+        texttemplate="%{text}",
+        colorscale="Blues",
+        colorbar={"title": f"{unit} a year"},
+        hovertemplate="lift %{x}, %{y}: %{text} a year<extra></extra>",
+    )
+    figure.update_xaxes(title=f"lift per {model.period} (multiple of the minimum)")
+    figure.update_yaxes(title="share of decisions that follow the model")
+    if model.budget:
+        repaid = sum(v >= model.budget for row in model.per_year for v in row)
+        title = (
+            f"{repaid} of {len(rows) * len(columns)} combinations repay the "
+            f"{format_amount(model.budget, model.currency or unit)} budget "
+            "within a year"
+        )
+    else:
+        title = f"At the minimum lift, fully adopted: {text[-1][1]} a year"
+    return _layout(figure, title, height=360)
+
+
+def timeline_rule(check: TimelineCheck) -> go.Figure:
+    """The POC's length against the 2-6 month rule (stage 1)."""
+    figure = go.Figure()
+    if check.months is None:
+        return _layout(figure, "No timeline in the charter: it cannot be checked")
+    figure.add_vrect(
+        x0=check.shortest,
+        x1=check.longest,
+        fillcolor="#4c9a2a",
+        opacity=0.15,
+        line_width=0,
+        annotation_text=f"{check.shortest}-{check.longest} months",
+        annotation_position="top left",
+    )
+    colour = MODEL if check.fits else LEVEL_COLOURS["alert"]
+    figure.add_bar(
+        x=[check.months],
+        y=["this POC"],
+        orientation="h",
+        marker_color=colour,
+        text=[f"{check.months:.1f} months"],
+        textposition="outside",
+    )
+    figure.update_xaxes(
+        title="months", range=[0, max(check.longest + 2, check.months * 1.2)]
+    )
+    title = {
+        "fits": f"{check.months:.1f} months: within the {check.shortest}-"
+        f"{check.longest} month rule",
+        "too_long": f"{check.months:.1f} months: longer than a POC should take",
+        "too_short": f"{check.months:.1f} months: shorter than a first POC needs",
+    }[check.verdict]
+    return _layout(figure, title, height=220)
+
+
+ROLE_CELL_COLOURS = {
+    "held": "#4c9a2a",
+    "covered": "#9ccc65",
+    "not needed yet": "#d5d8dc",
+    "gap (helps)": "#e0a100",
+    "gap": "#c0392b",
+}
+
+
+def role_matrix(matrix: pd.DataFrame) -> go.Figure:
+    """Roles by phase of the journey: held, covered, a gap or not needed (stage 2)."""
+    phases = [column for column in matrix.columns if column not in ("role", "held by")]
+    states = list(ROLE_CELL_COLOURS)
+    z = [[states.index(matrix.at[i, p]) for p in phases] for i in matrix.index]
+    # A discrete scale: state k fills [k/n, (k+1)/n] with its colour.
+    n = len(states)
+    scale = [
+        [bound / n, ROLE_CELL_COLOURS[state]]
+        for k, state in enumerate(states)
+        for bound in (k, k + 1)
+    ]
+    figure = go.Figure()
+    figure.add_heatmap(
+        z=z,
+        x=phases,
+        y=list(matrix["role"]),
+        text=matrix[phases].to_numpy().tolist(),
+        texttemplate="%{text}",
+        zmin=-0.5,
+        zmax=n - 0.5,
+        colorscale=scale,
+        showscale=False,
+        xgap=2,
+        ygap=2,
+        hovertemplate="%{y}, %{x}: %{text}<extra></extra>",
+    )
+    figure.update_yaxes(autorange="reversed")
+    open_gaps = int((matrix[phases[0]] == "gap").sum())
+    later = int(matrix[phases[1:]].isin(["gap"]).to_numpy().sum())
+    title = (
+        f"{open_gaps} role(s) the POC needs are open"
+        if open_gaps
+        else "Every role the POC needs is held or covered"
+    ) + (f"; {later} gap(s) to fill before scale-up" if later else "")
+    return _layout(figure, title, height=420)

@@ -1,0 +1,293 @@
+"""Plotly figures for stage 4: the ladder, operating point, calibration, forecasts."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+
+from playbook.charter.model import Kpi
+from playbook.report.charts import MODEL, TODAY, _layout
+from playbook.tasks.comparison import CANDIDATE, Comparison
+from playbook.tasks.comparison import TODAY as TODAY_ROLE
+from playbook.tasks.importance import Importance
+from playbook.tasks.kpi import format_amount
+
+OTHER = "#c9c9c9"
+# Candidates that tuning did not choose, still shown on the ladder.
+OTHER_CANDIDATE = "#9ecae1"
+
+
+def ladder(result: Comparison) -> go.Figure:
+    """Every baseline and the model on the KPI, on the same test rows."""
+    report = result.kpi
+    rungs = sorted(result.ladder, key=lambda r: r.kpi, reverse=report.better == "lower")
+    colours = {CANDIDATE: OTHER_CANDIDATE, TODAY_ROLE: TODAY}
+    figure = go.Figure()
+    figure.add_bar(
+        x=[rung.kpi for rung in rungs],
+        y=[f"{rung.name} ({'chosen' if rung.chosen else rung.role})" for rung in rungs],
+        orientation="h",
+        marker_color=[
+            MODEL if rung.chosen else colours.get(rung.role, OTHER) for rung in rungs
+        ],
+        text=[format_amount(rung.kpi, report.unit) for rung in rungs],
+        textposition="auto",
+    )
+    what = "net value" if report.better == "higher" else "cost of errors"
+    figure.update_xaxes(title=f"{what}, {report.unit} per {report.period}")
+    best = (max if report.better == "higher" else min)(rungs, key=lambda r: r.kpi)
+    title = (
+        f"The chosen model is the best of {len(rungs)} policies on the test rows"
+        if best.chosen
+        else f"{best.name} does better than the chosen model on the test rows"
+    )
+    return _layout(figure, title, height=140 + 40 * len(rungs))
+
+
+def cumulative_gain(rows: pd.DataFrame, *, today: str) -> go.Figure:
+    """Share of all positives reached against share of rows contacted, best first."""
+    figure = go.Figure()
+    positives = rows["actual"].to_numpy()
+    total = max(positives.sum(), 1)
+    for column, name, colour in (
+        ("model_score", "the model", MODEL),
+        ("today_score", today, TODAY),
+    ):
+        order = np.argsort(-rows[column].to_numpy(), kind="stable")
+        reached = np.concatenate([[0], np.cumsum(positives[order])]) / total
+        share = np.linspace(0, 1, len(reached))
+        step = max(1, len(share) // 400)
+        figure.add_scatter(
+            x=share[::step], y=reached[::step], name=name, line_color=colour
+        )
+    figure.add_scatter(
+        x=[0, 1], y=[0, 1], name="random", line={"dash": "dot", "color": OTHER}
+    )
+    contacted = rows["decision_model"].mean()
+    figure.add_vline(
+        x=contacted, line_dash="dash", annotation_text="capacity", line_color="#555"
+    )
+    figure.update_xaxes(title="share of test rows contacted, highest score first")
+    figure.update_yaxes(title="share of all positives reached")
+    at = rows.loc[rows["decision_model"] == 1, "actual"].sum() / total
+    title = (
+        f"At the charter's capacity ({contacted:.0%} of the rows) the model reaches "
+        f"{at:.0%} of the positives"
+    )
+    return _layout(figure, title)
+
+
+def kpi_by_capacity(
+    rows: pd.DataFrame, *, capacity: int, unit: str, period: str, today: str
+) -> go.Figure:
+    """The KPI each policy would earn at other capacities, with the charter's one."""
+    periods = rows["period"].to_numpy()
+    labels = sorted(set(periods))
+    largest = max((periods == label).sum() for label in labels)
+    grid = np.unique(np.linspace(1, largest, 60).round().astype(int))
+    figure = go.Figure()
+    for column, name, colour in (
+        ("model_score", "the model", MODEL),
+        ("today_score", today, TODAY),
+    ):
+        total = np.zeros(len(grid))
+        for label in labels:
+            part = rows[periods == label]
+            order = np.argsort(-part[column].to_numpy(), kind="stable")
+            gained = np.cumsum(part["value_if_contacted"].to_numpy()[order])
+            total += gained[np.minimum(grid, len(gained)) - 1]
+        figure.add_scatter(x=grid, y=total / len(labels), name=name, line_color=colour)
+    figure.add_vline(
+        x=capacity, line_dash="dash", line_color="#555", annotation_text="charter"
+    )
+    figure.update_xaxes(title=f"contacts per {period}")
+    figure.update_yaxes(title=f"{unit} per {period}")
+    return _layout(
+        figure, f"Net value per {period} at every capacity; the charter's is {capacity}"
+    )
+
+
+def calibration(rows: pd.DataFrame, *, bins: int = 10) -> go.Figure:
+    """Predicted probability against the observed rate, by decile of the prediction."""
+    probability = rows["model_score"].to_numpy()
+    observed = rows["actual"].to_numpy()
+    edges = np.unique(np.quantile(probability, np.linspace(0, 1, bins + 1)))
+    which = np.clip(np.searchsorted(edges, probability, side="right") - 1, 0, None)
+    which = np.minimum(which, len(edges) - 2)
+    frame = pd.DataFrame({"bin": which, "p": probability, "y": observed})
+    means = frame.groupby("bin").agg(p=("p", "mean"), y=("y", "mean"), n=("y", "size"))
+    figure = go.Figure()
+    figure.add_scatter(
+        x=[0, 1], y=[0, 1], name="perfect", line={"dash": "dot", "color": OTHER}
+    )
+    figure.add_scatter(
+        x=means["p"],
+        y=means["y"],
+        mode="lines+markers",
+        name="the model",
+        line_color=MODEL,
+        text=[f"{n:,} rows" for n in means["n"]],
+    )
+    top = float(max(means["p"].max(), means["y"].max()) * 1.1)
+    figure.update_xaxes(title="predicted probability", range=[0, top])
+    figure.update_yaxes(title="observed rate", range=[0, top])
+    gap = float(np.average(np.abs(means["p"] - means["y"]), weights=means["n"]))
+    return _layout(
+        figure, f"Predicted against observed: off by {gap:.1%} on average per decile"
+    )
+
+
+def forecast_against_actuals(rows: pd.DataFrame, *, today: str) -> go.Figure:
+    """Actual totals over the test period, with the model's and today's forecasts."""
+    by_time = (
+        rows.groupby("time")[["actual", "decision_model", "decision_today"]]
+        .sum()
+        .sort_index()
+    )
+    figure = go.Figure()
+    for column, name, colour, dash in (
+        ("actual", "actual", "#222", None),
+        ("decision_model", "the model", MODEL, None),
+        ("decision_today", today, TODAY, "dot"),
+    ):
+        figure.add_scatter(
+            x=by_time.index,
+            y=by_time[column],
+            name=name,
+            line={"color": colour, "dash": dash},
+        )
+    figure.update_yaxes(title="total over all series")
+    model_error = (by_time["decision_model"] - by_time["actual"]).abs().sum()
+    today_error = (by_time["decision_today"] - by_time["actual"]).abs().sum()
+    title = (
+        f"Forecasts against actuals over the test periods: the model's total error is "
+        f"{model_error / max(today_error, 1e-9):.0%} of {today}'s"
+    )
+    return _layout(figure, title)
+
+
+def importance(found: list[Importance], *, score: str, shown: int = 15) -> go.Figure:
+    """How much the model's score drops when each feature is shuffled."""
+    top = found[:shown]
+    figure = go.Figure()
+    figure.add_bar(
+        x=[item.drop for item in reversed(top)],
+        y=[item.feature for item in reversed(top)],
+        orientation="h",
+        marker_color=MODEL,
+        error_x={"type": "data", "array": [item.spread for item in reversed(top)]},
+    )
+    figure.update_xaxes(title=f"drop in {score} when the feature is shuffled")
+    title = (
+        f"The model leans most on {top[0].feature}"
+        if top and top[0].drop > 0
+        else "No single feature matters much on its own"
+    )
+    return _layout(figure, title, height=max(300, 26 * len(top) + 120))
+
+
+def split(result: Comparison) -> go.Figure:
+    """Rows per period on each side of the split: fitted, validated, tested."""
+    holdout = result.holdout
+    count = len(holdout.train) + len(holdout.test)
+    periods = result.periods if result.periods is not None else np.full(count, "all")
+    side = np.full(len(periods), "", dtype=object)
+    side[holdout.train] = "train"
+    if result.validation is not None:
+        side[result.validation] = "validation"
+    side[holdout.test] = "test"
+    used = side != ""
+    counts = pd.crosstab(pd.Series(periods[used], name="period"), side[used])
+    figure = go.Figure()
+    for name, colour in (("train", TODAY), ("validation", OTHER), ("test", MODEL)):
+        if name in counts:
+            figure.add_bar(
+                x=counts.index, y=counts[name], name=name, marker_color=colour
+            )
+    # Two years of weeks would print a hundred labels on top of each other.
+    step = -(-len(counts) // 24)
+    figure.update_layout(
+        barmode="stack",
+        xaxis={"type": "category", "tickvals": list(counts.index[::step])},
+    )
+    figure.update_yaxes(title="rows")
+    return _layout(figure, holdout.description[:1].upper() + holdout.description[1:])
+
+
+def for_task(result: Comparison, *, kpi_definition: Kpi) -> list[go.Figure]:
+    """The charts that read best for the task.
+
+    Gain, capacity and calibration for a yes/no decision; forecasts against actuals
+    for a forecast; the KPI against the confidence threshold for a router.
+    """
+    capacity = kpi_definition.capacity_per_period
+    today = result.kpi.baseline_name
+    if result.task == "top_k":
+        return [
+            cumulative_gain(result.rows, today=today),
+            kpi_by_capacity(
+                result.rows,
+                capacity=capacity,
+                unit=result.kpi.unit,
+                period=result.kpi.period,
+                today=today,
+            ),
+            calibration(result.rows),
+        ]
+    if result.task == "forecast":
+        return [forecast_against_actuals(result.rows, today=today)]
+    router = result.model.steps[-1][1]
+    definition = kpi_definition
+    return [
+        kpi_by_threshold(
+            result.rows,
+            threshold=router.threshold,
+            value_per_correct=definition.value_per_correct,
+            cost_per_wrong=definition.cost_per_wrong,
+            unit=result.kpi.unit,
+            period=result.kpi.period,
+        )
+    ]
+
+
+def kpi_by_threshold(
+    rows: pd.DataFrame,
+    *,
+    threshold: float,
+    value_per_correct: float,
+    cost_per_wrong: float,
+    unit: str,
+    period: str,
+) -> go.Figure:
+    """The router's KPI and the share it routes, for every confidence threshold."""
+    confidence = rows["confidence"].to_numpy(dtype=float)
+    right = (rows["top_label"].astype(str) == rows["actual"].astype(str)).to_numpy()
+    value = np.where(right, value_per_correct, -cost_per_wrong)
+    periods = max(rows["period"].nunique(), 1)
+    grid = np.linspace(0, 1, 101)
+    routed = confidence[None, :] >= grid[:, None]
+    kpi = (routed * value[None, :]).sum(axis=1) / periods
+    figure = go.Figure()
+    figure.add_scatter(x=grid, y=kpi, name=f"{unit} per {period}", line_color=MODEL)
+    figure.add_scatter(
+        x=grid,
+        y=routed.mean(axis=1) * 100,
+        name="share routed (%)",
+        yaxis="y2",
+        line={"color": TODAY, "dash": "dot"},
+    )
+    figure.add_vline(
+        x=threshold, line_dash="dash", line_color="#555", annotation_text="chosen"
+    )
+    figure.update_layout(
+        yaxis={"title": f"{unit} per {period}"},
+        yaxis2={"overlaying": "y", "side": "right", "title": "share routed (%)"},
+    )
+    figure.update_xaxes(title="route only when the model's confidence is at least")
+    at = routed[np.searchsorted(grid, threshold)].mean()
+    title = (
+        f"At the threshold chosen on validation rows ({threshold:.2f}) the model "
+        f"routes {at:.0%} of the tickets; the rest go to a person"
+    )
+    return _layout(figure, title)

@@ -1,0 +1,299 @@
+"""The winning model saved with what it needs to score new data, and its model card.
+
+A model folder holds `model.joblib` (the fitted pipeline and the columns it reads),
+`contract.yaml` (a copy of the data contract it was trained under, so that scoring can
+refuse data that breaks it) and the model card as `model_card.md` and `model_card.json`.
+`model.joblib` is a pickle: load only models your own runs wrote.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import joblib
+from sklearn.pipeline import Pipeline
+
+from playbook.charter.model import Charter
+from playbook.core.journey import to_jsonable
+from playbook.errors import ModelError
+from playbook.tasks.evaluation import Comparison
+from playbook.tasks.kpi import format_amount
+from playbook.tasks.latency import LatencyReport
+
+MODEL_FILE, CONTRACT_FILE = "model.joblib", "contract.yaml"
+
+
+@dataclass(frozen=True)
+class ModelBundle:
+    """A fitted model and what scoring needs to know about its data."""
+
+    pipeline: Pipeline
+    features: list[str]
+    target: str
+    id_column: str | None
+    time_column: str | None
+    capacity_per_period: int | None
+    contract: Path
+    card: dict[str, Any]
+    task: str = "top_k"
+    history: dict[str, Any] | None = None
+
+
+def save(
+    folder: Path,
+    *,
+    poc: Charter,
+    comparison: Comparison,
+    data_sha256: str,
+    latency: LatencyReport,
+    groups: list | None = None,
+) -> Path:
+    """Write the model, its contract and its model card into `folder`.
+
+    Args:
+        folder: The model folder (created; usually `<run>/model`).
+        poc: The charter the model was built for.
+        comparison: Stage 4's `evaluation.Comparison`.
+        data_sha256: Fingerprint of the training data.
+        latency: Stage 4's `latency.LatencyReport`.
+        groups: Segments by sensitive attribute, for the fairness notes.
+
+    Returns:
+        The model folder.
+    """
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    card = model_card(
+        poc=poc,
+        comparison=comparison,
+        data_sha256=data_sha256,
+        latency=latency,
+        groups=groups,
+    )
+    joblib.dump(
+        {
+            "pipeline": comparison.model,
+            "features": list(comparison.features),
+            "target": poc.data.target,
+            "id_column": poc.data.id,
+            "time_column": poc.data.time,
+            "capacity_per_period": poc.need("kpi").capacity_per_period,
+            "card": card,
+            "task": comparison.task,
+            "history": _history(poc) if comparison.task == "forecast" else None,
+        },
+        folder / MODEL_FILE,
+    )
+    shutil.copyfile(poc.data.checks, folder / CONTRACT_FILE)
+    (folder / "model_card.json").write_text(json.dumps(card, indent=2) + "\n")
+    (folder / "model_card.md").write_text(card_markdown(card))
+    return folder
+
+
+def load(path: str | Path) -> ModelBundle:
+    """Load a model from a run folder, a model folder or a `model.joblib` file.
+
+    Raises:
+        ModelError: There is no model there, or it cannot be read.
+    """
+    path = Path(path)
+    candidates = [path, path / MODEL_FILE, path / "model" / MODEL_FILE]
+    found = next((c for c in candidates if c.is_file()), None)
+    if found is None:
+        raise ModelError(
+            f"{path}: no saved model here. Point at a run folder whose stage 4 ran "
+            f"(runs/<poc>/<run-id>), its model/ folder, or a {MODEL_FILE} file."
+        )
+    try:
+        saved = joblib.load(found)
+    except Exception as error:  # a truncated or foreign file
+        raise ModelError(
+            f"{found}: cannot read the model ({type(error).__name__}: {error}). "
+            f"Run stage 4 again to rebuild it."
+        ) from None
+    contract = found.parent / CONTRACT_FILE
+    if not contract.is_file():
+        raise ModelError(
+            f"{found.parent}: the model's data contract ({CONTRACT_FILE}) is missing; "
+            f"scoring refuses to run without it. Run stage 4 again."
+        )
+    return ModelBundle(
+        pipeline=saved["pipeline"],
+        features=saved["features"],
+        target=saved["target"],
+        id_column=saved["id_column"],
+        time_column=saved["time_column"],
+        capacity_per_period=saved["capacity_per_period"],
+        contract=contract,
+        card=saved["card"],
+        task=saved.get("task", "top_k"),
+        history=saved.get("history"),
+    )
+
+
+def _periods(periods: list[str]) -> str:
+    """Training periods for a reader: all of them when few, else the first and last."""
+    if len(periods) <= 6:
+        return "periods " + ", ".join(periods)
+    return f"{len(periods)} periods, {periods[0]} to {periods[-1]}"
+
+
+def _history(poc: Charter) -> dict[str, Any]:
+    """What scoring needs to rebuild a forecast's lag columns from recent rows."""
+    definition = poc.need("kpi")
+    return {
+        "target": poc.data.target,
+        "time": poc.data.time,
+        "series": poc.data.series,
+        "horizon": definition.horizon,
+        "season_length": definition.season_length,
+    }
+
+
+def model_card(
+    *,
+    poc: Charter,
+    comparison: Comparison,
+    data_sha256: str,
+    latency: LatencyReport,
+    groups: list | None = None,
+) -> dict[str, Any]:
+    """The model card's fields (after Mitchell et al., 2019), as plain JSON values.
+
+    Args:
+        poc: The charter the model was built for.
+        comparison: Stage 4's `evaluation.Comparison`.
+        data_sha256: Fingerprint of the training data.
+        latency: Stage 4's `latency.LatencyReport`.
+        groups: The segments of the test rows by each sensitive attribute the charter
+            names (`segments.compare` over `data.sensitive`), for the fairness notes.
+    """
+    report = comparison.kpi
+    split = comparison.holdout
+    limits = [
+        "Evaluated offline on held-out past periods; not yet confirmed in an A/B test.",
+        "Trained on the periods listed under training data; behaviour that changes "
+        "after them (see stage 5) can make it worse than today's baseline.",
+    ]
+    if poc.data.synthetic:
+        limits.insert(0, "Trained on SYNTHETIC example data: not for real decisions.")
+    fairness = fairness_notes(poc, groups=groups)
+    return to_jsonable(
+        {
+            "poc": poc.poc,
+            "title": poc.title,
+            "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+            "model": f"scikit-learn pipeline: {comparison.model_name} "
+            f"({TASKS[comparison.task]}), the best of the candidates tuned on "
+            f"validation rows",
+            "intended_use": {
+                "decision": poc.business.decision,
+                "users": list(poc.business.users),
+                "capacity_per_period": poc.need("kpi").capacity_per_period,
+            },
+            "training_data": {
+                "file": poc.data.path.name,
+                "sha256": data_sha256,
+                "synthetic": poc.data.synthetic,
+                "periods": split.train_periods,
+                "rows": len(split.train),
+                "target": poc.data.target,
+                "label_definition": poc.data.label_definition,
+            },
+            "features": list(comparison.features),
+            "evaluation": {
+                "split": split.description,
+                "kpi": report,
+                "decision": comparison.decision,
+                "ladder": comparison.ladder,
+                "candidates": comparison.candidates,
+            },
+            "latency": latency,
+            "limits": limits,
+            "fairness": fairness,
+        }
+    )
+
+
+TASKS = {
+    "top_k": "yes/no, ranked for a capacity",
+    "forecast": "a forecast of a number",
+    "routing": "one label among many, from text",
+}
+
+
+def fairness_notes(poc: Charter, *, groups: list | None) -> str:
+    """The fairness section: the model against today's baseline in each group."""
+    if not poc.data.sensitive:
+        return (
+            "The charter names no sensitive attribute (data.sensitive); no per-group "
+            "analysis was run."
+        )
+    if not groups:
+        return (
+            f"The charter names {', '.join(poc.data.sensitive)} as sensitive, but no "
+            "group of the test rows was large enough to compare."
+        )
+    unit = poc.need("kpi").unit
+    lines = [
+        f"Per group of {', '.join(poc.data.sensitive)} on the test rows, what the "
+        "model's decisions earned per period against today's baseline (a negative "
+        "lift means the group fares worse under the model):",
+        "",
+    ]
+    for group in groups:
+        lines.append(
+            f"- {group.feature} = {group.segment} ({group.rows:,} rows): model "
+            f"{format_amount(group.model_value, unit)}, today "
+            f"{format_amount(group.today_value, unit)}, lift "
+            f"{format_amount(group.lift, unit)}"
+        )
+    return "\n".join(lines)
+
+
+def card_markdown(card: dict[str, Any]) -> str:
+    """The model card as Markdown for a reader."""
+    kpi = card["evaluation"]["kpi"]
+    unit = kpi["unit"]
+    lines = [
+        f"# Model card: {card['title']}",
+        "",
+        f"- POC: `{card['poc']}`; created {card['created']}",
+        f"- Model: {card['model']}",
+        f"- Intended use: {card['intended_use']['decision']}",
+        f"- Training data: {card['training_data']['file']} "
+        f"(sha256 {card['training_data']['sha256'][:12]}), "
+        f"{card['training_data']['rows']:,} rows, "
+        f"{_periods(card['training_data']['periods'])}",
+        f"- Evaluation: {card['evaluation']['split']}",
+        f"- KPI: {kpi['metric']}: model {format_amount(kpi['model'], unit)}, "
+        f"{kpi['baseline_name']} {format_amount(kpi['baseline'], unit)}, lift "
+        f"{format_amount(kpi['lift'], unit)} "
+        f"[{format_amount(kpi['lift_ci_low'], unit)}, "
+        f"{format_amount(kpi['lift_ci_high'], unit)}]",
+        f"- Decision: {card['evaluation']['decision']['decision']}",
+        f"- Features: {', '.join(card['features'])}",
+        "",
+        "## Every policy on the test rows",
+        "",
+        *[
+            f"- {rung['name']} ({rung['role']}): "
+            f"{format_amount(rung['kpi'], unit)} per {kpi['period']}"
+            for rung in card["evaluation"].get("ladder", [])
+        ],
+        "",
+        "## Limits",
+        "",
+        *[f"- {limit}" for limit in card["limits"]],
+        "",
+        "## Fairness",
+        "",
+        card["fairness"],
+        "",
+    ]
+    return "\n".join(lines)

@@ -1,0 +1,119 @@
+"""What stage 4 concludes, whatever the task: the ladder of policies on the test rows.
+
+Every task (a yes/no decision with a capacity, a forecast, a routing choice) fills the
+same shapes, so that stages 5 to 7, the model card and the reports read one format.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sklearn.pipeline import Pipeline
+
+from playbook.tasks.decision import Decision
+from playbook.tasks.experiment import ExperimentInputs
+from playbook.tasks.holdout import Holdout
+from playbook.tasks.kpi import KpiReport
+
+TODAY, BASELINE, CANDIDATE = "today", "baseline", "candidate"
+
+# The columns every task's scored test rows have, one row per test row:
+#   id, period: which row and which KPI period it falls in
+#   actual: the observed outcome (label, number or class)
+#   decision_model, decision_today: what each policy decided for the row (contact or
+#       not, the forecast, the route or "person")
+#   value_model, value_today: the money each decision earned on the row, in the KPI's
+#       unit, signed so that more is better (a cost is negative)
+SCORE_COLUMNS = (
+    "id",
+    "period",
+    "actual",
+    "decision_model",
+    "decision_today",
+    "value_model",
+    "value_today",
+)
+
+
+@dataclass(frozen=True)
+class Rung:
+    """One policy on the ladder: a baseline or a candidate model, on the test rows.
+
+    `kpi` is the policy's KPI per period in the charter's unit (a value, or a cost when
+    the KPI's `better` is "lower"); `metrics` are the secondary ML metrics, by name
+    (e.g. roc_auc, average_precision, brier; wape, mape; macro_f1, accuracy).
+    """
+
+    name: str
+    role: str
+    kpi: float
+    chosen: bool = False
+    metrics: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """One candidate model as tuned on the validation rows, before the test rows."""
+
+    name: str
+    validation_kpi: float
+    params: dict[str, Any]
+    fit_seconds: float
+    chosen: bool
+
+
+@dataclass(frozen=True)
+class Scored:
+    """The chosen model and the baselines applied to the same labelled rows."""
+
+    kpi: KpiReport
+    ladder: list[Rung]
+    experiment_inputs: ExperimentInputs | None
+    rows: pd.DataFrame
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """Everything stage 4 concluded, and the fitted model.
+
+    `task` is the charter's `kpi.kind`; `model` is a fitted scikit-learn pipeline that
+    reads `frame[features]`; `experiment_inputs` feed stage 6's A/B sizing and are None
+    when the task has no A/B design (forecasts). `test_frame` holds the test rows with
+    every column, as the model read them (a forecast's lag columns included), in the
+    order of `rows`. `periods` (each row's KPI period, in the order the holdout's
+    positions index) and `validation` (the positions tuning judged on) draw the split;
+    None when the task does not give them.
+    """
+
+    task: str
+    holdout: Holdout
+    model: Pipeline
+    model_name: str
+    features: list[str]
+    kpi: KpiReport
+    decision: Decision
+    ladder: list[Rung]
+    candidates: list[Candidate]
+    experiment_inputs: ExperimentInputs | None
+    rows: pd.DataFrame
+    test_frame: pd.DataFrame | None = None
+    periods: np.ndarray | None = None
+    validation: np.ndarray | None = None
+
+    def latest_test_rows(self) -> pd.DataFrame:
+        """The test rows of the latest period: one scoring run's list."""
+        latest = self.rows["period"].to_numpy() == max(self.rows["period"])
+        return self.test_frame.iloc[np.flatnonzero(latest)]
+
+
+def ladder_frame(ladder: list[Rung]) -> pd.DataFrame:
+    """The ladder as a table: one row per policy, its KPI and its secondary metrics."""
+    return pd.DataFrame(
+        [
+            {"policy": rung.name, "role": rung.role, "kpi": rung.kpi, **rung.metrics}
+            for rung in ladder
+        ]
+    )

@@ -1,0 +1,105 @@
+"""Stage 4: the candidate models against today's baseline, on the business KPI.
+
+The charter's `kpi.kind` picks the task: `top_k` (a yes/no decision with a capacity),
+`forecast` (a number planned ahead) or `routing` (one label among many, from text).
+Each task returns the same `Comparison`, so the later stages read one shape.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+from sklearn.pipeline import Pipeline
+
+from playbook.charter.model import Charter
+from playbook.tasks import holdout
+from playbook.tasks.comparison import Comparison, Scored
+
+# Wall time for tuning the candidates, when the run's parameters do not set one.
+DEFAULT_TUNING_SECONDS = 60.0
+
+__all__ = [
+    "DEFAULT_TUNING_SECONDS",
+    "Comparison",
+    "Scored",
+    "compare",
+    "score",
+    "split",
+    "test_rows",
+]
+
+
+def compare(
+    frame: pd.DataFrame,
+    *,
+    poc: Charter,
+    seed: int,
+    tuning_seconds: float = DEFAULT_TUNING_SECONDS,
+    trials: int | None = None,
+) -> Comparison:
+    """Tune and fit the candidates, and judge the best against every baseline.
+
+    Args:
+        frame: The data.
+        poc: The charter.
+        seed: Fixes every random choice.
+        tuning_seconds: Wall time for tuning; settings are tried in a fixed order
+            until it is spent.
+        trials: Try exactly this many settings whatever the clock (to repeat a run:
+            pass the number of candidates the first run tried).
+
+    Raises:
+        CharterError: The charter lacks a section the task needs, or it does not fit
+            the data.
+        DataError: The data cannot be split into training and test rows for the task.
+    """
+    return _task(poc).compare(
+        frame, poc=poc, seed=seed, tuning_seconds=tuning_seconds, trials=trials
+    )
+
+
+def score(
+    rows: pd.DataFrame, *, model: Pipeline, features: list[str], poc: Charter, seed: int
+) -> Scored:
+    """Apply a fitted model and the baselines to labelled rows and compare them."""
+    return _task(poc).score(rows, model=model, features=features, poc=poc, seed=seed)
+
+
+def split(frame: pd.DataFrame, *, poc: Charter, seed: int) -> holdout.Holdout:
+    """The split of `frame`'s rows as stage 4 judges them, in the KPI's periods.
+
+    For a forecast the periods are the KPI's (weeks, say), not the time column's
+    days; rows that stage 4 leaves out for lack of history still count here, on the
+    training side.
+    """
+    if poc.need("kpi").kind == "forecast":
+        from playbook.tasks import forecast
+
+        return holdout.split(
+            frame, poc=poc, seed=seed, periods=forecast.periods_of(frame, poc=poc)
+        )
+    return holdout.split(frame, poc=poc, seed=seed)
+
+
+def test_rows(frame: pd.DataFrame, *, poc: Charter, seed: int) -> pd.DataFrame:
+    """The test rows stage 4 judged, every column, in the order of its scored rows."""
+    if poc.need("kpi").kind == "forecast":
+        from playbook.tasks import forecast
+
+        enriched, _, split = forecast.prepare(frame, poc=poc, seed=seed)
+        return enriched.iloc[split.test]
+    return frame.iloc[holdout.split(frame, poc=poc, seed=seed).test]
+
+
+def _task(poc: Charter):
+    kind = poc.need("kpi").kind
+    if kind == "forecast":
+        from playbook.tasks import forecast
+
+        return forecast
+    if kind == "routing":
+        from playbook.tasks import routing
+
+        return routing
+    from playbook.tasks import top_k
+
+    return top_k

@@ -1,0 +1,182 @@
+"""Hold-outs that do not flatter the model: the latest periods when there is time."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from sklearn.model_selection import GroupShuffleSplit, train_test_split
+
+from playbook.charter.model import Charter
+from playbook.errors import DataError
+
+
+@dataclass(frozen=True)
+class Holdout:
+    """Row positions for training and testing, and how they were chosen."""
+
+    kind: str
+    train: np.ndarray
+    test: np.ndarray
+    train_periods: list[str]
+    test_periods: list[str]
+    description: str
+
+
+def split(
+    frame: pd.DataFrame,
+    *,
+    poc: Charter,
+    seed: int,
+    periods: pd.Series | None = None,
+) -> Holdout:
+    """Split by time if the charter names a time column, else stratified by the target.
+
+    Without a time column, rows that share an id (the same customer seen twice) stay
+    on one side, so the model is never tested on someone it trained on.
+
+    Args:
+        frame: The data.
+        poc: The charter (`data.time`, `data.id`, `data.target`, `split`).
+        seed: Seed for the random split.
+        periods: The KPI period of each row, when it is not the time column's value
+            itself (a forecast on daily data is judged per week).
+
+    Raises:
+        DataError: There are too few periods to hold out the charter's test periods, or
+            one side of the split would have a single class.
+    """
+    plan = poc.need("split")
+    target = frame[poc.data.target]
+    if poc.data.time:
+        if periods is None:
+            periods = frame[poc.data.time].astype(str)
+        labels = sorted(periods.unique())
+        held_out = plan.test_periods or 1
+        if len(labels) <= held_out:
+            raise DataError(
+                f"{poc.data.path}: column {poc.data.time!r} has {len(labels)} periods, "
+                f"too few to hold out the latest {held_out} (split.test_periods) and "
+                f"train on the rest. Lower split.test_periods or add earlier data."
+            )
+        test_labels = labels[-held_out:]
+        is_test = periods.isin(test_labels).to_numpy()
+        result = Holdout(
+            kind="time",
+            train=np.flatnonzero(~is_test),
+            test=np.flatnonzero(is_test),
+            train_periods=labels[:-held_out],
+            test_periods=test_labels,
+            description=(
+                f"trained on {labels[0]} to {labels[-held_out - 1]}, tested on the "
+                f"latest {held_out} period(s), {test_labels[0]} to {test_labels[-1]}"
+            ),
+        )
+    elif poc.data.id and frame[poc.data.id].duplicated().any():
+        share = plan.test_share or 0.25
+        train, test = next(
+            GroupShuffleSplit(n_splits=1, test_size=share, random_state=seed).split(
+                frame, groups=frame[poc.data.id]
+            )
+        )
+        result = Holdout(
+            kind="grouped",
+            train=np.sort(train),
+            test=np.sort(test),
+            train_periods=["all"],
+            test_periods=["all"],
+            description=(
+                f"a random {share:.0%} of the ids ({poc.data.id}) held out with all "
+                "their rows, so no id sits on both sides"
+            ),
+        )
+    else:
+        share = plan.test_share or 0.25
+        strata = _strata(target, share)
+        train, test = train_test_split(
+            np.arange(len(frame)), test_size=share, stratify=strata, random_state=seed
+        )
+        result = Holdout(
+            kind="stratified",
+            train=np.sort(train),
+            test=np.sort(test),
+            train_periods=["all"],
+            test_periods=["all"],
+            description=f"a stratified random {share:.0%} of the rows held out"
+            if strata is not None
+            else f"a random {share:.0%} of the rows held out (too few rows to "
+            f"stratify by {poc.data.target!r})",
+        )
+    for side, rows in (("training", result.train), ("test", result.test)):
+        if target.iloc[rows].nunique() < 2:
+            raise DataError(
+                f"{poc.data.path}: the {side} rows hold a single value of "
+                f"{poc.data.target!r}; the comparison needs both outcomes on each "
+                f"side. Add data or change the split."
+            )
+    return result
+
+
+def validation(
+    frame: pd.DataFrame,
+    split: Holdout,
+    *,
+    poc: Charter,
+    seed: int,
+    periods: pd.Series | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Positions (into `frame`) to fit on and to validate on, both within training.
+
+    Tuning never sees the test rows: with time, the latest training period validates
+    the settings fitted on the earlier ones; otherwise a stratified quarter of the
+    training rows (grouped by id when ids repeat) does.
+    """
+    train = split.train
+    if split.kind == "time" and len(split.train_periods) >= 2:
+        if periods is None:
+            periods = frame[poc.data.time].astype(str)
+        last = periods.iloc[train].to_numpy() == split.train_periods[-1]
+        return train[~last], train[last]
+    target = frame[poc.data.target].iloc[train]
+    if split.kind == "grouped":
+        fit, check = next(
+            GroupShuffleSplit(n_splits=1, test_size=0.25, random_state=seed).split(
+                train, groups=frame[poc.data.id].iloc[train]
+            )
+        )
+    else:
+        fit, check = train_test_split(
+            np.arange(len(train)),
+            test_size=0.25,
+            stratify=_strata(target, 0.25),
+            random_state=seed,
+        )
+    return train[np.sort(fit)], train[np.sort(check)]
+
+
+def _strata(target: pd.Series, share: float) -> np.ndarray | None:
+    """What a random split can stratify by: the target, with one-row classes pooled.
+
+    A class seen once cannot sit on both sides, so such classes share a stratum (a lone
+    one joins the most common class); with fewer rows on a side than strata (many
+    classes, little data) the split cannot be stratified and None says so.
+    """
+    labels = target.astype(str).to_numpy()
+    values, counts = np.unique(labels, return_counts=True)
+    rare = np.isin(labels, values[counts < 2])
+    pooled = "\0rare" if rare.sum() >= 2 else values[counts.argmax()]
+    strata = np.where(rare, pooled, labels)
+    test_rows = math.ceil(share * len(labels))
+    if min(test_rows, len(labels) - test_rows) < len(np.unique(strata)):
+        return None
+    return strata
+
+
+def latest_rows(frame: pd.DataFrame, split: Holdout, *, poc: Charter) -> pd.DataFrame:
+    """The test rows of the latest period (all test rows when there is no time)."""
+    test = frame.iloc[split.test]
+    if split.kind != "time":
+        return test
+    return test[test[poc.data.time].astype(str) == split.test_periods[-1]]

@@ -1,0 +1,189 @@
+"""Candidate models: scikit-learn pipelines over the charter's feature columns."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+from sklearn.compose import ColumnTransformer, make_column_selector
+from sklearn.ensemble import (
+    HistGradientBoostingClassifier,
+    HistGradientBoostingRegressor,
+)
+from sklearn.impute import SimpleImputer
+from sklearn.linear_model import LogisticRegression, Ridge
+from sklearn.pipeline import Pipeline, make_pipeline
+from sklearn.preprocessing import OneHotEncoder, StandardScaler
+
+from playbook.charter.model import Charter
+from playbook.data import leakage, pii
+
+
+@dataclass(frozen=True)
+class CandidateSpec:
+    """A kind of model and the settings tuning may try, most promising first.
+
+    `build(params, seed)` returns an unfitted pipeline. The first settings are the
+    defaults, so a candidate is always fitted once, however short the time budget.
+    """
+
+    name: str
+    build: Callable[[dict[str, Any], int], Pipeline]
+    settings: list[dict[str, Any]] = field(default_factory=lambda: [{}])
+
+
+def feature_columns(frame: pd.DataFrame, *, poc: Charter) -> list[str]:
+    """The columns the model may use: all but those `excluded_columns` names."""
+    excluded = excluded_columns(frame, poc=poc)
+    return [column for column in frame.columns if column not in excluded]
+
+
+def tabular_columns(frame: pd.DataFrame, *, poc: Charter) -> list[str]:
+    """The feature columns that split into groups and have distributions to compare.
+
+    Free text (`data.text`) is left out: every ticket's words differ, so per-value
+    drift and segments say nothing about it.
+    """
+    return [c for c in feature_columns(frame, poc=poc) if c != poc.data.text]
+
+
+def excluded_columns(frame: pd.DataFrame, *, poc: Charter) -> dict[str, str]:
+    """The columns kept out of the model, each with the reason, in the frame's order.
+
+    The target, the id and the time column; the columns the charter excludes
+    (`data.exclude`); personal data, unless `data.allow_pii` lists the column; and
+    columns that leak the target (`playbook.data.leakage`, its quick checks), unless
+    `data.allow_leaks` lists them. It depends only on the data and the charter, so any
+    stage gets the same answer, whether stage 3 ran or not.
+    """
+    data = poc.data
+    reasons: dict[str, str] = {}
+    for column, why in (
+        (data.target, "the target"),
+        (data.id, "the id (data.id)"),
+        (data.time, "the time column (data.time)"),
+    ):
+        if column:
+            reasons[column] = why
+    if poc.baseline is not None and poc.baseline.score_column:
+        reasons[poc.baseline.score_column] = (
+            "today's score (baseline.score_column): the model must beat it, not copy it"
+        )
+    for column in data.exclude:
+        reasons.setdefault(column, "excluded by the charter (data.exclude)")
+    personal = pii.detect(frame, declared=data.pii, allowed=data.allow_pii)
+    for found in personal:
+        if not found.allowed:
+            reasons.setdefault(
+                found.column,
+                f"personal data ({found.kind}); list it in data.allow_pii to use it",
+            )
+    report = leakage.scan(frame, poc=poc, skip=[p.column for p in personal])
+    for finding in report.findings:
+        if finding.excluded:
+            reasons.setdefault(
+                finding.column,
+                f"possible leak ({finding.check}): {finding.evidence}; list it in "
+                "data.allow_leaks to use it",
+            )
+    return {column: reasons[column] for column in frame.columns if column in reasons}
+
+
+def _trees_encoding() -> ColumnTransformer:
+    """Text one-hot encoded (rare levels pooled), numbers passed through with NaN."""
+    return ColumnTransformer(
+        [
+            (
+                "categories",
+                OneHotEncoder(handle_unknown="infrequent_if_exist", min_frequency=20),
+                make_column_selector(dtype_exclude="number"),
+            )
+        ],
+        remainder="passthrough",
+        sparse_threshold=0,
+    )
+
+
+def _linear_encoding() -> ColumnTransformer:
+    """Numbers imputed (with a missing flag) and scaled; text one-hot encoded."""
+    numbers = make_pipeline(
+        SimpleImputer(strategy="median", add_indicator=True), StandardScaler()
+    )
+    categories = make_pipeline(
+        SimpleImputer(strategy="constant", fill_value="missing"),
+        OneHotEncoder(handle_unknown="infrequent_if_exist", min_frequency=20),
+    )
+    return ColumnTransformer(
+        [
+            ("numbers", numbers, make_column_selector(dtype_include="number")),
+            ("categories", categories, make_column_selector(dtype_exclude="number")),
+        ],
+        sparse_threshold=0,
+    )
+
+
+def gradient_boosting(params: dict[str, Any] | None = None, seed: int = 0) -> Pipeline:
+    """Gradient-boosted trees for a yes/no outcome; classes weighted to balance."""
+    settings = {"learning_rate": 0.05, "max_leaf_nodes": 31, **(params or {})}
+    model = HistGradientBoostingClassifier(
+        max_iter=200, class_weight="balanced", random_state=seed, **settings
+    )
+    return Pipeline([("encode", _trees_encoding()), ("model", model)])
+
+
+def logistic(params: dict[str, Any] | None = None, seed: int = 0) -> Pipeline:
+    """L2-regularised logistic regression; classes weighted to balance."""
+    settings = {"C": 1.0, **(params or {})}
+    model = LogisticRegression(
+        max_iter=2000, class_weight="balanced", random_state=seed, **settings
+    )
+    return Pipeline([("encode", _linear_encoding()), ("model", model)])
+
+
+def gradient_boosting_regressor(
+    params: dict[str, Any] | None = None, seed: int = 0
+) -> Pipeline:
+    """Gradient-boosted trees for a number (absolute error: robust to spikes)."""
+    settings = {"learning_rate": 0.05, "max_leaf_nodes": 31, **(params or {})}
+    model = HistGradientBoostingRegressor(
+        max_iter=300, loss="absolute_error", random_state=seed, **settings
+    )
+    return Pipeline([("encode", _trees_encoding()), ("model", model)])
+
+
+def ridge(params: dict[str, Any] | None = None, seed: int = 0) -> Pipeline:
+    """Ridge regression (L2-regularised least squares)."""
+    settings = {"alpha": 1.0, **(params or {})}
+    return Pipeline([("encode", _linear_encoding()), ("model", Ridge(**settings))])
+
+
+BINARY_CANDIDATES = (
+    CandidateSpec(
+        "logistic regression",
+        logistic,
+        [{"C": 1.0}, {"C": 0.1}, {"C": 10.0}],
+    ),
+    CandidateSpec(
+        "gradient-boosted trees",
+        gradient_boosting,
+        [
+            {"learning_rate": 0.05, "max_leaf_nodes": 31},
+            {"learning_rate": 0.1, "max_leaf_nodes": 15},
+            {"learning_rate": 0.1, "max_leaf_nodes": 31, "l2_regularization": 1.0},
+        ],
+    ),
+)
+
+REGRESSION_CANDIDATES = (
+    CandidateSpec("ridge regression", ridge, [{"alpha": 1.0}, {"alpha": 10.0}]),
+    CandidateSpec(
+        "gradient-boosted trees",
+        gradient_boosting_regressor,
+        [
+            {"learning_rate": 0.05, "max_leaf_nodes": 31},
+            {"learning_rate": 0.1, "max_leaf_nodes": 15},
+        ],
+    ),
+)

@@ -1,0 +1,297 @@
+"""Stage 4 for a yes/no decision with a capacity: who to call, review or contact first.
+
+The candidates (a regularised logistic regression and gradient-boosted trees) are tuned
+on validation rows taken from the training side, the best one is refitted on all
+training rows and calibrated (`calibrated`), and it is judged on the test rows against
+every baseline the charter allows: random at the same capacity, today's rule, an
+existing score.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from sklearn.base import clone
+from sklearn.calibration import CalibratedClassifierCV
+from sklearn.metrics import average_precision_score, brier_score_loss, roc_auc_score
+from sklearn.model_selection import StratifiedKFold
+from sklearn.pipeline import Pipeline
+
+from playbook.charter.model import Charter, Kpi
+from playbook.errors import DataError
+from playbook.tasks import experiment, holdout, kpi, models, tuning
+from playbook.tasks.baselines import RuleBaseline
+from playbook.tasks.comparison import (
+    BASELINE,
+    CANDIDATE,
+    TODAY,
+    Comparison,
+    Rung,
+    Scored,
+)
+from playbook.tasks.decision import decide_poc
+
+MODEL_NAME = "the model"
+BASELINE_NAMES = {
+    "prior": "random at the same capacity",
+    "rule": "today's rule",
+    "score": "today's score",
+}
+
+
+def compare(
+    frame: pd.DataFrame,
+    *,
+    poc: Charter,
+    seed: int,
+    tuning_seconds: float,
+    trials: int | None = None,
+) -> Comparison:
+    """Tune, fit and judge the candidate models against the baselines on the test rows.
+
+    Raises:
+        CharterError: The charter lacks the baseline or the KPI, or the rule does not
+            fit the data.
+        DataError: The split leaves one side with a single class.
+    """
+    definition = poc.need("kpi")
+    poc.need("baseline")
+    split = holdout.split(frame, poc=poc, seed=seed)
+    features = models.feature_columns(frame, poc=poc)
+    positive = is_positive(frame, poc=poc)
+    fit, check = holdout.validation(frame, split, poc=poc, seed=seed)
+    if len(np.unique(positive[fit])) < 2 or len(np.unique(positive[check])) < 2:
+        raise DataError(
+            f"{poc.data.path}: the training rows are too few to hold out validation "
+            f"rows with both outcomes of {poc.data.target!r}. Add data."
+        )
+    checked = frame.iloc[check]
+    check_periods = periods_of(checked, poc=poc)
+    test_rows_per_period = len(split.test) / len(split.test_periods)
+    check_rows_per_period = len(check) / len(set(check_periods))
+    # Validation periods can be smaller than test periods (a share of the rows): the
+    # capacity shrinks with them, so that tuning sees the same contact rate.
+    capacity = max(
+        1,
+        round(
+            definition.capacity_per_period
+            * min(1.0, check_rows_per_period / test_rows_per_period)
+        ),
+    )
+
+    def validate(pipeline: Pipeline) -> float:
+        probability = pipeline.predict_proba(checked[features])[:, 1]
+        policy = kpi.Policy(MODEL_NAME, probability, np.ones(len(checked), bool))
+        return period_kpi(
+            policy,
+            positive[check],
+            check_periods,
+            definition=definition,
+            capacity=capacity,
+        )
+
+    tuned = tuning.tune(
+        models.BINARY_CANDIDATES,
+        fit_rows=(frame.iloc[fit][features], positive[fit]),
+        validate=validate,
+        seconds=tuning_seconds,
+        seed=seed,
+        trials=trials,
+    )
+    train = frame.iloc[split.train]
+    model = calibrated(
+        tuned.best_spec.build(tuned.best_params, seed),
+        train[features],
+        positive[split.train],
+        seed=seed,
+    )
+    scored = score(
+        frame.iloc[split.test], model=model, features=features, poc=poc, seed=seed
+    )
+    return Comparison(
+        task="top_k",
+        holdout=split,
+        model=model,
+        model_name=f"{tuned.best_spec.name} {_settings(tuned.best_params)}",
+        features=features,
+        kpi=scored.kpi,
+        decision=decide_poc(scored.kpi),
+        ladder=scored.ladder,
+        candidates=tuned.tried,
+        experiment_inputs=scored.experiment_inputs,
+        rows=scored.rows,
+        test_frame=frame.iloc[split.test],
+        periods=periods_of(frame, poc=poc),
+        validation=check,
+    )
+
+
+def score(
+    rows: pd.DataFrame, *, model: Pipeline, features: list[str], poc: Charter, seed: int
+) -> Scored:
+    """Apply the model and every baseline to labelled rows and compare them.
+
+    Used on the held-out test rows in stage 4 and on a later batch in stage 5.
+
+    Raises:
+        CharterError: The charter lacks the baseline or the KPI, or the rule does not
+            fit the data.
+    """
+    definition = poc.need("kpi")
+    plan = poc.need("baseline")
+    positive = is_positive(rows, poc=poc)
+    periods = periods_of(rows, poc=poc)
+    probability = model.predict_proba(rows[features])[:, 1]
+    everyone = np.ones(len(rows), dtype=bool)
+    policies = {"model": kpi.Policy(MODEL_NAME, probability, everyone)}
+    policies["prior"] = kpi.Policy(
+        BASELINE_NAMES["prior"], np.zeros(len(rows)), everyone
+    )
+    if plan.conditions:
+        rule = RuleBaseline(conditions=plan.conditions, match=plan.match).fit(rows)
+        policies["rule"] = kpi.Policy(
+            BASELINE_NAMES["rule"],
+            rule.decision_function(rows).astype(float),
+            rule.predict(rows) == 1,
+        )
+    if plan.score_column:
+        existing = pd.to_numeric(rows[plan.score_column], errors="coerce")
+        policies["score"] = kpi.Policy(
+            BASELINE_NAMES["score"],
+            existing.fillna(existing.min() - 1).to_numpy(dtype=float),
+            existing.notna().to_numpy(),
+        )
+    today = policies[plan.today]
+    report = kpi.evaluate(
+        positive=positive,
+        periods=periods,
+        model=policies["model"],
+        baseline=today,
+        kpi=definition,
+        seed=seed,
+    )
+    reached = {
+        key: kpi.contacted(
+            policy, periods, capacity=definition.capacity_per_period, seed=seed
+        )
+        for key, policy in policies.items()
+    }
+    values = kpi.row_values(positive, kpi=definition)
+    periods_seen = len(set(periods))
+    ladder = [
+        Rung(
+            name=policy.name,
+            role=CANDIDATE
+            if key == "model"
+            else TODAY
+            if key == plan.today
+            else BASELINE,
+            kpi=float(values[reached[key]].sum() / periods_seen),
+            chosen=key == "model",
+            metrics=_metrics(positive, policy, reached[key], key == "model"),
+        )
+        for key, policy in policies.items()
+    ]
+    saved_by_today = definition.offer_success_rate * (reached[plan.today] & positive)
+    experiment_inputs = experiment.ExperimentInputs(
+        units_per_period=len(rows) / periods_seen,
+        control=experiment.arm_moments(reached[plan.today], positive, kpi=definition),
+        treatment=experiment.arm_moments(reached["model"], positive, kpi=definition),
+        control_positive_rate=float(positive.mean() - saved_by_today.mean()),
+    )
+    table = pd.DataFrame(
+        {
+            "id": rows[poc.data.id].to_numpy() if poc.data.id else rows.index,
+            "period": periods,
+            "actual": positive.astype(int),
+            "decision_model": reached["model"].astype(int),
+            "decision_today": reached[plan.today].astype(int),
+            "value_model": np.where(reached["model"], values, 0.0),
+            "value_today": np.where(reached[plan.today], values, 0.0),
+            "model_score": probability,
+            "today_score": today.score,
+            "value_if_contacted": values,
+        }
+    )
+    return Scored(
+        kpi=report, ladder=ladder, experiment_inputs=experiment_inputs, rows=table
+    )
+
+
+def calibrated(
+    estimator: Pipeline, features: pd.DataFrame, positive: np.ndarray, *, seed: int
+) -> Pipeline:
+    """The estimator fitted on every row, its scores turned into probabilities.
+
+    Class weights inflate a model's scores; a sigmoid fitted on cross-validated scores
+    maps them back to probabilities. The folds are shuffled: rows in time order would
+    put different periods in each fold, and the sigmoid could then learn a falling
+    slope and turn the ranking upside down. A sigmoid keeps the ranking (and so the
+    top-k KPI) only while its slope rises; when it does not, the model is kept
+    uncalibrated, as the ranking matters more than the probabilities.
+    """
+    folds = StratifiedKFold(n_splits=3, shuffle=True, random_state=seed)
+    model = Pipeline(
+        [
+            (
+                "calibrated",
+                CalibratedClassifierCV(
+                    estimator, method="sigmoid", cv=folds, ensemble=False
+                ),
+            )
+        ]
+    ).fit(features, positive)
+    (sigmoid,) = model[-1].calibrated_classifiers_[0].calibrators
+    # p = 1 / (1 + exp(a * score + b)): the probability rises with the score if a < 0.
+    if sigmoid.a_ < 0:
+        return model
+    return Pipeline([("uncalibrated", clone(estimator).fit(features, positive))])
+
+
+def is_positive(frame: pd.DataFrame, *, poc: Charter) -> np.ndarray:
+    """True where the row's target is the charter's positive label."""
+    return (frame[poc.data.target] == poc.data.positive_label).to_numpy()
+
+
+def periods_of(frame: pd.DataFrame, *, poc: Charter) -> np.ndarray:
+    """Each row's KPI period: the time column's value, or "all" without one."""
+    if poc.data.time:
+        return frame[poc.data.time].astype(str).to_numpy()
+    return np.full(len(frame), "all")
+
+
+def period_kpi(
+    policy: kpi.Policy,
+    positive: np.ndarray,
+    periods: np.ndarray,
+    *,
+    definition: Kpi,
+    capacity: int,
+) -> float:
+    """A policy's KPI per period on labelled rows, at the given capacity."""
+    reached = kpi.contacted(policy, periods, capacity=capacity, seed=0)
+    values = kpi.row_values(positive, kpi=definition)
+    return float(values[reached].sum() / len(set(periods)))
+
+
+def _metrics(
+    positive: np.ndarray, policy: kpi.Policy, reached: np.ndarray, probabilities: bool
+) -> dict[str, float]:
+    both = len(np.unique(positive)) == 2
+    metrics = {
+        "roc_auc": float(roc_auc_score(positive, policy.score)) if both else np.nan,
+        "average_precision": float(average_precision_score(positive, policy.score))
+        if both
+        else np.nan,
+        "contacted": int(reached.sum()),
+        "positives_reached": int((reached & positive).sum()),
+    }
+    if probabilities:
+        metrics["brier"] = float(brier_score_loss(positive, policy.score))
+    return metrics
+
+
+def _settings(params: dict) -> str:
+    return (
+        "(" + ", ".join(f"{k}={v}" for k, v in params.items()) + ")" if params else ""
+    )
