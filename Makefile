@@ -22,9 +22,12 @@ demo: setup
 test: setup
 	$(BIN)/python -m pytest
 
+# Style, the layers of ARCHITECTURE.md, and types.
 lint: setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
+	$(BIN)/mypy
 
 format: setup
 	$(BIN)/ruff format .
