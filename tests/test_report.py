@@ -384,6 +384,16 @@ def test_index_escapes_every_manifest_string(
     assert "alert(1)" in page
 
 
+def test_index_prints_template_syntax_and_quotes_as_plain_text(
+    tmp_path: Path, manifest: dict[str, Any]
+) -> None:
+    manifest["stages"]["01_business_question"]["summary"] = "{{ 7 * 7 }} \"q\" 'a' <b>"
+    write_index(tmp_path, manifest)
+    page = (tmp_path / "index.html").read_text(encoding="utf-8")
+    assert "{{ 7 * 7 }} &quot;q&quot; &#x27;a&#x27; &lt;b&gt;" in page
+    assert not list(tmp_path.glob(".*.partial"))
+
+
 def test_index_without_kpi_or_decision_says_no_decision(
     tmp_path: Path, manifest: dict[str, Any]
 ) -> None:

@@ -1,14 +1,23 @@
 """What a person reads: stage pages, the run index, the portfolio and charts.
 
-HTML pages of a run and of all runs, plotly charts, and what a stage notebook
-displays (tables, bullets, decisions, with personal data masked).
+HTML pages of a run and of all runs (Jinja2 templates in `templates/pages/`), plotly
+charts, and what a stage notebook displays (tables, bullets, decisions, with personal
+data masked).
 """
 
-from playbook.report import charts, display, pages, poc_charts, portfolio
+from playbook.report import (
+    charts,
+    display,
+    page_templates,
+    pages,
+    poc_charts,
+    portfolio,
+)
 
 __all__ = [
     "charts",
     "display",
+    "page_templates",
     "pages",
     "poc_charts",
     "portfolio",

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 import plotly.io as pio
 from IPython.display import display
-from plotly.io._base_renderers import MimetypeRenderer, PlotlyRenderer
+from plotly.io.base_renderers import MimetypeRenderer, PlotlyRenderer
 
 from playbook.data import pii
 from playbook.tasks.decision import Decision
@@ -35,7 +35,14 @@ _TABLE_STYLE = (
 
 
 class _ReportRenderer(MimetypeRenderer):
-    """Plotly's JSON for JupyterLab, plus a plotly.js-free HTML div for nbconvert."""
+    """Plotly's JSON for JupyterLab, plus a plotly.js-free HTML div for nbconvert.
+
+    A figure that ends a cell shows itself through `pio.renderers`, which accepts only
+    `MimetypeRenderer` subclasses; plotly exports that base class and its own
+    `PlotlyRenderer` publicly in `plotly.io.base_renderers` (since plotly 4), so no
+    private module is needed. No built-in renderer gives this pair: plotly's HTML
+    renderers embed plotly.js or load it from a CDN through require.js.
+    """
 
     def to_mimebundle(self, fig_dict: dict[str, Any]) -> dict[str, Any]:
         bundle = PlotlyRenderer().to_mimebundle(dict(fig_dict))

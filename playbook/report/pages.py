@@ -2,7 +2,8 @@
 
 Every page sits in the run folder's root and loads plotly.js from `assets/plotly.min.js`
 next to it, so pages stay small and open without a network. No page shows code or a
-stack trace; the executed notebooks keep both.
+stack trace; the executed notebooks keep both. The index page's words and markup live
+in `templates/pages/run_index.html.j2`; this module hands it typed rows.
 """
 
 from __future__ import annotations
@@ -10,19 +11,22 @@ from __future__ import annotations
 import html
 import math
 import shutil
-import string
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
 import nbformat
 import plotly
+import plotly.graph_objects as go
 import plotly.io as pio
 from nbconvert import HTMLExporter
 from plotly.subplots import make_subplots
 
+from playbook.core.files import write_atomic
 from playbook.errors import PlaybookError
+from playbook.report import page_templates
 from playbook.tasks.kpi import format_amount
 
 ASSET = "assets/plotly.min.js"
@@ -30,25 +34,98 @@ ASSET = "assets/plotly.min.js"
 _TEMPLATES = Path(__file__).parent / "templates"
 _STAGE_TEMPLATE = "playbook_stage"
 
-_DECISIONS = {
-    "go": ("GO", "#1b7f3b"),
-    "iterate": ("ITERATE", "#b26a00"),
-    "stop": ("STOP", "#b3261e"),
+# Colours only: the words for each decision and status are in run_index.html.j2.
+_DECISION_COLOURS = {"go": "#1b7f3b", "iterate": "#b26a00", "stop": "#b3261e"}
+_STATUS_COLOURS = {
+    "complete": ("#1b7f3b", "#e3f4e8"),
+    "stopped": ("#8a5300", "#fff1d6"),
+    "failed": ("#b3261e", "#fde7e5"),
+    "not_run": ("#5f6368", "#eef0f2"),
+    "running": ("#1f5fa8", "#e3edf9"),
+    "pending": ("#5f6368", "#eef0f2"),
+    "interrupted": ("#b3261e", "#fde7e5"),
 }
-_STATUSES = {
-    "complete": ("Complete", "#1b7f3b", "#e3f4e8"),
-    "stopped": ("Stopped by a gate", "#8a5300", "#fff1d6"),
-    "failed": ("Failed", "#b3261e", "#fde7e5"),
-    "not_run": ("Not run", "#5f6368", "#eef0f2"),
-    "running": ("Running", "#1f5fa8", "#e3edf9"),
-    "pending": ("Pending", "#5f6368", "#eef0f2"),
-    "interrupted": ("Interrupted", "#b3261e", "#fde7e5"),
-}
-_NO_DECISION = "No decision: stage 4 did not run in this run"
+_GREY = ("#5f6368", "#eef0f2")
 
 
 class ReportError(PlaybookError):
     """A report page cannot be written."""
+
+
+@dataclass(frozen=True)
+class KpiPanel:
+    """The KPI card: amounts already formatted (None when the manifest lacks one)."""
+
+    metric: str | None
+    unit: str
+    period: str | None
+    baseline_name: str | None
+    baseline: str | None
+    model: str | None
+    lift: str | None
+    lift_low: str | None
+    lift_high: str | None
+    min_lift: str | None
+    confidence: str | None
+    relative_lift: str | None
+    chart: str | None
+
+
+@dataclass(frozen=True)
+class StageError:
+    """Where and how a stage failed, in one line."""
+
+    name: str | None
+    message: str
+    cell: str | None
+
+
+@dataclass(frozen=True)
+class StageRow:
+    """One row of the stages table."""
+
+    number: str
+    title: str
+    status: str
+    colour: str
+    background: str
+    summary: str
+    error: StageError | None
+    seconds: str
+    report_href: str | None
+
+
+@dataclass(frozen=True)
+class Provenance:
+    """Where the run came from, for the page's footer."""
+
+    run_id: str | None
+    started_at: str | None
+    finished_at: str | None
+    seed: str | None
+    charter_file: str | None
+    charter_sha256: str | None
+    data_file: str | None
+    data_sha256: str | None
+    packages: tuple[tuple[str, str], ...]
+
+
+@dataclass(frozen=True)
+class RunPage:
+    """Everything the run's index page shows, read from its manifest."""
+
+    title: str | None
+    poc: str | None
+    run_id: str | None
+    status: str | None
+    synthetic: bool
+    decision: str | None
+    decision_colour: str | None
+    unknown_decision: str | None
+    reasons: tuple[str, ...]
+    kpi: KpiPanel | None
+    stages: tuple[StageRow, ...]
+    provenance: Provenance
 
 
 def ensure_plotly_asset(run_dir: Path) -> Path:
@@ -76,6 +153,9 @@ def ensure_plotly_asset(run_dir: Path) -> Path:
             "Reinstall plotly: pip install --force-reinstall plotly"
         )
     target.parent.mkdir(parents=True, exist_ok=True)
+    # Not `write_atomic`: the asset is a hard link to plotly's file (or a byte copy),
+    # never 4 MB of text written out again; the hidden name and the rename give the
+    # same all-or-nothing for a link.
     partial = target.with_name(f".{target.name}.partial")
     partial.unlink(missing_ok=True)
     try:
@@ -123,8 +203,7 @@ def export_stage(notebook: Path, html: Path, *, title: str) -> Path:
     html = Path(html)
     html.parent.mkdir(parents=True, exist_ok=True)
     ensure_plotly_asset(html.parent)
-    html.write_text(body, encoding="utf-8")
-    return html
+    return write_atomic(html, body)
 
 
 def write_index(run_dir: Path, manifest: Mapping[str, Any]) -> Path:
@@ -143,30 +222,41 @@ def write_index(run_dir: Path, manifest: Mapping[str, Any]) -> Path:
     """
     run_dir = Path(run_dir)
     ensure_plotly_asset(run_dir)
-    title = str(manifest.get("title") or manifest.get("poc") or "Playbook run")
+    page = page_templates.render(
+        "run_index.html.j2", asset=ASSET, page=_run_page(run_dir, manifest)
+    )
+    return write_atomic(run_dir / "index.html", page)
+
+
+def _run_page(run_dir: Path, manifest: Mapping[str, Any]) -> RunPage:
+    decision = manifest.get("decision")
+    colour = _DECISION_COLOURS.get(decision) if isinstance(decision, str) else None
+    if colour is not None:
+        reasons = manifest.get("reasons") or []
+    else:  # without a decision, the gates that stopped the journey say why
+        failed = [g for g in manifest.get("gates") or [] if not g.get("passed", True)]
+        reasons = [r for gate in failed for r in gate.get("reasons") or []]
     kpi = manifest.get("kpi")
-    sections = [
-        _synthetic_banner(manifest),
-        _decision_section(manifest),
-        _kpi_section(kpi) if kpi else "",
-        _stages_section(run_dir, manifest.get("stages") or {}),
-        _footer(manifest),
-    ]
-    subtitle = " &middot; ".join(
-        _e(part)
-        for part in (
-            manifest.get("poc"),
-            manifest.get("run_id") and f"run {manifest['run_id']}",
-            manifest.get("status") and f"journey {manifest['status']}",
-        )
-        if part
+    return RunPage(
+        title=_text(manifest.get("title")) or _text(manifest.get("poc")),
+        poc=_text(manifest.get("poc")),
+        run_id=_text(manifest.get("run_id")),
+        status=_text(manifest.get("status")),
+        synthetic=bool(manifest.get("synthetic_data")),
+        decision=decision if colour is not None else None,
+        decision_colour=colour,
+        # a value this page does not know: show it rather than hide it
+        unknown_decision=None if colour is not None or not decision else str(decision),
+        reasons=tuple(str(reason) for reason in reasons),
+        kpi=_kpi_panel(kpi) if kpi else None,
+        stages=_stage_rows(run_dir, manifest.get("stages") or {}),
+        provenance=_provenance(manifest),
     )
-    page = _PAGE.substitute(
-        title=_e(title), subtitle=subtitle, asset=ASSET, body="\n".join(sections)
-    )
-    index = run_dir / "index.html"
-    index.write_text(page, encoding="utf-8")
-    return index
+
+
+def _text(value: Any) -> str | None:
+    """The value as text, or None when it is missing or empty."""
+    return str(value) if value else None
 
 
 def _e(value: Any) -> str:
@@ -180,36 +270,30 @@ def _number(value: Any) -> float | None:
     return float(value) if math.isfinite(value) else None
 
 
-def _amount(value: Any, unit: str) -> str:
+def _amount(value: Any, unit: str) -> str | None:
     number = _number(value)
-    return "n/a" if number is None else format_amount(number, unit)
+    return None if number is None else format_amount(number, unit)
 
 
-def _synthetic_banner(manifest: Mapping[str, Any]) -> str:
-    if not manifest.get("synthetic_data"):
-        return ""
-    return (
-        '<div class="synthetic" role="alert">&#9888; SYNTHETIC example data: '
-        "generated, not real records. The numbers below show how the journey "
-        "works, not what a real deployment would earn.</div>"
+def _kpi_panel(kpi: Mapping[str, Any]) -> KpiPanel:
+    unit = str(kpi.get("unit") or "")
+    confidence = _number(kpi.get("confidence"))
+    relative = _number(kpi.get("relative_lift"))
+    return KpiPanel(
+        metric=_text(kpi.get("metric")),
+        unit=unit,
+        period=_text(kpi.get("period")),
+        baseline_name=_text(kpi.get("baseline_name")),
+        baseline=_amount(kpi.get("baseline"), unit),
+        model=_amount(kpi.get("model"), unit),
+        lift=_amount(kpi.get("lift"), unit),
+        lift_low=_amount(kpi.get("lift_ci_low"), unit),
+        lift_high=_amount(kpi.get("lift_ci_high"), unit),
+        min_lift=_amount(kpi.get("min_lift"), unit),
+        confidence=None if confidence is None else f"{confidence:.0%}",
+        relative_lift=None if relative is None else f"{relative:+.0%}",
+        chart=_kpi_chart(kpi),
     )
-
-
-def _decision_section(manifest: Mapping[str, Any]) -> str:
-    decision = manifest.get("decision")
-    if decision in _DECISIONS:
-        word, colour = _DECISIONS[decision]
-        headline = f'<div class="decision" style="color:{colour}">{word}</div>'
-        reasons: Sequence[Any] = manifest.get("reasons") or []
-    else:
-        headline = f'<div class="decision none">{_e(_NO_DECISION)}</div>'
-        failed = [g for g in manifest.get("gates") or [] if not g.get("passed", True)]
-        reasons = [r for gate in failed for r in gate.get("reasons") or []]
-        if decision:  # a value this page does not know: show it rather than hide it
-            reasons = [f"The manifest says: {decision}", *reasons]
-    items = "".join(f"<li>{_e(reason)}</li>" for reason in reasons)
-    listed = f'<ul class="reasons">{items}</ul>' if items else ""
-    return f'<section class="card"><h2>Decision</h2>{headline}{listed}</section>'
 
 
 def _finding(kpi: Mapping[str, Any]) -> str:
@@ -232,55 +316,18 @@ def _finding(kpi: Mapping[str, Any]) -> str:
     return finding
 
 
-def _kpi_section(kpi: Mapping[str, Any]) -> str:
-    unit = str(kpi.get("unit") or "")
-    confidence = _number(kpi.get("confidence"))
-    interval = f"{confidence:.0%} interval" if confidence is not None else "interval"
-    relative = _number(kpi.get("relative_lift"))
-    baseline_name = str(kpi.get("baseline_name") or "Baseline")
-    low, high = kpi.get("lift_ci_low"), kpi.get("lift_ci_high")
-    lift_notes = [f"{interval}: {_amount(low, unit)} to {_amount(high, unit)}"]
-    if relative is not None:
-        lift_notes.append(f"{relative:+.0%} on {baseline_name}")
-    min_note = (
-        "asked by the charter"
-        if _number(kpi.get("min_lift")) is not None
-        else "not set in the charter"
-    )
-    cards = [
-        (baseline_name, _amount(kpi.get("baseline"), unit), []),
-        ("Model", _amount(kpi.get("model"), unit), []),
-        ("Lift", _amount(kpi.get("lift"), unit), lift_notes),
-        ("Minimum lift", _amount(kpi.get("min_lift"), unit), [min_note]),
-    ]
-    tiles = "".join(
-        f'<div class="tile"><div class="label">{_e(label)}</div>'
-        f'<div class="value">{_e(value)}</div>'
-        f'<div class="note">{"<br>".join(_e(note) for note in notes)}</div></div>'
-        for label, value, notes in cards
-    )
-    period = _e(kpi.get("period") or "period")
-    return (
-        f'<section class="card"><h2>{_e(kpi.get("metric") or "KPI")}</h2>'
-        f'<p class="muted">{_e(unit)} per {period}, averaged over the test '
-        f'{period}s</p><div class="tiles">{tiles}</div>{_kpi_chart(kpi)}</section>'
-    )
-
-
-def _kpi_chart(kpi: Mapping[str, Any]) -> str:
+def _kpi_chart(kpi: Mapping[str, Any]) -> str | None:
     """Baseline against model, and the lift with its interval against the minimum.
 
     Plotly reads HTML-like markup in its text, so manifest strings are escaped here too.
     """
     unit = _e(kpi.get("unit") or "")
-    period = _e(kpi.get("period") or "period")
     baseline_name = _e(kpi.get("baseline_name") or "Baseline")
     baseline, model = _number(kpi.get("baseline")), _number(kpi.get("model"))
     lift, min_lift = _number(kpi.get("lift")), _number(kpi.get("min_lift"))
     low, high = _number(kpi.get("lift_ci_low")), _number(kpi.get("lift_ci_high"))
     if baseline is None or model is None or lift is None:
-        return ""
-    axis = f"{unit} per {period}"
+        return None
     fig = make_subplots(
         rows=1,
         cols=2,
@@ -301,6 +348,28 @@ def _kpi_chart(kpi: Mapping[str, Any]) -> str:
         row=1,
         col=1,
     )
+    _add_lift(fig, lift, interval=(low, high), min_lift=min_lift, unit=unit)
+    _lay_out_kpi_chart(fig, kpi, marks=(baseline, model, lift, low, high, min_lift))
+    return pio.to_html(
+        fig,
+        include_plotlyjs=False,
+        include_mathjax=False,
+        full_html=False,
+        div_id="kpi-chart",
+        config={"displayModeBar": False, "responsive": True},
+    )
+
+
+def _add_lift(
+    fig: go.Figure,
+    lift: float,
+    *,
+    interval: tuple[float | None, float | None],
+    min_lift: float | None,
+    unit: str,
+) -> None:
+    """The lift as a dot with its interval, and the charter's minimum dashed."""
+    low, high = interval
     error_y = None
     if low is not None and high is not None:
         error_y = {
@@ -337,6 +406,17 @@ def _kpi_chart(kpi: Mapping[str, Any]) -> str:
             row=1,
             col=2,
         )
+
+
+def _lay_out_kpi_chart(
+    fig: go.Figure,
+    kpi: Mapping[str, Any],
+    *,
+    marks: tuple[float, float, float, float | None, float | None, float | None],
+) -> None:
+    """Axes that show every bar, the interval and the minimum with room; the title."""
+    baseline, model, lift, low, high, min_lift = marks
+    axis = f"{_e(kpi.get('unit') or '')} per {_e(kpi.get('period') or 'period')}"
     top = max(baseline, model, 0.0)
     bottom = min(baseline, model, 0.0)
     fig.update_yaxes(
@@ -346,15 +426,15 @@ def _kpi_chart(kpi: Mapping[str, Any]) -> str:
         row=1,
         col=1,
     )
-    marks = [v for v in (lift, low, high, min_lift, 0.0) if v is not None]
-    span = (max(marks) - min(marks)) or abs(lift) or 1.0
+    lifts = [v for v in (lift, low, high, min_lift, 0.0) if v is not None]
+    span = (max(lifts) - min(lifts)) or abs(lift) or 1.0
     fig.update_yaxes(
         title_text=f"Lift ({axis})",
         tickformat="~s",
         zeroline=True,
         zerolinecolor="#5f6368",
         zerolinewidth=1.5,
-        range=[min(marks) - 0.12 * span, max(marks) + 0.15 * span],
+        range=[min(lifts) - 0.12 * span, max(lifts) + 0.15 * span],
         row=1,
         col=2,
     )
@@ -366,17 +446,11 @@ def _kpi_chart(kpi: Mapping[str, Any]) -> str:
         margin={"l": 70, "r": 30, "t": 90, "b": 50},
         font={"size": 13},
     )
-    return pio.to_html(
-        fig,
-        include_plotlyjs=False,
-        include_mathjax=False,
-        full_html=False,
-        div_id="kpi-chart",
-        config={"displayModeBar": False, "responsive": True},
-    )
 
 
-def _stages_section(run_dir: Path, stages: Mapping[str, Mapping[str, Any]]) -> str:
+def _stage_rows(
+    run_dir: Path, stages: Mapping[str, Mapping[str, Any]]
+) -> tuple[StageRow, ...]:
     def order(item: tuple[str, Mapping[str, Any]]) -> tuple[float, str]:
         number = _number(item[1].get("number"))
         return (number if number is not None else math.inf, item[0])
@@ -384,127 +458,53 @@ def _stages_section(run_dir: Path, stages: Mapping[str, Mapping[str, Any]]) -> s
     rows = []
     for key, stage in sorted(stages.items(), key=order):
         status = str(stage.get("status") or "not_run")
-        label, colour, background = _STATUSES.get(
-            status, (status, "#5f6368", "#eef0f2")
-        )
-        pill = (
-            f'<span class="pill" style="color:{colour};background:{background}">'
-            f"{_e(label)}</span>"
-        )
-        summary = _e(stage.get("summary") or "")
+        colour, background = _STATUS_COLOURS.get(status, _GREY)
         error = stage.get("error")
-        if error:
-            where = (
-                f" in cell {_e(error['cell'])}" if error.get("cell") is not None else ""
-            )
-            text = f"{error.get('name') or 'Error'}: {error.get('message') or ''}"
-            summary += f'<div class="error">Failed{where}: {_e(text)}</div>'
         seconds = _number(stage.get("seconds"))
         report = stage.get("report")
-        link = ""
-        if report and (run_dir / str(report)).is_file():
-            link = f'<a href="{_e(quote(str(report)))}">Open report</a>'
+        linked = bool(report) and (run_dir / str(report)).is_file()
         rows.append(
-            f'<tr><td class="num">{_e(stage.get("number") or "")}</td>'
-            f"<td>{_e(stage.get('title') or key)}</td><td>{pill}</td>"
-            f"<td>{summary}</td>"
-            f'<td class="num">{"" if seconds is None else f"{seconds:,.1f}"}</td>'
-            f"<td>{link}</td></tr>"
+            StageRow(
+                number=str(stage.get("number") or ""),
+                title=str(stage.get("title") or key),
+                status=status,
+                colour=colour,
+                background=background,
+                summary=str(stage.get("summary") or ""),
+                error=_stage_error(error) if error else None,
+                seconds="" if seconds is None else f"{seconds:,.1f}",
+                report_href=quote(str(report)) if linked else None,
+            )
         )
-    return (
-        '<section class="card"><h2>Stages</h2><table class="stages"><thead><tr>'
-        '<th class="num">#</th><th>Stage</th><th>Status</th><th>Summary</th>'
-        '<th class="num">Seconds</th><th>Report</th></tr></thead>'
-        f"<tbody>{''.join(rows)}</tbody></table></section>"
+    return tuple(rows)
+
+
+def _stage_error(error: Mapping[str, Any]) -> StageError:
+    cell = error.get("cell")
+    return StageError(
+        name=_text(error.get("name")),
+        message=str(error.get("message") or ""),
+        cell=None if cell is None else str(cell),
     )
 
 
-def _footer(manifest: Mapping[str, Any]) -> str:
-    def short(digest: Any) -> str:
-        return _e(str(digest)[:12]) if digest else "n/a"
+def _provenance(manifest: Mapping[str, Any]) -> Provenance:
+    def short(digest: Any) -> str | None:
+        return str(digest)[:12] if digest else None
 
-    def name(path: Any) -> str:
-        return _e(Path(str(path)).name) if path else "n/a"
+    def name(path: Any) -> str | None:
+        return Path(str(path)).name if path else None
 
+    seed = manifest.get("seed")
     packages = manifest.get("packages") or {}
-    versions = " &middot; ".join(f"{_e(k)} {_e(v)}" for k, v in packages.items())
-    facts = [
-        ("Run", _e(manifest.get("run_id") or "n/a")),
-        ("Started", _e(manifest.get("started_at") or "n/a")),
-        ("Finished", _e(manifest.get("finished_at") or "n/a")),
-        (
-            "Seed",
-            _e(manifest.get("seed") if manifest.get("seed") is not None else "n/a"),
-        ),
-        (
-            "Charter",
-            f"{name(manifest.get('charter_path'))} "
-            f"<code>sha256 {short(manifest.get('charter_sha256'))}</code>",
-        ),
-        (
-            "Data",
-            f"{name(manifest.get('data_path'))} "
-            f"<code>sha256 {short(manifest.get('data_sha256'))}</code>",
-        ),
-        ("Packages", versions or "n/a"),
-    ]
-    cells = "".join(f"<dt>{label}</dt><dd>{value}</dd>" for label, value in facts)
-    return f"<footer><dl>{cells}</dl></footer>"
-
-
-_PAGE = string.Template("""<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>$title</title>
-<script src="$asset"></script>
-<style>
-body { margin: 0; background: #f4f6f8; color: #202124;
-  font: 15px/1.5 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; }
-main { max-width: 1120px; margin: 0 auto; padding: 24px; }
-h1 { font-size: 28px; margin: 0 0 4px; }
-h2 { font-size: 18px; margin: 0 0 12px; color: #3c4043; }
-.muted, .subtitle { color: #5f6368; }
-.subtitle { margin: 0 0 16px; font-size: 14px; }
-.card { background: #fff; border: 1px solid #dadce0; border-radius: 8px;
-  padding: 20px 24px; margin: 16px 0; }
-.synthetic { background: #fff4d6; border: 2px solid #c98a00; border-radius: 8px;
-  color: #5c3d00; font-weight: 700; font-size: 17px; padding: 12px 18px; }
-.decision { font-size: 56px; font-weight: 800; letter-spacing: 2px; line-height: 1.1; }
-.decision.none { font-size: 26px; letter-spacing: 0; color: #5f6368; }
-.reasons { margin: 12px 0 0; padding-left: 22px; font-size: 16px; }
-.reasons li { margin: 4px 0; }
-.tiles { display: grid; grid-template-columns: repeat(4, 1fr); gap: 12px;
-  margin: 12px 0 8px; }
-.tile { border: 1px solid #e0e3e7; border-radius: 6px; padding: 10px 14px; }
-.tile .label { color: #5f6368; font-size: 13px; }
-.tile .value { font-size: 24px; font-weight: 700; font-variant-numeric: tabular-nums; }
-.tile .note { color: #5f6368; font-size: 12px; }
-table.stages { border-collapse: collapse; width: 100%; }
-.stages th, .stages td { text-align: left; padding: 8px 10px; vertical-align: top;
-  border-bottom: 1px solid #e0e3e7; }
-.stages th { font-size: 13px; color: #5f6368; }
-.stages .num { text-align: right; font-variant-numeric: tabular-nums; }
-.pill { display: inline-block; padding: 2px 10px; border-radius: 12px;
-  font-size: 13px; font-weight: 600; white-space: nowrap; }
-.error { color: #b3261e; margin-top: 4px; }
-.stages td:last-child { white-space: nowrap; }
-a { color: #1f5fa8; }
-footer { color: #5f6368; font-size: 13px; padding: 8px 4px 24px; }
-footer dl { display: grid; grid-template-columns: max-content 1fr; gap: 2px 16px;
-  margin: 0; }
-footer dt { font-weight: 600; }
-footer dd { margin: 0; }
-@media (max-width: 720px) { .tiles { grid-template-columns: repeat(2, 1fr); } }
-</style>
-</head>
-<body>
-<main>
-<h1>$title</h1>
-<p class="subtitle">$subtitle</p>
-$body
-</main>
-</body>
-</html>
-""")
+    return Provenance(
+        run_id=_text(manifest.get("run_id")),
+        started_at=_text(manifest.get("started_at")),
+        finished_at=_text(manifest.get("finished_at")),
+        seed=None if seed is None else str(seed),
+        charter_file=name(manifest.get("charter_path")),
+        charter_sha256=short(manifest.get("charter_sha256")),
+        data_file=name(manifest.get("data_path")),
+        data_sha256=short(manifest.get("data_sha256")),
+        packages=tuple((str(k), str(v)) for k, v in packages.items()),
+    )

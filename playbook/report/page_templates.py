@@ -1,0 +1,51 @@
+"""The Jinja2 templates of the run index and portfolio pages, and how they render.
+
+The page templates live in `templates/pages/`, beside their CSS and script: wording and
+markup stay there, in one place a translation can replace, and Python hands them typed
+rows. Every value a template prints is HTML-escaped.
+"""
+
+from __future__ import annotations
+
+import html
+from pathlib import Path
+from typing import Any
+
+import jinja2
+import markupsafe
+
+PAGES = Path(__file__).parent / "templates" / "pages"
+
+
+def render(template: str, **context: Any) -> str:
+    """Render one page template of `templates/pages/` with autoescaping.
+
+    Args:
+        template: The template's file name, e.g. "run_index.html.j2".
+        **context: The names the template reads.
+
+    Returns:
+        The page's HTML.
+    """
+    environment = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(PAGES),
+        autoescape=True,
+        finalize=_escaped,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    return environment.get_template(template).render(**context)
+
+
+def _escaped(value: Any) -> Any:
+    """A printed value escaped as `html.escape` does, quotes included.
+
+    Autoescaping alone would write a quote as `&#39;`; the pages have always written
+    `&#x27;` (readers and tests search for it), so values are escaped here first and
+    autoescaping leaves the already safe result alone.
+    """
+    if hasattr(value, "__html__"):
+        return value
+    return markupsafe.Markup(html.escape(str(value), quote=True))
