@@ -11,6 +11,7 @@ from playbook.report import (
     page_templates,
     pages,
     poc_charts,
+    poc_sections,
     portfolio,
 )
 
@@ -20,5 +21,6 @@ __all__ = [
     "page_templates",
     "pages",
     "poc_charts",
+    "poc_sections",
     "portfolio",
 ]

@@ -8,6 +8,7 @@ local workers or a Dask cluster.
 # a batch worker, and importing it first from this package would load it twice.
 __all__ = [
     "batch",
+    "evidence_types",
     "kernel",
     "manifest",
     "runner",

@@ -10,6 +10,9 @@ from pathlib import Path
 from typing import Any
 
 from playbook.core.journey import STAGES, StageOutcome, to_jsonable
+from playbook.tasks.decision import Decision
+from playbook.tasks.kpi import KpiReport
+from playbook.tasks.poc_stage import PocEvidence
 
 _PACKAGES = (
     "playbook",
@@ -102,27 +105,41 @@ def record_outcome(manifest: dict[str, Any], outcome: StageOutcome) -> None:
                 "details": evidence.get("gate_details"),
             }
         )
-    if "kpi" in evidence:
-        manifest["kpi"] = {
-            key: evidence["kpi"][key]
-            for key in (
-                "metric",
-                "unit",
-                "period",
-                "baseline_name",
-                "baseline",
-                "model",
-                "lift",
-                "lift_ci_low",
-                "lift_ci_high",
-                "min_lift",
-                "relative_lift",
-                "confidence",
-            )
-        }
-    if "decision" in evidence:
-        manifest["decision"] = evidence["decision"]["decision"]
-        manifest["reasons"] = evidence["decision"]["reasons"]
+    if isinstance(outcome.evidence, PocEvidence):
+        manifest["kpi"] = _kpi_entry(outcome.evidence.kpi)
+        _record_decision(manifest, outcome.evidence.decision)
+    # STAGE 7: the journey's final decision replaces stage 4's. Its evidence type has
+    # a field `decision: Decision` (beyond.scale_up_stage.ScaleUpEvidence); once it
+    # exists these two lines record it, and the TRANSITIONAL branch below goes:
+    # if isinstance(outcome.evidence, ScaleUpEvidence):
+    #     _record_decision(manifest, outcome.evidence.decision)
+    if isinstance(outcome.evidence, dict) and "decision" in outcome.evidence:
+        # TRANSITIONAL: stage 7's evidence is read untyped until it has its type.
+        manifest["decision"] = outcome.evidence["decision"]["decision"]
+        manifest["reasons"] = outcome.evidence["decision"]["reasons"]
+
+
+def _kpi_entry(report: KpiReport) -> dict[str, Any]:
+    """The manifest contract's KPI fields: the headline numbers, not the detail."""
+    return {
+        "metric": report.metric,
+        "unit": report.unit,
+        "period": report.period,
+        "baseline_name": report.baseline_name,
+        "baseline": report.baseline,
+        "model": report.model,
+        "lift": report.lift,
+        "lift_ci_low": report.lift_ci_low,
+        "lift_ci_high": report.lift_ci_high,
+        "min_lift": report.min_lift,
+        "relative_lift": report.relative_lift,
+        "confidence": report.confidence,
+    }
+
+
+def _record_decision(manifest: dict[str, Any], decision: Decision) -> None:
+    manifest["decision"] = decision.decision
+    manifest["reasons"] = list(decision.reasons)
 
 
 def write(run_dir: Path, manifest: dict[str, Any]) -> Path:

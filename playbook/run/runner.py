@@ -27,7 +27,7 @@ from playbook.core import bundled, journey
 from playbook.core.journey import STAGES, STOPPED, Stage
 from playbook.errors import CharterError, StageSelectionError, exit_code_for
 from playbook.report import pages, portfolio
-from playbook.run import kernel, manifest
+from playbook.run import evidence_types, kernel, manifest
 
 # The derived charter a run reads when a batch overrides some of its fields.
 RUN_CHARTER = "charter.yaml"
@@ -356,18 +356,20 @@ def _run_stage(
         )
     entry["seconds"] = round(time.perf_counter() - started, 2)
     if exit_code == 0:
-        outcome = journey.load(run_dir, stage.key)
+        unread = {
+            "cell": None,
+            "name": "MissingOutcome",
+            "message": "the notebook finished without saving its outcome "
+            "(journey.save); its last cell must record it",
+        }
+        try:
+            outcome = evidence_types.load_outcome(run_dir, stage.key)
+        except journey.EvidenceError as error:  # saved, but not as the stage's type
+            outcome = None
+            unread = {"cell": None, "name": "EvidenceError", "message": str(error)}
         if outcome is None:
             exit_code = 1
-            entry.update(
-                status="failed",
-                error={
-                    "cell": None,
-                    "name": "MissingOutcome",
-                    "message": "the notebook finished without saving its outcome "
-                    "(journey.save); its last cell must record it",
-                },
-            )
+            entry.update(status="failed", error=unread)
         else:
             manifest.record_outcome(record, outcome)
             entry.update(status="complete", summary=outcome.summary)

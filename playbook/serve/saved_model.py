@@ -3,7 +3,8 @@
 A model folder holds `model.joblib` (the fitted pipeline and the columns it reads),
 `contract.yaml` (a copy of the data contract it was trained under, so that scoring can
 refuse data that breaks it) and the model card as `model_card.md` and `model_card.json`.
-`model.joblib` is a pickle: load only models your own runs wrote.
+`model.joblib` is a pickle: load only models your own runs wrote. `save_stage` writes
+what stage 4 hands on: this folder (`<run>/model`) and the scored test rows.
 """
 
 from __future__ import annotations
@@ -18,14 +19,17 @@ from typing import Any
 import joblib
 from sklearn.pipeline import Pipeline
 
+from playbook import data
 from playbook.charter.model import Charter
+from playbook.core import journey
 from playbook.core.journey import to_jsonable
 from playbook.errors import ModelError
 from playbook.tasks.evaluation import Comparison
 from playbook.tasks.kpi import format_amount
 from playbook.tasks.latency import LatencyReport
+from playbook.tasks.poc_stage import PocStage
 
-MODEL_FILE, CONTRACT_FILE = "model.joblib", "contract.yaml"
+MODEL_FILE, CONTRACT_FILE, CARD_FILE = "model.joblib", "contract.yaml", "model_card.md"
 
 
 @dataclass(frozen=True)
@@ -91,8 +95,52 @@ def save(
     )
     shutil.copyfile(poc.data.checks, folder / CONTRACT_FILE)
     (folder / "model_card.json").write_text(json.dumps(card, indent=2) + "\n")
-    (folder / "model_card.md").write_text(card_markdown(card))
+    (folder / CARD_FILE).write_text(card_markdown(card))
     return folder
+
+
+@dataclass(frozen=True)
+class SavedStage:
+    """Where stage 4 saved its hand-off files: the model folder and the test scores."""
+
+    run_dir: Path
+    model_dir: Path
+    test_scores: Path
+
+
+def save_stage(
+    out_dir: str | Path, stage: PocStage, *, data_path: str | Path | None = None
+) -> SavedStage:
+    """Save what stage 4 hands on: the model with its contract and card, the scores.
+
+    Args:
+        out_dir: The run folder; the model goes to `model/`, every policy's decisions
+            on the test rows to `scores/test.csv`.
+        stage: What `poc_stage.build` returned.
+        data_path: The file or folder the stage read instead of the charter's source
+            (`--data`); empty or None for the charter's own. The model card records
+            its fingerprint.
+
+    Raises:
+        DataError: The data source can no longer be read to fingerprint it.
+    """
+    fingerprint = data.fingerprint(stage.poc, path=data_path or None, frame=stage.frame)
+    model_dir = save(
+        journey.artifact(out_dir, journey.MODEL_DIR),
+        poc=stage.poc,
+        comparison=stage.comparison,
+        data_sha256=fingerprint.sha256,
+        latency=stage.evidence.latency,
+        groups=stage.evidence.fairness_groups,
+    )
+    scores = journey.artifact(out_dir, journey.TEST_SCORES)
+    journey.save_table(out_dir, journey.TEST_SCORES, stage.comparison.rows)
+    return SavedStage(run_dir=Path(out_dir), model_dir=model_dir, test_scores=scores)
+
+
+def card_path(run_dir: str | Path) -> Path:
+    """Where stage 4 saved the model card of a run (`<run>/model/model_card.md`)."""
+    return journey.artifact(run_dir, journey.MODEL_DIR) / CARD_FILE
 
 
 def load(path: str | Path) -> ModelBundle:

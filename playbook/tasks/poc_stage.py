@@ -1,22 +1,47 @@
-"""Stage 4's evidence: what the POC found, as later stages and the memo read it.
+"""Stage 4, the POC: what it found, built in one call, as later stages read it.
 
-The stage-4 notebook builds a `PocEvidence` and saves it with `journey.save`; stages
-5-7, `playbook score`, the manifest, the portfolio and the memo read it back with
-`journey.load(run_dir, "04_poc", PocEvidence)`.
+`build` runs the comparison of today's baseline with the candidate models and the
+diagnostics around it (permutation importance, losing segments, sensitive groups,
+latency), and returns a `PocStage`: the typed `StageOutcome[PocEvidence]` the notebook
+saves with `journey.save`, plus what the notebook charts but nobody reads later (the
+fitted comparison, the importance, every segment). Stages 5-7, `playbook score`, the
+manifest, the portfolio and the memo read the evidence back with
+`journey.load(run_dir, STAGE, PocEvidence)`. Saving the model and the scored test rows
+is `playbook.serve.saved_model.save_stage`'s job: this layer writes nothing.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from playbook.tasks.comparison import Candidate, Rung
+import pandas as pd
+
+from playbook.charter.model import Charter
+from playbook.core import journey
+from playbook.tasks import evaluation, importance, latency, segments
+from playbook.tasks.comparison import Candidate, Comparison, Rung
 from playbook.tasks.decision import Decision
 from playbook.tasks.experiment import ExperimentInputs
-from playbook.tasks.kpi import KpiReport
+from playbook.tasks.importance import Importance
+from playbook.tasks.kpi import KpiReport, lift_summary
 from playbook.tasks.latency import LatencyReport
 from playbook.tasks.segments import Segment
 
 STAGE = "04_poc"
+
+# A feature's segment needs this many test rows: in fewer, what a policy earns per
+# period swings with a handful of customers and reads as noise.
+SEGMENT_MIN_ROWS = 50
+# A sensitive group is compared from fewer rows than a segment: the fairness notes
+# must not leave a small group out, and below this even a group is only noise.
+GROUP_MIN_ROWS = 30
+# The evidence keeps the worst losing segments only: enough for stage 6 and the memo
+# to say where to look, short enough for a reader.
+LOSING_SEGMENTS_KEPT = 10
+# Timed whole-batch and one-row predictions: enough calls for a steady p50 and p95,
+# few enough to keep the stage quick on a large test period.
+LATENCY_REPEATS = 5
+LATENCY_SINGLE_ROWS = 50
 
 
 @dataclass(frozen=True)
@@ -51,3 +76,152 @@ class PocEvidence:
     latency: LatencyReport
     losing_segments: list[Segment] = field(default_factory=list)
     fairness_groups: list[Segment] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class PocStage:
+    """Stage 4's outcome, and what its notebook shows beside it.
+
+    Attributes:
+        outcome: What the notebook saves and later stages read (`journey.save`).
+        poc: The charter the stage judged against.
+        frame: The rows the stage read (the model bundle fingerprints a SQL source's
+            rows from them).
+        comparison: The fitted model, the split and the scored test rows.
+        tuning_seconds: The wall time tuning was given.
+        importance: Permutation importance of each feature, largest drop first.
+        importance_score: The score whose drop `importance` measures.
+        segments: Every segment of a feature with `SEGMENT_MIN_ROWS` rows or more,
+            lowest lift first; the evidence keeps only the worst losing ones.
+    """
+
+    outcome: journey.StageOutcome[PocEvidence]
+    poc: Charter
+    frame: pd.DataFrame
+    comparison: Comparison
+    tuning_seconds: float
+    importance: list[Importance]
+    importance_score: str
+    segments: list[Segment]
+
+    @property
+    def evidence(self) -> PocEvidence:
+        """The stage's typed evidence."""
+        return self.outcome.evidence
+
+
+def build(
+    frame: pd.DataFrame,
+    *,
+    poc: Charter,
+    seed: int,
+    tuning_seconds: float = evaluation.DEFAULT_TUNING_SECONDS,
+    trials: int | None = None,
+) -> PocStage:
+    """Run stage 4: the candidates against today's baseline, and the diagnostics.
+
+    Args:
+        frame: The data.
+        poc: The charter.
+        seed: Fixes every random choice.
+        tuning_seconds: Wall time for tuning the candidates.
+        trials: Try exactly this many settings whatever the clock (to repeat a run).
+
+    Raises:
+        CharterError: The charter lacks a section the task needs, or it does not fit
+            the data.
+        DataError: The data cannot be split into training and test rows for the task.
+    """
+    result = evaluation.compare(
+        frame, poc=poc, seed=seed, tuning_seconds=tuning_seconds, trials=trials
+    )
+    found, score_name = importance.importance(
+        result.model,
+        result.test_frame,
+        result.rows["actual"].to_numpy(),
+        features=result.features,
+        task=result.task,
+        seed=seed,
+    )
+    columns = [c for c in result.features if c != poc.data.text]
+    found_segments = segments.compare(
+        result.rows, result.test_frame, columns=columns, min_rows=SEGMENT_MIN_ROWS
+    )
+    groups = segments.compare(
+        result.rows,
+        result.test_frame,
+        columns=list(poc.data.sensitive),
+        min_rows=GROUP_MIN_ROWS,
+    )
+    speed = latency.measure(
+        result.model,
+        result.latest_test_rows()[result.features],
+        prediction=poc.prediction,
+        repeats=LATENCY_REPEATS,
+        single_rows=LATENCY_SINGLE_ROWS,
+        seed=seed,
+    )
+    found_evidence = evidence(
+        result,
+        measured_latency=speed,
+        feature_segments=found_segments,
+        sensitive_groups=groups,
+    )
+    return PocStage(
+        outcome=journey.StageOutcome(
+            stage=STAGE,
+            status=journey.PASSED,
+            summary=summary(found_evidence),
+            evidence=found_evidence,
+            reasons=reasons(found_evidence),
+        ),
+        poc=poc,
+        frame=frame,
+        comparison=result,
+        tuning_seconds=tuning_seconds,
+        importance=found,
+        importance_score=score_name,
+        segments=found_segments,
+    )
+
+
+def evidence(
+    result: Comparison,
+    *,
+    measured_latency: LatencyReport,
+    feature_segments: list[Segment],
+    sensitive_groups: list[Segment],
+) -> PocEvidence:
+    """What later stages read of a comparison and its diagnostics.
+
+    Args:
+        result: The comparison.
+        measured_latency: The measured prediction times.
+        feature_segments: Every segment of the features, lowest lift first.
+        sensitive_groups: The segments of the sensitive attributes.
+    """
+    losing = [s for s in feature_segments if s.lift < 0]
+    return PocEvidence(
+        task=result.task,
+        kpi=result.kpi,
+        decision=result.decision,
+        split=result.holdout.description,
+        ladder=result.ladder,
+        model_name=result.model_name,
+        candidates=result.candidates,
+        tuning_trials=len(result.candidates),
+        experiment_inputs=result.experiment_inputs,
+        latency=measured_latency,
+        losing_segments=losing[:LOSING_SEGMENTS_KEPT],
+        fairness_groups=sensitive_groups,
+    )
+
+
+def summary(found: PocEvidence) -> str:
+    """One line for the runner and the index page: the decision and the lift."""
+    return f"{found.decision.decision}: {lift_summary(found.kpi)}"
+
+
+def reasons(found: PocEvidence) -> list[str]:
+    """What a reader must know first: the decision's reasons."""
+    return list(found.decision.reasons)

@@ -1,0 +1,29 @@
+"""Which evidence type each stage saves, so that the runner reads outcomes typed.
+
+A stage listed here is read back into its evidence dataclass; a stage not (yet) listed
+is read untyped, its evidence a plain mapping.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from playbook.core import journey
+from playbook.tasks import poc_stage
+
+EVIDENCE_TYPES: dict[str, type] = {
+    poc_stage.STAGE: poc_stage.PocEvidence,
+}
+
+
+def load_outcome(run_dir: str | Path, key: str) -> journey.StageOutcome[Any] | None:
+    """Read a stage's outcome with its evidence type; None if it recorded none.
+
+    Raises:
+        EvidenceError: The saved evidence does not fit the stage's evidence type.
+    """
+    evidence_type = EVIDENCE_TYPES.get(key)
+    if evidence_type is None:  # TRANSITIONAL: a stage whose evidence is not typed yet
+        return journey.load(run_dir, key)
+    return journey.load(run_dir, key, evidence_type)
