@@ -4,9 +4,17 @@ HTML pages of a run and of all runs, plotly charts, and what a stage notebook
 displays (tables, bullets, decisions, with personal data masked).
 """
 
-from playbook.report import charts, display, pages, poc_charts, portfolio
+from playbook.report import (
+    beyond_sections,
+    charts,
+    display,
+    pages,
+    poc_charts,
+    portfolio,
+)
 
 __all__ = [
+    "beyond_sections",
     "charts",
     "display",
     "pages",

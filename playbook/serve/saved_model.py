@@ -26,6 +26,7 @@ from playbook.tasks.kpi import format_amount
 from playbook.tasks.latency import LatencyReport
 
 MODEL_FILE, CONTRACT_FILE = "model.joblib", "contract.yaml"
+CARD_FILE = "model_card.md"  # the card a reader opens; stage 7 checks it was written
 
 
 @dataclass(frozen=True)
@@ -91,7 +92,7 @@ def save(
     )
     shutil.copyfile(poc.data.checks, folder / CONTRACT_FILE)
     (folder / "model_card.json").write_text(json.dumps(card, indent=2) + "\n")
-    (folder / "model_card.md").write_text(card_markdown(card))
+    (folder / CARD_FILE).write_text(card_markdown(card))
     return folder
 
 
