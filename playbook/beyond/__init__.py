@@ -3,15 +3,30 @@
 What happens after the POC: the fresh batch against the data contract, drift per
 feature, proposed monitoring thresholds, the A/B test that would confirm the lift, a
 shadow replay, the POC's earlier runs, and production readiness from the run's evidence.
+Each stage's builder and evidence type: `beyond_stage` (5), `iterate_stage` (6) and
+`scale_up_stage` (7).
 """
 
-from playbook.beyond import ab_test, drift, history, monitoring, readiness, shadow
+from playbook.beyond import (
+    ab_test,
+    beyond_stage,
+    drift,
+    history,
+    iterate_stage,
+    monitoring,
+    readiness,
+    scale_up_stage,
+    shadow,
+)
 
 __all__ = [
     "ab_test",
+    "beyond_stage",
     "drift",
     "history",
+    "iterate_stage",
     "monitoring",
     "readiness",
+    "scale_up_stage",
     "shadow",
 ]

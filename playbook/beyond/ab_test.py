@@ -263,12 +263,26 @@ def design(
             significance=significance,
             power=power,
         )
-    shortest = min(
-        (p for p in (money, rates) if p is not None), key=lambda p: p.periods
-    )
-    feasible = shortest.periods <= longest
-    summary = (
+    feasible = _shortest(money, rates).periods <= longest
+    return Design(True, "", money, rates, longest, feasible, summary(money, rates))
+
+
+def summary(plan: AbPlan | None, rates: RatePlan | None, *, reason: str = "") -> str:
+    """The A/B design in one phrase: the shorter test's size and duration, or why none.
+
+    Args:
+        plan: The test on the money KPI, if any.
+        rates: The test on the rate of positives, if any.
+        reason: Why no A/B test applies, said when there is neither plan.
+    """
+    if plan is None and rates is None:
+        return reason
+    shortest = _shortest(plan, rates)
+    return (
         f"the shorter A/B test needs {shortest.units_per_arm:,} units per arm, about "
-        f"{shortest.periods} {kpi.period}(s)"
+        f"{shortest.periods} {shortest.period}(s)"
     )
-    return Design(True, "", money, rates, longest, feasible, summary)
+
+
+def _shortest(plan: AbPlan | None, rates: RatePlan | None) -> AbPlan | RatePlan:
+    return min((p for p in (plan, rates) if p is not None), key=lambda p: p.periods)

@@ -6,7 +6,9 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from playbook.core.journey import stage
+from playbook.beyond.beyond_stage import STAGE as BEYOND_STAGE
+from playbook.beyond.beyond_stage import BeyondEvidence
+from playbook.core import journey
 
 
 @dataclass(frozen=True)
@@ -55,8 +57,11 @@ def runs(out_dir: str | Path, *, poc: str) -> list[PastRun]:
     previous = None
     for folder, record in found:
         later = _stage5_evidence(folder)
-        fresh = later.get("fresh_kpi") or {}
-        record = {**record, "fresh_sha256": (later.get("record") or {}).get("sha256")}
+        fresh = later.fresh_kpi if later is not None else None
+        record = {
+            **record,
+            "fresh_sha256": later.record.sha256 if later is not None else None,
+        }
         kpi = record.get("kpi") or {}
         past.append(
             PastRun(
@@ -68,9 +73,9 @@ def runs(out_dir: str | Path, *, poc: str) -> list[PastRun]:
                 lift_ci_low=kpi.get("lift_ci_low"),
                 lift_ci_high=kpi.get("lift_ci_high"),
                 min_lift=kpi.get("min_lift"),
-                fresh_lift=fresh.get("lift"),
-                fresh_ci_low=fresh.get("lift_ci_low"),
-                fresh_ci_high=fresh.get("lift_ci_high"),
+                fresh_lift=fresh.lift if fresh is not None else None,
+                fresh_ci_low=fresh.lift_ci_low if fresh is not None else None,
+                fresh_ci_high=fresh.lift_ci_high if fresh is not None else None,
                 unit=kpi.get("unit"),
                 charter_sha256=record.get("charter_sha256"),
                 data_sha256=record.get("data_sha256"),
@@ -103,10 +108,14 @@ def _changes(previous: dict | None, record: dict) -> list[str]:
     return changes or ["nothing recorded changed"]
 
 
-def _stage5_evidence(folder: Path) -> dict:
-    """What stage 5 recorded in that run (the fresh batch and its lift), if it ran."""
-    path = folder / "results" / f"{stage(5).key}.json"
+def _stage5_evidence(folder: Path) -> BeyondEvidence | None:
+    """What stage 5 recorded in that run (the fresh batch and its lift), if it ran.
+
+    A run saved by an older playbook, in another layout, is left out rather than
+    misread: its manifest still counts, its stage-5 facts do not.
+    """
     try:
-        return json.loads(path.read_text())["evidence"]
-    except (OSError, KeyError, json.JSONDecodeError):
-        return {}
+        outcome = journey.load(folder, BEYOND_STAGE, BeyondEvidence)
+    except (OSError, ValueError, KeyError, journey.EvidenceError):
+        return None  # unreadable, half written, or an older layout
+    return outcome.evidence if outcome is not None else None

@@ -145,6 +145,11 @@ def fresh_suite(
     return suite
 
 
+# Why the fresh batch has no KPI: what the stage-5 summary says in its place.
+NO_LABELS = "the fresh batch has no labels yet"
+NO_MODEL = "stage 4 did not save a model in this run"
+
+
 @dataclass(frozen=True)
 class FreshScore:
     """The model and today's baseline on the fresh batch, or why they were not."""
@@ -173,11 +178,11 @@ def score_fresh(
             batch's first days are judged with the history they would have had.
     """
     if not batch.labelled:
-        return FreshScore(None, None, "the fresh batch has no labels yet")
+        return FreshScore(None, None, NO_LABELS)
     try:
         model = saved_model.load(journey.artifact(out_dir, journey.MODEL_DIR))
     except ModelError:
-        return FreshScore(None, None, "stage 4 did not save a model in this run")
+        return FreshScore(None, None, NO_MODEL)
     rows = batch.rows
     if model.task == "forecast" and earlier is not None:
         from playbook.tasks import forecast

@@ -6,6 +6,7 @@ data masked).
 """
 
 from playbook.report import (
+    beyond_sections,
     charts,
     display,
     page_templates,
@@ -16,6 +17,7 @@ from playbook.report import (
 )
 
 __all__ = [
+    "beyond_sections",
     "charts",
     "display",
     "page_templates",

@@ -9,11 +9,15 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from playbook.beyond import beyond_stage, iterate_stage, scale_up_stage
 from playbook.core import journey
 from playbook.tasks import poc_stage
 
 EVIDENCE_TYPES: dict[str, type] = {
     poc_stage.STAGE: poc_stage.PocEvidence,
+    beyond_stage.STAGE: beyond_stage.BeyondEvidence,
+    iterate_stage.STAGE: iterate_stage.IterateEvidence,
+    scale_up_stage.STAGE: scale_up_stage.ScaleUpEvidence,
 }
 
 

@@ -9,6 +9,7 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
+from playbook.beyond.scale_up_stage import ScaleUpEvidence
 from playbook.core.journey import STAGES, StageOutcome, to_jsonable
 from playbook.tasks.decision import Decision
 from playbook.tasks.kpi import KpiReport
@@ -108,15 +109,9 @@ def record_outcome(manifest: dict[str, Any], outcome: StageOutcome) -> None:
     if isinstance(outcome.evidence, PocEvidence):
         manifest["kpi"] = _kpi_entry(outcome.evidence.kpi)
         _record_decision(manifest, outcome.evidence.decision)
-    # STAGE 7: the journey's final decision replaces stage 4's. Its evidence type has
-    # a field `decision: Decision` (beyond.scale_up_stage.ScaleUpEvidence); once it
-    # exists these two lines record it, and the TRANSITIONAL branch below goes:
-    # if isinstance(outcome.evidence, ScaleUpEvidence):
-    #     _record_decision(manifest, outcome.evidence.decision)
-    if isinstance(outcome.evidence, dict) and "decision" in outcome.evidence:
-        # TRANSITIONAL: stage 7's evidence is read untyped until it has its type.
-        manifest["decision"] = outcome.evidence["decision"]["decision"]
-        manifest["reasons"] = outcome.evidence["decision"]["reasons"]
+    # Stage 7's final decision replaces stage 4's.
+    if isinstance(outcome.evidence, ScaleUpEvidence):
+        _record_decision(manifest, outcome.evidence.decision)
 
 
 def _kpi_entry(report: KpiReport) -> dict[str, Any]:

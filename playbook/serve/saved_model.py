@@ -29,7 +29,8 @@ from playbook.tasks.kpi import format_amount
 from playbook.tasks.latency import LatencyReport
 from playbook.tasks.poc_stage import PocStage
 
-MODEL_FILE, CONTRACT_FILE, CARD_FILE = "model.joblib", "contract.yaml", "model_card.md"
+MODEL_FILE, CONTRACT_FILE = "model.joblib", "contract.yaml"
+CARD_FILE = "model_card.md"  # the card a reader opens; stage 7 checks it was written
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,152 @@
+"""The sections of stages 5-7's notebooks: each shows one part of a stage's evidence.
+
+One function per section, taking what the stage's builder returned, so a notebook
+shows a section in one call. The words here only label what the evidence holds.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+from playbook.beyond.beyond_stage import BeyondEvidence, BeyondPoc
+from playbook.beyond.iterate_stage import IterateEvidence, Iteration
+from playbook.beyond.readiness import Readiness
+from playbook.beyond.scale_up_stage import ScaleUpEvidence
+from playbook.charter.model import Charter
+from playbook.data import contracts
+from playbook.report import charts, display
+
+# The columns of the run history a reader compares between runs.
+_HISTORY_COLUMNS = [
+    "run_id",
+    "decision",
+    "lift",
+    "lift_ci_low",
+    "lift_ci_high",
+    "changed",
+]
+_READINESS_COLUMNS = ["item", "status", "evidence", "reference", "link"]
+
+
+def fresh_batch(evidence: BeyondEvidence) -> None:
+    """Stage 5: where the fresh batch came from and how many rows it has."""
+    fresh = evidence.fresh
+    display.bullets("Fresh batch", [f"{fresh.rows:,} rows from {fresh.source}"])
+
+
+def fresh_contract(stage: BeyondPoc) -> None:
+    """Stage 5: whether the fresh batch keeps the data contract, and what it fails."""
+    contract = stage.contract
+    display.verdict(
+        contract.passed,
+        f"The fresh batch passes all {contract.evaluated} expectations.",
+        f"The fresh batch fails {contract.failed} of {contract.evaluated} "
+        "expectations: the pipeline that feeds the model has changed.",
+    )
+    display.table(contracts.failures_table(contract), caption="Failed expectations")
+
+
+def drift(evidence: BeyondEvidence) -> None:
+    """Stage 5: how far each feature moved since training, as a chart and a table."""
+    report = evidence.drift
+    display.figures([charts.drift(report)])
+    display.table(
+        display.frame(report.features),
+        caption=f"{report.current} against {report.reference}",
+    )
+
+
+def lift_on_fresh(stage: BeyondPoc) -> None:
+    """Stage 5: the lift on the POC's test periods and on the fresh batch."""
+    # charts.lift_on_fresh reads stage 4's KPI as a mapping (it predates typed
+    # evidence and is being reworked elsewhere); hand it the KPI's fields.
+    poc_kpi = dataclasses.asdict(stage.poc_kpi) if stage.poc_kpi is not None else None
+    display.figures([charts.lift_on_fresh(poc_kpi, stage.scored)])
+
+
+def contract_record(evidence: BeyondEvidence) -> None:
+    """Stage 5: the fresh batch's columns as the contract record keeps them."""
+    record = evidence.record
+    fingerprint = record.sha256 or "not a separate file"
+    display.table(
+        display.frame(record.columns),
+        caption=f"{record.rows:,} rows, sha256 {fingerprint}",
+    )
+
+
+def thresholds(evidence: BeyondEvidence) -> None:
+    """Stage 5: the proposed monitoring thresholds."""
+    display.table(
+        display.frame(evidence.thresholds), caption="Monitoring thresholds (proposed)"
+    )
+
+
+def run_history(evidence: IterateEvidence, *, poc: Charter) -> None:
+    """Stage 6: the lift in every run of the POC, and what changed between runs."""
+    display.figures([charts.run_history(evidence.runs)])
+    display.table(
+        display.frame(evidence.runs, columns=_HISTORY_COLUMNS),
+        caption=f"{len(evidence.runs)} run(s) of {poc.poc}",
+    )
+
+
+def losing_segments(stage: Iteration, *, poc: Charter) -> None:
+    """Stage 6: the segments where the model earns least against today's baseline."""
+    kpi = poc.need("kpi")
+    display.figures(
+        [charts.losing_segments(stage.segments, unit=kpi.unit, period=kpi.period)]
+    )
+
+
+def ab_test(stage: Iteration, *, poc: Charter) -> None:
+    """Stage 6: the A/B tests' size and duration, whether they fit, what to watch."""
+    ab = stage.design
+    if not ab.applies or ab.plan is None:
+        display.bullets("A/B test", [ab.reason])
+        return
+    display.table(
+        display.frame(ab.table()),
+        caption=f"A/B test for the minimum lift, {ab.plan.units_per_period:,.0f} "
+        f"units per {ab.plan.period}",
+    )
+    display.figures(
+        [charts.ab_duration(ab.plan, longest=ab.longest, unit=poc.need("kpi").unit)]
+    )
+    within = f"within {ab.longest} {ab.plan.period}s"
+    display.verdict(
+        ab.feasible,
+        f"An A/B test can confirm the minimum lift {within}.",
+        f"An A/B test cannot confirm the minimum lift {within}: the lift "
+        "is small against the noise of single units at this traffic. Test on "
+        "more units, on a proxy metric that moves sooner, or decide on the "
+        "offline evidence.",
+    )
+    display.bullets("Check before reading results", [ab.plan.srm_check])
+    display.bullets("Guardrails to watch", ab.plan.guardrails)
+
+
+def shadow_replay(evidence: IterateEvidence, *, poc: Charter) -> None:
+    """Stage 6: where the two policies decide differently on the replayed rows."""
+    kpi = poc.need("kpi")
+    display.figures(
+        [charts.shadow_replay(evidence.replay, unit=kpi.unit, period=kpi.period)]
+    )
+
+
+def readiness(ready: Readiness) -> None:
+    """Stage 7: every readiness item with its evidence, as a table and a chart."""
+    display.table(
+        display.frame(ready.items, columns=_READINESS_COLUMNS),
+        caption=f"{ready.met} of {ready.decided} decided items met",
+    )
+    display.figures([charts.readiness(ready)])
+
+
+def final_evaluation(evidence: ScaleUpEvidence) -> None:
+    """Stage 7: the decision with its reasons, and the memo for the sponsor."""
+    memo = evidence.memo
+    display.decision(evidence.decision)
+    display.bullets("The money", memo.money)
+    display.bullets("Risks", memo.risks)
+    display.bullets("Next steps", memo.next_steps)
+    display.bullets("Timeline", [memo.timeline])
