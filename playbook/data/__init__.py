@@ -9,21 +9,18 @@ from playbook.data import contracts, leakage, pii, sources, suggest
 from playbook.data.frame import (
     access_note,
     as_dates,
-    fingerprint,
     label_balance,
-    load,
     looks_like_dates,
     parse_time,
     period_gaps,
     profile,
-    read,
     require_columns,
     require_unique_ids,
     rows_per_period,
-    sha256,
     source_name,
     target_kind,
 )
+from playbook.data.sources import fingerprint, load, read, sha256
 
 __all__ = [
     "access_note",

@@ -11,18 +11,18 @@ A contract is a YAML file that declares one suite and nothing else:
 `great_expectations.expectations`); the other keys are its arguments. Great
 Expectations is imported only when a suite is loaded or run, so importing this module
 stays cheap, and it runs in memory: no analytics, no progress bars, no files written.
+What each expectation asks and what it found are put in words by
+`playbook.data.expectations` and `playbook.data.contract_outcomes`.
 """
 
 from __future__ import annotations
 
 import difflib
 import logging
-import math
 import os
-import re
 import warnings
-from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager, suppress
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -30,33 +30,29 @@ from typing import Any
 import pandas as pd
 import yaml
 
-from playbook.data import pii
+from playbook.data.contract_outcomes import MAX_EXAMPLES, ExpectationOutcome, outcome_of
+from playbook.data.expectations import ExpectationSpec, columns_read
 from playbook.errors import DataCheckError
 
 # Read by Great Expectations when it is imported; set before any import of it.
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
 
-MAX_EXAMPLES = 5
-"""How many distinct offending values an outcome shows."""
+# What an expectation declares and what it found live in `expectations` and
+# `contract_outcomes`; their names stay importable from here, as callers use them.
+__all__ = [
+    "MAX_EXAMPLES",
+    "ContractReport",
+    "ExpectationOutcome",
+    "ExpectationSpec",
+    "Suite",
+    "failure_reasons",
+    "failures_table",
+    "load_suite",
+    "validate",
+]
 
 # Arguments that playbook sets itself when it runs a suite.
 _RESERVED = ("id", "batch_id", "result_format", "rendered_content")
-# Arguments that name the column(s) an expectation looks at.
-_COLUMN_KEYS = ("column", "column_A", "column_B", "column_list")
-
-
-@dataclass(frozen=True)
-class ExpectationSpec:
-    """One declared expectation: its GX type name and the arguments it was given."""
-
-    type: str
-    kwargs: dict[str, Any]
-
-    @property
-    def column(self) -> str | None:
-        """The columns the expectation reads, comma-separated; None for the table."""
-        names = _columns(self.kwargs)
-        return ", ".join(names) if names else None
 
 
 @dataclass(frozen=True)
@@ -66,18 +62,6 @@ class Suite:
     name: str
     path: Path
     expectations: tuple[ExpectationSpec, ...]
-
-
-@dataclass(frozen=True)
-class ExpectationOutcome:
-    """What one expectation asked for, what the data showed, and offending values."""
-
-    expectation: str
-    column: str | None
-    passed: bool
-    expected: str
-    observed: str
-    examples: list[str]
 
 
 @dataclass(frozen=True)
@@ -199,7 +183,7 @@ def validate(
                 results[i] = by_id[expectation.id]
     hidden = set(hidden)
     outcomes = [
-        _outcome(spec, results.get(i), columns=present, hidden=hidden)
+        outcome_of(spec, results.get(i), columns=present, hidden=hidden)
         for i, spec in enumerate(suite.expectations)
     ]
     failed = sum(not outcome.passed for outcome in outcomes)
@@ -449,273 +433,8 @@ def _groups(
     """
     groups: dict[tuple[str, ...] | None, list[int]] = {}
     for index, spec in enumerate(specs):
-        names = tuple(dict.fromkeys(_columns(spec.kwargs)))
+        names = tuple(dict.fromkeys(columns_read(spec.kwargs)))
         if any(name not in present for name in names):
             continue
         groups.setdefault(names or None, []).append(index)
     return sorted(groups.items(), key=lambda item: item[0] is not None)
-
-
-def _outcome(
-    spec: ExpectationSpec, result: Any, *, columns: set, hidden: set
-) -> ExpectationOutcome:
-    found = (result.result or {}) if result is not None else {}
-    absent = [name for name in _columns(spec.kwargs) if name not in columns]
-    if absent:
-        observed = f"column {', '.join(map(repr, absent))} is absent"
-        examples: list[str] = []
-    else:
-        observed = _observed(spec, found, result.exception_info)
-        examples = _examples(spec, found)
-        if hidden & set(_columns(spec.kwargs)) and "partial_unexpected_list" in found:
-            examples = [e if e.startswith("row ") else pii.mask(e) for e in examples]
-        examples = [pii.mask_text(example) for example in examples]
-    return ExpectationOutcome(
-        expectation=spec.type,
-        column=spec.column,
-        passed=not absent and bool(result.success),
-        expected=_expected(spec),
-        observed=observed,
-        examples=examples,
-    )
-
-
-def _observed(spec: ExpectationSpec, found: dict, exception_info: Any) -> str:
-    error = _exception_message(exception_info)
-    if error:
-        return f"could not be evaluated: {error}"
-    if "unexpected_count" in found and "element_count" in found:
-        return _observed_rows(spec, found)
-    if spec.type == "expect_column_to_exist":
-        return "column is present"
-    if spec.type == "expect_table_columns_to_match_set":
-        return _observed_columns(spec, found)
-    if "partial_missing_list" in found:
-        missing = found["partial_missing_list"] or []
-        return f"lacks {_listing(missing)}" if missing else "has every value"
-    if "observed_value" in found:
-        value = found["observed_value"]
-        if spec.type.startswith("expect_table_row_count"):
-            return f"{_number(value)} rows"
-        statistic = _STATISTIC.fullmatch(spec.type)
-        if statistic:
-            return f"{statistic.group(1)} is {_value(value)}"
-        if spec.type in _TYPE_CHECKS:
-            return f"of type {_value(value)}"
-        return f"observed {_value(value)}"
-    return "no details reported"
-
-
-def _observed_rows(spec: ExpectationSpec, found: dict) -> str:
-    total = int(found["element_count"])
-    bad = int(found["unexpected_count"])
-    missing = int(found.get("missing_count") or 0)
-    base, noun = (total - missing, "non-missing values") if missing else (total, "rows")
-    share = f" ({_percent(100.0 * bad / base)})" if bad and base else ""
-    verb = _VERBS.get(spec.type, "break the rule")
-    return f"{bad:,} of {base:,} {noun}{share} {verb}"
-
-
-def _observed_columns(spec: ExpectationSpec, found: dict) -> str:
-    mismatched = (found.get("details") or {}).get("mismatched") or {}
-    missing = mismatched.get("missing") or []
-    parts = [f"missing columns: {_listing(missing)}"] if missing else []
-    if spec.kwargs.get("exact_match", True) and mismatched.get("unexpected"):
-        parts.append(f"unexpected columns: {_listing(mismatched['unexpected'])}")
-    if parts:
-        return "; ".join(parts)
-    return f"all {len(found.get('observed_value') or [])} columns as declared"
-
-
-def _exception_message(info: Any) -> str | None:
-    # GX reports one dict, or one dict per metric that failed to compute.
-    if not isinstance(info, dict):
-        return None
-    candidates = [info, *[value for value in info.values() if isinstance(value, dict)]]
-    for candidate in candidates:
-        if candidate.get("raised_exception"):
-            message = str(candidate.get("exception_message") or "unknown error")
-            return message.removeprefix("Error: ").splitlines()[0]
-    return None
-
-
-def _examples(spec: ExpectationSpec, found: dict) -> list[str]:
-    if spec.type == "expect_table_columns_to_match_set":
-        mismatched = (found.get("details") or {}).get("mismatched") or {}
-        names = list(mismatched.get("missing") or [])
-        if spec.kwargs.get("exact_match", True):
-            names += list(mismatched.get("unexpected") or [])
-        return [str(name) for name in names[:MAX_EXAMPLES]]
-    values = found.get("partial_unexpected_list") or []
-    shown = _distinct(_verbatim(value) for value in values if not _is_missing(value))
-    if not shown:
-        # The offending values are missing ones: point at the rows instead.
-        rows = found.get("partial_unexpected_index_list") or []
-        shown = _distinct(f"row {_verbatim(row)}" for row in rows)
-    return shown[:MAX_EXAMPLES]
-
-
-def _distinct(texts: Iterable[str]) -> list[str]:
-    return list(dict.fromkeys(texts))
-
-
-# --- words ---------------------------------------------------------------------------
-
-_TYPE_CHECKS = (
-    "expect_column_values_to_be_of_type",
-    "expect_column_values_to_be_in_type_list",
-)
-_STATISTIC = re.compile(r"expect_column_(min|max|mean|median|stdev|sum)_to_be_between")
-
-_VERBS = {
-    "expect_column_values_to_not_be_null": "are missing",
-    "expect_column_values_to_be_null": "are not missing",
-    "expect_column_values_to_be_between": "are out of range",
-    "expect_column_values_to_be_in_set": "are not in the allowed set",
-    "expect_column_values_to_not_be_in_set": "are in the forbidden set",
-    "expect_column_values_to_be_unique": "are duplicates",
-    "expect_column_values_to_match_regex": "do not match the pattern",
-    "expect_column_values_to_match_strftime_format": "do not match the date format",
-    "expect_column_values_to_be_dateutil_parseable": "are not dates",
-    "expect_column_values_to_be_of_type": "have another type",
-}
-
-
-def _between(kwargs: dict, what: str = "") -> str:
-    low, high = kwargs.get("min_value"), kwargs.get("max_value")
-    above = "above" if kwargs.get("strict_min") else "at least"
-    below = "below" if kwargs.get("strict_max") else "at most"
-    if low is not None and high is not None:
-        text = f"between {_value(low)} and {_value(high)}"
-        if kwargs.get("strict_min") or kwargs.get("strict_max"):
-            text = f"{above} {_value(low)} and {below} {_value(high)}"
-    elif low is not None:
-        text = f"{above} {_value(low)}"
-    else:
-        text = f"{below} {_value(high)}"
-    return f"{what} {text}".strip()
-
-
-_EXPECTED: dict[str, Callable[[dict], str]] = {
-    "expect_column_to_exist": lambda kw: "column exists",
-    "expect_column_values_to_not_be_null": lambda kw: "no missing values",
-    "expect_column_values_to_be_null": lambda kw: "only missing values",
-    "expect_column_values_to_be_unique": lambda kw: "no duplicate values",
-    "expect_column_values_to_be_between": _between,
-    "expect_column_values_to_be_in_set": lambda kw: (
-        f"one of {_listing(kw['value_set'])}"
-    ),
-    "expect_column_values_to_not_be_in_set": lambda kw: (
-        f"none of {_listing(kw['value_set'])}"
-    ),
-    "expect_column_values_to_match_regex": lambda kw: f"matches {kw['regex']!r}",
-    "expect_column_values_to_match_strftime_format": lambda kw: (
-        f"dates formatted as {kw['strftime_format']}"
-    ),
-    "expect_column_values_to_be_of_type": lambda kw: f"of type {kw['type_']}",
-    "expect_column_values_to_be_in_type_list": lambda kw: (
-        f"of a type in {_listing(kw['type_list'])}"
-    ),
-    "expect_column_distinct_values_to_contain_set": lambda kw: (
-        f"every one of {_listing(kw['value_set'])} present"
-    ),
-    "expect_column_values_to_be_dateutil_parseable": lambda kw: "dates",
-    "expect_column_min_to_be_between": lambda kw: _between(kw, "minimum"),
-    "expect_column_max_to_be_between": lambda kw: _between(kw, "maximum"),
-    "expect_column_mean_to_be_between": lambda kw: _between(kw, "mean"),
-    "expect_column_median_to_be_between": lambda kw: _between(kw, "median"),
-    "expect_table_row_count_to_be_between": lambda kw: _between(kw) + " rows",
-    "expect_table_row_count_to_equal": lambda kw: f"exactly {_value(kw['value'])} rows",
-    "expect_table_columns_to_match_set": lambda kw: (
-        f"{'exactly' if kw.get('exact_match', True) else 'at least'} the columns "
-        f"{_listing(kw['column_set'])}"
-    ),
-}
-
-
-def _expected(spec: ExpectationSpec) -> str:
-    describe = _EXPECTED.get(spec.type)
-    if describe is None:
-        words = spec.type.removeprefix("expect_").replace("_", " ")
-        arguments = ", ".join(
-            f"{key}={_value(value)}"
-            for key, value in spec.kwargs.items()
-            if key not in (*_COLUMN_KEYS, "mostly")
-        )
-        text = f"{words} ({arguments})" if arguments else words
-    else:
-        text = describe(spec.kwargs)
-    mostly = spec.kwargs.get("mostly")
-    if mostly is None or mostly >= 1:
-        return text
-    if spec.type == "expect_column_values_to_not_be_null":
-        return f"at most {_percent(100 * (1 - mostly))} missing"
-    return f"{text} (at least {_percent(100 * mostly)} of rows)"
-
-
-def _columns(kwargs: dict) -> list[str]:
-    names: list[str] = []
-    for key in _COLUMN_KEYS:
-        value = kwargs.get(key)
-        if isinstance(value, str):
-            names.append(value)
-        elif isinstance(value, list):
-            names.extend(str(name) for name in value)
-    return names
-
-
-def _is_missing(value: Any) -> bool:
-    if value is None or value is pd.NaT:
-        return True
-    try:
-        return bool(pd.isna(value))
-    except (TypeError, ValueError):  # lists and other containers
-        return False
-
-
-def _number(value: Any) -> str:
-    number = float(value)
-    if number.is_integer() and abs(number) < 1e15:
-        return f"{int(number):,}"
-    return f"{number:,.0f}" if abs(number) >= 1000 else f"{number:.4g}"
-
-
-def _value(value: Any) -> str:
-    """A short, readable text for any value GX reports (9,999 and 0.1548)."""
-    value = _plain(value)
-    if isinstance(value, float) and math.isnan(value):
-        return "NaN"
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return _number(value)
-    if isinstance(value, (list, tuple, set)):
-        return _listing(value)
-    return _verbatim(value)
-
-
-def _verbatim(value: Any) -> str:
-    """A value as it appears in the data (9999, not 9,999), for finding it there."""
-    text = str(_plain(value))
-    return text if len(text) <= 60 else text[:57] + "..."
-
-
-def _plain(value: Any) -> Any:
-    """A numpy scalar as the Python value it holds; anything else unchanged."""
-    if hasattr(value, "item") and not isinstance(value, (list, tuple, dict)):
-        with suppress(TypeError, ValueError):
-            return value.item()
-    return value
-
-
-def _listing(values: Any, limit: int = 8) -> str:
-    items = [_value(value) for value in values]
-    shown = ", ".join(items[:limit])
-    return shown + (f" and {len(items) - limit} more" if len(items) > limit else "")
-
-
-def _percent(share: float) -> str:
-    """12.345 -> '12.3%'; shares near 0% or 100% are not rounded onto them."""
-    if 0 < share < 0.1:
-        return "<0.1%"
-    if 99.9 < share < 100:
-        return ">99.9%"
-    return re.sub(r"\.0$", "", f"{share:.1f}") + "%"

@@ -1,9 +1,10 @@
-"""Load the POC's data, fingerprint it, and describe it for the reader.
+"""Check the POC's data and describe it for the reader.
 
-Reading is `playbook.data.sources`' job (CSV, Parquet, a folder of them, or SQL); this
-module gives the stages one place to call it, and checks and describes what was read:
-the columns the charter relies on, one row per id, a readable time column, each column's
-profile, the labels and the rows per period.
+Reading and fingerprinting are `playbook.data.sources`' job (CSV, Parquet, a folder of
+them, or SQL; `playbook.data` exports its `read`, `load`, `fingerprint` and `sha256`);
+this module checks and describes what was read: the columns the charter relies on, one
+row per id, a readable time column, each column's profile, the labels and the rows per
+period.
 """
 
 from __future__ import annotations
@@ -16,8 +17,7 @@ import numpy as np
 import pandas as pd
 
 from playbook.charter.model import Charter
-from playbook.data import pii, sources
-from playbook.data.sources import Fingerprint
+from playbook.data import pii
 from playbook.errors import DataError
 
 QUANTITY_DISTINCT = 20
@@ -37,51 +37,6 @@ _ACCESS_NOTES = {
         "of the runs before comparing their numbers"
     ),
 }
-
-
-def load(
-    path: str | Path, *, encoding: str | None = None, delimiter: str | None = None
-) -> pd.DataFrame:
-    """Read a CSV or Parquet file, or a folder of them (see `playbook.data.sources`).
-
-    Raises:
-        DataError: The file is missing, empty, not in the encoding, or has no rows.
-    """
-    return sources.load(path, encoding=encoding, delimiter=delimiter)
-
-
-def read(poc: Charter, *, path: str | Path | None = None) -> pd.DataFrame:
-    """Read the charter's data, or the file or folder at `path` (`--data`) instead.
-
-    Raises:
-        DataError: The source is missing, unreadable, or the SQL query fails.
-    """
-    return sources.read(poc, path=path)
-
-
-def fingerprint(
-    poc: Charter, *, path: str | Path | None = None, frame: pd.DataFrame | None = None
-) -> Fingerprint:
-    """What the manifest records about the data: kind, where (no password), SHA-256.
-
-    The SHA-256 is of the file's bytes, of a folder's files (names and bytes), or of
-    the SQL query and the rows it returned, in any order. The runner can call this
-    instead of `sha256` so that folders and SQL sources get a fingerprint too.
-
-    Args:
-        poc: The charter.
-        path: The file or folder read instead of the charter's source (`--data`).
-        frame: The rows a SQL query returned, when already read.
-
-    Raises:
-        DataError: The file or folder is missing, or the query fails.
-    """
-    return sources.fingerprint(poc, path=path, frame=frame)
-
-
-def sha256(path: str | Path) -> str:
-    """Fingerprint of a data file's bytes, or of a folder's data files."""
-    return sources.sha256(path)
 
 
 def source_name(poc: Charter, *, path: str | Path | None = None) -> str:

@@ -160,7 +160,11 @@ def query(sql: SqlSource, *, folder: Path, charter: Path) -> pd.DataFrame:
 def fingerprint(
     poc: Charter, *, path: str | Path | None = None, frame: pd.DataFrame | None = None
 ) -> Fingerprint:
-    """Fingerprint the data a run reads, for the manifest.
+    """Fingerprint the data a run reads, for the manifest: kind, where (no password).
+
+    The SHA-256 is of the file's bytes, of a folder's files (names and bytes), or of
+    the SQL query and the rows it returned, in any order, so that folders and SQL
+    sources get a fingerprint too.
 
     Args:
         poc: The charter.

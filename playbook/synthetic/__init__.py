@@ -3,7 +3,7 @@
 Every file these generators write says SYNTHETIC in its name and its data dictionary.
 """
 
-from playbook.synthetic import churn, demand, demo, fraud, marketing, tickets
+from playbook.synthetic import churn, demand, demo, fraud, marketing, tickets, timeline
 
 __all__ = [
     "churn",
@@ -12,4 +12,5 @@ __all__ = [
     "fraud",
     "marketing",
     "tickets",
+    "timeline",
 ]

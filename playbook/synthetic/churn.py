@@ -9,6 +9,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from playbook.synthetic.timeline import timeline
+
 CHURN_COLUMNS = {
     "customer_id": "SYNTHETIC customer id (one row per customer).",
     "snapshot_month": (
@@ -33,6 +35,9 @@ CHURN_COLUMNS = {
 }
 
 
+# Long on purpose: the rows are one story drawn from one random stream, and what a
+# seed gives depends on the order of the draws, so they stay in one function, in
+# that order.
 def churn(
     *,
     customers: int,
@@ -64,11 +69,8 @@ def churn(
         shift: How far the batch has drifted, 0 (none) to about 1 (strongly).
         first_id: Number of the first customer id, so that batches do not share ids.
     """
-    rng = np.random.default_rng(seed)
-    n = customers
-    month_index = np.sort(rng.integers(0, months, size=n))
-    snapshots = pd.date_range(first_month, periods=months, freq="MS")
-    drift = month_index / max(months - 1, 1)  # 0 in the first month, 1 in the last
+    when = timeline(seed, rows=customers, first=first_month, periods=months, freq="MS")
+    rng, n, drift = when.rng, customers, when.drift
 
     plan = rng.choice(["basic", "standard", "premium"], size=n, p=[0.45, 0.35, 0.20])
     monthly_share = 0.40 + 0.10 * drift + 0.25 * shift
@@ -131,7 +133,7 @@ def churn(
     frame = pd.DataFrame(
         {
             "customer_id": [f"SYN-{i:06d}" for i in rng.permutation(n) + first_id],
-            "snapshot_month": snapshots[month_index].strftime("%Y-%m-%d"),
+            "snapshot_month": when.calendar[when.index].strftime("%Y-%m-%d"),
             "plan": plan,
             "contract": contract,
             "tenure_months": tenure,

@@ -58,6 +58,9 @@ _HOLIDAYS = [
 ]  # fmt: skip
 
 
+# Long on purpose: the rows are one story drawn from one random stream, and what a
+# seed gives depends on the order of the draws, so they stay in one function, in
+# that order.
 def demand(
     *,
     series: int,

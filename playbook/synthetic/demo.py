@@ -82,6 +82,28 @@ def _later_size(rows: int) -> int:
     return max(rows // 4, 1000)
 
 
+def _next_batch(
+    generate: Callable[..., pd.DataFrame], size: str, **calendar: str | int
+) -> Callable[[int, int, int, float], pd.DataFrame]:
+    """Later batches of a one-row-per-case example: their own seed, ids and calendar.
+
+    Batch `b` of an example of `rows` rows has `_later_size(rows)` rows (`size` names
+    the generator's argument for it), seed `seed + b`, and ids that follow those of the
+    example and of the batches before it.
+    """
+
+    def later(rows: int, seed: int, batch: int, shift: float) -> pd.DataFrame:
+        return generate(
+            **{size: _later_size(rows)},
+            seed=seed + batch,
+            **calendar,
+            shift=shift,
+            first_id=rows + (batch - 1) * _later_size(rows) + 1,
+        )
+
+    return later
+
+
 def _demand_series(rows: int) -> int:
     return max(round(rows / _DEMAND_DAYS), 2)
 
@@ -92,13 +114,8 @@ EXAMPLES: dict[str, _Example] = {
         title="churn example",
         columns=synthetic.CHURN_COLUMNS,
         generate=lambda rows, seed: synthetic.churn(customers=rows, seed=seed),
-        later=lambda rows, seed, batch, shift: synthetic.churn(
-            customers=_later_size(rows),
-            seed=seed + batch,
-            first_month="2026-01-01",
-            months=3,
-            shift=shift,
-            first_id=rows + (batch - 1) * _later_size(rows) + 1,
+        later=_next_batch(
+            synthetic.churn, "customers", first_month="2026-01-01", months=3
         ),
         call="playbook.synthetic.churn.churn(customers={rows}, seed={seed})",
         later_text="the quarter after (January to March 2026)",
@@ -110,13 +127,8 @@ EXAMPLES: dict[str, _Example] = {
         title="card-fraud example",
         columns=synthetic_fraud.FRAUD_COLUMNS,
         generate=lambda rows, seed: synthetic_fraud.fraud(transactions=rows, seed=seed),
-        later=lambda rows, seed, batch, shift: synthetic_fraud.fraud(
-            transactions=_later_size(rows),
-            seed=seed + batch,
-            first_day="2025-10-27",
-            days=14,
-            shift=shift,
-            first_id=rows + (batch - 1) * _later_size(rows) + 1,
+        later=_next_batch(
+            synthetic_fraud.fraud, "transactions", first_day="2025-10-27", days=14
         ),
         call="playbook.synthetic.fraud.fraud(transactions={rows}, seed={seed})",
         later_text="the two weeks after (27 October to 9 November 2025)",
@@ -130,13 +142,11 @@ EXAMPLES: dict[str, _Example] = {
         generate=lambda rows, seed: synthetic_marketing.marketing(
             customers=rows, seed=seed
         ),
-        later=lambda rows, seed, batch, shift: synthetic_marketing.marketing(
-            customers=_later_size(rows),
-            seed=seed + batch,
+        later=_next_batch(
+            synthetic_marketing.marketing,
+            "customers",
             first_month="2026-01-01",
             months=3,
-            shift=shift,
-            first_id=rows + (batch - 1) * _later_size(rows) + 1,
         ),
         call="playbook.synthetic.marketing.marketing(customers={rows}, seed={seed})",
         later_text="the three campaigns after (January to March 2026)",
@@ -174,14 +184,7 @@ EXAMPLES: dict[str, _Example] = {
         title="ticket-routing example",
         columns=tickets.TICKET_COLUMNS,
         generate=lambda rows, seed: tickets.tickets(rows=rows, seed=seed),
-        later=lambda rows, seed, batch, shift: tickets.tickets(
-            rows=_later_size(rows),
-            seed=seed + batch,
-            first_month="2025-07",
-            months=2,
-            shift=shift,
-            first_id=rows + (batch - 1) * _later_size(rows) + 1,
-        ),
+        later=_next_batch(tickets.tickets, "rows", first_month="2025-07", months=2),
         call="playbook.synthetic.tickets.tickets(rows={rows}, seed={seed})",
         later_text="the two months after (July and August 2025)",
         span="two months",

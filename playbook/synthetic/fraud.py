@@ -9,6 +9,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from playbook.synthetic.timeline import timeline
+
 FRAUD_COLUMNS = {
     "transaction_id": "SYNTHETIC transaction id (one row per card transaction).",
     "transaction_date": "Day of the transaction, ISO date.",
@@ -60,6 +62,9 @@ _CATEGORIES = {
 _AGE_BANDS = ["20s", "30s", "40s", "50s", "60s", "70+"]
 
 
+# Long on purpose: the rows are one story drawn from one random stream, and what a
+# seed gives depends on the order of the draws, so they stay in one function, in
+# that order.
 def fraud(
     *,
     transactions: int,
@@ -91,11 +96,8 @@ def fraud(
         shift: How far the batch has drifted, 0 (none) to about 1 (strongly).
         first_id: Number of the first transaction id, so that batches do not share ids.
     """
-    rng = np.random.default_rng(seed)
-    n = transactions
-    day_index = np.sort(rng.integers(0, days, size=n))
-    dates = pd.date_range(first_day, periods=days, freq="D")
-    drift = day_index / max(days - 1, 1)  # 0 on the first day, 1 on the last
+    when = timeline(seed, rows=transactions, first=first_day, periods=days, freq="D")
+    rng, n, drift = when.rng, transactions, when.drift
 
     hour = rng.choice(24, size=n, p=_hour_profile())
     online_share = 0.30 + 0.08 * drift + 0.15 * shift
@@ -156,7 +158,7 @@ def fraud(
             "transaction_id": [
                 f"SYN-TX-{i:08d}" for i in rng.permutation(n) + first_id
             ],
-            "transaction_date": dates[day_index].strftime("%Y-%m-%d"),
+            "transaction_date": when.calendar[when.index].strftime("%Y-%m-%d"),
             "hour": hour,
             "channel": channel,
             "merchant_category": category,

@@ -15,6 +15,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from playbook.synthetic.timeline import draw_periods
+
 TICKET_COLUMNS = {
     "ticket_id": "SYNTHETIC ticket id (one row per ticket).",
     "received_month": "Month the ticket arrived, YYYY-MM.",
@@ -156,7 +158,7 @@ def tickets(
     texts = [_ticket(rng, str(name), names) for name in queue]
     mislabelled = rng.random(rows) < 0.03
     label = np.where(mislabelled, rng.choice(names, size=rows), queue)
-    month_index = np.sort(rng.integers(0, months, size=rows))
+    month_index = draw_periods(rng, rows=rows, periods=months)
     calendar = pd.period_range(first_month, periods=months, freq="M").strftime("%Y-%m")
     return pd.DataFrame(
         {

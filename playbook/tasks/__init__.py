@@ -22,7 +22,9 @@ from playbook.tasks import (
     models,
     poc_stage,
     routing,
+    routing_kpi,
     segments,
+    text_routers,
     top_k,
     tuning,
 )
@@ -43,7 +45,9 @@ __all__ = [
     "models",
     "poc_stage",
     "routing",
+    "routing_kpi",
     "segments",
+    "text_routers",
     "top_k",
     "tuning",
 ]

@@ -19,6 +19,8 @@ from playbook.tasks.holdout import Holdout
 from playbook.tasks.kpi import KpiReport
 
 TODAY, BASELINE, CANDIDATE = "today", "baseline", "candidate"
+MODEL_NAME = "the model"
+"""What the reader sees for the chosen model's policy, in every task."""
 
 # The columns every task's scored test rows have, one row per test row:
 #   id, period: which row and which KPI period it falls in

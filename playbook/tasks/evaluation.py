@@ -71,13 +71,11 @@ def split(frame: pd.DataFrame, *, poc: Charter, seed: int) -> holdout.Holdout:
     days; rows that stage 4 leaves out for lack of history still count here, on the
     training side.
     """
-    if poc.need("kpi").kind == "forecast":
-        from playbook.tasks import forecast
-
-        return holdout.split(
-            frame, poc=poc, seed=seed, periods=forecast.periods_of(frame, poc=poc)
-        )
-    return holdout.split(frame, poc=poc, seed=seed)
+    # A charter without a KPI has no period to judge in: `need` says so.
+    poc.need("kpi")
+    return holdout.split(
+        frame, poc=poc, seed=seed, periods=holdout.periods_of(frame, poc=poc)
+    )
 
 
 def test_rows(frame: pd.DataFrame, *, poc: Charter, seed: int) -> pd.DataFrame:

@@ -22,21 +22,20 @@ from playbook.tasks import bootstrap, holdout, models, tuning
 from playbook.tasks.comparison import (
     BASELINE,
     CANDIDATE,
+    MODEL_NAME,
     TODAY,
     Comparison,
     Rung,
     Scored,
 )
 from playbook.tasks.decision import decide_poc
-from playbook.tasks.kpi import KpiReport
+from playbook.tasks.kpi import KpiReport, lift_report
 
-MODEL_NAME = "the model"
 BASELINE_NAMES = {
     "seasonal_naive": "seasonal naive",
     "moving_average": "moving average",
     "prior": "last known value",
 }
-_PERIOD_FREQUENCY = {"day": "D", "week": "W-SUN", "month": "M", "quarter": "Q"}
 # With fewer periods than this, a block bootstrap has too few blocks to trust.
 MIN_BLOCKS = 8
 
@@ -196,13 +195,6 @@ def after_history(
     return enriched[enriched["_later"]].drop(columns="_later")
 
 
-def periods_of(frame: pd.DataFrame, *, poc: Charter) -> pd.Series:
-    """Each row's KPI period as text: the first day of its week, month or quarter."""
-    frequency = _PERIOD_FREQUENCY[poc.need("kpi").period]
-    when = pd.to_datetime(frame[poc.data.time])
-    return when.dt.to_period(frequency).dt.start_time.dt.strftime("%Y-%m-%d")
-
-
 def prepare(
     frame: pd.DataFrame, *, poc: Charter, seed: int
 ) -> tuple[pd.DataFrame, pd.Series, holdout.Holdout]:
@@ -224,7 +216,7 @@ def prepare(
             "step(s) of history (kpi.season_length). Add earlier data or shorten the "
             "season."
         )
-    periods = periods_of(enriched, poc=poc)
+    periods = holdout.periods_of(enriched, poc=poc)
     enriched, periods, note = _without_partial_last_period(enriched, periods, poc=poc)
     split = holdout.split(enriched, poc=poc, seed=seed, periods=periods)
     if note:
@@ -339,7 +331,7 @@ def score(
             "step(s) of history. Score a longer stretch of data."
         )
     rows, periods, _ = _without_partial_last_period(
-        rows.reset_index(drop=True), periods_of(rows, poc=poc), poc=poc
+        rows.reset_index(drop=True), holdout.periods_of(rows, poc=poc), poc=poc
     )
     periods = periods.to_numpy()
     actual = rows[poc.data.target].to_numpy(dtype=float)
@@ -359,51 +351,15 @@ def score(
         key: np.array([cost[periods == label].sum() for label in labels])
         for key, cost in costs.items()
     }
-    low, high = bootstrap.over_blocks(
-        per_period[today] - per_period["model"],
-        resamples=definition.bootstrap_resamples,
-        confidence=definition.confidence,
-        seed=seed,
-    )
-    model_cost = float(per_period["model"].mean())
-    today_cost = float(per_period[today].mean())
     names = {"model": MODEL_NAME, **BASELINE_NAMES}
-    report = KpiReport(
-        metric=definition.name,
-        unit=definition.unit,
-        period=definition.period,
+    report = _cost_report(
+        per_period,
+        labels,
+        today=today,
         baseline_name=names[today],
-        baseline=today_cost,
-        model=model_cost,
-        lift=today_cost - model_cost,
-        lift_ci_low=low,
-        lift_ci_high=high,
-        min_lift=float(definition.min_lift)
-        if definition.min_lift is not None
-        else float("nan"),
-        relative_lift=(1 - model_cost / today_cost) if today_cost > 0 else None,
-        confidence=definition.confidence,
-        resamples=definition.bootstrap_resamples,
         test_rows=len(rows),
-        test_periods=labels,
-        per_period={
-            label: {"model": float(m), "baseline": float(b)}
-            for label, m, b in zip(
-                labels, per_period["model"], per_period[today], strict=True
-            )
-        },
-        method=(
-            f"block bootstrap, {definition.bootstrap_resamples} resamples of the "
-            f"{len(labels)} test {definition.period}s as whole blocks; "
-            f"{definition.confidence:.0%} studentized (bootstrap-t) interval"
-            + (
-                f" (only {len(labels)} blocks: a rough interval; hold out at least "
-                f"{MIN_BLOCKS} {definition.period}s)"
-                if len(labels) < MIN_BLOCKS
-                else ""
-            )
-        ),
-        better="lower",
+        kpi=definition,
+        seed=seed,
     )
     ladder = [
         Rung(
@@ -431,6 +387,63 @@ def score(
         }
     )
     return Scored(kpi=report, ladder=ladder, experiment_inputs=None, rows=table)
+
+
+def _cost_report(
+    per_period: dict[str, np.ndarray],
+    labels: list[str],
+    *,
+    today: str,
+    baseline_name: str,
+    test_rows: int,
+    kpi: Kpi,
+    seed: int,
+) -> KpiReport:
+    """The model's cost per period against today's, with a block bootstrap interval.
+
+    Args:
+        per_period: Each policy's cost in each test period, in the order of `labels`.
+        labels: The test periods.
+        today: The key of today's forecast in `per_period`.
+        baseline_name: Its name, for the reader.
+        test_rows: How many rows were judged.
+        kpi: The charter's KPI.
+        seed: Seed of the bootstrap.
+    """
+    low, high = bootstrap.over_blocks(
+        per_period[today] - per_period["model"],
+        resamples=kpi.bootstrap_resamples,
+        confidence=kpi.confidence,
+        seed=seed,
+    )
+    model_cost = float(per_period["model"].mean())
+    today_cost = float(per_period[today].mean())
+    return lift_report(
+        kpi,
+        baseline_name=baseline_name,
+        model=model_cost,
+        baseline=today_cost,
+        interval=(low, high),
+        test_rows=test_rows,
+        per_period={
+            label: {"model": float(m), "baseline": float(b)}
+            for label, m, b in zip(
+                labels, per_period["model"], per_period[today], strict=True
+            )
+        },
+        method=(
+            f"block bootstrap, {kpi.bootstrap_resamples} resamples of the "
+            f"{len(labels)} test {kpi.period}s as whole blocks; "
+            f"{kpi.confidence:.0%} studentized (bootstrap-t) interval"
+            + (
+                f" (only {len(labels)} blocks: a rough interval; hold out at least "
+                f"{MIN_BLOCKS} {kpi.period}s)"
+                if len(labels) < MIN_BLOCKS
+                else ""
+            )
+        ),
+        better="lower",
+    )
 
 
 def error_cost(actual: np.ndarray, predicted: np.ndarray, *, kpi: Kpi) -> np.ndarray:

@@ -12,6 +12,9 @@ from sklearn.model_selection import GroupShuffleSplit, train_test_split
 from playbook.charter.model import Charter
 from playbook.errors import DataError
 
+# pandas' frequency for each KPI period; a week runs Monday to Sunday.
+_PERIOD_FREQUENCY = {"day": "D", "week": "W-SUN", "month": "M", "quarter": "Q"}
+
 
 @dataclass(frozen=True)
 class Holdout:
@@ -23,6 +26,22 @@ class Holdout:
     train_periods: list[str]
     test_periods: list[str]
     description: str
+
+
+def periods_of(frame: pd.DataFrame, *, poc: Charter) -> pd.Series:
+    """Each row's KPI period as text, indexed like `frame`.
+
+    A forecast is judged per KPI period (`kpi.period`, named by its first day) whatever
+    the grain of the time column; the other tasks per value of the time column
+    (`data.time`); without a time column every row is in one period, "all".
+    """
+    if poc.kpi is not None and poc.kpi.kind == "forecast":
+        frequency = _PERIOD_FREQUENCY[poc.kpi.period]
+        when = pd.to_datetime(frame[poc.data.time])
+        return when.dt.to_period(frequency).dt.start_time.dt.strftime("%Y-%m-%d")
+    if poc.data.time:
+        return frame[poc.data.time].astype(str)
+    return pd.Series("all", index=frame.index)
 
 
 def split(
@@ -53,27 +72,7 @@ def split(
     if poc.data.time:
         if periods is None:
             periods = frame[poc.data.time].astype(str)
-        labels = sorted(periods.unique())
-        held_out = plan.test_periods or 1
-        if len(labels) <= held_out:
-            raise DataError(
-                f"{poc.data.path}: column {poc.data.time!r} has {len(labels)} periods, "
-                f"too few to hold out the latest {held_out} (split.test_periods) and "
-                f"train on the rest. Lower split.test_periods or add earlier data."
-            )
-        test_labels = labels[-held_out:]
-        is_test = periods.isin(test_labels).to_numpy()
-        result = Holdout(
-            kind="time",
-            train=np.flatnonzero(~is_test),
-            test=np.flatnonzero(is_test),
-            train_periods=labels[:-held_out],
-            test_periods=test_labels,
-            description=(
-                f"trained on {labels[0]} to {labels[-held_out - 1]}, tested on the "
-                f"latest {held_out} period(s), {test_labels[0]} to {test_labels[-1]}"
-            ),
-        )
+        result = _latest_periods(periods, held_out=plan.test_periods or 1, poc=poc)
     elif poc.data.id and frame[poc.data.id].duplicated().any():
         share = plan.test_share or 0.25
         train, test = next(
@@ -81,16 +80,12 @@ def split(
                 frame, groups=frame[poc.data.id]
             )
         )
-        result = Holdout(
-            kind="grouped",
-            train=np.sort(train),
-            test=np.sort(test),
-            train_periods=["all"],
-            test_periods=["all"],
-            description=(
-                f"a random {share:.0%} of the ids ({poc.data.id}) held out with all "
-                "their rows, so no id sits on both sides"
-            ),
+        result = _drawn_at_random(
+            "grouped",
+            train,
+            test,
+            f"a random {share:.0%} of the ids ({poc.data.id}) held out with all "
+            "their rows, so no id sits on both sides",
         )
     else:
         share = plan.test_share or 0.25
@@ -98,13 +93,11 @@ def split(
         train, test = train_test_split(
             np.arange(len(frame)), test_size=share, stratify=strata, random_state=seed
         )
-        result = Holdout(
-            kind="stratified",
-            train=np.sort(train),
-            test=np.sort(test),
-            train_periods=["all"],
-            test_periods=["all"],
-            description=f"a stratified random {share:.0%} of the rows held out"
+        result = _drawn_at_random(
+            "stratified",
+            train,
+            test,
+            f"a stratified random {share:.0%} of the rows held out"
             if strata is not None
             else f"a random {share:.0%} of the rows held out (too few rows to "
             f"stratify by {poc.data.target!r})",
@@ -154,6 +147,44 @@ def validation(
             random_state=seed,
         )
     return train[np.sort(fit)], train[np.sort(check)]
+
+
+def _latest_periods(periods: pd.Series, *, held_out: int, poc: Charter) -> Holdout:
+    """The latest `held_out` periods held out, the earlier ones trained on."""
+    labels = sorted(periods.unique())
+    if len(labels) <= held_out:
+        raise DataError(
+            f"{poc.data.path}: column {poc.data.time!r} has {len(labels)} periods, "
+            f"too few to hold out the latest {held_out} (split.test_periods) and "
+            f"train on the rest. Lower split.test_periods or add earlier data."
+        )
+    test_labels = labels[-held_out:]
+    is_test = periods.isin(test_labels).to_numpy()
+    return Holdout(
+        kind="time",
+        train=np.flatnonzero(~is_test),
+        test=np.flatnonzero(is_test),
+        train_periods=labels[:-held_out],
+        test_periods=test_labels,
+        description=(
+            f"trained on {labels[0]} to {labels[-held_out - 1]}, tested on the "
+            f"latest {held_out} period(s), {test_labels[0]} to {test_labels[-1]}"
+        ),
+    )
+
+
+def _drawn_at_random(
+    kind: str, train: np.ndarray, test: np.ndarray, description: str
+) -> Holdout:
+    """A holdout of rows drawn at random: one period, "all", on each side."""
+    return Holdout(
+        kind=kind,
+        train=np.sort(train),
+        test=np.sort(test),
+        train_periods=["all"],
+        test_periods=["all"],
+        description=description,
+    )
 
 
 def _strata(target: pd.Series, share: float) -> np.ndarray | None:

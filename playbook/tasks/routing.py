@@ -6,333 +6,78 @@ earns `kpi.value_per_correct` (a dispatcher's time saved), a ticket routed wrong
 `kpi.cost_per_wrong` (re-routing, a slower answer), and a ticket left to a person earns
 nothing. The KPI is the net value per period of the test tickets.
 
-The candidates read the text through TF-IDF of words and of character n-grams and a
-linear model; each is tuned on validation rows taken from the training side, with the
+The candidates (`text_routers`: TF-IDF of words and of character n-grams and a linear
+model) are each tuned on validation rows taken from the training side, with the
 confidence threshold below which it hands a ticket to a person chosen there to maximise
-the KPI. The ladder on the test rows holds every ticket to a person (worth 0), every
-ticket to the most common label (the trivial baseline), the charter's keyword router,
-and the best settings of each candidate, refitted on all training rows.
+the KPI (`routing_kpi`). The ladder on the test rows holds every ticket to a person
+(worth 0), every ticket to the most common label (the trivial baseline), the charter's
+keyword router, and the best settings of each candidate, refitted on all training rows.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import difflib
-import re
-from collections.abc import Sequence
-from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import sparse
-from sklearn.base import BaseEstimator, ClassifierMixin, clone
-from sklearn.calibration import CalibratedClassifierCV
-from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.linear_model import SGDClassifier
-from sklearn.metrics import f1_score
-from sklearn.naive_bayes import ComplementNB
-from sklearn.pipeline import FeatureUnion, Pipeline
-from sklearn.preprocessing import FunctionTransformer
-from sklearn.svm import LinearSVC
-from sklearn.utils.validation import check_is_fitted
+from sklearn.pipeline import Pipeline
 
 from playbook import data
-from playbook.charter.model import Baseline, Charter, Kpi, Route
+from playbook.charter.model import Baseline, Charter, Kpi
 from playbook.errors import CharterError, DataError
-from playbook.tasks import bootstrap, experiment, holdout, tuning
+from playbook.tasks import experiment, holdout, tuning
 from playbook.tasks.comparison import (
     BASELINE,
     CANDIDATE,
+    MODEL_NAME,
     TODAY,
+    Candidate,
     Comparison,
     Rung,
     Scored,
 )
 from playbook.tasks.decision import decide_poc
-from playbook.tasks.kpi import KpiReport
 from playbook.tasks.models import CandidateSpec
+from playbook.tasks.routing_kpi import (
+    best_threshold,
+    decision_metrics,
+    kpi_report,
+    model_metrics,
+    row_values,
+    value_per_period,
+)
+from playbook.tasks.text_routers import (
+    CALIBRATION_FOLDS,
+    PERSON,
+    ROUTING_CANDIDATES,
+    KeywordRouter,
+    ThresholdRouter,
+    linear_svm,
+    texts_of,
+)
 
-PERSON = "person"
-"""The decision for a ticket that no queue gets: a person routes it by hand."""
+# The routers live in `text_routers` and the measures in `routing_kpi`; their names
+# stay importable from here, where models saved by earlier runs pickled the routers.
+__all__ = [
+    "BASELINE_NAMES",
+    "MODEL_NAME",
+    "PERSON",
+    "ROUTING_CANDIDATES",
+    "KeywordRouter",
+    "ThresholdRouter",
+    "best_threshold",
+    "compare",
+    "row_values",
+    "score",
+    "texts_of",
+]
 
-MODEL_NAME = "the model"
 BASELINE_NAMES = {
     "person": "every ticket to a person",
     "prior": "every ticket to the most common label",
     "keywords": "today's keyword router",
 }
-# A calibrated SVM needs this many rows of every label (one per cross-validation fold).
-_CALIBRATION_FOLDS = 3
-
-
-def texts_of(X: Any) -> np.ndarray:
-    """The ticket texts in `X` (a one-column frame, a series or a list), missing as "".
-
-    Raises:
-        DataError: `X` is a frame with more than one column.
-    """
-    if isinstance(X, pd.DataFrame):
-        if X.shape[1] != 1:
-            raise DataError(
-                f"a router reads one text column, got {X.shape[1]}: "
-                f"{', '.join(map(str, X.columns))}."
-            )
-        X = X.iloc[:, 0]
-    values = pd.Series(np.asarray(X, dtype=object).ravel())
-    return values.where(values.notna(), "").astype(str).to_numpy(dtype=object)
-
-
-class KeywordRouter(ClassifierMixin, BaseEstimator):
-    """A keyword router written as data: the first route whose keyword the text holds.
-
-    A keyword matches a whole word or phrase, whatever the case and the spaces between
-    its words; a keyword ending in `*` also matches longer words (`refund*`: refund,
-    refunds, refunded). Routes are tried in the charter's order, so a ticket that
-    matches two routes goes to the one listed first; a ticket that matches none, or
-    has no text, goes to a person. Keywords are matched as text, never run as code.
-
-    Args:
-        routes: The charter's routes (`baseline.routes`).
-        person: The decision for a ticket no route takes.
-    """
-
-    def __init__(self, routes: Sequence[Route] = (), person: str = PERSON):
-        """Store the routes as given; `fit` checks them, as scikit-learn expects."""
-        self.routes = routes
-        self.person = person
-
-    def fit(self, X: Any, y: Any = None) -> KeywordRouter:
-        """Check the routes and prepare their patterns; nothing is learnt from `y`.
-
-        Raises:
-            CharterError: There are no routes, or a route has no keyword.
-        """
-        if not self.routes:
-            raise CharterError(
-                "baseline.routes: a keyword router needs at least one route "
-                "({label, keywords})."
-            )
-        patterns = []
-        for index, route in enumerate(self.routes):
-            words = [keyword for keyword in route.keywords if keyword.strip(" *")]
-            if not words:
-                raise CharterError(
-                    f"baseline.routes[{index}].keywords: route {route.label!r} has no "
-                    f"keyword; list the words or phrases that send a ticket there."
-                )
-            patterns.append(
-                re.compile("|".join(_keyword_pattern(word) for word in words), re.I)
-            )
-        self.patterns_ = patterns
-        self.classes_ = np.array(list(dict.fromkeys(r.label for r in self.routes)))
-        return self
-
-    def predict(self, X: Any) -> np.ndarray:
-        """Each ticket's route label, or `person` when no route takes it."""
-        check_is_fitted(self)
-        texts = texts_of(X)
-        decision = np.full(len(texts), self.person, dtype=object)
-        open_ = np.ones(len(texts), dtype=bool)
-        for route, pattern in zip(self.routes, self.patterns_, strict=True):
-            hit = np.fromiter(
-                (bool(pattern.search(text)) for text in texts), bool, len(texts)
-            )
-            decision[hit & open_] = route.label
-            open_ &= ~hit
-        return decision
-
-
-def _keyword_pattern(keyword: str) -> str:
-    """A regular expression for one keyword: whole words, `*` at the end for more."""
-    stem = keyword.strip()
-    open_end = stem.endswith("*")
-    words = stem.rstrip("*").split()
-    body = r"\s+".join(re.escape(word) for word in words)
-    tail = r"\w*" if open_end else ""
-    return rf"(?<!\w){body}{tail}(?!\w)"
-
-
-class ThresholdRouter(ClassifierMixin, BaseEstimator):
-    """A classifier that routes a ticket only when it is sure enough, else to a person.
-
-    A ticket goes to its likeliest label when that label's probability is above
-    `threshold`, and to `person` otherwise, or when the ticket holds no word or
-    character sequence the classifier has seen. `predict_proba` is the classifier's.
-
-    Args:
-        estimator: A classifier with `predict_proba`, cloned and fitted by `fit`.
-        threshold: Route only above this top probability (0 routes every ticket with
-            some known text, 1 routes none).
-        person: The decision for a ticket the router does not route.
-    """
-
-    def __init__(
-        self, estimator: Any = None, threshold: float = 0.0, person: str = PERSON
-    ):
-        """Store the settings as given, as scikit-learn expects."""
-        self.estimator = estimator
-        self.threshold = threshold
-        self.person = person
-
-    def fit(self, X: Any, y: Any) -> ThresholdRouter:
-        """Fit the classifier, and remember the most common label (the prior)."""
-        if not 0.0 <= self.threshold <= 1.0:
-            raise ValueError(f"threshold must be within [0, 1], got {self.threshold}")
-        y = np.asarray(y)
-        self.estimator_ = clone(self.estimator).fit(X, y)
-        self.classes_ = self.estimator_.classes_
-        values, counts = np.unique(y, return_counts=True)
-        self.majority_ = values[counts.argmax()]
-        if hasattr(self.estimator_, "n_features_in_"):
-            self.n_features_in_ = self.estimator_.n_features_in_
-        return self
-
-    def predict_proba(self, X: Any) -> np.ndarray:
-        """The classifier's probability of each label."""
-        check_is_fitted(self)
-        return self.estimator_.predict_proba(X)
-
-    def top_choice(self, X: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """The likeliest label, its probability, and whether the row has known text."""
-        probability = self.predict_proba(X)
-        best = probability.argmax(axis=1)
-        top = probability[np.arange(len(best)), best]
-        if sparse.issparse(X):
-            known = np.asarray(abs(sparse.csr_array(X)).sum(axis=1)).ravel() > 0
-        else:
-            known = (np.asarray(X) != 0).any(axis=1)
-        return self.classes_[best], top, known
-
-    def decide(
-        self, label: np.ndarray, top: np.ndarray, known: np.ndarray
-    ) -> np.ndarray:
-        """Route to `label` where the text is known and `top` is above the threshold.
-
-        The labels keep their type when every row is routed; otherwise the result
-        holds objects, labels and `person` mixed.
-        """
-        routed = known & (top > self.threshold)
-        if routed.all():
-            return np.asarray(label)
-        decision = np.asarray(label, dtype=object).copy()
-        decision[~routed] = self.person
-        return decision
-
-    def predict(self, X: Any) -> np.ndarray:
-        """The likeliest label where the router is sure enough, else `person`."""
-        return self.decide(*self.top_choice(X))
-
-    def __sklearn_tags__(self):
-        """Sparse input is fine: it is what the TF-IDF step hands over."""
-        tags = super().__sklearn_tags__()
-        tags.input_tags.sparse = True
-        return tags
-
-
-def _text_features() -> FeatureUnion:
-    """TF-IDF of words and word pairs, and of character 2- to 5-grams (typos, stems)."""
-    return FeatureUnion(
-        [
-            ("words", TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True)),
-            (
-                "characters",
-                TfidfVectorizer(
-                    analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True, min_df=2
-                ),
-            ),
-        ]
-    )
-
-
-def _router(classifier: Any) -> Pipeline:
-    return Pipeline(
-        [
-            ("text", FunctionTransformer(texts_of)),
-            ("tfidf", _text_features()),
-            ("route", ThresholdRouter(classifier)),
-        ]
-    )
-
-
-def logistic_sgd(params: dict[str, Any] | None = None, seed: int = 0) -> Pipeline:
-    """Logistic regression fitted by gradient descent (SGD): quick with many labels."""
-    settings = {"alpha": 1e-5, **(params or {})}
-    return _router(SGDClassifier(loss="log_loss", random_state=seed, **settings))
-
-
-def linear_svm(params: dict[str, Any] | None = None, seed: int = 0) -> Pipeline:
-    """A linear SVM whose scores temperature scaling turns into probabilities."""
-    settings = {"C": 0.5, **(params or {})}
-    svm = LinearSVC(random_state=seed, **settings)
-    return _router(
-        CalibratedClassifierCV(svm, method="temperature", cv=_CALIBRATION_FOLDS)
-    )
-
-
-def complement_nb(params: dict[str, Any] | None = None, seed: int = 0) -> Pipeline:
-    """Complement naive Bayes: the quickest, a floor for the linear models."""
-    return _router(ComplementNB(**{"alpha": 0.3, **(params or {})}))
-
-
-ROUTING_CANDIDATES = (
-    CandidateSpec(
-        "logistic regression",
-        logistic_sgd,
-        [{"alpha": 1e-5}, {"alpha": 3e-5}, {"alpha": 1e-4}],
-    ),
-    CandidateSpec("linear SVM", linear_svm, [{"C": 0.5}, {"C": 0.2}, {"C": 2.0}]),
-    CandidateSpec(
-        "complement naive Bayes",
-        complement_nb,
-        [{"alpha": 0.3}, {"alpha": 1.0}, {"alpha": 0.1}],
-    ),
-)
-
-
-def row_values(actual: np.ndarray, decision: np.ndarray, *, kpi: Kpi) -> np.ndarray:
-    """What each decision earned: the value if right, minus the cost if wrong, or 0."""
-    actual = np.asarray(actual, dtype=object)
-    decision = np.asarray(decision, dtype=object)
-    routed = decision != PERSON
-    right = routed & (decision == actual)
-    return np.where(
-        right, kpi.value_per_correct, np.where(routed, -kpi.cost_per_wrong, 0.0)
-    ).astype(float)
-
-
-def best_threshold(
-    confidence: np.ndarray, correct: np.ndarray, *, kpi: Kpi
-) -> tuple[float, float]:
-    """The threshold that earns most when the tickets above it are routed; its value.
-
-    Tickets are routed most confident first; every cut between two distinct
-    confidences is tried, and the threshold is the midpoint of the cut. Routing none
-    (threshold 1) wins ties, so a router is never asked to take risks for nothing.
-
-    Args:
-        confidence: The router's top probability for each ticket.
-        correct: Whether its top label is the ticket's label.
-        kpi: The charter's KPI (value of a right route, cost of a wrong one).
-
-    Returns:
-        The threshold and the total value on these tickets.
-    """
-    confidence = np.asarray(confidence, dtype=float)
-    order = np.argsort(-confidence, kind="stable")
-    ranked = confidence[order]
-    gains = np.where(
-        np.asarray(correct)[order], kpi.value_per_correct, -kpi.cost_per_wrong
-    )
-    if not len(ranked):
-        return 1.0, 0.0
-    ends = np.flatnonzero(np.r_[ranked[:-1] > ranked[1:], True])
-    totals = np.r_[0.0, np.cumsum(gains)[ends]]
-    best = int(np.argmax(totals))
-    if best == 0:
-        return 1.0, 0.0
-    end = ends[best - 1]
-    threshold = (ranked[end] + ranked[end + 1]) / 2 if end + 1 < len(ranked) else 0.0
-    return float(threshold), float(totals[best])
 
 
 def compare(
@@ -360,91 +105,27 @@ def compare(
         DataError: The text or label column is missing, labels are missing, a label is
             "person", no ticket has text, or the split leaves too few rows.
     """
-    definition, plan, text = _routing_sections(poc)
-    _check_columns(frame, poc=poc)
-    labels = _labels(frame, poc=poc)
-    _check_labels(labels, poc=poc)
-    _check_routes(plan, labels, poc=poc)
-    if not any(texts_of(frame[text]) != ""):
-        raise DataError(
-            f"{_where(poc)}: column {text!r} (data.text) holds no text in any row; a "
-            f"router has nothing to read. Check the extract."
-        )
-    features = [text]
+    definition, labels, features = _checked(frame, poc=poc)
     split = holdout.split(frame, poc=poc, seed=seed)
     fit, check = holdout.validation(frame, split, poc=poc, seed=seed)
-    checked = frame.iloc[check]
-    check_periods = len(set(periods_of(checked, poc=poc)))
-    thresholds: list[float] = []
-
-    def validate(pipeline: Pipeline) -> float:
-        label, top, known = pipeline[-1].top_choice(
-            pipeline[:-1].transform(checked[features])
-        )
-        threshold, value = best_threshold(
-            top[known], label[known] == labels[check][known], kpi=definition
-        )
-        thresholds.append(threshold)
-        return value / check_periods
-
-    fewest = min(
-        pd.Series(labels[rows]).value_counts().min() for rows in (fit, split.train)
-    )
-    specs = [
-        spec
-        for spec in ROUTING_CANDIDATES
-        if spec.build is not linear_svm or fewest >= _CALIBRATION_FOLDS
-    ]
-    tuned = tuning.tune(
+    specs = _candidates(labels, sides=(fit, split.train))
+    tuned, tried = _tune(
         specs,
-        fit_rows=(frame.iloc[fit][features], labels[fit]),
-        validate=validate,
+        frame,
+        labels,
+        rows=(fit, check),
+        features=features,
+        poc=poc,
+        kpi=definition,
+        seed=seed,
         seconds=tuning_seconds,
         trials=trials,
-        seed=seed,
     )
-    tried = [
-        dataclasses.replace(found, params={**found.params, "threshold": threshold})
-        for found, threshold in zip(tuned.tried, thresholds, strict=True)
-    ]
-    train = frame.iloc[split.train]
-    fitted: dict[str, tuple[str, Pipeline]] = {}
-    for spec in specs:
-        own = [found for found in tried if found.name == spec.name]
-        if not own:
-            continue
-        best = next((found for found in own if found.chosen), None) or max(
-            own, key=lambda found: found.validation_kpi
-        )
-        params = {k: v for k, v in best.params.items() if k != "threshold"}
-        pipeline = spec.build(params, seed)
-        pipeline.set_params(route__threshold=best.params["threshold"])
-        fitted[spec.name] = (
-            f"{spec.name} {_settings(best.params)}",
-            pipeline.fit(train[features], labels[split.train]),
-        )
+    train = frame.iloc[split.train][features]
+    fitted = _refit(specs, tried, train, labels[split.train], seed=seed)
     chosen_name, model = fitted[tuned.best_spec.name]
     test = frame.iloc[split.test]
     scored = score(test, model=model, features=features, poc=poc, seed=seed)
-    actual, periods = labels[split.test], periods_of(test, poc=poc)
-    ladder = [rung for rung in scored.ladder if rung.role != CANDIDATE]
-    for name, (full_name, pipeline) in fitted.items():
-        if name == tuned.best_spec.name:
-            rung = next(rung for rung in scored.ladder if rung.role == CANDIDATE)
-            ladder.append(dataclasses.replace(rung, name=full_name))
-            continue
-        decision, top, top_label = _route(pipeline, test[features])
-        ladder.append(
-            Rung(
-                name=full_name,
-                role=CANDIDATE,
-                kpi=_per_period(row_values(actual, decision, kpi=definition), periods),
-                metrics={
-                    **_metrics(actual, decision),
-                    **_model_metrics(actual, top, top_label),
-                },
-            )
-        )
     return Comparison(
         task="routing",
         holdout=split,
@@ -453,12 +134,20 @@ def compare(
         features=features,
         kpi=scored.kpi,
         decision=decide_poc(scored.kpi),
-        ladder=ladder,
+        ladder=_candidate_ladder(
+            scored,
+            fitted,
+            chosen=tuned.best_spec.name,
+            rows=test[features],
+            actual=labels[split.test],
+            periods=holdout.periods_of(test, poc=poc).to_numpy(),
+            kpi=definition,
+        ),
         candidates=tried,
         experiment_inputs=scored.experiment_inputs,
         rows=scored.rows,
         test_frame=frame.iloc[split.test],
-        periods=periods_of(frame, poc=poc),
+        periods=holdout.periods_of(frame, poc=poc).to_numpy(),
         validation=check,
     )
 
@@ -487,41 +176,22 @@ def score(
     definition, plan, text = _routing_sections(poc)
     _check_columns(rows, poc=poc)
     actual = _labels(rows, poc=poc)
-    periods = periods_of(rows, poc=poc)
+    periods = holdout.periods_of(rows, poc=poc).to_numpy()
     decision, top, top_label = _route(model, rows[features])
-    decisions = {
-        "person": np.full(len(rows), PERSON, dtype=object),
-        "prior": np.full(len(rows), str(model[-1].majority_), dtype=object),
-    }
-    if plan.routes:
-        router = KeywordRouter(routes=plan.routes).fit(rows[[text]])
-        decisions["keywords"] = router.predict(rows[[text]])
+    decisions = _baseline_decisions(rows, model=model, plan=plan, text=text)
     values = {
         key: row_values(actual, chosen, kpi=definition)
         for key, chosen in {**decisions, "model": decision}.items()
     }
-    ladder = [
-        Rung(
-            name=BASELINE_NAMES[key],
-            role=TODAY if key == plan.today else BASELINE,
-            kpi=_per_period(values[key], periods),
-            metrics=_metrics(actual, chosen),
-        )
-        for key, chosen in decisions.items()
-    ]
-    ladder.append(
-        Rung(
-            name=MODEL_NAME,
-            role=CANDIDATE,
-            kpi=_per_period(values["model"], periods),
-            chosen=True,
-            metrics={
-                **_metrics(actual, decision),
-                **_model_metrics(actual, top, top_label),
-            },
-        )
+    ladder = _score_ladder(
+        {**decisions, "model": decision},
+        values,
+        actual=actual,
+        periods=periods,
+        today=plan.today,
+        top=(top, top_label),
     )
-    report = _report(
+    report = kpi_report(
         values["model"],
         values[plan.today],
         periods,
@@ -553,11 +223,191 @@ def score(
     )
 
 
-def periods_of(frame: pd.DataFrame, *, poc: Charter) -> np.ndarray:
-    """Each ticket's KPI period: the time column's value, or "all" without one."""
-    if poc.data.time:
-        return frame[poc.data.time].astype(str).to_numpy()
-    return np.full(len(frame), "all")
+def _score_ladder(
+    decisions: dict[str, np.ndarray],
+    values: dict[str, np.ndarray],
+    *,
+    actual: np.ndarray,
+    periods: np.ndarray,
+    today: str,
+    top: tuple[np.ndarray, np.ndarray],
+) -> list[Rung]:
+    """A rung per baseline, then the model's; `top` is its confidence and top label."""
+    ladder = [
+        Rung(
+            name=BASELINE_NAMES[key],
+            role=TODAY if key == today else BASELINE,
+            kpi=value_per_period(values[key], periods),
+            metrics=decision_metrics(actual, chosen),
+        )
+        for key, chosen in decisions.items()
+        if key != "model"
+    ]
+    ladder.append(
+        Rung(
+            name=MODEL_NAME,
+            role=CANDIDATE,
+            kpi=value_per_period(values["model"], periods),
+            chosen=True,
+            metrics={
+                **decision_metrics(actual, decisions["model"]),
+                **model_metrics(actual, *top),
+            },
+        )
+    )
+    return ladder
+
+
+def _checked(frame: pd.DataFrame, *, poc: Charter) -> tuple[Kpi, np.ndarray, list[str]]:
+    """The KPI, the labels and the text column, once charter and data are checked."""
+    definition, plan, text = _routing_sections(poc)
+    _check_columns(frame, poc=poc)
+    labels = _labels(frame, poc=poc)
+    _check_labels(labels, poc=poc)
+    _check_routes(plan, labels, poc=poc)
+    if not any(texts_of(frame[text]) != ""):
+        raise DataError(
+            f"{_where(poc)}: column {text!r} (data.text) holds no text in any row; a "
+            f"router has nothing to read. Check the extract."
+        )
+    return definition, labels, [text]
+
+
+def _candidates(
+    labels: np.ndarray, *, sides: tuple[np.ndarray, ...]
+) -> list[CandidateSpec]:
+    """The candidates to tune; the SVM only with a row of each label per fold.
+
+    `sides` holds the row positions of each set a candidate is fitted on.
+    """
+    fewest = min(pd.Series(labels[rows]).value_counts().min() for rows in sides)
+    return [
+        spec
+        for spec in ROUTING_CANDIDATES
+        if spec.build is not linear_svm or fewest >= CALIBRATION_FOLDS
+    ]
+
+
+def _tune(
+    specs: list[CandidateSpec],
+    frame: pd.DataFrame,
+    labels: np.ndarray,
+    *,
+    rows: tuple[np.ndarray, np.ndarray],
+    features: list[str],
+    poc: Charter,
+    kpi: Kpi,
+    seed: int,
+    seconds: float,
+    trials: int | None,
+) -> tuple[tuning.Tuned, list[Candidate]]:
+    """Tune the candidates on the fit rows, each setting's threshold on the check rows.
+
+    Returns:
+        What `tuning.tune` found, and every setting tried with its threshold added to
+        its parameters.
+    """
+    fit, check = rows
+    checked = frame.iloc[check]
+    check_periods = len(set(holdout.periods_of(checked, poc=poc).to_numpy()))
+    thresholds: list[float] = []
+
+    def validate(pipeline: Pipeline) -> float:
+        label, top, known = pipeline[-1].top_choice(
+            pipeline[:-1].transform(checked[features])
+        )
+        threshold, value = best_threshold(
+            top[known], label[known] == labels[check][known], kpi=kpi
+        )
+        thresholds.append(threshold)
+        return value / check_periods
+
+    tuned = tuning.tune(
+        specs,
+        fit_rows=(frame.iloc[fit][features], labels[fit]),
+        validate=validate,
+        seconds=seconds,
+        trials=trials,
+        seed=seed,
+    )
+    tried = [
+        dataclasses.replace(found, params={**found.params, "threshold": threshold})
+        for found, threshold in zip(tuned.tried, thresholds, strict=True)
+    ]
+    return tuned, tried
+
+
+def _refit(
+    specs: list[CandidateSpec],
+    tried: list[Candidate],
+    X: pd.DataFrame,
+    y: np.ndarray,
+    *,
+    seed: int,
+) -> dict[str, tuple[str, Pipeline]]:
+    """Each tried candidate's best setting, refitted on `X`: its full name and model."""
+    fitted: dict[str, tuple[str, Pipeline]] = {}
+    for spec in specs:
+        own = [found for found in tried if found.name == spec.name]
+        if not own:
+            continue
+        best = next((found for found in own if found.chosen), None) or max(
+            own, key=lambda found: found.validation_kpi
+        )
+        params = {k: v for k, v in best.params.items() if k != "threshold"}
+        pipeline = spec.build(params, seed)
+        pipeline.set_params(route__threshold=best.params["threshold"])
+        fitted[spec.name] = (
+            f"{spec.name} {_settings(best.params)}",
+            pipeline.fit(X, y),
+        )
+    return fitted
+
+
+def _candidate_ladder(
+    scored: Scored,
+    fitted: dict[str, tuple[str, Pipeline]],
+    *,
+    chosen: str,
+    rows: pd.DataFrame,
+    actual: np.ndarray,
+    periods: np.ndarray,
+    kpi: Kpi,
+) -> list[Rung]:
+    """The baselines' rungs, then every candidate's (the chosen one from `scored`)."""
+    ladder = [rung for rung in scored.ladder if rung.role != CANDIDATE]
+    for name, (full_name, pipeline) in fitted.items():
+        if name == chosen:
+            rung = next(rung for rung in scored.ladder if rung.role == CANDIDATE)
+            ladder.append(dataclasses.replace(rung, name=full_name))
+            continue
+        decision, top, top_label = _route(pipeline, rows)
+        ladder.append(
+            Rung(
+                name=full_name,
+                role=CANDIDATE,
+                kpi=value_per_period(row_values(actual, decision, kpi=kpi), periods),
+                metrics={
+                    **decision_metrics(actual, decision),
+                    **model_metrics(actual, top, top_label),
+                },
+            )
+        )
+    return ladder
+
+
+def _baseline_decisions(
+    rows: pd.DataFrame, *, model: Pipeline, plan: Baseline, text: str
+) -> dict[str, np.ndarray]:
+    """Each baseline's decisions: to a person, to the prior, by the keyword router."""
+    decisions = {
+        "person": np.full(len(rows), PERSON, dtype=object),
+        "prior": np.full(len(rows), str(model[-1].majority_), dtype=object),
+    }
+    if plan.routes:
+        router = KeywordRouter(routes=plan.routes).fit(rows[[text]])
+        decisions["keywords"] = router.predict(rows[[text]])
+    return decisions
 
 
 def _route(
@@ -567,98 +417,6 @@ def _route(
     router = model[-1]
     label, top, known = router.top_choice(model[:-1].transform(X))
     return router.decide(label, top, known), top, label.astype(object)
-
-
-def _report(
-    model_values: np.ndarray,
-    today_values: np.ndarray,
-    periods: np.ndarray,
-    *,
-    kpi: Kpi,
-    baseline_name: str,
-    seed: int,
-) -> KpiReport:
-    labels = sorted(set(periods))
-    per_period = {
-        label: {
-            "model": float(model_values[periods == label].sum()),
-            "baseline": float(today_values[periods == label].sum()),
-        }
-        for label in labels
-    }
-    model_kpi = _per_period(model_values, periods)
-    baseline_kpi = _per_period(today_values, periods)
-    low, high = bootstrap.within_periods(
-        model_values - today_values,
-        periods,
-        resamples=kpi.bootstrap_resamples,
-        confidence=kpi.confidence,
-        seed=seed,
-    )
-    within = (
-        f"within each {kpi.period}"
-        if len(labels) > 1 or labels != ["all"]
-        else f"(all held-out tickets stand for one {kpi.period})"
-    )
-    return KpiReport(
-        metric=kpi.name,
-        unit=kpi.unit,
-        period=kpi.period,
-        baseline_name=baseline_name,
-        baseline=baseline_kpi,
-        model=model_kpi,
-        lift=model_kpi - baseline_kpi,
-        lift_ci_low=low,
-        lift_ci_high=high,
-        min_lift=float(kpi.min_lift) if kpi.min_lift is not None else float("nan"),
-        relative_lift=(model_kpi / baseline_kpi - 1) if baseline_kpi > 0 else None,
-        confidence=kpi.confidence,
-        resamples=kpi.bootstrap_resamples,
-        test_rows=len(periods),
-        test_periods=labels,
-        per_period=per_period,
-        method=(
-            f"paired bootstrap, {kpi.bootstrap_resamples} resamples of the test "
-            f"tickets {within}; {kpi.confidence:.0%} percentile interval"
-        ),
-        better="higher",
-    )
-
-
-def _per_period(values: np.ndarray, periods: np.ndarray) -> float:
-    return float(np.sum(values) / len(set(periods)))
-
-
-def _metrics(actual: np.ndarray, decision: np.ndarray) -> dict[str, float]:
-    routed = decision != PERSON
-    right = routed & (decision == actual)
-    present = sorted(set(actual))
-    return {
-        "accuracy": float(right.mean()),
-        "coverage": float(routed.mean()),
-        "routed_accuracy": float(right.sum() / routed.sum())
-        if routed.any()
-        else np.nan,
-        "macro_f1": float(
-            f1_score(
-                actual.astype(str),
-                decision.astype(str),
-                labels=present,
-                average="macro",
-                zero_division=0,
-            )
-        ),
-    }
-
-
-def _model_metrics(
-    actual: np.ndarray, top: np.ndarray, top_label: np.ndarray
-) -> dict[str, float]:
-    correct = (top_label == actual).astype(float)
-    return {
-        "top1_accuracy": float(correct.mean()),
-        "top_brier": float(np.mean((top - correct) ** 2)),
-    }
 
 
 def _routing_sections(poc: Charter) -> tuple[Kpi, Baseline, str]:

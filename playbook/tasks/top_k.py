@@ -17,13 +17,14 @@ from sklearn.metrics import average_precision_score, brier_score_loss, roc_auc_s
 from sklearn.model_selection import StratifiedKFold
 from sklearn.pipeline import Pipeline
 
-from playbook.charter.model import Charter, Kpi
+from playbook.charter.model import Baseline, Charter, Kpi
 from playbook.errors import DataError
 from playbook.tasks import experiment, holdout, kpi, models, tuning
 from playbook.tasks.baselines import RuleBaseline
 from playbook.tasks.comparison import (
     BASELINE,
     CANDIDATE,
+    MODEL_NAME,
     TODAY,
     Comparison,
     Rung,
@@ -31,7 +32,6 @@ from playbook.tasks.comparison import (
 )
 from playbook.tasks.decision import decide_poc
 
-MODEL_NAME = "the model"
 BASELINE_NAMES = {
     "prior": "random at the same capacity",
     "rule": "today's rule",
@@ -66,18 +66,8 @@ def compare(
             f"rows with both outcomes of {poc.data.target!r}. Add data."
         )
     checked = frame.iloc[check]
-    check_periods = periods_of(checked, poc=poc)
-    test_rows_per_period = len(split.test) / len(split.test_periods)
-    check_rows_per_period = len(check) / len(set(check_periods))
-    # Validation periods can be smaller than test periods (a share of the rows): the
-    # capacity shrinks with them, so that tuning sees the same contact rate.
-    capacity = max(
-        1,
-        round(
-            definition.capacity_per_period
-            * min(1.0, check_rows_per_period / test_rows_per_period)
-        ),
-    )
+    check_periods = holdout.periods_of(checked, poc=poc).to_numpy()
+    capacity = _validation_capacity(check_periods, split, kpi=definition)
 
     def validate(pipeline: Pipeline) -> float:
         probability = pipeline.predict_proba(checked[features])[:, 1]
@@ -121,7 +111,7 @@ def compare(
         experiment_inputs=scored.experiment_inputs,
         rows=scored.rows,
         test_frame=frame.iloc[split.test],
-        periods=periods_of(frame, poc=poc),
+        periods=holdout.periods_of(frame, poc=poc).to_numpy(),
         validation=check,
     )
 
@@ -140,27 +130,9 @@ def score(
     definition = poc.need("kpi")
     plan = poc.need("baseline")
     positive = is_positive(rows, poc=poc)
-    periods = periods_of(rows, poc=poc)
+    periods = holdout.periods_of(rows, poc=poc).to_numpy()
     probability = model.predict_proba(rows[features])[:, 1]
-    everyone = np.ones(len(rows), dtype=bool)
-    policies = {"model": kpi.Policy(MODEL_NAME, probability, everyone)}
-    policies["prior"] = kpi.Policy(
-        BASELINE_NAMES["prior"], np.zeros(len(rows)), everyone
-    )
-    if plan.conditions:
-        rule = RuleBaseline(conditions=plan.conditions, match=plan.match).fit(rows)
-        policies["rule"] = kpi.Policy(
-            BASELINE_NAMES["rule"],
-            rule.decision_function(rows).astype(float),
-            rule.predict(rows) == 1,
-        )
-    if plan.score_column:
-        existing = pd.to_numeric(rows[plan.score_column], errors="coerce")
-        policies["score"] = kpi.Policy(
-            BASELINE_NAMES["score"],
-            existing.fillna(existing.min() - 1).to_numpy(dtype=float),
-            existing.notna().to_numpy(),
-        )
+    policies = _policies(rows, probability, plan=plan)
     today = policies[plan.today]
     report = kpi.evaluate(
         positive=positive,
@@ -218,6 +190,51 @@ def score(
     )
 
 
+def _validation_capacity(
+    check_periods: np.ndarray, split: holdout.Holdout, *, kpi: Kpi
+) -> int:
+    """The capacity per validation period, for tuning to see the test's contact rate.
+
+    Validation periods can be smaller than test periods (a share of the rows): the
+    capacity shrinks with them.
+    """
+    test_rows_per_period = len(split.test) / len(split.test_periods)
+    check_rows_per_period = len(check_periods) / len(set(check_periods))
+    return max(
+        1,
+        round(
+            kpi.capacity_per_period
+            * min(1.0, check_rows_per_period / test_rows_per_period)
+        ),
+    )
+
+
+def _policies(
+    rows: pd.DataFrame, probability: np.ndarray, *, plan: Baseline
+) -> dict[str, kpi.Policy]:
+    """The model's policy and each baseline's: the prior, the rule, the score."""
+    everyone = np.ones(len(rows), dtype=bool)
+    policies = {"model": kpi.Policy(MODEL_NAME, probability, everyone)}
+    policies["prior"] = kpi.Policy(
+        BASELINE_NAMES["prior"], np.zeros(len(rows)), everyone
+    )
+    if plan.conditions:
+        rule = RuleBaseline(conditions=plan.conditions, match=plan.match).fit(rows)
+        policies["rule"] = kpi.Policy(
+            BASELINE_NAMES["rule"],
+            rule.decision_function(rows).astype(float),
+            rule.predict(rows) == 1,
+        )
+    if plan.score_column:
+        existing = pd.to_numeric(rows[plan.score_column], errors="coerce")
+        policies["score"] = kpi.Policy(
+            BASELINE_NAMES["score"],
+            existing.fillna(existing.min() - 1).to_numpy(dtype=float),
+            existing.notna().to_numpy(),
+        )
+    return policies
+
+
 def calibrated(
     estimator: Pipeline, features: pd.DataFrame, positive: np.ndarray, *, seed: int
 ) -> Pipeline:
@@ -251,13 +268,6 @@ def calibrated(
 def is_positive(frame: pd.DataFrame, *, poc: Charter) -> np.ndarray:
     """True where the row's target is the charter's positive label."""
     return (frame[poc.data.target] == poc.data.positive_label).to_numpy()
-
-
-def periods_of(frame: pd.DataFrame, *, poc: Charter) -> np.ndarray:
-    """Each row's KPI period: the time column's value, or "all" without one."""
-    if poc.data.time:
-        return frame[poc.data.time].astype(str).to_numpy()
-    return np.full(len(frame), "all")
 
 
 def period_kpi(
