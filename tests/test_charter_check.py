@@ -13,8 +13,7 @@ import yaml
 
 from playbook import charter, data
 from playbook.charter import check as charter_check
-from playbook.charter import schema as charter_schema
-from playbook.charter import team
+from playbook.charter import field_table, json_schema, team, yaml_reader
 from playbook.errors import CharterError, DataError
 
 REPO = Path(__file__).resolve().parents[1]
@@ -66,13 +65,13 @@ def test_every_template_validates_against_the_committed_json_schema(template):
 
 def test_committed_json_schema_is_the_generated_one():
     committed = (REPO / "schema" / "charter.schema.json").read_text(encoding="utf-8")
-    assert committed == charter_schema.schema_text(), (
+    assert committed == json_schema.schema_text(), (
         "regenerate it: playbook check --print-schema > schema/charter.schema.json"
     )
 
 
 def test_json_schema_refuses_a_wrong_type_and_an_unknown_key():
-    schema = charter_schema.json_schema()
+    schema = json_schema.json_schema()
     raw = json.loads(json.dumps(yaml.safe_load(CHURN), default=str))
     raw["kpi"]["min_lift"] = "five percent"
     raw["kpi"]["min_lfit"] = 3
@@ -94,20 +93,20 @@ def test_schema_names_every_field_the_charter_dataclasses_hold():
     }
     for name, cls in sections.items():
         fields = {f.name for f in cls.__dataclass_fields__.values()}
-        schema = {f.name for f in charter_schema.field_at(name).fields}
+        schema = {f.name for f in field_table.field_at(name).fields}
         assert fields <= schema, (name, fields - schema)
     data_fields = set(charter.Data.__dataclass_fields__) - {"sql"}
-    assert data_fields <= {f.name for f in charter_schema.field_at("data").fields}
+    assert data_fields <= {f.name for f in field_table.field_at("data").fields}
 
 
 def test_schema_roles_are_the_roles_stage_2_reviews():
-    assert tuple(role.key for role in team.ROLES) == charter_schema.ROLE_KEYS
+    assert tuple(role.key for role in team.ROLES) == field_table.ROLE_KEYS
 
 
 def test_schema_choices_match_the_charter_loader():
-    assert charter_schema.field_at("baseline.today").choices == charter.BASELINES
-    assert charter_schema.field_at("kpi.kind").choices == charter.KPI_KINDS
-    assert charter_schema.field_at("data.access").choices == charter.ACCESS_MODES
+    assert field_table.field_at("baseline.today").choices == charter.BASELINES
+    assert field_table.field_at("kpi.kind").choices == charter.KPI_KINDS
+    assert field_table.field_at("data.access").choices == charter.ACCESS_MODES
 
 
 BAD = [
@@ -180,6 +179,12 @@ BAD = [
         (_line_of(CHURN, "end: 2026-04-30"), 8),
         r"timeline\.end: expected a date after start \(2026-01-05\)",
     ),
+    (
+        "rule value YAML reads as true",
+        _edit("value: monthly}", "value: yes}"),
+        (_line_of(CHURN, "value: monthly}"), 45),
+        r"conditions\[0\]\.value: expected a number or some text, got True",
+    ),
 ]
 
 
@@ -210,6 +215,18 @@ def test_unknown_key_and_choice_get_a_did_you_mean(tmp_path):
     assert "Did you mean batch?" in hints
 
 
+def test_a_route_without_keywords_is_a_blocker(tmp_path):
+    routing = (REPO / "templates" / "ticket_routing.yaml").read_text(encoding="utf-8")
+    old = '["cancel*", "close my account", "unsubscribe"]'
+    assert old in routing
+    report = _check(tmp_path, routing.replace(old, '[" "]', 1))
+    assert [p.message for p in report.blockers] == [
+        "baseline.routes[0].keywords is empty: expected a list of text items"
+    ]
+    with pytest.raises(CharterError, match=r"routes\[0\]\.keywords is empty"):
+        charter.load(tmp_path / "charter.yaml")
+
+
 def test_a_future_version_is_the_only_problem_reported(tmp_path):
     report = _check(tmp_path, _edit("version: 1", "version: 2") + "\nnew_field: 1\n")
     assert [p.path for p in report.problems] == ["version"]
@@ -218,7 +235,7 @@ def test_a_future_version_is_the_only_problem_reported(tmp_path):
 
 def test_a_huge_file_is_refused_before_it_is_parsed(tmp_path):
     padding = "# " + "x" * 100 + "\n"
-    text = CHURN + padding * (charter_schema.MAX_CHARTER_BYTES // len(padding) + 1)
+    text = CHURN + padding * (yaml_reader.MAX_CHARTER_BYTES // len(padding) + 1)
     report = _check(tmp_path, text)
     assert report.exit_code == 2
     assert "over the 1,000,000 a charter may have" in report.problems[0].message
@@ -410,7 +427,7 @@ def test_check_command_prints_json_for_machines(tmp_path):
 def test_check_command_prints_the_json_schema():
     result = run_cli("check", "--print-schema", cwd=REPO)
     assert result.returncode == 0
-    assert json.loads(result.stdout) == charter_schema.json_schema()
+    assert json.loads(result.stdout) == json_schema.json_schema()
 
 
 def test_strings_full_of_quotes_reach_the_charter_unchanged(tmp_path):

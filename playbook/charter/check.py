@@ -1,10 +1,10 @@
 """`playbook check`: every problem of a charter at once, each with file, line and field.
 
-Three passes, each adding what it finds: the schema (`playbook.charter.schema`: YAML,
-kinds, unknown and missing fields), readiness (`playbook.charter.review.findings`: the
-blockers and warnings stage 1 shows), and the data's header, when the data file is
-reachable, against every column the charter names. Blockers exit 2, warnings and notes
-are printed and exit 0.
+Three passes, each adding what it finds: the schema (`playbook.charter.yaml_reader`
+and `playbook.charter.validate`: YAML, kinds, bounds, unknown and missing fields),
+readiness (`playbook.charter.review.findings`: the blockers and warnings stage 1
+shows), and the data's header, when the data file is reachable, against every column
+the charter names. Blockers exit 2, warnings and notes are printed and exit 0.
 """
 
 from __future__ import annotations
@@ -17,10 +17,10 @@ from pathlib import Path
 import pandas as pd
 
 from playbook import charter
-from playbook.charter import review
-from playbook.charter import schema as charter_schema
-from playbook.charter.schema import BLOCKER, NOTE, WARNING, Document, Problem
-from playbook.errors import CharterError
+from playbook.charter import review, validate, yaml_reader
+from playbook.charter.model import from_fields
+from playbook.charter.problems import BLOCKER, NOTE, WARNING, Problem, in_order
+from playbook.charter.yaml_reader import Document
 
 
 @dataclass(frozen=True)
@@ -54,19 +54,14 @@ def check(path: str | Path, *, shown: str | None = None) -> CheckReport:
         shown: How to name the file in problems (default: the path as given).
     """
     file = shown if shown is not None else str(path)
-    document, problems = charter_schema.read(path, shown=file)
+    document, problems = yaml_reader.read(path, shown=file)
     if document is None:
         return CheckReport(file, problems)
-    problems = [*problems, *charter_schema.validate(document)]
+    problems = [*problems, *validate.validate(document)]
     if any(problem.severity == BLOCKER for problem in problems):
-        return CheckReport(file, charter_schema.in_order(problems))
-    try:
-        poc = charter.load(path)
-    except CharterError as error:
-        # A rule of charter.load that the schema does not know yet.
-        message = str(error).replace(str(Path(path).resolve()), file)
-        problems.append(Problem(file, 1, 1, "", BLOCKER, message.rstrip(".")))
-        return CheckReport(file, charter_schema.in_order(problems))
+        return CheckReport(file, in_order(problems))
+    # What `charter.load` would build: it refuses exactly the blockers found above.
+    poc = from_fields(document.data, source=Path(path).resolve())
     for finding in review.findings(poc):
         line, column = (
             document.key_at(finding.path)
@@ -85,7 +80,7 @@ def check(path: str | Path, *, shown: str | None = None) -> CheckReport:
             )
         )
     problems += data_columns(poc, document)
-    return CheckReport(file, charter_schema.in_order(problems))
+    return CheckReport(file, in_order(problems))
 
 
 def data_columns(poc: charter.Charter, document: Document) -> list[Problem]:

@@ -20,8 +20,11 @@ from typing import Any
 import yaml
 
 from playbook.charter import check as charter_check
-from playbook.charter import schema as charter_schema
-from playbook.charter.schema import BLOCKER, KIND_FIELDS, Field
+from playbook.charter import yaml_reader
+from playbook.charter.field_table import field_at, leaf_paths
+from playbook.charter.fields import KIND_FIELDS, Field
+from playbook.charter.problems import BLOCKER, listing
+from playbook.charter.validate import check_value
 from playbook.core import bundled as resources
 from playbook.errors import CharterError, PlaybookError
 
@@ -76,7 +79,8 @@ def questions(template_text: str) -> list[Question]:
     KPI fields of another kind than the template's are left out.
     """
     values = yaml.safe_load(template_text) or {}
-    kpi = values.get("kpi") if isinstance(values.get("kpi"), dict) else {}
+    given = values.get("kpi")
+    kpi = given if isinstance(given, dict) else {}
     kind = kpi.get("kind") or "top_k"
     other = {
         f"kpi.{name}"
@@ -85,8 +89,8 @@ def questions(template_text: str) -> list[Question]:
         for name in names
     }
     found = []
-    for path in charter_schema.leaf_paths():
-        item = charter_schema.field_at(path)
+    for path in leaf_paths():
+        item = field_at(path)
         if item is None or not item.ask or path in other:
             continue
         found.append(Question(path, item.help, _lookup(values, path), item))
@@ -116,13 +120,33 @@ def ask_all(
             typed = ask(question, problem)
             if not typed.strip():
                 break
-            value = charter_schema.parse_answer(question.path, typed)
-            problem = charter_schema.check_value(question.path, value)
+            value = parse_answer(question.path, typed)
+            problem = check_value(question.path, value)
             if problem is None:
                 if value != question.default:
                     answers[question.path] = value
                 break
     return answers
+
+
+def parse_answer(path: str, text: str) -> Any:
+    """Turn a typed answer into the value the field at `path` holds.
+
+    Text stays text; numbers, whole numbers, true/false and lists (`[a, b]`) are read
+    as YAML; an empty answer is None.
+    """
+    item = field_at(path)
+    text = text.strip()
+    if not text:
+        return None
+    if item is None or item.kind in ("text", "choice", "date"):
+        return text
+    if item.kind == "texts" and not text.startswith("["):
+        return [part.strip() for part in text.split(";") if part.strip()]
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError:
+        return text
 
 
 def read_answers(path: str | Path) -> dict[str, Any]:
@@ -131,10 +155,10 @@ def read_answers(path: str | Path) -> dict[str, Any]:
     Raises:
         CharterError: The file is not safe, readable YAML holding a mapping.
     """
-    document, problems = charter_schema.read(path)
+    document, problems = yaml_reader.read(path)
     blockers = [problem for problem in problems if problem.severity == BLOCKER]
     if document is None or blockers:
-        raise CharterError(charter_schema.listing(blockers, file=str(path)))
+        raise CharterError(listing(blockers, file=str(path)))
     return _flatten(document.data)
 
 
@@ -152,7 +176,7 @@ def parse_sets(items: list[str]) -> dict[str, Any]:
                 f"--set {item!r}: expected FIELD=VALUE, e.g. "
                 "--set kpi.min_lift=2000000."
             )
-        answers[path.strip()] = charter_schema.parse_answer(path.strip(), text)
+        answers[path.strip()] = parse_answer(path.strip(), text)
     return answers
 
 
@@ -162,17 +186,17 @@ def check_answers(answers: Mapping[str, Any]) -> None:
     Raises:
         CharterError: Some answers name no field or do not fit; all are listed.
     """
-    known = list(charter_schema.leaf_paths())
+    known = list(leaf_paths())
     wrong = []
     for path, value in answers.items():
-        if charter_schema.field_at(path) is None and not path.startswith("team.roles."):
+        if field_at(path) is None and not path.startswith("team.roles."):
             close = difflib.get_close_matches(path, known, n=1, cutoff=0.6)
             hint = f" Did you mean {close[0]}?" if close else ""
             wrong.append(f"{path}: no such field in a charter.{hint}")
             continue
-        if charter_schema.field_at(path) is None:
+        if field_at(path) is None:
             continue
-        problem = charter_schema.check_value(path, value)
+        problem = check_value(path, value)
         if problem:
             wrong.append(problem)
     if wrong:
@@ -246,8 +270,7 @@ def write(
         report = charter_check.check(temporary, shown=str(out))
         if report.blockers:
             raise CharterError(
-                charter_schema.listing(report.blockers, file=str(out))
-                + "\nNothing was written."
+                listing(report.blockers, file=str(out)) + "\nNothing was written."
             )
         temporary.replace(out)
     finally:
@@ -268,7 +291,7 @@ def _flatten(mapping: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
     flat: dict[str, Any] = {}
     for key, value in mapping.items():
         path = f"{prefix}{key}"
-        item = charter_schema.field_at(path)
+        item = field_at(path)
         nested = item is not None and item.kind == "section"
         if isinstance(value, dict) and (nested or (item is None and "." not in path)):
             flat.update(_flatten(value, f"{path}."))

@@ -1,7 +1,11 @@
 """Load a POC charter (YAML) into a frozen `Charter` that the rest of playbook trusts.
 
-The charter is read with a safe YAML loader, so a tag that would build a Python object
-is refused, and its values reach the notebooks only as data. Sections the journey can
+The file is read by `playbook.charter.yaml_reader` (a safe reader: a tag that would
+build a Python object is refused, so values reach the notebooks only as data) and
+checked by `playbook.charter.validate` against the field table, which declares every
+field's kind, bounds and allowed values once. Loading refuses a charter with a blocker
+and otherwise only reads it: text is stripped, numbers become floats, defaults are
+filled in and paths made absolute; it checks nothing again. Sections the journey can
 run without are optional here; stage 1 reports which evaluation questions they leave
 open.
 """
@@ -11,18 +15,33 @@ from __future__ import annotations
 import codecs
 import datetime as dt
 import hashlib
-import re
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, NoReturn, TypeVar, overload
 
-from playbook.charter import schema as charter_schema
-from playbook.charter.schema import BLOCKER
+from playbook.charter import validate, yaml_reader
+from playbook.charter.data_fields import hide_password
+from playbook.charter.fields import as_date, is_absent
+from playbook.charter.problems import BLOCKER, listing
 from playbook.errors import CharterError
 
-SUPPORTED_VERSION = charter_schema.SUPPORTED_VERSION
-RULE_OPERATORS = ("==", "!=", "<", "<=", ">", ">=")
-_POC_ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
+# A section of a charter's fields as YAML gives it, after `validate` found no blocker.
+Fields = Mapping[str, Any]
+T = TypeVar("T")
+# The optional sections `Charter.need` hands out.
+SectionName = Literal[
+    "baseline",
+    "kpi",
+    "prediction",
+    "success",
+    "team",
+    "split",
+    "drift",
+    "experiment",
+    "timeline",
+    "budget",
+]
 
 
 @dataclass(frozen=True)
@@ -70,9 +89,6 @@ class Business:
     decision: str | None
     users: tuple[str, ...]
     sponsor: str | None
-
-
-KPI_KINDS = ("top_k", "forecast", "routing")
 
 
 @dataclass(frozen=True)
@@ -165,7 +181,7 @@ class Data:
     fresh: Path | None
     synthetic: bool
     target: str
-    positive_label: Any
+    positive_label: str | int | float | bool | None
     label_definition: str | None
     id: str | None
     time: str | None
@@ -180,9 +196,6 @@ class Data:
     sensitive: tuple[str, ...] = ()
     text: str | None = None
     series: str | None = None
-
-
-ACCESS_MODES = ("sandbox_copy", "platform_read")
 
 
 @dataclass(frozen=True)
@@ -253,7 +266,28 @@ class Charter:
     timeline: Timeline | None
     budget: Budget | None
 
-    def need(self, section: str) -> Any:
+    @overload
+    def need(self, section: Literal["baseline"]) -> Baseline: ...
+    @overload
+    def need(self, section: Literal["kpi"]) -> Kpi: ...
+    @overload
+    def need(self, section: Literal["prediction"]) -> Prediction: ...
+    @overload
+    def need(self, section: Literal["success"]) -> Success: ...
+    @overload
+    def need(self, section: Literal["team"]) -> Team: ...
+    @overload
+    def need(self, section: Literal["split"]) -> Split: ...
+    @overload
+    def need(self, section: Literal["drift"]) -> Drift: ...
+    @overload
+    def need(self, section: Literal["experiment"]) -> Experiment: ...
+    @overload
+    def need(self, section: Literal["timeline"]) -> Timeline: ...
+    @overload
+    def need(self, section: Literal["budget"]) -> Budget: ...
+
+    def need(self, section: SectionName) -> object:
         """Return an optional section, or say which stage needs it and where to add it.
 
         Raises:
@@ -272,41 +306,53 @@ class Charter:
 def load(path: str | Path) -> Charter:
     """Read and check a charter file.
 
+    Every problem that blocks is listed at once, each with its line and column;
+    warnings are left to `playbook check` and stage 1.
+
     Args:
         path: The charter's YAML file.
 
     Raises:
-        CharterError: The file is missing, is not UTF-8 YAML, or a field is missing or
-            has the wrong type. The message names the file and the field.
+        CharterError: The file is missing, is not UTF-8 YAML, or a field is missing,
+            unknown, of the wrong kind or out of bounds. The message names the file,
+            the line and the field, and says what to write instead.
     """
     source = Path(path).resolve()
-    raw = _read_yaml(source)
-    top = _Section(raw, "", source)
-    version = top.integer("version", minimum=1)
-    poc = top.text("poc")
-    if not _POC_ID.match(poc):
-        raise CharterError(
-            f"{source}: poc must be a short id of lower-case letters, digits, '-' or "
-            f"'_' (it names the run folder), got {poc!r}."
-        )
+    document, problems = yaml_reader.read(source, shown=str(source))
+    if document is not None:
+        problems = [*problems, *validate.validate(document)]
+    blockers = [problem for problem in problems if problem.severity == BLOCKER]
+    if blockers or document is None:
+        raise CharterError(listing(blockers, file=str(source)))
+    return from_fields(document.data, source=source)
+
+
+def from_fields(fields: Fields, *, source: Path) -> Charter:
+    """The `Charter` of a charter's fields that `validate.validate` found no blocker in.
+
+    Args:
+        fields: The charter's fields, as `yaml_reader.read` parsed them.
+        source: The charter file, absolute: data paths are relative to its folder.
+    """
+    poc = _needed(fields, "poc")
     return Charter(
         source=source,
-        version=version,
+        version=fields["version"],
         poc=poc,
-        title=top.text("title", required=False) or poc,
-        seed=top.integer("seed", minimum=0) if "seed" in raw else None,
-        business=_business(top.section("business", required=False)),
-        baseline=_optional(top, "baseline", _baseline),
-        kpi=_optional(top, "kpi", _kpi),
-        prediction=_optional(top, "prediction", _prediction),
-        success=_optional(top, "success", _success),
-        team=_optional(top, "team", _team),
-        data=_data(top.section("data")),
-        split=_optional(top, "split", _split),
-        drift=_optional(top, "drift", _drift),
-        experiment=_optional(top, "experiment", _experiment),
-        timeline=_optional(top, "timeline", _timeline),
-        budget=_optional(top, "budget", _budget),
+        title=_text(fields, "title") or poc,
+        seed=_integer(fields, "seed"),
+        business=_business(_section(fields, "business") or {}),
+        baseline=_optional(fields, "baseline", _baseline),
+        kpi=_optional(fields, "kpi", _kpi),
+        prediction=_optional(fields, "prediction", _prediction),
+        success=_optional(fields, "success", _success),
+        team=_optional(fields, "team", _team),
+        data=_data(fields["data"], folder=source.parent),
+        split=_optional(fields, "split", _split),
+        drift=_optional(fields, "drift", _drift),
+        experiment=_optional(fields, "experiment", _experiment),
+        timeline=_optional(fields, "timeline", _timeline),
+        budget=_optional(fields, "budget", _budget),
     )
 
 
@@ -315,400 +361,231 @@ def sha256(path: str | Path) -> str:
     return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 
 
-def _read_yaml(source: Path) -> dict:
-    """The charter's fields, after the schema check found nothing that blocks.
-
-    Every problem is listed at once, each with its line and column (see
-    `playbook.charter.schema`); warnings are left to `playbook check` and stage 1.
-    """
-    document, problems = charter_schema.read(source, shown=str(source))
-    if document is not None:
-        problems = [*problems, *charter_schema.validate(document)]
-    blockers = [problem for problem in problems if problem.severity == BLOCKER]
-    if blockers or document is None:
-        raise CharterError(charter_schema.listing(blockers, file=str(source)))
-    return document.data
+# Readers of one field. The kinds, bounds and required fields are the validator's;
+# these only turn a value that passed into what the dataclasses hold.
 
 
-class _Section:
-    """Typed access to one mapping of the charter, with errors that name the field."""
-
-    def __init__(self, mapping: dict, path: str, source: Path) -> None:
-        self.mapping = mapping
-        self.path = path
-        self.source = source
-
-    def _where(self, name: str) -> str:
-        return f"{self.path}.{name}" if self.path else name
-
-    def _fail(self, name: str, expected: str, got: Any = None) -> CharterError:
-        if got is None:
-            return CharterError(
-                f"{self.source}: {self._where(name)} is missing: expected {expected}. "
-                f"Add it to the charter."
-            )
-        return CharterError(
-            f"{self.source}: {self._where(name)}: expected {expected}, got {got!r}. "
-            f"Edit the charter, then run again."
-        )
-
-    def get(self, name: str) -> Any:
-        return self.mapping.get(name)
-
-    def section(self, name: str, *, required: bool = True) -> _Section | None:
-        value = self.mapping.get(name)
-        if value is None:
-            if required:
-                raise self._fail(name, "a section of fields")
-            return None
-        if not isinstance(value, dict):
-            raise self._fail(name, "a section of fields", value)
-        return _Section(value, self._where(name), self.source)
-
-    def text(self, name: str, *, required: bool = True) -> str | None:
-        value = self.mapping.get(name)
-        if value is None or (isinstance(value, str) and not value.strip()):
-            if required:
-                raise self._fail(name, "some text")
-            return None
-        if not isinstance(value, str | int | float) or isinstance(value, bool):
-            raise self._fail(name, "some text", value)
-        return str(value).strip()
-
-    def number(
-        self,
-        name: str,
-        *,
-        required: bool = True,
-        minimum: float | None = None,
-        maximum: float | None = None,
-    ) -> float | None:
-        value = self.mapping.get(name)
-        if value is None:
-            if required:
-                raise self._fail(name, "a number")
-            return None
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            raise self._fail(name, "a number such as 0.05", value)
-        if minimum is not None and value < minimum:
-            raise self._fail(name, f"a number of at least {minimum}", value)
-        if maximum is not None and value > maximum:
-            raise self._fail(name, f"a number of at most {maximum}", value)
-        return float(value)
-
-    def integer(self, name: str, *, minimum: int | None = None) -> int:
-        value = self.mapping.get(name)
-        if value is None:
-            raise self._fail(name, "a whole number")
-        if isinstance(value, bool) or not isinstance(value, int):
-            raise self._fail(name, "a whole number", value)
-        if minimum is not None and value < minimum:
-            raise self._fail(name, f"a whole number of at least {minimum}", value)
-        return value
-
-    def choice(self, name: str, options: tuple[str, ...]) -> str:
-        value = self.mapping.get(name)
-        if value not in options:
-            raise self._fail(name, "one of " + ", ".join(options), value)
-        return value
-
-    def date(self, name: str) -> dt.date:
-        value = self.mapping.get(name)
-        if isinstance(value, dt.datetime):
-            return value.date()
-        if isinstance(value, dt.date):
-            return value
-        if isinstance(value, str):
-            try:
-                return dt.date.fromisoformat(value)
-            except ValueError:
-                pass
-        raise self._fail(name, "a date such as 2026-01-31", value)
-
-    def strings(self, name: str) -> tuple[str, ...]:
-        value = self.mapping.get(name)
-        if value is None:
-            return ()
-        if isinstance(value, str):
-            return (value,)
-        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-            raise self._fail(name, "a list of text items", value)
-        return tuple(v.strip() for v in value if v.strip())
+def _integer(section: Fields, name: str) -> int | None:
+    value: Any = section.get(name)
+    return None if is_absent(value) else int(value)
 
 
-def _optional(top: _Section, name: str, build) -> Any:
-    section = top.section(name, required=False)
-    return build(section) if section is not None else None
+def _text(section: Fields, name: str) -> str | None:
+    value: Any = section.get(name)
+    return None if is_absent(value) else str(value).strip()
 
 
-def _business(section: _Section | None) -> Business:
-    if section is None:
-        return Business(None, None, None, (), None)
-    return Business(
-        question=section.text("question", required=False),
-        value=section.text("value", required=False),
-        decision=section.text("decision", required=False),
-        users=section.strings("users"),
-        sponsor=section.text("sponsor", required=False),
+def _number(section: Fields, name: str) -> float | None:
+    value: Any = section.get(name)
+    return None if is_absent(value) else float(value)
+
+
+def _texts(section: Fields, name: str) -> tuple[str, ...]:
+    value: Any = section.get(name)
+    if is_absent(value):
+        return ()
+    if isinstance(value, str):
+        return (value,)
+    return tuple(item.strip() for item in value if item.strip())
+
+
+def _section(section: Fields, name: str) -> Fields | None:
+    value = section.get(name)
+    return value if isinstance(value, dict) else None
+
+
+def _section_list(section: Fields, name: str) -> list[Fields]:
+    value = section.get(name)
+    return value if isinstance(value, list) else []
+
+
+def _needed(section: Fields, name: str) -> str:
+    """A required text field's value (the validator refused a charter without it)."""
+    return _text(section, name) or _unchecked(name)
+
+
+def _needed_number(section: Fields, name: str) -> float:
+    """A required number's value (the validator refused a charter without it)."""
+    found = _number(section, name)
+    return _unchecked(name) if found is None else found
+
+
+def _unchecked(name: str) -> NoReturn:
+    # Only a caller that skipped `validate.validate` gets here.
+    raise CharterError(
+        f"{name} is missing: the charter was not checked before it was read. Run "
+        "`playbook check` on it, or load it with `charter.load`."
     )
 
 
-BASELINES = ("rule", "score", "keywords", "seasonal_naive", "moving_average", "prior")
+def _optional(fields: Fields, name: str, build: Callable[[Fields], T]) -> T | None:
+    section = _section(fields, name)
+    return build(section) if section is not None else None
 
 
-def _baseline(section: _Section) -> Baseline:
-    rule = section.section("rule", required=False)
-    match, conditions = (None, ()) if rule is None else _rule(rule)
-    routes = _routes(section) if section.get("routes") is not None else ()
-    score_column = section.text("score_column", required=False)
-    default = "rule" if rule is not None else None
-    today = section.get("today") or default
-    if today not in BASELINES:
-        raise section._fail("today", "one of " + ", ".join(BASELINES), today)
-    needs = {"rule": conditions, "score": score_column, "keywords": routes}
-    if today in needs and not needs[today]:
-        field = {"rule": "rule", "score": "score_column", "keywords": "routes"}[today]
-        raise section._fail(field, f"the {field} that today's baseline ({today}) uses")
+def _business(section: Fields) -> Business:
+    return Business(
+        question=_text(section, "question"),
+        value=_text(section, "value"),
+        decision=_text(section, "decision"),
+        users=_texts(section, "users"),
+        sponsor=_text(section, "sponsor"),
+    )
+
+
+def _baseline(section: Fields) -> Baseline:
+    rule = _section(section, "rule")
+    conditions = tuple(
+        Condition(column=_needed(raw, "column"), op=raw["op"], value=raw["value"])
+        for raw in (_section_list(rule, "conditions") if rule is not None else ())
+    )
+    routes = tuple(
+        Route(label=_needed(raw, "label"), keywords=_texts(raw, "keywords"))
+        for raw in _section_list(section, "routes")
+    )
     return Baseline(
-        description=section.text("description", required=False) or "today's rule",
-        today=today,
-        match=match,
+        description=_text(section, "description") or "today's rule",
+        # Without today, the validator asked for a rule: today's baseline is the rule.
+        today=_text(section, "today") or "rule",
+        match=rule["match"] if rule is not None else None,
         conditions=conditions,
-        score_column=score_column,
+        score_column=_text(section, "score_column"),
         routes=routes,
     )
 
 
-def _rule(rule: _Section) -> tuple[str, tuple[Condition, ...]]:
-    raw_conditions = rule.get("conditions")
-    if not isinstance(raw_conditions, list) or not raw_conditions:
-        raise rule._fail("conditions", "a list of {column, op, value} conditions")
-    conditions = []
-    for index, raw in enumerate(raw_conditions):
-        if not isinstance(raw, dict):
-            raise rule._fail(f"conditions[{index}]", "{column, op, value}", raw)
-        item = _Section(raw, f"{rule.path}.conditions[{index}]", rule.source)
-        value = raw.get("value")
-        if isinstance(value, bool) or not isinstance(value, int | float | str):
-            raise item._fail("value", "a number or some text", value)
-        conditions.append(
-            Condition(
-                column=item.text("column"),
-                op=item.choice("op", RULE_OPERATORS),
-                value=value,
-            )
-        )
-    return rule.choice("match", ("any", "all")), tuple(conditions)
-
-
-def _routes(section: _Section) -> tuple[Route, ...]:
-    raw_routes = section.get("routes")
-    if not isinstance(raw_routes, list) or not raw_routes:
-        raise section._fail("routes", "a list of {label, keywords} routes", raw_routes)
-    routes = []
-    for index, raw in enumerate(raw_routes):
-        if not isinstance(raw, dict):
-            raise section._fail(f"routes[{index}]", "{label, keywords}", raw)
-        item = _Section(raw, f"{section._where('routes')}[{index}]", section.source)
-        keywords = item.strings("keywords")
-        if not keywords:
-            raise item._fail("keywords", "a list of words or phrases")
-        routes.append(Route(label=item.text("label"), keywords=keywords))
-    return tuple(routes)
-
-
-def _kpi(section: _Section) -> Kpi:
-    kind = section.get("kind") or "top_k"
-    if kind not in KPI_KINDS:
-        raise section._fail("kind", "one of " + ", ".join(KPI_KINDS), kind)
-    common = {
-        "name": section.text("name"),
-        "unit": section.text("unit"),
-        "period": section.choice("period", ("day", "week", "month", "quarter")),
-        "min_lift": section.number("min_lift", required=False),
-        "confidence": section.number("confidence", minimum=0.5, maximum=0.999),
-        "bootstrap_resamples": int(section.number("bootstrap_resamples", minimum=100)),
-        "kind": kind,
-    }
+def _kpi(section: Fields) -> Kpi:
+    kind = _text(section, "kind") or "top_k"
+    specific: dict[str, Any]
     if kind == "forecast":
-        return Kpi(
-            **common,
-            over_cost_per_unit=section.number("over_cost_per_unit", minimum=0),
-            under_cost_per_unit=section.number("under_cost_per_unit", minimum=0),
-            error_metric=section.choice("error_metric", ("wape", "mape"))
-            if section.get("error_metric") is not None
-            else "wape",
-            season_length=section.integer("season_length", minimum=1),
-            horizon=section.integer("horizon", minimum=1)
-            if section.get("horizon") is not None
-            else 1,
-        )
-    if kind == "routing":
-        return Kpi(
-            **common,
-            value_per_correct=section.number("value_per_correct", minimum=0),
-            cost_per_wrong=section.number("cost_per_wrong", minimum=0),
-        )
+        specific = {
+            "over_cost_per_unit": _needed_number(section, "over_cost_per_unit"),
+            "under_cost_per_unit": _needed_number(section, "under_cost_per_unit"),
+            "error_metric": _text(section, "error_metric") or "wape",
+            "season_length": _integer(section, "season_length"),
+            "horizon": _integer(section, "horizon") or 1,
+        }
+    elif kind == "routing":
+        specific = {
+            "value_per_correct": _needed_number(section, "value_per_correct"),
+            "cost_per_wrong": _needed_number(section, "cost_per_wrong"),
+        }
+    else:
+        specific = {
+            "capacity_per_period": int(_needed_number(section, "capacity_per_period")),
+            "value_per_saved_customer": _needed_number(
+                section, "value_per_saved_customer"
+            ),
+            "offer_success_rate": _needed_number(section, "offer_success_rate"),
+            "contact_cost": _contact_cost(section),
+        }
     return Kpi(
-        **common,
-        capacity_per_period=int(section.number("capacity_per_period", minimum=1)),
-        value_per_saved_customer=section.number("value_per_saved_customer", minimum=0),
-        offer_success_rate=section.number("offer_success_rate", minimum=0, maximum=1),
-        contact_cost=_contact_cost(section),
+        name=_needed(section, "name"),
+        unit=_needed(section, "unit"),
+        period=_needed(section, "period"),
+        min_lift=_number(section, "min_lift"),
+        confidence=_needed_number(section, "confidence"),
+        bootstrap_resamples=int(_needed_number(section, "bootstrap_resamples")),
+        kind=kind,
+        **specific,
     )
 
 
-def _contact_cost(section: _Section) -> float:
+def _contact_cost(section: Fields) -> float:
     """One contact's cost, given directly or as review minutes at an hourly rate."""
-    if section.get("contact_cost") is not None or section.get("review_minutes") is None:
-        return section.number("contact_cost", minimum=0)
-    minutes = section.number("review_minutes", minimum=0)
-    hourly = section.number("cost_per_review_hour", minimum=0)
+    given = _number(section, "contact_cost")
+    if given is not None or _number(section, "review_minutes") is None:
+        return _needed_number(section, "contact_cost")
+    minutes = _needed_number(section, "review_minutes")
+    hourly = _needed_number(section, "cost_per_review_hour")
     return minutes / 60 * hourly
 
 
-def _prediction(section: _Section) -> Prediction:
+def _prediction(section: Fields) -> Prediction:
     return Prediction(
-        mode=section.choice("mode", ("batch", "real_time")),
-        latency_budget_ms=section.number(
-            "latency_budget_ms", required=False, minimum=0
-        ),
+        mode=_needed(section, "mode"),
+        latency_budget_ms=_number(section, "latency_budget_ms"),
     )
 
 
-def _success(section: _Section) -> Success:
+def _success(section: Fields) -> Success:
     return Success(
-        metric=section.text("metric", required=False),
-        trade_offs=section.text("trade_offs", required=False),
+        metric=_text(section, "metric"), trade_offs=_text(section, "trade_offs")
     )
 
 
-def _team(section: _Section) -> Team:
-    roles = section.section("roles", required=False)
-    named: dict[str, str | None] = {}
-    if roles is not None:
-        for role in roles.mapping:
-            named[str(role)] = roles.text(str(role), required=False)
-    return Team(process=section.text("process", required=False), roles=named)
+def _team(section: Fields) -> Team:
+    roles = _section(section, "roles") or {}
+    named = {str(role): _text(roles, role) for role in roles}
+    return Team(process=_text(section, "process"), roles=named)
 
 
-def _data(section: _Section) -> Data:
-    folder = section.source.parent
-    checks = section.text("checks")
-    path = section.text("path", required=False)
-    sql = section.section("sql", required=False)
-    if (path is None) == (sql is None):
-        raise CharterError(
-            f"{section.source}: data needs either path (a CSV or Parquet file, or a "
-            f"folder of them) or sql (a url and a query), "
-            f"{'not both' if path else 'and has neither'}. Edit the data section."
-        )
+def _data(section: Fields, *, folder: Path) -> Data:
+    path, fresh = _text(section, "path"), _text(section, "fresh")
+    sql = _section(section, "sql")
+    encoding = _text(section, "encoding")
     return Data(
         path=(folder / path).resolve() if path else None,
-        checks=(folder / checks).resolve(),
-        fresh=(folder / fresh).resolve()
-        if (fresh := section.text("fresh", required=False))
-        else None,
+        checks=(folder / _needed(section, "checks")).resolve(),
+        fresh=(folder / fresh).resolve() if fresh else None,
         synthetic=bool(section.get("synthetic")),
-        target=section.text("target"),
-        positive_label=section.mapping.get("positive_label", 1),
-        label_definition=section.text("label_definition", required=False),
-        id=section.text("id", required=False),
-        time=section.text("time", required=False),
-        access=section.choice("access", ACCESS_MODES)
-        if section.get("access")
-        else None,
+        target=_needed(section, "target"),
+        positive_label=section.get("positive_label", 1),
+        label_definition=_text(section, "label_definition"),
+        id=_text(section, "id"),
+        time=_text(section, "time"),
+        access=_text(section, "access"),
         sql=_sql(sql) if sql is not None else None,
-        encoding=_encoding(section),
-        delimiter=_delimiter(section),
-        pii=section.strings("pii"),
-        allow_pii=section.strings("allow_pii"),
-        exclude=section.strings("exclude"),
-        allow_leaks=section.strings("allow_leaks"),
-        sensitive=section.strings("sensitive"),
-        text=section.text("text", required=False),
-        series=section.text("series", required=False),
+        encoding=codecs.lookup(encoding).name if encoding else None,
+        delimiter=section.get("delimiter"),
+        pii=_texts(section, "pii"),
+        allow_pii=_texts(section, "allow_pii"),
+        exclude=_texts(section, "exclude"),
+        allow_leaks=_texts(section, "allow_leaks"),
+        sensitive=_texts(section, "sensitive"),
+        text=_text(section, "text"),
+        series=_text(section, "series"),
     )
 
 
-def _sql(section: _Section) -> SqlSource:
-    url = section.text("url")
-    query = section.text("query")
-    # Checked here so that a charter with a password in it never runs.
-    literal = re.match(r"^[^:/]+://[^:@/]*:(?P<password>[^@]*)@", url)
-    if literal and not re.fullmatch(
-        r"\$\{[A-Za-z_][A-Za-z0-9_]*\}", literal["password"]
-    ):
-        raise CharterError(
-            f"{section.source}: {section._where('url')} holds a password. Write "
-            f"${{NAME}} in its place (e.g. postgresql://analyst:${{CRM_DB_PASSWORD}}@db/"
-            f"crm) and set the environment variable NAME where playbook runs."
-        )
-    shown = re.sub(r"^([^:/]+://[^:@/]*:)[^@]*@", r"\1***@", url)
-    return SqlSource(url=url, query=query, shown_url=shown)
+def _sql(section: Fields) -> SqlSource:
+    url = _needed(section, "url")
+    return SqlSource(
+        url=url, query=_needed(section, "query"), shown_url=hide_password(url)
+    )
 
 
-def _encoding(section: _Section) -> str | None:
-    name = section.text("encoding", required=False)
-    if name is None:
-        return None
-    try:
-        return codecs.lookup(name).name
-    except LookupError:
-        raise section._fail(
-            "encoding", "a text encoding such as utf-8, cp949, euc-kr or latin-1", name
-        ) from None
-
-
-def _delimiter(section: _Section) -> str | None:
-    value = section.mapping.get("delimiter")
-    if value is None:
-        return None
-    if not isinstance(value, str) or len(value) != 1:
-        raise section._fail("delimiter", "one character such as ';' or ','", value)
-    return value
-
-
-def _split(section: _Section) -> Split:
-    periods = section.get("test_periods")
-    if periods is not None and (
-        isinstance(periods, bool) or not isinstance(periods, int) or periods < 1
-    ):
-        raise section._fail("test_periods", "a whole number of at least 1", periods)
+def _split(section: Fields) -> Split:
     return Split(
-        test_periods=periods,
-        test_share=section.number(
-            "test_share", required=False, minimum=0.05, maximum=0.5
-        ),
+        test_periods=_integer(section, "test_periods"),
+        test_share=_number(section, "test_share"),
     )
 
 
-def _drift(section: _Section) -> Drift:
+def _drift(section: Fields) -> Drift:
     return Drift(
-        psi_warning=section.number("psi_warning", minimum=0),
-        psi_alert=section.number("psi_alert", minimum=0),
-        ks_alert=section.number("ks_alert", minimum=0, maximum=1),
+        psi_warning=_needed_number(section, "psi_warning"),
+        psi_alert=_needed_number(section, "psi_alert"),
+        ks_alert=_needed_number(section, "ks_alert"),
     )
 
 
-def _experiment(section: _Section) -> Experiment:
+def _experiment(section: Fields) -> Experiment:
     return Experiment(
-        significance=section.number("significance", minimum=0.001, maximum=0.5),
-        power=section.number("power", minimum=0.5, maximum=0.999),
+        significance=_needed_number(section, "significance"),
+        power=_needed_number(section, "power"),
     )
 
 
-def _timeline(section: _Section) -> Timeline:
-    timeline = Timeline(start=section.date("start"), end=section.date("end"))
-    if timeline.end <= timeline.start:
-        raise section._fail(
-            "end", f"a date after start ({timeline.start})", str(timeline.end)
-        )
-    return timeline
+def _timeline(section: Fields) -> Timeline:
+    start, end = as_date(section.get("start")), as_date(section.get("end"))
+    if start is None or end is None:
+        _unchecked("timeline.start" if start is None else "timeline.end")
+    return Timeline(start=start, end=end)
 
 
-def _budget(section: _Section) -> Budget:
+def _budget(section: Fields) -> Budget:
     return Budget(
-        amount=section.number("amount", minimum=0),
-        currency=section.text("currency"),
+        amount=_needed_number(section, "amount"),
+        currency=_needed(section, "currency"),
     )

@@ -14,8 +14,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from playbook.charter.field_table import ROLE_KEYS
 from playbook.charter.model import Charter
-from playbook.charter.schema import ROLE_KEYS
 
 PERIODS_PER_YEAR = {"day": 365, "week": 52, "month": 12, "quarter": 4}
 SHORTEST_MONTHS, LONGEST_MONTHS = 2, 6
@@ -115,7 +115,7 @@ def review(poc: Charter) -> CharterReview:
     found = findings(poc)
     kpi = poc.kpi
     per_period = kpi.min_lift if kpi and kpi.min_lift is not None else None
-    per_year = per_period * PERIODS_PER_YEAR[kpi.period] if per_period else None
+    per_year = per_period * PERIODS_PER_YEAR[kpi.period] if kpi and per_period else None
     checks = _questions(poc)
     return CharterReview(
         questions=checks,
@@ -138,67 +138,80 @@ def findings(poc: Charter) -> list[Finding]:
     timeline outside 2 to 6 months, no budget, roles nobody holds, a minimum lift that
     would not repay the budget within a year.
     """
+    return [*_blockers(poc), *_warnings(poc)]
+
+
+def _open(
+    path: str, present: object, message: str, hint: str, *, blocks: bool
+) -> list[Finding]:
+    """A finding when `present` is empty: the charter leaves this question open."""
+    return [] if present else [Finding(path, blocks, message, hint)]
+
+
+def _blockers(poc: Charter) -> list[Finding]:
     business, kpi = poc.business, poc.kpi
+    return [
+        *_open(
+            "business.decision",
+            business.decision,
+            "no decision that the prediction feeds",
+            "Say who does what with a prediction, and when: a prediction nobody acts "
+            "on earns nothing.",
+            blocks=True,
+        ),
+        *_open(
+            "business.users",
+            business.users,
+            "nobody is named who uses the predictions",
+            "List the people or teams who act on them (business.users).",
+            blocks=True,
+        ),
+        *_open(
+            "baseline",
+            poc.baseline,
+            "no baseline (How is the problem solved today?)",
+            "Describe today's way of deciding (a rule, a score, or the best trivial "
+            "guess); the model is judged against it.",
+            blocks=True,
+        ),
+        *_open(
+            "success.metric",
+            poc.success and poc.success.metric,
+            "no success metric",
+            "Say which measure decides success, against what, on which data.",
+            blocks=True,
+        ),
+        *_open(
+            "kpi.min_lift",
+            kpi and kpi.min_lift is not None,
+            "no minimum lift: nothing says how much better than today counts as "
+            "success",
+            "Add the extra value per period over today that makes the model worth "
+            "building, in the KPI's unit.",
+            blocks=True,
+        ),
+        *_open(
+            "data.label_definition",
+            poc.data.label_definition,
+            f"no label definition for the target {poc.data.target!r}",
+            "Say exactly what the target means and when it becomes known, e.g. 'the "
+            "customer cancelled within 30 days after renewal'.",
+            blocks=True,
+        ),
+    ]
+
+
+def _warnings(poc: Charter) -> list[Finding]:
+    business = poc.business
     found: list[Finding] = []
-
-    def need(path: str, present: object, message: str, hint: str, *, blocks: bool):
-        if not present:
-            found.append(Finding(path, blocks, message, hint))
-
-    need(
-        "business.decision",
-        business.decision,
-        "no decision that the prediction feeds",
-        "Say who does what with a prediction, and when: a prediction nobody acts on "
-        "earns nothing.",
-        blocks=True,
-    )
-    need(
-        "business.users",
-        business.users,
-        "nobody is named who uses the predictions",
-        "List the people or teams who act on them (business.users).",
-        blocks=True,
-    )
-    need(
-        "baseline",
-        poc.baseline,
-        "no baseline (How is the problem solved today?)",
-        "Describe today's way of deciding (a rule, a score, or the best trivial "
-        "guess); the model is judged against it.",
-        blocks=True,
-    )
-    need(
-        "success.metric",
-        poc.success and poc.success.metric,
-        "no success metric",
-        "Say which measure decides success, against what, on which data.",
-        blocks=True,
-    )
-    need(
-        "kpi.min_lift",
-        kpi and kpi.min_lift is not None,
-        "no minimum lift: nothing says how much better than today counts as success",
-        "Add the extra value per period over today that makes the model worth "
-        "building, in the KPI's unit.",
-        blocks=True,
-    )
-    need(
-        "data.label_definition",
-        poc.data.label_definition,
-        f"no label definition for the target {poc.data.target!r}",
-        "Say exactly what the target means and when it becomes known, e.g. 'the "
-        "customer cancelled within 30 days after renewal'.",
-        blocks=True,
-    )
-    need(
+    found += _open(
         "business.question",
         business.question and business.value,
         "the business question or its value is not written down",
         "Fill in business.question and business.value.",
         blocks=False,
     )
-    need(
+    found += _open(
         "prediction",
         poc.prediction
         and (poc.prediction.mode == "batch" or poc.prediction.latency_budget_ms),
@@ -209,7 +222,7 @@ def findings(poc: Charter) -> list[Finding]:
         "prediction.latency_budget_ms.",
         blocks=False,
     )
-    need(
+    found += _open(
         "success.trade_offs",
         poc.success and poc.success.trade_offs,
         "no trade-offs accepted",
@@ -217,7 +230,7 @@ def findings(poc: Charter) -> list[Finding]:
         "misses).",
         blocks=False,
     )
-    need(
+    found += _open(
         "team.process",
         poc.team and poc.team.process,
         "no team process",
@@ -226,7 +239,7 @@ def findings(poc: Charter) -> list[Finding]:
     )
     held = poc.team.roles if poc.team else {}
     nobody = [role for role in ROLE_KEYS if not held.get(role)]
-    need(
+    found += _open(
         "team.roles",
         not nobody,
         "nobody holds " + ", ".join(nobody),
@@ -237,7 +250,7 @@ def findings(poc: Charter) -> list[Finding]:
     if not timing.fits:
         hint = _TIMELINE_HINTS[timing.verdict]
         found.append(Finding("timeline", False, timing.message, hint))
-    need(
+    found += _open(
         "budget",
         poc.budget,
         "no budget",

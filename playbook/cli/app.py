@@ -354,10 +354,10 @@ def check(
     charter, 1 a usage error.
     """
     from playbook.charter import check as charter_check
-    from playbook.charter import schema as charter_schema
+    from playbook.charter import json_schema
 
     if print_schema:
-        typer.echo(charter_schema.schema_text(), nl=False)
+        typer.echo(json_schema.schema_text(), nl=False)
         return
     if output not in ("text", "json"):
         _fail(PlaybookError(f"--format {output!r}: use text or json."))

@@ -1,0 +1,145 @@
+"""The charter's `data` section: where the data is and what its columns mean."""
+
+import re
+
+from playbook.charter.fields import ACCESS_MODES, Field, Rule, text_field
+
+# The password part of a SQLAlchemy URL (`scheme://user:password@host`); it may only
+# be a `${NAME}` read from the environment, so a password never sits in a charter.
+_URL_PASSWORD = re.compile(r"^(?P<before>[^:/]+://[^:@/]*:)(?P<password>[^@]*)@")
+_FROM_ENVIRONMENT = re.compile(r"\$\{[A-Za-z_][A-Za-z0-9_]*\}")
+
+
+def password_in(url: str) -> bool:
+    """Whether a database URL holds a password itself rather than a `${NAME}`."""
+    literal = _URL_PASSWORD.match(url)
+    return literal is not None and not _FROM_ENVIRONMENT.fullmatch(literal["password"])
+
+
+def hide_password(url: str) -> str:
+    """The URL with any password part, `${NAME}` included, shown as `***`."""
+    return _URL_PASSWORD.sub(r"\g<before>***@", url)
+
+
+DATA = Field(
+    "data",
+    "section",
+    "Where the data is and what its columns mean.",
+    required=True,
+    fields=(
+        text_field(
+            "path",
+            "A CSV or Parquet file, or a folder of them, relative to the "
+            "charter's folder (or give sql instead).",
+            "churn.csv",
+            ask=True,
+        ),
+        Field(
+            "sql",
+            "section",
+            "A database query instead of path.",
+            fields=(
+                text_field(
+                    "url",
+                    "A SQLAlchemy URL; write a password as ${NAME}, read from "
+                    "the environment.",
+                    "postgresql://analyst:${CRM_DB_PASSWORD}@db/crm",
+                    required=True,
+                ),
+                text_field(
+                    "query",
+                    "The query whose rows are the data.",
+                    "SELECT * FROM renewals",
+                    required=True,
+                ),
+            ),
+        ),
+        text_field(
+            "checks",
+            "The data contract (a Great Expectations suite), relative to the "
+            "charter's folder.",
+            "churn.checks.yaml",
+            required=True,
+            ask=True,
+        ),
+        text_field(
+            "fresh",
+            "A later batch, to check the model on tomorrow's data.",
+            "churn_fresh.csv",
+        ),
+        Field(
+            "synthetic",
+            "flag",
+            "true when the data is generated, not real.",
+            False,
+        ),
+        text_field(
+            "target",
+            "The column the model predicts.",
+            "churned",
+            required=True,
+            ask=True,
+        ),
+        Field(
+            "positive_label",
+            "scalar",
+            "The target's value for the cases to act on.",
+            1,
+        ),
+        text_field(
+            "label_definition",
+            "What the target means, exactly, and when it is known.",
+            "The customer cancelled within 30 days after the renewal date.",
+            ask=True,
+        ),
+        text_field("id", "The column that identifies a case.", "customer_id"),
+        text_field("time", "The column that dates a case.", "snapshot_month", ask=True),
+        Field(
+            "access",
+            "choice",
+            "sandbox_copy (a copy for the POC) or platform_read (read access "
+            "to a data platform).",
+            "sandbox_copy",
+            choices=ACCESS_MODES,
+        ),
+        text_field("encoding", "The CSV's encoding when it is not UTF-8.", "cp949"),
+        text_field("delimiter", "The CSV's delimiter (default: sniffed).", ";"),
+        Field(
+            "pii",
+            "texts",
+            "Columns holding personal data the value patterns cannot see.",
+            ["full_name"],
+        ),
+        Field(
+            "allow_pii",
+            "texts",
+            "Personal columns the model may use anyway.",
+            ["age"],
+        ),
+        Field(
+            "exclude",
+            "texts",
+            "Columns the model must never use.",
+            ["cancel_reason"],
+        ),
+        Field(
+            "allow_leaks",
+            "texts",
+            "Columns flagged as leaks that the model may use anyway.",
+            ["tenure_months"],
+        ),
+        Field(
+            "sensitive",
+            "texts",
+            "Attributes whose segments the model card reports for fairness.",
+            ["age_group"],
+        ),
+        text_field("text", "The free-text column a routing model reads.", "body"),
+        text_field(
+            "series",
+            "The column that tells separate time series apart in a forecast.",
+            "store_id",
+        ),
+    ),
+    rules=(Rule((("path",), ("sql",)), only_one=True),),
+)
