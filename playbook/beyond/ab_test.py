@@ -12,6 +12,7 @@ import math
 from dataclasses import dataclass
 from statistics import NormalDist
 
+from playbook.charter import kpi_terms
 from playbook.charter.model import Kpi
 from playbook.tasks.experiment import ArmMoments, ExperimentInputs
 
@@ -162,7 +163,8 @@ def rate_plan(
     `min_lift / value_per_saved_customer` more customers saved per period, so the
     treatment's rate of positives is lower than the control's by that share of units.
     """
-    drop = min_lift_per_period / (kpi.value_per_saved_customer * units_per_period)
+    gain = kpi_terms.top_k(kpi).value_per_saved_customer
+    drop = min_lift_per_period / (gain * units_per_period)
     treatment_rate = max(control_rate - drop, 1e-9)
     per_arm = sample_size_proportions(
         p_control=control_rate,

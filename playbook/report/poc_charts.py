@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
+from playbook.charter import kpi_terms
 from playbook.charter.model import Kpi
 from playbook.report.charts import MODEL, TODAY, _layout
 from playbook.tasks.comparison import CANDIDATE, Comparison
@@ -221,9 +222,9 @@ def for_task(result: Comparison, *, kpi_definition: Kpi) -> list[go.Figure]:
     Gain, capacity and calibration for a yes/no decision; forecasts against actuals
     for a forecast; the KPI against the confidence threshold for a router.
     """
-    capacity = kpi_definition.capacity_per_period
     today = result.kpi.baseline_name
     if result.task == "top_k":
+        capacity = kpi_terms.top_k(kpi_definition).capacity_per_period
         return [
             cumulative_gain(result.rows, today=today),
             kpi_by_capacity(
@@ -243,8 +244,8 @@ def for_task(result: Comparison, *, kpi_definition: Kpi) -> list[go.Figure]:
         kpi_by_threshold(
             result.rows,
             threshold=router.threshold,
-            value_per_correct=definition.value_per_correct,
-            cost_per_wrong=definition.cost_per_wrong,
+            value_per_correct=kpi_terms.routing(definition).value_per_correct,
+            cost_per_wrong=kpi_terms.routing(definition).cost_per_wrong,
             unit=result.kpi.unit,
             period=result.kpi.period,
         )

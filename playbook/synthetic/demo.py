@@ -230,7 +230,7 @@ def write_example(
     rows = rows or customers or example.rows
     source = bundled.bundled("templates") / f"{template}.yaml"
     if seed is None:
-        seed = charter.load(source).seed
+        seed = charter.load(source).seed or 0  # every bundled template sets one
     folder.mkdir(parents=True, exist_ok=True)
     names = _file_names(template)
     batches = {

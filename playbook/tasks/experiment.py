@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from playbook.charter import kpi_terms
 from playbook.charter.model import Kpi
 
 
@@ -49,8 +50,9 @@ def arm_moments(contacted: np.ndarray, positive: np.ndarray, *, kpi: Kpi) -> Arm
     """
     contacted = np.asarray(contacted, dtype=float)
     positive = np.asarray(positive, dtype=float)
-    gain, rate = kpi.value_per_saved_customer, kpi.offer_success_rate
-    expected = contacted * (positive * rate * gain - kpi.contact_cost)
+    terms = kpi_terms.top_k(kpi)
+    gain, rate = terms.value_per_saved_customer, terms.offer_success_rate
+    expected = contacted * (positive * rate * gain - terms.contact_cost)
     within = contacted * positive * rate * (1 - rate) * gain**2
     variance = within.mean() + expected.var()
     return ArmMoments(mean=float(expected.mean()), sd=float(math.sqrt(variance)))

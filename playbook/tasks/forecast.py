@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 from sklearn.pipeline import Pipeline
 
+from playbook.charter import kpi_terms
 from playbook.charter.model import Charter, Kpi
 from playbook.errors import DataError
 from playbook.tasks import bootstrap, holdout, models, tuning
@@ -43,8 +44,9 @@ MIN_BLOCKS = 8
 def history_columns(poc: Charter) -> dict[str, str]:
     """The columns `add_history` writes, each with what it holds."""
     definition = poc.need("kpi")
+    terms = kpi_terms.forecast(definition)
     return _history_columns(
-        poc.data.target, horizon=definition.horizon, season=definition.season_length
+        poc.data.target, horizon=terms.horizon, season=terms.season_length
     )
 
 
@@ -70,14 +72,14 @@ def add_history(frame: pd.DataFrame, *, poc: Charter) -> pd.DataFrame:
             f"{poc.source}: a forecast needs data.time (the date of each row). Name "
             "the time column in the charter."
         )
-    definition = poc.need("kpi")
+    terms = kpi_terms.forecast(poc.need("kpi"))
     return with_history(
         frame,
         target=poc.data.target,
         time=poc.data.time,
         series=poc.data.series,
-        horizon=definition.horizon,
-        season_length=definition.season_length,
+        horizon=terms.horizon,
+        season_length=terms.season_length,
     )
 
 

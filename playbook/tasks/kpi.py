@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from playbook.charter import kpi_terms
 from playbook.charter.model import Kpi
 
 
@@ -109,8 +110,9 @@ def lift_report(
 
 def row_values(positive: np.ndarray, *, kpi: Kpi) -> np.ndarray:
     """Expected net value of contacting each row."""
-    gain = kpi.value_per_saved_customer * kpi.offer_success_rate
-    return np.asarray(positive, dtype=float) * gain - kpi.contact_cost
+    terms = kpi_terms.top_k(kpi)
+    gain = terms.value_per_saved_customer * terms.offer_success_rate
+    return np.asarray(positive, dtype=float) * gain - terms.contact_cost
 
 
 def contact_order(
@@ -179,9 +181,9 @@ def evaluate(
     tiebreak = _tiebreak(len(positive), seed)
     labels = sorted(str(label) for label in set(periods))
     resamples = kpi.bootstrap_resamples
-    cap = kpi.capacity_per_period
+    cap = kpi_terms.top_k(kpi).capacity_per_period
 
-    observed = {"model": [], "baseline": []}
+    observed: dict[str, list[float]] = {"model": [], "baseline": []}
     boot = np.zeros((2, resamples))
     for label in labels:
         rows = np.flatnonzero(periods == label)

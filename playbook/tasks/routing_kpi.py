@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 from sklearn.metrics import f1_score
 
+from playbook.charter import kpi_terms
 from playbook.charter.model import Kpi
 from playbook.tasks import bootstrap
 from playbook.tasks.kpi import KpiReport, lift_report
@@ -22,8 +23,9 @@ def row_values(actual: np.ndarray, decision: np.ndarray, *, kpi: Kpi) -> np.ndar
     decision = np.asarray(decision, dtype=object)
     routed = decision != PERSON
     right = routed & (decision == actual)
+    terms = kpi_terms.routing(kpi)
     return np.where(
-        right, kpi.value_per_correct, np.where(routed, -kpi.cost_per_wrong, 0.0)
+        right, terms.value_per_correct, np.where(routed, -terms.cost_per_wrong, 0.0)
     ).astype(float)
 
 
@@ -47,8 +49,9 @@ def best_threshold(
     confidence = np.asarray(confidence, dtype=float)
     order = np.argsort(-confidence, kind="stable")
     ranked = confidence[order]
+    terms = kpi_terms.routing(kpi)
     gains = np.where(
-        np.asarray(correct)[order], kpi.value_per_correct, -kpi.cost_per_wrong
+        np.asarray(correct)[order], terms.value_per_correct, -terms.cost_per_wrong
     )
     if not len(ranked):
         return 1.0, 0.0

@@ -17,6 +17,7 @@ from sklearn.metrics import average_precision_score, brier_score_loss, roc_auc_s
 from sklearn.model_selection import StratifiedKFold
 from sklearn.pipeline import Pipeline
 
+from playbook.charter import kpi_terms
 from playbook.charter.model import Baseline, Charter, Kpi
 from playbook.errors import DataError
 from playbook.tasks import experiment, holdout, kpi, models, tuning
@@ -144,7 +145,10 @@ def score(
     )
     reached = {
         key: kpi.contacted(
-            policy, periods, capacity=definition.capacity_per_period, seed=seed
+            policy,
+            periods,
+            capacity=kpi_terms.top_k(definition).capacity_per_period,
+            seed=seed,
         )
         for key, policy in policies.items()
     }
@@ -203,7 +207,7 @@ def _validation_capacity(
     return max(
         1,
         round(
-            kpi.capacity_per_period
+            kpi_terms.top_k(kpi).capacity_per_period
             * min(1.0, check_rows_per_period / test_rows_per_period)
         ),
     )
@@ -219,7 +223,11 @@ def _policies(
         BASELINE_NAMES["prior"], np.zeros(len(rows)), everyone
     )
     if plan.conditions:
-        rule = RuleBaseline(conditions=plan.conditions, match=plan.match).fit(rows)
+        rule = RuleBaseline(
+            # The schema requires `match` with a rule; "any" is its declared default.
+            conditions=plan.conditions,
+            match=plan.match or "any",
+        ).fit(rows)
         policies["rule"] = kpi.Policy(
             BASELINE_NAMES["rule"],
             rule.decision_function(rows).astype(float),
