@@ -2,35 +2,64 @@
 
 Exit codes are part of the contract: 0 the journey completed, 2 it was stopped by a gate
 (the charter or the data are not fit for the journey: fix the inputs), 1 anything else.
+Every error class is defined here, so that `EXIT_CODES` is the whole table: an error a
+notebook raised is known in the runner only by its class name, and a name missing from
+the table would silently map to 1.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
+# A gate: the charter or the data are unfit for the journey; fix the inputs and re-run.
+GATE = 2
+# Anything else: a bug, a broken environment, an interrupted run.
+FAILURE = 1
+
 
 class PlaybookError(Exception):
     """Base class for every error raised by playbook."""
 
-    exit_code = 1
+    @property
+    def exit_code(self) -> int:
+        """The exit code this error ends `playbook` with."""
+        return exit_code_of(type(self))
 
 
 class CharterError(PlaybookError):
     """The charter cannot be read, or lacks a field the journey needs."""
 
-    exit_code = 2
+
+class ParameterError(PlaybookError):
+    """A parameter names no field of the charter, or gives it an unusable value."""
 
 
 class DataError(PlaybookError):
     """The data named by the charter is missing, unreadable or unfit for the journey."""
 
-    exit_code = 2
+
+class ContractBroken(DataError):
+    """The data to score breaks the model's data contract."""
 
 
 class DataCheckError(PlaybookError):
     """A data contract in `data_checks/` is malformed."""
 
-    exit_code = 2
+
+class UnknownTemplate(PlaybookError):
+    """`playbook demo --template` names a template that has no example."""
+
+
+class EvidenceError(PlaybookError):
+    """A stage's saved evidence cannot be read back into its type."""
+
+
+class ModelError(PlaybookError):
+    """A saved model cannot be found or read."""
+
+
+class ReportError(PlaybookError):
+    """A report page cannot be written."""
 
 
 class StageSelectionError(PlaybookError):
@@ -52,23 +81,36 @@ class StageFailed(PlaybookError):
         self.message = message
 
 
+EXIT_CODES: dict[type[PlaybookError], int] = {
+    PlaybookError: FAILURE,
+    CharterError: GATE,
+    ParameterError: FAILURE,
+    DataError: GATE,
+    ContractBroken: GATE,
+    DataCheckError: GATE,
+    UnknownTemplate: FAILURE,
+    EvidenceError: FAILURE,
+    ModelError: FAILURE,
+    ReportError: FAILURE,
+    StageSelectionError: FAILURE,
+    StageFailed: FAILURE,
+}
+
+
+def exit_code_of(error_type: type[BaseException]) -> int:
+    """Exit code of an error class: its `EXIT_CODES` entry, else its nearest base's."""
+    for klass in error_type.__mro__:
+        if klass in EXIT_CODES:
+            return EXIT_CODES[klass]
+    return FAILURE
+
+
 def exit_code_for(error_name: str) -> int:
     """Exit code for an error raised inside a notebook, known there only by its name.
 
     Args:
         error_name: The exception's class name, as the kernel reported it.
     """
-    known = {cls.__name__: cls.exit_code for cls in _all_subclasses(PlaybookError)}
-    return known.get(error_name, PlaybookError.exit_code)
-
-
-def _all_subclasses(cls: type) -> list[type]:
-    found = []
-    for sub in cls.__subclasses__():
-        found.append(sub)
-        found.extend(_all_subclasses(sub))
-    return found
-
-
-class ModelError(PlaybookError):
-    """A saved model cannot be found or read."""
+    by_name = {klass.__name__: klass for klass in EXIT_CODES}
+    known = by_name.get(error_name)
+    return exit_code_of(known) if known is not None else FAILURE

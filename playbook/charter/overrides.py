@@ -19,15 +19,11 @@ from typing import Any
 
 import yaml
 
-from playbook.errors import PlaybookError
+from playbook.errors import ParameterError
 
 SEED = "seed"
 # Fields a parameter set may not vary: they name the POC or point at its files.
 FIXED = ("version", "poc", "data.path", "data.checks")
-
-
-class ParameterError(PlaybookError):
-    """A parameter names no field of the charter, or gives it an unusable value."""
 
 
 def expand_grid(grid: Mapping[str, Sequence[Any]]) -> list[dict[str, Any]]:

@@ -22,7 +22,7 @@ from typing import Any, Generic, TypeVar
 import numpy as np
 
 from playbook.core.files import write_atomic
-from playbook.errors import PlaybookError
+from playbook.errors import EvidenceError, PlaybookError
 
 # Raised when the JSON's layout changes in a way an older reader would misread.
 SCHEMA_VERSION = 1
@@ -55,10 +55,6 @@ STAGES = (
 PASSED, STOPPED = "passed", "stopped"
 
 E = TypeVar("E")
-
-
-class EvidenceError(PlaybookError):
-    """A stage's saved evidence cannot be read back into its type."""
 
 
 @dataclass(frozen=True)

@@ -25,7 +25,7 @@ from nbconvert import HTMLExporter
 from plotly.subplots import make_subplots
 
 from playbook.core.files import write_atomic
-from playbook.errors import PlaybookError
+from playbook.errors import ReportError
 from playbook.report import page_templates
 from playbook.tasks.kpi import format_amount
 
@@ -46,10 +46,6 @@ _STATUS_COLOURS = {
     "interrupted": ("#b3261e", "#fde7e5"),
 }
 _GREY = ("#5f6368", "#eef0f2")
-
-
-class ReportError(PlaybookError):
-    """A report page cannot be written."""
 
 
 @dataclass(frozen=True)

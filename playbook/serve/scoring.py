@@ -15,13 +15,9 @@ import pandas as pd
 
 from playbook import data
 from playbook.data import contracts
-from playbook.errors import DataError, PlaybookError
+from playbook.errors import ContractBroken, DataError, PlaybookError
 from playbook.serve import saved_model
 from playbook.serve.saved_model import ModelBundle
-
-
-class ContractBroken(DataError):
-    """The data to score breaks the model's data contract."""
 
 
 @dataclass(frozen=True)

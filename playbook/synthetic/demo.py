@@ -20,7 +20,7 @@ import pandas as pd
 
 from playbook import charter
 from playbook.core import bundled
-from playbook.errors import PlaybookError
+from playbook.errors import UnknownTemplate
 from playbook.synthetic import churn as synthetic
 from playbook.synthetic import demand as synthetic_demand
 from playbook.synthetic import fraud as synthetic_fraud
@@ -40,10 +40,6 @@ DRIFTED = "churn_fresh_drifted_SYNTHETIC.csv"
 
 # Days of history in the demand example: two years, so that the yearly season repeats.
 _DEMAND_DAYS = 728
-
-
-class UnknownTemplate(PlaybookError):
-    """`playbook demo --template` names a template that has no example."""
 
 
 @dataclass(frozen=True)
