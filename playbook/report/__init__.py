@@ -4,10 +4,20 @@ HTML pages of a run and of all runs, plotly charts, and what a stage notebook
 displays (tables, bullets, decisions, with personal data masked).
 """
 
-from playbook.report import charts, display, pages, poc_charts, portfolio
+from playbook.report import (
+    charter_sections,
+    charts,
+    data_sections,
+    display,
+    pages,
+    poc_charts,
+    portfolio,
+)
 
 __all__ = [
+    "charter_sections",
     "charts",
+    "data_sections",
     "display",
     "pages",
     "poc_charts",

@@ -9,7 +9,11 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
+from playbook.charter import business_stage
+from playbook.core import journey
 from playbook.core.journey import STAGES, StageOutcome, to_jsonable
+from playbook.data import strategy_stage
+from playbook.data.contracts import ContractReport
 
 _PACKAGES = (
     "playbook",
@@ -91,7 +95,7 @@ def start(
 
 def record_outcome(manifest: dict[str, Any], outcome: StageOutcome) -> None:
     """Copy what the manifest contract asks for out of a stage's outcome."""
-    evidence = outcome.evidence or {}
+    evidence = outcome.evidence if isinstance(outcome.evidence, dict) else {}
     if outcome.gate:
         manifest["gates"].append(
             {
@@ -99,7 +103,7 @@ def record_outcome(manifest: dict[str, Any], outcome: StageOutcome) -> None:
                 "stage": outcome.stage,
                 "passed": outcome.status == "passed",
                 "reasons": outcome.reasons,
-                "details": evidence.get("gate_details"),
+                "details": to_jsonable(gate_details(outcome)),
             }
         )
     if "kpi" in evidence:
@@ -123,6 +127,37 @@ def record_outcome(manifest: dict[str, Any], outcome: StageOutcome) -> None:
     if "decision" in evidence:
         manifest["decision"] = evidence["decision"]["decision"]
         manifest["reasons"] = evidence["decision"]["reasons"]
+
+
+# The evidence types of the stages whose gates the manifest records.
+_GATE_EVIDENCE: dict[str, type] = {
+    business_stage.STAGE: business_stage.BusinessEvidence,
+    strategy_stage.STAGE: strategy_stage.DataStrategyEvidence,
+}
+
+
+def read_outcome(run_dir: Path, key: str) -> StageOutcome[Any] | None:
+    """Read a stage's outcome as `record_outcome` needs it; None if none was saved.
+
+    A stage that names a gate is read with its evidence type, so that the gate's
+    details come from typed evidence; any other outcome is read as its envelope only.
+
+    Raises:
+        EvidenceError: The saved evidence does not fit the stage's evidence type.
+    """
+    outcome = journey.load(run_dir, key)
+    if outcome is None or outcome.gate is None or key not in _GATE_EVIDENCE:
+        return outcome
+    return journey.load(run_dir, key, _GATE_EVIDENCE[key])
+
+
+def gate_details(outcome: StageOutcome[Any]) -> ContractReport | list[str] | None:
+    """What a stage's gate found: the contract's results, or the charter's blockers."""
+    if isinstance(outcome.evidence, strategy_stage.DataStrategyEvidence):
+        return outcome.evidence.contract
+    if isinstance(outcome.evidence, business_stage.BusinessEvidence):
+        return outcome.evidence.review.blockers
+    return None
 
 
 def write(run_dir: Path, manifest: dict[str, Any]) -> Path:

@@ -356,7 +356,7 @@ def _run_stage(
         )
     entry["seconds"] = round(time.perf_counter() - started, 2)
     if exit_code == 0:
-        outcome = journey.load(run_dir, stage.key)
+        outcome = manifest.read_outcome(run_dir, stage.key)
         if outcome is None:
             exit_code = 1
             entry.update(
