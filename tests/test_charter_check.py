@@ -447,6 +447,10 @@ def test_strings_full_of_quotes_reach_the_charter_unchanged(tmp_path):
 def test_tricky_strings_reach_stages_1_and_2_unchanged_and_harmless(tmp_path):
     from tiny import make_example
 
+    from playbook.charter import business_stage, team_stage
+    from playbook.charter.business_stage import BusinessEvidence
+    from playbook.charter.team_stage import TeamEvidence
+    from playbook.core import journey
     from playbook.run import runner
 
     tricky = (
@@ -464,13 +468,11 @@ def test_tricky_strings_reach_stages_1_and_2_unchanged_and_harmless(tmp_path):
     result = runner.run_journey(charter_path, runs_dir=tmp_path / "runs", stages=[1, 2])
 
     assert result.exit_code == 0, result.manifest
-    stage1 = json.loads(
-        (result.run_dir / "results" / "01_business_question.json").read_text()
-    )
-    answers = [q["answer"] for q in stage1["evidence"]["review"]["questions"]]
+    stage1 = journey.load(result.run_dir, business_stage.STAGE, BusinessEvidence)
+    answers = [q.answer for q in stage1.evidence.review.questions]
     assert tricky in answers
-    stage2 = json.loads((result.run_dir / "results" / "02_team.json").read_text())
-    holders = {r["role"]: r["holder"] for r in stage2["evidence"]["coverage"]["roles"]}
+    stage2 = journey.load(result.run_dir, team_stage.STAGE, TeamEvidence)
+    holders = {r.role: r.holder for r in stage2.evidence.coverage.roles}
     assert holders["ml_engineer"] == tricky
     for page in ("01_business_question.html", "02_team.html"):
         assert "<script>alert(1)</script>" not in (result.run_dir / page).read_text()

@@ -1,6 +1,5 @@
 """Stage 3 executed by papermill: bad inputs, the gate, personal data and SQL."""
 
-import json
 import shutil
 import sqlite3
 from pathlib import Path
@@ -9,6 +8,9 @@ import papermill
 import pytest
 import yaml
 
+from playbook.core import journey
+from playbook.data import strategy_stage
+from playbook.data.strategy_stage import DataStrategyEvidence
 from playbook.errors import exit_code_for
 from playbook.run import runner
 from playbook.synthetic import churn as synthetic
@@ -134,9 +136,9 @@ def test_personal_data_never_reaches_the_report_the_manifest_or_the_terminal(
 
     assert code == 2  # the e-mail rule fails; its examples are masked
     run_dir = next((tmp_path / "churn-tiny").iterdir())
-    outcome = json.loads((run_dir / "results" / "03_data_strategy.json").read_text())
-    assert {p["column"] for p in outcome["evidence"]["pii"]} == {"email", "phone"}
-    assert "email" in outcome["evidence"]["excluded"]
+    found = journey.load(run_dir, strategy_stage.STAGE, DataStrategyEvidence).evidence
+    assert {p.column for p in found.pii} == {"email", "phone"}
+    assert "email" in found.excluded
     written = [
         (run_dir / "03_data_strategy.html").read_text(),
         (run_dir / "manifest.json").read_text(),
@@ -174,15 +176,15 @@ def test_stage_3_reads_sql_and_records_the_query_and_row_hash(tmp_path):
         cwd=str(tmp_path),
     )
 
-    outcome = json.loads((tmp_path / "results" / "03_data_strategy.json").read_text())
-    found = outcome["evidence"]["fingerprint"]
-    assert (found["kind"], found["rows"], found["location"]) == (
+    outcome = journey.load(tmp_path, strategy_stage.STAGE, DataStrategyEvidence)
+    found = outcome.evidence.fingerprint
+    assert (found.kind, found.rows, found.location) == (
         "sql",
         1500,
         "sqlite:///crm.db",
     )
-    assert found["query"] == "SELECT * FROM customers"
-    assert outcome["status"] == "passed"
+    assert found.query == "SELECT * FROM customers"
+    assert outcome.status == "passed"
 
 
 def test_a_failing_sql_query_stops_stage_3_with_a_data_error(tmp_path):

@@ -22,9 +22,9 @@ from playbook.beyond.beyond_stage import STAGE as BEYOND_STAGE
 from playbook.beyond.beyond_stage import BeyondEvidence
 from playbook.beyond.iterate_stage import STAGE as ITERATE_STAGE
 from playbook.beyond.iterate_stage import IterateEvidence
-from playbook.charter import team
 from playbook.charter.model import Charter
 from playbook.charter.review import LONGEST_MONTHS, PERIODS_PER_YEAR, SHORTEST_MONTHS
+from playbook.charter.team_stage import TeamEvidence
 from playbook.core import journey
 from playbook.core.journey import PASSED, StageOutcome
 from playbook.errors import PlaybookError
@@ -138,7 +138,7 @@ class RunEvidence:
 
     Attributes:
         business: Stage 1's outcome (only its status and summary are read).
-        team: Stage 2's outcome (only its summary is read).
+        team: Stage 2's outcome.
         team_can_run_poc: Whether the charter's team covers every role the POC needs.
         data: Stage 3's outcome (only its status and summary are read).
         poc: Stage 4's outcome and evidence.
@@ -149,7 +149,7 @@ class RunEvidence:
     """
 
     business: StageOutcome[None] | None = None
-    team: StageOutcome[None] | None = None
+    team: StageOutcome[TeamEvidence] | None = None
     team_can_run_poc: bool = False
     data: StageOutcome[None] | None = None
     poc: StageOutcome[PocEvidence] | None = None
@@ -165,10 +165,15 @@ def run_evidence(run_dir: str | Path, *, poc: Charter) -> RunEvidence:
         EvidenceError: A stage's saved evidence cannot be read back into its type.
     """
     card = f"{journey.MODEL_DIR}/{saved_model.CARD_FILE}"
+    team_stage = journey.load(run_dir, TEAM_STAGE, TeamEvidence)
     return RunEvidence(
         business=journey.load(run_dir, BUSINESS_STAGE),
-        team=journey.load(run_dir, TEAM_STAGE),
-        team_can_run_poc=team.coverage(poc).can_run_poc,
+        team=team_stage,
+        team_can_run_poc=bool(
+            team_stage
+            and team_stage.evidence
+            and team_stage.evidence.coverage.can_run_poc
+        ),
         data=journey.load(run_dir, DATA_STAGE),
         poc=journey.load(run_dir, POC_STAGE, PocEvidence),
         beyond=journey.load(run_dir, BEYOND_STAGE, BeyondEvidence),

@@ -1,4 +1,7 @@
-"""The POC charter: schema, loading, check, init, overrides, stage-1 and -2 reviews.
+"""The POC charter: schema, loading, check, init, overrides, stages 1 and 2.
+
+Stage 1 reviews the charter (`review`, its evidence in `business_stage`); stage 2
+compares its team with the roles a POC needs (`team`, its evidence in `team_stage`).
 
 `from playbook import charter; charter.load(path)` is the way in; the charter's
 dataclasses (`Charter`, `Kpi`, `Data`, ...) are exported here too. The fields, their
@@ -9,15 +12,21 @@ and `data` sections in `kpi_fields` and `data_fields`, written in the words of
 """
 
 from playbook.charter import (
+    business_stage,
     check,
+    data_fields,
     field_table,
     fields,
     init,
     json_schema,
+    kpi_fields,
+    kpi_terms,
+    model,
     overrides,
     problems,
     review,
     team,
+    team_stage,
     validate,
     yaml_reader,
 )
@@ -71,17 +80,23 @@ __all__ = [
     "Success",
     "Team",
     "Timeline",
+    "business_stage",
     "check",
+    "data_fields",
     "field_table",
     "fields",
     "init",
     "json_schema",
+    "kpi_fields",
+    "kpi_terms",
     "load",
+    "model",
     "overrides",
     "problems",
     "review",
     "sha256",
     "team",
+    "team_stage",
     "validate",
     "yaml_reader",
 ]

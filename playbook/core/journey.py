@@ -116,7 +116,7 @@ def load(
         out_dir: The run folder.
         key: The stage's key, e.g. "04_poc".
         evidence_type: The dataclass the stage saved as evidence; without it only the
-            envelope (status, summary, reasons, gate) is read.
+            envelope (status, summary, reasons, gate) is read, and `evidence` is None.
 
     Raises:
         EvidenceError: The file was written by another schema version, or its
@@ -132,8 +132,9 @@ def load(
             f"{path}: written with evidence schema {version!r}, this playbook reads "
             f"schema {SCHEMA_VERSION}; re-run the journey to compare with it."
         )
-    evidence = raw.get("evidence")  # TRANSITIONAL: untyped readers still use the dict
-    if evidence_type is not None:
+    evidence = None
+    # A stage may save its envelope alone (evidence None); it reads back as None.
+    if evidence_type is not None and raw.get("evidence") is not None:
         saved_type = raw.get("evidence_type")
         if saved_type not in (None, _type_name(evidence_type)):
             raise EvidenceError(

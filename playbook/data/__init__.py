@@ -1,11 +1,12 @@
 """The POC's data: reading, profiles, personal data, leaks and data contracts.
 
 Sources (CSV, Parquet, folders, SQL), fingerprints, profiles and time coverage,
-personal data, target leaks, the Great Expectations data contracts and `playbook checks
-suggest`. `from playbook import data; data.read(poc)` is the way in.
+personal data, target leaks, the Great Expectations data contracts, `playbook checks
+suggest`, and stage 3's evidence (`strategy_stage`). `from playbook import data;
+data.read(poc)` is the way in.
 """
 
-from playbook.data import contracts, leakage, pii, sources, suggest
+from playbook.data import contracts, leakage, pii, sources, strategy_stage, suggest
 from playbook.data.frame import (
     access_note,
     as_dates,
@@ -42,6 +43,7 @@ __all__ = [
     "sha256",
     "source_name",
     "sources",
+    "strategy_stage",
     "suggest",
     "target_kind",
 ]

@@ -7,7 +7,9 @@ data masked).
 
 from playbook.report import (
     beyond_sections,
+    charter_sections,
     charts,
+    data_sections,
     display,
     page_templates,
     pages,
@@ -18,7 +20,9 @@ from playbook.report import (
 
 __all__ = [
     "beyond_sections",
+    "charter_sections",
     "charts",
+    "data_sections",
     "display",
     "page_templates",
     "pages",

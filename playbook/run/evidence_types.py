@@ -10,10 +10,15 @@ from pathlib import Path
 from typing import Any
 
 from playbook.beyond import beyond_stage, iterate_stage, scale_up_stage
+from playbook.charter import business_stage, team_stage
 from playbook.core import journey
+from playbook.data import strategy_stage
 from playbook.tasks import poc_stage
 
 EVIDENCE_TYPES: dict[str, type] = {
+    business_stage.STAGE: business_stage.BusinessEvidence,
+    team_stage.STAGE: team_stage.TeamEvidence,
+    strategy_stage.STAGE: strategy_stage.DataStrategyEvidence,
     poc_stage.STAGE: poc_stage.PocEvidence,
     beyond_stage.STAGE: beyond_stage.BeyondEvidence,
     iterate_stage.STAGE: iterate_stage.IterateEvidence,

@@ -10,7 +10,10 @@ from pathlib import Path
 from typing import Any
 
 from playbook.beyond.scale_up_stage import ScaleUpEvidence
+from playbook.charter.business_stage import BusinessEvidence
 from playbook.core.journey import STAGES, StageOutcome, to_jsonable
+from playbook.data.contracts import ContractReport
+from playbook.data.strategy_stage import DataStrategyEvidence
 from playbook.tasks.decision import Decision
 from playbook.tasks.kpi import KpiReport
 from playbook.tasks.poc_stage import PocEvidence
@@ -95,7 +98,6 @@ def start(
 
 def record_outcome(manifest: dict[str, Any], outcome: StageOutcome) -> None:
     """Copy what the manifest contract asks for out of a stage's outcome."""
-    evidence = outcome.evidence or {}
     if outcome.gate:
         manifest["gates"].append(
             {
@@ -103,7 +105,7 @@ def record_outcome(manifest: dict[str, Any], outcome: StageOutcome) -> None:
                 "stage": outcome.stage,
                 "passed": outcome.status == "passed",
                 "reasons": outcome.reasons,
-                "details": evidence.get("gate_details"),
+                "details": to_jsonable(gate_details(outcome)),
             }
         )
     if isinstance(outcome.evidence, PocEvidence):
@@ -112,6 +114,15 @@ def record_outcome(manifest: dict[str, Any], outcome: StageOutcome) -> None:
     # Stage 7's final decision replaces stage 4's.
     if isinstance(outcome.evidence, ScaleUpEvidence):
         _record_decision(manifest, outcome.evidence.decision)
+
+
+def gate_details(outcome: StageOutcome[Any]) -> ContractReport | list[str] | None:
+    """What a stage's gate found: the contract's results, or the charter's blockers."""
+    if isinstance(outcome.evidence, DataStrategyEvidence):
+        return outcome.evidence.contract
+    if isinstance(outcome.evidence, BusinessEvidence):
+        return outcome.evidence.review.blockers
+    return None
 
 
 def _kpi_entry(report: KpiReport) -> dict[str, Any]:

@@ -1,0 +1,230 @@
+"""Stage 3's evidence: the data read, its personal data and leaks, and the contract.
+
+The stage-3 notebook calls `build`, shows what it returns and saves the outcome with
+`journey.save`; the manifest records the contract's result from it, and later readers
+use `journey.load(run_dir, "03_data_strategy", DataStrategyEvidence)`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol
+
+import pandas as pd
+
+from playbook.charter.model import Charter
+from playbook.core import journey
+from playbook.data import contracts, leakage, pii, sources
+from playbook.data.contracts import ContractReport
+from playbook.data.frame import (
+    label_balance,
+    profile,
+    require_columns,
+    require_unique_ids,
+    rows_per_period,
+    source_name,
+)
+from playbook.data.leakage import LeakageReport
+from playbook.data.pii import PiiColumn
+from playbook.data.sources import Fingerprint
+
+STAGE = "03_data_strategy"
+GATE = "data_contract"
+
+
+class ColumnRule(Protocol):
+    """The model's rule for the columns it leaves out, each with the reason."""
+
+    def __call__(self, frame: pd.DataFrame, *, poc: Charter) -> dict[str, str]:
+        """The columns kept out of the model, column to reason, in the frame's order."""
+        ...
+
+
+@dataclass(frozen=True)
+class LabelCount:
+    """One value of a target with classes: how many rows hold it, and their share."""
+
+    label: str
+    rows: int
+    share: float
+
+
+@dataclass(frozen=True)
+class TargetStatistic:
+    """One statistic of a quantity target (rows with a value, median, ...)."""
+
+    statistic: str
+    value: float
+
+
+@dataclass(frozen=True)
+class LabelBalance:
+    """The target's values: counts per label (classes) or its spread (a quantity).
+
+    Exactly one of the two lists holds rows, as `playbook.data.label_balance` decides.
+    """
+
+    labels: list[LabelCount] = field(default_factory=list)
+    statistics: list[TargetStatistic] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class DataStrategyEvidence:
+    """What stage 3 found in the data.
+
+    Attributes:
+        source: Where the data came from, without passwords, for the reader.
+        rows: Rows read.
+        columns: Columns read.
+        required: The target, id, time, text, series, rule and score columns the
+            charter names; all present.
+        fingerprint: What exactly was read (the file's bytes, or the query's rows).
+        ids: What the one-row-per-case check found, in a sentence.
+        pii: Columns holding personal data; masked everywhere.
+        leakage: The leakage checks, their findings and each column's signal.
+        excluded: The columns kept out of the model, column to reason.
+        balance: The target's values, or its spread for a quantity.
+        contract: The data contract's result, one outcome per expectation.
+    """
+
+    source: str
+    rows: int
+    columns: int
+    required: list[str]
+    fingerprint: Fingerprint
+    ids: str
+    pii: list[PiiColumn]
+    leakage: LeakageReport
+    excluded: dict[str, str]
+    balance: LabelBalance
+    contract: ContractReport
+
+
+@dataclass(frozen=True)
+class DataStrategyResult:
+    """Stage 3's outcome, and the tables its notebook shows beside the evidence.
+
+    Attributes:
+        outcome: Passed, or stopped by the data contract, with the evidence.
+        profile: One row per column: type, missing share, distinct values, shape.
+        balance: The target's values as a table (`playbook.data.label_balance`).
+        periods: Rows per period of the time column; None without `data.time`.
+    """
+
+    outcome: journey.StageOutcome[DataStrategyEvidence]
+    profile: pd.DataFrame
+    balance: pd.DataFrame
+    periods: pd.DataFrame | None
+
+    @property
+    def evidence(self) -> DataStrategyEvidence:
+        """The stage's evidence, as saved."""
+        return self.outcome.evidence
+
+
+def build(
+    poc: Charter,
+    *,
+    path: str | Path | None,
+    seed: int,
+    excluded_columns: ColumnRule,
+) -> DataStrategyResult:
+    """Read the data, describe it, find personal data and leaks, run the contract.
+
+    The checks run in the order a reader meets them, so the first problem found is
+    the one that stops the stage.
+
+    Args:
+        poc: The charter.
+        path: The file or folder read instead of the charter's source (`--data`);
+            empty or None for the charter's.
+        seed: The run's seed (the leakage model's).
+        excluded_columns: The model's rule for the columns it leaves out
+            (`playbook.tasks.models.excluded_columns`); passed in because the model's
+            features belong to stage 4, which this layer may not import.
+
+    Returns:
+        The outcome (stopped by the data contract when an expectation fails) and the
+        tables the notebook shows.
+
+    Raises:
+        DataError: The data cannot be read, lacks a column the charter names, repeats
+            an id, or its target or time column is unfit.
+        DataCheckError: The charter's data contract is malformed.
+    """
+    frame = sources.read(poc, path=path)
+    found = sources.fingerprint(poc, path=path, frame=frame)
+    required = require_columns(frame, poc=poc)
+    personal = pii.detect(frame, declared=poc.data.pii, allowed=poc.data.allow_pii)
+    hidden = [column.column for column in personal]
+    ids = require_unique_ids(frame, poc=poc, hidden=hidden)
+    columns = profile(frame, hidden=hidden)
+    balance = label_balance(frame, poc=poc)
+    periods = rows_per_period(frame, poc=poc) if poc.data.time else None
+    leaks = leakage.scan(frame, poc=poc, skip=hidden, deep=True, seed=seed)
+    excluded = excluded_columns(frame, poc=poc)
+    contract = contracts.validate(
+        frame, contracts.load_suite(poc.data.checks), hidden=hidden
+    )
+    evidence = DataStrategyEvidence(
+        source=source_name(poc, path=path),
+        rows=len(frame),
+        columns=frame.shape[1],
+        required=required,
+        fingerprint=found,
+        ids=ids,
+        pii=personal,
+        leakage=leaks,
+        excluded=excluded,
+        balance=_balance(balance),
+        contract=contract,
+    )
+    outcome = journey.StageOutcome(
+        stage=STAGE,
+        status=journey.PASSED if contract.passed else journey.STOPPED,
+        summary=summary(evidence),
+        evidence=evidence,
+        reasons=reasons(evidence),
+        gate=GATE,
+    )
+    return DataStrategyResult(
+        outcome=outcome, profile=columns, balance=balance, periods=periods
+    )
+
+
+def summary(evidence: DataStrategyEvidence) -> str:
+    """The stage in one line: rows, personal data, leaks and the contract."""
+    leaks, contract = evidence.leakage, evidence.contract
+    return (
+        f"{evidence.rows:,} rows; {len(evidence.pii)} PII column(s); "
+        f"{len(leaks.excluded)} leaking column(s) kept out, "
+        f"{len(leaks.warnings)} leak warning(s); "
+        f"contract {contract.suite}: "
+        f"{contract.evaluated - contract.failed} of {contract.evaluated} "
+        "expectations met"
+    )
+
+
+def reasons(evidence: DataStrategyEvidence) -> list[str]:
+    """One sentence per failed expectation of the contract."""
+    return contracts.failure_reasons(evidence.contract)
+
+
+def _balance(table: pd.DataFrame) -> LabelBalance:
+    """The label balance table as typed rows."""
+    if "statistic" in table:
+        return LabelBalance(
+            statistics=[
+                TargetStatistic(str(name), float(value))
+                for name, value in zip(table["statistic"], table["value"], strict=True)
+            ]
+        )
+    return LabelBalance(
+        labels=[
+            LabelCount(str(label), int(rows), float(share))
+            for label, rows, share in zip(
+                table["label"], table["rows"], table["share"], strict=True
+            )
+        ]
+    )

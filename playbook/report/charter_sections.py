@@ -1,0 +1,68 @@
+"""The sections of the stage-1 and stage-2 pages: the charter review and the team.
+
+Each function shows one section of a stage's page from the stage's evidence (its
+tables, bullets and verdicts); the notebooks call them so that no sentence is written
+in a notebook.
+"""
+
+from __future__ import annotations
+
+from playbook.charter import review as questions
+from playbook.charter.review import CharterReview, TimelineCheck, ValueModel
+from playbook.charter.team import TeamCoverage
+from playbook.report import charts, display
+
+
+def questions_table(review: CharterReview) -> None:
+    """The evaluation questions, whether the charter answers each, and the answer."""
+    display.table(
+        display.frame(review.questions, columns=["question", "answered", "answer"]),
+        caption=f"{review.answered} of {len(review.questions)} questions answered",
+    )
+
+
+def blockers(review: CharterReview) -> None:
+    """The blockers (they stop the journey) and the warnings, as two lists."""
+    display.bullets("Blockers (the journey stops)", review.blockers)
+    display.bullets("Warnings", review.warnings)
+
+
+def value_table(model: ValueModel | None) -> None:
+    """The minimum lift in money: per period, per year, the budget and the payback."""
+    display.table(
+        display.frame(questions.value_rows(model)), caption="The minimum lift in money"
+    )
+
+
+def timeline(check: TimelineCheck) -> None:
+    """The timeline against the 2-6 month rule: a verdict and a chart."""
+    display.verdict(check.fits, check.message, check.message)
+    display.figures([charts.timeline_rule(check)])
+
+
+def roles(coverage: TeamCoverage) -> None:
+    """Who holds each role, what it does, and what covers a role nobody holds."""
+    display.table(
+        display.frame(
+            coverage.roles, columns=["title", "holder", "does", "cover", "gap"]
+        ),
+        caption=f"{coverage.covered} of {len(coverage.roles)} roles staffed",
+    )
+
+
+def process(coverage: TeamCoverage) -> None:
+    """What the POC's process needs from the team, the gaps, and the verdict."""
+    display.table(
+        display.frame(coverage.process, columns=["need", "met", "evidence"]),
+        caption="What the POC's process needs from the team",
+    )
+    display.bullets("Gaps and what covers them", coverage.gaps)
+    display.bullets("People named for many roles", coverage.crowded)
+    display.bullets(
+        "Roles in the charter this playbook does not know", coverage.unknown_roles
+    )
+    display.verdict(
+        coverage.can_run_poc,
+        "The named team can run the POC's process.",
+        "The named team cannot run the POC's process yet: see the needs not met above.",
+    )

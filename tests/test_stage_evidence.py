@@ -1,0 +1,258 @@
+"""Stages 1-3 build typed evidence, save it and read it back as the same type."""
+
+import dataclasses
+import json
+import math
+
+import pytest
+import yaml
+from tiny import make_example
+
+from playbook import charter
+from playbook.charter import business_stage, team_stage
+from playbook.charter.business_stage import BusinessEvidence
+from playbook.charter.team_stage import TeamEvidence
+from playbook.core import journey
+from playbook.data import contracts, strategy_stage
+from playbook.data.strategy_stage import DataStrategyEvidence
+from playbook.run import manifest
+from playbook.tasks import models
+
+MISSING_COLUMN_RULE = (
+    "  - type: expect_column_values_to_not_be_null\n    column: loyalty_tier\n"
+)
+
+
+def same(a, b) -> bool:
+    """Equal, field by field, with NaN equal to NaN and the types kept."""
+    if dataclasses.is_dataclass(a):
+        return type(a) is type(b) and all(
+            same(getattr(a, f.name), getattr(b, f.name)) for f in dataclasses.fields(a)
+        )
+    if isinstance(a, list | tuple):
+        return (
+            type(a) is type(b)
+            and len(a) == len(b)
+            and all(same(x, y) for x, y in zip(a, b, strict=True))
+        )
+    if isinstance(a, dict):
+        return (
+            isinstance(b, dict)
+            and list(a) == list(b)
+            and all(same(a[key], b[key]) for key in a)
+        )
+    if isinstance(a, float) and isinstance(b, float) and math.isnan(a):
+        return math.isnan(b)
+    return type(a) is type(b) and a == b
+
+
+@pytest.fixture(scope="module")
+def tiny(tmp_path_factory):
+    return charter.load(make_example(tmp_path_factory.mktemp("tiny") / "example"))
+
+
+@pytest.fixture(scope="module")
+def data_stage(tiny):
+    return strategy_stage.build(
+        tiny, path=None, seed=42, excluded_columns=models.excluded_columns
+    )
+
+
+def _edited(tmp_path, edit):
+    path = make_example(tmp_path / "example")
+    raw = yaml.safe_load(path.read_text())
+    edit(raw)
+    path.write_text(yaml.safe_dump(raw, sort_keys=False))
+    return charter.load(path)
+
+
+# --- stage 1 --------------------------------------------------------------------------
+
+
+def test_business_evidence_saved_and_loaded_is_equal(tiny, tmp_path):
+    outcome = business_stage.build(tiny)
+
+    journey.save(tmp_path, outcome)
+    loaded = journey.load(tmp_path, business_stage.STAGE, BusinessEvidence)
+
+    assert same(loaded.evidence, outcome.evidence)
+    assert loaded == outcome
+
+
+def test_stage_1_passes_the_tiny_charter_with_its_warnings_as_reasons(tiny):
+    outcome = business_stage.build(tiny)
+
+    found = outcome.evidence.review
+    assert (outcome.stage, outcome.status, outcome.gate) == (
+        "01_business_question",
+        journey.PASSED,
+        "charter",
+    )
+    assert found.blockers == []
+    assert outcome.reasons == found.warnings
+    assert outcome.summary == (
+        f"{found.answered} of {len(found.questions)} questions answered; "
+        f"0 blocker(s), {len(found.warnings)} warning(s)"
+    )
+    assert outcome.evidence.value.min_lift_per_period == tiny.kpi.min_lift
+    assert outcome.evidence.timeline.fits
+
+
+def test_stage_1_stops_at_the_charter_gate_with_the_blockers_as_reasons(tmp_path):
+    poc = _edited(tmp_path, lambda raw: raw.pop("baseline"))
+
+    outcome = business_stage.build(poc)
+
+    assert (outcome.status, outcome.gate) == (journey.STOPPED, "charter")
+    assert outcome.reasons == outcome.evidence.review.blockers
+    assert "How is the problem solved today" in outcome.reasons[0]
+
+
+# --- stage 2 --------------------------------------------------------------------------
+
+
+def test_team_evidence_saved_and_loaded_is_equal(tiny, tmp_path):
+    outcome = team_stage.build(tiny)
+
+    journey.save(tmp_path, outcome)
+    loaded = journey.load(tmp_path, team_stage.STAGE, TeamEvidence)
+
+    assert same(loaded.evidence, outcome.evidence)
+    assert loaded == outcome
+
+
+def test_stage_2_passes_and_names_each_gap_as_a_reason(tmp_path):
+    def no_engineer(raw):
+        raw["team"]["roles"]["ml_engineer"] = None
+
+    outcome = team_stage.build(_edited(tmp_path, no_engineer))
+
+    coverage = outcome.evidence.coverage
+    assert (outcome.stage, outcome.status, outcome.gate) == (
+        "02_team",
+        journey.PASSED,
+        None,
+    )
+    assert outcome.reasons == [f"No one holds the role: {g}" for g in coverage.gaps]
+    assert any(
+        reason.startswith("No one holds the role: ML") for reason in outcome.reasons
+    )
+    assert outcome.summary.startswith(
+        f"{coverage.covered} of {len(coverage.roles)} roles staffed"
+    )
+
+
+# --- stage 3 --------------------------------------------------------------------------
+
+
+def test_data_strategy_evidence_saved_and_loaded_is_equal(data_stage, tmp_path):
+    journey.save(tmp_path, data_stage.outcome)
+    loaded = journey.load(tmp_path, strategy_stage.STAGE, DataStrategyEvidence)
+
+    assert same(loaded.evidence, data_stage.evidence)
+    assert (loaded.status, loaded.summary, loaded.reasons, loaded.gate) == (
+        data_stage.outcome.status,
+        data_stage.outcome.summary,
+        data_stage.outcome.reasons,
+        data_stage.outcome.gate,
+    )
+
+
+def test_stage_3_passes_the_tiny_data_and_returns_what_its_page_shows(data_stage, tiny):
+    found = data_stage.evidence
+
+    assert (data_stage.outcome.status, data_stage.outcome.gate) == (
+        journey.PASSED,
+        "data_contract",
+    )
+    assert data_stage.outcome.reasons == []
+    assert found.rows == 3000
+    assert found.columns == len(data_stage.profile)
+    assert found.contract.passed and found.contract.failed == 0
+    assert found.excluded[tiny.data.target] == "the target"
+    assert [row.label for row in found.balance.labels] == list(
+        data_stage.balance["label"]
+    )
+    assert sum(row.rows for row in found.balance.labels) == found.rows
+    assert found.balance.statistics == []
+    assert data_stage.periods is not None and data_stage.periods["rows"].sum() == 3000
+    assert data_stage.outcome.summary.startswith("3,000 rows; 0 PII column(s); ")
+    assert data_stage.outcome.summary.endswith(
+        f"contract churn: {found.contract.evaluated} of {found.contract.evaluated} "
+        "expectations met"
+    )
+
+
+def test_stage_3_stops_at_the_data_contract_naming_the_failed_expectation(tmp_path):
+    path = make_example(tmp_path / "example")
+    contract = path.parent / "churn.checks.yaml"
+    contract.write_text(contract.read_text() + MISSING_COLUMN_RULE)
+
+    result = strategy_stage.build(
+        charter.load(path), path=None, seed=42, excluded_columns=models.excluded_columns
+    )
+
+    outcome = result.outcome
+    assert (outcome.status, outcome.gate) == (journey.STOPPED, "data_contract")
+    assert outcome.reasons == contracts.failure_reasons(result.evidence.contract)
+    assert outcome.reasons == [
+        "churn.checks.yaml: expect_column_values_to_not_be_null on loyalty_tier: "
+        "expected no missing values, found column 'loyalty_tier' is absent"
+    ]
+
+
+# --- the manifest ---------------------------------------------------------------------
+
+
+def test_the_manifest_records_each_gate_from_its_typed_evidence(
+    tiny, data_stage, tmp_path
+):
+    record = {"gates": [], "kpi": None, "decision": None, "reasons": []}
+    journey.save(tmp_path, business_stage.build(tiny))
+    journey.save(tmp_path, data_stage.outcome)
+
+    for key in (business_stage.STAGE, strategy_stage.STAGE):
+        manifest.record_outcome(record, manifest.read_outcome(tmp_path, key))
+    manifest.write(tmp_path, record)
+
+    written = json.loads((tmp_path / "manifest.json").read_text())["gates"]
+    assert record["gates"] == written  # plain JSON in memory too, as the runner returns
+    charter_gate, data_gate = written
+    assert (
+        set(charter_gate)
+        == set(data_gate)
+        == {
+            "gate",
+            "stage",
+            "passed",
+            "reasons",
+            "details",
+        }
+    )
+    assert (charter_gate["gate"], charter_gate["passed"]) == ("charter", True)
+    assert charter_gate["details"] == []
+    assert data_gate["details"] == journey.to_jsonable(data_stage.evidence.contract)
+    assert set(data_gate["details"]) == {
+        "suite",
+        "passed",
+        "evaluated",
+        "failed",
+        "results",
+        "source",
+    }
+
+
+def test_an_outcome_without_a_gate_is_read_as_its_envelope_only(tmp_path):
+    journey.save(
+        tmp_path,
+        journey.StageOutcome(
+            stage=business_stage.STAGE, status="passed", summary="ok", evidence=None
+        ),
+    )
+
+    outcome = manifest.read_outcome(tmp_path, business_stage.STAGE)
+    record = {"gates": [], "kpi": None, "decision": None, "reasons": []}
+    manifest.record_outcome(record, outcome)
+
+    assert (outcome.summary, outcome.evidence) == ("ok", None)
+    assert record["gates"] == []
