@@ -54,7 +54,7 @@ def psi(reference: pd.Series, current: pd.Series, *, bins: int = 10) -> float:
         reference
     ):
         known = reference.dropna().to_numpy(dtype=float)
-        edges = (
+        edges: list[float] | np.ndarray = (
             np.unique(np.quantile(known, np.linspace(0, 1, bins + 1)))
             if len(known)
             else []

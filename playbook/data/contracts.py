@@ -178,7 +178,11 @@ def validate(
                 run = definition.run(
                     batch_parameters={"dataframe": part}, result_format="SUMMARY"
                 )
-            by_id = {result.expectation_config.id: result for result in run.results}
+            # GX fills expectation_config on every result of a run it made.
+            by_id = {
+                result.expectation_config.id: result  # type: ignore[union-attr]
+                for result in run.results
+            }
             for i, expectation in zip(indices, gx_suite.expectations, strict=True):
                 results[i] = by_id[expectation.id]
     hidden = set(hidden)
@@ -343,7 +347,8 @@ def _did_you_mean(kind: str, classes: dict[str, type]) -> str:
 
 def _short_errors(exc: Exception, cls: type) -> str:
     """GX's pydantic message in one line: the first problem with each argument."""
-    errors = exc.errors() if callable(getattr(exc, "errors", None)) else None
+    listed = getattr(exc, "errors", None)  # pydantic's ValidationError has it
+    errors = listed() if callable(listed) else None
     if not errors:
         return str(exc).splitlines()[0]
     fields = list(getattr(cls, "__fields__", {}))

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from playbook.charter.model import Charter
-from playbook.data import pii
+from playbook.data import pii, sources
 from playbook.errors import DataError
 
 QUANTITY_DISTINCT = 20
@@ -45,7 +45,7 @@ def source_name(poc: Charter, *, path: str | Path | None = None) -> str:
         return Path(path).name
     if poc.data.sql is not None:
         return f"a SQL query on {poc.data.sql.shown_url}"
-    return poc.data.path.name
+    return sources.data_file(poc).name
 
 
 def access_note(poc: Charter) -> str:

@@ -20,6 +20,7 @@ import itertools
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 import pandas as pd
@@ -150,15 +151,13 @@ def mask_text(text: str) -> str:
     if not isinstance(text, str) or not text:
         return text
     for kind, pattern in _PATTERNS.items():
-        text = pattern.sub(
-            lambda match, kind=kind: (
-                mask(match.group(0))
-                if _confirm(kind, match.group(0))
-                else match.group(0)
-            ),
-            text,
-        )
+        text = pattern.sub(partial(_mask_match, kind), text)
     return text
+
+
+def _mask_match(kind: str, match: re.Match[str]) -> str:
+    found = match.group(0)
+    return mask(found) if _confirm(kind, found) else found
 
 
 def mask_frame(frame: pd.DataFrame, *, columns: Iterable[str] = ()) -> pd.DataFrame:

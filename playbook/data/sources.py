@@ -74,7 +74,23 @@ def read(poc: Charter, *, path: str | Path | None = None) -> pd.DataFrame:
         return load(path, encoding=poc.data.encoding, delimiter=poc.data.delimiter)
     if poc.data.sql is not None:
         return query(poc.data.sql, folder=poc.source.parent, charter=poc.source)
-    return load(poc.data.path, encoding=poc.data.encoding, delimiter=poc.data.delimiter)
+    return load(
+        data_file(poc), encoding=poc.data.encoding, delimiter=poc.data.delimiter
+    )
+
+
+def data_file(poc: Charter) -> Path:
+    """The charter's data file or folder (`data.path`).
+
+    Raises:
+        DataError: The charter names neither `data.path` nor `data.sql`.
+    """
+    if poc.data.path is None:
+        raise DataError(
+            f"{poc.source}: the charter names no data: set data.path to a file or "
+            "folder, or data.sql to a query."
+        )
+    return poc.data.path
 
 
 def load(
@@ -176,7 +192,7 @@ def fingerprint(
         DataError: The file or folder is missing, or the query fails.
     """
     if path or poc.data.sql is None:
-        source = Path(path) if path else poc.data.path
+        source = Path(path) if path else data_file(poc)
         if source.is_file():
             return Fingerprint(
                 kind="file", location=str(source), sha256=sha256(source), files=1

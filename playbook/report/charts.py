@@ -498,7 +498,7 @@ def shadow_replay(replay, *, unit: str, period: str) -> go.Figure:
         )
         axis = "rows acted on (called, reviewed, contacted)"
     else:
-        parts = (
+        parts = (  # type: ignore[assignment]  # two parts where top-k has three
             ("decided differently", replay.differ, MODEL),
             ("decided alike", replay.rows - replay.differ, "#7f8c8d"),
         )
@@ -527,7 +527,7 @@ def shadow_replay(replay, *, unit: str, period: str) -> go.Figure:
 
 def leak_signals(report: LeakageReport) -> go.Figure:
     """How well each column alone predicts the target, leaks in red."""
-    level = {}
+    level: dict[str, str] = {}
     for finding in report.findings:
         if level.get(finding.column) != "blocking":
             level[finding.column] = finding.level
@@ -538,7 +538,7 @@ def leak_signals(report: LeakageReport) -> go.Figure:
         x=[signal.alone for signal in signals],
         y=[signal.column for signal in signals],
         orientation="h",
-        marker_color=[colours.get(level.get(s.column), TODAY) for s in signals],
+        marker_color=[colours.get(level.get(s.column, ""), TODAY) for s in signals],
         text=[f"{signal.alone:.3f}" for signal in signals],
         textposition="outside",
     )

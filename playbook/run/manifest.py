@@ -54,7 +54,7 @@ def start(
     run_id: str,
     charter_path: Path,
     charter_sha256: str,
-    data_path: Path,
+    data_path: str | Path,
     data_sha256: str,
     synthetic_data: bool,
     seed: int,

@@ -23,6 +23,7 @@ from playbook import data
 from playbook.charter.model import Charter
 from playbook.core import journey
 from playbook.core.journey import to_jsonable
+from playbook.data import frame
 from playbook.errors import ModelError
 from playbook.tasks.evaluation import Comparison
 from playbook.tasks.kpi import format_amount
@@ -246,7 +247,7 @@ def model_card(
                 "capacity_per_period": poc.need("kpi").capacity_per_period,
             },
             "training_data": {
-                "file": poc.data.path.name,
+                "file": frame.source_name(poc),
                 "sha256": data_sha256,
                 "synthetic": poc.data.synthetic,
                 "periods": split.train_periods,

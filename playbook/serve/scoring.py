@@ -48,7 +48,8 @@ def score_frame(model: ModelBundle, frame: pd.DataFrame) -> pd.DataFrame:
     if model.task == "forecast":
         from playbook.tasks import forecast
 
-        frame = forecast.with_history(frame, **model.history).reset_index(drop=True)
+        frame = forecast.with_history(frame, **(model.history or {}))
+        frame = frame.reset_index(drop=True)
     missing = [column for column in model.features if column not in frame.columns]
     if missing:
         raise DataError(

@@ -130,15 +130,17 @@ def demand(
     season = np.sin(2 * np.pi * (dates.day_of_year.to_numpy() - 105) / 365.25)
     temperature = np.round(12.5 + 14.0 * season + rng.normal(0.0, 3.0, size=days), 1)
 
-    s, d = np.meshgrid(np.arange(series), np.arange(days), indexing="ij")
-    s, d = s.ravel(), d.ravel()
-    promo = np.zeros((series, days), dtype=int)
+    series_grid, day_grid = np.meshgrid(
+        np.arange(series), np.arange(days), indexing="ij"
+    )
+    s, d = series_grid.ravel(), day_grid.ravel()
+    promo_grid = np.zeros((series, days), dtype=int)
     for index in range(series):
         # Promotions run for a week, about one week in eight, planned ahead.
         starts = np.flatnonzero(rng.random(days) < 1 / 56)
         for first in starts:
-            promo[index, first : first + 7] = 1
-    promo = promo.ravel()
+            promo_grid[index, first : first + 7] = 1
+    promo = promo_grid.ravel()
     competitor = shift * 0.35 * np.isin(store_of[s], [0, 1])
     mean = (
         level[s]

@@ -107,6 +107,8 @@ class Comparison:
 
     def latest_test_rows(self) -> pd.DataFrame:
         """The test rows of the latest period: one scoring run's list."""
+        if self.test_frame is None:
+            raise ValueError("this comparison kept no test rows (test_frame is None)")
         latest = self.rows["period"].to_numpy() == max(self.rows["period"])
         return self.test_frame.iloc[np.flatnonzero(latest)]
 
