@@ -6,6 +6,7 @@ data masked).
 """
 
 from playbook.report import (
+    beyond_charts,
     beyond_sections,
     charter_sections,
     charts,
@@ -19,6 +20,7 @@ from playbook.report import (
 )
 
 __all__ = [
+    "beyond_charts",
     "beyond_sections",
     "charter_sections",
     "charts",

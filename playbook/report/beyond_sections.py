@@ -6,15 +6,13 @@ shows a section in one call. The words here only label what the evidence holds.
 
 from __future__ import annotations
 
-import dataclasses
-
 from playbook.beyond.beyond_stage import BeyondEvidence, BeyondPoc
 from playbook.beyond.iterate_stage import IterateEvidence, Iteration
 from playbook.beyond.readiness import Readiness
 from playbook.beyond.scale_up_stage import ScaleUpEvidence
 from playbook.charter.model import Charter
 from playbook.data import contracts
-from playbook.report import charts, display
+from playbook.report import beyond_charts, charts, display
 
 # The columns of the run history a reader compares between runs.
 _HISTORY_COLUMNS = [
@@ -49,7 +47,7 @@ def fresh_contract(stage: BeyondPoc) -> None:
 def drift(evidence: BeyondEvidence) -> None:
     """Stage 5: how far each feature moved since training, as a chart and a table."""
     report = evidence.drift
-    display.figures([charts.drift(report)])
+    display.figures([beyond_charts.drift(report)])
     display.table(
         display.frame(report.features),
         caption=f"{report.current} against {report.reference}",
@@ -58,10 +56,7 @@ def drift(evidence: BeyondEvidence) -> None:
 
 def lift_on_fresh(stage: BeyondPoc) -> None:
     """Stage 5: the lift on the POC's test periods and on the fresh batch."""
-    # charts.lift_on_fresh reads stage 4's KPI as a mapping (it predates typed
-    # evidence and is being reworked elsewhere); hand it the KPI's fields.
-    poc_kpi = dataclasses.asdict(stage.poc_kpi) if stage.poc_kpi is not None else None
-    display.figures([charts.lift_on_fresh(poc_kpi, stage.scored)])
+    display.figures([beyond_charts.lift_on_fresh(stage.poc_kpi, stage.scored)])
 
 
 def contract_record(evidence: BeyondEvidence) -> None:
@@ -83,7 +78,7 @@ def thresholds(evidence: BeyondEvidence) -> None:
 
 def run_history(evidence: IterateEvidence, *, poc: Charter) -> None:
     """Stage 6: the lift in every run of the POC, and what changed between runs."""
-    display.figures([charts.run_history(evidence.runs)])
+    display.figures([beyond_charts.run_history(evidence.runs)])
     display.table(
         display.frame(evidence.runs, columns=_HISTORY_COLUMNS),
         caption=f"{len(evidence.runs)} run(s) of {poc.poc}",
@@ -110,7 +105,11 @@ def ab_test(stage: Iteration, *, poc: Charter) -> None:
         f"units per {ab.plan.period}",
     )
     display.figures(
-        [charts.ab_duration(ab.plan, longest=ab.longest, unit=poc.need("kpi").unit)]
+        [
+            beyond_charts.ab_duration(
+                ab.plan, longest=ab.longest, unit=poc.need("kpi").unit
+            )
+        ]
     )
     within = f"within {ab.longest} {ab.plan.period}s"
     display.verdict(
@@ -129,7 +128,7 @@ def shadow_replay(evidence: IterateEvidence, *, poc: Charter) -> None:
     """Stage 6: where the two policies decide differently on the replayed rows."""
     kpi = poc.need("kpi")
     display.figures(
-        [charts.shadow_replay(evidence.replay, unit=kpi.unit, period=kpi.period)]
+        [beyond_charts.shadow_replay(evidence.replay, unit=kpi.unit, period=kpi.period)]
     )
 
 
@@ -139,7 +138,7 @@ def readiness(ready: Readiness) -> None:
         display.frame(ready.items, columns=_READINESS_COLUMNS),
         caption=f"{ready.met} of {ready.decided} decided items met",
     )
-    display.figures([charts.readiness(ready)])
+    display.figures([beyond_charts.readiness(ready)])
 
 
 def final_evaluation(evidence: ScaleUpEvidence) -> None:

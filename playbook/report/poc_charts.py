@@ -8,7 +8,7 @@ import plotly.graph_objects as go
 
 from playbook.charter import kpi_terms
 from playbook.charter.model import Kpi
-from playbook.report.charts import MODEL, TODAY, _layout
+from playbook.report.charts import MODEL, TODAY, layout
 from playbook.tasks.comparison import CANDIDATE, Comparison
 from playbook.tasks.comparison import TODAY as TODAY_ROLE
 from playbook.tasks.importance import Importance
@@ -43,7 +43,7 @@ def ladder(result: Comparison) -> go.Figure:
         if best.chosen
         else f"{best.name} does better than the chosen model on the test rows"
     )
-    return _layout(figure, title, height=140 + 40 * len(rungs))
+    return layout(figure, title, height=140 + 40 * len(rungs))
 
 
 def cumulative_gain(rows: pd.DataFrame, *, today: str) -> go.Figure:
@@ -76,7 +76,7 @@ def cumulative_gain(rows: pd.DataFrame, *, today: str) -> go.Figure:
         f"At the charter's capacity ({contacted:.0%} of the rows) the model reaches "
         f"{at:.0%} of the positives"
     )
-    return _layout(figure, title)
+    return layout(figure, title)
 
 
 def kpi_by_capacity(
@@ -104,7 +104,7 @@ def kpi_by_capacity(
     )
     figure.update_xaxes(title=f"contacts per {period}")
     figure.update_yaxes(title=f"{unit} per {period}")
-    return _layout(
+    return layout(
         figure, f"Net value per {period} at every capacity; the charter's is {capacity}"
     )
 
@@ -134,7 +134,7 @@ def calibration(rows: pd.DataFrame, *, bins: int = 10) -> go.Figure:
     figure.update_xaxes(title="predicted probability", range=[0, top])
     figure.update_yaxes(title="observed rate", range=[0, top])
     gap = float(np.average(np.abs(means["p"] - means["y"]), weights=means["n"]))
-    return _layout(
+    return layout(
         figure, f"Predicted against observed: off by {gap:.1%} on average per decile"
     )
 
@@ -165,7 +165,7 @@ def forecast_against_actuals(rows: pd.DataFrame, *, today: str) -> go.Figure:
         f"Forecasts against actuals over the test periods: the model's total error is "
         f"{model_error / max(today_error, 1e-9):.0%} of {today}'s"
     )
-    return _layout(figure, title)
+    return layout(figure, title)
 
 
 def importance(found: list[Importance], *, score: str, shown: int = 15) -> go.Figure:
@@ -185,7 +185,7 @@ def importance(found: list[Importance], *, score: str, shown: int = 15) -> go.Fi
         if top and top[0].drop > 0
         else "No single feature matters much on its own"
     )
-    return _layout(figure, title, height=max(300, 26 * len(top) + 120))
+    return layout(figure, title, height=max(300, 26 * len(top) + 120))
 
 
 def split(result: Comparison) -> go.Figure:
@@ -213,7 +213,7 @@ def split(result: Comparison) -> go.Figure:
         xaxis={"type": "category", "tickvals": list(counts.index[::step])},
     )
     figure.update_yaxes(title="rows")
-    return _layout(figure, holdout.description[:1].upper() + holdout.description[1:])
+    return layout(figure, holdout.description[:1].upper() + holdout.description[1:])
 
 
 def for_task(result: Comparison, *, kpi_definition: Kpi) -> list[go.Figure]:
@@ -291,4 +291,4 @@ def kpi_by_threshold(
         f"At the threshold chosen on validation rows ({threshold:.2f}) the model "
         f"routes {at:.0%} of the tickets; the rest go to a person"
     )
-    return _layout(figure, title)
+    return layout(figure, title)
