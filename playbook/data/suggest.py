@@ -205,6 +205,8 @@ def _column(
     is_time: bool,
     personal: str | None,
 ) -> list[str]:
+    # One expectation per property of the column, in the order a reviewer reads them;
+    # the branches share the column's statistics computed here once.
     present = series.dropna()
     missing = 1 - len(present) / max(len(series), 1)
     distinct = int(present.nunique())
