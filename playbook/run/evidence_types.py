@@ -1,7 +1,7 @@
 """Which evidence type each stage saves, so that the runner reads outcomes typed.
 
-A stage listed here is read back into its evidence dataclass; a stage not (yet) listed
-is read untyped, its evidence a plain mapping.
+Every stage is listed: the runner and the manifest read each outcome into its
+evidence dataclass.
 """
 
 from __future__ import annotations
@@ -32,7 +32,4 @@ def load_outcome(run_dir: str | Path, key: str) -> journey.StageOutcome[Any] | N
     Raises:
         EvidenceError: The saved evidence does not fit the stage's evidence type.
     """
-    evidence_type = EVIDENCE_TYPES.get(key)
-    if evidence_type is None:  # TRANSITIONAL: a stage whose evidence is not typed yet
-        return journey.load(run_dir, key)
-    return journey.load(run_dir, key, evidence_type)
+    return journey.load(run_dir, key, EVIDENCE_TYPES[key])
