@@ -138,18 +138,20 @@ def test_the_manifest_copies_the_kpi_and_decision_of_typed_evidence(built, tmp_p
     assert record["gates"] == []
 
 
-def test_the_runner_reads_stage_4_typed_and_other_stages_untyped(built, tmp_path):
+def test_the_runner_reads_stage_4_typed_and_a_bare_envelope_as_no_evidence(
+    built, tmp_path
+):
     journey.save(tmp_path, built.outcome)
     journey.save(
         tmp_path,
         journey.StageOutcome(
-            stage="02_team", status="passed", summary="s", evidence={"coverage": 1}
+            stage="02_team", status="passed", summary="s", evidence=None
         ),
     )
     typed = evidence_types.load_outcome(tmp_path, poc_stage.STAGE)
-    untyped = evidence_types.load_outcome(tmp_path, "02_team")
+    bare = evidence_types.load_outcome(tmp_path, "02_team")
     assert isinstance(typed.evidence, PocEvidence)
-    assert untyped.evidence == {"coverage": 1}
+    assert (bare.summary, bare.evidence) == ("s", None)
     assert evidence_types.load_outcome(tmp_path, "05_beyond_poc") is None
 
 

@@ -15,7 +15,7 @@ from playbook.charter.team_stage import TeamEvidence
 from playbook.core import journey
 from playbook.data import contracts, strategy_stage
 from playbook.data.strategy_stage import DataStrategyEvidence
-from playbook.run import manifest
+from playbook.run import evidence_types, manifest
 from playbook.tasks import models
 
 MISSING_COLUMN_RULE = (
@@ -212,7 +212,7 @@ def test_the_manifest_records_each_gate_from_its_typed_evidence(
     journey.save(tmp_path, data_stage.outcome)
 
     for key in (business_stage.STAGE, strategy_stage.STAGE):
-        manifest.record_outcome(record, manifest.read_outcome(tmp_path, key))
+        manifest.record_outcome(record, evidence_types.load_outcome(tmp_path, key))
     manifest.write(tmp_path, record)
 
     written = json.loads((tmp_path / "manifest.json").read_text())["gates"]
@@ -242,7 +242,7 @@ def test_the_manifest_records_each_gate_from_its_typed_evidence(
     }
 
 
-def test_an_outcome_without_a_gate_is_read_as_its_envelope_only(tmp_path):
+def test_an_outcome_saved_without_evidence_records_no_gate(tmp_path):
     journey.save(
         tmp_path,
         journey.StageOutcome(
@@ -250,7 +250,7 @@ def test_an_outcome_without_a_gate_is_read_as_its_envelope_only(tmp_path):
         ),
     )
 
-    outcome = manifest.read_outcome(tmp_path, business_stage.STAGE)
+    outcome = evidence_types.load_outcome(tmp_path, business_stage.STAGE)
     record = {"gates": [], "kpi": None, "decision": None, "reasons": []}
     manifest.record_outcome(record, outcome)
 
