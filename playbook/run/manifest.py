@@ -9,6 +9,7 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
+from playbook.core.files import write_atomic
 from playbook.core.journey import STAGES, StageOutcome, to_jsonable
 
 _PACKAGES = (
@@ -127,13 +128,8 @@ def record_outcome(manifest: dict[str, Any], outcome: StageOutcome) -> None:
 
 def write(run_dir: Path, manifest: dict[str, Any]) -> Path:
     """Write manifest.json atomically, so a reader never sees half a file."""
-    path = run_dir / "manifest.json"
-    partial = path.with_suffix(".json.partial")
-    partial.write_text(
-        json.dumps(to_jsonable(manifest), indent=2, allow_nan=False) + "\n"
-    )
-    partial.replace(path)
-    return path
+    text = json.dumps(to_jsonable(manifest), indent=2, allow_nan=False) + "\n"
+    return write_atomic(run_dir / "manifest.json", text)
 
 
 def read(run_dir: str | Path) -> dict[str, Any] | None:
