@@ -10,7 +10,6 @@ from rich.console import Console
 from rich.markup import escape
 
 from playbook import __version__
-from playbook.cli import journey_output
 from playbook.errors import PlaybookError
 from playbook.synthetic import demo as demo_example
 
@@ -525,6 +524,8 @@ def _journey(
     seed: int | None,
     tuning_seconds: float | None = None,
 ) -> None:
+    from playbook.cli import journey_output
+
     try:
         result = journey_output.run_with_progress(
             charter,
