@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup demo test lint format lock bench clean
+.PHONY: setup demo test check lint format lock bench clean
 
 setup: $(STAMP)
 
@@ -21,6 +21,11 @@ demo: setup
 
 test: setup
 	$(BIN)/python -m pytest
+
+# The fast lane while working: lint, then the unit tests without the stage notebooks and
+# kernels, the browser and the slow simulations (under 3 minutes on 2 cores).
+check: lint
+	$(BIN)/python -m pytest -m "not journey and not browser and not slow"
 
 # Style, the layers of ARCHITECTURE.md, and types.
 lint: setup

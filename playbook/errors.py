@@ -81,6 +81,18 @@ class StageFailed(PlaybookError):
         self.message = message
 
 
+class BatchSpecError(PlaybookError):
+    """The batch spec does not parse, names a missing file or an unknown parameter."""
+
+
+class BatchError(PlaybookError):
+    """The batch cannot start: e.g. the Dask scheduler does not answer."""
+
+
+class KernelError(PlaybookError):
+    """The journey's kernel could not be started or cleared between stages."""
+
+
 EXIT_CODES: dict[type[PlaybookError], int] = {
     PlaybookError: FAILURE,
     CharterError: GATE,
@@ -94,6 +106,9 @@ EXIT_CODES: dict[type[PlaybookError], int] = {
     ReportError: FAILURE,
     StageSelectionError: FAILURE,
     StageFailed: FAILURE,
+    BatchSpecError: FAILURE,
+    BatchError: FAILURE,
+    KernelError: FAILURE,
 }
 
 

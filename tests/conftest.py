@@ -3,6 +3,12 @@ import shutil
 import subprocess
 from pathlib import Path
 
+# One OpenMP thread, as the journeys' kernels have (playbook/run/kernel.py): two threads
+# that spin-wait for each other stall for whole time slices on a busy machine, where a
+# one-second fit took minutes. Set before numpy and scikit-learn load; a value given
+# by the caller wins. The numbers do not depend on it.
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+
 import pytest
 
 from playbook import charter

@@ -14,12 +14,16 @@ import pytest
 import yaml
 from tiny import make_example
 
-from playbook.run import batch
-from playbook.run.batch import BatchError, BatchSpecError
+from playbook.run import batch, batch_dask
+from playbook.run.batch import BatchError
 
 pytestmark = pytest.mark.journey
 
 REPO = Path(__file__).resolve().parents[1]
+# Seconds for a journey that must finish, ample on a machine busy with other work; a
+# journey meant to hang gets HANGS_FOR, enough to reach its stage 1 under load.
+ENOUGH = 900
+HANGS_FOR = 60
 SAVE_OUTCOME = (
     "from playbook.core import journey\n"
     "journey.save(out_dir, journey.StageOutcome(stage='01_business_question', "
@@ -83,109 +87,6 @@ def example(tmp_path_factory) -> Path:
     return make_example(tmp_path_factory.mktemp("batch") / "example").parent
 
 
-# --- bad specs ----------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("text", "message"),
-    [
-        ("pocs: [charter: a.yaml\n", r"not valid YAML at line 2"),
-        ("- just\n- a list\n", r"expected a mapping with a list `pocs:`"),
-        (
-            "pocs:\n  - charter: missing.yaml\n",
-            r"pocs\[0\]\.charter: .*missing\.yaml: no",
-        ),
-        (
-            "pocs:\n  - charter: example/charter.yaml\n"
-            "    grid: {kpi.capacity_per_periodd: [1, 2]}\n",
-            r"pocs\[0\]\.grid: unknown parameter 'kpi.capacity_per_periodd'.*"
-            r"Did you mean kpi.capacity_per_period",
-        ),
-        (
-            "pocs:\n  - charter: example/charter.yaml\n    grid: {seed: [-1]}\n",
-            r"pocs\[0\]\.grid\.seed: expected whole numbers",
-        ),
-        (
-            "pocs:\n  - charter: example/charter.yaml\n    stages: 6\n",
-            r"pocs\[0\]\.stages: .*stage 6 uses the results of stage 4",
-        ),
-        (
-            "pocs:\n  - charter: example/charter.yaml\n    sead: 1\n",
-            r"pocs\[0\]: unknown field\(s\) sead",
-        ),
-        ("workers: 2\npocs: []\nextra: 1\n", r"unknown field\(s\) extra"),
-        ("version: 1\npoc: x\n", r"this is a charter, not a batch spec"),
-        (
-            "pocs:\n  - charter: example/charter.yaml\n"
-            "  - charter: example/charter.yaml\n",
-            r"listed twice",
-        ),
-    ],
-    ids=[
-        "not yaml",
-        "not a mapping",
-        "missing charter",
-        "unknown parameter",
-        "bad seed",
-        "bad stages",
-        "unknown entry field",
-        "unknown spec field",
-        "a charter",
-        "duplicate",
-    ],
-)
-def test_a_bad_spec_is_refused_with_file_entry_and_field(example, text, message):
-    spec = example.parent / "spec.yaml"
-    spec.write_text(text)
-    with pytest.raises(BatchSpecError, match=message) as caught:
-        batch.load_spec(spec)
-    assert str(spec) in str(caught.value)
-
-
-def test_a_bad_spec_exits_1_from_the_cli_and_writes_nothing(tmp_path):
-    spec = tmp_path / "spec.yaml"
-    spec.write_text("pocs:\n  - charter: nowhere.yaml\n")
-    done = subprocess.run(
-        [sys.executable, "-m", "playbook", "batch", str(spec)],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert done.returncode == 1, done.stdout + done.stderr
-    assert "nowhere.yaml: no such charter file" in done.stdout
-    assert "Traceback" not in done.stdout + done.stderr
-    assert not (tmp_path / "runs").exists()
-
-
-def test_a_folder_spec_finds_its_charters_and_skips_data_contracts(tmp_path):
-    example = make_example(tmp_path / "examples" / "churn").parent
-    (example / "notes.yaml").write_text("just: some notes\n")
-    spec = batch.load_spec(example.parent, runs_dir=tmp_path / "runs")
-    assert [job.charter.name for job in spec.jobs] == ["charter.yaml"]
-    assert spec.jobs[0].poc == "churn-tiny"
-
-
-def test_a_grid_makes_one_journey_per_combination(example):
-    spec = write_spec(
-        example.parent,
-        pocs=[
-            {
-                "charter": "example/charter.yaml",
-                "grid": {"seed": [1, 2], "kpi.capacity_per_period": [20, 40]},
-            }
-        ],
-    )
-    jobs = batch.load_spec(spec).jobs
-    assert [job.name for job in jobs] == [
-        "churn-tiny [seed=1, kpi.capacity_per_period=20]",
-        "churn-tiny [seed=1, kpi.capacity_per_period=40]",
-        "churn-tiny [seed=2, kpi.capacity_per_period=20]",
-        "churn-tiny [seed=2, kpi.capacity_per_period=40]",
-    ]
-    assert len({job.fingerprint for job in jobs}) == 4
-
-
 # --- faults stay inside their journey -----------------------------------------
 
 
@@ -203,6 +104,7 @@ def test_failing_crashing_hanging_and_stopped_journeys_do_not_stop_the_others(
         {"charter": charter_named(example, name).name, "notebooks": str(folder)}
         for name, folder in notebooks.items()
     ]
+    pocs[0]["timeout"] = HANGS_FOR
     pocs.append({"charter": charter_named(example, "good").name})
     pocs.append(
         {
@@ -217,7 +119,7 @@ def test_failing_crashing_hanging_and_stopped_journeys_do_not_stop_the_others(
     for entry in pocs:
         entry["stages"] = "1"
     spec_path = write_spec(
-        example, runs_dir=str(tmp_path / "runs"), timeout=20, pocs=pocs
+        example, runs_dir=str(tmp_path / "runs"), timeout=ENOUGH, pocs=pocs
     )
 
     result = batch.run_batch(batch.load_spec(spec_path), workers=3)
@@ -234,7 +136,7 @@ def test_failing_crashing_hanging_and_stopped_journeys_do_not_stop_the_others(
     by_poc = {r.job.poc: r for r in result.results}
     assert "RuntimeError: boom (cell " in by_poc["raises"].message
     assert "DeadKernelError" in by_poc["kills"].message
-    assert "20 s timeout during stage 1" in by_poc["hangs"].message
+    assert f"{HANGS_FOR} s timeout during stage 1" in by_poc["hangs"].message
     assert "How is the problem solved today" in by_poc["gated"].message
     assert "broken.yaml" in by_poc["broken"].message
     assert by_poc["broken"].run_dir is None
@@ -391,7 +293,7 @@ def test_an_unanswering_scheduler_fails_clearly_and_writes_nothing(
     example, tmp_path, monkeypatch
 ):
     pytest.importorskip("distributed")
-    monkeypatch.setattr(batch, "CONNECT_TIMEOUT", 2.0)
+    monkeypatch.setattr(batch_dask, "CONNECT_TIMEOUT", 2.0)
     spec_path = write_spec(
         example, runs_dir=str(tmp_path / "runs"), pocs=[{"charter": "charter.yaml"}]
     )
@@ -406,7 +308,7 @@ def seeds_spec(example, tmp_path_factory) -> Path:
     folder = tmp_path_factory.mktemp("seeds")
     return write_spec(
         folder,
-        timeout=600,
+        timeout=ENOUGH,
         pocs=[{"charter": str(example / "charter.yaml"), "grid": {"seed": [1, 2]}}],
     )
 
@@ -459,11 +361,12 @@ def test_a_journey_past_its_timeout_on_dask_is_stopped_and_the_others_finish(
             "charter": charter_named(example, "hangs-on-dask").name,
             "notebooks": str(hangs),
             "stages": "1",
+            "timeout": HANGS_FOR,
         },
         {"charter": charter_named(example, "good-on-dask").name, "stages": "1"},
     ]
     spec_path = write_spec(
-        example, runs_dir=str(tmp_path / "runs"), timeout=40, pocs=pocs
+        example, runs_dir=str(tmp_path / "runs"), timeout=ENOUGH, pocs=pocs
     )
     with distributed.LocalCluster(
         n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
@@ -477,7 +380,7 @@ def test_a_journey_past_its_timeout_on_dask_is_stopped_and_the_others_finish(
     }
     assert result.exit_code == 1
     hung = next(r for r in result.results if r.job.poc == "hangs-on-dask")
-    assert "40 s timeout during stage 1" in hung.message
+    assert f"{HANGS_FOR} s timeout during stage 1" in hung.message
     assert not processes_in(hung.run_dir)  # the kernel on the Dask worker is gone
 
 

@@ -157,6 +157,7 @@ def stage_html(run_dir: Path) -> str:
     return (run_dir / "04_poc.html").read_text(encoding="utf-8")
 
 
+@pytest.mark.journey  # its run_dir is a notebook executed in a kernel
 def test_report_renderer_gives_jupyterlab_json_and_nbconvert_html(
     run_dir: Path,
 ) -> None:
@@ -171,6 +172,7 @@ def test_report_renderer_gives_jupyterlab_json_and_nbconvert_html(
 # --- the stage page ---------------------------------------------------------------
 
 
+@pytest.mark.journey  # its run_dir is a notebook executed in a kernel
 def test_stage_page_loads_no_script_from_the_network(stage_html: str) -> None:
     assert "<script" in stage_html
     assert not re.search(r"<script[^>]*src=[\"']?(https?:)?//", stage_html)
@@ -178,6 +180,7 @@ def test_stage_page_loads_no_script_from_the_network(stage_html: str) -> None:
     assert "mathjax" not in stage_html.lower()
 
 
+@pytest.mark.journey  # its run_dir is a notebook executed in a kernel
 def test_stage_page_shows_an_error_as_one_line_without_traceback(
     stage_html: str,
 ) -> None:
@@ -186,6 +189,7 @@ def test_stage_page_shows_an_error_as_one_line_without_traceback(
     assert "raise ValueError" not in stage_html
 
 
+@pytest.mark.journey  # its run_dir is a notebook executed in a kernel
 def test_stage_page_keeps_markdown_and_the_chart_but_hides_code(
     stage_html: str,
 ) -> None:
@@ -196,6 +200,7 @@ def test_stage_page_keeps_markdown_and_the_chart_but_hides_code(
     assert "In&nbsp;[" not in stage_html
 
 
+@pytest.mark.journey  # its run_dir is a notebook executed in a kernel
 def test_stage_page_loads_plotly_from_the_run_folder(
     run_dir: Path, stage_html: str
 ) -> None:
@@ -203,10 +208,12 @@ def test_stage_page_loads_plotly_from_the_run_folder(
     assert (run_dir / "assets" / "plotly.min.js").stat().st_size > 1_000_000
 
 
+@pytest.mark.journey  # its run_dir is a notebook executed in a kernel
 def test_stage_page_is_well_under_one_megabyte(run_dir: Path) -> None:
     assert (run_dir / "04_poc.html").stat().st_size < 500_000
 
 
+@pytest.mark.journey  # its run_dir is a notebook executed in a kernel
 def test_stage_page_title_is_the_title_given(stage_html: str) -> None:
     assert "<title>POC: the test</title>" in stage_html
 

@@ -3,19 +3,15 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, NoReturn
 
 import typer
 from rich.console import Console
 from rich.markup import escape
-from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from playbook import __version__
-from playbook.core.journey import STAGES
 from playbook.errors import PlaybookError
-from playbook.run import runner
 from playbook.synthetic import demo as demo_example
-from playbook.tasks.kpi import format_amount
 
 app = typer.Typer(
     help=(
@@ -28,13 +24,6 @@ app = typer.Typer(
     rich_markup_mode=None,
 )
 console = Console(highlight=False, soft_wrap=True)
-
-_STATUS_MARK = {
-    "complete": "[green]done[/]",
-    "stopped": "[yellow]stopped by a gate[/]",
-    "failed": "[red]failed[/]",
-}
-_DECISION_STYLE = {"go": "bold green", "iterate": "bold yellow", "stop": "bold red"}
 
 StagesOption = Annotated[
     str | None,
@@ -535,82 +524,24 @@ def _journey(
     seed: int | None,
     tuning_seconds: float | None = None,
 ) -> None:
+    from playbook.cli import journey_output
+
     try:
-        selected = runner.parse_stages(stages)
-        with Progress(
-            SpinnerColumn(),
-            TextColumn("{task.description}"),
-            TimeElapsedColumn(),
+        result = journey_output.run_with_progress(
+            charter,
             console=console,
-            transient=True,
-        ) as progress:
-            tasks = {}
-
-            def show(event: runner.StageEvent) -> None:
-                label = (
-                    f"Stage {event.stage.number} of {len(STAGES)}: {event.stage.title}"
-                )
-                if event.status == "running":
-                    tasks[event.stage.key] = progress.add_task(label)
-                    return
-                progress.remove_task(tasks.pop(event.stage.key))
-                mark = _STATUS_MARK.get(event.status, event.status)
-                summary = f" - {event.summary}" if event.summary else ""
-                progress.console.print(
-                    f"{label}: {mark} in {event.seconds:.1f}s{summary}"
-                )
-
-            result = runner.run_journey(
-                charter,
-                runs_dir=runs_dir,
-                seed=seed,
-                data_path=data,
-                stages=selected,
-                on_event=show,
-                tuning_seconds=tuning_seconds,
-            )
+            data=data,
+            stages=stages,
+            runs_dir=runs_dir,
+            seed=seed,
+            tuning_seconds=tuning_seconds,
+        )
     except PlaybookError as error:
         _fail(error)
-    _summarise(result)
+    journey_output.print_summary(console, result)
     raise typer.Exit(code=result.exit_code)
 
 
-def _summarise(result: runner.JourneyResult) -> None:
-    record = result.manifest
-    for key, entry in record["stages"].items():
-        if entry["status"] == "failed" and entry["error"]:
-            error = entry["error"]
-            where = f"cell {error['cell']}" if error["cell"] else "a cell"
-            console.print(
-                f"[red]Stage {entry['number']} ({key}) {entry['status']} in {where} of "
-                f"{result.run_dir / entry['notebook']}:[/] "
-                f"{error['name']}: {error['message']}"
-            )
-    for gate in record["gates"]:
-        if not gate["passed"]:
-            stage = record["stages"][gate["stage"]]
-            console.print(
-                f"[yellow]The {gate['gate']} gate stopped the journey at stage "
-                f"{stage['number']} ({stage['title']}):[/]"
-            )
-            for reason in gate["reasons"]:
-                console.print(f"  - {reason}")
-    if record["decision"]:
-        console.print(
-            f"Decision: [{_DECISION_STYLE[record['decision']]}]"
-            f"{record['decision'].upper()}[/]"
-        )
-        for reason in record["reasons"]:
-            console.print(f"  - {reason}")
-    kpi = record["kpi"]
-    if kpi:
-        console.print(
-            f"{kpi['metric']}: model {format_amount(kpi['model'], kpi['unit'])}, "
-            f"today {format_amount(kpi['baseline'], kpi['unit'])}"
-        )
-    console.print(f"Report: {result.index}")
-
-
-def _fail(error: PlaybookError) -> None:
+def _fail(error: PlaybookError) -> NoReturn:
     console.print(f"[red]error:[/] {escape(str(error))}")
     raise typer.Exit(code=error.exit_code)

@@ -19,7 +19,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from playbook.errors import PlaybookError
+from playbook.errors import KernelError
 
 # Run silently in the kernel before each stage but the first: forget every name the
 # previous stage defined (its frames, models, outputs) and number cells from 1 again.
@@ -31,10 +31,6 @@ _RESET = (
     "get_ipython().execution_count = 1\n"
     "__import__('gc').freeze()\n"
 )
-
-
-class KernelError(PlaybookError):
-    """The journey's kernel could not be started or cleared between stages."""
 
 
 class JourneyKernel:
@@ -95,16 +91,24 @@ class JourneyKernel:
                 first, with the failing cell marked as papermill marks it.
             KernelError: The kernel could not be started or cleared.
         """
-        from papermill.clientwrap import PapermillNotebookClient
-        from papermill.engines import NotebookExecutionManager
+        # papermill.execute_notebook, papermill's public entry, takes these steps and
+        # then hands the notebook to an engine (here JourneyEngine, through papermill's
+        # engine interface). They are taken one by one, with the functions it calls
+        # (papermill.iorw to read and write, parameterize_notebook to inject, the
+        # helpers of papermill.execute to mark and raise a failed cell), because
+        # execute_notebook also warns on stderr about each parameter a notebook does
+        # not declare (the runner hands every stage the same ones; only stage 4 reads
+        # tuning_seconds) and formats both paths with the parameters (braces in a
+        # folder name would break it). None of these has a public equivalent.
         from papermill.execute import (
             prepare_notebook_metadata,
             raise_for_execution_errors,
             remove_error_markers,
         )
         from papermill.iorw import load_notebook_node, write_ipynb
-        from papermill.log import logger
         from papermill.parameterize import parameterize_notebook
+
+        from playbook.run.journey_engine import JourneyEngine
 
         node = load_notebook_node(str(notebook))
         node = parameterize_notebook(
@@ -117,25 +121,18 @@ class JourneyKernel:
         elif self.notebooks_run:
             self._reset()
         self.notebooks_run += 1
-        tracker = NotebookExecutionManager(
-            node, output_path=str(output), progress_bar=False, log_output=False
+        node = JourneyEngine.execute_notebook(
+            node,
+            self.kernel_name,
+            output_path=str(output),
+            progress_bar=False,
+            log_output=False,
+            kernel_manager=self._manager,
+            kernel_client=self._client,
+            startup_timeout=self.startup_timeout,
         )
-        tracker.notebook_start()
-        try:
-            client = PapermillNotebookClient(
-                tracker,
-                km=self._manager,
-                kernel_name=self.kernel_name,
-                startup_timeout=self.startup_timeout,
-                log=logger,
-            )
-            client.kc = self._client
-            client.execute(cleanup_kc=False)
-        finally:
-            tracker.cleanup_pbar()
-            tracker.notebook_complete()
-        raise_for_execution_errors(tracker.nb, str(output))
-        write_ipynb(tracker.nb, str(output))
+        raise_for_execution_errors(node, str(output))
+        write_ipynb(node, str(output))
 
     def close(self, *, now: bool = False) -> None:
         """Stop the kernel (at once when `now`); safe to call twice."""

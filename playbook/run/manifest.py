@@ -11,6 +11,7 @@ from typing import Any
 
 from playbook.beyond.scale_up_stage import ScaleUpEvidence
 from playbook.charter.business_stage import BusinessEvidence
+from playbook.core.files import write_atomic
 from playbook.core.journey import STAGES, StageOutcome, to_jsonable
 from playbook.data.contracts import ContractReport
 from playbook.data.strategy_stage import DataStrategyEvidence
@@ -150,13 +151,8 @@ def _record_decision(manifest: dict[str, Any], decision: Decision) -> None:
 
 def write(run_dir: Path, manifest: dict[str, Any]) -> Path:
     """Write manifest.json atomically, so a reader never sees half a file."""
-    path = run_dir / "manifest.json"
-    partial = path.with_suffix(".json.partial")
-    partial.write_text(
-        json.dumps(to_jsonable(manifest), indent=2, allow_nan=False) + "\n"
-    )
-    partial.replace(path)
-    return path
+    text = json.dumps(to_jsonable(manifest), indent=2, allow_nan=False) + "\n"
+    return write_atomic(run_dir / "manifest.json", text)
 
 
 def read(run_dir: str | Path) -> dict[str, Any] | None:

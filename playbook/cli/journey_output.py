@@ -1,0 +1,117 @@
+"""One journey in the terminal, for `playbook run` and `playbook demo`.
+
+While the journey runs: a spinner for the stage that is running and a line for each
+stage that ends (done, stopped by a gate or failed, its time and its summary). At the
+end: the failed stage and cell, the gate that stopped the journey and its reasons, the
+decision and its reasons, the KPI, and where the report is.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from rich.console import Console
+from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+from playbook.core.journey import STAGES
+from playbook.run import runner
+from playbook.tasks.kpi import format_amount
+
+_STATUS_MARK = {
+    "complete": "[green]done[/]",
+    "stopped": "[yellow]stopped by a gate[/]",
+    "failed": "[red]failed[/]",
+}
+_DECISION_STYLE = {"go": "bold green", "iterate": "bold yellow", "stop": "bold red"}
+
+
+def run_with_progress(
+    charter: Path,
+    *,
+    console: Console,
+    data: Path | None,
+    stages: str | None,
+    runs_dir: Path,
+    seed: int | None,
+    tuning_seconds: float | None = None,
+) -> runner.JourneyResult:
+    """Run a journey, showing each stage as it runs and a line as it ends.
+
+    Args:
+        charter: The charter to run.
+        console: Where to draw.
+        data: Data file instead of the charter's.
+        stages: Stages to run as the user typed them (e.g. "1-4"); None for all.
+        runs_dir: Where the run folder goes.
+        seed: Seed instead of the charter's.
+        tuning_seconds: Wall time stage 4 may spend tuning.
+
+    Raises:
+        PlaybookError: The stages, the charter or the data are unfit to start.
+    """
+    selected = runner.parse_stages(stages)
+    with Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+    ) as progress:
+        tasks = {}
+
+        def show(event: runner.StageEvent) -> None:
+            label = f"Stage {event.stage.number} of {len(STAGES)}: {event.stage.title}"
+            if event.status == "running":
+                tasks[event.stage.key] = progress.add_task(label)
+                return
+            progress.remove_task(tasks.pop(event.stage.key))
+            mark = _STATUS_MARK.get(event.status, event.status)
+            summary = f" - {event.summary}" if event.summary else ""
+            progress.console.print(f"{label}: {mark} in {event.seconds:.1f}s{summary}")
+
+        return runner.run_journey(
+            charter,
+            runs_dir=runs_dir,
+            seed=seed,
+            data_path=data,
+            stages=selected,
+            on_event=show,
+            tuning_seconds=tuning_seconds,
+        )
+
+
+def print_summary(console: Console, result: runner.JourneyResult) -> None:
+    """Print how a journey ended: failures, gates, the decision, the KPI, the report."""
+    record = result.manifest
+    for key, entry in record["stages"].items():
+        if entry["status"] == "failed" and entry["error"]:
+            error = entry["error"]
+            where = f"cell {error['cell']}" if error["cell"] else "a cell"
+            console.print(
+                f"[red]Stage {entry['number']} ({key}) {entry['status']} in {where} of "
+                f"{result.run_dir / entry['notebook']}:[/] "
+                f"{error['name']}: {error['message']}"
+            )
+    for gate in record["gates"]:
+        if not gate["passed"]:
+            stage = record["stages"][gate["stage"]]
+            console.print(
+                f"[yellow]The {gate['gate']} gate stopped the journey at stage "
+                f"{stage['number']} ({stage['title']}):[/]"
+            )
+            for reason in gate["reasons"]:
+                console.print(f"  - {reason}")
+    if record["decision"]:
+        console.print(
+            f"Decision: [{_DECISION_STYLE[record['decision']]}]"
+            f"{record['decision'].upper()}[/]"
+        )
+        for reason in record["reasons"]:
+            console.print(f"  - {reason}")
+    kpi = record["kpi"]
+    if kpi:
+        console.print(
+            f"{kpi['metric']}: model {format_amount(kpi['model'], kpi['unit'])}, "
+            f"today {format_amount(kpi['baseline'], kpi['unit'])}"
+        )
+    console.print(f"Report: {result.index}")

@@ -1,0 +1,185 @@
+"""The Dask executor of a batch: each journey a task on a Dask cluster.
+
+The task runs the same supervisor as a local thread (`supervision.supervise`) on a Dask
+worker and sends its progress back as Dask events. Dask is imported only here, and only
+when a batch is given a scheduler (`pip install "playbook[dask]"`).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from playbook.errors import BatchError
+from playbook.run.batch_record import (
+    CRASHED,
+    BatchEvent,
+    BatchLedger,
+    JobResult,
+    job_result,
+    stage_event,
+)
+from playbook.run.batch_spec import Job
+from playbook.run.supervision import supervise
+
+# Seconds to wait for a Dask scheduler to answer before giving up.
+CONNECT_TIMEOUT = 10.0
+
+
+def connect(address: str) -> Any:
+    """A Dask client of the scheduler at `address`.
+
+    Raises:
+        BatchError: Dask is not installed, or no scheduler answered in
+            `CONNECT_TIMEOUT` seconds.
+    """
+    try:
+        from distributed import Client
+    except ImportError:
+        raise BatchError(
+            "--scheduler needs Dask's distributed scheduler, which is not installed. "
+            'Install it with: pip install "playbook[dask]"'
+        ) from None
+    try:
+        return Client(address, timeout=f"{CONNECT_TIMEOUT:g}s", set_as_default=False)
+    except (OSError, TimeoutError, ValueError) as error:
+        raise BatchError(
+            f"No Dask scheduler answered at {address} within {CONNECT_TIMEOUT:g} s "
+            f"({error}). Start one "
+            "with `dask scheduler` and workers with `dask worker ADDRESS`, check the "
+            "address, or leave out --scheduler to run on this machine. Nothing was "
+            "written."
+        ) from None
+
+
+def run_dask(
+    client: Any,
+    jobs: Sequence[Job],
+    *,
+    batch_id: str,
+    runs_dir: Path,
+    logs: Path,
+    timeout: float,
+    ledger: BatchLedger,
+) -> bool:
+    """Send each journey to the Dask cluster as one task; True when interrupted.
+
+    Args:
+        client: What `connect` returned.
+        jobs: The journeys to run.
+        batch_id: The batch's id; names its Dask event topic and tasks.
+        runs_dir: Where their run folders go (a path every Dask worker sees).
+        logs: Folder for each worker's own messages.
+        timeout: Seconds per journey, for a journey whose spec entry gives none.
+        ledger: Takes each journey's progress and result; drained in this thread.
+    """
+    from distributed import Event
+
+    topic = f"playbook-batch-{batch_id}"
+    by_index = {job.index: job for job in jobs}
+
+    started: set[int] = set()
+
+    def relay(message: Any) -> None:
+        _, fields = message if isinstance(message, tuple) else (None, message)
+        job = by_index.get(int(fields.get("job", -1)))
+        if job is not None:
+            kind = fields.get("kind")
+            if kind == "started":
+                started.add(job.index)
+            ledger.post(
+                BatchEvent(job, "started")
+                if kind == "started"
+                else stage_event(job, fields)
+            )
+
+    client.subscribe_topic(topic, relay)
+    stop = Event(f"{topic}-stop", client=client)
+    pending = {
+        client.submit(
+            dask_task,
+            job,
+            runs_dir=runs_dir,
+            log=logs / f"{job.index:03d}-{job.poc}.log",
+            timeout=job.timeout or timeout,
+            topic=topic,
+            stop_name=f"{topic}-stop",
+            key=f"{topic}-{job.index}",
+            pure=False,
+        ): job
+        for job in jobs
+    }
+    interrupted = False
+    while pending:
+        try:
+            _collect(pending, interrupted=interrupted, ledger=ledger)
+            ledger.drain()
+            time.sleep(0.1)
+        except KeyboardInterrupt:
+            if interrupted:  # a second Ctrl-C: stop waiting for the cluster
+                client.cancel(list(pending))
+                break
+            interrupted = True
+            stop.set()
+            # A running task's future also reads "pending": cancel only the journeys
+            # that have not started, and let the running ones stop themselves (they
+            # watch `stop`) and report how far they got.
+            client.cancel([f for f, j in pending.items() if j.index not in started])
+    return interrupted
+
+
+def dask_task(
+    job: Job,
+    *,
+    runs_dir: Path,
+    log: Path,
+    timeout: float,
+    topic: str,
+    stop_name: str,
+) -> dict[str, Any]:
+    """One journey as a Dask task: `supervise` on the worker, progress as events."""
+    from distributed import Event, get_worker
+
+    worker = get_worker()
+    stop = Event(stop_name)
+    last_check = [0.0, False]
+
+    def should_stop() -> bool:
+        if time.monotonic() - last_check[0] > 1.0:
+            last_check[0], last_check[1] = time.monotonic(), stop.is_set()
+        return bool(last_check[1])
+
+    def emit(fields: dict[str, Any]) -> None:
+        worker.log_event(topic, {**fields, "job": job.index})
+
+    emit({"kind": "started"})
+    return supervise(
+        job,
+        runs_dir=runs_dir,
+        log=log,
+        timeout=timeout,
+        emit=emit,
+        should_stop=should_stop,
+        threads=1,  # the cluster's unit of parallelism is the journey
+    )
+
+
+def _collect(
+    pending: dict[Any, Job], *, interrupted: bool, ledger: BatchLedger
+) -> None:
+    """Take the results of the tasks that are done out of `pending`."""
+    for future, job in list(pending.items()):
+        if not future.done():
+            continue
+        del pending[future]
+        if future.cancelled() and interrupted:
+            continue  # never ran: the batch marks it not started
+        try:
+            result = job_result(job, future.result())
+        except Exception as error:  # the task raised, or its worker died
+            result = JobResult(
+                job, CRASHED, 1, message=f"{type(error).__name__}: {error}"
+            )
+        ledger.finish(result, running={j.index for j in pending.values()})

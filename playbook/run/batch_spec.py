@@ -1,0 +1,380 @@
+"""Batch specs: which journeys a `playbook batch` runs, read from YAML or a folder.
+
+A batch spec is a folder of charters, or a YAML file listing POCs and parameter grids:
+
+    runs_dir: runs                  # optional, relative to this file
+    workers: 2                      # optional, default: the number of cores
+    timeout: 1800                   # optional, seconds per journey
+    pocs:
+      - charter: examples/churn/charter.yaml
+        data: examples/churn/churn_SYNTHETIC.csv   # optional, like --data
+        stages: 1-7                                # optional, like --stages
+        timeout: 600                               # optional, for this entry's journeys
+        grid:                                      # every combination is a journey
+          seed: [1, 2]
+          kpi.capacity_per_period: [200, 300]
+      - charters: examples/        # every charter found under a folder
+
+Each charter and parameter set becomes one `Job`, with a fingerprint (sha256 of its
+charter, data and parameters) that lets a later batch skip it once it completed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from playbook.charter import overrides as parameters
+from playbook.errors import BatchSpecError, CharterError, DataError, StageSelectionError
+
+DEFAULT_TIMEOUT = 3600.0
+_SPEC_KEYS = {"runs_dir", "workers", "timeout", "pocs"}
+_ENTRY_KEYS = {"charter", "charters", "data", "stages", "grid", "notebooks", "timeout"}
+
+
+@dataclass(frozen=True)
+class Job:
+    """One journey of a batch: a charter and one parameter set."""
+
+    index: int
+    poc: str
+    charter: Path
+    data: Path | None
+    stages: tuple[int, ...]
+    seed: int | None
+    overrides: Mapping[str, Any]
+    notebooks: Path | None
+    fingerprint: str | None
+    problem: str | None = None
+    timeout: float | None = None  # seconds; None: the batch's timeout
+
+    @property
+    def name(self) -> str:
+        """The POC and its parameters, e.g. "churn-retention [seed=1]"."""
+        given = parameters.label(self.seed, self.overrides)
+        return f"{self.poc} [{given}]" if given else self.poc
+
+
+@dataclass(frozen=True)
+class BatchSpec:
+    """A parsed batch spec: where runs go, how many at once, and the journeys."""
+
+    source: Path
+    runs_dir: Path
+    workers: int | None
+    timeout: float
+    jobs: tuple[Job, ...]
+
+
+def load_spec(path: Path, *, runs_dir: Path | None = None) -> BatchSpec:
+    """Read a batch spec (a YAML file or a folder of charters) into its journeys.
+
+    Args:
+        path: The spec file, or a folder whose charters each make one journey.
+        runs_dir: Where runs go, instead of the spec's `runs_dir` (default: `runs`
+            beside the spec file, or in the current folder for a folder of charters).
+
+    Raises:
+        BatchSpecError: The spec is not valid YAML or not a spec, names a file that
+            does not exist, gives a bad grid, or a parameter the charter lacks. The
+            message names the spec, the entry and the field.
+    """
+    path = Path(path).resolve()
+    if path.is_dir():
+        entries: list[Any] = [{"charters": str(path)}]
+        spec: dict[str, Any] = {}
+        base = path
+    else:
+        spec = _read_spec(path)
+        entries = spec["pocs"]
+        base = path.parent
+    where = str(path)
+    workers = spec.get("workers")
+    if workers is not None and (
+        isinstance(workers, bool) or not isinstance(workers, int) or workers < 1
+    ):
+        raise BatchSpecError(
+            f"{where}: workers: expected a whole number of at least 1."
+        )
+    timeout = _seconds(spec.get("timeout", DEFAULT_TIMEOUT), where=f"{where}: timeout")
+    if runs_dir is None:
+        runs_dir = base / str(spec.get("runs_dir") or "runs") if spec else Path("runs")
+    jobs: list[Job] = []
+    for number, entry in enumerate(entries):
+        jobs += _entry_jobs(entry, where=f"{where}: pocs[{number}]", base=base)
+    if not jobs:
+        raise BatchSpecError(
+            f"{where}: no charters found. A charter is a YAML file with a `poc:` "
+            "field; list them under `pocs:`, or point the batch at a folder that "
+            "holds them."
+        )
+    seen: dict[str, str] = {}
+    numbered = []
+    for index, job in enumerate(jobs):
+        if job.fingerprint and job.fingerprint in seen:
+            raise BatchSpecError(
+                f"{where}: {job.name} is listed twice ({seen[job.fingerprint]} and "
+                f"{job.charter}): the same charter, data and parameters make the same "
+                "journey. Remove one."
+            )
+        if job.fingerprint:
+            seen[job.fingerprint] = str(job.charter)
+        numbered.append(replace(job, index=index))
+    return BatchSpec(
+        source=path,
+        runs_dir=Path(runs_dir).resolve(),
+        workers=workers,
+        timeout=timeout,
+        jobs=tuple(numbered),
+    )
+
+
+def _read_spec(path: Path) -> dict[str, Any]:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise BatchSpecError(
+            f"{path}: no such batch spec. Give a YAML file listing `pocs:`, or a "
+            "folder of charters."
+        ) from None
+    except UnicodeDecodeError as error:
+        raise BatchSpecError(
+            f"{path}: not UTF-8 text (byte {error.start}). Save the spec as UTF-8."
+        ) from None
+    try:
+        spec = yaml.safe_load(text)
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        problem = getattr(error, "problem", None) or str(error).splitlines()[0]
+        raise BatchSpecError(
+            f"{path}: not valid YAML{where}: {problem}. Fix the spec and run again."
+        ) from None
+    if isinstance(spec, dict) and "poc" in spec:
+        raise BatchSpecError(
+            f"{path}: this is a charter, not a batch spec. Run it with `playbook run`, "
+            "or list it in a spec under `pocs: [{charter: ...}]`."
+        )
+    if not isinstance(spec, dict) or not isinstance(spec.get("pocs"), list):
+        raise BatchSpecError(
+            f"{path}: expected a mapping with a list `pocs:` of entries such as "
+            "`- charter: path/to/charter.yaml`."
+        )
+    unknown = sorted(set(spec) - _SPEC_KEYS)
+    if unknown:
+        raise BatchSpecError(
+            f"{path}: unknown field(s) {', '.join(unknown)}; a spec has "
+            f"{', '.join(sorted(_SPEC_KEYS))}."
+        )
+    return spec
+
+
+def _entry_jobs(entry: Any, *, where: str, base: Path) -> list[Job]:
+    from playbook.run import runner
+
+    if not isinstance(entry, dict):
+        raise BatchSpecError(
+            f"{where}: expected `charter: FILE` or `charters: FOLDER`, got {entry!r}."
+        )
+    unknown = sorted(set(entry) - _ENTRY_KEYS)
+    if unknown:
+        raise BatchSpecError(
+            f"{where}: unknown field(s) {', '.join(unknown)}; an entry has "
+            f"{', '.join(sorted(_ENTRY_KEYS))}."
+        )
+    if ("charter" in entry) == ("charters" in entry):
+        raise BatchSpecError(
+            f"{where}: give exactly one of `charter: FILE` or `charters: FOLDER`."
+        )
+    if "charter" in entry:
+        charter_path = (base / str(entry["charter"])).resolve()
+        if not charter_path.is_file():
+            raise BatchSpecError(
+                f"{where}.charter: {charter_path}: no such charter file. Fix the path "
+                "(it is relative to the spec's folder)."
+            )
+        charters = [charter_path]
+    else:
+        folder = (base / str(entry["charters"])).resolve()
+        if not folder.is_dir():
+            raise BatchSpecError(
+                f"{where}.charters: {folder}: no such folder of charters."
+            )
+        charters = _find_charters(folder)
+    data = None
+    if entry.get("data") is not None:
+        data = (base / str(entry["data"])).resolve()
+        if not data.is_file():
+            raise BatchSpecError(f"{where}.data: {data}: no such data file.")
+    notebooks = None
+    if entry.get("notebooks") is not None:
+        notebooks = (base / str(entry["notebooks"])).resolve()
+        if not notebooks.is_dir():
+            raise BatchSpecError(f"{where}.notebooks: {notebooks}: no such folder.")
+    try:
+        stages = tuple(runner.parse_stages(_text(entry.get("stages"))))
+    except StageSelectionError as error:
+        raise BatchSpecError(f"{where}.stages: {error}") from None
+    grid = _grid(entry.get("grid"), where=f"{where}.grid")
+    timeout = entry.get("timeout")
+    if timeout is not None:
+        timeout = _seconds(timeout, where=f"{where}.timeout")
+    jobs = []
+    for charter_path in charters:
+        jobs += _charter_jobs(
+            charter_path,
+            where=where,
+            data=data,
+            stages=stages,
+            grid=grid,
+            notebooks=notebooks,
+            timeout=timeout,
+        )
+    return jobs
+
+
+def _charter_jobs(
+    charter_path: Path,
+    *,
+    where: str,
+    data: Path | None,
+    stages: tuple[int, ...],
+    grid: Mapping[str, list[Any]],
+    notebooks: Path | None,
+    timeout: float | None,
+) -> list[Job]:
+    """The journeys of one charter, one per parameter set.
+
+    A charter that does not load becomes one journey stopped with the charter's
+    message, so that the rest of the batch still runs.
+    """
+    from playbook import charter
+    from playbook import data as data_module
+
+    sets = parameters.expand_grid(grid)
+    try:
+        poc = charter.load(charter_path)
+        fields = yaml.safe_load(charter_path.read_text(encoding="utf-8"))
+    except CharterError as error:
+        name = charter_path.stem
+        return [
+            Job(
+                index=0,
+                poc=charter_path.parent.name if name == "charter" else name,
+                charter=charter_path,
+                data=data,
+                stages=stages,
+                seed=None,
+                overrides={},
+                notebooks=notebooks,
+                fingerprint=None,
+                problem=str(error),
+                timeout=timeout,
+            )
+        ]
+    overrides_seen = [
+        {k: v for k, v in chosen.items() if k != parameters.SEED} for chosen in sets
+    ]
+    for overrides in overrides_seen:
+        try:
+            parameters.check_overrides(fields, overrides, where=f"{where}.grid")
+        except parameters.ParameterError as error:
+            raise BatchSpecError(f"{error} (charter {charter_path})") from None
+    try:  # a file, a folder of files, or the rows of a SQL query
+        data_sha = data_module.fingerprint(poc, path=data).sha256
+    except DataError:  # the journey will say so; nothing to skip it against
+        data_sha = "missing"
+    charter_sha = charter.sha256(charter_path)
+    jobs = []
+    for chosen, overrides in zip(sets, overrides_seen, strict=True):
+        seed = chosen.get(parameters.SEED)
+        effective = seed if seed is not None else poc.seed
+        jobs.append(
+            Job(
+                index=0,
+                poc=poc.poc,
+                charter=charter_path,
+                data=data,
+                stages=stages,
+                seed=seed,
+                overrides=overrides,
+                notebooks=notebooks,
+                fingerprint=parameters.fingerprint(
+                    charter_sha256=charter_sha,
+                    data_sha256=data_sha,
+                    seed=effective if effective is not None else -1,
+                    overrides=overrides,
+                    stages=stages,
+                    notebooks=notebooks,
+                ),
+                timeout=timeout,
+            )
+        )
+    return jobs
+
+
+def _grid(raw: Any, *, where: str) -> dict[str, list[Any]]:
+    if raw is None:
+        return {}
+    if not isinstance(raw, dict):
+        raise BatchSpecError(
+            f"{where}: expected parameter names with lists of values, e.g. "
+            "`seed: [1, 2]` or `kpi.capacity_per_period: [200, 300]`."
+        )
+    grid: dict[str, list[Any]] = {}
+    for name, values in raw.items():
+        values = values if isinstance(values, list) else [values]
+        if not values:
+            raise BatchSpecError(f"{where}.{name}: give at least one value.")
+        if name == parameters.SEED and not all(
+            isinstance(v, int) and not isinstance(v, bool) and v >= 0 for v in values
+        ):
+            raise BatchSpecError(
+                f"{where}.seed: expected whole numbers of at least 0, got {values!r}."
+            )
+        grid[str(name)] = values
+    return grid
+
+
+def _seconds(value: Any, *, where: str) -> float:
+    """A timeout from the spec, in seconds: a number above 0."""
+    if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
+        raise BatchSpecError(
+            f"{where}: expected seconds per journey (a number above 0), got {value!r}."
+        )
+    return float(value)
+
+
+def _text(value: Any) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, list):
+        return ",".join(str(v) for v in value)
+    return str(value)
+
+
+def _find_charters(folder: Path) -> list[Path]:
+    """YAML files under `folder` that are charters, or do not parse (to say why).
+
+    A charter is a mapping with `poc:`; data contracts and other YAML are left out, and
+    so are run folders and folders whose name starts with "." or "_".
+    """
+    found = []
+    for path in sorted([*folder.rglob("*.yaml"), *folder.rglob("*.yml")]):
+        parts = path.relative_to(folder).parts
+        if any(part.startswith((".", "_")) for part in parts):
+            continue
+        if (path.parent / "manifest.json").exists():
+            continue
+        try:
+            fields = yaml.safe_load(path.read_text(encoding="utf-8"))
+        except (yaml.YAMLError, UnicodeDecodeError):
+            found.append(path)
+            continue
+        if isinstance(fields, dict) and "poc" in fields:
+            found.append(path)
+    return found
