@@ -412,6 +412,8 @@ def init(
     never written over an existing file without --force. Exit codes: 0 written, 2 an
     answer does not fit (nothing is written), 1 any other error (e.g. --out exists).
     """
+    # Long because each option is declared in the signature (typer); the body itself
+    # only routes the answers to `charter.init` and prints what it wrote.
     import sys
 
     from playbook.charter import check as charter_check
