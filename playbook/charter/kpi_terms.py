@@ -9,7 +9,7 @@ without them.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import TypeVar
 
 from playbook.charter.model import Kpi
@@ -52,16 +52,7 @@ def top_k(kpi: Kpi) -> TopKTerms:
     Raises:
         CharterError: A field the top-k KPI needs is missing.
     """
-    return TopKTerms(
-        capacity_per_period=_present(
-            kpi, "capacity_per_period", kpi.capacity_per_period
-        ),
-        value_per_saved_customer=_present(
-            kpi, "value_per_saved_customer", kpi.value_per_saved_customer
-        ),
-        offer_success_rate=_present(kpi, "offer_success_rate", kpi.offer_success_rate),
-        contact_cost=_present(kpi, "contact_cost", kpi.contact_cost),
-    )
+    return _terms(kpi, TopKTerms, kind="top_k")
 
 
 def forecast(kpi: Kpi) -> ForecastTerms:
@@ -70,14 +61,7 @@ def forecast(kpi: Kpi) -> ForecastTerms:
     Raises:
         CharterError: A field the forecast KPI needs is missing.
     """
-    return ForecastTerms(
-        over_cost_per_unit=_present(kpi, "over_cost_per_unit", kpi.over_cost_per_unit),
-        under_cost_per_unit=_present(
-            kpi, "under_cost_per_unit", kpi.under_cost_per_unit
-        ),
-        season_length=_present(kpi, "season_length", kpi.season_length),
-        horizon=_present(kpi, "horizon", kpi.horizon),
-    )
+    return _terms(kpi, ForecastTerms, kind="forecast")
 
 
 def routing(kpi: Kpi) -> RoutingTerms:
@@ -86,16 +70,17 @@ def routing(kpi: Kpi) -> RoutingTerms:
     Raises:
         CharterError: A field the routing KPI needs is missing.
     """
-    return RoutingTerms(
-        value_per_correct=_present(kpi, "value_per_correct", kpi.value_per_correct),
-        cost_per_wrong=_present(kpi, "cost_per_wrong", kpi.cost_per_wrong),
-    )
+    return _terms(kpi, RoutingTerms, kind="routing")
 
 
-def _present(kpi: Kpi, name: str, value: T | None) -> T:
-    if value is None:
+def _terms(kpi: Kpi, terms: type[T], *, kind: str) -> T:
+    """The fields of `terms`, read from `kpi` by name, each required."""
+    values = {field.name: getattr(kpi, field.name) for field in fields(terms)}  # type: ignore[arg-type]
+    missing = [name for name, value in values.items() if value is None]
+    if missing:
         raise CharterError(
-            f"kpi.{name} is missing, and a {kpi.kind} KPI needs it. Add it to the "
-            "charter; `playbook check` lists every field a kind needs."
+            f"kpi.{missing[0]} is missing, and a {kind} KPI needs it (this charter's "
+            f"kpi.kind is {kpi.kind}). Set kpi.kind and its fields in the charter; "
+            "`playbook check` lists every field a kind needs."
         )
-    return value
+    return terms(**values)
