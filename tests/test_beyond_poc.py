@@ -442,10 +442,9 @@ def test_summaries_are_written_from_the_evidence(staged):
     assert scale_up.outcome.reasons == decided.decision.reasons
 
 
-def test_readiness_reads_the_run_folder_into_typed_evidence(staged, built):
-    poc, _, _, _ = built
+def test_readiness_reads_the_run_folder_into_typed_evidence(staged):
     run = staged[0]
-    earlier = production.run_evidence(run, poc=poc)
+    earlier = production.run_evidence(run)
     assert earlier.business is None and earlier.poc is not None
     assert earlier.model_card == "model/model_card.md"
     ready = production.readiness(earlier, run=None, own=[])
@@ -457,9 +456,8 @@ def test_readiness_reads_the_run_folder_into_typed_evidence(staged, built):
     assert by_item["Every role the POC needs is staffed"].status == production.NOT_RUN
 
 
-def test_drift_past_an_alert_turns_a_go_into_iterate(staged, built):
-    poc, _, _, _ = built
-    earlier = production.run_evidence(staged[0], poc=poc)
+def test_drift_past_an_alert_turns_a_go_into_iterate(staged):
+    earlier = production.run_evidence(staged[0])
     go = dataclasses.replace(
         earlier.poc.evidence,
         decision=dataclasses.replace(earlier.poc.evidence.decision, decision="go"),

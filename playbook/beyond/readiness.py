@@ -158,7 +158,7 @@ class RunEvidence:
     model_card: str | None = None
 
 
-def run_evidence(run_dir: str | Path, *, poc: Charter) -> RunEvidence:
+def run_evidence(run_dir: str | Path) -> RunEvidence:
     """Read what stages 1-6 of this run recorded, each into its evidence type.
 
     Raises:

@@ -69,7 +69,7 @@ def build(
     Raises:
         EvidenceError: An earlier stage's saved evidence cannot be read back.
     """
-    earlier = readiness.run_evidence(out_dir, poc=poc)
+    earlier = readiness.run_evidence(out_dir)
     stage4 = earlier.poc.evidence if earlier.poc is not None else None
     frame = data.read(poc, path=data_path)
     again = evaluation.compare(
