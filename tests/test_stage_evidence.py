@@ -256,3 +256,15 @@ def test_an_outcome_saved_without_evidence_records_no_gate(tmp_path):
 
     assert (outcome.summary, outcome.evidence) == ("ok", None)
     assert record["gates"] == []
+
+
+def test_evidence_saved_as_a_mapping_is_refused_before_anything_is_written(tmp_path):
+    outcome = journey.StageOutcome(
+        stage=business_stage.STAGE,
+        status=journey.PASSED,
+        summary="ok",
+        evidence={"review": "loose"},
+    )
+    with pytest.raises(journey.EvidenceError, match="evidence is a dict"):
+        journey.save(tmp_path, outcome)
+    assert not (tmp_path / "results").exists()

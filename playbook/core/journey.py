@@ -89,7 +89,20 @@ def stage(key_or_number: str | int) -> Stage:
 
 
 def save(out_dir: str | Path, outcome: StageOutcome[Any]) -> Path:
-    """Write a stage's outcome where the runner and later stages look for it."""
+    """Write a stage's outcome where the runner and later stages look for it.
+
+    Raises:
+        EvidenceError: The evidence is not a dataclass (or None): later stages read
+            it back by type, never by string keys.
+    """
+    evidence = outcome.evidence
+    if evidence is not None and not (
+        dataclasses.is_dataclass(evidence) and not isinstance(evidence, type)
+    ):
+        raise EvidenceError(
+            f"stage {outcome.stage}: its evidence is a {type(evidence).__name__}; save "
+            "the stage's evidence dataclass (see ARCHITECTURE.md), not a mapping."
+        )
     payload = {
         "schema_version": SCHEMA_VERSION,
         "evidence_type": _type_name(type(outcome.evidence)),
