@@ -28,8 +28,7 @@ from playbook.charter.team_stage import TeamEvidence
 from playbook.core import journey
 from playbook.core.journey import PASSED, StageOutcome
 from playbook.errors import PlaybookError
-from playbook.serve import saved_model
-from playbook.serve import scoring as score
+from playbook.serve import saved_model, scoring
 from playbook.tasks.decision import Decision
 from playbook.tasks.kpi import KpiReport, format_amount
 from playbook.tasks.poc_stage import STAGE as POC_STAGE
@@ -111,11 +110,11 @@ def scoring_smoke(model_dir: Path, rows: pd.DataFrame) -> ReadinessItem:
     text, reference = "The scoring entry point works", "ML Test Score I6"
     try:
         model = saved_model.load(model_dir)
-        scores = score.score_frame(model, rows)
+        scores = scoring.score_frame(model, rows)
     except PlaybookError as error:
         return measured(text, reference, met=False, evidence=str(error))
     ok = len(scores) == len(rows) and _sound(scores, model.task)
-    acted = score.acted_on(scores, model.task)
+    acted = scoring.acted_on(scores, model.task)
     evidence = (
         f"scored {len(scores):,} rows of the fresh batch; {acted:,} "
         f"{'on the list to act on' if model.task == 'top_k' else 'decided'}"

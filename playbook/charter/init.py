@@ -25,7 +25,7 @@ from playbook.charter.field_table import field_at, leaf_paths
 from playbook.charter.fields import KIND_FIELDS, Field
 from playbook.charter.problems import BLOCKER, listing
 from playbook.charter.validate import check_value
-from playbook.core import bundled as resources
+from playbook.core import bundled
 from playbook.errors import CharterError, PlaybookError
 
 
@@ -50,7 +50,7 @@ class InitResult:
 
 def templates() -> list[str]:
     """Names of the bundled charter templates."""
-    return sorted(path.stem for path in resources.bundled("templates").glob("*.yaml"))
+    return sorted(path.stem for path in bundled.bundled("templates").glob("*.yaml"))
 
 
 def template_path(name: str) -> Path:
@@ -62,7 +62,7 @@ def template_path(name: str) -> Path:
     given = Path(name)
     if given.suffix in (".yaml", ".yml") and given.is_file():
         return given
-    path = resources.bundled("templates") / f"{name}.yaml"
+    path = bundled.bundled("templates") / f"{name}.yaml"
     if path.is_file():
         return path
     names = templates()

@@ -7,7 +7,7 @@ in a notebook.
 
 from __future__ import annotations
 
-from playbook.charter import review as questions
+from playbook.charter import review as charter_review
 from playbook.charter.review import CharterReview, TimelineCheck, ValueModel
 from playbook.charter.team import TeamCoverage
 from playbook.report import charts, display
@@ -30,7 +30,8 @@ def blockers(review: CharterReview) -> None:
 def value_table(model: ValueModel | None) -> None:
     """The minimum lift in money: per period, per year, the budget and the payback."""
     display.table(
-        display.frame(questions.value_rows(model)), caption="The minimum lift in money"
+        display.frame(charter_review.value_rows(model)),
+        caption="The minimum lift in money",
     )
 
 

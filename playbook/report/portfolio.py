@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
-from playbook.charter import overrides as parameters
+from playbook.charter import overrides as charter_overrides
 from playbook.core.files import write_atomic
 from playbook.core.journey import STAGES
 from playbook.report import page_templates
@@ -304,7 +304,7 @@ def _summary(folder: Path, record: Mapping[str, Any]) -> RunSummary:
         decision=record.get("decision"),
         kpi=record.get("kpi"),
         seed=record.get("seed"),
-        scenario=parameters.label(None, overrides),
+        scenario=charter_overrides.label(None, overrides),
         synthetic=bool(record.get("synthetic_data")),
     )
 

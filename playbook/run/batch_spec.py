@@ -28,7 +28,7 @@ from typing import Any
 
 import yaml
 
-from playbook.charter import overrides as parameters
+from playbook.charter import overrides as charter_overrides
 from playbook.errors import BatchSpecError, CharterError, DataError, StageSelectionError
 
 DEFAULT_TIMEOUT = 3600.0
@@ -55,7 +55,7 @@ class Job:
     @property
     def name(self) -> str:
         """The POC and its parameters, e.g. "churn-retention [seed=1]"."""
-        given = parameters.label(self.seed, self.overrides)
+        given = charter_overrides.label(self.seed, self.overrides)
         return f"{self.poc} [{given}]" if given else self.poc
 
 
@@ -255,7 +255,7 @@ def _charter_jobs(
     from playbook import charter
     from playbook import data as data_module
 
-    sets = parameters.expand_grid(grid)
+    sets = charter_overrides.expand_grid(grid)
     try:
         poc = charter.load(charter_path)
         fields = yaml.safe_load(charter_path.read_text(encoding="utf-8"))
@@ -277,12 +277,13 @@ def _charter_jobs(
             )
         ]
     overrides_seen = [
-        {k: v for k, v in chosen.items() if k != parameters.SEED} for chosen in sets
+        {k: v for k, v in chosen.items() if k != charter_overrides.SEED}
+        for chosen in sets
     ]
     for overrides in overrides_seen:
         try:
-            parameters.check_overrides(fields, overrides, where=f"{where}.grid")
-        except parameters.ParameterError as error:
+            charter_overrides.check_overrides(fields, overrides, where=f"{where}.grid")
+        except charter_overrides.ParameterError as error:
             raise BatchSpecError(f"{error} (charter {charter_path})") from None
     try:  # a file, a folder of files, or the rows of a SQL query
         data_sha = data_module.fingerprint(poc, path=data).sha256
@@ -291,7 +292,7 @@ def _charter_jobs(
     charter_sha = charter.sha256(charter_path)
     jobs = []
     for chosen, overrides in zip(sets, overrides_seen, strict=True):
-        seed = chosen.get(parameters.SEED)
+        seed = chosen.get(charter_overrides.SEED)
         effective = seed if seed is not None else poc.seed
         jobs.append(
             Job(
@@ -303,7 +304,7 @@ def _charter_jobs(
                 seed=seed,
                 overrides=overrides,
                 notebooks=notebooks,
-                fingerprint=parameters.fingerprint(
+                fingerprint=charter_overrides.fingerprint(
                     charter_sha256=charter_sha,
                     data_sha256=data_sha,
                     seed=effective if effective is not None else -1,
@@ -330,7 +331,7 @@ def _grid(raw: Any, *, where: str) -> dict[str, list[Any]]:
         values = values if isinstance(values, list) else [values]
         if not values:
             raise BatchSpecError(f"{where}.{name}: give at least one value.")
-        if name == parameters.SEED and not all(
+        if name == charter_overrides.SEED and not all(
             isinstance(v, int) and not isinstance(v, bool) and v >= 0 for v in values
         ):
             raise BatchSpecError(

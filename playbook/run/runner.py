@@ -22,7 +22,7 @@ from typing import Any
 import yaml
 
 from playbook import charter, data
-from playbook.charter import overrides as parameters
+from playbook.charter import overrides as charter_overrides
 from playbook.core import bundled, journey
 from playbook.core.journey import STAGES, STOPPED, Stage
 from playbook.errors import CharterError, StageSelectionError, exit_code_for
@@ -190,7 +190,7 @@ def run_journey(
             "charter": RUN_CHARTER if derived else None,
             "tuning_seconds": tuning_seconds,
         },
-        journey_sha256=parameters.fingerprint(
+        journey_sha256=charter_overrides.fingerprint(
             charter_sha256=charter_sha256,
             data_sha256=data_sha256,
             seed=seed,
@@ -283,15 +283,15 @@ def _derive(poc: charter.Charter, overrides: dict[str, Any]) -> tuple[str, Any]:
         CharterError: An override gives a field a value the charter refuses.
     """
     fields = yaml.safe_load(poc.source.read_text(encoding="utf-8"))
-    parameters.check_overrides(fields, overrides, where=str(poc.source))
-    text = parameters.derive_charter(poc.source, overrides)
+    charter_overrides.check_overrides(fields, overrides, where=str(poc.source))
+    text = charter_overrides.derive_charter(poc.source, overrides)
     with tempfile.TemporaryDirectory(prefix="playbook-charter-") as folder:
         copy = Path(folder) / RUN_CHARTER
         copy.write_text(text, encoding="utf-8")
         try:
             return text, charter.load(copy)
         except CharterError as error:
-            listed = parameters.label(None, overrides)
+            listed = charter_overrides.label(None, overrides)
             raise CharterError(
                 str(error).replace(str(copy), f"{poc.source} with {listed}")
             ) from None

@@ -21,11 +21,7 @@ import pandas as pd
 from playbook import charter
 from playbook.core import bundled
 from playbook.errors import UnknownTemplate
-from playbook.synthetic import churn as synthetic
-from playbook.synthetic import demand as synthetic_demand
-from playbook.synthetic import fraud as synthetic_fraud
-from playbook.synthetic import marketing as synthetic_marketing
-from playbook.synthetic import tickets
+from playbook.synthetic import churn, demand, fraud, marketing, tickets
 
 LEDGER = ".playbook-demo.json"
 CHARTER = "charter.yaml"
@@ -108,11 +104,9 @@ EXAMPLES: dict[str, _Example] = {
     "churn": _Example(
         rows=20000,
         title="churn example",
-        columns=synthetic.CHURN_COLUMNS,
-        generate=lambda rows, seed: synthetic.churn(customers=rows, seed=seed),
-        later=_next_batch(
-            synthetic.churn, "customers", first_month="2026-01-01", months=3
-        ),
+        columns=churn.CHURN_COLUMNS,
+        generate=lambda rows, seed: churn.churn(customers=rows, seed=seed),
+        later=_next_batch(churn.churn, "customers", first_month="2026-01-01", months=3),
         call="playbook.synthetic.churn.churn(customers={rows}, seed={seed})",
         later_text="the quarter after (January to March 2026)",
         span="quarter",
@@ -121,11 +115,9 @@ EXAMPLES: dict[str, _Example] = {
     "fraud": _Example(
         rows=40000,
         title="card-fraud example",
-        columns=synthetic_fraud.FRAUD_COLUMNS,
-        generate=lambda rows, seed: synthetic_fraud.fraud(transactions=rows, seed=seed),
-        later=_next_batch(
-            synthetic_fraud.fraud, "transactions", first_day="2025-10-27", days=14
-        ),
+        columns=fraud.FRAUD_COLUMNS,
+        generate=lambda rows, seed: fraud.fraud(transactions=rows, seed=seed),
+        later=_next_batch(fraud.fraud, "transactions", first_day="2025-10-27", days=14),
         call="playbook.synthetic.fraud.fraud(transactions={rows}, seed={seed})",
         later_text="the two weeks after (27 October to 9 November 2025)",
         span="two weeks",
@@ -134,12 +126,10 @@ EXAMPLES: dict[str, _Example] = {
     "marketing": _Example(
         rows=24000,
         title="campaign-targeting example",
-        columns=synthetic_marketing.MARKETING_COLUMNS,
-        generate=lambda rows, seed: synthetic_marketing.marketing(
-            customers=rows, seed=seed
-        ),
+        columns=marketing.MARKETING_COLUMNS,
+        generate=lambda rows, seed: marketing.marketing(customers=rows, seed=seed),
         later=_next_batch(
-            synthetic_marketing.marketing,
+            marketing.marketing,
             "customers",
             first_month="2026-01-01",
             months=3,
@@ -152,11 +142,11 @@ EXAMPLES: dict[str, _Example] = {
     "demand_forecast": _Example(
         rows=30 * _DEMAND_DAYS,
         title="demand-forecasting example",
-        columns=synthetic_demand.DEMAND_COLUMNS,
-        generate=lambda rows, seed: synthetic_demand.demand(
+        columns=demand.DEMAND_COLUMNS,
+        generate=lambda rows, seed: demand.demand(
             series=_demand_series(rows), seed=seed, days=_DEMAND_DAYS
         ),
-        later=lambda rows, seed, batch, shift: synthetic_demand.demand(
+        later=lambda rows, seed, batch, shift: demand.demand(
             series=_demand_series(rows),
             seed=seed,
             start=_DEMAND_DAYS,
