@@ -19,13 +19,15 @@ $(STAMP): pyproject.toml constraints.txt
 demo: setup
 	$(BIN)/playbook demo
 
+# Two workers, one test file each at a time (module fixtures run once): the suite is
+# mostly single-threaded journeys, so two cores take it in about half the time.
 test: setup
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n 2 --dist loadfile
 
 # The fast lane while working: lint, then the unit tests without the stage notebooks and
 # kernels, the browser and the slow simulations (under 3 minutes on 2 cores).
 check: lint
-	$(BIN)/python -m pytest -m "not journey and not browser and not slow"
+	$(BIN)/python -m pytest -n 2 -m "not journey and not browser and not slow"
 
 # Style, the layers of ARCHITECTURE.md, and types.
 lint: setup
