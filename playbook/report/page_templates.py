@@ -2,7 +2,7 @@
 
 The page templates live in `templates/pages/`, beside their CSS and script: wording and
 markup stay there, in one place a translation can replace, and Python hands them typed
-rows. Every value a template prints is HTML-escaped.
+rows. Every value a template prints is HTML-escaped. Both pages colour a status alike.
 """
 
 from __future__ import annotations
@@ -15,6 +15,21 @@ import jinja2
 import markupsafe
 
 PAGES = Path(__file__).parent / "templates" / "pages"
+
+# Text and background colours of a run's or a stage's status, on both pages.
+_STATUS_COLOURS = {
+    "complete": ("#1b7f3b", "#e3f4e8"),
+    "stopped": ("#8a5300", "#fff1d6"),
+    "failed": ("#b3261e", "#fde7e5"),
+    "interrupted": ("#b3261e", "#fde7e5"),
+    "running": ("#1f5fa8", "#e3edf9"),
+}
+_GREY = ("#5f6368", "#eef0f2")  # not run, pending, or a status this version lacks
+
+
+def status_colours(status: str | None) -> tuple[str, str]:
+    """Text and background colour of a status badge; grey for not run or pending."""
+    return _STATUS_COLOURS.get(status or "", _GREY)
 
 
 def render(template: str, **context: Any) -> str:

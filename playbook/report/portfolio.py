@@ -43,14 +43,6 @@ _DECISIONS = {
     "stop": ("STOP", "#b3261e", "#fde7e5"),
     None: ("none yet", "#5f6368", "#eef0f2"),
 }
-_STATUS_COLOURS = {
-    "complete": ("#1b7f3b", "#e3f4e8"),
-    "stopped": ("#8a5300", "#fff1d6"),
-    "failed": ("#b3261e", "#fde7e5"),
-    "interrupted": ("#b3261e", "#fde7e5"),
-    "running": ("#1f5fa8", "#e3edf9"),
-}
-_GREY = ("#5f6368", "#eef0f2")
 _REACHED = ("complete", "stopped", "failed", "interrupted", "running")
 
 
@@ -529,7 +521,7 @@ def _row(poc: PocSummary, *, now: dt.datetime) -> PocRow:
         owner=str(run.owner) if run.owner else None,
         search=search,
         status=run.status,
-        status_colours=_STATUS_COLOURS.get(run.status, _GREY),
+        status_colours=page_templates.status_colours(run.status),
         decision=None if run.decision is None else str(run.decision),
         decision_colours=_DECISIONS.get(run.decision, _DECISIONS[None])[1:],
         stage_number=run.stage_reached,
