@@ -30,6 +30,7 @@ from typing import Any
 import pandas as pd
 import yaml
 
+from playbook.core.yaml_errors import yaml_problem
 from playbook.data.contract_outcomes import MAX_EXAMPLES, ExpectationOutcome, outcome_of
 from playbook.data.expectations import ExpectationSpec, columns_read
 from playbook.errors import DataCheckError
@@ -250,11 +251,8 @@ def _read_yaml(source: Path) -> dict:
     try:
         raw = yaml.safe_load(text)
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
         raise DataCheckError(
-            f"{source}: not valid YAML{where}: {problem}. Fix the file and run again."
+            f"{source}: not valid YAML{yaml_problem(exc)}. Fix the file and run again."
         ) from None
     if not isinstance(raw, dict):
         got = type(raw).__name__ if raw is not None else "an empty file"

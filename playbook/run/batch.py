@@ -44,6 +44,7 @@ from playbook.run.batch_record import (
     BatchLedger,
     BatchRecord,
     BatchResult,
+    Execution,
     JobResult,
 )
 from playbook.run.batch_spec import BatchSpec, BatchSpecError, Job, load_spec
@@ -115,19 +116,15 @@ def run_batch(
     for result in results.values():
         ledger.post(BatchEvent(result.job, "finished", result=result))
     record.write(results, running=set(), interrupted=False)
+    execution = Execution(batch_id, runs_dir, logs, timeout, ledger)
     interrupted = False
     restore = interrupt_on_sigterm()
     try:
-        interrupted = _execute(
-            todo,
-            client=client,
-            workers=workers or spec.workers or os.cpu_count() or 1,
-            batch_id=batch_id,
-            runs_dir=runs_dir,
-            logs=logs,
-            timeout=timeout,
-            ledger=ledger,
-        )
+        if client is None:
+            workers = workers or spec.workers or os.cpu_count() or 1
+            interrupted = batch_local.run_local(todo, execution, workers=workers)
+        else:
+            interrupted = batch_dask.run_dask(client, todo, execution)
     finally:
         restore()
         if client is not None:
@@ -158,38 +155,6 @@ def _logs_folder(logs: Path, *, client: Any) -> Path:
             client.close()
         raise
     return logs
-
-
-def _execute(
-    todo: list[Job],
-    *,
-    client: Any,
-    workers: int,
-    batch_id: str,
-    runs_dir: Path,
-    logs: Path,
-    timeout: float,
-    ledger: BatchLedger,
-) -> bool:
-    """Run the journeys on local workers, or on Dask with a client; True if stopped."""
-    if client is None:
-        return batch_local.run_local(
-            todo,
-            workers=workers,
-            runs_dir=runs_dir,
-            logs=logs,
-            timeout=timeout,
-            ledger=ledger,
-        )
-    return batch_dask.run_dask(
-        client,
-        todo,
-        batch_id=batch_id,
-        runs_dir=runs_dir,
-        logs=logs,
-        timeout=timeout,
-        ledger=ledger,
-    )
 
 
 def _sort_out(

@@ -209,3 +209,31 @@ class BatchLedger:
                 return
             if self.on_event:
                 self.on_event(event)
+
+
+@dataclass(frozen=True)
+class Execution:
+    """What an executor (local threads or Dask) needs to run each journey of a batch.
+
+    Attributes:
+        batch_id: The batch's id; names its Dask event topic and tasks.
+        runs_dir: Where the journeys' run folders go (with Dask, a path every worker
+            sees).
+        logs: Folder for each worker's own messages.
+        timeout: Seconds per journey, for a journey whose spec entry gives none.
+        ledger: Takes each journey's progress and result; drained in the batch's thread.
+    """
+
+    batch_id: str
+    runs_dir: Path
+    logs: Path
+    timeout: float
+    ledger: BatchLedger
+
+    def log(self, job: Job) -> Path:
+        """The file of the job's worker's own messages."""
+        return self.logs / f"{job.index:03d}-{job.poc}.log"
+
+    def timeout_of(self, job: Job) -> float:
+        """Seconds the job may run: its spec entry's, else the batch's."""
+        return job.timeout or self.timeout

@@ -29,6 +29,7 @@ from typing import Any
 import yaml
 
 from playbook.charter import overrides as charter_overrides
+from playbook.core.yaml_errors import yaml_problem
 from playbook.errors import BatchSpecError, CharterError, DataError, StageSelectionError
 
 DEFAULT_TIMEOUT = 3600.0
@@ -148,11 +149,8 @@ def _read_spec(path: Path) -> dict[str, Any]:
     try:
         spec = yaml.safe_load(text)
     except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        problem = getattr(error, "problem", None) or str(error).splitlines()[0]
         raise BatchSpecError(
-            f"{path}: not valid YAML{where}: {problem}. Fix the spec and run again."
+            f"{path}: not valid YAML{yaml_problem(error)}. Fix the spec and run again."
         ) from None
     if isinstance(spec, dict) and "poc" in spec:
         raise BatchSpecError(
