@@ -53,6 +53,9 @@ SeedOption = Annotated[
         "--seed", help="Seed for every random choice (default: the charter's seed)."
     ),
 ]
+ReplaceOption = Annotated[
+    bool, typer.Option("--force", help="Replace --out when it exists.")
+]
 
 
 def _version(value: bool) -> None:
@@ -188,9 +191,7 @@ def score(
     out: Annotated[
         Path, typer.Option("--out", help="Where to write the scores (CSV).")
     ] = Path("scores.csv"),
-    force: Annotated[
-        bool, typer.Option("--force", help="Replace --out when it exists.")
-    ] = False,
+    force: ReplaceOption = False,
 ) -> None:
     """Score new data with a saved model, refusing data that breaks its contract.
 
@@ -402,9 +403,7 @@ def init(
             help="Ask for each field not given (default: when run in a terminal).",
         ),
     ] = None,
-    force: Annotated[
-        bool, typer.Option("--force", help="Replace --out when it exists.")
-    ] = False,
+    force: ReplaceOption = False,
 ) -> None:
     """Start a charter from a template: asked field by field, or from flags and a file.
 
@@ -480,9 +479,7 @@ def checks_suggest(
     encoding: Annotated[
         str | None, typer.Option("--encoding", help="CSV encoding (default utf-8).")
     ] = None,
-    force: Annotated[
-        bool, typer.Option("--force", help="Replace --out when it exists.")
-    ] = False,
+    force: ReplaceOption = False,
 ) -> None:
     """Write a starter data contract inferred from the data, for a person to edit.
 

@@ -9,10 +9,13 @@ from __future__ import annotations
 
 import html
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import jinja2
 import markupsafe
+
+if TYPE_CHECKING:
+    import plotly.graph_objects as go
 
 PAGES = Path(__file__).parent / "templates" / "pages"
 
@@ -52,6 +55,20 @@ def render(template: str, **context: Any) -> str:
         keep_trailing_newline=True,
     )
     return environment.get_template(template).render(**context)
+
+
+def chart_div(figure: go.Figure, div_id: str) -> str:
+    """A chart as a `<div>` for a page that loads plotly.js itself; no toolbar."""
+    import plotly.io as pio  # only when a page has a chart: plotly is slow to import
+
+    return pio.to_html(
+        figure,
+        include_plotlyjs=False,
+        include_mathjax=False,
+        full_html=False,
+        div_id=div_id,
+        config={"displayModeBar": False, "responsive": True},
+    )
 
 
 def _escaped(value: Any) -> Any:

@@ -20,7 +20,6 @@ from urllib.parse import quote
 import nbformat
 import plotly
 import plotly.graph_objects as go
-import plotly.io as pio
 from nbconvert import HTMLExporter
 from plotly.subplots import make_subplots
 
@@ -336,14 +335,7 @@ def _kpi_chart(kpi: Mapping[str, Any]) -> str | None:
     )
     _add_lift(fig, lift, interval=(low, high), min_lift=min_lift, unit=unit)
     _lay_out_kpi_chart(fig, kpi, marks=(baseline, model, lift, low, high, min_lift))
-    return pio.to_html(
-        fig,
-        include_plotlyjs=False,
-        include_mathjax=False,
-        full_html=False,
-        div_id="kpi-chart",
-        config={"displayModeBar": False, "responsive": True},
-    )
+    return page_templates.chart_div(fig, "kpi-chart")
 
 
 def _add_lift(

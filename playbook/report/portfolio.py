@@ -385,7 +385,6 @@ def _chart(portfolio: Portfolio) -> str:
     gets its own panel. Plotly reads HTML-like markup in its text, so manifest strings
     are escaped here.
     """
-    import plotly.io as pio
     from plotly.subplots import make_subplots
 
     by_unit = _lifts_by_unit(portfolio)
@@ -420,14 +419,7 @@ def _chart(portfolio: Portfolio) -> str:
         legend={"orientation": "h", "y": -0.22, "x": 0},
         font={"size": 13},
     )
-    return pio.to_html(
-        fig,
-        include_plotlyjs=False,
-        include_mathjax=False,
-        full_html=False,
-        div_id="portfolio-chart",
-        config={"displayModeBar": False, "responsive": True},
-    )
+    return page_templates.chart_div(fig, "portfolio-chart")
 
 
 def _add_decision_bars(fig: go.Figure, latest: Sequence[RunSummary]) -> None:

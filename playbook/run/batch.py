@@ -32,33 +32,18 @@ from playbook.run import batch_dask, batch_local
 from playbook.run.batch_dask import BatchError
 from playbook.run.batch_record import (
     BATCHES_DIR,
-    COMPLETE,
-    CRASHED,
-    FAILED,
-    INTERRUPTED,
-    NOT_STARTED,
-    SKIPPED,
-    STOPPED,
-    TIMED_OUT,
     BatchEvent,
     BatchLedger,
     BatchRecord,
     BatchResult,
     Execution,
     JobResult,
+    Outcome,
 )
 from playbook.run.batch_spec import BatchSpec, BatchSpecError, Job, load_spec
 from playbook.run.supervision import interrupt_on_sigterm
 
 __all__ = [
-    "COMPLETE",
-    "CRASHED",
-    "FAILED",
-    "INTERRUPTED",
-    "NOT_STARTED",
-    "SKIPPED",
-    "STOPPED",
-    "TIMED_OUT",
     "BatchError",
     "BatchEvent",
     "BatchResult",
@@ -66,6 +51,7 @@ __all__ = [
     "BatchSpecError",
     "Job",
     "JobResult",
+    "Outcome",
     "load_spec",
     "run_batch",
 ]
@@ -171,7 +157,7 @@ def _sort_out(
         done = None if force or job.problem else _finished_run(runs_dir, job)
         if job.problem:
             results[job.index] = JobResult(
-                job, STOPPED, 2, message=job.problem, seconds=0.0
+                job, Outcome.STOPPED, 2, message=job.problem, seconds=0.0
             )
         elif done is not None:
             results[job.index] = _skipped(job, done)
@@ -190,7 +176,7 @@ def _finished_run(runs_dir: Path, job: Job) -> dict[str, Any] | None:
             continue
         if (
             record.get("journey_sha256") == job.fingerprint
-            and record.get("status") == COMPLETE
+            and record.get("status") == Outcome.COMPLETE
         ):
             latest = {**record, "_run_dir": str(path.parent)}
     return latest
@@ -199,7 +185,7 @@ def _finished_run(runs_dir: Path, job: Job) -> dict[str, Any] | None:
 def _skipped(job: Job, record: Mapping[str, Any]) -> JobResult:
     return JobResult(
         job,
-        SKIPPED,
+        Outcome.SKIPPED,
         0,
         run_dir=Path(record["_run_dir"]),
         decision=record.get("decision"),
@@ -213,7 +199,7 @@ def _skipped(job: Job, record: Mapping[str, Any]) -> JobResult:
 def _not_started(job: Job) -> JobResult:
     return JobResult(
         job,
-        NOT_STARTED,
+        Outcome.NOT_STARTED,
         130,
         message="the batch was interrupted before this journey started",
     )

@@ -14,11 +14,11 @@ from typing import Any
 
 from playbook.errors import BatchError
 from playbook.run.batch_record import (
-    CRASHED,
     BatchEvent,
     BatchLedger,
     Execution,
     JobResult,
+    Outcome,
     job_result,
     stage_event,
 )
@@ -170,6 +170,6 @@ def _collect(
             result = job_result(job, future.result())
         except Exception as error:  # the task raised, or its worker died
             result = JobResult(
-                job, CRASHED, 1, message=f"{type(error).__name__}: {error}"
+                job, Outcome.CRASHED, 1, message=f"{type(error).__name__}: {error}"
             )
         ledger.finish(result, running={j.index for j in pending.values()})

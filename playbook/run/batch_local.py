@@ -14,10 +14,10 @@ import time
 from collections.abc import Sequence
 
 from playbook.run.batch_record import (
-    CRASHED,
     BatchEvent,
     Execution,
     JobResult,
+    Outcome,
     job_result,
     stage_event,
 )
@@ -110,4 +110,6 @@ def _supervise_one(
         )
         return job_result(job, raw)
     except Exception as error:  # the supervisor itself failed: say so, go on
-        return JobResult(job, CRASHED, 1, message=f"{type(error).__name__}: {error}")
+        return JobResult(
+            job, Outcome.CRASHED, 1, message=f"{type(error).__name__}: {error}"
+        )
