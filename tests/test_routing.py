@@ -13,6 +13,7 @@ from playbook.charter import Route
 from playbook.data import contracts
 from playbook.errors import CharterError, DataError
 from playbook.synthetic.tickets import QUEUES, tickets
+from playbook.synthetic.timeline import Batch
 from playbook.tasks import holdout, routing
 from playbook.tasks.comparison import CANDIDATE, SCORE_COLUMNS, TODAY
 
@@ -187,7 +188,9 @@ def test_a_tiny_budget_still_returns_a_model(frame, poc):
 
 
 def test_score_judges_a_fresh_batch(comparison, poc):
-    fresh = tickets(rows=400, seed=99, first_month="2025-07", months=2, first_id=9001)
+    fresh = tickets(
+        rows=400, seed=99, batch=Batch(first="2025-07", periods=2, first_id=9001)
+    )
     scored = routing.score(
         fresh, model=comparison.model, features=["text"], poc=poc, seed=7
     )

@@ -4,6 +4,7 @@ import shutil
 from pathlib import Path
 
 from playbook.synthetic import churn as synthetic
+from playbook.synthetic.timeline import Batch
 
 REPO = Path(__file__).resolve().parents[1]
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
@@ -26,9 +27,8 @@ def make_example(
     synthetic.churn(
         customers=1200,
         seed=seed + 1,
-        first_month="2026-01-01",
-        months=3,
-        shift=fresh_shift,
-        first_id=customers + 1,
+        batch=Batch(
+            first="2026-01-01", periods=3, shift=fresh_shift, first_id=customers + 1
+        ),
     ).to_csv(folder / "churn_fresh_SYNTHETIC.csv", index=False)
     return folder / "charter.yaml"

@@ -90,7 +90,6 @@ def data_columns(poc: charter.Charter, document: Document) -> list[Problem]:
     SQL query or a file that is not there, a note says the columns were not checked.
     """
     source = poc.data.path
-    file = document.file
     if source is None or not source.is_file():
         why = (
             "the data comes from a SQL query"
@@ -99,27 +98,22 @@ def data_columns(poc: charter.Charter, document: Document) -> list[Problem]:
             if not source.exists()
             else f"{_relative(source, poc)} is a folder"
         )
-        line, column = document.where("data.sql" if source is None else "data.path")
         return [
-            Problem(
-                file,
-                line,
-                column,
+            _located(
+                document,
                 "data.path",
                 NOTE,
                 f"data columns not checked: {why}",
                 "Stage 3 checks them when the journey reads the data.",
+                at="data.sql" if source is None else "data.path",
             )
         ]
     try:
         header = _header(source, poc)
     except (OSError, ValueError, UnicodeDecodeError, ImportError) as error:
-        line, column = document.where("data.path")
         return [
-            Problem(
-                file,
-                line,
-                column,
+            _located(
+                document,
                 "data.path",
                 WARNING,
                 f"data.path: cannot read the header of {_relative(source, poc)} "
@@ -131,13 +125,10 @@ def data_columns(poc: charter.Charter, document: Document) -> list[Problem]:
     for path, column_name in named_columns(poc).items():
         if column_name in header:
             continue
-        line, column = document.where(path)
         shown = ", ".join(header[:30]) + (", ..." if len(header) > 30 else "")
         problems.append(
-            Problem(
-                file,
-                line,
-                column,
+            _located(
+                document,
                 path,
                 BLOCKER,
                 f"{path}: the data has no column {column_name!r}",
@@ -145,6 +136,20 @@ def data_columns(poc: charter.Charter, document: Document) -> list[Problem]:
             )
         )
     return problems
+
+
+def _located(
+    document: Document,
+    path: str,
+    severity: str,
+    message: str,
+    hint: str,
+    *,
+    at: str | None = None,
+) -> Problem:
+    """A problem with the field `path`, placed at the value of `at` (else `path`)."""
+    line, column = document.where(at or path)
+    return Problem(document.file, line, column, path, severity, message, hint)
 
 
 def named_columns(poc: charter.Charter) -> dict[str, str]:

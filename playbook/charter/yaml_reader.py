@@ -29,19 +29,20 @@ class Document:
 
     def where(self, path: str) -> tuple[int, int]:
         """Line and column of a field's value, else of its nearest existing parent."""
-        while path:
-            if path in self.values:
-                return self.values[path]
-            path = _parent(path)
-        return (1, 1)
+        return _nearest(self.values, path)
 
     def key_at(self, path: str) -> tuple[int, int]:
         """Line and column of a field's key, else of its nearest existing parent."""
-        while path:
-            if path in self.keys:
-                return self.keys[path]
-            path = _parent(path)
-        return (1, 1)
+        return _nearest(self.keys, path)
+
+
+def _nearest(places: dict[str, tuple[int, int]], path: str) -> tuple[int, int]:
+    """The place of `path` in `places`, else of its nearest parent there, else 1:1."""
+    while path:
+        if path in places:
+            return places[path]
+        path = _parent(path)
+    return (1, 1)
 
 
 def _parent(path: str) -> str:

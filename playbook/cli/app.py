@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
 from rich.console import Console
@@ -12,6 +14,9 @@ from rich.markup import escape
 from playbook import __version__
 from playbook.errors import PlaybookError
 from playbook.synthetic import demo as demo_example
+
+if TYPE_CHECKING:
+    from playbook.cli.journey_output import JourneyOptions
 
 app = typer.Typer(
     help=(
@@ -47,6 +52,9 @@ SeedOption = Annotated[
     typer.Option(
         "--seed", help="Seed for every random choice (default: the charter's seed)."
     ),
+]
+ReplaceOption = Annotated[
+    bool, typer.Option("--force", help="Replace --out when it exists.")
 ]
 
 
@@ -98,13 +106,13 @@ def run(
     Exit codes: 0 the journey completed, 2 a gate stopped it (the charter or the data
     must be fixed), 1 an error (a stage crashed; its notebook and cell are named).
     """
+    from playbook.cli.journey_output import JourneyOptions
+
     _journey(
         charter,
-        data=data,
-        stages=stages,
-        runs_dir=runs_dir,
-        seed=seed,
-        tuning_seconds=tuning_seconds,
+        JourneyOptions(
+            runs_dir, data=data, stages=stages, seed=seed, tuning_seconds=tuning_seconds
+        ),
     )
 
 
@@ -156,19 +164,19 @@ def demo(
     the working folder that you have edited since the demo wrote them are kept as they
     are, so you can change the example's charter and run the demo again.
     """
-    try:
+    from playbook.cli.journey_output import JourneyOptions
+
+    with _exit_on_error():
         example = demo_example.write_example(
             out or Path("examples") / template, template=template, rows=rows, seed=seed
         )
-    except PlaybookError as error:
-        _fail(error)
     console.print(f"SYNTHETIC {template} example in {example.folder}/")
     for name in example.kept:
         console.print(f"  kept your edited {name} (delete it to get the original back)")
     if no_run:
         console.print(f"Run it with: playbook run {example.charter}")
         raise typer.Exit()
-    _journey(example.charter, data=None, stages=stages, runs_dir=runs_dir, seed=seed)
+    _journey(example.charter, JourneyOptions(runs_dir, stages=stages, seed=seed))
 
 
 @app.command()
@@ -183,9 +191,7 @@ def score(
     out: Annotated[
         Path, typer.Option("--out", help="Where to write the scores (CSV).")
     ] = Path("scores.csv"),
-    force: Annotated[
-        bool, typer.Option("--force", help="Replace --out when it exists.")
-    ] = False,
+    force: ReplaceOption = False,
 ) -> None:
     """Score new data with a saved model, refusing data that breaks its contract.
 
@@ -198,10 +204,8 @@ def score(
     """
     from playbook.serve import scoring as scoring
 
-    try:
+    with _exit_on_error():
         result = scoring.score_file(model, data, out=out, force=force)
-    except PlaybookError as error:
-        _fail(error)
     console.print(
         f"Scored {result.rows:,} rows over {result.periods} period(s); "
         f"{result.acted:,} {ACTED[result.task]}. Data contract: "
@@ -266,7 +270,7 @@ def batch(
     from playbook.cli import progress
     from playbook.run import batch as batches
 
-    try:
+    with _exit_on_error():
         plan = batches.load_spec(spec, runs_dir=runs_dir)
         with progress.BatchProgress(console, total=len(plan.jobs)) as show:
             result = batches.run_batch(
@@ -277,8 +281,6 @@ def batch(
                 scheduler=scheduler,
                 on_event=show,
             )
-    except PlaybookError as error:
-        _fail(error)
     console.print(progress.results_table(result))
     if result.interrupted:
         console.print("[red]Interrupted:[/] finished runs are kept; see the record.")
@@ -401,9 +403,7 @@ def init(
             help="Ask for each field not given (default: when run in a terminal).",
         ),
     ] = None,
-    force: Annotated[
-        bool, typer.Option("--force", help="Replace --out when it exists.")
-    ] = False,
+    force: ReplaceOption = False,
 ) -> None:
     """Start a charter from a template: asked field by field, or from flags and a file.
 
@@ -419,7 +419,7 @@ def init(
     from playbook.charter import check as charter_check
     from playbook.charter import init as charter_init
 
-    try:
+    with _exit_on_error():
         source = charter_init.template_path(template)
         charter_init.refuse_overwrite(out, force=force)
         given = charter_init.read_answers(answers) if answers else {}
@@ -444,8 +444,6 @@ def init(
                 source.read_text(encoding="utf-8"), ask, given=given
             )
         result = charter_init.write(source, out, given, force=force)
-    except PlaybookError as error:
-        _fail(error)
     console.print(f"Wrote {result.path} from the {source.stem} template.")
     for line in charter_check.as_text(result.report):
         console.print(escape(line))
@@ -481,9 +479,7 @@ def checks_suggest(
     encoding: Annotated[
         str | None, typer.Option("--encoding", help="CSV encoding (default utf-8).")
     ] = None,
-    force: Annotated[
-        bool, typer.Option("--force", help="Replace --out when it exists.")
-    ] = False,
+    force: ReplaceOption = False,
 ) -> None:
     """Write a starter data contract inferred from the data, for a person to edit.
 
@@ -494,7 +490,7 @@ def checks_suggest(
     from playbook.data import suggest as suggestions
 
     stem = data.stem if data.suffix else data.name
-    try:
+    with _exit_on_error():
         result = suggestions.suggest_file(
             data,
             target=target,
@@ -504,8 +500,6 @@ def checks_suggest(
             encoding=encoding,
             force=force,
         )
-    except PlaybookError as error:
-        _fail(error)
     console.print(
         f"Wrote {result.path}: suite {result.name!r}, {result.expectations} "
         f"expectations over {result.columns} columns, inferred from {result.rows:,} "
@@ -517,31 +511,22 @@ def checks_suggest(
             console.print(f"  - {failure}")
 
 
-def _journey(
-    charter: Path,
-    *,
-    data: Path | None,
-    stages: str | None,
-    runs_dir: Path,
-    seed: int | None,
-    tuning_seconds: float | None = None,
-) -> None:
+def _journey(charter: Path, options: JourneyOptions) -> None:
     from playbook.cli import journey_output
 
-    try:
-        result = journey_output.run_with_progress(
-            charter,
-            console=console,
-            data=data,
-            stages=stages,
-            runs_dir=runs_dir,
-            seed=seed,
-            tuning_seconds=tuning_seconds,
-        )
-    except PlaybookError as error:
-        _fail(error)
+    with _exit_on_error():
+        result = journey_output.run_with_progress(charter, options, console=console)
     journey_output.print_summary(console, result)
     raise typer.Exit(code=result.exit_code)
+
+
+@contextmanager
+def _exit_on_error() -> Iterator[None]:
+    """Turn a `PlaybookError` into one red line and the exit code of its kind."""
+    try:
+        yield
+    except PlaybookError as error:
+        _fail(error)
 
 
 def _fail(error: PlaybookError) -> NoReturn:

@@ -8,6 +8,7 @@ decision and its reasons, the KPI, and where the report is.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 from rich.console import Console
@@ -25,31 +26,39 @@ _STATUS_MARK = {
 _DECISION_STYLE = {"go": "bold green", "iterate": "bold yellow", "stop": "bold red"}
 
 
+@dataclass(frozen=True)
+class JourneyOptions:
+    """What `playbook run` and `playbook demo` were asked for, besides the charter.
+
+    Attributes:
+        runs_dir: Where the run folder goes.
+        data: Data file instead of the charter's.
+        stages: Stages to run as the user typed them (e.g. "1-4"); None for all.
+        seed: Seed instead of the charter's.
+        tuning_seconds: Wall time stage 4 may spend tuning.
+    """
+
+    runs_dir: Path
+    data: Path | None = None
+    stages: str | None = None
+    seed: int | None = None
+    tuning_seconds: float | None = None
+
+
 def run_with_progress(
-    charter: Path,
-    *,
-    console: Console,
-    data: Path | None,
-    stages: str | None,
-    runs_dir: Path,
-    seed: int | None,
-    tuning_seconds: float | None = None,
+    charter: Path, options: JourneyOptions, *, console: Console
 ) -> runner.JourneyResult:
     """Run a journey, showing each stage as it runs and a line as it ends.
 
     Args:
         charter: The charter to run.
+        options: The command line's data, stages, runs folder, seed and tuning time.
         console: Where to draw.
-        data: Data file instead of the charter's.
-        stages: Stages to run as the user typed them (e.g. "1-4"); None for all.
-        runs_dir: Where the run folder goes.
-        seed: Seed instead of the charter's.
-        tuning_seconds: Wall time stage 4 may spend tuning.
 
     Raises:
         PlaybookError: The stages, the charter or the data are unfit to start.
     """
-    selected = runner.parse_stages(stages)
+    selected = runner.parse_stages(options.stages)
     with Progress(
         SpinnerColumn(),
         TextColumn("{task.description}"),
@@ -71,12 +80,12 @@ def run_with_progress(
 
         return runner.run_journey(
             charter,
-            runs_dir=runs_dir,
-            seed=seed,
-            data_path=data,
+            runs_dir=options.runs_dir,
+            seed=options.seed,
+            data_path=options.data,
             stages=selected,
             on_event=show,
-            tuning_seconds=tuning_seconds,
+            tuning_seconds=options.tuning_seconds,
         )
 
 

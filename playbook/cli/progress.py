@@ -22,29 +22,22 @@ from rich.text import Text
 
 from playbook.core.journey import STAGES
 from playbook.run.batch import (
-    COMPLETE,
-    CRASHED,
-    FAILED,
-    INTERRUPTED,
-    NOT_STARTED,
-    SKIPPED,
-    STOPPED,
-    TIMED_OUT,
     BatchEvent,
     BatchResult,
     JobResult,
+    Outcome,
 )
 from playbook.tasks.kpi import format_amount
 
 _OUTCOME_STYLE = {
-    COMPLETE: ("complete", "green"),
-    SKIPPED: ("skipped (done before)", "green"),
-    STOPPED: ("stopped by a gate", "yellow"),
-    FAILED: ("failed", "red"),
-    TIMED_OUT: ("timed out", "red"),
-    CRASHED: ("crashed", "red"),
-    INTERRUPTED: ("interrupted", "red"),
-    NOT_STARTED: ("not started", "red"),
+    Outcome.COMPLETE: ("complete", "green"),
+    Outcome.SKIPPED: ("skipped (done before)", "green"),
+    Outcome.STOPPED: ("stopped by a gate", "yellow"),
+    Outcome.FAILED: ("failed", "red"),
+    Outcome.TIMED_OUT: ("timed out", "red"),
+    Outcome.CRASHED: ("crashed", "red"),
+    Outcome.INTERRUPTED: ("interrupted", "red"),
+    Outcome.NOT_STARTED: ("not started", "red"),
 }
 _DECISION_STYLE = {"go": "bold green", "iterate": "bold yellow", "stop": "bold red"}
 
@@ -63,7 +56,7 @@ class BatchProgress:
         self.total = total
         self.started = time.monotonic()
         self.running: dict[int, dict[str, Any]] = {}
-        self.ended: dict[str, int] = {}
+        self.ended: dict[Outcome, int] = {}
         self._live: Live | None = None
 
     def __enter__(self) -> BatchProgress:
@@ -167,7 +160,10 @@ def results_table(result: BatchResult) -> Group:
             _lift(job_result.kpi),
             Text(_short(job_result.run_dir) if job_result.run_dir else "-"),
         )
-        if job_result.outcome not in (COMPLETE, SKIPPED) and job_result.message:
+        if (
+            job_result.outcome not in (Outcome.COMPLETE, Outcome.SKIPPED)
+            and job_result.message
+        ):
             stage = f" at stage {job_result.stage}" if job_result.stage else ""
             reasons.append(
                 Text(f"- {job_result.job.name}{stage}: {job_result.message}")
@@ -192,7 +188,7 @@ def _finished_line(result: JobResult) -> Text:
         line.append(f", lift {_lift(result.kpi)}")
     if result.seconds:
         line.append(f" in {result.seconds:.1f}s")
-    if result.outcome not in (COMPLETE, SKIPPED) and result.message:
+    if result.outcome not in (Outcome.COMPLETE, Outcome.SKIPPED) and result.message:
         line.append(f" - {result.message}", style="dim")
     return line
 

@@ -28,8 +28,8 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-import yaml
 
+from playbook.core.yaml_files import read_yaml
 from playbook.data.contract_outcomes import MAX_EXAMPLES, ExpectationOutcome, outcome_of
 from playbook.data.expectations import ExpectationSpec, columns_read
 from playbook.errors import DataCheckError
@@ -235,27 +235,12 @@ def failures_table(report: ContractReport) -> pd.DataFrame:
 
 
 def _read_yaml(source: Path) -> dict:
-    try:
-        text = source.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise DataCheckError(
-            f"{source}: no such data contract. Check the path; contracts live in "
-            f"data_checks/, one suite per file."
-        ) from None
-    except UnicodeDecodeError as exc:
-        raise DataCheckError(
-            f"{source}: not UTF-8 text (byte {exc.start} cannot be decoded). Save the "
-            f"contract as UTF-8."
-        ) from None
-    try:
-        raw = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise DataCheckError(
-            f"{source}: not valid YAML{where}: {problem}. Fix the file and run again."
-        ) from None
+    raw = read_yaml(
+        source,
+        kind="data contract",
+        missing="Check the path; contracts live in data_checks/, one suite per file.",
+        error=DataCheckError,
+    )
     if not isinstance(raw, dict):
         got = type(raw).__name__ if raw is not None else "an empty file"
         raise DataCheckError(

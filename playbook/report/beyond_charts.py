@@ -15,6 +15,7 @@ from playbook.report.charts import (
     STATUS_COLOURS,
     TODAY,
     layout,
+    mark_lift_axis,
 )
 from playbook.tasks.kpi import KpiReport, format_amount
 
@@ -169,14 +170,7 @@ def lift_on_fresh(poc_kpi: KpiReport | None, later: FreshScore) -> go.Figure:
             textposition="top center",
             showlegend=False,
         )
-    figure.add_vline(x=0, line_color=TODAY, annotation_text="no gain")
-    figure.add_vline(
-        x=fresh.min_lift,
-        line_dash="dash",
-        line_color="#c0392b",
-        annotation_text="minimum lift",
-    )
-    figure.update_xaxes(title=f"{unit} per {period}, model minus today")
+    mark_lift_axis(figure, min_lift=fresh.min_lift, unit=unit, period=period)
     holds = fresh.lift_ci_low > 0
     title = (
         f"On the fresh batch the lift is {format_amount(fresh.lift, unit)} "

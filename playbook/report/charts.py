@@ -207,15 +207,9 @@ def lift_interval(report: KpiReport) -> go.Figure:
         },
         name=f"lift, {report.confidence:.0%} interval",
     )
-    figure.add_vline(x=0, line_color=TODAY, annotation_text="no gain")
-    if not np.isnan(report.min_lift):
-        figure.add_vline(
-            x=report.min_lift,
-            line_dash="dash",
-            line_color="#c0392b",
-            annotation_text="minimum lift",
-        )
-    figure.update_xaxes(title=f"{report.unit} per {report.period}, model minus today")
+    mark_lift_axis(
+        figure, min_lift=report.min_lift, unit=report.unit, period=report.period
+    )
     figure.update_yaxes(showticklabels=False)
     clears = report.lift_ci_low > 0
     reaches = report.lift >= report.min_lift
@@ -226,6 +220,21 @@ def lift_interval(report: KpiReport) -> go.Figure:
         f"{format_amount(report.min_lift, report.unit)}"
     )
     return layout(figure, title, height=260)
+
+
+def mark_lift_axis(
+    figure: go.Figure, *, min_lift: float, unit: str, period: str
+) -> None:
+    """Lines at no gain and at the charter's minimum lift (if set); the axis titled."""
+    figure.add_vline(x=0, line_color=TODAY, annotation_text="no gain")
+    if not np.isnan(min_lift):
+        figure.add_vline(
+            x=min_lift,
+            line_dash="dash",
+            line_color="#c0392b",
+            annotation_text="minimum lift",
+        )
+    figure.update_xaxes(title=f"{unit} per {period}, model minus today")
 
 
 def losing_segments(segments: list, *, unit: str, period: str) -> go.Figure:

@@ -2,19 +2,37 @@
 
 The page templates live in `templates/pages/`, beside their CSS and script: wording and
 markup stay there, in one place a translation can replace, and Python hands them typed
-rows. Every value a template prints is HTML-escaped.
+rows. Every value a template prints is HTML-escaped. Both pages colour a status alike.
 """
 
 from __future__ import annotations
 
 import html
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import jinja2
 import markupsafe
 
+if TYPE_CHECKING:
+    import plotly.graph_objects as go
+
 PAGES = Path(__file__).parent / "templates" / "pages"
+
+# Text and background colours of a run's or a stage's status, on both pages.
+_STATUS_COLOURS = {
+    "complete": ("#1b7f3b", "#e3f4e8"),
+    "stopped": ("#8a5300", "#fff1d6"),
+    "failed": ("#b3261e", "#fde7e5"),
+    "interrupted": ("#b3261e", "#fde7e5"),
+    "running": ("#1f5fa8", "#e3edf9"),
+}
+_GREY = ("#5f6368", "#eef0f2")  # not run, pending, or a status this version lacks
+
+
+def status_colours(status: str | None) -> tuple[str, str]:
+    """Text and background colour of a status badge; grey for not run or pending."""
+    return _STATUS_COLOURS.get(status or "", _GREY)
 
 
 def render(template: str, **context: Any) -> str:
@@ -37,6 +55,20 @@ def render(template: str, **context: Any) -> str:
         keep_trailing_newline=True,
     )
     return environment.get_template(template).render(**context)
+
+
+def chart_div(figure: go.Figure, div_id: str) -> str:
+    """A chart as a `<div>` for a page that loads plotly.js itself; no toolbar."""
+    import plotly.io as pio  # only when a page has a chart: plotly is slow to import
+
+    return pio.to_html(
+        figure,
+        include_plotlyjs=False,
+        include_mathjax=False,
+        full_html=False,
+        div_id=div_id,
+        config={"displayModeBar": False, "responsive": True},
+    )
 
 
 def _escaped(value: Any) -> Any:

@@ -20,7 +20,6 @@ from urllib.parse import quote
 import nbformat
 import plotly
 import plotly.graph_objects as go
-import plotly.io as pio
 from nbconvert import HTMLExporter
 from plotly.subplots import make_subplots
 
@@ -36,16 +35,6 @@ _STAGE_TEMPLATE = "playbook_stage"
 
 # Colours only: the words for each decision and status are in run_index.html.j2.
 _DECISION_COLOURS = {"go": "#1b7f3b", "iterate": "#b26a00", "stop": "#b3261e"}
-_STATUS_COLOURS = {
-    "complete": ("#1b7f3b", "#e3f4e8"),
-    "stopped": ("#8a5300", "#fff1d6"),
-    "failed": ("#b3261e", "#fde7e5"),
-    "not_run": ("#5f6368", "#eef0f2"),
-    "running": ("#1f5fa8", "#e3edf9"),
-    "pending": ("#5f6368", "#eef0f2"),
-    "interrupted": ("#b3261e", "#fde7e5"),
-}
-_GREY = ("#5f6368", "#eef0f2")
 
 
 @dataclass(frozen=True)
@@ -346,14 +335,7 @@ def _kpi_chart(kpi: Mapping[str, Any]) -> str | None:
     )
     _add_lift(fig, lift, interval=(low, high), min_lift=min_lift, unit=unit)
     _lay_out_kpi_chart(fig, kpi, marks=(baseline, model, lift, low, high, min_lift))
-    return pio.to_html(
-        fig,
-        include_plotlyjs=False,
-        include_mathjax=False,
-        full_html=False,
-        div_id="kpi-chart",
-        config={"displayModeBar": False, "responsive": True},
-    )
+    return page_templates.chart_div(fig, "kpi-chart")
 
 
 def _add_lift(
@@ -454,7 +436,7 @@ def _stage_rows(
     rows = []
     for key, stage in sorted(stages.items(), key=order):
         status = str(stage.get("status") or "not_run")
-        colour, background = _STATUS_COLOURS.get(status, _GREY)
+        colour, background = page_templates.status_colours(status)
         error = stage.get("error")
         seconds = _number(stage.get("seconds"))
         report = stage.get("report")

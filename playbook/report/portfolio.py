@@ -43,14 +43,6 @@ _DECISIONS = {
     "stop": ("STOP", "#b3261e", "#fde7e5"),
     None: ("none yet", "#5f6368", "#eef0f2"),
 }
-_STATUS_COLOURS = {
-    "complete": ("#1b7f3b", "#e3f4e8"),
-    "stopped": ("#8a5300", "#fff1d6"),
-    "failed": ("#b3261e", "#fde7e5"),
-    "interrupted": ("#b3261e", "#fde7e5"),
-    "running": ("#1f5fa8", "#e3edf9"),
-}
-_GREY = ("#5f6368", "#eef0f2")
 _REACHED = ("complete", "stopped", "failed", "interrupted", "running")
 
 
@@ -393,7 +385,6 @@ def _chart(portfolio: Portfolio) -> str:
     gets its own panel. Plotly reads HTML-like markup in its text, so manifest strings
     are escaped here.
     """
-    import plotly.io as pio
     from plotly.subplots import make_subplots
 
     by_unit = _lifts_by_unit(portfolio)
@@ -428,14 +419,7 @@ def _chart(portfolio: Portfolio) -> str:
         legend={"orientation": "h", "y": -0.22, "x": 0},
         font={"size": 13},
     )
-    return pio.to_html(
-        fig,
-        include_plotlyjs=False,
-        include_mathjax=False,
-        full_html=False,
-        div_id="portfolio-chart",
-        config={"displayModeBar": False, "responsive": True},
-    )
+    return page_templates.chart_div(fig, "portfolio-chart")
 
 
 def _add_decision_bars(fig: go.Figure, latest: Sequence[RunSummary]) -> None:
@@ -529,7 +513,7 @@ def _row(poc: PocSummary, *, now: dt.datetime) -> PocRow:
         owner=str(run.owner) if run.owner else None,
         search=search,
         status=run.status,
-        status_colours=_STATUS_COLOURS.get(run.status, _GREY),
+        status_colours=page_templates.status_colours(run.status),
         decision=None if run.decision is None else str(run.decision),
         decision_colours=_DECISIONS.get(run.decision, _DECISIONS[None])[1:],
         stage_number=run.stage_reached,

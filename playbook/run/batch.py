@@ -32,32 +32,18 @@ from playbook.run import batch_dask, batch_local
 from playbook.run.batch_dask import BatchError
 from playbook.run.batch_record import (
     BATCHES_DIR,
-    COMPLETE,
-    CRASHED,
-    FAILED,
-    INTERRUPTED,
-    NOT_STARTED,
-    SKIPPED,
-    STOPPED,
-    TIMED_OUT,
     BatchEvent,
     BatchLedger,
     BatchRecord,
     BatchResult,
+    Execution,
     JobResult,
+    Outcome,
 )
 from playbook.run.batch_spec import BatchSpec, BatchSpecError, Job, load_spec
 from playbook.run.supervision import interrupt_on_sigterm
 
 __all__ = [
-    "COMPLETE",
-    "CRASHED",
-    "FAILED",
-    "INTERRUPTED",
-    "NOT_STARTED",
-    "SKIPPED",
-    "STOPPED",
-    "TIMED_OUT",
     "BatchError",
     "BatchEvent",
     "BatchResult",
@@ -65,6 +51,7 @@ __all__ = [
     "BatchSpecError",
     "Job",
     "JobResult",
+    "Outcome",
     "load_spec",
     "run_batch",
 ]
@@ -115,19 +102,15 @@ def run_batch(
     for result in results.values():
         ledger.post(BatchEvent(result.job, "finished", result=result))
     record.write(results, running=set(), interrupted=False)
+    execution = Execution(batch_id, runs_dir, logs, timeout, ledger)
     interrupted = False
     restore = interrupt_on_sigterm()
     try:
-        interrupted = _execute(
-            todo,
-            client=client,
-            workers=workers or spec.workers or os.cpu_count() or 1,
-            batch_id=batch_id,
-            runs_dir=runs_dir,
-            logs=logs,
-            timeout=timeout,
-            ledger=ledger,
-        )
+        if client is None:
+            workers = workers or spec.workers or os.cpu_count() or 1
+            interrupted = batch_local.run_local(todo, execution, workers=workers)
+        else:
+            interrupted = batch_dask.run_dask(client, todo, execution)
     finally:
         restore()
         if client is not None:
@@ -160,38 +143,6 @@ def _logs_folder(logs: Path, *, client: Any) -> Path:
     return logs
 
 
-def _execute(
-    todo: list[Job],
-    *,
-    client: Any,
-    workers: int,
-    batch_id: str,
-    runs_dir: Path,
-    logs: Path,
-    timeout: float,
-    ledger: BatchLedger,
-) -> bool:
-    """Run the journeys on local workers, or on Dask with a client; True if stopped."""
-    if client is None:
-        return batch_local.run_local(
-            todo,
-            workers=workers,
-            runs_dir=runs_dir,
-            logs=logs,
-            timeout=timeout,
-            ledger=ledger,
-        )
-    return batch_dask.run_dask(
-        client,
-        todo,
-        batch_id=batch_id,
-        runs_dir=runs_dir,
-        logs=logs,
-        timeout=timeout,
-        ledger=ledger,
-    )
-
-
 def _sort_out(
     jobs: Iterable[Job], *, runs_dir: Path, force: bool
 ) -> tuple[dict[int, JobResult], list[Job]]:
@@ -206,7 +157,7 @@ def _sort_out(
         done = None if force or job.problem else _finished_run(runs_dir, job)
         if job.problem:
             results[job.index] = JobResult(
-                job, STOPPED, 2, message=job.problem, seconds=0.0
+                job, Outcome.STOPPED, 2, message=job.problem, seconds=0.0
             )
         elif done is not None:
             results[job.index] = _skipped(job, done)
@@ -225,7 +176,7 @@ def _finished_run(runs_dir: Path, job: Job) -> dict[str, Any] | None:
             continue
         if (
             record.get("journey_sha256") == job.fingerprint
-            and record.get("status") == COMPLETE
+            and record.get("status") == Outcome.COMPLETE
         ):
             latest = {**record, "_run_dir": str(path.parent)}
     return latest
@@ -234,7 +185,7 @@ def _finished_run(runs_dir: Path, job: Job) -> dict[str, Any] | None:
 def _skipped(job: Job, record: Mapping[str, Any]) -> JobResult:
     return JobResult(
         job,
-        SKIPPED,
+        Outcome.SKIPPED,
         0,
         run_dir=Path(record["_run_dir"]),
         decision=record.get("decision"),
@@ -248,7 +199,7 @@ def _skipped(job: Job, record: Mapping[str, Any]) -> JobResult:
 def _not_started(job: Job) -> JobResult:
     return JobResult(
         job,
-        NOT_STARTED,
+        Outcome.NOT_STARTED,
         130,
         message="the batch was interrupted before this journey started",
     )

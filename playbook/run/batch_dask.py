@@ -14,10 +14,11 @@ from typing import Any
 
 from playbook.errors import BatchError
 from playbook.run.batch_record import (
-    CRASHED,
     BatchEvent,
     BatchLedger,
+    Execution,
     JobResult,
+    Outcome,
     job_result,
     stage_event,
 )
@@ -54,30 +55,19 @@ def connect(address: str) -> Any:
         ) from None
 
 
-def run_dask(
-    client: Any,
-    jobs: Sequence[Job],
-    *,
-    batch_id: str,
-    runs_dir: Path,
-    logs: Path,
-    timeout: float,
-    ledger: BatchLedger,
-) -> bool:
+def run_dask(client: Any, jobs: Sequence[Job], execution: Execution) -> bool:
     """Send each journey to the Dask cluster as one task; True when interrupted.
 
     Args:
         client: What `connect` returned.
         jobs: The journeys to run.
-        batch_id: The batch's id; names its Dask event topic and tasks.
-        runs_dir: Where their run folders go (a path every Dask worker sees).
-        logs: Folder for each worker's own messages.
-        timeout: Seconds per journey, for a journey whose spec entry gives none.
-        ledger: Takes each journey's progress and result; drained in this thread.
+        execution: The batch's id, where the run folders and logs go, the timeout and
+            the ledger.
     """
     from distributed import Event
 
-    topic = f"playbook-batch-{batch_id}"
+    ledger = execution.ledger
+    topic = f"playbook-batch-{execution.batch_id}"
     by_index = {job.index: job for job in jobs}
 
     started: set[int] = set()
@@ -101,9 +91,9 @@ def run_dask(
         client.submit(
             dask_task,
             job,
-            runs_dir=runs_dir,
-            log=logs / f"{job.index:03d}-{job.poc}.log",
-            timeout=job.timeout or timeout,
+            runs_dir=execution.runs_dir,
+            log=execution.log(job),
+            timeout=execution.timeout_of(job),
             topic=topic,
             stop_name=f"{topic}-stop",
             key=f"{topic}-{job.index}",
@@ -180,6 +170,6 @@ def _collect(
             result = job_result(job, future.result())
         except Exception as error:  # the task raised, or its worker died
             result = JobResult(
-                job, CRASHED, 1, message=f"{type(error).__name__}: {error}"
+                job, Outcome.CRASHED, 1, message=f"{type(error).__name__}: {error}"
             )
         ledger.finish(result, running={j.index for j in pending.values()})

@@ -12,13 +12,12 @@ import queue
 import threading
 import time
 from collections.abc import Sequence
-from pathlib import Path
 
 from playbook.run.batch_record import (
-    CRASHED,
     BatchEvent,
-    BatchLedger,
+    Execution,
     JobResult,
+    Outcome,
     job_result,
     stage_event,
 )
@@ -26,25 +25,15 @@ from playbook.run.batch_spec import Job
 from playbook.run.supervision import supervise
 
 
-def run_local(
-    jobs: Sequence[Job],
-    *,
-    workers: int,
-    runs_dir: Path,
-    logs: Path,
-    timeout: float,
-    ledger: BatchLedger,
-) -> bool:
+def run_local(jobs: Sequence[Job], execution: Execution, *, workers: int) -> bool:
     """Run the journeys on `workers` supervisor threads; True when interrupted.
 
     Args:
         jobs: The journeys to run.
+        execution: Where their run folders and logs go, their timeout and ledger.
         workers: Journeys at once.
-        runs_dir: Where their run folders go.
-        logs: Folder for each worker's own messages.
-        timeout: Seconds per journey, for a journey whose spec entry gives none.
-        ledger: Takes each journey's progress and result; drained in this thread.
     """
+    ledger = execution.ledger
     pending: queue.Queue[Job] = queue.Queue()
     for job in jobs:
         pending.put(job)
@@ -71,14 +60,7 @@ def run_local(
                 running.add(job.index)
             ledger.post(BatchEvent(job, "started"))
             result = _supervise_one(
-                job,
-                runs_dir=runs_dir,
-                log=logs / f"{job.index:03d}-{job.poc}.log",
-                timeout=job.timeout or timeout,
-                ledger=ledger,
-                stop=stop,
-                hurry=hurry,
-                threads=threads,
+                job, execution, stop=stop, hurry=hurry, threads=threads
             )
             with lock:
                 running.discard(job.index)
@@ -108,11 +90,8 @@ def run_local(
 
 def _supervise_one(
     job: Job,
+    execution: Execution,
     *,
-    runs_dir: Path,
-    log: Path,
-    timeout: float,
-    ledger: BatchLedger,
     stop: threading.Event,
     hurry: threading.Event,
     threads: int,
@@ -121,14 +100,16 @@ def _supervise_one(
     try:
         raw = supervise(
             job,
-            runs_dir=runs_dir,
-            log=log,
-            timeout=timeout,
-            emit=lambda fields: ledger.post(stage_event(job, fields)),
+            runs_dir=execution.runs_dir,
+            log=execution.log(job),
+            timeout=execution.timeout_of(job),
+            emit=lambda fields: execution.ledger.post(stage_event(job, fields)),
             should_stop=stop.is_set,
             hurry=hurry.is_set,
             threads=threads,
         )
         return job_result(job, raw)
     except Exception as error:  # the supervisor itself failed: say so, go on
-        return JobResult(job, CRASHED, 1, message=f"{type(error).__name__}: {error}")
+        return JobResult(
+            job, Outcome.CRASHED, 1, message=f"{type(error).__name__}: {error}"
+        )

@@ -12,6 +12,7 @@ import queue
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
@@ -21,19 +22,29 @@ from playbook.run.batch_spec import BatchSpec, Job
 
 BATCHES_DIR = "_batches"
 
-# How a journey of a batch ended.
-COMPLETE, STOPPED, FAILED = "complete", "stopped", "failed"
-TIMED_OUT, CRASHED, INTERRUPTED = "timed_out", "crashed", "interrupted"
-SKIPPED, NOT_STARTED = "skipped", "not_started"
+
+class Outcome(StrEnum):
+    """How a journey of a batch ended; the record and the manifests hold the value."""
+
+    COMPLETE = "complete"
+    STOPPED = "stopped"
+    FAILED = "failed"
+    TIMED_OUT = "timed_out"
+    CRASHED = "crashed"
+    INTERRUPTED = "interrupted"
+    SKIPPED = "skipped"
+    NOT_STARTED = "not_started"
+
+
 _OUTCOME_CODES = {
-    COMPLETE: 0,
-    SKIPPED: 0,
-    STOPPED: 2,
-    FAILED: 1,
-    TIMED_OUT: 1,
-    CRASHED: 1,
-    INTERRUPTED: 130,
-    NOT_STARTED: 130,
+    Outcome.COMPLETE: 0,
+    Outcome.SKIPPED: 0,
+    Outcome.STOPPED: 2,
+    Outcome.FAILED: 1,
+    Outcome.TIMED_OUT: 1,
+    Outcome.CRASHED: 1,
+    Outcome.INTERRUPTED: 130,
+    Outcome.NOT_STARTED: 130,
 }
 
 
@@ -42,7 +53,7 @@ class JobResult:
     """How one journey of the batch ended."""
 
     job: Job
-    outcome: str
+    outcome: Outcome
     exit_code: int
     run_dir: Path | None = None
     decision: str | None = None
@@ -98,7 +109,7 @@ def job_result(job: Job, raw: Mapping[str, Any]) -> JobResult:
     """A journey's result from the plain dict its supervisor returned."""
     return JobResult(
         job,
-        raw["outcome"],
+        Outcome(raw["outcome"]),
         int(raw["exit_code"]),
         run_dir=Path(raw["run_dir"]) if raw.get("run_dir") else None,
         decision=raw.get("decision"),
@@ -209,3 +220,31 @@ class BatchLedger:
                 return
             if self.on_event:
                 self.on_event(event)
+
+
+@dataclass(frozen=True)
+class Execution:
+    """What an executor (local threads or Dask) needs to run each journey of a batch.
+
+    Attributes:
+        batch_id: The batch's id; names its Dask event topic and tasks.
+        runs_dir: Where the journeys' run folders go (with Dask, a path every worker
+            sees).
+        logs: Folder for each worker's own messages.
+        timeout: Seconds per journey, for a journey whose spec entry gives none.
+        ledger: Takes each journey's progress and result; drained in the batch's thread.
+    """
+
+    batch_id: str
+    runs_dir: Path
+    logs: Path
+    timeout: float
+    ledger: BatchLedger
+
+    def log(self, job: Job) -> Path:
+        """The file of the job's worker's own messages."""
+        return self.logs / f"{job.index:03d}-{job.poc}.log"
+
+    def timeout_of(self, job: Job) -> float:
+        """Seconds the job may run: its spec entry's, else the batch's."""
+        return job.timeout or self.timeout

@@ -29,6 +29,7 @@ from typing import Any
 import yaml
 
 from playbook.charter import overrides as charter_overrides
+from playbook.core.yaml_files import read_yaml
 from playbook.errors import BatchSpecError, CharterError, DataError, StageSelectionError
 
 DEFAULT_TIMEOUT = 3600.0
@@ -134,26 +135,12 @@ def load_spec(path: Path, *, runs_dir: Path | None = None) -> BatchSpec:
 
 
 def _read_spec(path: Path) -> dict[str, Any]:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise BatchSpecError(
-            f"{path}: no such batch spec. Give a YAML file listing `pocs:`, or a "
-            "folder of charters."
-        ) from None
-    except UnicodeDecodeError as error:
-        raise BatchSpecError(
-            f"{path}: not UTF-8 text (byte {error.start}). Save the spec as UTF-8."
-        ) from None
-    try:
-        spec = yaml.safe_load(text)
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        problem = getattr(error, "problem", None) or str(error).splitlines()[0]
-        raise BatchSpecError(
-            f"{path}: not valid YAML{where}: {problem}. Fix the spec and run again."
-        ) from None
+    spec = read_yaml(
+        path,
+        kind="batch spec",
+        missing="Give a YAML file listing `pocs:`, or a folder of charters.",
+        error=BatchSpecError,
+    )
     if isinstance(spec, dict) and "poc" in spec:
         raise BatchSpecError(
             f"{path}: this is a charter, not a batch spec. Run it with `playbook run`, "

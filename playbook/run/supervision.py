@@ -25,12 +25,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from playbook.run.batch_record import (
-    COMPLETE,
-    CRASHED,
-    FAILED,
-    INTERRUPTED,
-    STOPPED,
-    TIMED_OUT,
+    Outcome,
 )
 from playbook.run.batch_spec import Job
 
@@ -50,7 +45,7 @@ class _Watch:
     stage: int | None = None
     end: dict[str, Any] | None = None
     stop_sent: float | None = None  # when SIGINT went to the worker
-    reason: str | None = None  # TIMED_OUT or INTERRUPTED once the worker was killed
+    reason: Outcome | None = None  # TIMED_OUT or INTERRUPTED once the worker was killed
 
 
 def supervise(
@@ -194,7 +189,7 @@ def _watch(
         if watch.reason is not None:
             continue  # killed: wait for the pipe to close
         if time.perf_counter() - started > timeout:
-            watch.reason = TIMED_OUT
+            watch.reason = Outcome.TIMED_OUT
             _kill_tree(worker.pid)
         elif watch.stop_sent is None and should_stop():
             watch.stop_sent = time.perf_counter()
@@ -203,7 +198,7 @@ def _watch(
         elif watch.stop_sent is not None and (
             hurry() or time.perf_counter() - watch.stop_sent > GRACE_SECONDS
         ):
-            watch.reason = INTERRUPTED
+            watch.reason = Outcome.INTERRUPTED
             _kill_tree(worker.pid)
 
 
@@ -216,31 +211,35 @@ def _conclude(
     end = watch.end or {}
     run_dir = Path(watch.run_dir) if watch.run_dir else None
     stage = watch.stage
-    if watch.reason == TIMED_OUT or (not end and watch.stop_sent is None):
-        outcome = watch.reason or CRASHED
+    if watch.reason == Outcome.TIMED_OUT or (not end and watch.stop_sent is None):
+        outcome = watch.reason or Outcome.CRASHED
         where = f" during stage {stage}" if stage else ""
         message = (
             f"ran past its {timeout:g} s timeout{where}; its worker and kernel "
             "were stopped. Give it more time with `timeout:` in the spec or --timeout."
-            if outcome == TIMED_OUT
+            if outcome == Outcome.TIMED_OUT
             else f"its worker process ended with code {returncode}{where} "
             f"before the journey finished; see {log}"
         )
         if run_dir is not None:
             runner.mark_unfinished(
                 run_dir,
-                status=FAILED,
+                status=Outcome.FAILED,
                 error={
-                    "name": "JourneyTimeout" if outcome == TIMED_OUT else "WorkerDied",
+                    "name": "JourneyTimeout"
+                    if outcome == Outcome.TIMED_OUT
+                    else "WorkerDied",
                     "message": message,
                 },
             )
         return _outcome(outcome, 1, run_dir, seconds, stage, message)
     if end.get("kind") == "finished":
         status = str(end.get("status"))
-        outcome = {"complete": COMPLETE, "stopped": STOPPED}.get(status, FAILED)
+        outcome = {"complete": Outcome.COMPLETE, "stopped": Outcome.STOPPED}.get(
+            status, Outcome.FAILED
+        )
         if status == "interrupted":
-            outcome = INTERRUPTED
+            outcome = Outcome.INTERRUPTED
         return _outcome(
             outcome,
             int(end["exit_code"]),
@@ -253,17 +252,17 @@ def _conclude(
         )
     if end.get("kind") == "error":
         code = int(end.get("exit_code") or 1)
-        outcome = STOPPED if code == 2 else FAILED
+        outcome = Outcome.STOPPED if code == 2 else Outcome.FAILED
         return _outcome(outcome, code, run_dir, seconds, stage, end.get("message"))
     # Stopped by the batch: the worker closed its run, or was killed after the grace.
     if run_dir is not None:
         runner.mark_unfinished(
             run_dir,
-            status=INTERRUPTED,
+            status=Outcome.INTERRUPTED,
             error={"name": "KeyboardInterrupt", "message": "the batch was interrupted"},
         )
     return _outcome(
-        INTERRUPTED, 130, run_dir, seconds, stage, "the batch was interrupted"
+        Outcome.INTERRUPTED, 130, run_dir, seconds, stage, "the batch was interrupted"
     )
 
 
@@ -305,7 +304,7 @@ def _kill_tree(pid: int) -> None:
 
 
 def _outcome(
-    outcome: str,
+    outcome: Outcome,
     exit_code: int,
     run_dir: Path | None,
     seconds: float,

@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from playbook.synthetic.timeline import timeline
+from playbook.synthetic.timeline import Batch, case_ids, draw_label, timeline
 
 CHURN_COLUMNS = {
     "customer_id": "SYNTHETIC customer id (one row per customer).",
@@ -34,19 +34,12 @@ CHURN_COLUMNS = {
     "churned": "Label: 1 when the customer cancelled within 30 days after renewal.",
 }
 
+# The example's year of monthly renewal snapshots.
+YEAR = Batch(first="2025-01-01", periods=12)
 
-# Long on purpose: the rows are one story drawn from one random stream, and what a
-# seed gives depends on the order of the draws, so they stay in one function, in
-# that order.
-def churn(
-    *,
-    customers: int,
-    seed: int,
-    first_month: str = "2025-01-01",
-    months: int = 12,
-    shift: float = 0.0,
-    first_id: int = 1,
-) -> pd.DataFrame:
+
+# Long on purpose: one story from one random stream, in order (see `timeline`).
+def churn(*, customers: int, seed: int, batch: Batch = YEAR) -> pd.DataFrame:
     """Generate the SYNTHETIC churn-at-renewal example.
 
     One row per customer, taken in the month the customer's contract came up for
@@ -56,21 +49,20 @@ def churn(
     an absurd one. The later months drift a little (usage grows, more customers on
     monthly contracts).
 
-    `shift` moves the population and the behaviour away from the first year's, for a
-    later batch that has drifted: more monthly contracts, higher prices, heavier data
-    use, unhappier customers, and heavy data users who start to leave for a competitor
-    (a pattern the first year's data does not show). 0 leaves the data as it was.
+    The batch's `shift` moves the population and the behaviour away from the first
+    year's, for a later batch that has drifted: more monthly contracts, higher prices,
+    heavier data use, unhappier customers, and heavy data users who start to leave for a
+    competitor (a pattern the first year's data does not show). 0 leaves the data as it
+    was.
 
     Args:
         customers: Number of customers (rows).
         seed: Seed of the random generator; the same seed gives the same data.
-        first_month: First snapshot month, ISO date.
-        months: Number of monthly snapshots.
-        shift: How far the batch has drifted, 0 (none) to about 1 (strongly).
-        first_id: Number of the first customer id, so that batches do not share ids.
+        batch: The snapshot months (default: the twelve of 2025), the drift and the
+            first customer id.
     """
-    when = timeline(seed, rows=customers, first=first_month, periods=months, freq="MS")
-    rng, n, drift = when.rng, customers, when.drift
+    when = timeline(seed, rows=customers, batch=batch, freq="MS")
+    rng, n, drift, shift = when.rng, customers, when.drift, batch.shift
 
     plan = rng.choice(["basic", "standard", "premium"], size=n, p=[0.45, 0.35, 0.20])
     monthly_share = 0.40 + 0.10 * drift + 0.25 * shift
@@ -128,12 +120,12 @@ def churn(
         + 0.6 * dissatisfaction
         + shift * (1.0 * (usage > 40) - 0.4 * (contract == "monthly"))
     )
-    churned = (rng.random(n) < 1.0 / (1.0 + np.exp(-logit))).astype(int)
+    churned = draw_label(rng, logit)
 
     frame = pd.DataFrame(
         {
-            "customer_id": [f"SYN-{i:06d}" for i in rng.permutation(n) + first_id],
-            "snapshot_month": when.calendar[when.index].strftime("%Y-%m-%d"),
+            "customer_id": case_ids(rng, rows=n, batch=batch, pattern="SYN-{:06d}"),
+            "snapshot_month": when.dates(),
             "plan": plan,
             "contract": contract,
             "tenure_months": tenure,

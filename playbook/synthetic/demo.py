@@ -22,6 +22,7 @@ from playbook import charter
 from playbook.core import bundled
 from playbook.errors import UnknownTemplate
 from playbook.synthetic import churn, demand, fraud, marketing, tickets
+from playbook.synthetic.timeline import Batch
 
 LEDGER = ".playbook-demo.json"
 CHARTER = "charter.yaml"
@@ -75,23 +76,23 @@ def _later_size(rows: int) -> int:
 
 
 def _next_batch(
-    generate: Callable[..., pd.DataFrame], size: str, **calendar: str | int
+    generate: Callable[..., pd.DataFrame], size: str, *, first: str, periods: int
 ) -> Callable[[int, int, int, float], pd.DataFrame]:
     """Later batches of a one-row-per-case example: their own seed, ids and calendar.
 
     Batch `b` of an example of `rows` rows has `_later_size(rows)` rows (`size` names
-    the generator's argument for it), seed `seed + b`, and ids that follow those of the
-    example and of the batches before it.
+    the generator's argument for it), seed `seed + b`, the `periods` periods from
+    `first`, and ids that follow those of the example and of the batches before it.
     """
 
-    def later(rows: int, seed: int, batch: int, shift: float) -> pd.DataFrame:
-        return generate(
-            **{size: _later_size(rows)},
-            seed=seed + batch,
-            **calendar,
+    def later(rows: int, seed: int, number: int, shift: float) -> pd.DataFrame:
+        batch = Batch(
+            first=first,
+            periods=periods,
             shift=shift,
-            first_id=rows + (batch - 1) * _later_size(rows) + 1,
+            first_id=rows + (number - 1) * _later_size(rows) + 1,
         )
+        return generate(**{size: _later_size(rows)}, seed=seed + number, batch=batch)
 
     return later
 
@@ -106,7 +107,7 @@ EXAMPLES: dict[str, _Example] = {
         title="churn example",
         columns=churn.CHURN_COLUMNS,
         generate=lambda rows, seed: churn.churn(customers=rows, seed=seed),
-        later=_next_batch(churn.churn, "customers", first_month="2026-01-01", months=3),
+        later=_next_batch(churn.churn, "customers", first="2026-01-01", periods=3),
         call="playbook.synthetic.churn.churn(customers={rows}, seed={seed})",
         later_text="the quarter after (January to March 2026)",
         span="quarter",
@@ -117,7 +118,7 @@ EXAMPLES: dict[str, _Example] = {
         title="card-fraud example",
         columns=fraud.FRAUD_COLUMNS,
         generate=lambda rows, seed: fraud.fraud(transactions=rows, seed=seed),
-        later=_next_batch(fraud.fraud, "transactions", first_day="2025-10-27", days=14),
+        later=_next_batch(fraud.fraud, "transactions", first="2025-10-27", periods=14),
         call="playbook.synthetic.fraud.fraud(transactions={rows}, seed={seed})",
         later_text="the two weeks after (27 October to 9 November 2025)",
         span="two weeks",
@@ -131,8 +132,8 @@ EXAMPLES: dict[str, _Example] = {
         later=_next_batch(
             marketing.marketing,
             "customers",
-            first_month="2026-01-01",
-            months=3,
+            first="2026-01-01",
+            periods=3,
         ),
         call="playbook.synthetic.marketing.marketing(customers={rows}, seed={seed})",
         later_text="the three campaigns after (January to March 2026)",
@@ -170,7 +171,7 @@ EXAMPLES: dict[str, _Example] = {
         title="ticket-routing example",
         columns=tickets.TICKET_COLUMNS,
         generate=lambda rows, seed: tickets.tickets(rows=rows, seed=seed),
-        later=_next_batch(tickets.tickets, "rows", first_month="2025-07", months=2),
+        later=_next_batch(tickets.tickets, "rows", first="2025-07", periods=2),
         call="playbook.synthetic.tickets.tickets(rows={rows}, seed={seed})",
         later_text="the two months after (July and August 2025)",
         span="two months",

@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from playbook.synthetic.timeline import timeline
+from playbook.synthetic.timeline import Batch, case_ids, draw_label, timeline
 
 FRAUD_COLUMNS = {
     "transaction_id": "SYNTHETIC transaction id (one row per card transaction).",
@@ -60,44 +60,34 @@ _CATEGORIES = {
     "crypto_exchange": (0.005, 480000, 1.4),
 }
 _AGE_BANDS = ["20s", "30s", "40s", "50s", "60s", "70+"]
+# The example's eight weeks of transactions.
+EIGHT_WEEKS = Batch(first="2025-09-01", periods=56)
 
 
-# Long on purpose: the rows are one story drawn from one random stream, and what a
-# seed gives depends on the order of the draws, so they stay in one function, in
-# that order.
-def fraud(
-    *,
-    transactions: int,
-    seed: int,
-    first_day: str = "2025-09-01",
-    days: int = 56,
-    shift: float = 0.0,
-    first_id: int = 1,
-) -> pd.DataFrame:
+# Long on purpose: one story from one random stream, in order (see `timeline`).
+def fraud(*, transactions: int, seed: int, batch: Batch = EIGHT_WEEKS) -> pd.DataFrame:
     """Generate the SYNTHETIC card-fraud example: about 1% of transactions are fraud.
 
-    One row per card transaction over `days` days. Fraud depends on the channel, the
-    merchant category, the hour, a foreign merchant, a young card, a burst of
+    One row per card transaction over the batch's days. Fraud depends on the channel,
+    the merchant category, the hour, a foreign merchant, a young card, a burst of
     transactions, an amount far above the card's usual, a new device and the distance
     from home, plus noise nobody can observe. The vendor's score sees the generic
     signals (channel, category, amount, hour, foreign) but not the card's own history,
     so a model that adds the card's history beats it by a modest margin. Fraud grows a
     little over the weeks, and online purchases gain share.
 
-    `shift` moves a later batch away from the example: more online purchases, larger
-    amounts, and a wave of fraud on gaming sites from new devices, a pattern the
-    vendor's score has not learnt. 0 leaves the data as it was.
+    The batch's `shift` moves a later batch away from the example: more online
+    purchases, larger amounts, and a wave of fraud on gaming sites from new devices, a
+    pattern the vendor's score has not learnt. 0 leaves the data as it was.
 
     Args:
         transactions: Number of transactions (rows).
         seed: Seed of the random generator; the same seed gives the same data.
-        first_day: First day, ISO date.
-        days: Number of days.
-        shift: How far the batch has drifted, 0 (none) to about 1 (strongly).
-        first_id: Number of the first transaction id, so that batches do not share ids.
+        batch: The days (default: the 56 from 1 September 2025), the drift and the
+            first transaction id.
     """
-    when = timeline(seed, rows=transactions, first=first_day, periods=days, freq="D")
-    rng, n, drift = when.rng, transactions, when.drift
+    when = timeline(seed, rows=transactions, batch=batch, freq="D")
+    rng, n, drift, shift = when.rng, transactions, when.drift, batch.shift
 
     hour = rng.choice(24, size=n, p=_hour_profile())
     online_share = 0.30 + 0.08 * drift + 0.15 * shift
@@ -145,7 +135,7 @@ def fraud(
     )
     wave = shift * 1.8 * ((category == "gaming") & (np.nan_to_num(new_device) == 1))
     logit = -7.6 + generic + history + 0.5 * suspicious + 0.35 * drift + wave
-    is_fraud = (rng.random(n) < 1.0 / (1.0 + np.exp(-logit))).astype(int)
+    is_fraud = draw_label(rng, logit)
 
     # The vendor sees the generic signals and a little of the rest, with its own noise.
     vendor_logit = (
@@ -155,10 +145,10 @@ def fraud(
 
     frame = pd.DataFrame(
         {
-            "transaction_id": [
-                f"SYN-TX-{i:08d}" for i in rng.permutation(n) + first_id
-            ],
-            "transaction_date": when.calendar[when.index].strftime("%Y-%m-%d"),
+            "transaction_id": case_ids(
+                rng, rows=n, batch=batch, pattern="SYN-TX-{:08d}"
+            ),
+            "transaction_date": when.dates(),
             "hour": hour,
             "channel": channel,
             "merchant_category": category,

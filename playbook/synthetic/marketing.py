@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from playbook.synthetic.timeline import timeline
+from playbook.synthetic.timeline import Batch, case_ids, draw_label, timeline
 
 MARKETING_COLUMNS = {
     "customer_id": "SYNTHETIC customer id (one row per customer).",
@@ -44,20 +44,12 @@ MARKETING_COLUMNS = {
 }
 
 _AGE_BANDS = ["20s", "30s", "40s", "50s", "60s", "70+"]
+# The example's year of monthly campaigns.
+YEAR = Batch(first="2025-01-01", periods=12)
 
 
-# Long on purpose: the rows are one story drawn from one random stream, and what a
-# seed gives depends on the order of the draws, so they stay in one function, in
-# that order.
-def marketing(
-    *,
-    customers: int,
-    seed: int,
-    first_month: str = "2025-01-01",
-    months: int = 12,
-    shift: float = 0.0,
-    first_id: int = 1,
-) -> pd.DataFrame:
+# Long on purpose: one story from one random stream, in order (see `timeline`).
+def marketing(*, customers: int, seed: int, batch: Batch = YEAR) -> pd.DataFrame:
     """Generate the SYNTHETIC campaign example: about 7% of contacted customers convert.
 
     One row per customer, taken in the month of the campaign that contacted them (a
@@ -67,20 +59,18 @@ def marketing(
     two-condition rule by a modest margin, not an absurd one. Over the year app use
     grows and conversion fades a little (campaign fatigue).
 
-    `shift` moves a later batch away from the example: more app users, lower balances,
-    and younger customers who answer app pushes rather than calls (a pattern the first
-    year's data barely shows). 0 leaves the data as it was.
+    The batch's `shift` moves a later batch away from the example: more app users, lower
+    balances, and younger customers who answer app pushes rather than calls (a pattern
+    the first year's data barely shows). 0 leaves the data as it was.
 
     Args:
         customers: Number of customers (rows).
         seed: Seed of the random generator; the same seed gives the same data.
-        first_month: First campaign month, ISO date.
-        months: Number of monthly campaigns.
-        shift: How far the batch has drifted, 0 (none) to about 1 (strongly).
-        first_id: Number of the first customer id, so that batches do not share ids.
+        batch: The campaign months (default: the twelve of 2025), the drift and the
+            first customer id.
     """
-    when = timeline(seed, rows=customers, first=first_month, periods=months, freq="MS")
-    rng, n, drift = when.rng, customers, when.drift
+    when = timeline(seed, rows=customers, batch=batch, freq="MS")
+    rng, n, drift, shift = when.rng, customers, when.drift, batch.shift
 
     young = 0.15 * shift
     age_band = rng.choice(
@@ -134,12 +124,12 @@ def marketing(
         + 0.65 * interest
         + shift * (0.8 * (channel == "app_push") * (age_index <= 1) - 0.3)
     )
-    converted = (rng.random(n) < 1.0 / (1.0 + np.exp(-logit))).astype(int)
+    converted = draw_label(rng, logit)
 
     frame = pd.DataFrame(
         {
-            "customer_id": [f"SYN-MK-{i:06d}" for i in rng.permutation(n) + first_id],
-            "campaign_month": when.calendar[when.index].strftime("%Y-%m-%d"),
+            "customer_id": case_ids(rng, rows=n, batch=batch, pattern="SYN-MK-{:06d}"),
+            "campaign_month": when.dates(),
             "age_band": age_band,
             "segment": segment,
             "tenure_months": tenure,

@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from playbook.synthetic.timeline import draw_periods
+from playbook.synthetic.timeline import Batch, case_ids, draw_periods
 
 TICKET_COLUMNS = {
     "ticket_id": "SYNTHETIC ticket id (one row per ticket).",
@@ -124,16 +124,11 @@ _VAGUE = [
     "please look into this urgently",
 ]
 
+# The example's half year of tickets.
+HALF_YEAR = Batch(first="2025-01", periods=6)
 
-def tickets(
-    *,
-    rows: int,
-    seed: int,
-    first_month: str = "2025-01",
-    months: int = 6,
-    first_id: int = 1,
-    shift: float = 0.0,
-) -> pd.DataFrame:
+
+def tickets(*, rows: int, seed: int, batch: Batch = HALF_YEAR) -> pd.DataFrame:
     """Generate SYNTHETIC support tickets with the queue that resolved each one.
 
     About 18% of tickets add a phrase of another queue, 6% are vague (only a phrase
@@ -144,13 +139,12 @@ def tickets(
     Args:
         rows: Number of tickets.
         seed: Seed of the random generator; the same seed gives the same data.
-        first_month: First month, YYYY-MM.
-        months: Number of months the tickets spread over (evenly, at random).
-        first_id: Number of the first ticket id, so that batches do not share ids.
-        shift: Drift of a later batch, 0 to 1: that share of the queue mix moves to
-            technical faults (an outage) and of the channel mix to the app.
+        batch: The months the tickets spread over, evenly at random (default: the
+            six from January 2025, YYYY-MM), the first ticket id and the drift: that
+            share of the queue mix moves to technical faults (an outage) and of the
+            channel mix to the app.
     """
-    rng = np.random.default_rng(seed)
+    rng, shift = np.random.default_rng(seed), batch.shift
     names = list(QUEUES)
     mix = np.array(list(QUEUES.values()))
     mix = (1 - shift) * mix + shift * (np.array(names) == "technical_fault")
@@ -158,12 +152,12 @@ def tickets(
     texts = [_ticket(rng, str(name), names) for name in queue]
     mislabelled = rng.random(rows) < 0.03
     label = np.where(mislabelled, rng.choice(names, size=rows), queue)
-    month_index = draw_periods(rng, rows=rows, periods=months)
-    calendar = pd.period_range(first_month, periods=months, freq="M").strftime("%Y-%m")
+    month_index = draw_periods(rng, rows=rows, periods=batch.periods)
+    calendar = pd.period_range(batch.first, periods=batch.periods, freq="M")
     return pd.DataFrame(
         {
-            "ticket_id": [f"SYN-T{i:06d}" for i in rng.permutation(rows) + first_id],
-            "received_month": np.asarray(calendar)[month_index],
+            "ticket_id": case_ids(rng, rows=rows, batch=batch, pattern="SYN-T{:06d}"),
+            "received_month": np.asarray(calendar.strftime("%Y-%m"))[month_index],
             "channel": rng.choice(
                 ["email", "chat", "app"],
                 size=rows,
