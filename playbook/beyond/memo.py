@@ -128,7 +128,7 @@ def _steps(decision: str, held_back: list[Downgrade]) -> list[str]:
         ]
     if decision == "iterate" and held_back:
         return [
-            f"Settle {concerns(held_back)} (the readiness checklist says what each "
+            f"Settle {concerns(held_back)} (the readiness checklist states what was "
             "found), then run the journey again; stage 6 compares the runs."
         ]
     if decision == "iterate":
