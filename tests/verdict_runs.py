@@ -51,6 +51,17 @@ FEATURES = [
 ]
 
 
+def _outcome(stage: Any, evidence: Any) -> StageOutcome[Any]:
+    """A stage's outcome as its notebook saves it, summary and reasons its own."""
+    return StageOutcome(
+        stage=stage.STAGE,
+        status=journey.PASSED,
+        summary=stage.summary(evidence),
+        reasons=stage.reasons(evidence),
+        evidence=evidence,
+    )
+
+
 def template(name: str) -> Charter:
     """A bundled template's charter: churn (a value KPI) or demand_forecast (a cost)."""
     return charter.load(REPO / "templates" / f"{name}.yaml")
@@ -114,13 +125,7 @@ def poc_outcome(
             judged_on="p95 of scoring 4,000 rows at once",
         ),
     )
-    return StageOutcome(
-        stage=poc_stage.STAGE,
-        status=journey.PASSED,
-        summary=poc_stage.summary(evidence),
-        reasons=poc_stage.reasons(evidence),
-        evidence=evidence,
-    )
+    return _outcome(poc_stage, evidence)
 
 
 def beyond_outcome(
@@ -159,13 +164,7 @@ def beyond_outcome(
         fresh_kpi=fresh,
         thresholds=[Threshold("feature", "tenure_months", "0.1", "0.25", "PSI")],
     )
-    return StageOutcome(
-        stage=beyond_stage.STAGE,
-        status=journey.PASSED,
-        summary=beyond_stage.summary(evidence),
-        reasons=beyond_stage.reasons(evidence),
-        evidence=evidence,
-    )
+    return _outcome(beyond_stage, evidence)
 
 
 def design(report: KpiReport, *, ab_periods: int | None) -> Design:
@@ -204,13 +203,7 @@ def iterate_outcome(ab: Design) -> StageOutcome[IterateEvidence]:
         losing_count=0,
         replay=Replay("the latest period", 1_500, 1, 300, 0.2, 1.2e6, 1.0e6),
     )
-    return StageOutcome(
-        stage=iterate_stage.STAGE,
-        status=journey.PASSED,
-        summary=iterate_stage.summary(evidence),
-        reasons=iterate_stage.reasons(evidence),
-        evidence=evidence,
-    )
+    return _outcome(iterate_stage, evidence)
 
 
 @dataclass(frozen=True)
