@@ -168,9 +168,10 @@ def ab_problem(evidence: IterateEvidence) -> str | None:
 
 def summary(evidence: IterateEvidence) -> str:
     """Stage 6 in one line: runs, losing segments and the A/B test."""
+    ab = ab_summary(evidence)
     return (
-        f"{len(evidence.runs)} run(s); model loses in {evidence.losing_count} "
-        f"segment(s); " + ab_summary(evidence)
+        f"{counted(len(evidence.runs), 'run')}; the model loses in "
+        f"{counted(evidence.losing_count, 'segment')}; {ab[:1].lower()}{ab[1:]}"
     )
 
 

@@ -83,7 +83,7 @@ def run_history(evidence: IterateEvidence, *, poc: Charter) -> None:
     display.figures([beyond_charts.run_history(evidence.runs)])
     display.table(
         display.frame(evidence.runs, columns=_HISTORY_COLUMNS),
-        caption=f"{len(evidence.runs)} run(s) of {poc.poc}",
+        caption=f"{counted(len(evidence.runs), 'run')} of {poc.poc}",
     )
 
 
