@@ -469,8 +469,11 @@ def test_drift_past_an_alert_turns_a_go_into_iterate(staged):
         beyond=dataclasses.replace(earlier.beyond, evidence=drifted),
     )
     ready = production.readiness(earlier, run=None, own=[])
-    verdict = production.final_decision(earlier, ready=ready)
+    found = production.downgrades(ready, beyond=drifted)
+    verdict = scale_up_stage.final_decision(go.decision, found)
     assert verdict.decision == "iterate"
+    assert verdict.reasons[0].startswith("Downgraded from stage 4's GO to ITERATE by")
+    assert "drift" in verdict.reasons[0]
     assert any("tenure_months" in reason for reason in verdict.reasons)
 
 

@@ -358,7 +358,7 @@ def test_index_shows_decision_reasons_kpi_and_stages(
     for stage in ("Business question &amp; culture", "Data strategy", "POC: baseline"):
         assert stage in page
     assert "12.0M KRW" in page and "9.2M KRW" in page
-    assert "Model earns 2.8M KRW more per month than today" in page
+    assert "Model beats today&#x27;s rule by 2.8M KRW per month" in page
     assert "[1.6M, 4.0M]" in page
     assert "DataError: column &#x27;tenure&#x27; is 12% empty" in page
     assert "SYNTHETIC example data" in page

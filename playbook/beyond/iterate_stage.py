@@ -17,6 +17,7 @@ from playbook.beyond import ab_test, history, shadow
 from playbook.beyond.ab_test import AbPlan, Design, RatePlan
 from playbook.beyond.history import PastRun
 from playbook.beyond.shadow import Replay
+from playbook.beyond.verdict import counted
 from playbook.charter import review
 from playbook.charter.model import Charter
 from playbook.core import journey
@@ -141,14 +142,40 @@ def ab_summary(evidence: IterateEvidence) -> str:
     )
 
 
+def ab_problem(evidence: IterateEvidence) -> str | None:
+    """The A/B test's length as a problem, when it is longer than a POC may take.
+
+    Returns:
+        "An A/B test would need about 48 months (38,483 units per arm), longer than
+        the 6 months a POC may take." when even the shorter test does not fit; None
+        when it fits or no A/B test applies.
+    """
+    plans = [p for p in (evidence.plan, evidence.rate_plan) if p is not None]
+    if evidence.feasible is not False or not plans:
+        return None
+    shortest = min(plans, key=lambda p: p.periods)
+    period = shortest.period
+    longest = ab_test.periods_in(review.LONGEST_MONTHS, period)
+    allowed = counted(longest, period)
+    if period != "month":
+        allowed += f" ({review.LONGEST_MONTHS} months)"
+    return (
+        f"An A/B test would need about {counted(shortest.periods, period)} "
+        f"({shortest.units_per_arm:,} units per arm) to confirm the minimum lift, "
+        f"longer than the {allowed} a POC may take."
+    )
+
+
 def summary(evidence: IterateEvidence) -> str:
     """Stage 6 in one line: runs, losing segments and the A/B test."""
+    ab = ab_summary(evidence)
     return (
-        f"{len(evidence.runs)} run(s); model loses in {evidence.losing_count} "
-        f"segment(s); " + ab_summary(evidence)
+        f"{counted(len(evidence.runs), 'run')}; the model loses in "
+        f"{counted(evidence.losing_count, 'segment')}; {ab[:1].lower()}{ab[1:]}"
     )
 
 
 def reasons(evidence: IterateEvidence) -> list[str]:
-    """What a reader must know first: an A/B test longer than the charter allows."""
-    return [f"{ab_summary(evidence)}: too long"] if evidence.feasible is False else []
+    """What a reader must know first: an A/B test longer than a POC may take."""
+    problem = ab_problem(evidence)
+    return [problem] if problem is not None else []

@@ -1,10 +1,13 @@
-"""Stage 7: production readiness from the run's own evidence, and the final evaluation.
+"""Stage 7: production readiness from the run's own evidence.
 
 Each item names the ML Test Score test it draws on (Breck et al., 2017) and the stage
 whose evidence decides it, with a link to that stage's report. Items no run can decide
-are marked as needing a person, not guessed. `run_evidence` reads the earlier stages'
-evidence back into their types (`PocEvidence`, `BeyondEvidence`, `IterateEvidence`);
-stages 1-3 are read only for their status and summary.
+are marked as needing a person, not guessed. An item that stands in the way of
+scale-up states what it found as a problem ("3 of 11 features drifted past their
+alerts"), never its checklist title, and names its concern; stage 7's decision
+(`scale_up_stage`) is downgraded by those problems. `run_evidence` reads the earlier
+stages' evidence back into their types (`PocEvidence`, `BeyondEvidence`,
+`IterateEvidence`); stages 1-3 are read only for their status and summary.
 """
 
 from __future__ import annotations
@@ -17,31 +20,48 @@ from typing import Any, TypeVar
 import numpy as np
 import pandas as pd
 
-from playbook.beyond import beyond_stage, iterate_stage
+from playbook.beyond import beyond_stage, iterate_stage, readiness_problems
 from playbook.beyond.beyond_stage import STAGE as BEYOND_STAGE
 from playbook.beyond.beyond_stage import BeyondEvidence
 from playbook.beyond.iterate_stage import STAGE as ITERATE_STAGE
 from playbook.beyond.iterate_stage import IterateEvidence
-from playbook.charter.model import Charter
-from playbook.charter.review import LONGEST_MONTHS, PERIODS_PER_YEAR, SHORTEST_MONTHS
+from playbook.charter.review import LONGEST_MONTHS
 from playbook.charter.team_stage import TeamEvidence
 from playbook.core import journey
 from playbook.core.journey import PASSED, StageOutcome
 from playbook.errors import PlaybookError
 from playbook.serve import saved_model, scoring
-from playbook.tasks.decision import Decision
-from playbook.tasks.kpi import KpiReport, format_amount
+from playbook.tasks.kpi import KpiReport
 from playbook.tasks.poc_stage import STAGE as POC_STAGE
 from playbook.tasks.poc_stage import PocEvidence
 
 MET, NOT_MET, NOT_RUN, PERSON = "met", "not met", "not run", "needs a person"
+# The stage of an item no run can show, only a person.
+NO_STAGE = "-"
 BUSINESS_STAGE, TEAM_STAGE, DATA_STAGE = (journey.stage(n).key for n in (1, 2, 3))
 E = TypeVar("E")
+# What an item is about; stage 7 names the downgrades of its decision by these.
+DECISION = "stage 4's decision"
+FRESH_LIFT = "the fresh batch's lift"
+DRIFT = "drift"
+AB_LENGTH = "the A/B test's length"
 
 
 @dataclass(frozen=True)
 class ReadinessItem:
-    """One readiness item, its status, the evidence behind it and where to see it."""
+    """One readiness item, its status, the evidence behind it and where to see it.
+
+    Attributes:
+        item: The checklist title: what should hold, not what was found.
+        reference: The ML Test Score test (or other source) it draws on.
+        stage: The stage whose evidence decides it.
+        status: MET, NOT_MET, NOT_RUN or PERSON.
+        evidence: What the stage found, in its own words.
+        link: The stage's page in the run folder.
+        concern: What the item is about, in a few words ("drift", "latency").
+        problem: What stands in the way of scale-up, stated as found; None when
+            nothing does.
+    """
 
     item: str
     reference: str
@@ -49,6 +69,8 @@ class ReadinessItem:
     status: str
     evidence: str
     link: str | None = None
+    concern: str = ""
+    problem: str | None = None
 
 
 @dataclass(frozen=True)
@@ -66,22 +88,64 @@ class Readiness:
 
 
 @dataclass(frozen=True)
-class Memo:
-    """The final evaluation, written for an executive sponsor."""
+class Downgrade:
+    """A problem found after stage 4 that caps how good the final decision can be.
 
-    decision: str
-    headline: str
-    money: list[str]
-    reasons: list[str]
-    risks: list[str]
-    next_steps: list[str]
-    timeline: str
+    Attributes:
+        by: What the problem is about ("drift", "the A/B test's length").
+        to: The best decision the problem allows: "iterate" or "stop".
+        reason: The problem, stated as found.
+    """
+
+    by: str
+    to: str
+    reason: str
 
 
-def measured(text: str, reference: str, *, met: bool, evidence: str) -> ReadinessItem:
-    """A readiness item that stage 7 measured itself (a re-run, a scoring call)."""
-    status = MET if met else NOT_MET
-    return ReadinessItem(text, reference, "07_scale_up_evaluation", status, evidence)
+def downgrades(ready: Readiness, *, beyond: BeyondEvidence | None) -> list[Downgrade]:
+    """Every problem the readiness items found that caps the final decision.
+
+    Stage 4's own items are left out: its decision already weighs the lift and its
+    interval. A fresh batch on which the model does worse than today's baseline
+    allows no better than stop; every other problem allows no better than iterate.
+
+    Args:
+        ready: The readiness checklist.
+        beyond: Stage 5's evidence; None when stage 5 did not run.
+    """
+    worse = beyond is not None and readiness_problems.fresh_worse(beyond)
+    return [
+        Downgrade(
+            by=item.concern,
+            to="stop" if worse and item.concern == FRESH_LIFT else "iterate",
+            reason=item.problem,
+        )
+        for item in ready.items
+        if item.problem is not None and item.concern != DECISION
+    ]
+
+
+def measured(
+    text: str, reference: str, *, evidence: str, concern: str, problem: str | None
+) -> ReadinessItem:
+    """A readiness item that stage 7 measured itself (a re-run, a scoring call).
+
+    Args:
+        text: The checklist title.
+        reference: The test it draws on.
+        evidence: What the measurement found.
+        concern: What the item is about.
+        problem: What stands in the way of scale-up; None when the item is met.
+    """
+    return ReadinessItem(
+        text,
+        reference,
+        "07_scale_up_evaluation",
+        MET if problem is None else NOT_MET,
+        evidence,
+        concern=concern,
+        problem=problem,
+    )
 
 
 def reproducibility(first: KpiReport | None, again: KpiReport) -> ReadinessItem:
@@ -92,8 +156,15 @@ def reproducibility(first: KpiReport | None, again: KpiReport) -> ReadinessItem:
         again: The KPI of the re-run.
     """
     text, reference = "A re-run reproduces the KPI", "ML Test Score I1"
+    concern = "reproducibility"
     if first is None:
-        return measured(text, reference, met=False, evidence="stage 4 did not run")
+        return measured(
+            text,
+            reference,
+            evidence="stage 4 did not run",
+            concern=concern,
+            problem="Stage 4 did not run in this run, so there was nothing to re-run.",
+        )
     fields = ("baseline", "model", "lift", "lift_ci_low", "lift_ci_high")
     differ = [name for name in fields if getattr(first, name) != getattr(again, name)]
     evidence = (
@@ -102,24 +173,47 @@ def reproducibility(first: KpiReport | None, again: KpiReport) -> ReadinessItem:
         if not differ
         else f"re-run differs in {', '.join(differ)}"
     )
-    return measured(text, reference, met=not differ, evidence=evidence)
+    problem = (
+        f"A re-run of stage 4's comparison gives other numbers ({', '.join(differ)}): "
+        "the result depends on something the run does not pin."
+        if differ
+        else None
+    )
+    return measured(
+        text, reference, evidence=evidence, concern=concern, problem=problem
+    )
 
 
 def scoring_smoke(model_dir: Path, rows: pd.DataFrame) -> ReadinessItem:
     """Score rows through the saved model the way `playbook score` does."""
     text, reference = "The scoring entry point works", "ML Test Score I6"
+    concern = "the scoring entry point"
     try:
         model = saved_model.load(model_dir)
         scores = scoring.score_frame(model, rows)
     except PlaybookError as error:
-        return measured(text, reference, met=False, evidence=str(error))
+        return measured(
+            text,
+            reference,
+            evidence=str(error),
+            concern=concern,
+            problem=f"The saved model could not score the fresh batch: {error}",
+        )
     ok = len(scores) == len(rows) and _sound(scores, model.task)
     acted = scoring.acted_on(scores, model.task)
     evidence = (
         f"scored {len(scores):,} rows of the fresh batch; {acted:,} "
         f"{'on the list to act on' if model.task == 'top_k' else 'decided'}"
     )
-    return measured(text, reference, met=bool(ok), evidence=evidence)
+    problem = (
+        None
+        if ok
+        else f"The saved model scored the fresh batch, but its scores are not sound "
+        f"({evidence})."
+    )
+    return measured(
+        text, reference, evidence=evidence, concern=concern, problem=problem
+    )
 
 
 def _sound(scores: pd.DataFrame, task: str) -> bool:
@@ -204,13 +298,47 @@ def _item(
     key: str,
     outcome: StageOutcome[E] | None,
     decide: Callable[[StageOutcome[E]], tuple[bool | None, str]],
+    *,
+    concern: str,
+    problem: Callable[[StageOutcome[E]], str | None],
+    missing: str | None = None,
 ) -> ReadinessItem:
-    """An item decided from one stage's outcome; not run when the stage did not run."""
+    """An item decided from one stage's outcome; not run when the stage did not run.
+
+    Args:
+        text: The checklist title.
+        reference: The test it draws on.
+        key: The stage whose outcome decides it.
+        outcome: That stage's outcome; None when it did not run.
+        decide: Met (True), not met (False) or for a person (None), and the evidence.
+        concern: What the item is about.
+        problem: What stands in the way when the item is not met, or when a person
+            must judge it and the evidence already shows a problem.
+        missing: The problem when the stage did not run; None when that leaves
+            nothing in the way.
+    """
     if outcome is None:
-        return ReadinessItem(text, reference, key, NOT_RUN, "the stage did not run")
+        return ReadinessItem(
+            text,
+            reference,
+            key,
+            NOT_RUN,
+            "the stage did not run",
+            concern=concern,
+            problem=missing,
+        )
     met, evidence = decide(outcome)
     status = PERSON if met is None else MET if met else NOT_MET
-    return ReadinessItem(text, reference, key, status, evidence, f"{key}.html")
+    return ReadinessItem(
+        text,
+        reference,
+        key,
+        status,
+        evidence,
+        f"{key}.html",
+        concern=concern,
+        problem=None if met else problem(outcome),
+    )
 
 
 def _stage_items(earlier: RunEvidence) -> list[ReadinessItem]:
@@ -222,6 +350,10 @@ def _stage_items(earlier: RunEvidence) -> list[ReadinessItem]:
             BUSINESS_STAGE,
             earlier.business,
             lambda o: (o.status == PASSED, o.summary),
+            concern="the charter",
+            problem=lambda o: readiness_problems.sentence(
+                f"The charter review stopped: {o.summary}"
+            ),
         ),
         _item(
             "Every role the POC needs is staffed",
@@ -229,6 +361,10 @@ def _stage_items(earlier: RunEvidence) -> list[ReadinessItem]:
             TEAM_STAGE,
             earlier.team,
             lambda o: (earlier.team_can_run_poc, o.summary),
+            concern="the team",
+            problem=lambda o: readiness_problems.sentence(
+                f"The team does not cover every role the POC needs: {o.summary}"
+            ),
         ),
         _item(
             "A data contract exists and the data passes it",
@@ -236,6 +372,10 @@ def _stage_items(earlier: RunEvidence) -> list[ReadinessItem]:
             DATA_STAGE,
             earlier.data,
             lambda o: (o.status == PASSED, o.summary),
+            concern="the data contract",
+            problem=lambda o: readiness_problems.sentence(
+                f"The data fails its contract: {o.summary}"
+            ),
         ),
         *_poc_items(earlier),
         *_beyond_items(earlier.beyond),
@@ -245,6 +385,8 @@ def _stage_items(earlier: RunEvidence) -> list[ReadinessItem]:
             ITERATE_STAGE,
             earlier.iterate,
             lambda o: (o.evidence.feasible, iterate_stage.ab_summary(o.evidence)),
+            concern=AB_LENGTH,
+            problem=lambda o: iterate_stage.ab_problem(o.evidence),
         ),
     ]
 
@@ -268,6 +410,8 @@ def _poc_items(earlier: RunEvidence) -> list[ReadinessItem]:
             POC_STAGE,
             earlier.poc,
             lambda o: (o.evidence.kpi.lift_ci_low > 0, o.reasons[0]),
+            concern=DECISION,
+            problem=lambda o: readiness_problems.interval(o.evidence.kpi),
         ),
         _item(
             "The lift reaches the charter's minimum",
@@ -275,6 +419,8 @@ def _poc_items(earlier: RunEvidence) -> list[ReadinessItem]:
             POC_STAGE,
             earlier.poc,
             lambda o: (o.evidence.kpi.lift >= o.evidence.kpi.min_lift, o.reasons[0]),
+            concern=DECISION,
+            problem=lambda o: readiness_problems.minimum(o.evidence.kpi),
         ),
         _item(
             "Prediction latency meets the requirement",
@@ -282,6 +428,8 @@ def _poc_items(earlier: RunEvidence) -> list[ReadinessItem]:
             POC_STAGE,
             earlier.poc,
             latency,
+            concern="latency",
+            problem=lambda o: readiness_problems.latency(o.evidence),
         ),
         _item(
             "A model card documents the model",
@@ -292,6 +440,8 @@ def _poc_items(earlier: RunEvidence) -> list[ReadinessItem]:
                 earlier.model_card is not None,
                 earlier.model_card or "no model card written",
             ),
+            concern="the model card",
+            problem=lambda o: "No model card documents the saved model.",
         ),
     ]
 
@@ -317,6 +467,8 @@ def _beyond_items(
                 o.evidence.fresh.contract_passed,
                 beyond_stage.contract_summary(o.evidence),
             ),
+            concern="the fresh batch's contract",
+            problem=lambda o: readiness_problems.fresh_contract(o.evidence),
         ),
         _item(
             "No feature has drifted past the alert thresholds",
@@ -324,6 +476,8 @@ def _beyond_items(
             BEYOND_STAGE,
             beyond,
             lambda o: (not o.evidence.alerts, o.summary),
+            concern=DRIFT,
+            problem=lambda o: readiness_problems.drift(o.evidence),
         ),
         _item(
             "The lift holds on the fresh batch (interval above zero)",
@@ -331,6 +485,9 @@ def _beyond_items(
             BEYOND_STAGE,
             beyond,
             fresh_lift,
+            concern=FRESH_LIFT,
+            problem=lambda o: readiness_problems.fresh_lift(o.evidence),
+            missing="Nothing shows the gain holds on later data: stage 5 did not run.",
         ),
         _item(
             "Monitoring thresholds are proposed from the data",
@@ -340,6 +497,10 @@ def _beyond_items(
             lambda o: (
                 bool(o.evidence.thresholds),
                 f"{len(o.evidence.thresholds)} thresholds proposed",
+            ),
+            concern="monitoring thresholds",
+            problem=lambda o: (
+                "No monitoring threshold could be proposed from the data."
             ),
         ),
     ]
@@ -355,13 +516,20 @@ def _pinned(run: dict[str, Any] | None) -> ReadinessItem:
             "runner",
             NOT_RUN,
             "no manifest: the notebooks ran outside `playbook run`",
+            concern="pinned inputs",
         )
     evidence = (
         f"charter {run['charter_sha256'][:12]}, data {run['data_sha256'][:12]}, "
         f"seed {run['seed']}"
     )
     return ReadinessItem(
-        pinned, "ML Test Score I1", "runner", MET, evidence, "manifest.json"
+        pinned,
+        "ML Test Score I1",
+        "runner",
+        MET,
+        evidence,
+        "manifest.json",
+        concern="pinned inputs",
     )
 
 
@@ -371,7 +539,7 @@ def _person_items() -> list[ReadinessItem]:
         ReadinessItem(
             text,
             reference,
-            "-",
+            NO_STAGE,
             PERSON,
             "No run can show this; a person must confirm it.",
         )
@@ -394,160 +562,3 @@ def _person_items() -> list[ReadinessItem]:
             ),
         )
     ]
-
-
-def final_decision(earlier: RunEvidence, *, ready: Readiness) -> Decision:
-    """The journey's verdict: the POC's decision, tempered by what came after it.
-
-    Drift past an alert threshold, or a lift that does not hold on the fresh batch,
-    turns a go into iterate; readiness items that are not met are listed as work to
-    finish before scale-up.
-    """
-    if earlier.poc is None:
-        return Decision(
-            "iterate",
-            ["Stage 4 did not run in this run: there is no evidence to decide on."],
-        )
-    decision = earlier.poc.evidence.decision.decision
-    reasons = list(earlier.poc.evidence.decision.reasons)
-    if earlier.beyond is not None:
-        later = earlier.beyond.evidence
-        if later.alerts:
-            reasons.append(
-                "Features have shifted past the alert thresholds since training "
-                f"({', '.join(later.alerts)}): check the model on fresh "
-                "data before acting on it."
-            )
-        fresh = later.fresh_kpi
-        if fresh is not None and fresh.lift_ci_low <= 0:
-            reasons.append(
-                "On the fresh batch the lift's interval reaches zero or below: the "
-                "gain does not hold on later data "
-                f"({beyond_stage.fresh_kpi_summary(later)})."
-            )
-        if decision == "go" and (
-            later.alerts or (fresh is not None and fresh.lift_ci_low <= 0)
-        ):
-            decision = "iterate"
-    reasons += [
-        f"Open before scale-up: {item.item[0].lower() + item.item[1:]} "
-        f"({item.evidence})."
-        for item in ready.items
-        if item.status == NOT_MET
-    ]
-    return Decision(decision, reasons)
-
-
-def memo(
-    verdict: Decision,
-    *,
-    poc: Charter,
-    earlier: RunEvidence,
-    ready: Readiness,
-    charter_file: str,
-    run_dir: str,
-) -> Memo:
-    """The final evaluation for the sponsor: verdict, money, risks, next steps."""
-    headlines = {
-        "go": "Go: the model earns enough more than today's baseline to build it.",
-        "iterate": "Iterate: promising, but the evidence is not yet enough to build.",
-        "stop": "Stop: the model does not beat today's baseline by enough to matter.",
-    }
-    money = _money(poc, earlier)
-    later = earlier.beyond.evidence if earlier.beyond is not None else None
-    risks = []
-    if later is not None and later.alerts:
-        risks.append("Data has shifted since training: " + ", ".join(later.alerts))
-    if poc.data.synthetic:
-        risks.insert(
-            0,
-            "The data is SYNTHETIC: these figures show the method, not a "
-            "real business case.",
-        )
-    person = [item.item for item in ready.items if item.status == PERSON]
-    if person:
-        risks.append("Not shown by any run yet: " + "; ".join(person) + ".")
-    steps = {
-        "go": [
-            "Run the model in shadow beside today's baseline for one period and "
-            "compare their decisions (stage 6 replay).",
-            "Confirm online: the A/B plan in stage 6, or, where it is too long, a "
-            "staged roll-out watched with the stage 5 thresholds.",
-        ],
-        "iterate": [
-            "Work on the reasons above, then run the journey again; stage 6 compares "
-            "the runs.",
-        ],
-        "stop": [
-            "Keep today's baseline. Record what was learned (stage 6 retrospective) "
-            "and revisit when new data or a new framing is available.",
-        ],
-    }[verdict.decision]
-    steps += [
-        f"Score a new batch: playbook score {run_dir} NEW_DATA.csv --out scores.csv",
-        f"Retrain on newer data: playbook run {charter_file} --data NEW_EXTRACT.csv",
-    ]
-    return Memo(
-        decision=verdict.decision,
-        headline=headlines[verdict.decision],
-        money=money,
-        reasons=verdict.reasons,
-        risks=risks,
-        next_steps=steps,
-        timeline=_timeline(poc),
-    )
-
-
-def _money(poc: Charter, earlier: RunEvidence) -> list[str]:
-    """The memo's money: the lift offline and in a year, the budget, the fresh lift."""
-    money: list[str] = []
-    if earlier.poc is not None:
-        kpi = earlier.poc.evidence.kpi
-        unit, period = kpi.unit, kpi.period
-        per_year = PERIODS_PER_YEAR[period]
-        money.append(
-            f"Offline, the model earns {format_amount(kpi.lift, unit)} per {period} "
-            f"more than {kpi.baseline_name} "
-            f"(interval {format_amount(kpi.lift_ci_low, unit)} to "
-            f"{format_amount(kpi.lift_ci_high, unit)}): about "
-            f"{format_amount(kpi.lift * per_year, unit)} a year."
-        )
-        if poc.budget is not None:
-            money.append(
-                "The POC budget is "
-                f"{format_amount(poc.budget.amount, poc.budget.currency)}."
-            )
-    later = earlier.beyond.evidence if earlier.beyond is not None else None
-    if later is not None:
-        money.append(f"On the fresh batch: {beyond_stage.fresh_kpi_summary(later)}.")
-    return money
-
-
-def _timeline(poc: Charter) -> str:
-    """The charter's timeline against the usual length of a POC."""
-    if poc.timeline is None:
-        return "The charter gives no timeline."
-    months = poc.timeline.months
-    within = SHORTEST_MONTHS <= months <= LONGEST_MONTHS
-    return (
-        f"Planned {poc.timeline.start} to {poc.timeline.end} "
-        f"({months:.1f} months): "
-        + ("within" if within else "outside")
-        + f" the {SHORTEST_MONTHS}-{LONGEST_MONTHS} month norm for a POC."
-    )
-
-
-def next_steps_script(memo: Memo) -> str:
-    """The memo's commands as a shell script to keep with the run."""
-    commands = [
-        step for step in memo.next_steps if step.startswith(("Score", "Retrain"))
-    ]
-    lines = [
-        "#!/usr/bin/env bash",
-        "# Next steps for this POC, as code.",
-        "set -euo pipefail",
-    ]
-    for step in commands:
-        words, _, command = step.partition(": ")
-        lines += ["", f"# {words}", command]
-    return "\n".join(lines) + "\n"

@@ -3,25 +3,39 @@
 `build` reads what stages 1-6 of the run recorded, re-runs the POC's comparison and
 calls the scoring entry point itself, then decides. The notebook saves the
 `ScaleUpEvidence` it returns; the manifest reads its `decision` as the run's decision.
+
+The final decision's rule (`final_decision`): it is stage 4's decision, or worse when a
+problem found after stage 4 caps it (drift, a missing or weak fresh batch, an A/B test
+longer than a POC may take, any other readiness item not met); it is never better.
+Every downgrade is named, and the reasons a reader sees argue for the decision shown:
+at most four, none twice.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import dataclasses
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from playbook import data
-from playbook.beyond import monitoring, readiness
-from playbook.beyond.readiness import Memo, Readiness
+from playbook.beyond import memo as memos
+from playbook.beyond import monitoring, readiness, verdict
+from playbook.beyond.memo import Memo
+from playbook.beyond.readiness import Downgrade, Readiness
 from playbook.charter.model import Charter
 from playbook.core import journey
 from playbook.tasks import evaluation
-from playbook.tasks.decision import Decision
+from playbook.tasks.decision import DECISIONS, Decision
+from playbook.tasks.kpi import format_amount
+from playbook.tasks.poc_stage import PocEvidence
 
 STAGE = "07_scale_up_evaluation"
 # The next steps as a shell script, in the run folder.
 NEXT_STEPS = "next_steps.sh"
+# A decision box a reader takes in at a glance.
+MOST_REASONS = 4
+NO_POC = "Stage 4 did not run in this run: there is no evidence to decide on."
 
 
 @dataclass(frozen=True)
@@ -32,11 +46,18 @@ class ScaleUpEvidence:
         readiness: Every readiness item, and how many of the decided ones are met.
         decision: The run's final decision (the manifest reads it under this name).
         memo: The final evaluation for the executive sponsor.
+        downgrades: Every problem found after stage 4 that caps the decision, whether
+            or not it made the decision worse than stage 4's.
+        uncertainty: What is still uncertain about stage 4's decision when it stands
+            (which way an ITERATE leans, a lenient GO's risk), for the one-line
+            summary; None when nothing is known or the decision was downgraded.
     """
 
     readiness: Readiness
     decision: Decision
     memo: Memo
+    downgrades: list[Downgrade] = field(default_factory=list)
+    uncertainty: str | None = None
 
 
 @dataclass(frozen=True)
@@ -91,30 +112,164 @@ def build(
         ),
     ]
     ready = readiness.readiness(earlier, run=run, own=own)
-    verdict = readiness.final_decision(earlier, ready=ready)
-    memo = readiness.memo(
-        verdict,
+    outcome = evaluate(
+        earlier, ready=ready, poc=poc, charter_file=charter_file, run_dir=str(out_dir)
+    )
+    return ScaleUp(
+        outcome=outcome,
+        next_steps=memos.next_steps_script(outcome.evidence.memo),
+    )
+
+
+def evaluate(
+    earlier: readiness.RunEvidence,
+    *,
+    ready: Readiness,
+    poc: Charter,
+    charter_file: str,
+    run_dir: str,
+) -> journey.StageOutcome[ScaleUpEvidence]:
+    """Decide from the earlier stages' evidence and the readiness checklist; the memo.
+
+    Args:
+        earlier: What stages 1-6 recorded.
+        ready: The readiness checklist, stage 7's own measurements included.
+        poc: The charter.
+        charter_file: The charter's path, for the next steps' commands.
+        run_dir: The run folder, for the next steps' commands.
+    """
+    stage4 = earlier.poc.evidence if earlier.poc is not None else None
+    found = readiness.downgrades(
+        ready, beyond=earlier.beyond.evidence if earlier.beyond is not None else None
+    )
+    stage4_decision = stage4.decision if stage4 is not None else None
+    decided = final_decision(stage4_decision, found)
+    worse = held_back(stage4_decision, found)
+    memo = memos.memo(
+        decided,
         poc=poc,
         earlier=earlier,
         ready=ready,
+        held_back=worse,
         charter_file=charter_file,
-        run_dir=str(out_dir),
+        run_dir=run_dir,
     )
-    evidence = ScaleUpEvidence(readiness=ready, decision=verdict, memo=memo)
-    outcome = journey.StageOutcome(
+    evidence = ScaleUpEvidence(
+        readiness=ready,
+        decision=decided,
+        memo=memo,
+        downgrades=found,
+        uncertainty=None if worse else stage4_note(stage4),
+    )
+    return journey.StageOutcome(
         stage=STAGE,
         status=journey.PASSED,
         summary=summary(evidence),
-        reasons=verdict.reasons,
+        reasons=decided.reasons,
         evidence=evidence,
     )
-    return ScaleUp(outcome=outcome, next_steps=readiness.next_steps_script(memo))
 
 
 def summary(evidence: ScaleUpEvidence) -> str:
-    """Stage 7 in one line: the decision and how many decided items are met."""
+    """Stage 7 in one line: the decision, what is uncertain about it, readiness.
+
+    E.g. "iterate (leaning up: 62% chance the lift reaches 2.0M KRW); readiness: 8 of
+    10 decided items met".
+    """
     ready = evidence.readiness
-    return (
-        f"{evidence.decision.decision}; readiness: {ready.met} of {ready.decided} "
-        "decided items met"
+    said = evidence.decision.decision
+    if evidence.uncertainty:
+        note = evidence.uncertainty.rstrip(".")
+        said += f" ({note[:1].lower()}{note[1:]})"
+    return f"{said}; readiness: {ready.met} of {ready.decided} decided items met"
+
+
+def stage4_note(stage4: PocEvidence | None) -> str | None:
+    """What is still uncertain about stage 4's decision (`verdict.uncertainty_note`).
+
+    Stage 4's `Decision` does not carry its rule, lean and the periods that would
+    settle it yet, nor its `KpiReport` the chance of reaching the minimum (issue #13's
+    decision rule adds them): until they do, this reads as a strict decision with
+    nothing more known, which adds nothing. Connect the four arguments to those fields
+    here, in this one place (the chance is NaN when unknown: pass None then).
+    """
+    if stage4 is None:
+        return None
+    kpi = stage4.kpi
+    return verdict.uncertainty_note(
+        stage4.decision.decision,
+        rule="strict",  # stage4.decision.rule
+        lean=None,  # stage4.decision.lean
+        chance_reaches_min=None,  # stage4.kpi.chance_reaches_min
+        more_periods_needed=None,  # stage4.decision.more_periods_needed
+        minimum=format_amount(kpi.min_lift, kpi.unit),
+        period=kpi.period,
     )
+
+
+def _rank(decision: str) -> int:
+    """0 for go, 1 for iterate, 2 for stop: the larger, the worse."""
+    return DECISIONS.index(decision)
+
+
+def held_back(stage4: Decision | None, found: list[Downgrade]) -> list[Downgrade]:
+    """The downgrades that make the decision worse than stage 4's."""
+    if stage4 is None:
+        return []
+    return [d for d in found if _rank(d.to) > _rank(stage4.decision)]
+
+
+def final_decision(stage4: Decision | None, found: list[Downgrade]) -> Decision:
+    """The run's decision: stage 4's, or worse when a later problem caps it.
+
+    The decision is the worst of stage 4's and every downgrade's cap, so it can never
+    be better than stage 4's. When it is worse, the first reason says from what and by
+    which concerns, and the problems follow; stage 4's reasons are left out, since
+    they argue for the better decision. When it is the same, stage 4's reasons come
+    first and the problems that also argue for it follow. At most `MOST_REASONS`
+    reasons, none twice.
+
+    Args:
+        stage4: Stage 4's decision; None when stage 4 did not run.
+        found: Every problem found after stage 4 (`readiness.downgrades`).
+    """
+    if stage4 is None:
+        return Decision("iterate", [NO_POC])
+    final = max([stage4.decision, *(d.to for d in found)], key=_rank)
+    worse = held_back(stage4, found)
+    if worse:
+        concerns = memos.concerns(worse)
+        lead = (
+            f"Downgraded from stage 4's {stage4.decision.upper()} to {final.upper()} "
+            f"by {concerns}."
+        )
+        reasons = [lead, *_fitted(worse, room=MOST_REASONS - 1)]
+    else:
+        also = [d for d in found if d.to == final]
+        own = _unique(stage4.reasons)[: MOST_REASONS - (1 if also else 0)]
+        reasons = own + _fitted(also, room=MOST_REASONS - len(own))
+    return dataclasses.replace(stage4, decision=final, reasons=_unique(reasons))
+
+
+def _fitted(found: list[Downgrade], *, room: int) -> list[str]:
+    """The problems, one a reason, the last reason naming those with no room left."""
+    problems = _unique([d.reason for d in found])
+    if len(problems) <= room:
+        return problems
+    rest = [d for d in found if d.reason in problems[room - 1 :]]
+    return [
+        *problems[: room - 1],
+        f"Also open: {memos.concerns(rest)}; the readiness checklist states each.",
+    ]
+
+
+def _unique(sentences: list[str]) -> list[str]:
+    """The sentences in order, each once (ignoring case and surrounding spaces)."""
+    seen: set[str] = set()
+    kept = []
+    for sentence in sentences:
+        key = sentence.strip().lower()
+        if key not in seen:
+            seen.add(key)
+            kept.append(sentence)
+    return kept

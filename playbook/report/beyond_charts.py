@@ -278,7 +278,7 @@ def shadow_replay(replay, *, unit: str, period: str) -> go.Figure:
     gain = replay.model_value - replay.today_value
     title = (
         f"Model and today's baseline disagree on {replay.disagreement:.0%}; the "
-        f"model's decisions earn {format_amount(abs(gain), unit)} "
+        f"model's decisions are worth {format_amount(abs(gain), unit)} "
         f"{'more' if gain >= 0 else 'less'} per {period}"
     )
     return layout(figure, title, height=240)

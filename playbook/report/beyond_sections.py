@@ -6,10 +6,12 @@ shows a section in one call. The words here only label what the evidence holds.
 
 from __future__ import annotations
 
+from playbook.beyond import iterate_stage
 from playbook.beyond.beyond_stage import BeyondEvidence, BeyondPoc
 from playbook.beyond.iterate_stage import IterateEvidence, Iteration
 from playbook.beyond.readiness import Readiness
 from playbook.beyond.scale_up_stage import ScaleUpEvidence
+from playbook.beyond.verdict import counted
 from playbook.charter.model import Charter
 from playbook.data import contracts
 from playbook.report import beyond_charts, charts, display
@@ -23,7 +25,7 @@ _HISTORY_COLUMNS = [
     "lift_ci_high",
     "changed",
 ]
-_READINESS_COLUMNS = ["item", "status", "evidence", "reference", "link"]
+_READINESS_COLUMNS = ["item", "status", "found", "reference", "link"]
 
 
 def fresh_batch(evidence: BeyondEvidence) -> None:
@@ -81,7 +83,7 @@ def run_history(evidence: IterateEvidence, *, poc: Charter) -> None:
     display.figures([beyond_charts.run_history(evidence.runs)])
     display.table(
         display.frame(evidence.runs, columns=_HISTORY_COLUMNS),
-        caption=f"{len(evidence.runs)} run(s) of {poc.poc}",
+        caption=f"{counted(len(evidence.runs), 'run')} of {poc.poc}",
     )
 
 
@@ -111,14 +113,14 @@ def ab_test(stage: Iteration, *, poc: Charter) -> None:
             )
         ]
     )
-    within = f"within {ab.longest} {ab.plan.period}s"
+    problem = iterate_stage.ab_problem(stage.outcome.evidence)
     display.verdict(
-        ab.feasible,
-        f"An A/B test can confirm the minimum lift {within}.",
-        f"An A/B test cannot confirm the minimum lift {within}: the lift "
-        "is small against the noise of single units at this traffic. Test on "
-        "more units, on a proxy metric that moves sooner, or decide on the "
-        "offline evidence.",
+        problem is None,
+        f"An A/B test can confirm the minimum lift within "
+        f"{counted(ab.longest, ab.plan.period)}.",
+        f"{problem} The lift is small against the noise of single units at this "
+        "traffic: test on more units, on a proxy metric that moves sooner, or roll "
+        "out in stages watched with the stage 5 thresholds.",
     )
     display.bullets("Check before reading results", [ab.plan.srm_check])
     display.bullets("Guardrails to watch", ab.plan.guardrails)
@@ -133,9 +135,22 @@ def shadow_replay(evidence: IterateEvidence, *, poc: Charter) -> None:
 
 
 def readiness(ready: Readiness) -> None:
-    """Stage 7: every readiness item with its evidence, as a table and a chart."""
+    """Stage 7: every readiness item and what it found, as a table and a chart.
+
+    An item in the way of scale-up shows the problem it found; any other its evidence.
+    """
+    rows = [
+        {
+            "item": item.item,
+            "status": item.status,
+            "found": item.problem or item.evidence,
+            "reference": item.reference,
+            "link": item.link,
+        }
+        for item in ready.items
+    ]
     display.table(
-        display.frame(ready.items, columns=_READINESS_COLUMNS),
+        display.frame(rows, columns=_READINESS_COLUMNS),
         caption=f"{ready.met} of {ready.decided} decided items met",
     )
     display.figures([beyond_charts.readiness(ready)])
@@ -145,6 +160,7 @@ def final_evaluation(evidence: ScaleUpEvidence) -> None:
     """Stage 7: the decision with its reasons, and the memo for the sponsor."""
     memo = evidence.memo
     display.decision(evidence.decision)
+    display.lead(memo.headline)
     display.bullets("The money", memo.money)
     display.bullets("Risks", memo.risks)
     display.bullets("Next steps", memo.next_steps)

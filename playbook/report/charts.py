@@ -7,6 +7,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from playbook.beyond.readiness import MET, NOT_MET, NOT_RUN, PERSON
+from playbook.beyond.verdict import amounts_apart, gain
 from playbook.charter.model import Budget, Charter
 from playbook.charter.review import CharterReview, TimelineCheck, ValueModel
 from playbook.data.leakage import LeakageReport
@@ -174,19 +175,8 @@ def kpi_by_period(report: KpiReport) -> go.Figure:
         )
     figure.update_layout(barmode="group", xaxis={"type": "category"})
     figure.update_yaxes(title=f"{report.unit} per {report.period}")
-    gained = "earns" if report.better == "higher" else "saves"
-    title = (
-        f"The model {gained} {format_amount(report.lift, report.unit)} per "
-        f"{report.period} against {report.baseline_name} "
-        f"[{format_amount(report.lift_ci_low, report.unit)}, "
-        f"{format_amount(report.lift_ci_high, report.unit)}]"
-    )
-    if report.lift < 0:
-        title = (
-            f"The model does {format_amount(-report.lift, report.unit)} per "
-            f"{report.period} worse than {report.baseline_name}"
-        )
-    return layout(figure, title)
+    low, high = amounts_apart([report.lift_ci_low, report.lift_ci_high], report.unit)
+    return layout(figure, f"The model {gain(report)} [{low}, {high}]")
 
 
 def lift_interval(report: KpiReport) -> go.Figure:
@@ -211,15 +201,26 @@ def lift_interval(report: KpiReport) -> go.Figure:
         figure, min_lift=report.min_lift, unit=report.unit, period=report.period
     )
     figure.update_yaxes(showticklabels=False)
-    clears = report.lift_ci_low > 0
-    reaches = report.lift >= report.min_lift
-    title = (
-        f"Lift {format_amount(report.lift, report.unit)} per {report.period}: interval "
-        f"{'above' if clears else 'includes'} zero, point "
-        f"{'reaches' if reaches else 'misses'} the minimum "
-        f"{format_amount(report.min_lift, report.unit)}"
+    return layout(figure, _interval_finding(report), height=260)
+
+
+def _interval_finding(report: KpiReport) -> str:
+    """Where the lift's interval lies against the minimum, whatever the rule decided."""
+    lift, low, high, minimum = amounts_apart(
+        [report.lift, report.lift_ci_low, report.lift_ci_high, report.min_lift],
+        report.unit,
     )
-    return layout(figure, title, height=260)
+    said = (
+        f"Lift {lift} per {report.period}, {report.confidence:.0%} interval {low} to "
+        f"{high}"
+    )
+    if np.isnan(report.min_lift) or np.isnan(report.lift_ci_low):
+        return said
+    if report.lift_ci_low >= report.min_lift:
+        return f"{said}: all of it at or above the minimum {minimum}"
+    if report.lift_ci_high < report.min_lift:
+        return f"{said}: all of it below the minimum {minimum}"
+    return f"{said}: it spans the minimum {minimum}"
 
 
 def mark_lift_axis(
@@ -256,7 +257,7 @@ def losing_segments(segments: list, *, unit: str, period: str) -> go.Figure:
         f"The model loses to today's baseline in {len(losing)} segment(s); worst: "
         f"{losing[0].feature} = {losing[0].segment}"
         if losing
-        else "The model earns at least as much as today's baseline in every segment"
+        else "The model does at least as well as today's baseline in every segment"
     )
     return layout(figure, title, height=max(300, 28 * len(shown) + 120))
 

@@ -206,12 +206,27 @@ def decision(outcome: Decision) -> None:
     colour = _DECISION_COLOURS.get(outcome.decision, "#5f6368")
     masked = [pii.mask_text(reason) for reason in outcome.reasons]
     reasons = "".join(f"<li>{html.escape(reason)}</li>" for reason in masked)
+    # The class marks the decision box for tools that read the page (and its tests).
     markup = (
+        '<div class="playbook-decision">'
         f'<div style="font-size:2.6em;font-weight:800;color:{colour};margin:8px 0">'
-        f"{html.escape(word)}</div><ul>{reasons}</ul>"
+        f"{html.escape(word)}</div><ul>{reasons}</ul></div>"
     )
     plain = "\n".join([word, *(f"- {reason}" for reason in masked)])
     display({"text/html": markup, "text/plain": plain}, raw=True)
+
+
+def lead(text: str) -> None:
+    """Show one sentence a reader takes first (a memo's headline), in bold."""
+    text = pii.mask_text(text)
+    style = "font-weight:700;font-size:1.15em;margin:10px 0"
+    display(
+        {
+            "text/html": f'<p style="{style}">{html.escape(text)}</p>',
+            "text/plain": text,
+        },
+        raw=True,
+    )
 
 
 def figures(items: Iterable[Any]) -> None:

@@ -282,16 +282,20 @@ def _kpi_panel(kpi: Mapping[str, Any]) -> KpiPanel:
 
 
 def _finding(kpi: Mapping[str, Any]) -> str:
-    """The chart title: what the model earns over today's rule, with its interval."""
+    """The chart title: by how much the model beats today's rule, with its interval.
+
+    "Beats" and "trails" read right for a value and for a cost KPI alike (the lift is
+    always the improvement), which the manifest does not say.
+    """
     unit = str(kpi.get("unit") or "")
     lift = _number(kpi.get("lift"))
     baseline_name = str(kpi.get("baseline_name") or "today's rule")
     if lift is None:
         return f"Model against {baseline_name}"
-    direction = "more" if lift >= 0 else "less"
+    direction = "beats" if lift >= 0 else "trails"
     finding = (
-        f"Model earns {format_amount(abs(lift), unit)} {direction} "
-        f"per {kpi.get('period') or 'period'} than {baseline_name}"
+        f"Model {direction} {baseline_name} by {format_amount(abs(lift), unit)} "
+        f"per {kpi.get('period') or 'period'}"
     )
     low, high = _number(kpi.get("lift_ci_low")), _number(kpi.get("lift_ci_high"))
     if low is not None and high is not None:
