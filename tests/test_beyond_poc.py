@@ -207,7 +207,7 @@ def _scored(value, model, today, period):
     )
 
 
-def test_segments_show_where_the_model_earns_less_than_the_rule():
+def test_groups_show_what_each_policys_own_decisions_earned_in_them():
     scores = _scored(
         [10.0, 10.0, -1.0, -1.0, 10.0, -1.0],
         [True, False, True, True, True, False],
@@ -215,7 +215,14 @@ def test_segments_show_where_the_model_earns_less_than_the_rule():
         ["a"] * 6,
     )
     features = pd.DataFrame({"plan": ["x", "y", "x", "x", "y", "y"]})
-    found = segments.compare(scores, features, columns=["plan"], min_rows=1)
+    found = segments.compare(
+        scores,
+        features,
+        columns=["plan"],
+        min_rows=1,
+        confidence=0.95,
+        equal_contacts=False,
+    )
     by_name = {s.segment: s for s in found}
     assert by_name["x"].model_value == 8.0 and by_name["x"].today_value == 0.0
     assert by_name["y"].model_value == 10.0 and by_name["y"].today_value == 19.0
@@ -359,8 +366,10 @@ def test_the_model_card_reports_each_group_of_a_sensitive_attribute(built):
         poc, data=dataclasses.replace(poc.data, sensitive=("region",))
     )
     groups = [
-        segments.Segment("region", "metro", 400, 1200.0, 1500.0, -300.0),
-        segments.Segment("region", "rural", 300, 900.0, 600.0, 300.0),
+        segments.Segment(
+            "region", "metro", 400, 1200.0, 1500.0, -300.0, -500, -100, 0.95
+        ),
+        segments.Segment("region", "rural", 300, 900.0, 600.0, 300.0, 100, 500, 0.95),
     ]
     notes = saved_model.fairness_notes(sensitive, groups=groups)
     assert "region = metro (400 rows)" in notes and "lift -300 KRW" in notes
@@ -435,7 +444,8 @@ def test_summaries_are_written_from_the_evidence(staged):
     assert beyond_stage.contract_summary(found).endswith(found.fresh.source)
     iterated = iteration.outcome.evidence
     assert len(iterated.losing_segments) <= iterate_stage.MOST_LOSING
-    assert iterated.losing_count == sum(s.lift < 0 for s in iteration.segments)
+    assert iterated.losing_count == sum(s.loses for s in iteration.segments)
+    assert all(s.lift_ci_high < 0 for s in iterated.losing_segments)
     assert iteration.design.summary == iterate_stage.ab_summary(iterated)
     decided = scale_up.outcome.evidence
     assert scale_up.outcome.summary.startswith(decided.decision.decision)

@@ -229,7 +229,11 @@ def lift_interval(report: KpiReport) -> go.Figure:
 
 
 def losing_segments(segments: list, *, unit: str, period: str) -> go.Figure:
-    """The segments where the model earns least against today's baseline."""
+    """The segments where the model earns least against today's baseline.
+
+    Each bar is the lift at equal contacts with its interval; a segment is red only
+    when its whole interval is below zero.
+    """
     shown = segments[:12]
     figure = go.Figure()
     figure.add_bar(
@@ -237,17 +241,26 @@ def losing_segments(segments: list, *, unit: str, period: str) -> go.Figure:
         y=[f"{s.feature} = {s.segment}" for s in reversed(shown)],
         orientation="h",
         marker_color=[
-            LEVEL_COLOURS["alert"] if s.lift < 0 else LEVEL_COLOURS["stable"]
+            LEVEL_COLOURS["alert"] if s.loses else LEVEL_COLOURS["stable"]
             for s in reversed(shown)
         ],
+        error_x={
+            "type": "data",
+            "symmetric": False,
+            "array": [s.lift_ci_high - s.lift for s in reversed(shown)],
+            "arrayminus": [s.lift - s.lift_ci_low for s in reversed(shown)],
+        },
     )
     figure.update_xaxes(title=f"lift, {unit} per {period}")
-    losing = [s for s in segments if s.lift < 0]
+    losing = [s for s in segments if s.loses]
+    confidence = f"{segments[0].confidence:.0%} joint " if segments else ""
     title = (
-        f"The model loses to today's baseline in {len(losing)} segment(s); worst: "
+        f"The model loses to today's baseline in {len(losing)} segment(s), "
+        f"{confidence}intervals below zero; worst: "
         f"{losing[0].feature} = {losing[0].segment}"
         if losing
-        else "The model earns at least as much as today's baseline in every segment"
+        else "No segment where the model surely loses to today's baseline: every "
+        f"{confidence}interval reaches zero or above"
     )
     return layout(figure, title, height=max(300, 28 * len(shown) + 120))
 
