@@ -20,7 +20,7 @@ from playbook.beyond import (
 from playbook.beyond import readiness as production
 from playbook.core import journey
 from playbook.data import contracts
-from playbook.errors import ModelError, PlaybookError
+from playbook.errors import EvidenceError, ModelError, PlaybookError
 from playbook.serve import saved_model
 from playbook.serve import scoring as score
 from playbook.tasks import evaluation, holdout, latency, segments
@@ -121,20 +121,21 @@ def test_label_free_suite_drops_only_what_concerns_the_label(built):
     assert column_sets and all(poc.data.target not in s for s in column_sets)
 
 
-def test_fresh_batch_is_the_charter_file_or_else_the_latest_periods(built):
-    poc, frame, result, _ = built
-    named = monitoring.fresh_batch(frame, poc=poc, split=result.holdout)
+def test_fresh_batch_is_the_charter_file_and_never_the_test_rows(built):
+    poc, _, _, _ = built
+    named = monitoring.fresh_batch(poc)
     assert named.source.startswith("churn_fresh_SYNTHETIC.csv")
     assert named.sha256 == data.sha256(poc.data.fresh)
-    without = dataclasses.replace(poc, data=dataclasses.replace(poc.data, fresh=None))
-    latest = monitoring.fresh_batch(frame, poc=without, split=result.holdout)
-    assert len(latest.rows) == len(result.holdout.test)
-    assert latest.sha256 is None
+    assert monitoring.fresh_batch(_without_fresh(poc)) is None
+
+
+def _without_fresh(poc):
+    return dataclasses.replace(poc, data=dataclasses.replace(poc.data, fresh=None))
 
 
 def test_score_fresh_compares_both_policies_on_the_fresh_rows(built):
-    poc, frame, result, run = built
-    fresh = monitoring.fresh_batch(frame, poc=poc, split=result.holdout)
+    poc, _, _, run = built
+    fresh = monitoring.fresh_batch(poc)
     later = monitoring.score_fresh(fresh, out_dir=run, poc=poc, seed=42)
     assert later.kpi.test_rows == len(fresh.rows)
     assert later.summary.startswith("lift ")
@@ -143,6 +144,8 @@ def test_score_fresh_compares_both_policies_on_the_fresh_rows(built):
     )
     assert missing_model.kpi is None
     assert "did not save a model" in missing_model.summary
+    nothing = monitoring.score_fresh(None, out_dir=run, poc=poc, seed=42)
+    assert (nothing.kpi, nothing.summary) == (None, monitoring.NO_FRESH)
 
 
 def test_proposed_thresholds_cover_every_numeric_feature_and_the_kpi(built):
@@ -329,8 +332,10 @@ def test_reproducibility_is_met_only_when_a_rerun_gives_the_same_numbers(built):
 def test_scoring_smoke_reports_a_missing_model_as_not_met(built, tmp_path):
     poc, frame, _, run = built
     rows = frame.drop(columns=[poc.data.target]).head(50)
-    assert production.scoring_smoke(run / "model", rows).status == production.MET
-    missing = production.scoring_smoke(tmp_path, rows)
+    smoke = production.scoring_smoke(run / "model", rows, source="the test rows")
+    assert smoke.status == production.MET
+    assert smoke.evidence.startswith("scored 50 rows of the test rows")
+    missing = production.scoring_smoke(tmp_path, rows, source="the test rows")
     assert missing.status == production.NOT_MET
     assert "no saved model" in missing.evidence
 
@@ -503,3 +508,82 @@ def test_history_skips_stage_5_evidence_of_an_older_layout(staged, tmp_path):
     fresh = staged[1].outcome.evidence.fresh_kpi
     assert [run.fresh_lift for run in past] == [None, fresh.lift]
     assert past[1].changed == "fresh batch"
+
+
+def test_without_a_fresh_batch_stage_5_judges_nothing_on_later_data(
+    built, staged, tmp_path
+):
+    poc, run = built[0], staged[0]
+    stage = beyond_stage.build(
+        _without_fresh(poc), out_dir=run, data_path=None, seed=42
+    )
+    found = stage.outcome.evidence
+    assert found.fresh_batch is False and found.alerts == []
+    assert (found.drift, found.record, found.fresh, found.fresh_kpi) == (None,) * 4
+    assert stage.contract is None and stage.scored.rows is None
+    assert found.thresholds and stage.outcome.reasons == []
+    assert stage.outcome.summary.startswith("No fresh batch (the charter sets no")
+    journey.save(tmp_path, stage.outcome)
+    loaded = journey.load(tmp_path, beyond_stage.STAGE, beyond_stage.BeyondEvidence)
+    assert _same(loaded.evidence, found)
+    # Stage 7: every judgement on later data reads "not run"; none is a finding.
+    earlier = dataclasses.replace(production.run_evidence(run), beyond=loaded)
+    ready = production.readiness(earlier, run=None, own=[])
+    later = [i for i in ready.items if i.stage == beyond_stage.STAGE][:3]
+    assert [i.status for i in later] == [production.NOT_RUN] * 3
+    assert all(i.evidence == monitoring.NO_FRESH for i in later)
+    verdict = production.final_decision(earlier, ready=ready)
+    assert not any("later data" in reason for reason in verdict.reasons)
+    assert not any("shifted" in reason for reason in verdict.reasons)
+    memo = production.memo(
+        verdict,
+        poc=poc,
+        earlier=earlier,
+        ready=ready,
+        charter_file="c.yaml",
+        run_dir="r",
+    )
+    assert f"On later data: {monitoring.NO_FRESH}." in memo.money
+
+
+def test_stage_5_evidence_refuses_judgements_on_later_data_it_does_not_have(staged):
+    found = staged[1].outcome.evidence
+    assert found.fresh_batch and found.drift is not None
+    with pytest.raises(EvidenceError, match="fresh_batch is False"):
+        dataclasses.replace(found, fresh_batch=False)
+
+
+def test_the_drift_item_reads_the_drift_judged_against_noise(staged):
+    earlier = production.run_evidence(staged[0])
+    found = earlier.beyond.evidence
+
+    def drift_item(evidence):
+        beyond = dataclasses.replace(earlier.beyond, evidence=evidence)
+        ready = production.readiness(
+            dataclasses.replace(earlier, beyond=beyond), run=None, own=[]
+        )
+        return next(i for i in ready.items if i.item.startswith("No feature"))
+
+    calm = drift_item(dataclasses.replace(found, alerts=[]))
+    assert calm.status == production.MET
+    assert calm.evidence == beyond_stage.drift_summary(found)
+    assert drift_item(dataclasses.replace(found, alerts=["plan"])).status == (
+        production.NOT_MET
+    )
+    one_row = dataclasses.replace(found.drift, current_rows=1)
+    few = drift_item(dataclasses.replace(found, drift=one_row, alerts=[]))
+    assert few.status == production.NOT_RUN
+    assert few.evidence.startswith("1 fresh row(s): too few to judge drift")
+
+
+def test_history_reads_a_run_without_a_fresh_batch(built, staged, tmp_path):
+    poc, run = built[0], staged[0]
+    stage = beyond_stage.build(
+        _without_fresh(poc), out_dir=run, data_path=None, seed=42
+    )
+    folder = tmp_path / "p" / "20260101-000000-000001"
+    (folder / "results").mkdir(parents=True)
+    (folder / "manifest.json").write_text(json.dumps({"poc": "p", "run_id": "r"}))
+    journey.save(folder, stage.outcome)
+    past = history.runs(folder, poc="p")
+    assert past[0].fresh_lift is None and past[0].changed == "first run"

@@ -105,8 +105,14 @@ def reproducibility(first: KpiReport | None, again: KpiReport) -> ReadinessItem:
     return measured(text, reference, met=not differ, evidence=evidence)
 
 
-def scoring_smoke(model_dir: Path, rows: pd.DataFrame) -> ReadinessItem:
-    """Score rows through the saved model the way `playbook score` does."""
+def scoring_smoke(model_dir: Path, rows: pd.DataFrame, *, source: str) -> ReadinessItem:
+    """Score rows through the saved model the way `playbook score` does.
+
+    Args:
+        model_dir: The saved model's folder.
+        rows: The rows to score.
+        source: Which rows they are, for the evidence ("the fresh batch").
+    """
     text, reference = "The scoring entry point works", "ML Test Score I6"
     try:
         model = saved_model.load(model_dir)
@@ -116,7 +122,7 @@ def scoring_smoke(model_dir: Path, rows: pd.DataFrame) -> ReadinessItem:
     ok = len(scores) == len(rows) and _sound(scores, model.task)
     acted = scoring.acted_on(scores, model.task)
     evidence = (
-        f"scored {len(scores):,} rows of the fresh batch; {acted:,} "
+        f"scored {len(scores):,} rows of {source}; {acted:,} "
         f"{'on the list to act on' if model.task == 'top_k' else 'decided'}"
     )
     return measured(text, reference, met=bool(ok), evidence=evidence)
@@ -299,37 +305,60 @@ def _poc_items(earlier: RunEvidence) -> list[ReadinessItem]:
 def _beyond_items(
     beyond: StageOutcome[BeyondEvidence] | None,
 ) -> list[ReadinessItem]:
-    """Stage 5's items: the fresh batch's contract, drift, lift and thresholds."""
+    """Stage 5's items: the fresh batch's contract, drift, lift and thresholds.
+
+    Without a fresh batch the three judgements on later data are not run: the test
+    rows are not later data.
+    """
+
+    def on_later_data(
+        text: str,
+        reference: str,
+        decide: Callable[[StageOutcome[BeyondEvidence]], tuple[bool | None, str]],
+    ) -> ReadinessItem:
+        """An item judged on the fresh batch: not run when nothing could be judged."""
+        if beyond is None:
+            return _item(text, reference, BEYOND_STAGE, beyond, decide)
+        met, evidence = (
+            decide(beyond)
+            if beyond.evidence.fresh_batch
+            else (None, beyond_stage.fresh_kpi_summary(beyond.evidence))
+        )
+        status = NOT_RUN if met is None else MET if met else NOT_MET
+        return ReadinessItem(
+            text, reference, BEYOND_STAGE, status, evidence, f"{BEYOND_STAGE}.html"
+        )
+
+    def drifted(outcome: StageOutcome[BeyondEvidence]) -> tuple[bool | None, str]:
+        found = outcome.evidence.drift
+        judged = found is not None and found.judged
+        return (not outcome.evidence.alerts if judged else None), (
+            beyond_stage.drift_summary(outcome.evidence)
+        )
 
     def fresh_lift(outcome: StageOutcome[BeyondEvidence]) -> tuple[bool | None, str]:
         fresh = outcome.evidence.fresh_kpi
         if fresh is None:
-            return None, "no labelled fresh batch or no model from stage 4 to score it"
+            return None, beyond_stage.fresh_kpi_summary(outcome.evidence)
         return fresh.lift_ci_low > 0, beyond_stage.fresh_kpi_summary(outcome.evidence)
 
     return [
-        _item(
+        on_later_data(
             "The fresh batch passes the data contract",
             "ML Test Score Mo2",
-            BEYOND_STAGE,
-            beyond,
             lambda o: (
-                o.evidence.fresh.contract_passed,
+                o.evidence.fresh is not None and o.evidence.fresh.contract_passed,
                 beyond_stage.contract_summary(o.evidence),
             ),
         ),
-        _item(
-            "No feature has drifted past the alert thresholds",
+        on_later_data(
+            "No feature has drifted past its alert by more than sampling noise",
             "ML Test Score Mo2",
-            BEYOND_STAGE,
-            beyond,
-            lambda o: (not o.evidence.alerts, o.summary),
+            drifted,
         ),
-        _item(
+        on_later_data(
             "The lift holds on the fresh batch (interval above zero)",
             "ML Test Score M4",
-            BEYOND_STAGE,
-            beyond,
             fresh_lift,
         ),
         _item(
@@ -518,8 +547,10 @@ def _money(poc: Charter, earlier: RunEvidence) -> list[str]:
                 f"{format_amount(poc.budget.amount, poc.budget.currency)}."
             )
     later = earlier.beyond.evidence if earlier.beyond is not None else None
-    if later is not None:
+    if later is not None and later.fresh_batch:
         money.append(f"On the fresh batch: {beyond_stage.fresh_kpi_summary(later)}.")
+    elif later is not None:
+        money.append(f"On later data: {beyond_stage.fresh_kpi_summary(later)}.")
     return money
 
 
