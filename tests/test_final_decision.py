@@ -76,8 +76,8 @@ def _downgraded(start, end, by, *problems):
     return lambda stage4: [lead, *problems]
 
 
-# Each path: the run, a note on stage 4's uncertainty (None: none known), the final
-# decision, its reasons (from stage 4's decision) and the memo's headline.
+# Each path: the run, what is uncertain about stage 4's decision (None: nothing known),
+# the final decision, its reasons (from stage 4's decision) and the memo's headline.
 PATHS = [
     (
         "go",
@@ -94,8 +94,7 @@ PATHS = [
         _lean("up", 0.62),
         "iterate",
         _carried(),
-        "Iterate: the evidence cannot yet tell go from stop. Leaning up: 62% chance "
-        "the lift reaches 2.0M KRW; about 3 more test months would settle it.",
+        "Iterate: the evidence cannot yet tell go from stop.",
     ),
     (
         "iterate-leaning-down",
@@ -103,8 +102,7 @@ PATHS = [
         _lean("down", 0.3),
         "iterate",
         _carried(),
-        "Iterate: the evidence cannot yet tell go from stop. Leaning down: 30% "
-        "chance the lift reaches 2.0M KRW; about 3 more test months would settle it.",
+        "Iterate: the evidence cannot yet tell go from stop.",
     ),
     (
         "iterate-with-drift-too",
@@ -214,17 +212,24 @@ def test_each_path_gives_its_decision_reasons_and_headline(
     assert decided.decision == final
     assert decided.reasons == reasons(stage4)
     held = scale_up_stage.held_back(stage4, run.evidence.downgrades)
-    said = memo.headline(decided, earlier=run.earlier, held_back=held, note=note)
-    assert said == headline
+    assert memo.headline(decided, earlier=run.earlier, held_back=held) == headline
+    assert run.evidence.memo.headline == headline
     # What the stage saves is what the reader sees: the outcome's reasons and summary.
     assert run.outcome.reasons == decided.reasons
     assert run.outcome.summary.startswith(f"{final}; readiness:")
+    # The one-line summary says what is still uncertain, once stage 4 knows it.
+    known = dataclasses.replace(run.evidence, uncertainty=note)
+    said = scale_up_stage.summary(known)
+    if note is None:
+        assert said == run.outcome.summary
+    else:
+        assert said.startswith(f"{final} ({note[0].lower()}{note[1:-1]}); readiness:")
 
 
 def test_a_cost_kpi_saves_in_the_memo_and_its_headline():
     run = runs.demo_runs()["held_back"]
     go = dataclasses.replace(run.evidence.decision, decision="go")
-    said = memo.headline(go, earlier=run.earlier, held_back=[], note=None)
+    said = memo.headline(go, earlier=run.earlier, held_back=[])
     assert said.startswith("Go: the model saves 747.0k KRW per week against seasonal")
     assert run.evidence.memo.money[0].startswith(
         "Offline, the model saves 747.0k KRW per week against seasonal naive"
@@ -296,6 +301,15 @@ def test_the_final_decision_is_never_better_than_stage_4s_and_names_each_downgra
 def test_without_stage_4_the_decision_is_iterate_and_says_why():
     decided = scale_up_stage.final_decision(None, POOL)
     assert decided == Decision("iterate", [scale_up_stage.NO_POC])
+
+
+def test_the_summary_says_which_way_an_iterate_leans():
+    run = runs.churn_run("up", **ITERATE)
+    leaning = dataclasses.replace(run.evidence, uncertainty=_lean("up", 0.62))
+    assert scale_up_stage.summary(leaning) == (
+        "iterate (leaning up: 62% chance the lift reaches 2.0M KRW; about 3 more test "
+        "months would settle it); readiness: 10 of 11 decided items met"
+    )
 
 
 def test_the_same_problem_found_twice_is_one_reason():

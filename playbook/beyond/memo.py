@@ -39,7 +39,6 @@ def memo(
     earlier: RunEvidence,
     ready: Readiness,
     held_back: list[Downgrade],
-    note: str | None,
     charter_file: str,
     run_dir: str,
 ) -> Memo:
@@ -51,8 +50,6 @@ def memo(
         earlier: What stages 1-6 recorded.
         ready: The readiness checklist.
         held_back: The downgrades that made the decision worse than stage 4's.
-        note: What is still uncertain about stage 4's decision (which way an ITERATE
-            leans, a lenient GO's risk); None when nothing is.
         charter_file: The charter's path, for the next steps' commands.
         run_dir: The run folder, for the next steps' commands.
     """
@@ -76,7 +73,7 @@ def memo(
     ]
     return Memo(
         decision=verdict.decision,
-        headline=headline(verdict, earlier=earlier, held_back=held_back, note=note),
+        headline=headline(verdict, earlier=earlier, held_back=held_back),
         money=_money(poc, earlier),
         reasons=verdict.reasons,
         risks=risks,
@@ -98,9 +95,11 @@ def headline(
     *,
     earlier: RunEvidence,
     held_back: list[Downgrade],
-    note: str | None,
 ) -> str:
-    """The decision and why, in one or two sentences a sponsor reads first."""
+    """The decision and why, in one sentence a sponsor reads first.
+
+    It gives no number: the decision's reasons, shown with it, give them once.
+    """
     poc = earlier.poc.evidence if earlier.poc is not None else None
     if verdict.decision == "go" and poc is not None:
         said = f"Go: the model {gain(poc.kpi)}, enough to build it."
@@ -114,7 +113,7 @@ def headline(
         said = "Iterate: the evidence cannot yet tell go from stop."
     else:
         said = "Stop: the model does not beat today's baseline by enough to matter."
-    return f"{said} {note}" if note and not held_back else said
+    return said
 
 
 def _steps(decision: str, held_back: list[Downgrade]) -> list[str]:

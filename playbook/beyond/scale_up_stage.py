@@ -48,12 +48,16 @@ class ScaleUpEvidence:
         memo: The final evaluation for the executive sponsor.
         downgrades: Every problem found after stage 4 that caps the decision, whether
             or not it made the decision worse than stage 4's.
+        uncertainty: What is still uncertain about stage 4's decision when it stands
+            (which way an ITERATE leans, a lenient GO's risk), for the one-line
+            summary; None when nothing is known or the decision was downgraded.
     """
 
     readiness: Readiness
     decision: Decision
     memo: Memo
     downgrades: list[Downgrade] = field(default_factory=list)
+    uncertainty: str | None = None
 
 
 @dataclass(frozen=True)
@@ -149,18 +153,22 @@ def evaluate(
     )
     stage4_decision = stage4.decision if stage4 is not None else None
     decided = final_decision(stage4_decision, found)
+    worse = held_back(stage4_decision, found)
     memo = memos.memo(
         decided,
         poc=poc,
         earlier=earlier,
         ready=ready,
-        held_back=held_back(stage4_decision, found),
-        note=stage4_note(stage4),
+        held_back=worse,
         charter_file=charter_file,
         run_dir=run_dir,
     )
     evidence = ScaleUpEvidence(
-        readiness=ready, decision=decided, memo=memo, downgrades=found
+        readiness=ready,
+        decision=decided,
+        memo=memo,
+        downgrades=found,
+        uncertainty=None if worse else stage4_note(stage4),
     )
     return journey.StageOutcome(
         stage=STAGE,
@@ -172,21 +180,27 @@ def evaluate(
 
 
 def summary(evidence: ScaleUpEvidence) -> str:
-    """Stage 7 in one line: the decision and how many decided items are met."""
+    """Stage 7 in one line: the decision, what is uncertain about it, readiness.
+
+    E.g. "iterate (leaning up: 62% chance the lift reaches 2.0M KRW); readiness: 8 of
+    10 decided items met".
+    """
     ready = evidence.readiness
-    return (
-        f"{evidence.decision.decision}; readiness: {ready.met} of {ready.decided} "
-        "decided items met"
-    )
+    said = evidence.decision.decision
+    if evidence.uncertainty:
+        note = evidence.uncertainty.rstrip(".")
+        said += f" ({note[:1].lower()}{note[1:]})"
+    return f"{said}; readiness: {ready.met} of {ready.decided} decided items met"
 
 
 def stage4_note(stage4: PocEvidence | None) -> str | None:
     """What is still uncertain about stage 4's decision (`verdict.uncertainty_note`).
 
-    Stage 4's `Decision` does not carry its rule, lean, chance of reaching the minimum
-    and the periods that would settle it yet (issue #13's decision rule adds them):
-    until it does, this reads as a strict decision with nothing more known, which adds
-    nothing. Connect the four arguments to those fields here, in this one place.
+    Stage 4's `Decision` does not carry its rule, lean and the periods that would
+    settle it yet, nor its `KpiReport` the chance of reaching the minimum (issue #13's
+    decision rule adds them): until they do, this reads as a strict decision with
+    nothing more known, which adds nothing. Connect the four arguments to those fields
+    here, in this one place (the chance is NaN when unknown: pass None then).
     """
     if stage4 is None:
         return None
