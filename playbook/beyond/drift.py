@@ -182,9 +182,9 @@ def psi(reference: pd.Series, current: pd.Series, *, bins: int = _BINS) -> float
     """Population stability index of `current` against `reference`.
 
     Numbers are cut at the reference's quantiles (`bins` bins), with a bin of its own
-    for each value many rows share and for values outside the reference's range; text,
-    yes/no and numbers with few distinct values are compared value by value. Missing
-    values form a bin of their own in both cases.
+    for each value many rows share (see `_number_shares`); text, yes/no and numbers
+    with few distinct values are compared value by value. Missing values form a bin
+    of their own in both cases.
     """
     if _compared_as(reference) == NUMBERS:
         expected, actual = _number_shares(reference, current, bins=bins)
@@ -221,8 +221,9 @@ def feature_drift(
     """Judge each column's move between two samples, most shifted first.
 
     A feature is on alert when its move is more than noise at the rule's confidence
-    (Holm's correction across `columns`) and its PSI reaches `rule.alert` or its
-    distance reaches `rule.ks_alert`; on warning when it is more than noise and its
+    (Holm's correction across `columns`) and its PSI reaches `rule.alert` or, for a
+    number, its KS distance reaches `rule.ks_alert`; on warning when it is more than
+    noise and its
     PSI reaches `rule.warning`; stable otherwise. A common trend of the numbers is
     taken out first (see `Trend`). A fresh batch of fewer than `MIN_ROWS` rows is not
     judged.
