@@ -223,10 +223,9 @@ def feature_drift(
     A feature is on alert when its move is more than noise at the rule's confidence
     (Holm's correction across `columns`) and its PSI reaches `rule.alert` or, for a
     number, its KS distance reaches `rule.ks_alert`; on warning when it is more than
-    noise and its
-    PSI reaches `rule.warning`; stable otherwise. A common trend of the numbers is
-    taken out first (see `Trend`). A fresh batch of fewer than `MIN_ROWS` rows is not
-    judged.
+    noise and its PSI reaches `rule.warning`; stable otherwise. A common trend of the
+    numbers is taken out first (see `Trend`). A fresh batch of fewer than `MIN_ROWS`
+    rows is not judged.
     """
     measures = {c: _measure(reference[c], current[c]) for c in columns}
     judged = len(current) >= MIN_ROWS
