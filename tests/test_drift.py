@@ -55,7 +55,7 @@ def test_a_flag_whose_share_moves_from_5_to_15_percent_is_seen_and_on_alert():
     expected = 0.10 * np.log(3) + 0.10 * np.log(0.95 / 0.85)
     assert drift.psi(pd.Series(before), pd.Series(after)) == pytest.approx(expected)
     _, found = judge({"flag": before}, {"flag": after})
-    assert found["flag"].compared_as == drift.CATEGORIES
+    assert found["flag"].compared_as == drift.VALUES
     # A 10-point move reaches the 0.10 distance threshold despite float rounding.
     assert found["flag"].distance == pytest.approx(0.10)
     assert found["flag"].level == drift.ALERT
@@ -72,6 +72,20 @@ def test_a_count_with_15_percent_of_its_mass_moved_from_4_to_5_is_on_alert():
     assert found["calls"].level == drift.ALERT
 
 
+def test_a_value_new_to_a_small_batch_is_tested_exactly_not_pooled_away():
+    # 100 fresh rows: too few for a chi-square on value 5 (0.7 rows expected); pooled
+    # with value 4 it would cancel the move. Fisher's exact test sees it.
+    rng = np.random.default_rng(16)
+    shares = [0.2, 0.25, 0.25, 0.15, 0.15]
+    before = rng.choice([0, 1, 2, 3, 4], size=2000, p=shares)
+    after = np.repeat([0, 1, 2, 3, 5], [20, 25, 25, 15, 15])
+    others = {f"x{j}": rng.normal(size=2000) for j in range(19)}
+    fresh = {f"x{j}": rng.normal(size=100) for j in range(19)}
+    report, found = judge({"calls": before, **others}, {"calls": after, **fresh})
+    assert found["calls"].p_adjusted < 1e-6
+    assert report.alerts == ["calls"]
+
+
 def test_a_number_keeps_a_bin_for_a_value_many_rows_share_at_its_top():
     # An amount capped at 100 for 30% of the rows: the top deciles are all 100, and
     # 15% of the rows moving above the cap must not vanish into the top bin.
@@ -80,7 +94,7 @@ def test_a_number_keeps_a_bin_for_a_value_many_rows_share_at_its_top():
     after = np.minimum(rng.uniform(0, 140, 2000), 100.0)
     moved = np.flatnonzero(after == 100.0)[: int(0.15 * len(after))]
     after[moved] = 120.0
-    assert pd.Series(before).nunique() > drift.MAX_VALUES_AS_CATEGORIES
+    assert pd.Series(before).nunique() > drift.MAX_VALUES_ONE_BY_ONE
     assert drift.psi(pd.Series(before), pd.Series(after)) > 0.25
     _, found = judge({"amount": before}, {"amount": after})
     assert found["amount"].compared_as == drift.NUMBERS
@@ -228,6 +242,20 @@ def test_new_categories_in_the_fresh_batch_are_seen():
     assert found["pay"].level != drift.ALERT
 
 
+def test_text_goes_on_alert_by_its_psi_only():
+    # A 16-point move in a channel mix: real, past the distance a number would alert
+    # at, but the charter's ks_alert is a distance between numbers.
+    rng = np.random.default_rng(17)
+    channels = ["chat", "email", "phone"]
+    before = rng.choice(channels, 3000, p=[0.5, 0.3, 0.2])
+    after = rng.choice(channels, 1500, p=[0.4, 0.24, 0.36])
+    report, found = judge({"channel": before}, {"channel": after})
+    assert found["channel"].compared_as == drift.CATEGORIES
+    assert found["channel"].distance > LIMITS["ks_alert"]
+    assert found["channel"].psi < LIMITS["alert"]
+    assert found["channel"].level == drift.WARNING and not report.alerts
+
+
 def test_a_one_row_fresh_batch_is_not_judged_and_says_so():
     rng = np.random.default_rng(12)
     report, found = judge(
@@ -248,7 +276,7 @@ def test_booleans_and_two_valued_integers_are_compared_as_categories():
     report, found = judge(
         {"yes": yes, "two": yes.astype(int)}, {"yes": fresh, "two": fresh}
     )
-    assert found["yes"].compared_as == found["two"].compared_as == drift.CATEGORIES
+    assert found["yes"].compared_as == found["two"].compared_as == drift.VALUES
     # True, 1 and 1.0 are one value whatever the types: no drift from the types.
     assert found["yes"].psi == pytest.approx(found["two"].psi)
     assert found["yes"].psi < 0.1 and not report.alerts  # 1% missing is new
@@ -269,8 +297,9 @@ def test_text_in_a_number_column_counts_as_missing():
 
 
 def _world(rows, seed, *, features=20):
-    """Twenty features of four kinds, the fresh batch drawn as the training rows."""
+    """Twenty features of five kinds, the fresh batch drawn as the training rows."""
     rng = np.random.default_rng(seed)
+    tail = 1 / np.arange(1, 41)  # 40 merchants, most of them rare
     draws = (
         lambda n: rng.lognormal(3, 1, n),
         lambda n: (rng.random(n) < 0.05).astype(int),
@@ -278,9 +307,10 @@ def _world(rows, seed, *, features=20):
         lambda n: rng.choice(
             list("abcdefg"), n, p=[0.3, 0.2, 0.2, 0.1, 0.1, 0.05, 0.05]
         ),
+        lambda n: rng.choice(40, n, p=tail / tail.sum()).astype(str),
     )
-    before = {f"x{j}": draws[j % 4](2000) for j in range(features)}
-    after = {f"x{j}": draws[j % 4](rows) for j in range(features)}
+    before = {f"x{j}": draws[j % 5](2000) for j in range(features)}
+    after = {f"x{j}": draws[j % 5](rows) for j in range(features)}
     return before, after
 
 

@@ -231,7 +231,7 @@ def contract_summary(evidence: BeyondEvidence) -> str:
 def drift_summary(evidence: BeyondEvidence) -> str:
     """How the features moved since training, in one sentence, or why not judged."""
     if evidence.drift is None:
-        return f"drift {monitoring.NO_FRESH}"
+        return monitoring.NO_FRESH
     return drift.finding(evidence.drift)
 
 

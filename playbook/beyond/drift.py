@@ -6,17 +6,19 @@ Each feature of the fresh batch is compared with the training rows twice:
   compares shares of bins or categories. The distance, from 0 to 1, is for numbers the
   Kolmogorov-Smirnov (KS) distance, the largest gap between the two cumulative
   distributions (a missing value counts as larger than every number, so a change in the
-  missing share moves it too); for categories it is the share of rows that would have
-  to change category for the two samples to match (total variation distance).
+  missing share moves it too); for text it is the share of rows that would have to
+  change category for the two samples to match (total variation distance).
 - Whether the move is larger than sampling noise: a two-sample KS test for numbers, a
-  chi-square test for categories, corrected with Holm's method for the number of
-  features compared, at the charter's confidence.
+  chi-square test for values and categories (Fisher's exact test for the rare ones
+  together), corrected with Holm's method for the number of features compared, at the
+  charter's confidence.
 
-Text, yes/no columns and numbers with few distinct values (0/1 flags, counts) are
-compared as categories: a quantile bin cannot see a flag's share move. A feature is on
-alert only when its move is both real (significant after the correction) and large
-(PSI or distance past the charter's alert threshold): a small batch cannot alert on
-noise, and a huge batch cannot alert on a trivial shift.
+Numbers with few distinct values (0/1 flags, yes/no, counts) are compared value by
+value, as text is category by category: a quantile bin cannot see a flag's share move.
+A feature is on alert only when its move is both real (significant after the
+correction) and large (PSI, or a number's KS distance, past the charter's alert
+threshold): a small batch cannot alert on noise, and a huge batch cannot alert on a
+trivial shift.
 
 A long-term trend (growth: many amounts up by about the same factor) is reported once,
 as a trend; each of its numbers is judged again after the trend is taken out, and
@@ -38,7 +40,9 @@ ALERT, WARNING, STABLE, TREND, NOT_JUDGED = (
     "trend",
     "not judged",
 )
-NUMBERS, CATEGORIES = "numbers", "categories"
+# How a column is compared: a number as a distribution; a number with few distinct
+# values (a flag, a count, yes/no) value by value; text category by category.
+NUMBERS, VALUES, CATEGORIES = "numbers", "values", "categories"
 
 # An empty bin would make the index infinite; a tiny floor keeps it finite and
 # comparable.
@@ -48,12 +52,12 @@ _BINS = 10
 # A number with at most this many distinct values in the training rows (0/1 flags,
 # counts of calls) is compared value by value: with more, each value holds too few
 # rows for a share of its own, and the number is compared as a distribution.
-MAX_VALUES_AS_CATEGORIES = 20
+MAX_VALUES_ONE_BY_ONE = 20
 # A fresh batch with fewer rows than this is not judged: one row moves a share by more
 # than 3 points, and no test of a distribution means much.
 MIN_ROWS = 30
 # A chi-square test needs about 5 expected rows per category (Cochran's rule); rarer
-# categories are pooled into one for the test (not for the PSI).
+# categories are tested together by an exact test (not pooled for the PSI).
 _MIN_EXPECTED = 5.0
 # A trend is reported when the common factor explains the move of at least this many
 # numbers, and of at least half of the numbers it was read from: fewer are separate
@@ -70,10 +74,14 @@ class FeatureDrift:
 
     Attributes:
         feature: The column.
-        compared_as: "numbers" (KS test) or "categories" (chi-square test).
+        compared_as: "numbers" (a distribution, KS test), "values" (a number with
+            few distinct values, value by value, chi-square test) or "categories"
+            (text, chi-square test).
         psi: Population stability index against the training rows.
-        distance: KS distance for numbers; for categories the share of rows that
-            would have to change category. None when a side has no rows.
+        distance: The KS distance for numbers and values; for text, the share of rows
+            that would have to change category (shown, but only the PSI puts text on
+            alert: the charter's `ks_alert` is a distance between numbers). None when
+            a side has no rows.
         p_value: The chance of a move at least this large from sampling noise alone.
         p_adjusted: `p_value` after Holm's correction across the features compared.
         level: "alert", "warning", "stable", "trend" (moved only with the common
@@ -174,9 +182,9 @@ def psi(reference: pd.Series, current: pd.Series, *, bins: int = _BINS) -> float
     """Population stability index of `current` against `reference`.
 
     Numbers are cut at the reference's quantiles (`bins` bins), with a bin of its own
-    for each value many rows share and for values outside the reference's range; text,
-    yes/no and numbers with few distinct values are compared value by value. Missing
-    values form a bin of their own in both cases.
+    for each value many rows share (see `_number_shares`); text, yes/no and numbers
+    with few distinct values are compared value by value. Missing values form a bin
+    of their own in both cases.
     """
     if _compared_as(reference) == NUMBERS:
         expected, actual = _number_shares(reference, current, bins=bins)
@@ -213,11 +221,11 @@ def feature_drift(
     """Judge each column's move between two samples, most shifted first.
 
     A feature is on alert when its move is more than noise at the rule's confidence
-    (Holm's correction across `columns`) and its PSI reaches `rule.alert` or its
-    distance reaches `rule.ks_alert`; on warning when it is more than noise and its
-    PSI reaches `rule.warning`; stable otherwise. A common trend of the numbers is
-    taken out first (see `Trend`). A fresh batch of fewer than `MIN_ROWS` rows is not
-    judged.
+    (Holm's correction across `columns`) and its PSI reaches `rule.alert` or, for a
+    number, its KS distance reaches `rule.ks_alert`; on warning when it is more than
+    noise and its PSI reaches `rule.warning`; stable otherwise. A common trend of the
+    numbers is taken out first (see `Trend`). A fresh batch of fewer than `MIN_ROWS`
+    rows is not judged.
     """
     measures = {c: _measure(reference[c], current[c]) for c in columns}
     judged = len(current) >= MIN_ROWS
@@ -268,8 +276,10 @@ def _levels(measures: dict[str, _Measure], rule: DriftRule) -> dict[str, str]:
     adjusted = _holm({name: m.p_value for name, m in measures.items()})
     levels = {}
     for name, measure in measures.items():
+        # The charter's ks_alert is a KS distance: for numbers, not for text.
         large = measure.psi >= rule.alert - _TOLERANCE or (
-            measure.distance is not None
+            measure.compared_as != CATEGORIES
+            and measure.distance is not None
             and measure.distance >= rule.ks_alert - _TOLERANCE
         )
         if adjusted[name] >= 1 - rule.confidence:
@@ -357,14 +367,19 @@ def _measure(reference: pd.Series, current: pd.Series) -> _Measure:
             NUMBERS, _index(expected, actual), float(test.statistic), float(test.pvalue)
         )
     before, after = _category_counts(reference, current)
+    kind = _compared_as(reference)
     if not before.sum() or not after.sum():
-        return _Measure(CATEGORIES, 0.0, None, 1.0)
+        return _Measure(kind, 0.0, None, 1.0)
     expected, actual = before / before.sum(), after / after.sum()
+    # Values are in order, missing last: the KS distance. Text has no order: the share
+    # of rows that would have to change category.
+    distance = (
+        np.abs(np.cumsum(expected) - np.cumsum(actual)).max()
+        if kind == VALUES
+        else np.abs(expected - actual).sum() / 2
+    )
     return _Measure(
-        CATEGORIES,
-        _index(expected, actual),
-        float(np.abs(expected - actual).sum() / 2),
-        _chi_square(before, after),
+        kind, _index(expected, actual), float(distance), _category_test(before, after)
     )
 
 
@@ -374,32 +389,30 @@ def _index(expected: np.ndarray, actual: np.ndarray) -> float:
     return float(np.sum((actual - expected) * np.log(actual / expected)))
 
 
-def _chi_square(before: np.ndarray, after: np.ndarray) -> float:
-    """Chi-square test that two samples share one distribution over categories.
+def _category_test(before: np.ndarray, after: np.ndarray) -> float:
+    """p-value of the hypothesis that two samples share one distribution of categories.
 
-    Categories expected to hold fewer than `_MIN_EXPECTED` rows in either sample are
-    pooled (and the pool with the smallest category, while it is too small itself),
-    so the test's approximation holds on a small batch.
+    A chi-square test compares the categories expected to hold at least
+    `_MIN_EXPECTED` rows in each sample (where its approximation holds); the rarer
+    ones (a new category, a value never seen in training) are compared together, as
+    one share, by Fisher's exact test. Pooling them into a common category instead
+    would hide the move when a value shifts to a new one (a count moving from 4 to 5).
+    The p-value is the smaller of the two, times two (Bonferroni).
     """
     table = np.vstack([before, after]).astype(float)
     table = table[:, table.sum(axis=0) > 0]
-    order = np.argsort(-table.sum(axis=0), kind="stable")
-    table = table[:, order]
-    expected = table.sum(axis=0) * table.sum(axis=1).min() / table.sum()
-    kept = table[:, expected >= _MIN_EXPECTED]
-    pooled = table[:, expected < _MIN_EXPECTED].sum(axis=1)
-    if pooled.sum():
-        kept = np.column_stack([kept, pooled])
-    while kept.shape[1] > 1:
-        smallest = kept.sum(axis=0).min() * kept.sum(axis=1).min() / kept.sum()
-        if smallest >= _MIN_EXPECTED:
-            break
-        kept = np.column_stack([kept[:, :-2], kept[:, -2:].sum(axis=1)])
-    if kept.shape[1] < 2:
-        return 1.0
-    expected = np.outer(kept.sum(axis=1), kept.sum(axis=0)) / kept.sum()
-    statistic = float(((kept - expected) ** 2 / expected).sum())
-    return float(stats.chi2.sf(statistic, kept.shape[1] - 1))
+    expected = table.sum(axis=0) * table.sum(axis=1).min() / max(table.sum(), 1)
+    common = table[:, expected >= _MIN_EXPECTED]
+    rare = table[:, expected < _MIN_EXPECTED].sum(axis=1)
+    p_values = []
+    if common.shape[1] > 1:
+        expected = np.outer(common.sum(axis=1), common.sum(axis=0)) / common.sum()
+        statistic = float(((common - expected) ** 2 / expected).sum())
+        p_values.append(float(stats.chi2.sf(statistic, common.shape[1] - 1)))
+    if rare.sum() and common.size:
+        rest = common.sum(axis=1)
+        p_values.append(float(stats.fisher_exact(np.column_stack([rare, rest])).pvalue))
+    return min(1.0, len(p_values) * min(p_values)) if p_values else 1.0
 
 
 def _number_shares(
@@ -461,13 +474,17 @@ def _category_counts(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Rows per category in each sample, over the categories of both, missing last.
 
+    The categories are sorted: numbers by value, text alphabetically.
+
     A number or yes/no column's categories are its values as numbers, so 1, 1.0 and
     True are one category whatever the file's types; a value that is not a number then
     counts as missing.
     """
-    numeric = _is_number(reference) or pd.api.types.is_bool_dtype(reference)
+    numeric = _has_values(reference)
     before, after = _keys(reference, numeric=numeric), _keys(current, numeric=numeric)
-    codes, categories = pd.factorize(pd.concat([before, after], ignore_index=True))
+    codes, categories = pd.factorize(
+        pd.concat([before, after], ignore_index=True), sort=True
+    )
     # Missing values get code -1: shifted to 0, they are counted first, then moved last.
     size = len(categories) + 1
     counts = [
@@ -500,12 +517,15 @@ def _numbers(values: pd.Series) -> np.ndarray:
 
 
 def _compared_as(reference: pd.Series) -> str:
-    if (
-        _is_number(reference)
-        and reference.nunique(dropna=True) > MAX_VALUES_AS_CATEGORIES
-    ):
-        return NUMBERS
-    return CATEGORIES
+    if not _has_values(reference):
+        return CATEGORIES
+    many = reference.nunique(dropna=True) > MAX_VALUES_ONE_BY_ONE
+    return NUMBERS if many and _is_number(reference) else VALUES
+
+
+def _has_values(series: pd.Series) -> bool:
+    """Whether a column compared value by value holds numbers (yes/no counts as 0/1)."""
+    return _is_number(series) or pd.api.types.is_bool_dtype(series)
 
 
 def _is_number(series: pd.Series) -> bool:

@@ -221,7 +221,10 @@ def propose_thresholds(
             watch="PSI",
             feature="every feature",
             warning=f"PSI {settings.psi_warning:g}",
-            alert=f"PSI {settings.psi_alert:g} or distance {settings.ks_alert:g}",
+            alert=(
+                f"PSI {settings.psi_alert:g}, or KS distance {settings.ks_alert:g} "
+                "for numbers"
+            ),
             basis=(
                 "charter drift thresholds, for a move larger than sampling noise at "
                 f"{kpi.confidence:.0%} (Holm's correction across {len(features)} "
