@@ -20,7 +20,7 @@ from playbook.beyond import (
 from playbook.beyond import readiness as production
 from playbook.core import journey
 from playbook.data import contracts
-from playbook.errors import ModelError, PlaybookError
+from playbook.errors import EvidenceError, ModelError, PlaybookError
 from playbook.serve import saved_model
 from playbook.serve import scoring as score
 from playbook.tasks import evaluation, holdout, latency, segments
@@ -121,20 +121,21 @@ def test_label_free_suite_drops_only_what_concerns_the_label(built):
     assert column_sets and all(poc.data.target not in s for s in column_sets)
 
 
-def test_fresh_batch_is_the_charter_file_or_else_the_latest_periods(built):
-    poc, frame, result, _ = built
-    named = monitoring.fresh_batch(frame, poc=poc, split=result.holdout)
+def test_fresh_batch_is_the_charter_file_and_never_the_test_rows(built):
+    poc, _, _, _ = built
+    named = monitoring.fresh_batch(poc)
     assert named.source.startswith("churn_fresh_SYNTHETIC.csv")
     assert named.sha256 == data.sha256(poc.data.fresh)
-    without = dataclasses.replace(poc, data=dataclasses.replace(poc.data, fresh=None))
-    latest = monitoring.fresh_batch(frame, poc=without, split=result.holdout)
-    assert len(latest.rows) == len(result.holdout.test)
-    assert latest.sha256 is None
+    assert monitoring.fresh_batch(_without_fresh(poc)) is None
+
+
+def _without_fresh(poc):
+    return dataclasses.replace(poc, data=dataclasses.replace(poc.data, fresh=None))
 
 
 def test_score_fresh_compares_both_policies_on_the_fresh_rows(built):
-    poc, frame, result, run = built
-    fresh = monitoring.fresh_batch(frame, poc=poc, split=result.holdout)
+    poc, _, _, run = built
+    fresh = monitoring.fresh_batch(poc)
     later = monitoring.score_fresh(fresh, out_dir=run, poc=poc, seed=42)
     assert later.kpi.test_rows == len(fresh.rows)
     assert later.summary.startswith("lift ")
@@ -143,6 +144,8 @@ def test_score_fresh_compares_both_policies_on_the_fresh_rows(built):
     )
     assert missing_model.kpi is None
     assert "did not save a model" in missing_model.summary
+    nothing = monitoring.score_fresh(None, out_dir=run, poc=poc, seed=42)
+    assert (nothing.kpi, nothing.summary) == (None, monitoring.NO_FRESH)
 
 
 def test_proposed_thresholds_cover_every_numeric_feature_and_the_kpi(built):
@@ -207,7 +210,7 @@ def _scored(value, model, today, period):
     )
 
 
-def test_segments_show_where_the_model_earns_less_than_the_rule():
+def test_groups_show_what_each_policys_own_decisions_earned_in_them():
     scores = _scored(
         [10.0, 10.0, -1.0, -1.0, 10.0, -1.0],
         [True, False, True, True, True, False],
@@ -215,7 +218,14 @@ def test_segments_show_where_the_model_earns_less_than_the_rule():
         ["a"] * 6,
     )
     features = pd.DataFrame({"plan": ["x", "y", "x", "x", "y", "y"]})
-    found = segments.compare(scores, features, columns=["plan"], min_rows=1)
+    found = segments.compare(
+        scores,
+        features,
+        columns=["plan"],
+        min_rows=1,
+        confidence=0.95,
+        equal_contacts=False,
+    )
     by_name = {s.segment: s for s in found}
     assert by_name["x"].model_value == 8.0 and by_name["x"].today_value == 0.0
     assert by_name["y"].model_value == 10.0 and by_name["y"].today_value == 19.0
@@ -322,8 +332,10 @@ def test_reproducibility_is_met_only_when_a_rerun_gives_the_same_numbers(built):
 def test_scoring_smoke_reports_a_missing_model_as_not_met(built, tmp_path):
     poc, frame, _, run = built
     rows = frame.drop(columns=[poc.data.target]).head(50)
-    assert production.scoring_smoke(run / "model", rows).status == production.MET
-    missing = production.scoring_smoke(tmp_path, rows)
+    smoke = production.scoring_smoke(run / "model", rows, source="the test rows")
+    assert smoke.status == production.MET
+    assert smoke.evidence.startswith("scored 50 rows of the test rows")
+    missing = production.scoring_smoke(tmp_path, rows, source="the test rows")
     assert missing.status == production.NOT_MET
     assert "no saved model" in missing.evidence
 
@@ -359,8 +371,10 @@ def test_the_model_card_reports_each_group_of_a_sensitive_attribute(built):
         poc, data=dataclasses.replace(poc.data, sensitive=("region",))
     )
     groups = [
-        segments.Segment("region", "metro", 400, 1200.0, 1500.0, -300.0),
-        segments.Segment("region", "rural", 300, 900.0, 600.0, 300.0),
+        segments.Segment(
+            "region", "metro", 400, 1200.0, 1500.0, -300.0, -500, -100, 0.95
+        ),
+        segments.Segment("region", "rural", 300, 900.0, 600.0, 300.0, 100, 500, 0.95),
     ]
     notes = saved_model.fairness_notes(sensitive, groups=groups)
     assert "region = metro (400 rows)" in notes and "lift -300 KRW" in notes
@@ -435,7 +449,8 @@ def test_summaries_are_written_from_the_evidence(staged):
     assert beyond_stage.contract_summary(found).endswith(found.fresh.source)
     iterated = iteration.outcome.evidence
     assert len(iterated.losing_segments) <= iterate_stage.MOST_LOSING
-    assert iterated.losing_count == sum(s.lift < 0 for s in iteration.segments)
+    assert iterated.losing_count == sum(s.loses for s in iteration.segments)
+    assert all(s.lift_ci_high < 0 for s in iterated.losing_segments)
     assert iteration.design.summary == iterate_stage.ab_summary(iterated)
     decided = scale_up.outcome.evidence
     assert scale_up.outcome.summary.startswith(decided.decision.decision)
@@ -496,3 +511,82 @@ def test_history_skips_stage_5_evidence_of_an_older_layout(staged, tmp_path):
     fresh = staged[1].outcome.evidence.fresh_kpi
     assert [run.fresh_lift for run in past] == [None, fresh.lift]
     assert past[1].changed == "fresh batch"
+
+
+def test_without_a_fresh_batch_stage_5_judges_nothing_on_later_data(
+    built, staged, tmp_path
+):
+    poc, run = built[0], staged[0]
+    stage = beyond_stage.build(
+        _without_fresh(poc), out_dir=run, data_path=None, seed=42
+    )
+    found = stage.outcome.evidence
+    assert found.fresh_batch is False and found.alerts == []
+    assert (found.drift, found.record, found.fresh, found.fresh_kpi) == (None,) * 4
+    assert stage.contract is None and stage.scored.rows is None
+    assert found.thresholds and stage.outcome.reasons == []
+    assert stage.outcome.summary.startswith("No fresh batch (the charter sets no")
+    journey.save(tmp_path, stage.outcome)
+    loaded = journey.load(tmp_path, beyond_stage.STAGE, beyond_stage.BeyondEvidence)
+    assert _same(loaded.evidence, found)
+    # Stage 7: every judgement on later data reads "not run"; none is a finding.
+    earlier = dataclasses.replace(production.run_evidence(run), beyond=loaded)
+    ready = production.readiness(earlier, run=None, own=[])
+    later = [i for i in ready.items if i.stage == beyond_stage.STAGE][:3]
+    assert [i.status for i in later] == [production.NOT_RUN] * 3
+    assert all(i.evidence == monitoring.NO_FRESH for i in later)
+    outcome = scale_up_stage.evaluate(
+        earlier, ready=ready, poc=poc, charter_file="c.yaml", run_dir="r"
+    )
+    verdict = outcome.evidence.decision
+    # No finding on the test rows as later data: only that nothing shows the gain.
+    assert not any("does not hold" in reason for reason in verdict.reasons)
+    assert not any("drifted" in reason for reason in verdict.reasons)
+    missing = [d for d in outcome.evidence.downgrades if d.by == production.FRESH_LIFT]
+    assert [d.reason for d in missing] == [
+        f"Nothing shows the gain holds on later data: {monitoring.NO_FRESH}."
+    ]
+    assert f"On later data: {monitoring.NO_FRESH}." in outcome.evidence.memo.money
+
+
+def test_stage_5_evidence_refuses_judgements_on_later_data_it_does_not_have(staged):
+    found = staged[1].outcome.evidence
+    assert found.fresh_batch and found.drift is not None
+    with pytest.raises(EvidenceError, match="fresh_batch is False"):
+        dataclasses.replace(found, fresh_batch=False)
+
+
+def test_the_drift_item_reads_the_drift_judged_against_noise(staged):
+    earlier = production.run_evidence(staged[0])
+    found = earlier.beyond.evidence
+
+    def drift_item(evidence):
+        beyond = dataclasses.replace(earlier.beyond, evidence=evidence)
+        ready = production.readiness(
+            dataclasses.replace(earlier, beyond=beyond), run=None, own=[]
+        )
+        return next(i for i in ready.items if i.item.startswith("No feature"))
+
+    calm = drift_item(dataclasses.replace(found, alerts=[]))
+    assert calm.status == production.MET
+    assert calm.evidence == beyond_stage.drift_summary(found)
+    assert drift_item(dataclasses.replace(found, alerts=["plan"])).status == (
+        production.NOT_MET
+    )
+    one_row = dataclasses.replace(found.drift, current_rows=1)
+    few = drift_item(dataclasses.replace(found, drift=one_row, alerts=[]))
+    assert few.status == production.NOT_RUN
+    assert few.evidence.startswith("1 fresh row(s): too few to judge drift")
+
+
+def test_history_reads_a_run_without_a_fresh_batch(built, staged, tmp_path):
+    poc, run = built[0], staged[0]
+    stage = beyond_stage.build(
+        _without_fresh(poc), out_dir=run, data_path=None, seed=42
+    )
+    folder = tmp_path / "p" / "20260101-000000-000001"
+    (folder / "results").mkdir(parents=True)
+    (folder / "manifest.json").write_text(json.dumps({"poc": "p", "run_id": "r"}))
+    journey.save(folder, stage.outcome)
+    past = history.runs(folder, poc="p")
+    assert past[0].fresh_lift is None and past[0].changed == "first run"

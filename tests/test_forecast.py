@@ -248,7 +248,7 @@ def test_a_forecasts_fresh_batch_is_compared_with_the_same_months_of_training(
     frame = _daily(series=("a", "b", "c", "d"), days=419)  # to 28 February 2026
     train = frame[frame["day"] < "2026-01-01"]
     winter = frame[frame["day"] >= "2026-01-01"]
-    batch = monitoring.FreshBatch(winter, "winter", None, True, False)
+    batch = monitoring.FreshBatch(winter, "winter", None, True)
     reference, name = monitoring.drift_reference(
         train, batch, poc=forecast_charter, periods=51
     )

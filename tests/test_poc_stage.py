@@ -87,13 +87,16 @@ def test_segments_and_groups_are_no_smaller_than_their_minimum(built):
 
 def test_the_evidence_keeps_only_the_worst_losing_segments(built):
     many = [
-        Segment("f", str(i), 100, 0.0, float(i), -float(i)) for i in range(30, 0, -1)
+        Segment("f", str(i), 100, 0.0, i, -i, -i - 1, -i + 0.5, 0.95)
+        for i in range(30, 0, -1)
     ]
-    winning = Segment("f", "good", 100, 5.0, 1.0, 4.0)
+    # Below zero on its point, but its interval reaches zero: not a losing segment.
+    unsure = Segment("f", "unsure", 100, 0.0, 40.0, -40.0, -90.0, 10.0, 0.95)
+    winning = Segment("f", "good", 100, 5.0, 1.0, 4.0, 2.0, 6.0, 0.95)
     found = poc_stage.evidence(
         built.comparison,
         measured_latency=built.evidence.latency,
-        feature_segments=[*many, winning],
+        feature_segments=[unsure, *many, winning],
         sensitive_groups=[],
     )
     assert found.losing_segments == many[: poc_stage.LOSING_SEGMENTS_KEPT]

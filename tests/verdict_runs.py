@@ -19,7 +19,7 @@ from playbook import charter
 from playbook.beyond import beyond_stage, iterate_stage, readiness, scale_up_stage
 from playbook.beyond.ab_test import AbPlan, Design
 from playbook.beyond.beyond_stage import BeyondEvidence, FreshBatchFacts
-from playbook.beyond.drift import DriftReport, FeatureDrift
+from playbook.beyond.drift import DriftReport, DriftRule, FeatureDrift
 from playbook.beyond.iterate_stage import IterateEvidence
 from playbook.beyond.monitoring import ContractRecord, Threshold
 from playbook.beyond.readiness import Readiness, RunEvidence
@@ -133,21 +133,22 @@ def beyond_outcome(
 ) -> StageOutcome[BeyondEvidence]:
     """Stage 5 with `alerts` of the features past their alert, and the fresh lift."""
     features = [
-        FeatureDrift(name, 0.4, 0.2, "alert")
+        FeatureDrift(name, "numbers", 0.4, 0.2, 1e-6, 1e-5, "alert")
         if i < alerts
-        else FeatureDrift(name, 0.02, 0.01, "stable")
+        else FeatureDrift(name, "numbers", 0.02, 0.01, 0.6, 1.0, "stable")
         for i, name in enumerate(FEATURES)
     ]
     report = DriftReport(
         reference="the 12 training periods",
         current="fresh_SYNTHETIC.csv (data.fresh)",
+        reference_rows=12_000,
+        current_rows=1_500,
         features=features,
-        warning=0.1,
-        alert=0.25,
-        ks_alert=0.1,
+        rule=DriftRule(warning=0.1, alert=0.25, ks_alert=0.1, confidence=0.95),
     )
     source = "fresh_SYNTHETIC.csv (data.fresh)"
     evidence = BeyondEvidence(
+        fresh_batch=True,
         drift=report,
         alerts=report.alerts,
         record=ContractRecord(

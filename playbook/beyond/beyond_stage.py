@@ -27,6 +27,7 @@ from playbook.charter.model import Charter
 from playbook.core import journey
 from playbook.data import contracts
 from playbook.data.contracts import ContractReport
+from playbook.errors import EvidenceError
 from playbook.tasks import evaluation, models
 from playbook.tasks.holdout import Holdout
 from playbook.tasks.kpi import KpiReport, lift_summary
@@ -64,21 +65,35 @@ class BeyondEvidence:
     """What stage 5 found on the fresh batch.
 
     Attributes:
-        drift: PSI and KS distance of every feature against the training rows.
-        alerts: Features past an alert threshold.
+        fresh_batch: Whether the charter names a fresh batch (`data.fresh`). Without
+            one, every judgement on later data (contract, drift, lift) is not run:
+            `drift`, `record`, `fresh` and `fresh_kpi` are None and `alerts` empty.
+        drift: Every feature's move against the training rows, judged against noise.
+        alerts: Features past an alert threshold by more than noise, beyond any trend.
         record: The batch's schema, size and fingerprint, kept with the run.
         fresh: The batch and its contract result in a few facts.
-        fresh_kpi: The model against today's baseline on the batch; None when the
-            batch has no labels or stage 4 saved no model.
+        fresh_kpi: The model against today's baseline on the batch; None when there
+            is no batch, it has no labels, or stage 4 saved no model.
         thresholds: Monitoring thresholds proposed for a person to review.
     """
 
-    drift: DriftReport
+    fresh_batch: bool
+    drift: DriftReport | None
     alerts: list[str]
-    record: ContractRecord
-    fresh: FreshBatchFacts
+    record: ContractRecord | None
+    fresh: FreshBatchFacts | None
     fresh_kpi: KpiReport | None
     thresholds: list[Threshold]
+
+    def __post_init__(self) -> None:
+        """Refuse evidence that judges later data it does not have."""
+        later = (self.drift, self.record, self.fresh, self.fresh_kpi)
+        if not self.fresh_batch and (self.alerts or any(x is not None for x in later)):
+            raise EvidenceError(
+                "BeyondEvidence: fresh_batch is False, yet it holds drift, a contract "
+                "record, batch facts or a KPI on later data; build it with "
+                "beyond_stage.build"
+            )
 
 
 @dataclass(frozen=True)
@@ -87,13 +102,14 @@ class BeyondPoc:
 
     Attributes:
         outcome: The stage's outcome with its evidence, to save with `journey.save`.
-        contract: The fresh batch's contract result, expectation by expectation.
+        contract: The fresh batch's contract result, expectation by expectation;
+            None without a fresh batch.
         scored: The fresh batch scored by both policies (rows for stage 6's replay).
         poc_kpi: Stage 4's KPI on the test periods; None when stage 4 did not run.
     """
 
     outcome: journey.StageOutcome[BeyondEvidence]
-    contract: ContractReport
+    contract: ContractReport | None
     scored: FreshScore
     poc_kpi: KpiReport | None
 
@@ -102,6 +118,9 @@ def build(
     poc: Charter, *, out_dir: str | Path, data_path: str | Path | None, seed: int
 ) -> BeyondPoc:
     """Check the fresh batch: contract, drift, the KPI on it, monitoring thresholds.
+
+    Without a fresh batch (`data.fresh`) only the thresholds are proposed: the test
+    rows are not later data, so nothing is judged on them here.
 
     Args:
         poc: The charter.
@@ -115,12 +134,7 @@ def build(
     """
     frame = data.read(poc, path=data_path)
     split = evaluation.split(frame, poc=poc, seed=seed)
-    fresh = monitoring.fresh_batch(frame, poc=poc, split=split)
-    suite = monitoring.fresh_suite(
-        contracts.load_suite(poc.data.checks), batch=fresh, target=poc.data.target
-    )
-    contract = contracts.validate(fresh.rows, suite)
-    report = _drift(frame, split=split, fresh=fresh, poc=poc)
+    fresh = monitoring.fresh_batch(poc)
     stage4 = journey.load(out_dir, POC_STAGE, PocEvidence)
     poc_kpi = stage4.evidence.kpi if stage4 is not None else None
     scored = monitoring.score_fresh(
@@ -132,21 +146,32 @@ def build(
         poc=poc,
         baseline_kpi=poc_kpi.baseline if poc_kpi is not None else None,
     )
-    evidence = BeyondEvidence(
-        drift=report,
-        alerts=report.alerts,
-        record=monitoring.contract_record(fresh, contract=contract),
-        fresh=FreshBatchFacts(
-            source=fresh.source,
-            rows=len(fresh.rows),
-            labelled=fresh.labelled,
-            contract_passed=contract.passed,
-            expectations=contract.evaluated,
-            failed=contract.failed,
-        ),
-        fresh_kpi=scored.kpi,
-        thresholds=limits,
-    )
+    contract = None
+    if fresh is None:
+        evidence = BeyondEvidence(
+            fresh_batch=False,
+            drift=None,
+            alerts=[],
+            record=None,
+            fresh=None,
+            fresh_kpi=None,
+            thresholds=limits,
+        )
+    else:
+        suite = monitoring.fresh_suite(
+            contracts.load_suite(poc.data.checks), batch=fresh, target=poc.data.target
+        )
+        contract = contracts.validate(fresh.rows, suite)
+        report = _drift(frame, split=split, fresh=fresh, poc=poc)
+        evidence = BeyondEvidence(
+            fresh_batch=True,
+            drift=report,
+            alerts=report.alerts,
+            record=monitoring.contract_record(fresh, contract=contract),
+            fresh=_facts(fresh, contract=contract),
+            fresh_kpi=scored.kpi,
+            thresholds=limits,
+        )
     outcome = journey.StageOutcome(
         stage=STAGE,
         status=journey.PASSED,
@@ -155,6 +180,12 @@ def build(
         evidence=evidence,
     )
     return BeyondPoc(outcome=outcome, contract=contract, scored=scored, poc_kpi=poc_kpi)
+
+
+def _facts(fresh: FreshBatch, *, contract: ContractReport) -> FreshBatchFacts:
+    # In the order of FreshBatchFacts' fields: the batch, then its contract result.
+    batch = (fresh.source, len(fresh.rows), fresh.labelled)
+    return FreshBatchFacts(*batch, contract.passed, contract.evaluated, contract.failed)
 
 
 def _drift(
@@ -168,9 +199,12 @@ def _drift(
         reference,
         fresh.rows,
         columns=models.tabular_columns(frame, poc=poc),
-        warning=thresholds.psi_warning,
-        alert=thresholds.psi_alert,
-        ks_alert=thresholds.ks_alert,
+        rule=drift.DriftRule(
+            warning=thresholds.psi_warning,
+            alert=thresholds.psi_alert,
+            ks_alert=thresholds.ks_alert,
+            confidence=poc.need("kpi").confidence,
+        ),
         reference_name=reference_name,
         current_name=fresh.source,
     )
@@ -180,30 +214,40 @@ def fresh_kpi_summary(evidence: BeyondEvidence) -> str:
     """The lift on the fresh batch in one phrase, or why it was not measured."""
     if evidence.fresh_kpi is not None:
         return lift_summary(evidence.fresh_kpi)
+    if evidence.fresh is None:
+        return monitoring.NO_FRESH
     return monitoring.NO_MODEL if evidence.fresh.labelled else monitoring.NO_LABELS
 
 
 def contract_summary(evidence: BeyondEvidence) -> str:
     """How many of the contract's expectations the fresh batch meets, and where."""
     fresh = evidence.fresh
+    if fresh is None:
+        return monitoring.NO_FRESH
     met = fresh.expectations - fresh.failed
     return f"{met} of {fresh.expectations} expectations met on {fresh.source}"
 
 
+def drift_summary(evidence: BeyondEvidence) -> str:
+    """How the features moved since training, in one sentence, or why not judged."""
+    if evidence.drift is None:
+        return monitoring.NO_FRESH
+    return drift.finding(evidence.drift)
+
+
 def summary(evidence: BeyondEvidence) -> str:
-    """Stage 5 in one line: features shifted, alerts, and the lift on the batch."""
-    shifted = _shifted(evidence)
-    return (
-        f"{len(shifted)} of {len(evidence.drift.features)} features shifted, "
-        f"{len(evidence.alerts)} past an alert; "
-        f"fresh batch: {fresh_kpi_summary(evidence)}"
-    )
+    """Stage 5 in one line: drift beyond noise, a trend, and the lift on the batch."""
+    if not evidence.fresh_batch:
+        return (
+            "No fresh batch (the charter sets no data.fresh): the contract, drift and "
+            "the lift on later data are not run; "
+            f"{len(evidence.thresholds)} monitoring thresholds proposed"
+        )
+    return f"{drift_summary(evidence)}; fresh batch: {fresh_kpi_summary(evidence)}"
 
 
 def reasons(evidence: BeyondEvidence) -> list[str]:
-    """Each feature that shifted, with its PSI and level."""
-    return [f"{f.feature}: PSI {f.psi:.3f} ({f.level})" for f in _shifted(evidence)]
-
-
-def _shifted(evidence: BeyondEvidence) -> list[drift.FeatureDrift]:
-    return [f for f in evidence.drift.features if f.level != "stable"]
+    """The common trend, then each feature that moved beyond noise and its level."""
+    if evidence.drift is None:
+        return []
+    return drift.feature_findings(evidence.drift)

@@ -60,7 +60,9 @@ def runs(out_dir: str | Path, *, poc: str) -> list[PastRun]:
         fresh = later.fresh_kpi if later is not None else None
         record = {
             **record,
-            "fresh_sha256": later.record.sha256 if later is not None else None,
+            "fresh_sha256": later.record.sha256
+            if later is not None and later.record is not None
+            else None,
         }
         kpi = record.get("kpi") or {}
         past.append(

@@ -104,6 +104,8 @@ def build(
         evaluation.test_rows(frame, poc=poc, seed=seed),
         columns=models.tabular_columns(frame, poc=poc),
         min_rows=MIN_SEGMENT_ROWS,
+        confidence=poc.need("kpi").confidence,
+        equal_contacts=True,
     )
     settings = poc.need("experiment")
     design = ab_test.design(
@@ -114,7 +116,7 @@ def build(
         longest_months=review.LONGEST_MONTHS,
     )
     source, latest = journey.latest_scores(out_dir)
-    losing = [s for s in found if s.lift < 0]
+    losing = [s for s in found if s.loses]
     evidence = IterateEvidence(
         plan=design.plan,
         rate_plan=design.rates,

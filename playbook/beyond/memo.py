@@ -157,9 +157,10 @@ def _money(poc: Charter, earlier: RunEvidence) -> list[str]:
                 "The POC budget is "
                 f"{format_amount(poc.budget.amount, poc.budget.currency)}."
             )
-    if earlier.beyond is not None:
-        summary = beyond_stage.fresh_kpi_summary(earlier.beyond.evidence)
-        money.append(f"On the fresh batch: {summary}.")
+    later = earlier.beyond.evidence if earlier.beyond is not None else None
+    if later is not None:
+        where = "the fresh batch" if later.fresh_batch else "later data"
+        money.append(f"On {where}: {beyond_stage.fresh_kpi_summary(later)}.")
     return money
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,7 +17,6 @@ from playbook.data.contracts import ContractReport
 from playbook.errors import ModelError
 from playbook.serve import saved_model, scoring
 from playbook.tasks import evaluation
-from playbook.tasks.holdout import Holdout
 from playbook.tasks.kpi import KpiReport, lift_summary
 
 
@@ -30,7 +28,6 @@ class FreshBatch:
     source: str
     sha256: str | None
     labelled: bool
-    is_slice: bool
 
 
 @dataclass(frozen=True)
@@ -67,34 +64,25 @@ class Threshold:
     basis: str
 
 
-def fresh_batch(frame: pd.DataFrame, *, poc: Charter, split: Holdout) -> FreshBatch:
-    """The charter's fresh batch (`data.fresh`), or else the latest held-out periods.
+def fresh_batch(poc: Charter) -> FreshBatch | None:
+    """The charter's fresh batch (`data.fresh`); None when the charter names none.
+
+    Without one there is no later data: the test rows are not later than the rows
+    the POC judged the model on, so they never stand in for a fresh batch.
 
     Raises:
         DataError: The fresh file is missing, unreadable or empty.
     """
-    if poc.data.fresh is not None:
-        rows = data.load(
-            poc.data.fresh, encoding=poc.data.encoding, delimiter=poc.data.delimiter
-        )
-        return FreshBatch(
-            rows=rows,
-            source=f"{poc.data.fresh.name} (data.fresh)",
-            sha256=data.sha256(poc.data.fresh),
-            labelled=poc.data.target in rows.columns,
-            is_slice=False,
-        )
-    latest = (
-        f"the latest {len(split.test_periods)} period(s)"
-        if split.kind == "time"
-        else "the held-out test rows"
+    if poc.data.fresh is None:
+        return None
+    rows = data.load(
+        poc.data.fresh, encoding=poc.data.encoding, delimiter=poc.data.delimiter
     )
     return FreshBatch(
-        rows=frame.iloc[split.test],
-        source=f"{latest} of the data",
-        sha256=None,
-        labelled=True,
-        is_slice=True,
+        rows=rows,
+        source=f"{poc.data.fresh.name} (data.fresh)",
+        sha256=data.sha256(poc.data.fresh),
+        labelled=poc.data.target in rows.columns,
     )
 
 
@@ -130,22 +118,14 @@ def fresh_suite(
 ) -> contracts.Suite:
     """The data contract as it applies to the fresh batch.
 
-    Unlabelled data cannot meet the label's expectations, and a slice of the extract
-    cannot meet the whole extract's row count; both are left out, nothing else.
+    Unlabelled data cannot meet the label's expectations: they are left out, nothing
+    else.
     """
-    if not batch.labelled:
-        suite = scoring.label_free(suite, target)
-    if batch.is_slice:
-        kept = tuple(
-            spec
-            for spec in suite.expectations
-            if spec.type != "expect_table_row_count_to_be_between"
-        )
-        suite = dataclasses.replace(suite, expectations=kept)
-    return suite
+    return suite if batch.labelled else scoring.label_free(suite, target)
 
 
 # Why the fresh batch has no KPI: what the stage-5 summary says in its place.
+NO_FRESH = "not run: no fresh batch (the charter sets no data.fresh)"
 NO_LABELS = "the fresh batch has no labels yet"
 NO_MODEL = "stage 4 did not save a model in this run"
 
@@ -160,7 +140,7 @@ class FreshScore:
 
 
 def score_fresh(
-    batch: FreshBatch,
+    batch: FreshBatch | None,
     *,
     out_dir: str | Path,
     poc: Charter,
@@ -170,13 +150,15 @@ def score_fresh(
     """Score the fresh batch with stage 4's saved model and compare it with today's.
 
     Args:
-        batch: The fresh batch.
+        batch: The fresh batch; None when the charter names none.
         out_dir: The run folder (stage 4's saved model).
         poc: The charter.
         seed: Seed for the bootstrap.
         earlier: The data before the batch. A forecast reads its lags from it, so the
             batch's first days are judged with the history they would have had.
     """
+    if batch is None:
+        return FreshScore(None, None, NO_FRESH)
     if not batch.labelled:
         return FreshScore(None, None, NO_LABELS)
     try:
@@ -187,9 +169,7 @@ def score_fresh(
     if model.task == "forecast" and earlier is not None:
         from playbook.tasks import forecast
 
-        rows = forecast.after_history(
-            rows, earlier=earlier, poc=poc, within=batch.is_slice
-        )
+        rows = forecast.after_history(rows, earlier=earlier, poc=poc, within=False)
     scored = evaluation.score(
         rows, model=model.pipeline, features=model.features, poc=poc, seed=seed
     )
@@ -226,7 +206,9 @@ def propose_thresholds(
 ) -> list[Threshold]:
     """Monitoring thresholds proposed from the training data and the charter.
 
-    Every feature: the charter's PSI thresholds. Numbers: a value outside the training
+    Every feature: the charter's PSI and distance thresholds, for a move that is also
+    more than sampling noise at the KPI's confidence (see `drift`). Numbers: a value
+    outside the training
     data's 0.5-99.5% range is a warning. Missing values: more than 2 points above the
     training share is a warning, 5 points an alert. The KPI: worse than today's
     baseline per period is an alert. These are proposals for a person to review, not
@@ -239,8 +221,15 @@ def propose_thresholds(
             watch="PSI",
             feature="every feature",
             warning=f"PSI {settings.psi_warning:g}",
-            alert=f"PSI {settings.psi_alert:g} or KS {settings.ks_alert:g}",
-            basis="charter drift thresholds",
+            alert=(
+                f"PSI {settings.psi_alert:g}, or KS distance {settings.ks_alert:g} "
+                "for numbers"
+            ),
+            basis=(
+                "charter drift thresholds, for a move larger than sampling noise at "
+                f"{kpi.confidence:.0%} (Holm's correction across {len(features)} "
+                "features)"
+            ),
         )
     ]
     complete = []

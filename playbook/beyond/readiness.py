@@ -184,8 +184,14 @@ def reproducibility(first: KpiReport | None, again: KpiReport) -> ReadinessItem:
     )
 
 
-def scoring_smoke(model_dir: Path, rows: pd.DataFrame) -> ReadinessItem:
-    """Score rows through the saved model the way `playbook score` does."""
+def scoring_smoke(model_dir: Path, rows: pd.DataFrame, *, source: str) -> ReadinessItem:
+    """Score rows through the saved model the way `playbook score` does.
+
+    Args:
+        model_dir: The saved model's folder.
+        rows: The rows to score.
+        source: Which rows they are, for the evidence ("the fresh batch").
+    """
     text, reference = "The scoring entry point works", "ML Test Score I6"
     concern = "the scoring entry point"
     try:
@@ -197,18 +203,18 @@ def scoring_smoke(model_dir: Path, rows: pd.DataFrame) -> ReadinessItem:
             reference,
             evidence=str(error),
             concern=concern,
-            problem=f"The saved model could not score the fresh batch: {error}",
+            problem=f"The saved model could not score {source}: {error}",
         )
     ok = len(scores) == len(rows) and _sound(scores, model.task)
     acted = scoring.acted_on(scores, model.task)
     evidence = (
-        f"scored {len(scores):,} rows of the fresh batch; {acted:,} "
+        f"scored {len(scores):,} rows of {source}; {acted:,} "
         f"{'on the list to act on' if model.task == 'top_k' else 'decided'}"
     )
     problem = (
         None
         if ok
-        else f"The saved model scored the fresh batch, but its scores are not sound "
+        else f"The saved model scored {source}, but its scores are not sound "
         f"({evidence})."
     )
     return measured(
@@ -449,41 +455,84 @@ def _poc_items(earlier: RunEvidence) -> list[ReadinessItem]:
 def _beyond_items(
     beyond: StageOutcome[BeyondEvidence] | None,
 ) -> list[ReadinessItem]:
-    """Stage 5's items: the fresh batch's contract, drift, lift and thresholds."""
+    """Stage 5's items: the fresh batch's contract, drift, lift and thresholds.
+
+    Without a fresh batch the three judgements on later data are not run: the test
+    rows are not later data.
+    """
+
+    def on_later_data(
+        text: str,
+        reference: str,
+        decide: Callable[[StageOutcome[BeyondEvidence]], tuple[bool | None, str]],
+        *,
+        concern: str,
+        problem: Callable[[StageOutcome[BeyondEvidence]], str | None],
+        missing: str | None = None,
+    ) -> ReadinessItem:
+        """An item judged on the fresh batch: not run when nothing could be judged."""
+        if beyond is None:
+            return _item(
+                text,
+                reference,
+                BEYOND_STAGE,
+                beyond,
+                decide,
+                concern=concern,
+                problem=problem,
+                missing=missing,
+            )
+        met, evidence = (
+            decide(beyond)
+            if beyond.evidence.fresh_batch
+            else (None, beyond_stage.fresh_kpi_summary(beyond.evidence))
+        )
+        status = NOT_RUN if met is None else MET if met else NOT_MET
+        return ReadinessItem(
+            text,
+            reference,
+            BEYOND_STAGE,
+            status,
+            evidence,
+            f"{BEYOND_STAGE}.html",
+            concern=concern,
+            problem=None if met else problem(beyond),
+        )
+
+    def drifted(outcome: StageOutcome[BeyondEvidence]) -> tuple[bool | None, str]:
+        found = outcome.evidence.drift
+        judged = found is not None and found.judged
+        return (not outcome.evidence.alerts if judged else None), (
+            beyond_stage.drift_summary(outcome.evidence)
+        )
 
     def fresh_lift(outcome: StageOutcome[BeyondEvidence]) -> tuple[bool | None, str]:
         fresh = outcome.evidence.fresh_kpi
         if fresh is None:
-            return None, "no labelled fresh batch or no model from stage 4 to score it"
+            return None, beyond_stage.fresh_kpi_summary(outcome.evidence)
         return fresh.lift_ci_low > 0, beyond_stage.fresh_kpi_summary(outcome.evidence)
 
     return [
-        _item(
+        on_later_data(
             "The fresh batch passes the data contract",
             "ML Test Score Mo2",
-            BEYOND_STAGE,
-            beyond,
             lambda o: (
-                o.evidence.fresh.contract_passed,
+                o.evidence.fresh is not None and o.evidence.fresh.contract_passed,
                 beyond_stage.contract_summary(o.evidence),
             ),
             concern="the fresh batch's contract",
             problem=lambda o: readiness_problems.fresh_contract(o.evidence),
         ),
-        _item(
-            "No feature has drifted past the alert thresholds",
+        on_later_data(
+            "No feature has drifted past its alert by more than sampling noise",
             "ML Test Score Mo2",
-            BEYOND_STAGE,
-            beyond,
-            lambda o: (not o.evidence.alerts, o.summary),
+            drifted,
             concern=DRIFT,
             problem=lambda o: readiness_problems.drift(o.evidence),
         ),
-        _item(
+        on_later_data(
             "The lift holds on the fresh batch (interval above zero)",
             "ML Test Score M4",
-            BEYOND_STAGE,
-            beyond,
             fresh_lift,
             concern=FRESH_LIFT,
             problem=lambda o: readiness_problems.fresh_lift(o.evidence),

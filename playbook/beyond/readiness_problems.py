@@ -60,9 +60,11 @@ def latency(evidence: PocEvidence) -> str | None:
     )
 
 
-def fresh_contract(evidence: BeyondEvidence) -> str:
-    """The fresh batch fails expectations of the data contract."""
+def fresh_contract(evidence: BeyondEvidence) -> str | None:
+    """The fresh batch fails expectations of the data contract; None without one."""
     fresh = evidence.fresh
+    if fresh is None:
+        return None
     return (
         f"The fresh batch ({fresh.source}) fails {fresh.failed} of "
         f"{fresh.expectations} contract expectations: the pipeline that feeds the "
@@ -78,7 +80,7 @@ def drift(evidence: BeyondEvidence) -> str | None:
     named = ", ".join(alerts[:NAMED_FEATURES])
     if len(alerts) > NAMED_FEATURES:
         named += f" and {len(alerts) - NAMED_FEATURES} more"
-    total = len(evidence.drift.features)
+    total = len(evidence.drift.features) if evidence.drift is not None else 0
     return (
         f"{len(alerts)} of {total} features drifted past their alerts since "
         f"training ({named})."

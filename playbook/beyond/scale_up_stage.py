@@ -99,8 +99,16 @@ def build(
         seed=seed,
         trials=stage4.tuning_trials if stage4 is not None else None,
     )
-    fresh = monitoring.fresh_batch(
-        frame, poc=poc, split=evaluation.split(frame, poc=poc, seed=seed)
+    fresh = monitoring.fresh_batch(poc)
+    # Without a fresh batch the entry point is tried on the test rows: a smoke test of
+    # scoring, not a judgement on later data.
+    smoke_rows, smoke_source = (
+        (fresh.rows, "the fresh batch")
+        if fresh is not None
+        else (
+            frame.iloc[evaluation.split(frame, poc=poc, seed=seed).test],
+            "the test rows (no fresh batch)",
+        )
     )
     own = [
         readiness.reproducibility(
@@ -108,7 +116,8 @@ def build(
         ),
         readiness.scoring_smoke(
             journey.artifact(out_dir, journey.MODEL_DIR),
-            fresh.rows.drop(columns=[poc.data.target], errors="ignore"),
+            smoke_rows.drop(columns=[poc.data.target], errors="ignore"),
+            source=smoke_source,
         ),
     ]
     ready = readiness.readiness(earlier, run=run, own=own)

@@ -6,7 +6,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from playbook.beyond import ab_test
-from playbook.beyond.drift import DriftReport
+from playbook.beyond.drift import NOT_JUDGED, TREND, DriftReport, trend_finding
 from playbook.beyond.monitoring import FreshScore
 from playbook.beyond.readiness import MET, NOT_MET, NOT_RUN, PERSON, Readiness
 from playbook.report.charts import (
@@ -19,20 +19,27 @@ from playbook.report.charts import (
 )
 from playbook.tasks.kpi import KpiReport, format_amount
 
+# The drift chart's colours: the charts' levels, a trend's numbers in blue.
+_DRIFT_COLOURS = {
+    **LEVEL_COLOURS,
+    TREND: "#2e86c1",
+    NOT_JUDGED: STATUS_COLOURS[NOT_RUN],
+}
+
 
 def drift(report: DriftReport) -> go.Figure:
-    """PSI of every feature, most shifted first, against the two thresholds."""
+    """PSI of every feature, most shifted first, coloured by its judged level."""
     features = list(reversed(report.features))
     figure = go.Figure()
     figure.add_bar(
         x=[f.psi for f in features],
         y=[f.feature for f in features],
         orientation="h",
-        marker_color=[LEVEL_COLOURS[f.level] for f in features],
-        text=[f"{f.psi:.3f}" for f in features],
+        marker_color=[_DRIFT_COLOURS[f.level] for f in features],
+        text=[f"{f.psi:.3f} ({f.level})" for f in features],
         textposition="outside",
     )
-    for value, name in ((report.warning, "warning"), (report.alert, "alert")):
+    for value, name in ((report.rule.warning, "warning"), (report.rule.alert, "alert")):
         figure.add_vline(
             x=value,
             line_dash="dash",
@@ -40,17 +47,19 @@ def drift(report: DriftReport) -> go.Figure:
             annotation_text=name,
         )
     figure.update_xaxes(title="population stability index (PSI)", rangemode="tozero")
-    alerts = len(report.alerts)
-    warnings = sum(f.level == "warning" for f in report.features)
+    alerts = report.alerts
     if alerts:
         title = (
-            f"{alerts} feature(s) shifted past the alert threshold: "
-            f"{', '.join(report.alerts)}"
+            f"{len(alerts)} feature(s) moved past an alert, more than noise: "
+            f"{', '.join(alerts[:4])}{' ...' if len(alerts) > 4 else ''}"
         )
-    elif warnings:
-        title = f"No feature past the alert threshold; {warnings} above the warning"
+    elif report.trend is not None:
+        title = f"A trend, no alert: {trend_finding(report.trend)}"
     else:
-        title = f"Every feature is stable between training and {report.current}"
+        title = (
+            f"No feature moved past an alert by more than noise between training "
+            f"and {report.current}"
+        )
     return layout(figure, title, height=max(300, 32 * len(features) + 120))
 
 

@@ -6,7 +6,7 @@ shows a section in one call. The words here only label what the evidence holds.
 
 from __future__ import annotations
 
-from playbook.beyond import iterate_stage
+from playbook.beyond import beyond_stage, iterate_stage
 from playbook.beyond.beyond_stage import BeyondEvidence, BeyondPoc
 from playbook.beyond.iterate_stage import IterateEvidence, Iteration
 from playbook.beyond.readiness import Readiness
@@ -31,12 +31,21 @@ _READINESS_COLUMNS = ["item", "status", "found", "reference", "link"]
 def fresh_batch(evidence: BeyondEvidence) -> None:
     """Stage 5: where the fresh batch came from and how many rows it has."""
     fresh = evidence.fresh
+    if fresh is None:
+        display.bullets("Fresh batch", [beyond_stage.summary(evidence)])
+        return
     display.bullets("Fresh batch", [f"{fresh.rows:,} rows from {fresh.source}"])
 
 
 def fresh_contract(stage: BeyondPoc) -> None:
     """Stage 5: whether the fresh batch keeps the data contract, and what it fails."""
     contract = stage.contract
+    if contract is None:
+        display.bullets(
+            "Data contract on the fresh batch",
+            [beyond_stage.contract_summary(stage.outcome.evidence)],
+        )
+        return
     display.verdict(
         contract.passed,
         f"The fresh batch passes all {contract.evaluated} expectations.",
@@ -47,23 +56,39 @@ def fresh_contract(stage: BeyondPoc) -> None:
 
 
 def drift(evidence: BeyondEvidence) -> None:
-    """Stage 5: how far each feature moved since training, as a chart and a table."""
+    """Stage 5: how far each feature moved since training, and whether beyond noise."""
     report = evidence.drift
+    if report is None or not report.judged:
+        display.bullets("Drift", [beyond_stage.drift_summary(evidence)])
+        return
     display.figures([beyond_charts.drift(report)])
+    display.bullets("Drift", [beyond_stage.drift_summary(evidence)])
     display.table(
         display.frame(report.features),
-        caption=f"{report.current} against {report.reference}",
+        caption=f"{report.current} ({report.current_rows:,} rows) against "
+        f"{report.reference} ({report.reference_rows:,} rows)",
     )
 
 
 def lift_on_fresh(stage: BeyondPoc) -> None:
     """Stage 5: the lift on the POC's test periods and on the fresh batch."""
+    if not stage.outcome.evidence.fresh_batch:
+        display.bullets(
+            "The lift on later data",
+            [beyond_stage.fresh_kpi_summary(stage.outcome.evidence)],
+        )
+        return
     display.figures([beyond_charts.lift_on_fresh(stage.poc_kpi, stage.scored)])
 
 
 def contract_record(evidence: BeyondEvidence) -> None:
     """Stage 5: the fresh batch's columns as the contract record keeps them."""
     record = evidence.record
+    if record is None:
+        display.bullets(
+            "Data contract record", [beyond_stage.contract_summary(evidence)]
+        )
+        return
     fingerprint = record.sha256 or "not a separate file"
     display.table(
         display.frame(record.columns),

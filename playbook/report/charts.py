@@ -7,7 +7,6 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from playbook.beyond.readiness import MET, NOT_MET, NOT_RUN, PERSON
-from playbook.beyond.verdict import amounts_apart, gain
 from playbook.charter.model import Budget, Charter
 from playbook.charter.review import CharterReview, TimelineCheck, ValueModel
 from playbook.data.leakage import LeakageReport
@@ -175,8 +174,19 @@ def kpi_by_period(report: KpiReport) -> go.Figure:
         )
     figure.update_layout(barmode="group", xaxis={"type": "category"})
     figure.update_yaxes(title=f"{report.unit} per {report.period}")
-    low, high = amounts_apart([report.lift_ci_low, report.lift_ci_high], report.unit)
-    return layout(figure, f"The model {gain(report)} [{low}, {high}]")
+    gained = "earns" if report.better == "higher" else "saves"
+    title = (
+        f"The model {gained} {format_amount(report.lift, report.unit)} per "
+        f"{report.period} against {report.baseline_name} "
+        f"[{format_amount(report.lift_ci_low, report.unit)}, "
+        f"{format_amount(report.lift_ci_high, report.unit)}]"
+    )
+    if report.lift < 0:
+        title = (
+            f"The model does {format_amount(-report.lift, report.unit)} per "
+            f"{report.period} worse than {report.baseline_name}"
+        )
+    return layout(figure, title)
 
 
 def lift_interval(report: KpiReport) -> go.Figure:
@@ -201,26 +211,15 @@ def lift_interval(report: KpiReport) -> go.Figure:
         figure, min_lift=report.min_lift, unit=report.unit, period=report.period
     )
     figure.update_yaxes(showticklabels=False)
-    return layout(figure, _interval_finding(report), height=260)
-
-
-def _interval_finding(report: KpiReport) -> str:
-    """Where the lift's interval lies against the minimum, whatever the rule decided."""
-    lift, low, high, minimum = amounts_apart(
-        [report.lift, report.lift_ci_low, report.lift_ci_high, report.min_lift],
-        report.unit,
+    clears = report.lift_ci_low > 0
+    reaches = report.lift >= report.min_lift
+    title = (
+        f"Lift {format_amount(report.lift, report.unit)} per {report.period}: interval "
+        f"{'above' if clears else 'includes'} zero, point "
+        f"{'reaches' if reaches else 'misses'} the minimum "
+        f"{format_amount(report.min_lift, report.unit)}"
     )
-    said = (
-        f"Lift {lift} per {report.period}, {report.confidence:.0%} interval {low} to "
-        f"{high}"
-    )
-    if np.isnan(report.min_lift) or np.isnan(report.lift_ci_low):
-        return said
-    if report.lift_ci_low >= report.min_lift:
-        return f"{said}: all of it at or above the minimum {minimum}"
-    if report.lift_ci_high < report.min_lift:
-        return f"{said}: all of it below the minimum {minimum}"
-    return f"{said}: it spans the minimum {minimum}"
+    return layout(figure, title, height=260)
 
 
 def mark_lift_axis(
@@ -239,7 +238,11 @@ def mark_lift_axis(
 
 
 def losing_segments(segments: list, *, unit: str, period: str) -> go.Figure:
-    """The segments where the model earns least against today's baseline."""
+    """The segments where the model earns least against today's baseline.
+
+    Each bar is the lift at equal contacts with its interval; a segment is red only
+    when its whole interval is below zero.
+    """
     shown = segments[:12]
     figure = go.Figure()
     figure.add_bar(
@@ -247,17 +250,26 @@ def losing_segments(segments: list, *, unit: str, period: str) -> go.Figure:
         y=[f"{s.feature} = {s.segment}" for s in reversed(shown)],
         orientation="h",
         marker_color=[
-            LEVEL_COLOURS["alert"] if s.lift < 0 else LEVEL_COLOURS["stable"]
+            LEVEL_COLOURS["alert"] if s.loses else LEVEL_COLOURS["stable"]
             for s in reversed(shown)
         ],
+        error_x={
+            "type": "data",
+            "symmetric": False,
+            "array": [s.lift_ci_high - s.lift for s in reversed(shown)],
+            "arrayminus": [s.lift - s.lift_ci_low for s in reversed(shown)],
+        },
     )
     figure.update_xaxes(title=f"lift, {unit} per {period}")
-    losing = [s for s in segments if s.lift < 0]
+    losing = [s for s in segments if s.loses]
+    confidence = f"{segments[0].confidence:.0%} joint " if segments else ""
     title = (
-        f"The model loses to today's baseline in {len(losing)} segment(s); worst: "
+        f"The model loses to today's baseline in {len(losing)} segment(s), "
+        f"{confidence}intervals below zero; worst: "
         f"{losing[0].feature} = {losing[0].segment}"
         if losing
-        else "The model does at least as well as today's baseline in every segment"
+        else "No segment where the model surely loses to today's baseline: every "
+        f"{confidence}interval reaches zero or above"
     )
     return layout(figure, title, height=max(300, 28 * len(shown) + 120))
 

@@ -60,7 +60,8 @@ class PocEvidence:
         experiment_inputs: Each arm's value per unit for stage 6's A/B plan; None
             where an online test of units does not apply (forecasts).
         latency: Prediction time against the charter's requirement.
-        losing_segments: Segments where the model loses to today's baseline.
+        losing_segments: Segments where the model loses to today's baseline at equal
+            contacts, its interval below zero (`segments.compare`).
         fairness_groups: The model against today's baseline in each sensitive group.
     """
 
@@ -144,14 +145,24 @@ def build(
         seed=seed,
     )
     columns = [c for c in result.features if c != poc.data.text]
+    confidence = poc.need("kpi").confidence
     found_segments = segments.compare(
-        result.rows, result.test_frame, columns=columns, min_rows=SEGMENT_MIN_ROWS
+        result.rows,
+        result.test_frame,
+        columns=columns,
+        min_rows=SEGMENT_MIN_ROWS,
+        confidence=confidence,
+        equal_contacts=True,
     )
+    # How each group fares under each policy's own decisions: a group the model
+    # calls less is a finding for the fairness notes, unlike a losing segment.
     groups = segments.compare(
         result.rows,
         result.test_frame,
         columns=list(poc.data.sensitive),
         min_rows=GROUP_MIN_ROWS,
+        confidence=confidence,
+        equal_contacts=False,
     )
     speed = latency.measure(
         result.model,
@@ -200,7 +211,7 @@ def evidence(
         feature_segments: Every segment of the features, lowest lift first.
         sensitive_groups: The segments of the sensitive attributes.
     """
-    losing = [s for s in feature_segments if s.lift < 0]
+    losing = [s for s in feature_segments if s.loses]
     return PocEvidence(
         task=result.task,
         kpi=result.kpi,
