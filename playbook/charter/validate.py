@@ -14,7 +14,7 @@ import math
 import re
 from typing import Any
 
-from playbook.charter.data_fields import password_in
+from playbook.charter.data_fields import password_in, url_in
 from playbook.charter.field_table import FIELDS, field_at
 from playbook.charter.fields import (
     KIND_FIELDS,
@@ -361,6 +361,28 @@ class _Check:
                     "data.delimiter", "one character such as ';' or ','", delimiter
                 ),
                 'Quote it: `delimiter: ";"`.',
+            )
+        for name in ("path", "fresh"):
+            value = section.get(name)
+            if isinstance(value, str) and url_in(value):
+                self.add(
+                    f"data.{name}",
+                    f"data.{name} is a URL ({shown_value(value)}); playbook reads "
+                    "local files only",
+                    "Download the file first (e.g. `curl -o data.csv URL`), then set "
+                    f"data.{name} to the downloaded file.",
+                )
+        time_format = section.get("time_format")
+        if isinstance(time_format, str) and not re.search(r"%[Yy]", time_format):
+            self.add(
+                "data.time_format",
+                _expected(
+                    "data.time_format",
+                    "a strftime pattern with the year (%Y or %y), such as '%d.%m.%Y'",
+                    time_format,
+                ),
+                "Without the year the same month of two years is one period; add "
+                "the year to the time column, or leave data.time out.",
             )
         sql = section.get("sql")
         url = sql.get("url") if isinstance(sql, dict) else None
