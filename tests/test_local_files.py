@@ -161,10 +161,8 @@ def test_an_xlsx_reads_its_first_sheet_or_the_charters_sheet(tmp_path, write_cha
 
 
 @pytest.mark.parametrize("seed", ["-1", str(2**64)], ids=["negative", "2**64"])
-def test_a_seed_out_of_numpys_range_is_a_usage_error(tmp_path, seed):
-    result = CliRunner().invoke(
-        app, ["run", str(tmp_path / "charter.yaml"), "--seed", seed]
-    )
+def test_a_seed_out_of_numpys_range_is_a_usage_error(write_charter, seed):
+    result = CliRunner().invoke(app, ["run", str(write_charter()), "--seed", seed])
 
     assert result.exit_code == 2
     assert "--seed" in result.output

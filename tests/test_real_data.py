@@ -154,8 +154,8 @@ def _success_capitalised(raw):
 def test_a_rule_value_in_the_wrong_case_is_a_blocker_with_did_you_mean(bank):
     poc = bank(edit=_success_capitalised)
 
-    blockers = [f for f in charter_fit.findings(BANK, poc=poc) if f.blocks]
     message = gate(lambda: data.read(poc))
+    blockers = [f for f in charter_fit.findings(BANK, poc=poc) if f.blocks]
 
     assert [f.path for f in blockers] == ["baseline.rule.conditions[0].value"]
     assert "'Success' never occurs in column 'poutcome'" in blockers[0].message
@@ -166,16 +166,15 @@ def test_a_rule_value_in_the_wrong_case_is_a_blocker_with_did_you_mean(bank):
 def test_check_names_the_wrong_case_on_its_line_when_the_data_is_there(bank, tmp_path):
     bank(edit=_success_capitalised)
 
+    result = CliRunner().invoke(app, ["check", str(tmp_path / "charter.yaml")])
     report = charter_check.check(
         tmp_path / "charter.yaml", shown="charter.yaml", data_fit=charter_fit.problems
     )
-    result = CliRunner().invoke(app, ["check", str(tmp_path / "charter.yaml")])
 
-    blocker = report.blockers[0]
-    text = (tmp_path / "charter.yaml").read_text().splitlines()
-    assert "Success" in text[blocker.line - 1]
     assert result.exit_code == 2, result.output
     assert "Did you mean 'success'?" in " ".join(result.output.split())
+    text = (tmp_path / "charter.yaml").read_text().splitlines()
+    assert "Success" in text[report.blockers[0].line - 1]
 
 
 def test_a_rule_that_selects_nobody_in_a_test_period_is_a_blocker(bank):
@@ -258,13 +257,13 @@ def test_the_latest_month_unlabelled_is_left_out_of_training_and_the_kpi(bank):
 
     frame = data.read(poc)
     split = holdout.split(frame, poc=poc, seed=1)
+
+    assert len(frame) == 640 and frame["y"].notna().all()
+    assert split.test_periods == ["2009-12", "2010-01", "2010-02"]
     everything = pd.read_csv(poc.data.path)
     found = labels.unlabelled(
         everything, poc=poc, periods=time_column.parse(everything, poc=poc).labels
     )
-
-    assert len(frame) == 640 and frame["y"].notna().all()
-    assert split.test_periods == ["2009-12", "2010-01", "2010-02"]
     assert found == labels.UnlabelledRows(
         rows=80, total=720, allowed_share=0.2, periods=["2010-03"]
     )
@@ -320,7 +319,7 @@ def test_gate_messages_name_the_file_read_not_the_charters_data_path(bank, tmp_p
 
 @pytest.mark.journey
 def test_stages_3_and_4_hold_out_the_latest_labelled_months_of_mm_yyyy(bank, tmp_path):
-    bank(_latest_month_unlabelled(as_mm_yyyy(BANK)))
+    bank(as_mm_yyyy(_latest_month_unlabelled(BANK)))
 
     result = runner.run_journey(
         tmp_path / "charter.yaml",
