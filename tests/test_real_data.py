@@ -135,6 +135,21 @@ def test_month_names_without_a_year_stop_stages_3_and_4_naming_column_and_fix(ba
         assert "Add the year to the extract" in message
 
 
+def test_check_stops_on_month_names_when_the_data_is_there(bank, tmp_path):
+    bank(as_month_names(BANK))
+
+    result = CliRunner().invoke(app, ["check", str(tmp_path / "charter.yaml")])
+    report = charter_check.check(
+        tmp_path / "charter.yaml", shown="charter.yaml", data_fit=charter_fit.problems
+    )
+
+    assert result.exit_code == 2, result.output
+    assert "month names without a year" in " ".join(result.output.split())
+    assert [p.path for p in report.blockers] == ["data.time"]
+    text = (tmp_path / "charter.yaml").read_text().splitlines()
+    assert "call_month" in text[report.blockers[0].line - 1]
+
+
 def test_an_all_empty_time_column_is_a_gate_not_a_crash(bank):
     poc = bank(BANK.assign(call_month=np.nan))
 
@@ -265,9 +280,9 @@ def test_the_latest_month_unlabelled_is_left_out_of_training_and_the_kpi(bank):
         everything, poc=poc, periods=time_column.parse(everything, poc=poc).labels
     )
     assert found == labels.UnlabelledRows(
-        rows=80, total=720, allowed_share=0.2, periods=["2010-03"]
+        target="y", rows=80, total=720, allowed_share=0.2, periods=["2010-03"]
     )
-    assert labels.sentence(found, target="y") == (
+    assert labels.sentence(found) == (
         "80 of 720 rows (11.1%) have no label in 'y'; no row of 2010-03 has one: "
         "they are left out of training and of the KPI."
     )
@@ -335,6 +350,8 @@ def test_stages_3_and_4_hold_out_the_latest_labelled_months_of_mm_yyyy(bank, tmp
     found, poc = stage_3.evidence, stage_4.evidence
     assert found.time_layout == "MM/YYYY"
     assert found.unlabelled is not None and found.unlabelled.periods == ["2010-03"]
+    assert "80 of 720 rows (11.1%) have no label in 'y'" in " ".join(stage_3.reasons)
+    assert stage_3.summary.startswith("720 rows (80 without a label, left out")
     assert poc.split == (
         "trained on 2009-07 to 2009-11, tested on the latest 3 period(s), "
         "2009-12 to 2010-02"

@@ -33,12 +33,14 @@ class UnlabelledRows:
     """The rows without a label, left out of training and of the KPI.
 
     Attributes:
+        target: The target column (`data.target`).
         rows: Rows whose target is missing or blank.
         total: All rows read.
         allowed_share: The charter's `data.max_unlabelled_share`.
         periods: Periods of the time column in which no row has a label, oldest first.
     """
 
+    target: str
     rows: int
     total: int
     allowed_share: float
@@ -80,6 +82,7 @@ def unlabelled(
         labelled_share = (~absent).groupby(periods.to_numpy()).mean()
         empty = sorted(str(p) for p in labelled_share.index[labelled_share == 0])
     return UnlabelledRows(
+        target=poc.data.target,
         rows=int(absent.sum()),
         total=len(frame),
         allowed_share=poc.data.max_unlabelled_share,
@@ -87,8 +90,9 @@ def unlabelled(
     )
 
 
-def sentence(found: UnlabelledRows, *, target: str) -> str:
+def sentence(found: UnlabelledRows) -> str:
     """The unlabelled rows in one sentence, for the reader."""
+    target = found.target
     if not found.rows:
         return f"Every row has a label in {target!r}."
     where = f"; no row of {', '.join(found.periods)} has one" if found.periods else ""
@@ -106,14 +110,14 @@ def findings(frame: pd.DataFrame, *, poc: Charter) -> list[Finding]:
     """
     if not ranks_one_outcome(poc):
         return []
-    found = _unlabelled_share(unlabelled(frame, poc=poc), target=poc.data.target)
+    found = _unlabelled_share(unlabelled(frame, poc=poc))
     present = frame[poc.data.target][~missing(frame, poc=poc)]
     if present.empty:
         return found  # label_balance says the target holds no values
     return found + _unfit_target(present.value_counts(), poc=poc)
 
 
-def _unlabelled_share(found: UnlabelledRows, *, target: str) -> list[Finding]:
+def _unlabelled_share(found: UnlabelledRows) -> list[Finding]:
     if found.share <= found.allowed_share:
         return []
     return [
@@ -121,7 +125,8 @@ def _unlabelled_share(found: UnlabelledRows, *, target: str) -> list[Finding]:
             "data.max_unlabelled_share",
             True,
             f"{found.rows:,} of {found.total:,} rows ({found.share:.1%}) have no "
-            f"label in {target!r}, more than the {found.allowed_share:.0%} the charter "
+            f"label in {found.target!r}, more than the {found.allowed_share:.0%} the "
+            "charter "
             "accepts",
             "Find out why the labels are missing (outcomes not known yet, a broken "
             "join) and fix the extract; raise data.max_unlabelled_share only if "

@@ -243,9 +243,22 @@ def summary(evidence: DataStrategyEvidence) -> str:
     )
 
 
+def fit_notes(evidence: DataStrategyEvidence) -> list[str]:
+    """How the charter fits the data, for the reader: time, labels, warnings."""
+    notes = []
+    if evidence.time_layout:
+        notes.append(
+            f"The time column is read as {evidence.time_layout}, the same way in "
+            "every stage: its periods are ordered in time."
+        )
+    if evidence.unlabelled is not None:
+        notes.append(labels.sentence(evidence.unlabelled))
+    return notes + [str(finding) for finding in evidence.charter_warnings]
+
+
 def reasons(evidence: DataStrategyEvidence) -> list[str]:
-    """One sentence per failed expectation of the contract."""
-    return contracts.failure_reasons(evidence.contract)
+    """Why the contract stopped the stage; when it passed, how the charter fits."""
+    return contracts.failure_reasons(evidence.contract) or fit_notes(evidence)
 
 
 def _balance(table: pd.DataFrame) -> LabelBalance:
