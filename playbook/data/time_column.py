@@ -25,6 +25,7 @@ import re
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 
 import numpy as np
 import pandas as pd
@@ -40,7 +41,12 @@ _MONTH_LABEL, _DAY_LABEL, _TIME_LABEL, _YEAR_LABEL = (
     "%Y",
 )
 # numpy's unit for each label's grain: labels are written with datetime_as_string.
-_UNITS = {_YEAR_LABEL: "Y", _MONTH_LABEL: "M", _DAY_LABEL: "D", _TIME_LABEL: "s"}
+_UNITS: dict[str, Literal["Y", "M", "D", "s"]] = {
+    _YEAR_LABEL: "Y",
+    _MONTH_LABEL: "M",
+    _DAY_LABEL: "D",
+    _TIME_LABEL: "s",
+}
 # Layouts some extracts use that playbook will not guess (the order of day and month,
 # a month's name): offered as `data.time_format` when all of a column's values fit.
 _SUGGESTED_FORMATS = (
@@ -270,7 +276,8 @@ def _labels(when: pd.DatetimeIndex, pattern: str) -> pd.Index:
     """
     unit = _UNITS[pattern]
     codes, grains = pd.factorize(when.to_numpy().astype(f"datetime64[{unit}]"))
-    written = np.datetime_as_string(np.asarray(grains), unit=unit)
+    grains = np.asarray(grains, dtype=f"datetime64[{unit}]")
+    written = np.datetime_as_string(grains, unit=unit)
     return pd.Index(written).str.replace("T", " ", regex=False).take(codes)
 
 
