@@ -277,8 +277,8 @@ class _Check:
         They live here, not in the field table, because each reads more than one
         field (the KPI's kind and its fields, the two dates) or asks more of a value
         than its kind does (an encoding Python knows, one character, no password,
-        a rule value that is not true/false); the JSON Schema leaves them to
-        `playbook check`.
+        a rule value that is not true/false, a data path that is not a URL, a time
+        format with a year); the JSON Schema leaves them to `playbook check`.
         """
         data = self.document.data
         kpi = data.get("kpi")
@@ -336,7 +336,7 @@ class _Check:
                 )
 
     def data_text(self, section: dict[str, Any]) -> None:
-        """The CSV's encoding and delimiter, and no password in a database URL."""
+        """Encoding, delimiter, local paths, the time format, no password in a URL."""
         encoding = section.get("encoding")
         if _is_text(encoding) and str(encoding).strip():
             try:
