@@ -139,12 +139,12 @@ def test_check_stops_on_month_names_when_the_data_is_there(bank, tmp_path):
     bank(as_month_names(BANK))
 
     result = CliRunner().invoke(app, ["check", str(tmp_path / "charter.yaml")])
-    report = charter_check.check(
-        tmp_path / "charter.yaml", shown="charter.yaml", data_fit=charter_fit.problems
-    )
 
     assert result.exit_code == 2, result.output
     assert "month names without a year" in " ".join(result.output.split())
+    report = charter_check.check(
+        tmp_path / "charter.yaml", shown="charter.yaml", data_fit=charter_fit.problems
+    )
     assert [p.path for p in report.blockers] == ["data.time"]
     text = (tmp_path / "charter.yaml").read_text().splitlines()
     assert "call_month" in text[report.blockers[0].line - 1]
@@ -182,12 +182,12 @@ def test_check_names_the_wrong_case_on_its_line_when_the_data_is_there(bank, tmp
     bank(edit=_success_capitalised)
 
     result = CliRunner().invoke(app, ["check", str(tmp_path / "charter.yaml")])
-    report = charter_check.check(
-        tmp_path / "charter.yaml", shown="charter.yaml", data_fit=charter_fit.problems
-    )
 
     assert result.exit_code == 2, result.output
     assert "Did you mean 'success'?" in " ".join(result.output.split())
+    report = charter_check.check(
+        tmp_path / "charter.yaml", shown="charter.yaml", data_fit=charter_fit.problems
+    )
     text = (tmp_path / "charter.yaml").read_text().splitlines()
     assert "Success" in text[report.blockers[0].line - 1]
 
@@ -348,11 +348,11 @@ def test_stages_3_and_4_hold_out_the_latest_labelled_months_of_mm_yyyy(bank, tmp
     stage_4 = journey.load(result.run_dir, "04_poc", PocEvidence)
     assert stage_3 is not None and stage_4 is not None
     found, poc = stage_3.evidence, stage_4.evidence
-    assert found.time_layout == "MM/YYYY"
-    assert found.unlabelled is not None and found.unlabelled.periods == ["2010-03"]
-    assert "80 of 720 rows (11.1%) have no label in 'y'" in " ".join(stage_3.reasons)
-    assert stage_3.summary.startswith("720 rows (80 without a label, left out")
     assert poc.split == (
         "trained on 2009-07 to 2009-11, tested on the latest 3 period(s), "
         "2009-12 to 2010-02"
     )
+    assert stage_3.summary.startswith("720 rows (80 without a label, left out")
+    assert "80 of 720 rows (11.1%) have no label in 'y'" in " ".join(stage_3.reasons)
+    assert found.time_layout == "MM/YYYY"
+    assert found.unlabelled is not None and found.unlabelled.periods == ["2010-03"]
