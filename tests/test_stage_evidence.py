@@ -165,7 +165,11 @@ def test_stage_3_passes_the_tiny_data_and_returns_what_its_page_shows(data_stage
         journey.PASSED,
         "data_contract",
     )
-    assert data_stage.outcome.reasons == []
+    assert data_stage.outcome.reasons == [
+        "The time column is read as ISO date (YYYY-MM-DD), the same way in every "
+        "stage: its periods are ordered in time.",
+        "Every row has a label in 'churned'.",
+    ]
     assert found.rows == 3000
     assert found.columns == len(data_stage.profile)
     assert found.contract.passed and found.contract.failed == 0

@@ -4,13 +4,17 @@ Three passes, each adding what it finds: the schema (`playbook.charter.yaml_read
 and `playbook.charter.validate`: YAML, kinds, bounds, unknown and missing fields),
 readiness (`playbook.charter.review.findings`: the blockers and warnings stage 1
 shows), and the data's header, when the data file is reachable, against every column
-the charter names. Blockers exit 2, warnings and notes are printed and exit 0.
+the charter names. When the columns are all there, a caller may pass a check of the
+charter against the data's values (`playbook check` passes
+`playbook.data.charter_fit.problems`, which this layer may not import). Blockers exit
+2, warnings and notes are printed and exit 0.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,9 +22,12 @@ import pandas as pd
 
 from playbook import charter
 from playbook.charter import review, validate, yaml_reader
-from playbook.charter.model import from_fields
+from playbook.charter.model import Charter, from_fields
 from playbook.charter.problems import BLOCKER, NOTE, WARNING, Problem, in_order
 from playbook.charter.yaml_reader import Document
+
+# A check of the charter against the data's values, with the problems it finds.
+DataFit = Callable[[Charter, Document], list[Problem]]
 
 
 @dataclass(frozen=True)
@@ -46,12 +53,16 @@ class CheckReport:
         return 2 if self.blockers else 0
 
 
-def check(path: str | Path, *, shown: str | None = None) -> CheckReport:
+def check(
+    path: str | Path, *, shown: str | None = None, data_fit: DataFit | None = None
+) -> CheckReport:
     """Check a charter file and report every problem found.
 
     Args:
         path: The charter file.
         shown: How to name the file in problems (default: the path as given).
+        data_fit: Checks the charter against the data's values; run when the data
+            file is there and has every column the charter names.
     """
     file = shown if shown is not None else str(path)
     document, problems = yaml_reader.read(path, shown=file)
@@ -79,7 +90,10 @@ def check(path: str | Path, *, shown: str | None = None) -> CheckReport:
                 finding.hint,
             )
         )
-    problems += data_columns(poc, document)
+    columns = data_columns(poc, document)
+    problems += columns
+    if data_fit is not None and not columns:
+        problems += data_fit(poc, document)
     return CheckReport(file, in_order(problems))
 
 
@@ -97,6 +111,9 @@ def data_columns(poc: charter.Charter, document: Document) -> list[Problem]:
             else f"{_relative(source, poc)} is not there"
             if not source.exists()
             else f"{_relative(source, poc)} is a folder"
+            if source.is_dir()
+            else f"{_relative(source, poc)} is not a regular file (a pipe or a "
+            "device), and is never opened"
         )
         return [
             _located(
@@ -117,8 +134,9 @@ def data_columns(poc: charter.Charter, document: Document) -> list[Problem]:
                 "data.path",
                 WARNING,
                 f"data.path: cannot read the header of {_relative(source, poc)} "
-                f"({type(error).__name__})",
-                "Stage 3 says more when the journey reads it; check data.encoding.",
+                f"({type(error).__name__}: {str(error)[:120]})",
+                "Stage 3 says more when the journey reads it; check data.encoding, "
+                "or for a workbook whether openpyxl is installed.",
             )
         ]
     problems = []
@@ -204,6 +222,9 @@ def _header(source: Path, poc: charter.Charter) -> list[str]:
         import pyarrow.parquet as pq
 
         return [str(name) for name in pq.read_schema(source).names]
+    if source.suffix.lower() in (".xlsx", ".xlsm"):
+        sheet = pd.read_excel(source, sheet_name=poc.data.sheet or 0, nrows=0)
+        return [str(name) for name in sheet.columns]
     frame = pd.read_csv(
         source,
         nrows=0,

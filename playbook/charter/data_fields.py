@@ -2,12 +2,32 @@
 
 import re
 
-from playbook.charter.fields import ACCESS_MODES, Field, Rule, text_field
+from playbook.charter.fields import (
+    ACCESS_MODES,
+    MAX_UNLABELLED_SHARE,
+    Field,
+    Rule,
+    number_field,
+    text_field,
+)
 
 # The password part of a SQLAlchemy URL (`scheme://user:password@host`); it may only
 # be a `${NAME}` read from the environment, so a password never sits in a charter.
 _URL_PASSWORD = re.compile(r"^(?P<before>[^:/]+://[^:@/]*:)(?P<password>[^@]*)@")
 _FROM_ENVIRONMENT = re.compile(r"\$\{[A-Za-z_][A-Za-z0-9_]*\}")
+# A URL's scheme, then ":/": `https://host/a.csv`, and also what a path makes of it
+# once resolved (`/home/me/https:/host/a.csv`). Known schemes only: a folder may end
+# in a colon, and a Windows drive (`C:/`) is a path.
+_URL = re.compile(
+    r"(?:^|/)(https?|s?ftps?|s3a?|gs|gcs|abfss?|az|wasbs?|hdfs|file):/+(.*)$",
+    re.IGNORECASE,
+)
+
+
+def url_in(location: str) -> str | None:
+    """The URL a data location is (also once a path mangled it), or None for a path."""
+    found = _URL.search(location.strip())
+    return f"{found[1]}://{found[2]}" if found else None
 
 
 def password_in(url: str) -> bool:
@@ -92,8 +112,25 @@ DATA = Field(
             "The customer cancelled within 30 days after the renewal date.",
             ask=True,
         ),
+        number_field(
+            "max_unlabelled_share",
+            "The largest share of rows without a label the journey accepts; they are "
+            "left out of training and of the KPI (default 0.2: a month or two still "
+            "waiting for their outcome; more means labels go missing for another "
+            "reason).",
+            0.1,
+            minimum=0,
+            maximum=1,
+            default=MAX_UNLABELLED_SHARE,
+        ),
         text_field("id", "The column that identifies a case.", "customer_id"),
         text_field("time", "The column that dates a case.", "snapshot_month", ask=True),
+        text_field(
+            "time_format",
+            "How the time column is written, as a strftime pattern, when it is not "
+            "YYYY-MM-DD, YYYY-MM, MM/YYYY or YYYYMM.",
+            "%d.%m.%Y",
+        ),
         Field(
             "access",
             "choice",
@@ -104,6 +141,11 @@ DATA = Field(
         ),
         text_field("encoding", "The CSV's encoding when it is not UTF-8.", "cp949"),
         text_field("delimiter", "The CSV's delimiter (default: sniffed).", ";"),
+        text_field(
+            "sheet",
+            "The sheet of an Excel workbook (.xlsx) to read (default: the first).",
+            "Renewals",
+        ),
         Field(
             "pii",
             "texts",

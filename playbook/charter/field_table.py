@@ -15,6 +15,7 @@ from playbook.charter.fields import (
     BASELINES,
     POC_ID,
     RULE_OPERATORS,
+    SEED_MAXIMUM,
     SUPPORTED_VERSION,
     Field,
     Rule,
@@ -120,6 +121,7 @@ FIELDS = Field(
             "Fixes every random choice: the same seed gives the same numbers.",
             42,
             minimum=0,
+            maximum=SEED_MAXIMUM,
         ),
         Field(
             "business",

@@ -19,6 +19,12 @@ BASELINES = ("rule", "score", "keywords", "seasonal_naive", "moving_average", "p
 KPI_KINDS = ("top_k", "forecast", "routing")
 ACCESS_MODES = ("sandbox_copy", "platform_read")
 POC_ID = r"^[a-z0-9][a-z0-9_-]{0,63}$"
+# numpy and scikit-learn take seeds from 0 to 2**32 - 1; the charter and --seed too.
+SEED_MAXIMUM = 2**32 - 1
+# Rows whose outcome is not known yet (the latest month or two of a year) are left out
+# of training and of the KPI. Up to a fifth is that; more says labels are missing for
+# another reason, which biases what the model learns: find out why before modelling.
+MAX_UNLABELLED_SHARE = 0.2
 # The KPI fields each kind reads; a field of another kind is ignored, with a warning.
 KIND_FIELDS = {
     "top_k": (

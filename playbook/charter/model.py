@@ -22,7 +22,7 @@ from typing import Any, Literal, NoReturn, TypeVar, overload
 
 from playbook.charter import validate, yaml_reader
 from playbook.charter.data_fields import hide_password
-from playbook.charter.fields import as_date, is_absent
+from playbook.charter.fields import MAX_UNLABELLED_SHARE, as_date, is_absent
 from playbook.charter.problems import BLOCKER, listing
 from playbook.errors import CharterError
 
@@ -196,6 +196,9 @@ class Data:
     sensitive: tuple[str, ...] = ()
     text: str | None = None
     series: str | None = None
+    time_format: str | None = None
+    sheet: str | None = None
+    max_unlabelled_share: float = MAX_UNLABELLED_SHARE
 
 
 @dataclass(frozen=True)
@@ -524,6 +527,7 @@ def _data(section: Fields, *, folder: Path) -> Data:
     path, fresh = _text(section, "path"), _text(section, "fresh")
     sql = _section(section, "sql")
     encoding = _text(section, "encoding")
+    unlabelled = _number(section, "max_unlabelled_share")
     return Data(
         path=(folder / path).resolve() if path else None,
         checks=(folder / _needed(section, "checks")).resolve(),
@@ -545,6 +549,9 @@ def _data(section: Fields, *, folder: Path) -> Data:
         sensitive=_texts(section, "sensitive"),
         text=_text(section, "text"),
         series=_text(section, "series"),
+        time_format=_text(section, "time_format"),
+        sheet=_text(section, "sheet"),
+        max_unlabelled_share=MAX_UNLABELLED_SHARE if unlabelled is None else unlabelled,
     )
 
 

@@ -14,7 +14,7 @@ import math
 import re
 from typing import Any
 
-from playbook.charter.data_fields import password_in
+from playbook.charter.data_fields import password_in, url_in
 from playbook.charter.field_table import FIELDS, field_at
 from playbook.charter.fields import (
     KIND_FIELDS,
@@ -277,8 +277,8 @@ class _Check:
         They live here, not in the field table, because each reads more than one
         field (the KPI's kind and its fields, the two dates) or asks more of a value
         than its kind does (an encoding Python knows, one character, no password,
-        a rule value that is not true/false); the JSON Schema leaves them to
-        `playbook check`.
+        a rule value that is not true/false, a data path that is not a URL, a time
+        format with a year); the JSON Schema leaves them to `playbook check`.
         """
         data = self.document.data
         kpi = data.get("kpi")
@@ -336,7 +336,7 @@ class _Check:
                 )
 
     def data_text(self, section: dict[str, Any]) -> None:
-        """The CSV's encoding and delimiter, and no password in a database URL."""
+        """Encoding, delimiter, local paths, the time format, no password in a URL."""
         encoding = section.get("encoding")
         if _is_text(encoding) and str(encoding).strip():
             try:
@@ -361,6 +361,28 @@ class _Check:
                     "data.delimiter", "one character such as ';' or ','", delimiter
                 ),
                 'Quote it: `delimiter: ";"`.',
+            )
+        for name in ("path", "fresh"):
+            value = section.get(name)
+            if isinstance(value, str) and url_in(value):
+                self.add(
+                    f"data.{name}",
+                    f"data.{name} is a URL ({shown_value(value)}); playbook reads "
+                    "local files only",
+                    "Download the file first (e.g. `curl -o data.csv URL`), then set "
+                    f"data.{name} to the downloaded file.",
+                )
+        time_format = section.get("time_format")
+        if isinstance(time_format, str) and not re.search(r"%[Yy]", time_format):
+            self.add(
+                "data.time_format",
+                _expected(
+                    "data.time_format",
+                    "a strftime pattern with the year (%Y or %y), such as '%d.%m.%Y'",
+                    time_format,
+                ),
+                "Without the year the same month of two years is one period; add "
+                "the year to the time column, or leave data.time out.",
             )
         sql = section.get("sql")
         url = sql.get("url") if isinstance(sql, dict) else None

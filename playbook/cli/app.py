@@ -12,6 +12,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from playbook import __version__
+from playbook.charter.fields import SEED_MAXIMUM
 from playbook.errors import PlaybookError
 from playbook.synthetic import demo as demo_example
 
@@ -50,7 +51,11 @@ RunsDirOption = Annotated[
 SeedOption = Annotated[
     int | None,
     typer.Option(
-        "--seed", help="Seed for every random choice (default: the charter's seed)."
+        "--seed",
+        min=0,
+        max=SEED_MAXIMUM,
+        help="Seed for every random choice, a whole number from 0 to 2**32 - 1 "
+        "(default: the charter's seed).",
     ),
 ]
 ReplaceOption = Annotated[
@@ -340,12 +345,15 @@ def check(
 
     Blockers stop a POC from starting (no baseline, no minimum lift, no decision the
     prediction feeds, no users, no label definition, a field of the wrong kind, a
-    column the data lacks); warnings are printed (a timeline outside 2 to 6 months, no
-    budget, roles nobody holds). Exit codes: 0 no blockers, 2 a blocker in any
-    charter, 1 a usage error.
+    column the data lacks, and with the data there: a rule value the column never
+    holds, a rule that selects nobody in a test period, a positive label the target
+    lacks, a target unfit for the KPI, an unreadable time column); warnings are
+    printed (a timeline outside 2 to 6 months, no budget, roles nobody holds). Exit
+    codes: 0 no blockers, 2 a blocker in any charter, 1 a usage error.
     """
     from playbook.charter import check as charter_check
     from playbook.charter import json_schema
+    from playbook.data import charter_fit
 
     if print_schema:
         typer.echo(json_schema.schema_text(), nl=False)
@@ -356,7 +364,9 @@ def check(
         _fail(
             PlaybookError("name a charter to check, e.g. playbook check charter.yaml")
         )
-    reports = [charter_check.check(path) for path in charters]
+    reports = [
+        charter_check.check(path, data_fit=charter_fit.problems) for path in charters
+    ]
     if output == "json":
         typer.echo(charter_check.as_json(reports))
     else:

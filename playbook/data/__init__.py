@@ -1,12 +1,28 @@
 """The POC's data: reading, profiles, personal data, leaks and data contracts.
 
-Sources (CSV, Parquet, folders, SQL), fingerprints, profiles and time coverage,
-personal data, target leaks, the Great Expectations data contracts, `playbook checks
-suggest`, and stage 3's evidence (`strategy_stage`). `from playbook import data;
-data.read(poc)` is the way in.
+Sources (CSV, Parquet, Excel, folders, SQL; `local_files` refuses URLs, devices and
+pipes), fingerprints, the time column read one way for every stage (`time_column`),
+the charter checked against the data (`charter_fit`) and its labels (`labels`),
+profiles and time coverage, personal data, target leaks, the Great Expectations data
+contracts, `playbook checks suggest`, and stage 3's evidence (`strategy_stage`).
+`from playbook import data; data.read(poc)` is the way in for stages 4 to 7: the rows
+checked against the charter, without those whose label is missing
+(`modelling_rows`); stage 3 reads every row with `sources.read`.
 """
 
-from playbook.data import contracts, leakage, pii, sources, strategy_stage, suggest
+from playbook.data import (
+    charter_fit,
+    contracts,
+    labels,
+    leakage,
+    local_files,
+    modelling_rows,
+    pii,
+    sources,
+    strategy_stage,
+    suggest,
+    time_column,
+)
 from playbook.data.frame import (
     access_note,
     as_dates,
@@ -21,17 +37,22 @@ from playbook.data.frame import (
     source_name,
     target_kind,
 )
-from playbook.data.sources import fingerprint, load, read, sha256
+from playbook.data.modelling_rows import read
+from playbook.data.sources import fingerprint, load, sha256
 
 __all__ = [
     "access_note",
     "as_dates",
+    "charter_fit",
     "contracts",
     "fingerprint",
     "label_balance",
+    "labels",
     "leakage",
     "load",
+    "local_files",
     "looks_like_dates",
+    "modelling_rows",
     "parse_time",
     "period_gaps",
     "pii",
@@ -46,4 +67,5 @@ __all__ = [
     "strategy_stage",
     "suggest",
     "target_kind",
+    "time_column",
 ]

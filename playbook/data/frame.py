@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from playbook.charter.model import Charter
-from playbook.data import pii, sources
+from playbook.data import pii, sources, time_column
 from playbook.errors import DataError
 
 QUANTITY_DISTINCT = 20
@@ -58,12 +58,19 @@ def access_note(poc: Charter) -> str:
     return _ACCESS_NOTES[poc.data.access]
 
 
-def require_columns(frame: pd.DataFrame, *, poc: Charter) -> list[str]:
+def require_columns(
+    frame: pd.DataFrame, *, poc: Charter, source: str | Path | None = None
+) -> list[str]:
     """Check that the data has every column the charter names.
 
     That is the target, id, time, text and series, the baseline rule's columns and score
     column, and the columns listed in `data.pii`, `data.allow_pii`, `data.exclude`,
     `data.allow_leaks` and `data.sensitive`.
+
+    Args:
+        frame: The data.
+        poc: The charter.
+        source: The file read (e.g. `--data`), for messages.
 
     Returns:
         The target, id, time, text, series, rule and score columns.
@@ -98,7 +105,7 @@ def require_columns(frame: pd.DataFrame, *, poc: Charter) -> list[str]:
             f"{field} names {column!r}" for field, column in missing.items()
         )
         raise DataError(
-            f"{_where(poc)}: the data lacks columns the charter names: {text}. "
+            f"{_where(poc, source)}: the data lacks columns the charter names: {text}. "
             f"The data has: {', '.join(map(str, frame.columns))}. "
             "Fix the charter or the extract."
         )
@@ -106,7 +113,11 @@ def require_columns(frame: pd.DataFrame, *, poc: Charter) -> list[str]:
 
 
 def require_unique_ids(
-    frame: pd.DataFrame, *, poc: Charter, hidden: Iterable[str] = ()
+    frame: pd.DataFrame,
+    *,
+    poc: Charter,
+    hidden: Iterable[str] = (),
+    source: str | Path | None = None,
 ) -> str:
     """Check that no two rows share an id (within the same time value, if any).
 
@@ -119,6 +130,7 @@ def require_unique_ids(
         frame: The data.
         poc: The charter (`data.id`, `data.time`).
         hidden: Columns holding personal data: their values are masked in the message.
+        source: The file read (e.g. `--data`), for messages.
 
     Raises:
         DataError: Some ids repeat; the message names the column, how many rows and a
@@ -147,38 +159,24 @@ def require_unique_ids(
         pii.mask(value) if masked else pii.mask_text(repr(value)) for value in ids
     )
     raise DataError(
-        f"{_where(poc)}: {int(repeated.sum()):,} rows share a value of the id column "
+        f"{_where(poc, source)}: {int(repeated.sum()):,} rows share a value of the id "
+        "column "
         f"{poc.data.id!r}{within} ({ids_repeat}, e.g. "
         f"{examples}). Each row must be one case: remove the duplicates from the "
         "extract, or name the right id column in data.id."
     )
 
 
-def parse_time(frame: pd.DataFrame, *, poc: Charter) -> pd.Series:
-    """The time column as dates.
+def parse_time(
+    frame: pd.DataFrame, *, poc: Charter, source: str | Path | None = None
+) -> pd.Series:
+    """The time column as dates, read as every stage reads it (`time_column.parse`).
 
     Raises:
-        DataError: Some values are not dates; the message says how many and shows a
-            few of them.
+        DataError: The column is empty, has rows without a time, or holds values that
+            are not dates in one layout; the message shows a few and says what to set.
     """
-    column = frame[poc.data.time]
-    if pd.api.types.is_datetime64_any_dtype(column):
-        return column
-    text = column.astype("string") if _is_numeric(column) else column
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", UserWarning)  # "could not infer format"
-        parsed = pd.to_datetime(text, errors="coerce")
-    bad = column[parsed.isna() & column.notna()]
-    if len(bad):
-        examples = ", ".join(
-            pii.mask_text(repr(value)) for value in bad.drop_duplicates().head(3)
-        )
-        raise DataError(
-            f"{_where(poc)}: {len(bad):,} of {column.notna().sum():,} values of the "
-            f"time column {poc.data.time!r} are not dates (e.g. {examples}). Fix them "
-            "in the extract, or name another column in data.time."
-        )
-    return parsed
+    return time_column.parse(frame, poc=poc, source=source).when
 
 
 def target_kind(target: pd.Series) -> str:
@@ -241,7 +239,9 @@ def profile(frame: pd.DataFrame, *, hidden: Iterable[str] = ()) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def label_balance(frame: pd.DataFrame, *, poc: Charter) -> pd.DataFrame:
+def label_balance(
+    frame: pd.DataFrame, *, poc: Charter, source: str | Path | None = None
+) -> pd.DataFrame:
     """Count and share of each label value, missing labels included.
 
     For a quantity (e.g. rentals per hour) the table gives its spread instead.
@@ -254,7 +254,7 @@ def label_balance(frame: pd.DataFrame, *, poc: Charter) -> pd.DataFrame:
     present = target.dropna()
     if present.nunique() < 2:
         raise DataError(
-            f"{_where(poc)}: the target {poc.data.target!r} holds "
+            f"{_where(poc, source)}: the target {poc.data.target!r} holds "
             f"{'no values' if present.empty else 'a single value'} "
             f"({target.isna().sum():,} of {len(target):,} rows missing); a model needs "
             f"examples of more than one outcome. Check data.target and the extract."
@@ -283,9 +283,10 @@ def label_balance(frame: pd.DataFrame, *, poc: Charter) -> pd.DataFrame:
             else ""
         )
         raise DataError(
-            f"{_where(poc)}: data.positive_label {label!r} is not a value of the "
-            f"target {poc.data.target!r} (its values: {values}). Set positive_label to "
-            f"the value that marks the outcome the POC looks for.{hint}"
+            f"{_where(poc, source)}: data.positive_label {label!r} is not a value of "
+            f"the target {poc.data.target!r} (its values: {values}). Set "
+            f"positive_label to the value that marks the outcome the POC looks for."
+            f"{hint}"
         )
     counts = target.value_counts(dropna=False)
     return pd.DataFrame(
@@ -297,7 +298,9 @@ def label_balance(frame: pd.DataFrame, *, poc: Charter) -> pd.DataFrame:
     )
 
 
-def rows_per_period(frame: pd.DataFrame, *, poc: Charter) -> pd.DataFrame:
+def rows_per_period(
+    frame: pd.DataFrame, *, poc: Charter, source: str | Path | None = None
+) -> pd.DataFrame:
     """Rows per period of the time column, empty periods included with 0 rows.
 
     A second column gives each period's positive share (a yes/no outcome), the
@@ -306,7 +309,7 @@ def rows_per_period(frame: pd.DataFrame, *, poc: Charter) -> pd.DataFrame:
     Raises:
         DataError: Values of the time column cannot be read as dates.
     """
-    parsed = parse_time(frame, poc=poc)
+    parsed = parse_time(frame, poc=poc, source=source)
     period = poc.kpi.period if poc.kpi else "month"
     freq = _FREQ[period]
     labels = parsed.dt.to_period(freq)
@@ -348,10 +351,8 @@ def period_gaps(periods: pd.DataFrame) -> list[str]:
 # --- helpers -------------------------------------------------------------------------
 
 
-def _where(poc: Charter) -> str:
-    if poc.data.sql is not None:
-        return f"{poc.source} (data.sql)"
-    return str(poc.data.path)
+def _where(poc: Charter, source: str | Path | None = None) -> str:
+    return time_column.data_source(poc, source)
 
 
 def _is_numeric(series: pd.Series) -> bool:

@@ -1,10 +1,12 @@
 """Read the POC's data from where it lives, and fingerprint what was read.
 
-Four kinds of source:
+Five kinds of source:
 
 - a CSV file: the delimiter is sniffed (`,` `;` tab or `|`), so a `;`-separated
   export reads as it is; the encoding is UTF-8 unless the charter names another;
-- a Parquet file;
+- a Parquet file of flat columns (a list or struct column is refused, named);
+- an Excel workbook (.xlsx): its first sheet, or the one `data.sheet` names, read
+  with openpyxl when it is installed;
 - a folder of such files, e.g. one per day or `date=2024-01-01/part-0.parquet`:
   every file is read, in name order, and a `key=value` folder becomes a column;
 - a SQL query against a database named by a SQLAlchemy URL (`data.sql`), whose
@@ -13,6 +15,9 @@ Four kinds of source:
 The fingerprint is what the manifest records about the data: the SHA-256 of the file's
 bytes, of the folder's files (names and bytes), or, for SQL, of the query and the
 rows it returned (in any order).
+
+Only local files and folders are read (`playbook.data.local_files` refuses URLs,
+devices and pipes, and reads Parquet and Excel).
 """
 
 from __future__ import annotations
@@ -31,10 +36,12 @@ import numpy as np
 import pandas as pd
 
 from playbook.charter.model import Charter, SqlSource
+from playbook.data import local_files
 from playbook.errors import DataError
 
 CSV_SUFFIXES = (".csv", ".tsv", ".txt")
 PARQUET_SUFFIXES = (".parquet", ".pq")
+EXCEL_SUFFIXES = (".xlsx", ".xlsm")
 DELIMITERS = (",", ";", "\t", "|")
 # Encodings tried, in order, to name the one a non-UTF-8 file is probably in.
 _LIKELY_ENCODINGS = (("cp949", "Korean, Windows"), ("cp1252", "Western European"))
@@ -70,12 +77,13 @@ def read(poc: Charter, *, path: str | Path | None = None) -> pd.DataFrame:
         DataError: The source is missing, empty, unreadable or has no rows; the message
             names it and says what to do.
     """
-    if path:
-        return load(path, encoding=poc.data.encoding, delimiter=poc.data.delimiter)
-    if poc.data.sql is not None:
+    if not path and poc.data.sql is not None:
         return query(poc.data.sql, folder=poc.source.parent, charter=poc.source)
     return load(
-        data_file(poc), encoding=poc.data.encoding, delimiter=poc.data.delimiter
+        path or data_file(poc),
+        encoding=poc.data.encoding,
+        delimiter=poc.data.delimiter,
+        sheet=poc.data.sheet,
     )
 
 
@@ -94,24 +102,31 @@ def data_file(poc: Charter) -> Path:
 
 
 def load(
-    path: str | Path, *, encoding: str | None = None, delimiter: str | None = None
+    path: str | Path,
+    *,
+    encoding: str | None = None,
+    delimiter: str | None = None,
+    sheet: str | None = None,
 ) -> pd.DataFrame:
-    """Read a CSV or Parquet file, or a folder of them.
+    """Read a CSV, Parquet or Excel file, or a folder of CSV and Parquet files.
 
     Args:
         path: The file or folder.
         encoding: The text encoding of CSV files (default UTF-8).
         delimiter: The CSV delimiter (default: sniffed from the file).
+        sheet: The sheet of an Excel workbook (default: the first).
 
     Raises:
-        DataError: The path is missing, a file is empty, not in the encoding, not
-            CSV or Parquet, or the data has no rows.
+        DataError: The path is a URL, a device or pipe, or missing; a file is empty,
+            not in the encoding, not CSV, Parquet or Excel, holds nested columns, or
+            the data has no rows.
     """
     path = Path(path)
+    local_files.require_local(path)
     if path.is_dir():
         frame = _load_folder(path, encoding=encoding, delimiter=delimiter)
     elif path.is_file():
-        frame = _load_file(path, encoding=encoding, delimiter=delimiter)
+        frame = _load_file(path, encoding=encoding, delimiter=delimiter, sheet=sheet)
     else:
         raise DataError(
             f"{path}: no such data file or folder. Check the path (data.path in the "
@@ -193,6 +208,7 @@ def fingerprint(
     """
     if path or poc.data.sql is None:
         source = Path(path) if path else data_file(poc)
+        local_files.require_local(source)
         if source.is_file():
             return Fingerprint(
                 kind="file", location=str(source), sha256=sha256(source), files=1
@@ -251,11 +267,22 @@ def rows_sha256(frame: pd.DataFrame, *, query: str) -> str:
 
 
 def _load_file(
-    path: Path, *, encoding: str | None, delimiter: str | None
+    path: Path,
+    *,
+    encoding: str | None,
+    delimiter: str | None,
+    sheet: str | None = None,
 ) -> pd.DataFrame:
     suffix = path.suffix.lower()
     if suffix in PARQUET_SUFFIXES:
-        return _read_parquet(path)
+        return local_files.read_parquet(path)
+    if suffix in EXCEL_SUFFIXES:
+        return local_files.read_excel(path, sheet=sheet)
+    if suffix == ".xls":
+        raise DataError(
+            f"{path}: an Excel 97-2003 workbook (.xls), which playbook does not read. "
+            "Save it from Excel as .xlsx or as CSV, and point the charter at that."
+        )
     if path.stat().st_size == 0:
         raise DataError(
             f"{path}: the file is empty (0 bytes). Point the charter at the data, "
@@ -264,20 +291,16 @@ def _load_file(
     return _read_csv(path, encoding=encoding, delimiter=delimiter)
 
 
-def _read_parquet(path: Path) -> pd.DataFrame:
-    try:
-        return pd.read_parquet(path)
-    except Exception as error:  # pyarrow's ArrowInvalid and OSError
-        raise DataError(
-            f"{path}: not a readable Parquet file ({_first_line(error)}). Export it "
-            "again, or give the file a .csv name if it is CSV."
-        ) from None
-
-
 def _read_csv(
     path: Path, *, encoding: str | None, delimiter: str | None
 ) -> pd.DataFrame:
     encoding = encoding or "utf-8"
+    with path.open("rb") as handle:
+        if handle.read(4) == b"PK\x03\x04":
+            raise DataError(
+                f"{path}: a zip archive, not CSV text; an Excel workbook is one. "
+                "Give it its .xlsx name to read its first sheet, or export it as CSV."
+            )
     head = _head(path, encoding=encoding)
     if not head.strip():
         raise DataError(
@@ -302,8 +325,8 @@ def _read_csv(
     except pd.errors.ParserError as error:
         raise DataError(
             f"{path}: not readable as CSV with delimiter {sep!r}: "
-            f"{_first_line(error)}. Set data.delimiter in the charter, or fix the "
-            "file."
+            f"{local_files.first_line(error)}. Set data.delimiter in the charter, or "
+            "fix the file."
         ) from None
 
 
@@ -493,12 +516,7 @@ def _sqlite_relative_to(url: str, folder: Path) -> str:
 
 
 def _scrub(error: Exception, secrets: list[str]) -> str:
-    text = _first_line(getattr(error, "orig", None) or error)
+    text = local_files.first_line(getattr(error, "orig", None) or error)
     for secret in secrets:
         text = text.replace(secret, "***")
     return text
-
-
-def _first_line(error: object) -> str:
-    text = str(error).strip()
-    return text.splitlines()[0] if text else type(error).__name__

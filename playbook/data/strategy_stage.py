@@ -14,8 +14,18 @@ from typing import Protocol
 import pandas as pd
 
 from playbook.charter.model import Charter
+from playbook.charter.review import Finding
 from playbook.core import journey
-from playbook.data import contracts, leakage, pii, sources
+from playbook.data import (
+    charter_fit,
+    contracts,
+    labels,
+    leakage,
+    modelling_rows,
+    pii,
+    sources,
+    time_column,
+)
 from playbook.data.contracts import ContractReport
 from playbook.data.frame import (
     label_balance,
@@ -25,6 +35,7 @@ from playbook.data.frame import (
     rows_per_period,
     source_name,
 )
+from playbook.data.labels import UnlabelledRows
 from playbook.data.leakage import LeakageReport
 from playbook.data.pii import PiiColumn
 from playbook.data.sources import Fingerprint
@@ -86,6 +97,11 @@ class DataStrategyEvidence:
         excluded: The columns kept out of the model, column to reason.
         balance: The target's values, or its spread for a quantity.
         contract: The data contract's result, one outcome per expectation.
+        time_layout: How the time column is written ("MM/YYYY", "ISO date", ...);
+            None without `data.time`.
+        unlabelled: The rows without a label, which stages 4 to 7 leave out.
+        charter_warnings: Where the charter fits the data only loosely (a rule that
+            is not today's selecting nobody); the blockers stopped the stage.
     """
 
     source: str
@@ -99,6 +115,9 @@ class DataStrategyEvidence:
     excluded: dict[str, str]
     balance: LabelBalance
     contract: ContractReport
+    time_layout: str | None = None
+    unlabelled: UnlabelledRows | None = None
+    charter_warnings: list[Finding] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -150,18 +169,23 @@ def build(
 
     Raises:
         DataError: The data cannot be read, lacks a column the charter names, repeats
-            an id, or its target or time column is unfit.
+            an id, holds infinities, its target or time column is unfit, or the
+            charter does not fit it (`playbook.data.charter_fit`).
         DataCheckError: The charter's data contract is malformed.
     """
-    frame = sources.read(poc, path=path)
-    found = sources.fingerprint(poc, path=path, frame=frame)
-    required = require_columns(frame, poc=poc)
+    source = path or None
+    frame = sources.read(poc, path=source)
+    found = sources.fingerprint(poc, path=source, frame=frame)
+    required = require_columns(frame, poc=poc, source=source)
     personal = pii.detect(frame, declared=poc.data.pii, allowed=poc.data.allow_pii)
     hidden = [column.column for column in personal]
-    ids = require_unique_ids(frame, poc=poc, hidden=hidden)
+    ids = require_unique_ids(frame, poc=poc, hidden=hidden, source=source)
+    modelling_rows.require_finite(frame, poc=poc, source=source)
+    time = time_column.parse(frame, poc=poc, source=source) if poc.data.time else None
+    warnings = charter_fit.require(frame, poc=poc, source=source)
     columns = profile(frame, hidden=hidden)
-    balance = label_balance(frame, poc=poc)
-    periods = rows_per_period(frame, poc=poc) if poc.data.time else None
+    balance = label_balance(frame, poc=poc, source=source)
+    periods = rows_per_period(frame, poc=poc, source=source) if time else None
     leaks = leakage.scan(frame, poc=poc, skip=hidden, deep=True, seed=seed)
     excluded = excluded_columns(frame, poc=poc)
     contract = contracts.validate(
@@ -179,6 +203,13 @@ def build(
         excluded=excluded,
         balance=_balance(balance),
         contract=contract,
+        time_layout=time.layout.name if time else None,
+        unlabelled=labels.unlabelled(
+            frame, poc=poc, periods=time.labels if time else None
+        )
+        if labels.ranks_one_outcome(poc)
+        else None,
+        charter_warnings=warnings,
     )
     outcome = journey.StageOutcome(
         stage=STAGE,
@@ -194,10 +225,16 @@ def build(
 
 
 def summary(evidence: DataStrategyEvidence) -> str:
-    """The stage in one line: rows, personal data, leaks and the contract."""
+    """The stage in one line: rows, unlabelled rows, personal data, leaks, contract."""
     leaks, contract = evidence.leakage, evidence.contract
+    unlabelled = evidence.unlabelled
+    left_out = (
+        f" ({unlabelled.rows:,} without a label, left out of the model)"
+        if unlabelled and unlabelled.rows
+        else ""
+    )
     return (
-        f"{evidence.rows:,} rows; {len(evidence.pii)} PII column(s); "
+        f"{evidence.rows:,} rows{left_out}; {len(evidence.pii)} PII column(s); "
         f"{len(leaks.excluded)} leaking column(s) kept out, "
         f"{len(leaks.warnings)} leak warning(s); "
         f"contract {contract.suite}: "
@@ -206,9 +243,22 @@ def summary(evidence: DataStrategyEvidence) -> str:
     )
 
 
+def fit_notes(evidence: DataStrategyEvidence) -> list[str]:
+    """How the charter fits the data, for the reader: time, labels, warnings."""
+    notes = []
+    if evidence.time_layout:
+        notes.append(
+            f"The time column is read as {evidence.time_layout}, the same way in "
+            "every stage: its periods are ordered in time."
+        )
+    if evidence.unlabelled is not None:
+        notes.append(labels.sentence(evidence.unlabelled))
+    return notes + [str(finding) for finding in evidence.charter_warnings]
+
+
 def reasons(evidence: DataStrategyEvidence) -> list[str]:
-    """One sentence per failed expectation of the contract."""
-    return contracts.failure_reasons(evidence.contract)
+    """Why the contract stopped the stage; when it passed, how the charter fits."""
+    return contracts.failure_reasons(evidence.contract) or fit_notes(evidence)
 
 
 def _balance(table: pd.DataFrame) -> LabelBalance:

@@ -10,6 +10,7 @@ import pandas as pd
 from sklearn.model_selection import GroupShuffleSplit, train_test_split
 
 from playbook.charter.model import Charter
+from playbook.data import time_column
 from playbook.errors import DataError
 
 # pandas' frequency for each KPI period; a week runs Monday to Sunday.
@@ -33,14 +34,16 @@ def periods_of(frame: pd.DataFrame, *, poc: Charter) -> pd.Series:
 
     A forecast is judged per KPI period (`kpi.period`, named by its first day) whatever
     the grain of the time column; the other tasks per value of the time column
-    (`data.time`); without a time column every row is in one period, "all".
+    (`data.time`), labelled so that text order is time order; without a time column
+    every row is in one period, "all". Every stage reads the time column alike
+    (`playbook.data.time_column`).
     """
     if poc.kpi is not None and poc.kpi.kind == "forecast":
         frequency = _PERIOD_FREQUENCY[poc.kpi.period]
-        when = pd.to_datetime(frame[poc.data.time])
+        when = time_column.parse(frame, poc=poc).when
         return when.dt.to_period(frequency).dt.start_time.dt.strftime("%Y-%m-%d")
     if poc.data.time:
-        return frame[poc.data.time].astype(str)
+        return time_column.period_labels(frame, poc=poc)
     return pd.Series("all", index=frame.index)
 
 
@@ -71,7 +74,7 @@ def split(
     target = frame[poc.data.target]
     if poc.data.time:
         if periods is None:
-            periods = frame[poc.data.time].astype(str)
+            periods = periods_of(frame, poc=poc)
         result = _latest_periods(periods, held_out=plan.test_periods or 1, poc=poc)
     elif poc.data.id and frame[poc.data.id].duplicated().any():
         share = plan.test_share or 0.25
@@ -129,7 +132,7 @@ def validation(
     train = split.train
     if split.kind == "time" and len(split.train_periods) >= 2:
         if periods is None:
-            periods = frame[poc.data.time].astype(str)
+            periods = periods_of(frame, poc=poc)
         last = periods.iloc[train].to_numpy() == split.train_periods[-1]
         return train[~last], train[last]
     target = frame[poc.data.target].iloc[train]
@@ -210,4 +213,4 @@ def latest_rows(frame: pd.DataFrame, split: Holdout, *, poc: Charter) -> pd.Data
     test = frame.iloc[split.test]
     if split.kind != "time":
         return test
-    return test[test[poc.data.time].astype(str) == split.test_periods[-1]]
+    return test[periods_of(test, poc=poc) == split.test_periods[-1]]

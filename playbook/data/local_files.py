@@ -1,0 +1,122 @@
+"""Which local files playbook reads, and how the less common kinds are read.
+
+A data location must be a local file or folder: a URL is refused with the advice to
+download it, and a device or a named pipe (`/dev/zero`, a FIFO) is named as not a
+regular file without being opened, since reading it might never end. Parquet files are
+read when their columns are flat (a list or struct column is named); Excel workbooks
+(.xlsx) with openpyxl when it is installed. CSV files are `playbook.data.sources`'.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import stat
+from pathlib import Path
+
+import pandas as pd
+
+from playbook.charter.data_fields import url_in
+from playbook.errors import DataError
+
+
+def require_local(path: str | Path) -> None:
+    """Check that a data location is a local file or folder (or not there at all).
+
+    Nothing is opened: a pipe or a device could block, or never end.
+
+    Raises:
+        DataError: The location is a URL, or a device, pipe or socket.
+    """
+    url = url_in(str(path))
+    if url is not None:
+        raise DataError(
+            f"{url}: a URL; playbook reads local files only. Download the file "
+            f"first (e.g. curl -o data.csv '{url}'), then pass it with --data or set "
+            "data.path to it."
+        )
+    try:
+        mode = Path(path).stat().st_mode
+    except OSError:
+        return  # missing or unreachable: the caller says so with its own advice
+    if stat.S_ISREG(mode) or stat.S_ISDIR(mode):
+        return
+    kinds = (
+        (stat.S_ISFIFO, "a named pipe (FIFO)"),
+        (stat.S_ISCHR, "a character device"),
+        (stat.S_ISBLK, "a block device"),
+        (stat.S_ISSOCK, "a socket"),
+    )
+    kind = next((name for test, name in kinds if test(mode)), "a special file")
+    raise DataError(
+        f"{path}: {kind}, not a regular file; playbook reads data only from files "
+        "and folders, and never opens it (reading it might not end). Save the data "
+        "into a file (CSV, Parquet or Excel), then pass that with --data or set "
+        "data.path to it."
+    )
+
+
+def read_parquet(path: Path) -> pd.DataFrame:
+    """A Parquet file of flat columns.
+
+    Raises:
+        DataError: The file is not Parquet, or some columns hold lists or structs.
+    """
+    import pyarrow.parquet as pq
+    import pyarrow.types as pa_types
+
+    try:
+        schema = pq.read_schema(path)
+        nested = [field for field in schema if pa_types.is_nested(field.type)]
+        frame = None if nested else pd.read_parquet(path)
+    except Exception as error:  # pyarrow's ArrowInvalid and OSError
+        raise DataError(
+            f"{path}: not a readable Parquet file ({first_line(error)}). Export it "
+            "again, or give the file a .csv name if it is CSV."
+        ) from None
+    if frame is None:
+        shown = ", ".join(f"{field.name!r} ({field.type})" for field in nested[:8])
+        raise DataError(
+            f"{path}: {len(nested)} column(s) hold nested values (lists or "
+            f"structs): {shown}. playbook reads flat tables, one value per cell: "
+            "flatten them in the extract (a column per field, a list joined into "
+            "text), or export the file without them."
+        )
+    return frame
+
+
+def read_excel(path: Path, *, sheet: str | None) -> pd.DataFrame:
+    """The workbook's first sheet, or the one `data.sheet` names.
+
+    Raises:
+        DataError: openpyxl is not installed, the sheet is not there, or the file is
+            not a workbook.
+    """
+    if importlib.util.find_spec("openpyxl") is None:
+        raise DataError(
+            f"{path}: reading an Excel workbook needs the openpyxl package, which is "
+            "not installed. Install it (pip install openpyxl), or save the sheet as "
+            "CSV and point the charter at that."
+        )
+    try:
+        with pd.ExcelFile(path, engine="openpyxl") as book:
+            names = [str(name) for name in book.sheet_names]
+            if sheet is not None and sheet not in names:
+                raise DataError(
+                    f"{path}: the workbook has no sheet {sheet!r} (data.sheet); its "
+                    f"sheets: {', '.join(map(repr, names))}. Set data.sheet to one "
+                    "of them, or leave it out to read the first."
+                )
+            return book.parse(sheet if sheet is not None else names[0])
+    except DataError:
+        raise
+    except Exception as error:  # openpyxl's InvalidFileException, zipfile's errors
+        raise DataError(
+            f"{path}: not a readable Excel workbook ({first_line(error)}). Save it "
+            "again from Excel, or export the sheet as CSV."
+        ) from None
+
+
+def first_line(error: object) -> str:
+    """The first line of an error's text, for a one-line message."""
+    text = str(error).strip()
+    return text.splitlines()[0] if text else type(error).__name__
