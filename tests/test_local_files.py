@@ -17,7 +17,7 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
-from playbook import charter, data
+from playbook import charter
 from playbook.charter import check as charter_check
 from playbook.charter.fields import SEED_MAXIMUM
 from playbook.cli.app import app
@@ -122,7 +122,7 @@ def test_an_xlsx_without_openpyxl_names_the_package_not_an_encoding(
     message = refused(book)
 
     assert "needs the openpyxl package, which is not installed" in message
-    assert "pip install openpyxl" in message
+    assert "playbook[excel]" in message
     assert "encoding" not in message
 
 
@@ -155,7 +155,7 @@ def test_an_xlsx_reads_its_first_sheet_or_the_charters_sheet(tmp_path, write_cha
     )
 
     assert sources.load(book).equals(ROWS)
-    assert (data.read(poc)["y"] == "yes").all()
+    assert (sources.read(poc)["y"] == "yes").all()
     with pytest.raises(DataError, match=r"no sheet 'Gone'.*'Summary', 'Renewals'"):
         sources.load(book, sheet="Gone")
 

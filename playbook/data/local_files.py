@@ -94,8 +94,8 @@ def read_excel(path: Path, *, sheet: str | None) -> pd.DataFrame:
     if importlib.util.find_spec("openpyxl") is None:
         raise DataError(
             f"{path}: reading an Excel workbook needs the openpyxl package, which is "
-            "not installed. Install it (pip install openpyxl), or save the sheet as "
-            "CSV and point the charter at that."
+            'not installed. Install it (pip install "playbook[excel]"), or save the '
+            "sheet as CSV and point the charter at that."
         )
     try:
         with pd.ExcelFile(path, engine="openpyxl") as book:
