@@ -1,7 +1,10 @@
 """`playbook score`: batch scoring with a saved model, behind the same data contract.
 
 New data has no labels yet, so the contract's expectations on the target are left out;
-every other expectation must hold, or nothing is scored.
+every other expectation must hold, or nothing is scored. Personal data in the text the
+model reads is replaced by placeholders first, as it was when the model learnt
+(`playbook.data.redaction`), and the ids are written as keyed hashes unless the
+charter said `data.ids_in_scores: raw` (`playbook.serve.pseudonyms`).
 """
 
 from __future__ import annotations
@@ -14,9 +17,9 @@ import numpy as np
 import pandas as pd
 
 from playbook import data
-from playbook.data import contracts
+from playbook.data import contracts, pii, redaction
 from playbook.errors import ContractBroken, DataError, PlaybookError
-from playbook.serve import saved_model
+from playbook.serve import pseudonyms, saved_model
 from playbook.serve.saved_model import ModelBundle
 
 
@@ -56,6 +59,13 @@ def score_frame(model: ModelBundle, frame: pd.DataFrame) -> pd.DataFrame:
             f"the data lacks columns the model reads: {', '.join(missing)}. Score an "
             f"extract with the same columns as the training data."
         )
+    # The model learnt from text whose personal data was replaced: so is this text.
+    found = pii.detect(frame, declared=model.declared_pii)
+    rows = redaction.replace_personal(
+        frame[model.features],
+        columns=model.features,
+        names=redaction.known_names(frame, found),
+    )
     period = (
         frame[model.time_column].astype(str).to_numpy()
         if model.time_column
@@ -67,7 +77,6 @@ def score_frame(model: ModelBundle, frame: pd.DataFrame) -> pd.DataFrame:
             "period": period,
         }
     )
-    rows = frame[model.features]
     if model.task == "forecast":
         scores["forecast"] = model.pipeline.predict(rows)
         return scores
@@ -126,7 +135,9 @@ def score_file(
             f"{contract.evaluated} expectations failed): {failures}. Nothing was "
             f"scored; fix the extract or review the contract."
         )
-    scores = score_frame(model, frame)
+    scores = pseudonyms.scores_with_ids(
+        score_frame(model, frame), poc=model.poc, ids=model.ids_in_scores
+    )
     out.parent.mkdir(parents=True, exist_ok=True)
     scores.to_csv(out, index=False)
     return ScoreResult(
