@@ -61,6 +61,14 @@ SeedOption = Annotated[
 ReplaceOption = Annotated[
     bool, typer.Option("--force", help="Replace --out when it exists.")
 ]
+AllowPathOption = Annotated[
+    list[Path] | None,
+    typer.Option(
+        "--allow-path",
+        help="A folder outside the charter's own that data.path, data.fresh and "
+        "data.checks may point into (repeatable); nothing else outside it is read.",
+    ),
+]
 
 
 def _version(value: bool) -> None:
@@ -105,6 +113,7 @@ def run(
             "60). Each candidate's default settings are fitted whatever the budget.",
         ),
     ] = None,
+    allow_path: AllowPathOption = None,
 ) -> None:
     """Run the journey for one charter and write its reports.
 
@@ -116,7 +125,12 @@ def run(
     _journey(
         charter,
         JourneyOptions(
-            runs_dir, data=data, stages=stages, seed=seed, tuning_seconds=tuning_seconds
+            runs_dir,
+            data=data,
+            stages=stages,
+            seed=seed,
+            tuning_seconds=tuning_seconds,
+            allowed_paths=tuple(allow_path or ()),
         ),
     )
 
@@ -340,6 +354,7 @@ def check(
             "schema/charter.schema.json is this output.",
         ),
     ] = False,
+    allow_path: AllowPathOption = None,
 ) -> None:
     """Check charters and report every problem at once, with file, line and field.
 
@@ -365,7 +380,10 @@ def check(
             PlaybookError("name a charter to check, e.g. playbook check charter.yaml")
         )
     reports = [
-        charter_check.check(path, data_fit=charter_fit.problems) for path in charters
+        charter_check.check(
+            path, data_fit=charter_fit.problems, allowed=allow_path or ()
+        )
+        for path in charters
     ]
     if output == "json":
         typer.echo(charter_check.as_json(reports))

@@ -36,6 +36,7 @@ class JourneyOptions:
         stages: Stages to run as the user typed them (e.g. "1-4"); None for all.
         seed: Seed instead of the charter's.
         tuning_seconds: Wall time stage 4 may spend tuning.
+        allowed_paths: Folders outside the charter's that its files may be in.
     """
 
     runs_dir: Path
@@ -43,6 +44,7 @@ class JourneyOptions:
     stages: str | None = None
     seed: int | None = None
     tuning_seconds: float | None = None
+    allowed_paths: tuple[Path, ...] = ()
 
 
 def run_with_progress(
@@ -86,6 +88,7 @@ def run_with_progress(
             stages=selected,
             on_event=show,
             tuning_seconds=options.tuning_seconds,
+            allowed_paths=options.allowed_paths,
         )
 
 
