@@ -160,6 +160,27 @@ def plant_in_text(
     return frame
 
 
+def plant_name_column(
+    frame: pd.DataFrame,
+    *,
+    text: str | None,
+    plants: Plants,
+    rng: np.random.Generator,
+    share: float = 0.1,
+) -> pd.DataFrame:
+    """Add a `customer_name` column, and have `share` of the texts (if any) mention
+    their customer's name with no cue before it ("Minjun Kimura 17 here: ...")."""
+    frame = frame.copy()
+    names = [f"{latin_name(rng)} {row}" for row in range(len(frame))]
+    frame["customer_name"] = [plants.add("customer_name", name) for name in names]
+    if text is not None:
+        texts = frame[text].astype(str).tolist()
+        for row in np.flatnonzero(rng.random(len(frame)) < share):
+            texts[row] = f"{names[row]} here: {texts[row]}"
+        frame[text] = texts
+    return frame
+
+
 def forms(value: str) -> set[str]:
     """The forms a value may take on disk, as text (see the module's docstring)."""
     tokens = re.findall(r"\w\w+", value.lower())
