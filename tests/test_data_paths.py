@@ -6,13 +6,12 @@ manifest, pages, notebooks.
 """
 
 import dataclasses
-import subprocess
-import sys
 from pathlib import Path
 
 import pandas as pd
 import pytest
 import yaml
+from test_journey import run_cli
 from tiny import make_example
 
 from playbook import charter
@@ -45,16 +44,6 @@ def edit(charter_path: Path, **data_fields) -> Path:
     raw["data"].update(data_fields)
     charter_path.write_text(yaml.safe_dump(raw, sort_keys=False))
     return charter_path
-
-
-def run_cli(*args: str, cwd: Path) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "playbook", *args],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
 
 
 def secrets_in(*texts: str) -> list[str]:
@@ -272,3 +261,15 @@ def test_a_journey_on_a_secret_file_shows_none_of_it(project, fields, allow):
     assert (run / "manifest.json").is_file() and (run / "index.html").is_file()
     assert list(run.rglob("03_*.ipynb")) and list(run.rglob("03_*.html"))
     assert secrets_in(result.stdout, result.stderr, written) == []
+
+
+def test_a_derived_charter_keeps_its_allowed_folders_absolute(tmp_path):
+    from playbook.charter import overrides
+
+    source = tmp_path / "poc" / "charter.yaml"
+    source.parent.mkdir()
+    source.write_text("poc: p\ndata: {checks: c.yaml, allowed_folders: ../shared}\n")
+
+    derived = yaml.safe_load(overrides.derive_charter(source, {}))["data"]
+
+    assert derived["allowed_folders"] == [str((tmp_path / "shared").resolve())]

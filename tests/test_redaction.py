@@ -50,26 +50,25 @@ def test_each_kind_becomes_its_placeholder_and_the_rest_stays(text, expected):
     assert redaction.redact_text(text) == expected
 
 
+CUED_NAMES = [
+    ("my-name-is", "Hi, my name is Minjun Kimura", "Hi, my name is <NAME>"),
+    ("regards", "Kind regards, Jane Doe", "Kind regards, <NAME>"),
+    ("title", "Dear Mr. Park, thanks", "Dear Mr. <NAME>, thanks"),
+    (
+        "korean-honorific",
+        "김민준 고객님, 배송이 늦어요",
+        "<NAME> 고객님, 배송이 늦어요",
+    ),
+    ("korean-nim", "이서연님 안녕하세요", "<NAME>님 안녕하세요"),
+    ("customer-is-no-name", "고객님 배송 문의", "고객님 배송 문의"),
+    ("lower-case-is-no-name", "this is urgent", "this is urgent"),
+]
+
+
 @pytest.mark.parametrize(
     ("text", "expected"),
-    [
-        ("Hi, my name is Minjun Kimura and", "Hi, my name is <NAME> and"),
-        ("Kind regards, Jane Doe", "Kind regards, <NAME>"),
-        ("Dear Mr. Park, thanks", "Dear Mr. <NAME>, thanks"),
-        ("김민준 고객님, 배송이 늦어요", "<NAME> 고객님, 배송이 늦어요"),
-        ("이서연님 안녕하세요", "<NAME>님 안녕하세요"),
-        ("고객님 배송 문의", "고객님 배송 문의"),
-        ("this is urgent", "this is urgent"),
-    ],
-    ids=[
-        "my-name-is",
-        "regards",
-        "title",
-        "korean-honorific",
-        "korean-nim",
-        "customer-is-no-name",
-        "lower-case-is-no-name",
-    ],
+    [case[1:] for case in CUED_NAMES],
+    ids=[case[0] for case in CUED_NAMES],
 )
 def test_names_after_a_cue_become_a_name_placeholder(text, expected):
     assert redaction.redact_text(text) == expected

@@ -25,7 +25,13 @@ FIELDS = ("data.path", "data.fresh", "data.checks")
 
 @dataclass(frozen=True)
 class OutsidePath:
-    """A file the charter names outside every folder it may read from."""
+    """A file the charter names outside every folder it may read from.
+
+    Attributes:
+        field: The charter's field that names it, e.g. "data.checks".
+        path: The file, links followed.
+        roots: The folders the charter may read from.
+    """
 
     field: str
     path: Path

@@ -83,11 +83,11 @@ def run_with_progress(
         return runner.run_journey(
             charter,
             runs_dir=options.runs_dir,
+            stages=selected,
             seed=options.seed,
             data_path=options.data,
-            stages=selected,
-            on_event=show,
             tuning_seconds=options.tuning_seconds,
+            on_event=show,
             allowed_paths=options.allowed_paths,
         )
 
