@@ -122,3 +122,41 @@ def test_ten_thousand_phone_numbers_get_ten_thousand_pseudonyms():
 
     assert len(made) == len(phones)
     assert not np.any([phone in " ".join(made) for phone in phones[:100]])
+
+
+def test_stage_writers_follow_the_charters_ids_in_scores(tmp_path, monkeypatch):
+    import dataclasses
+
+    from tiny import make_example
+
+    from playbook import charter
+    from playbook.core import journey
+    from playbook.serve import saved_model
+
+    monkeypatch.setenv(pseudonyms.KEY_VARIABLE, "desk key")
+    poc = charter.load(make_example(tmp_path / "example", customers=0))
+    rows = pd.DataFrame({"id": ["010-1234-5678", "kim@example.com"], "score": [1, 2]})
+
+    hashed = saved_model.save_scores(tmp_path, journey.TEST_SCORES, rows, poc=poc)
+    raw_poc = dataclasses.replace(
+        poc, data=dataclasses.replace(poc.data, ids_in_scores="raw")
+    )
+    raw = saved_model.save_scores(tmp_path, journey.FRESH_SCORES, rows, poc=raw_poc)
+
+    assert pd.read_csv(hashed)["id"].tolist() == [
+        pseudonyms.pseudonym(value, poc=poc.poc, key=b"desk key")
+        for value in rows["id"]
+    ]
+    assert "010-1234-5678" not in hashed.read_text()
+    assert pd.read_csv(raw)["id"].tolist() == rows["id"].tolist()
+    assert charter.load(poc.source).data.ids_in_scores == "hashed"
+
+
+def test_the_charter_accepts_only_hashed_or_raw(write_charter):
+    from playbook import charter
+    from playbook.errors import CharterError
+
+    path = write_charter(lambda raw: raw["data"].update(ids_in_scores="plain"))
+
+    with pytest.raises(CharterError, match=r"data\.ids_in_scores"):
+        charter.load(path)
