@@ -15,10 +15,18 @@ from test_journey import run_cli
 from tiny import make_example
 
 from playbook import charter
-from playbook.charter import data_paths
 from playbook.data import contracts
 from playbook.data.frame import require_columns
 from playbook.errors import CharterError, DataCheckError, DataError
+
+
+@pytest.fixture
+def data_paths():
+    """The module, imported here: the command-line tests run on any version."""
+    from playbook.charter import data_paths
+
+    return data_paths
+
 
 SECRETS = ("sk-live-SECRET123", "hunter2secret", "SECRETHASHVALUE", "ANOTHERSECRET")
 ENV = "API_KEY=sk-live-SECRET123\nDB_PASSWORD=hunter2secret\n"
@@ -71,7 +79,9 @@ def files_text(folder: Path) -> str:
     ],
     ids=["data-path", "fresh", "checks", "absolute"],
 )
-def test_a_file_outside_the_charters_folder_is_refused(project, field, value):
+def test_a_file_outside_the_charters_folder_is_refused(
+    project, data_paths, field, value
+):
     poc = charter.load(edit(project, **{field: value}))
 
     found = data_paths.outside(poc)
@@ -81,7 +91,7 @@ def test_a_file_outside_the_charters_folder_is_refused(project, field, value):
         data_paths.require_inside(poc)
 
 
-def test_files_in_the_folder_tree_and_below_are_read(project):
+def test_files_in_the_folder_tree_and_below_are_read(project, data_paths):
     (project.parent / "extracts").mkdir()
     (project.parent / "churn_SYNTHETIC.csv").rename(
         project.parent / "extracts" / "churn.csv"
@@ -92,7 +102,7 @@ def test_files_in_the_folder_tree_and_below_are_read(project):
     assert data_paths.outside(poc) == []
 
 
-def test_a_link_inside_the_folder_to_a_file_outside_is_refused(project):
+def test_a_link_inside_the_folder_to_a_file_outside_is_refused(project, data_paths):
     (project.parent / "innocent.csv").symlink_to(project.parent.parent / "secrets/.env")
 
     poc = charter.load(edit(project, path="innocent.csv"))
@@ -100,7 +110,7 @@ def test_a_link_inside_the_folder_to_a_file_outside_is_refused(project):
     assert [item.field for item in data_paths.outside(poc)] == ["data.path"]
 
 
-def test_a_folder_the_charter_or_the_user_allows_is_read(project):
+def test_a_folder_the_charter_or_the_user_allows_is_read(project, data_paths):
     poc = charter.load(edit(project, checks="../secrets/shadow"))
     allowed = project.parent.parent / "secrets"
 
@@ -110,13 +120,13 @@ def test_a_folder_the_charter_or_the_user_allows_is_read(project):
     assert in_charter.data.allowed_folders == (allowed.resolve(),)
 
 
-def test_data_given_on_the_command_line_replaces_data_path(project):
+def test_data_given_on_the_command_line_replaces_data_path(project, data_paths):
     poc = charter.load(edit(project, path="../secrets/.env"))
 
     assert data_paths.outside(poc, data_given=True) == []
 
 
-def test_a_copy_of_the_charter_is_judged_by_its_originals_folder(project):
+def test_a_copy_of_the_charter_is_judged_by_its_originals_folder(project, data_paths):
     poc = charter.load(project)
     copy = dataclasses.replace(poc, source=project.parent.parent / "runs" / "c.yaml")
 
