@@ -148,6 +148,22 @@ def test_score_fresh_compares_both_policies_on_the_fresh_rows(built):
     assert (nothing.kpi, nothing.summary) == (None, monitoring.NO_FRESH)
 
 
+def test_fresh_rows_waiting_for_a_label_are_left_out_of_the_fresh_kpi(built):
+    poc, _, _, run = built
+    fresh = monitoring.fresh_batch(poc)
+    waiting = fresh.rows[poc.data.target].astype(object)
+    waiting.iloc[: len(waiting) // 3] = None
+    partly = dataclasses.replace(
+        fresh, rows=fresh.rows.assign(**{poc.data.target: waiting})
+    )
+    later = monitoring.score_fresh(partly, out_dir=run, poc=poc, seed=42)
+    assert later.kpi.test_rows == len(fresh.rows) - len(fresh.rows) // 3
+
+    none = dataclasses.replace(fresh, rows=fresh.rows.assign(**{poc.data.target: None}))
+    unlabelled = monitoring.score_fresh(none, out_dir=run, poc=poc, seed=42)
+    assert (unlabelled.kpi, unlabelled.summary) == (None, monitoring.NO_LABELS)
+
+
 def test_proposed_thresholds_cover_every_numeric_feature_and_the_kpi(built):
     poc, frame, result, _ = built
     limits = monitoring.propose_thresholds(
