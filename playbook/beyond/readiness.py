@@ -9,6 +9,7 @@ stages 1-3 are read only for their status and summary.
 
 from __future__ import annotations
 
+import shlex
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -484,8 +485,11 @@ def memo(
         ],
     }[verdict.decision]
     steps += [
-        f"Score a new batch: playbook score {run_dir} NEW_DATA.csv --out scores.csv",
-        f"Retrain on newer data: playbook run {charter_file} --data NEW_EXTRACT.csv",
+        # Quoted for the shell: `next_steps_script` runs these words as they are.
+        f"Score a new batch: playbook score {shlex.quote(run_dir)} NEW_DATA.csv "
+        "--out scores.csv",
+        f"Retrain on newer data: playbook run {shlex.quote(charter_file)} "
+        "--data NEW_EXTRACT.csv",
     ]
     return Memo(
         decision=verdict.decision,

@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from playbook import data
+from playbook.core.files import write_csv
 from playbook.data import contracts
 from playbook.errors import ContractBroken, DataError, PlaybookError
 from playbook.serve import saved_model
@@ -127,8 +128,7 @@ def score_file(
             f"scored; fix the extract or review the contract."
         )
     scores = score_frame(model, frame)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    scores.to_csv(out, index=False)
+    write_csv(out, scores)
     return ScoreResult(
         out=out,
         rows=len(scores),
