@@ -9,9 +9,9 @@ from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
 from rich.console import Console
-from rich.markup import escape
 
 from playbook import __version__
+from playbook.cli.safe_text import shown
 from playbook.errors import PlaybookError
 from playbook.synthetic import demo as demo_example
 
@@ -170,11 +170,13 @@ def demo(
         example = demo_example.write_example(
             out or Path("examples") / template, template=template, rows=rows, seed=seed
         )
-    console.print(f"SYNTHETIC {template} example in {example.folder}/")
+    console.print(f"SYNTHETIC {template} example in {shown(example.folder)}/")
     for name in example.kept:
-        console.print(f"  kept your edited {name} (delete it to get the original back)")
+        console.print(
+            f"  kept your edited {shown(name)} (delete it to get the original back)"
+        )
     if no_run:
-        console.print(f"Run it with: playbook run {example.charter}")
+        console.print(f"Run it with: playbook run {shown(example.charter)}")
         raise typer.Exit()
     _journey(example.charter, JourneyOptions(runs_dir, stages=stages, seed=seed))
 
@@ -211,7 +213,7 @@ def score(
         f"{result.acted:,} {ACTED[result.task]}. Data contract: "
         f"{result.contract.evaluated} expectations met."
     )
-    console.print(f"Scores: {result.out}")
+    console.print(f"Scores: {shown(result.out)}")
 
 
 ACTED = {
@@ -284,8 +286,8 @@ def batch(
     console.print(progress.results_table(result))
     if result.interrupted:
         console.print("[red]Interrupted:[/] finished runs are kept; see the record.")
-    console.print(f"Record: {result.record}")
-    console.print(f"Portfolio: {result.portfolio}")
+    console.print(f"Record: {shown(result.record)}")
+    console.print(f"Portfolio: {shown(result.portfolio)}")
     raise typer.Exit(code=result.exit_code)
 
 
@@ -306,7 +308,7 @@ def report(
             )
         )
     page = portfolio.write(runs_dir)
-    console.print(f"Portfolio: {page}")
+    console.print(f"Portfolio: {shown(page)}")
 
 
 _SEVERITY_STYLE = {"blocker": "red", "warning": "yellow", "note": "cyan"}
@@ -364,8 +366,8 @@ def check(
             *lines, summary = charter_check.as_text(report)
             for problem, line in zip(report.problems, lines, strict=True):
                 style = _SEVERITY_STYLE.get(problem.severity, "")
-                console.print(f"[{style}]{escape(line)}[/]" if style else escape(line))
-            console.print(escape(summary))
+                console.print(f"[{style}]{shown(line)}[/]" if style else shown(line))
+            console.print(shown(summary))
     raise typer.Exit(code=max(report.exit_code for report in reports))
 
 
@@ -429,10 +431,10 @@ def init(
 
             def ask(question: charter_init.Question, problem: str | None) -> str:
                 if problem:
-                    console.print(f"[red]{escape(problem)}[/]")
+                    console.print(f"[red]{shown(problem)}[/]")
                 else:
                     console.print(
-                        f"\n[bold]{question.path}[/]: {escape(question.help)}"
+                        f"\n[bold]{shown(question.path)}[/]: {shown(question.help)}"
                     )
                 return typer.prompt(
                     "  value (Enter keeps it)",
@@ -444,12 +446,12 @@ def init(
                 source.read_text(encoding="utf-8"), ask, given=given
             )
         result = charter_init.write(source, out, given, force=force)
-    console.print(f"Wrote {result.path} from the {source.stem} template.")
+    console.print(f"Wrote {shown(result.path)} from the {shown(source.stem)} template.")
     for line in charter_check.as_text(result.report):
-        console.print(escape(line))
+        console.print(shown(line))
     console.print(
-        f"Next: point data.path at your data, then `playbook check {result.path}` and "
-        f"`playbook run {result.path}`."
+        f"Next: point data.path at your data, then `playbook check "
+        f"{shown(result.path)}` and `playbook run {shown(result.path)}`."
     )
 
 
@@ -501,14 +503,15 @@ def checks_suggest(
             force=force,
         )
     console.print(
-        f"Wrote {result.path}: suite {result.name!r}, {result.expectations} "
+        f"Wrote {shown(result.path)}: suite {shown(repr(result.name))}, "
+        f"{result.expectations} "
         f"expectations over {result.columns} columns, inferred from {result.rows:,} "
         "rows. Review every range and set before you commit it."
     )
     if not result.passes:
         console.print("[yellow]Its own data breaks it:[/]")
         for failure in result.failures:
-            console.print(f"  - {failure}")
+            console.print(f"  - {shown(failure)}")
 
 
 def _journey(charter: Path, options: JourneyOptions) -> None:
@@ -530,5 +533,5 @@ def _exit_on_error() -> Iterator[None]:
 
 
 def _fail(error: PlaybookError) -> NoReturn:
-    console.print(f"[red]error:[/] {escape(str(error))}")
+    console.print(f"[red]error:[/] {shown(error, keep_newlines=True)}")
     raise typer.Exit(code=error.exit_code)

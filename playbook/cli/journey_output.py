@@ -14,6 +14,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
+from playbook.cli.safe_text import shown
 from playbook.core.journey import STAGES
 from playbook.run import runner
 from playbook.tasks.kpi import format_amount
@@ -75,7 +76,7 @@ def run_with_progress(
                 return
             progress.remove_task(tasks.pop(event.stage.key))
             mark = _STATUS_MARK.get(event.status, event.status)
-            summary = f" - {event.summary}" if event.summary else ""
+            summary = f" - {shown(event.summary)}" if event.summary else ""
             progress.console.print(f"{label}: {mark} in {event.seconds:.1f}s{summary}")
 
         return runner.run_journey(
@@ -98,29 +99,31 @@ def print_summary(console: Console, result: runner.JourneyResult) -> None:
             where = f"cell {error['cell']}" if error["cell"] else "a cell"
             console.print(
                 f"[red]Stage {entry['number']} ({key}) {entry['status']} in {where} of "
-                f"{result.run_dir / entry['notebook']}:[/] "
-                f"{error['name']}: {error['message']}"
+                f"{shown(result.run_dir / entry['notebook'])}:[/] "
+                f"{shown(error['name'])}: {shown(error['message'], keep_newlines=True)}"
             )
     for gate in record["gates"]:
         if not gate["passed"]:
             stage = record["stages"][gate["stage"]]
             console.print(
-                f"[yellow]The {gate['gate']} gate stopped the journey at stage "
+                f"[yellow]The {shown(gate['gate'])} gate stopped the journey at stage "
                 f"{stage['number']} ({stage['title']}):[/]"
             )
             for reason in gate["reasons"]:
-                console.print(f"  - {reason}")
+                console.print(f"  - {shown(reason)}")
     if record["decision"]:
         console.print(
             f"Decision: [{_DECISION_STYLE[record['decision']]}]"
             f"{record['decision'].upper()}[/]"
         )
         for reason in record["reasons"]:
-            console.print(f"  - {reason}")
+            console.print(f"  - {shown(reason)}")
     kpi = record["kpi"]
     if kpi:
         console.print(
-            f"{kpi['metric']}: model {format_amount(kpi['model'], kpi['unit'])}, "
-            f"today {format_amount(kpi['baseline'], kpi['unit'])}"
+            shown(
+                f"{kpi['metric']}: model {format_amount(kpi['model'], kpi['unit'])}, "
+                f"today {format_amount(kpi['baseline'], kpi['unit'])}"
+            )
         )
-    console.print(f"Report: {result.index}")
+    console.print(f"Report: {shown(result.index)}")
