@@ -297,8 +297,13 @@ def report(
         Path, typer.Argument(help="The runs folder (holds <poc>/<run-id>/ folders).")
     ] = Path("runs"),
 ) -> None:
-    """Write the portfolio page, RUNS_DIR/index.html, over every run found there."""
+    """Write the portfolio page, RUNS_DIR/index.html, over every run found there.
+
+    A run whose process died while it ran (killed, a power cut) is marked abandoned.
+    """
+    from playbook.cli import journey_output
     from playbook.report import portfolio
+    from playbook.run import runner
 
     if not runs_dir.is_dir():
         _fail(
@@ -307,7 +312,9 @@ def report(
                 "folder given to --runs-dir (default: runs)."
             )
         )
-    page = portfolio.write(runs_dir)
+    with _exit_on_error():
+        journey_output.print_abandoned(console, runner.mark_abandoned(runs_dir))
+        page = portfolio.write(runs_dir)
     console.print(f"Portfolio: {shown(page)}")
 
 
@@ -516,20 +523,37 @@ def checks_suggest(
 
 def _journey(charter: Path, options: JourneyOptions) -> None:
     from playbook.cli import journey_output
+    from playbook.run import interruption
 
-    with _exit_on_error():
-        result = journey_output.run_with_progress(charter, options, console=console)
+    restore = interruption.interrupt_on_sigterm(sigint=True)
+    try:
+        with _exit_on_error():
+            result = journey_output.run_with_progress(charter, options, console=console)
+    except KeyboardInterrupt as stop:  # Ctrl-C, or SIGTERM
+        journey_output.print_interrupted(console, stop)
+        raise typer.Exit(code=interruption.exit_code_of(stop)) from None
+    finally:
+        restore()
     journey_output.print_summary(console, result)
     raise typer.Exit(code=result.exit_code)
 
 
 @contextmanager
 def _exit_on_error() -> Iterator[None]:
-    """Turn a `PlaybookError` into one red line and the exit code of its kind."""
+    """Turn a `PlaybookError` or an `OSError` into one red line and its exit code."""
     try:
         yield
     except PlaybookError as error:
         _fail(error)
+    except OSError as error:  # a full disk, a read-only folder: one line, not a trace
+        where = error.filename or "a file playbook was writing"
+        _fail(
+            PlaybookError(
+                f"{where}: {error.strerror or error}. Free space on that disk or make "
+                "the folder writable (or choose another --runs-dir / --out), then run "
+                "again."
+            )
+        )
 
 
 def _fail(error: PlaybookError) -> NoReturn:

@@ -18,19 +18,33 @@ def write_atomic(
 
     Returns:
         The path written.
+
+    Raises:
+        OSError: The file cannot be written (a full disk, a read-only folder); its
+            `filename` is `path`, and nothing is left behind.
     """
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
     partial = target.with_name(f".{target.name}.partial")
     try:
         with partial.open("w", encoding=encoding, newline=newline) as handle:
-            handle.write(text)
+            _write(handle, text)
             handle.flush()
             os.fsync(handle.fileno())
         partial.replace(target)
+    except OSError as error:
+        # A write on a full disk names no file, a refused one the hidden partial
+        # file: name the file playbook was writing. (OSError(errno, ...) is the
+        # matching subclass, e.g. PermissionError.)
+        raise OSError(error.errno, error.strerror, str(target)) from error
     finally:
         partial.unlink(missing_ok=True)
     return target
+
+
+def _write(handle: Any, text: str) -> None:
+    """Write `text` to an open file (the one step a full disk fails; tests fake it)."""
+    handle.write(text)
 
 
 # A spreadsheet reads a cell starting with one of these as a formula (or, for tab and
