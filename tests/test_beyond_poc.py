@@ -2,10 +2,14 @@
 
 import dataclasses
 import json
+import tempfile
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from tiny import make_example
 
 from playbook import charter, data
@@ -603,3 +607,42 @@ def test_score_command_refuses_a_bad_value_in_one_line_with_exit_2(built, tmp_pa
     lines = got.output.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("error: "), got.output
     assert "\x1b" not in got.output
+
+
+SCORE_CELLS = st.one_of(
+    st.none(),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.integers(min_value=-(10**9), max_value=10**9),
+    st.text(max_size=10),
+    st.sampled_from(["", "=1+1", "-2+3+cmd|' /C calc'!A0", "\x1b[2J", "1e400", "yes"]),
+)
+
+
+@settings(max_examples=8, derandomize=True, deadline=None)
+@given(
+    st.integers(min_value=1, max_value=60),
+    st.lists(
+        st.tuples(
+            st.integers(min_value=0, max_value=59), st.integers(0, 30), SCORE_CELLS
+        ),
+        max_size=8,
+    ),
+)
+def test_score_of_any_mangled_batch_scores_or_is_refused(built, count, edits):
+    poc, _, _, run = built
+    rows = _fresh_rows(poc, count)
+    columns = list(rows.columns)
+    for row, column, value in edits:
+        name = columns[column % len(columns)]
+        rows[name] = rows[name].astype(object)
+        rows.iloc[row % len(rows), rows.columns.get_loc(name)] = value
+    with tempfile.TemporaryDirectory() as folder:
+        source, out = Path(folder) / "new.csv", Path(folder) / "s.csv"
+        rows.to_csv(source, index=False)
+        try:
+            result = score.score_file(run, source, out=out, force=False)
+        except PlaybookError as error:
+            assert error.exit_code in (1, 2)
+            assert not out.exists()
+            return
+        assert result.rows == len(pd.read_csv(out))
