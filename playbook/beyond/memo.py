@@ -8,6 +8,7 @@ risks no run has ruled out, the next steps as commands, and the timeline.
 
 from __future__ import annotations
 
+import shlex
 from dataclasses import dataclass
 
 from playbook.beyond import beyond_stage
@@ -68,8 +69,10 @@ def memo(
         risks.append("Not shown by any run yet: " + "; ".join(unshown) + ".")
     steps = _steps(verdict.decision, held_back)
     steps += [
-        f"Score a new batch: playbook score {run_dir} NEW_DATA.csv --out scores.csv",
-        f"Retrain on newer data: playbook run {charter_file} --data NEW_EXTRACT.csv",
+        f"Score a new batch: playbook score {shlex.quote(run_dir)} NEW_DATA.csv "
+        "--out scores.csv",
+        f"Retrain on newer data: playbook run {shlex.quote(charter_file)} "
+        "--data NEW_EXTRACT.csv",
     ]
     return Memo(
         decision=verdict.decision,

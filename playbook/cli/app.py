@@ -9,10 +9,10 @@ from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
 from rich.console import Console
-from rich.markup import escape
 
 from playbook import __version__
 from playbook.charter.fields import SEED_MAXIMUM
+from playbook.cli.safe_text import shown
 from playbook.errors import PlaybookError
 from playbook.synthetic import demo as demo_example
 
@@ -175,11 +175,13 @@ def demo(
         example = demo_example.write_example(
             out or Path("examples") / template, template=template, rows=rows, seed=seed
         )
-    console.print(f"SYNTHETIC {template} example in {example.folder}/")
+    console.print(f"SYNTHETIC {template} example in {shown(example.folder)}/")
     for name in example.kept:
-        console.print(f"  kept your edited {name} (delete it to get the original back)")
+        console.print(
+            f"  kept your edited {shown(name)} (delete it to get the original back)"
+        )
     if no_run:
-        console.print(f"Run it with: playbook run {example.charter}")
+        console.print(f"Run it with: playbook run {shown(example.charter)}")
         raise typer.Exit()
     _journey(example.charter, JourneyOptions(runs_dir, stages=stages, seed=seed))
 
@@ -216,7 +218,7 @@ def score(
         f"{result.acted:,} {ACTED[result.task]}. Data contract: "
         f"{result.contract.evaluated} expectations met."
     )
-    console.print(f"Scores: {result.out}")
+    console.print(f"Scores: {shown(result.out)}")
 
 
 ACTED = {
@@ -289,8 +291,8 @@ def batch(
     console.print(progress.results_table(result))
     if result.interrupted:
         console.print("[red]Interrupted:[/] finished runs are kept; see the record.")
-    console.print(f"Record: {result.record}")
-    console.print(f"Portfolio: {result.portfolio}")
+    console.print(f"Record: {shown(result.record)}")
+    console.print(f"Portfolio: {shown(result.portfolio)}")
     raise typer.Exit(code=result.exit_code)
 
 
@@ -300,8 +302,13 @@ def report(
         Path, typer.Argument(help="The runs folder (holds <poc>/<run-id>/ folders).")
     ] = Path("runs"),
 ) -> None:
-    """Write the portfolio page, RUNS_DIR/index.html, over every run found there."""
+    """Write the portfolio page, RUNS_DIR/index.html, over every run found there.
+
+    A run whose process died while it ran (killed, a power cut) is marked abandoned.
+    """
+    from playbook.cli import journey_output
     from playbook.report import portfolio
+    from playbook.run import runner
 
     if not runs_dir.is_dir():
         _fail(
@@ -310,8 +317,10 @@ def report(
                 "folder given to --runs-dir (default: runs)."
             )
         )
-    page = portfolio.write(runs_dir)
-    console.print(f"Portfolio: {page}")
+    with _exit_on_error():
+        journey_output.print_abandoned(console, runner.mark_abandoned(runs_dir))
+        page = portfolio.write(runs_dir)
+    console.print(f"Portfolio: {shown(page)}")
 
 
 _SEVERITY_STYLE = {"blocker": "red", "warning": "yellow", "note": "cyan"}
@@ -374,8 +383,8 @@ def check(
             *lines, summary = charter_check.as_text(report)
             for problem, line in zip(report.problems, lines, strict=True):
                 style = _SEVERITY_STYLE.get(problem.severity, "")
-                console.print(f"[{style}]{escape(line)}[/]" if style else escape(line))
-            console.print(escape(summary))
+                console.print(f"[{style}]{shown(line)}[/]" if style else shown(line))
+            console.print(shown(summary))
     raise typer.Exit(code=max(report.exit_code for report in reports))
 
 
@@ -439,10 +448,10 @@ def init(
 
             def ask(question: charter_init.Question, problem: str | None) -> str:
                 if problem:
-                    console.print(f"[red]{escape(problem)}[/]")
+                    console.print(f"[red]{shown(problem)}[/]")
                 else:
                     console.print(
-                        f"\n[bold]{question.path}[/]: {escape(question.help)}"
+                        f"\n[bold]{shown(question.path)}[/]: {shown(question.help)}"
                     )
                 return typer.prompt(
                     "  value (Enter keeps it)",
@@ -454,12 +463,12 @@ def init(
                 source.read_text(encoding="utf-8"), ask, given=given
             )
         result = charter_init.write(source, out, given, force=force)
-    console.print(f"Wrote {result.path} from the {source.stem} template.")
+    console.print(f"Wrote {shown(result.path)} from the {shown(source.stem)} template.")
     for line in charter_check.as_text(result.report):
-        console.print(escape(line))
+        console.print(shown(line))
     console.print(
-        f"Next: point data.path at your data, then `playbook check {result.path}` and "
-        f"`playbook run {result.path}`."
+        f"Next: point data.path at your data, then `playbook check "
+        f"{shown(result.path)}` and `playbook run {shown(result.path)}`."
     )
 
 
@@ -511,34 +520,52 @@ def checks_suggest(
             force=force,
         )
     console.print(
-        f"Wrote {result.path}: suite {result.name!r}, {result.expectations} "
+        f"Wrote {shown(result.path)}: suite {shown(repr(result.name))}, "
+        f"{result.expectations} "
         f"expectations over {result.columns} columns, inferred from {result.rows:,} "
         "rows. Review every range and set before you commit it."
     )
     if not result.passes:
         console.print("[yellow]Its own data breaks it:[/]")
         for failure in result.failures:
-            console.print(f"  - {failure}")
+            console.print(f"  - {shown(failure)}")
 
 
 def _journey(charter: Path, options: JourneyOptions) -> None:
     from playbook.cli import journey_output
+    from playbook.run import interruption
 
-    with _exit_on_error():
-        result = journey_output.run_with_progress(charter, options, console=console)
+    restore = interruption.interrupt_on_sigterm(sigint=True)
+    try:
+        with _exit_on_error():
+            result = journey_output.run_with_progress(charter, options, console=console)
+    except KeyboardInterrupt as stop:  # Ctrl-C, or SIGTERM
+        journey_output.print_interrupted(console, stop)
+        raise typer.Exit(code=interruption.exit_code_of(stop)) from None
+    finally:
+        restore()
     journey_output.print_summary(console, result)
     raise typer.Exit(code=result.exit_code)
 
 
 @contextmanager
 def _exit_on_error() -> Iterator[None]:
-    """Turn a `PlaybookError` into one red line and the exit code of its kind."""
+    """Turn a `PlaybookError` or an `OSError` into one red line and its exit code."""
     try:
         yield
     except PlaybookError as error:
         _fail(error)
+    except OSError as error:  # a full disk, a read-only folder: one line, not a trace
+        where = error.filename or "a file playbook was writing"
+        _fail(
+            PlaybookError(
+                f"{where}: {error.strerror or error}. Free space on that disk or make "
+                "the folder writable (or choose another --runs-dir / --out), then run "
+                "again."
+            )
+        )
 
 
 def _fail(error: PlaybookError) -> NoReturn:
-    console.print(f"[red]error:[/] {escape(str(error))}")
+    console.print(f"[red]error:[/] {shown(error, keep_newlines=True)}")
     raise typer.Exit(code=error.exit_code)
