@@ -6,6 +6,7 @@ import shutil
 import socket
 import sqlite3
 import subprocess
+import tempfile
 import time
 from pathlib import Path
 
@@ -185,7 +186,7 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def postgres(tmp_path_factory):
+def postgres():
     """A throwaway PostgreSQL cluster on a local port; its URL and password."""
     driver = next((name for name in ("psycopg", "psycopg2") if _importable(name)), None)
     if driver is None:
@@ -193,7 +194,9 @@ def postgres(tmp_path_factory):
     binaries = _postgres_binaries()
     if binaries is None:
         pytest.skip("no PostgreSQL server binaries (initdb, pg_ctl) on this machine")
-    folder = tmp_path_factory.mktemp("postgres")
+    # Not under pytest's own temporary folder: that one is private to its user, and
+    # the server may have to run as another (root may not run it).
+    folder = Path(tempfile.mkdtemp(prefix="playbook-postgres-"))
     folder.chmod(0o777)
     # initdb refuses to run as root: run the server as `nobody` then.
     run_as = ["runuser", "-u", "nobody", "--"] if os.geteuid() == 0 else []
@@ -237,6 +240,7 @@ def postgres(tmp_path_factory):
             timeout=60,
         )  # fmt: skip
         time.sleep(0.1)
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def _importable(name: str) -> bool:
