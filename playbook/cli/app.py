@@ -105,6 +105,14 @@ def run(
             "60). Each candidate's default settings are fitted whatever the budget.",
         ),
     ] = None,
+    data_docs: Annotated[
+        bool,
+        typer.Option(
+            "--data-docs",
+            help="Also build Great Expectations Data Docs of stage 3's data contract "
+            "into the run folder (data_docs/, offline), linked from the stage 3 page.",
+        ),
+    ] = False,
 ) -> None:
     """Run the journey for one charter and write its reports.
 
@@ -116,7 +124,12 @@ def run(
     _journey(
         charter,
         JourneyOptions(
-            runs_dir, data=data, stages=stages, seed=seed, tuning_seconds=tuning_seconds
+            runs_dir,
+            data=data,
+            stages=stages,
+            seed=seed,
+            tuning_seconds=tuning_seconds,
+            data_docs=data_docs,
         ),
     )
 
@@ -519,6 +532,40 @@ def checks_suggest(
         console.print("[yellow]Its own data breaks it:[/]")
         for failure in result.failures:
             console.print(f"  - {failure}")
+
+
+@checks_app.command("export")
+def checks_export(
+    contract: Annotated[
+        Path, typer.Argument(help="The data contract, e.g. data_checks/churn.yaml.")
+    ],
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            "--out",
+            help="Where to write the suite (default: beside the contract, as "
+            "NAME.gx.json).",
+        ),
+    ] = None,
+    force: ReplaceOption = False,
+) -> None:
+    """Write a data contract as a Great Expectations 1.x suite (JSON).
+
+    The file is what GX's ExpectationSuite.to_json_dict() saves: GX loads it with
+    gx.ExpectationSuite(**json.load(file)), and a charter's data.checks accepts it as
+    it is. Exit codes: 0 written, 2 the contract is malformed or --out exists
+    (nothing is written), 1 any other error.
+    """
+    from playbook.data import contracts
+
+    with _exit_on_error():
+        result = contracts.export_gx(
+            contract, out=out or contract.with_suffix(".gx.json"), force=force
+        )
+    console.print(
+        f"Wrote {result.path}: suite {result.name!r}, {result.expectations} "
+        "expectations, as Great Expectations 1.x saves a suite."
+    )
 
 
 def _journey(charter: Path, options: JourneyOptions) -> None:
