@@ -327,6 +327,34 @@ def report(
     console.print(f"Portfolio: {page}")
 
 
+@app.command()
+def memo(
+    run_dir: Annotated[
+        Path,
+        typer.Argument(
+            help="A run folder, RUNS_DIR/<poc>/<run-id>, with its manifest."
+        ),
+    ],
+    pdf: Annotated[
+        bool,
+        typer.Option("--pdf", help="Also print it to memo.pdf with headless Chromium."),
+    ] = False,
+) -> None:
+    """Write the sponsor's memo, memo.html, of a run again; --pdf prints it too.
+
+    The memo gives the decision, the money, the payback time, the risks, the open
+    items and the next steps; the run's index page links it first. Exit codes: 0
+    written, 1 the folder is no run folder, or Chromium is missing or failed.
+    """
+    from playbook.report import memo_page, pages
+
+    with _exit_on_error():
+        page = pages.refresh(run_dir)
+        console.print(f"Memo: {page}")
+        if pdf:
+            console.print(f"PDF: {memo_page.print_pdf(run_dir)}")
+
+
 _SEVERITY_STYLE = {"blocker": "red", "warning": "yellow", "note": "cyan"}
 
 
