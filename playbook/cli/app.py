@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import functools
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
 from rich.console import Console
@@ -13,6 +14,7 @@ from rich.markup import escape
 
 from playbook import __version__
 from playbook.charter.fields import SEED_MAXIMUM
+from playbook.cli import checks_export, memo_command
 from playbook.errors import PlaybookError
 from playbook.synthetic import demo as demo_example
 
@@ -107,11 +109,7 @@ def run(
     ] = None,
     data_docs: Annotated[
         bool,
-        typer.Option(
-            "--data-docs",
-            help="Also build Great Expectations Data Docs of stage 3's data contract "
-            "into the run folder (data_docs/, offline), linked from the stage 3 page.",
-        ),
+        typer.Option("--data-docs", help="Build GX Data Docs of stage 3's contract."),
     ] = False,
 ) -> None:
     """Run the journey for one charter and write its reports.
@@ -327,34 +325,6 @@ def report(
     console.print(f"Portfolio: {page}")
 
 
-@app.command()
-def memo(
-    run_dir: Annotated[
-        Path,
-        typer.Argument(
-            help="A run folder, RUNS_DIR/<poc>/<run-id>, with its manifest."
-        ),
-    ],
-    pdf: Annotated[
-        bool,
-        typer.Option("--pdf", help="Also print it to memo.pdf with headless Chromium."),
-    ] = False,
-) -> None:
-    """Write the sponsor's memo, memo.html, of a run again; --pdf prints it too.
-
-    The memo gives the decision, the money, the payback time, the risks, the open
-    items and the next steps; the run's index page links it first. Exit codes: 0
-    written, 1 the folder is no run folder, or Chromium is missing or failed.
-    """
-    from playbook.report import memo_page, pages
-
-    with _exit_on_error():
-        page = pages.refresh(run_dir)
-        console.print(f"Memo: {page}")
-        if pdf:
-            console.print(f"PDF: {memo_page.print_pdf(run_dir)}")
-
-
 _SEVERITY_STYLE = {"blocker": "red", "warning": "yellow", "note": "cyan"}
 
 
@@ -562,40 +532,6 @@ def checks_suggest(
             console.print(f"  - {failure}")
 
 
-@checks_app.command("export")
-def checks_export(
-    contract: Annotated[
-        Path, typer.Argument(help="The data contract, e.g. data_checks/churn.yaml.")
-    ],
-    out: Annotated[
-        Path | None,
-        typer.Option(
-            "--out",
-            help="Where to write the suite (default: beside the contract, as "
-            "NAME.gx.json).",
-        ),
-    ] = None,
-    force: ReplaceOption = False,
-) -> None:
-    """Write a data contract as a Great Expectations 1.x suite (JSON).
-
-    The file is what GX's ExpectationSuite.to_json_dict() saves: GX loads it with
-    gx.ExpectationSuite(**json.load(file)), and a charter's data.checks accepts it as
-    it is. Exit codes: 0 written, 2 the contract is malformed or --out exists
-    (nothing is written), 1 any other error.
-    """
-    from playbook.data import contracts
-
-    with _exit_on_error():
-        result = contracts.export_gx(
-            contract, out=out or contract.with_suffix(".gx.json"), force=force
-        )
-    console.print(
-        f"Wrote {result.path}: suite {result.name!r}, {result.expectations} "
-        "expectations, as Great Expectations 1.x saves a suite."
-    )
-
-
 def _journey(charter: Path, options: JourneyOptions) -> None:
     from playbook.cli import journey_output
 
@@ -603,6 +539,18 @@ def _journey(charter: Path, options: JourneyOptions) -> None:
         result = journey_output.run_with_progress(charter, options, console=console)
     journey_output.print_summary(console, result)
     raise typer.Exit(code=result.exit_code)
+
+
+def _printing(command: Callable[..., Iterator[str]]) -> Callable[..., None]:
+    """A command that yields its lines: each printed as it comes, as plain text."""
+
+    @functools.wraps(command)
+    def run(*args: Any, **kwargs: Any) -> None:
+        with _exit_on_error():
+            for line in command(*args, **kwargs):
+                console.print(line, markup=False)
+
+    return run
 
 
 @contextmanager
@@ -617,3 +565,8 @@ def _exit_on_error() -> Iterator[None]:
 def _fail(error: PlaybookError) -> NoReturn:
     console.print(f"[red]error:[/] {escape(str(error))}")
     raise typer.Exit(code=error.exit_code)
+
+
+# Commands declared in modules of their own, to keep this one short.
+app.command()(_printing(memo_command.memo))
+checks_app.command("export")(_printing(checks_export.export))
