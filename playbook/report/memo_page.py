@@ -37,6 +37,20 @@ _STOPPED = ("stopped", "failed", "interrupted")
 
 
 @dataclass(frozen=True)
+class MemoPage:
+    """Everything the memo shows: stage 7's memo, or where the journey stopped."""
+
+    title: str | None
+    poc: str | None
+    run_id: str | None
+    synthetic: bool
+    memo: Memo | None = None
+    colour: str | None = None
+    stopped: StoppedAt | None = None
+    unread: str | None = None
+
+
+@dataclass(frozen=True)
 class StoppedAt:
     """The stage that ended a journey before stage 7, and why.
 
@@ -51,20 +65,6 @@ class StoppedAt:
     title: str
     status: str
     reasons: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class MemoPage:
-    """Everything the memo shows: stage 7's memo, or where the journey stopped."""
-
-    title: str | None
-    poc: str | None
-    run_id: str | None
-    synthetic: bool
-    memo: Memo | None = None
-    colour: str | None = None
-    stopped: StoppedAt | None = None
-    unread: str | None = None
 
 
 def write(run_dir: Path, manifest: Mapping[str, Any]) -> Path:
