@@ -180,6 +180,8 @@ def build(
             charter does not fit it (`playbook.data.charter_fit`).
         DataCheckError: The charter's data contract is malformed.
     """
+    # Long because it is the stage: one line per check, in the order the page shows
+    # them, and the evidence's fields; splitting it would hide that order.
     source = path or None
     frame = sources.read(poc, path=source)
     found = sources.fingerprint(poc, path=source, frame=frame)
