@@ -180,6 +180,21 @@ def test_run_index_shows_the_decision_and_a_drawn_chart_offline(
     assert stage.count('class="main-svg"') >= 3
 
 
+def test_every_run_has_a_memo_linked_first_with_relative_commands(complete_run):
+    _, run_dir = complete_run
+    record = json.loads((run_dir / "manifest.json").read_text())
+    index = (run_dir / "index.html").read_text(encoding="utf-8")
+    memo = (run_dir / "memo.html").read_text(encoding="utf-8")
+    script = (run_dir / "next_steps.sh").read_text(encoding="utf-8")
+
+    assert re.search(r'<a href="([^"]+)"', index)[1] == "memo.html"
+    assert f">{record['decision'].upper()}<" in memo
+    assert re.search(r"pays back the [\d.]+[kM]? KRW budget in|Does not pay back", memo)
+    assert "playbook score . NEW_DATA.csv" in memo
+    assert str(run_dir) not in memo and str(run_dir.parents[2]) not in script
+    assert "../../../example/charter.yaml" in script
+
+
 def test_a_second_run_gets_a_new_folder_and_keeps_the_first(complete_run, tmp_path):
     _, first = complete_run
     before = (first / "manifest.json").read_bytes()

@@ -44,7 +44,9 @@ def test_next_steps_script_passes_hostile_paths_as_one_word_and_runs_nothing(
     )
     fake.chmod(fake.stat().st_mode | stat.S_IEXEC)
     run_dir = f"runs/{name}/20261201-000000"
-    script = tmp_path / "next_steps.sh"
+    # The script lives in its run folder and works from there, whatever the caller's.
+    script = tmp_path / run_dir / "next_steps.sh"
+    script.parent.mkdir(parents=True)
     script.write_text(
         _script(churn_charter, charter_file=name, run_dir=run_dir), encoding="utf-8"
     )
@@ -64,10 +66,12 @@ def test_next_steps_script_passes_hostile_paths_as_one_word_and_runs_nothing(
     assert done.returncode == 0, done.stderr
     assert not list(tmp_path.glob("PWNED*"))
     words = record.read_text(encoding="utf-8").split("\0")[:-1]
+    charter = os.path.relpath(name, run_dir)
     assert words == [
-        "score", run_dir, "NEW_DATA.csv", "--out", "scores.csv",
-        "run", name, "--data", "NEW_EXTRACT.csv",
+        "score", ".", "NEW_DATA.csv", "--out", "scores.csv",
+        "run", charter, "--data", "NEW_EXTRACT.csv", "--runs-dir", "../..",
     ]  # fmt: skip
+    assert (script.parent / charter).resolve() == (tmp_path / name).resolve()
 
 
 HOSTILE_CELLS = [

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import functools
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
 from rich.console import Console
 
 from playbook import __version__
 from playbook.charter.fields import SEED_MAXIMUM
+from playbook.cli import checks_export, memo_command
 from playbook.cli.safe_text import shown
 from playbook.errors import PlaybookError
 from playbook.synthetic import demo as demo_example
@@ -105,6 +107,10 @@ def run(
             "60). Each candidate's default settings are fitted whatever the budget.",
         ),
     ] = None,
+    data_docs: Annotated[
+        bool,
+        typer.Option("--data-docs", help="Build GX Data Docs of stage 3's contract."),
+    ] = False,
 ) -> None:
     """Run the journey for one charter and write its reports.
 
@@ -116,7 +122,12 @@ def run(
     _journey(
         charter,
         JourneyOptions(
-            runs_dir, data=data, stages=stages, seed=seed, tuning_seconds=tuning_seconds
+            runs_dir,
+            data=data,
+            stages=stages,
+            seed=seed,
+            tuning_seconds=tuning_seconds,
+            data_docs=data_docs,
         ),
     )
 
@@ -548,6 +559,18 @@ def _journey(charter: Path, options: JourneyOptions) -> None:
     raise typer.Exit(code=result.exit_code)
 
 
+def _printing(command: Callable[..., Iterator[str]]) -> Callable[..., None]:
+    """A command that yields its lines: each printed as it comes, as plain text."""
+
+    @functools.wraps(command)
+    def run(*args: Any, **kwargs: Any) -> None:
+        with _exit_on_error():
+            for line in command(*args, **kwargs):
+                console.print(line, markup=False)
+
+    return run
+
+
 @contextmanager
 def _exit_on_error() -> Iterator[None]:
     """Turn a `PlaybookError` or an `OSError` into one red line and its exit code."""
@@ -569,3 +592,8 @@ def _exit_on_error() -> Iterator[None]:
 def _fail(error: PlaybookError) -> NoReturn:
     console.print(f"[red]error:[/] {shown(error, keep_newlines=True)}")
     raise typer.Exit(code=error.exit_code)
+
+
+# Commands declared in modules of their own, to keep this one short.
+app.command()(_printing(memo_command.memo))
+checks_app.command("export")(_printing(checks_export.export))

@@ -37,6 +37,7 @@ class JourneyOptions:
         stages: Stages to run as the user typed them (e.g. "1-4"); None for all.
         seed: Seed instead of the charter's.
         tuning_seconds: Wall time stage 4 may spend tuning.
+        data_docs: Build GX Data Docs of stage 3's data contract into the run.
     """
 
     runs_dir: Path
@@ -44,6 +45,7 @@ class JourneyOptions:
     stages: str | None = None
     seed: int | None = None
     tuning_seconds: float | None = None
+    data_docs: bool = False
 
 
 def run_with_progress(
@@ -91,6 +93,7 @@ def run_with_progress(
                 stages=selected,
                 on_event=show,
                 tuning_seconds=options.tuning_seconds,
+                data_docs=options.data_docs,
             )
         except KeyboardInterrupt as stop:
             stop.add_note(f"run folder: {reached[0]}" if reached else "no run folder")

@@ -33,6 +33,8 @@ from playbook.run import evidence_types, interruption, kernel, liveness, manifes
 
 # The derived charter a run reads when a batch overrides some of its fields.
 RUN_CHARTER = "charter.yaml"
+# Where stage 3 builds GX Data Docs of the data contract when asked (`data_docs`).
+DATA_DOCS = "data_docs"
 # ipykernel warns on every start that its local TCP link is unencrypted; that line says
 # nothing about the journey, so keep the kernel to errors. IPython's history database is
 # shared by every kernel on the machine: concurrent journeys collide in it and print
@@ -131,6 +133,7 @@ def run_journey(
     overrides: Mapping[str, Any] | None = None,
     refresh_portfolio: bool = True,
     tuning_seconds: float | None = None,
+    data_docs: bool = False,
 ) -> JourneyResult:
     """Run the selected stages for one charter, in order, stopping at a gate or a crash.
 
@@ -150,6 +153,8 @@ def run_journey(
             once for all its journeys instead).
         tuning_seconds: Wall time stage 4 may spend tuning the candidate models
             (default: the notebook's, 60 s).
+        data_docs: Build GX Data Docs of stage 3's data contract into the run
+            folder's `data_docs/`, linked from the stage 3 page.
 
     Raises:
         CharterError: The charter cannot be loaded, or the overrides make it invalid
@@ -221,6 +226,8 @@ def run_journey(
     }
     if tuning_seconds is not None:
         injected["tuning_seconds"] = float(tuning_seconds)
+    if data_docs:
+        injected["docs"] = str(run_dir / DATA_DOCS)
     exit_code = 0
     try:
         with (
