@@ -25,6 +25,9 @@ RULES = ("strict", "lenient")
 # More test periods than this are not a plan a sponsor can wait for: beyond it the
 # reasons say that more data would hardly settle the question.
 _MOST_PERIODS = 1000
+# Needing more than this many times the periods held out means waiting years: the
+# reasons add that a stronger model would settle it sooner.
+_LONG_WAIT = 4
 
 
 @dataclass(frozen=True)
@@ -259,10 +262,17 @@ class _Words:
                 f"The lift sits so close to the minimum that more test {period}s would "
                 f"hardly settle it; a stronger model would."
             )
+        close = more > _LONG_WAIT * report.interval_periods
         return (
             f"About {_count(more, f'more test {period}')} "
             f"({report.interval_periods + more} in all, split.test_periods) would "
-            f"settle it if the lift and its spread hold."
+            f"settle it if the lift and its spread hold"
+            + (
+                ": the lift sits so close to the minimum that a stronger model would "
+                "settle it sooner."
+                if close
+                else "."
+            )
         )
 
     def no_interval(self, more: int | None) -> str:

@@ -66,6 +66,8 @@ class Coverage:
     # GO decisions, strict and lenient rule, with the minimum lift 10% above the truth.
     false_go: int = 0
     false_go_lenient: int = 0
+    # Intervals that reach past the smallest or the largest single period's lift.
+    past_periods: int = 0
 
     @property
     def share(self) -> float:
@@ -369,7 +371,8 @@ def within_periods(sizes: list[int], runs: Runs) -> Coverage:
             period="month",
             how="row bootstrap",
         )
-        return _report(difference.sum() / len(sizes), interval, truth, runs)
+        lifts = np.bincount(periods, weights=difference)
+        return _report(lifts, interval, truth, runs)
 
     return _coverage("bootstrap.within_periods", _repeat(judge, runs), truth=truth)
 
@@ -403,7 +406,7 @@ def over_blocks(
             minimum=truth / SHORT_OF_MINIMUM,
             period="week",
         )
-        return _report(daily.sum() / blocks, interval, truth, runs)
+        return _report(daily.reshape(blocks, -1).sum(axis=1), interval, truth, runs)
 
     return _coverage("bootstrap.over_blocks", _repeat(judge, runs), truth=truth)
 
@@ -432,17 +435,20 @@ def _kpi(kind: str, *, truth: float, runs: Runs, **terms: float) -> Kpi:
 
 
 def _report(
-    lift: float, interval: bootstrap.LiftInterval, truth: float, runs: Runs
+    lifts: np.ndarray, interval: bootstrap.LiftInterval, truth: float, runs: Runs
 ) -> kpi.KpiReport:
-    """A KPI report of a lift and its interval, for the decision rule to read."""
+    """A KPI report of per-period lifts and their interval, for the decision rule."""
     return kpi.lift_report(
         _kpi("forecast", truth=truth, runs=runs),
         baseline_name="today",
-        model=lift,
+        model=float(np.mean(lifts)),
         baseline=0.0,
         interval=interval,
         test_rows=0,
-        per_period={},
+        per_period={
+            f"p{i:02d}": {"model": float(lift), "baseline": 0.0}
+            for i, lift in enumerate(lifts)
+        },
     )
 
 
@@ -459,6 +465,11 @@ def _coverage(
         for rule in ("strict", "lenient")
     }
     finite = ~(np.isnan(low) | np.isnan(high))
+    past = sum(
+        report.lift_ci_low < min(lifts) or report.lift_ci_high > max(lifts)
+        for report in found
+        if (lifts := [v["model"] - v["baseline"] for v in report.per_period.values()])
+    )
     return Coverage(
         method=method,
         repetitions=len(found),
@@ -472,4 +483,5 @@ def _coverage(
         above=int((low > truth).sum()),
         false_go=go["strict"],
         false_go_lenient=go["lenient"],
+        past_periods=past,
     )
