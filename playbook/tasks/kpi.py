@@ -550,7 +550,7 @@ def _improvement(model: float, baseline: float, better: str) -> float:
 
 def lift_summary(report: KpiReport) -> str:
     """One line: the lift per period and its interval, as a reader wants it."""
-    low = format_amount(report.lift_ci_low, report.unit)
-    high = format_amount(report.lift_ci_high, report.unit)
-    lift = format_amount(report.lift, report.unit)
+    lift, low, high = format_apart(
+        [report.lift, report.lift_ci_low, report.lift_ci_high], report.unit
+    )
     return f"lift {lift} per {report.period} [{low}, {high}]"
