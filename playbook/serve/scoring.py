@@ -23,6 +23,7 @@ from playbook.data import contracts
 from playbook.errors import ContractBroken, DataError, PlaybookError
 from playbook.serve import saved_model
 from playbook.serve.saved_model import ModelBundle
+from playbook.tasks.top_k import publishes_probabilities
 
 # Expectations on the number of rows: a training extract's size, not a scoring batch's.
 _ROW_COUNTS = ("expect_table_row_count",)
@@ -45,11 +46,12 @@ class ScoreResult:
 def score_frame(model: ModelBundle, frame: pd.DataFrame) -> pd.DataFrame:
     """Score rows as the model's task needs.
 
-    A yes/no model writes the probability, the rank within the period and whether the
-    row makes the period's list (the top `capacity_per_period`, what the business acts
-    on). A forecast writes the forecast; its lag columns come from the rows' own
-    earlier values of the target, so pass recent history with the rows to forecast
-    (their target left empty). A router writes the route, or "person" when it is
+    A yes/no model writes the probability (the score, when its calibration fell
+    back), the rank within the period and whether the row makes the period's list
+    (the top `capacity_per_period`, what the business acts on). A forecast writes
+    the forecast; its lag columns come from the rows' own earlier values of the
+    target, so pass recent history with the rows to forecast (their target left
+    empty). A router writes the route, or "person" when it is
     unsure, and its confidence.
 
     Raises:
@@ -89,10 +91,12 @@ def score_frame(model: ModelBundle, frame: pd.DataFrame) -> pd.DataFrame:
         confidence = model.pipeline.predict_proba(rows).max(axis=1)
         scores["confidence"] = np.where(empty, np.nan, confidence)
     else:
+        # An uncalibrated model's scores rank the rows but are not probabilities.
+        column = "probability" if publishes_probabilities(model.pipeline) else "score"
         probability = model.pipeline.predict_proba(rows)[:, 1]
-        scores["probability"] = np.where(empty, np.nan, probability)
+        scores[column] = np.where(empty, np.nan, probability)
         scores["rank_in_period"] = (
-            scores.groupby("period")["probability"]
+            scores.groupby("period")[column]
             .rank(method="first", ascending=False)
             .astype("Int64")
         )
