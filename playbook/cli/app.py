@@ -5,12 +5,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, NoReturn
+from typing import TYPE_CHECKING, Annotated, Literal, NoReturn
 
 import typer
 from rich.console import Console
 
-from playbook import __version__
+from playbook import __version__, errors
 from playbook.charter.fields import SEED_MAXIMUM
 from playbook.cli.safe_text import shown
 from playbook.errors import PlaybookError
@@ -56,6 +56,23 @@ SeedOption = Annotated[
         max=SEED_MAXIMUM,
         help="Seed for every random choice, a whole number from 0 to 2**32 - 1 "
         "(default: the charter's seed).",
+    ),
+]
+FailOnOption = Annotated[
+    Literal["never", "iterate", "stop"],
+    typer.Option(
+        "--fail-on",
+        help="For CI: exit 3 when the journey completed but decided ITERATE or STOP "
+        "(iterate), or STOP (stop); never (the default) exits 0 whatever it decided.",
+    ),
+]
+JunitOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--junit",
+        metavar="FILE",
+        help="Also write a JUnit XML report for CI: one test case per stage and one "
+        "for the decision.",
     ),
 ]
 ReplaceOption = Annotated[
@@ -105,11 +122,14 @@ def run(
             "60). Each candidate's default settings are fitted whatever the budget.",
         ),
     ] = None,
+    fail_on: FailOnOption = "never",
+    junit: JunitOption = None,
 ) -> None:
     """Run the journey for one charter and write its reports.
 
     Exit codes: 0 the journey completed, 2 a gate stopped it (the charter or the data
-    must be fixed), 1 an error (a stage crashed; its notebook and cell are named).
+    must be fixed), 3 it completed but decided below the --fail-on bar, 1 an error (a
+    stage crashed; its notebook and cell are named).
     """
     from playbook.cli.journey_output import JourneyOptions
 
@@ -118,6 +138,8 @@ def run(
         JourneyOptions(
             runs_dir, data=data, stages=stages, seed=seed, tuning_seconds=tuning_seconds
         ),
+        fail_on=fail_on,
+        junit=junit,
     )
 
 
@@ -268,14 +290,18 @@ def batch(
             'needs pip install "playbook[dask]".',
         ),
     ] = None,
+    fail_on: FailOnOption = "never",
+    junit: JunitOption = None,
 ) -> None:
     """Run many POCs and parameter sets in parallel, then refresh the portfolio page.
 
     Exit codes: 0 every journey completed (or had already), 2 none failed but a gate
-    stopped at least one, 1 at least one failed, crashed or timed out, 130 interrupted.
+    stopped at least one, 3 all completed but one decided below the --fail-on bar, 1 at
+    least one failed, crashed or timed out, 130 interrupted.
     """
     from playbook.cli import progress
     from playbook.run import batch as batches
+    from playbook.run import ci
 
     with _exit_on_error():
         plan = batches.load_spec(spec, runs_dir=runs_dir)
@@ -293,7 +319,12 @@ def batch(
         console.print("[red]Interrupted:[/] finished runs are kept; see the record.")
     console.print(f"Record: {shown(result.record)}")
     console.print(f"Portfolio: {shown(result.portfolio)}")
-    raise typer.Exit(code=result.exit_code)
+    if junit is not None:
+        suites = ci.batch_suites(result.results, fail_on=fail_on)
+        with _exit_on_error():
+            console.print(f"JUnit report: {shown(ci.write_junit(junit, suites))}")
+    code = ci.batch_exit_code(result.exit_code, result.results, fail_on=fail_on)
+    raise typer.Exit(code=code)
 
 
 @app.command()
@@ -531,9 +562,15 @@ def checks_suggest(
             console.print(f"  - {shown(failure)}")
 
 
-def _journey(charter: Path, options: JourneyOptions) -> None:
+def _journey(
+    charter: Path,
+    options: JourneyOptions,
+    *,
+    fail_on: str = "never",
+    junit: Path | None = None,
+) -> None:
     from playbook.cli import journey_output
-    from playbook.run import interruption
+    from playbook.run import ci, interruption
 
     restore = interruption.interrupt_on_sigterm(sigint=True)
     try:
@@ -545,7 +582,19 @@ def _journey(charter: Path, options: JourneyOptions) -> None:
     finally:
         restore()
     journey_output.print_summary(console, result)
-    raise typer.Exit(code=result.exit_code)
+    if junit is not None:
+        with _exit_on_error():
+            written = ci.write_junit(
+                junit, [ci.suite_of(result.manifest, fail_on=fail_on)]
+            )
+        console.print(f"JUnit report: {shown(written)}")
+    code = ci.exit_code(result.exit_code, result.manifest["decision"], fail_on=fail_on)
+    if code == errors.BELOW_BAR:
+        console.print(
+            f"[red]Below the bar:[/] --fail-on {fail_on} fails a "
+            f"{result.manifest['decision'].upper()} decision (exit {code})."
+        )
+    raise typer.Exit(code=code)
 
 
 @contextmanager
