@@ -129,6 +129,7 @@ class JourneyFile(pytest.File):
         Raises:
             JourneyFailed: The journey could not start (an unreadable charter, no data).
         """
+        from playbook.core.journey import stage
         from playbook.errors import PlaybookError
         from playbook.run import ci, runner
 
@@ -143,6 +144,9 @@ class JourneyFile(pytest.File):
             except PlaybookError as error:
                 self._error = error
         if self._record is None:
+            first = next(iter(runner.parse_stages(_stages(self.config))))
+            if name != stage(first).key:
+                pytest.skip("not reached: the journey could not start")
             raise JourneyFailed(f"the journey could not start: {self._error}")
         cases = ci.journey_cases(self._record, fail_on=_fail_on(self.config))
         return next(case for case in cases if case.name == name)
