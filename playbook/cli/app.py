@@ -8,10 +8,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Literal, NoReturn
 
 import typer
-from rich.console import Console
 
 from playbook import __version__, errors
 from playbook.charter.fields import SEED_MAXIMUM
+from playbook.cli.commands import PlaybookTyper, console, print_error
 from playbook.cli.safe_text import shown
 from playbook.errors import PlaybookError
 from playbook.synthetic import demo as demo_example
@@ -19,7 +19,7 @@ from playbook.synthetic import demo as demo_example
 if TYPE_CHECKING:
     from playbook.cli.journey_output import JourneyOptions
 
-app = typer.Typer(
+app = PlaybookTyper(
     help=(
         "Walk a machine-learning proof of concept through the seven-stage adoption "
         "journey and get a go / iterate / stop decision in business terms.\n\n"
@@ -29,12 +29,24 @@ app = typer.Typer(
     add_completion=False,
     rich_markup_mode=None,
 )
-console = Console(highlight=False, soft_wrap=True)
+
+
+def _check_stages(text: str | None) -> str | None:
+    """Refuse a bad --stages as a usage error (exit 2) before anything runs."""
+    from playbook.run import runner
+
+    try:
+        runner.parse_stages(text)
+    except PlaybookError as error:
+        raise typer.BadParameter(str(error)) from None
+    return text
+
 
 StagesOption = Annotated[
     str | None,
     typer.Option(
         "--stages",
+        callback=_check_stages,
         help=(
             "Stages to run, e.g. 1-4 or 3,4 (default: all seven). "
             "Stage 6 needs stage 4."
@@ -187,7 +199,8 @@ def demo(
     """Write a template's SYNTHETIC example and run the whole journey on it.
 
     Templates: churn (retention calls), fraud (card-fraud review), marketing
-    (campaign targeting), demand_forecast (daily sales per store and item). Files in
+    (campaign targeting), demand_forecast (daily sales per store and item),
+    ticket_routing (support tickets to queues, from their text). Files in
     the working folder that you have edited since the demo wrote them are kept as they
     are, so you can change the example's charter and run the demo again.
     """
@@ -424,7 +437,10 @@ def init(
     template: Annotated[
         str,
         typer.Option(
-            "--template", help="Template to start from: a name in templates/ or a file."
+            "--template",
+            help="Template to start from: "
+            + ", ".join(demo_example.TEMPLATES)
+            + " (templates/), or a charter file.",
         ),
     ] = "churn",
     out: Annotated[
@@ -434,6 +450,7 @@ def init(
         list[str] | None,
         typer.Option(
             "--set",
+            metavar="FIELD=VALUE",
             help="FIELD=VALUE, repeatable, e.g. --set kpi.min_lift=2000000 --set "
             "team.roles.ml_engineer='Platform team'; a list as 'a; b' or [a, b].",
         ),
@@ -503,7 +520,7 @@ def init(
     )
 
 
-checks_app = typer.Typer(
+checks_app = PlaybookTyper(
     help="Data contracts (Great Expectations suites in data_checks/).",
     no_args_is_help=True,
 )
@@ -616,5 +633,5 @@ def _exit_on_error() -> Iterator[None]:
 
 
 def _fail(error: PlaybookError) -> NoReturn:
-    console.print(f"[red]error:[/] {shown(error, keep_newlines=True)}")
+    print_error(f"[red]error:[/] {shown(error, keep_newlines=True)}")
     raise typer.Exit(code=error.exit_code)
