@@ -2,18 +2,28 @@
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, NoReturn
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.console import Console
 
-from playbook import __version__
-from playbook.charter.fields import SEED_MAXIMUM
+from playbook import __version__, errors
 from playbook.cli import checks_export, memo_command
+from playbook.cli.commands import (
+    PlaybookTyper,
+    console,
+    exit_on_error,
+    fail,
+    printing,
+)
+from playbook.cli.options import (
+    FailOnOption,
+    JunitOption,
+    ReplaceOption,
+    RunsDirOption,
+    SeedOption,
+    StagesOption,
+)
 from playbook.cli.safe_text import shown
 from playbook.errors import PlaybookError
 from playbook.synthetic import demo as demo_example
@@ -21,7 +31,7 @@ from playbook.synthetic import demo as demo_example
 if TYPE_CHECKING:
     from playbook.cli.journey_output import JourneyOptions
 
-app = typer.Typer(
+app = PlaybookTyper(
     help=(
         "Walk a machine-learning proof of concept through the seven-stage adoption "
         "journey and get a go / iterate / stop decision in business terms.\n\n"
@@ -31,38 +41,6 @@ app = typer.Typer(
     add_completion=False,
     rich_markup_mode=None,
 )
-console = Console(highlight=False, soft_wrap=True)
-
-StagesOption = Annotated[
-    str | None,
-    typer.Option(
-        "--stages",
-        help=(
-            "Stages to run, e.g. 1-4 or 3,4 (default: all seven). "
-            "Stage 6 needs stage 4."
-        ),
-    ),
-]
-RunsDirOption = Annotated[
-    Path,
-    typer.Option(
-        "--runs-dir",
-        help="Each run goes to RUNS_DIR/<poc>/<run-id>/; nothing is overwritten.",
-    ),
-]
-SeedOption = Annotated[
-    int | None,
-    typer.Option(
-        "--seed",
-        min=0,
-        max=SEED_MAXIMUM,
-        help="Seed for every random choice, a whole number from 0 to 2**32 - 1 "
-        "(default: the charter's seed).",
-    ),
-]
-ReplaceOption = Annotated[
-    bool, typer.Option("--force", help="Replace --out when it exists.")
-]
 
 
 def _version(value: bool) -> None:
@@ -111,11 +89,14 @@ def run(
         bool,
         typer.Option("--data-docs", help="Build GX Data Docs of stage 3's contract."),
     ] = False,
+    fail_on: FailOnOption = "never",
+    junit: JunitOption = None,
 ) -> None:
     """Run the journey for one charter and write its reports.
 
     Exit codes: 0 the journey completed, 2 a gate stopped it (the charter or the data
-    must be fixed), 1 an error (a stage crashed; its notebook and cell are named).
+    must be fixed), 3 it completed but decided below the --fail-on bar, 1 an error (a
+    stage crashed; its notebook and cell are named).
     """
     from playbook.cli.journey_output import JourneyOptions
 
@@ -129,6 +110,8 @@ def run(
             tuning_seconds=tuning_seconds,
             data_docs=data_docs,
         ),
+        fail_on=fail_on,
+        junit=junit,
     )
 
 
@@ -176,13 +159,14 @@ def demo(
     """Write a template's SYNTHETIC example and run the whole journey on it.
 
     Templates: churn (retention calls), fraud (card-fraud review), marketing
-    (campaign targeting), demand_forecast (daily sales per store and item). Files in
+    (campaign targeting), demand_forecast (daily sales per store and item),
+    ticket_routing (support tickets to queues, from their text). Files in
     the working folder that you have edited since the demo wrote them are kept as they
     are, so you can change the example's charter and run the demo again.
     """
     from playbook.cli.journey_output import JourneyOptions
 
-    with _exit_on_error():
+    with exit_on_error():
         example = demo_example.write_example(
             out or Path("examples") / template, template=template, rows=rows, seed=seed
         )
@@ -222,7 +206,7 @@ def score(
     """
     from playbook.serve import scoring as scoring
 
-    with _exit_on_error():
+    with exit_on_error():
         result = scoring.score_file(model, data, out=out, force=force)
     console.print(
         f"Scored {result.rows:,} rows over {result.periods} period(s); "
@@ -279,16 +263,20 @@ def batch(
             'needs pip install "playbook[dask]".',
         ),
     ] = None,
+    fail_on: FailOnOption = "never",
+    junit: JunitOption = None,
 ) -> None:
     """Run many POCs and parameter sets in parallel, then refresh the portfolio page.
 
     Exit codes: 0 every journey completed (or had already), 2 none failed but a gate
-    stopped at least one, 1 at least one failed, crashed or timed out, 130 interrupted.
+    stopped at least one, 3 all completed but one decided below the --fail-on bar, 1 at
+    least one failed, crashed or timed out, 130 interrupted.
     """
     from playbook.cli import progress
     from playbook.run import batch as batches
+    from playbook.run import ci
 
-    with _exit_on_error():
+    with exit_on_error():
         plan = batches.load_spec(spec, runs_dir=runs_dir)
         with progress.BatchProgress(console, total=len(plan.jobs)) as show:
             result = batches.run_batch(
@@ -304,7 +292,12 @@ def batch(
         console.print("[red]Interrupted:[/] finished runs are kept; see the record.")
     console.print(f"Record: {shown(result.record)}")
     console.print(f"Portfolio: {shown(result.portfolio)}")
-    raise typer.Exit(code=result.exit_code)
+    if junit is not None:
+        suites = ci.batch_suites(result.results, fail_on=fail_on)
+        with exit_on_error():
+            console.print(f"JUnit report: {shown(ci.write_junit(junit, suites))}")
+    code = ci.batch_exit_code(result.exit_code, result.results, fail_on=fail_on)
+    raise typer.Exit(code=code)
 
 
 @app.command()
@@ -322,13 +315,13 @@ def report(
     from playbook.run import runner
 
     if not runs_dir.is_dir():
-        _fail(
+        fail(
             PlaybookError(
                 f"{runs_dir}: no such runs folder. Point `playbook report` at the "
                 "folder given to --runs-dir (default: runs)."
             )
         )
-    with _exit_on_error():
+    with exit_on_error():
         journey_output.print_abandoned(console, runner.mark_abandoned(runs_dir))
         page = portfolio.write(runs_dir)
     console.print(f"Portfolio: {shown(page)}")
@@ -379,11 +372,9 @@ def check(
         typer.echo(json_schema.schema_text(), nl=False)
         return
     if output not in ("text", "json"):
-        _fail(PlaybookError(f"--format {output!r}: use text or json."))
+        fail(PlaybookError(f"--format {output!r}: use text or json."))
     if not charters:
-        _fail(
-            PlaybookError("name a charter to check, e.g. playbook check charter.yaml")
-        )
+        fail(PlaybookError("name a charter to check, e.g. playbook check charter.yaml"))
     reports = [
         charter_check.check(path, data_fit=charter_fit.problems) for path in charters
     ]
@@ -404,7 +395,10 @@ def init(
     template: Annotated[
         str,
         typer.Option(
-            "--template", help="Template to start from: a name in templates/ or a file."
+            "--template",
+            help="Template to start from: "
+            + ", ".join(demo_example.TEMPLATES)
+            + " (templates/), or a charter file.",
         ),
     ] = "churn",
     out: Annotated[
@@ -414,6 +408,7 @@ def init(
         list[str] | None,
         typer.Option(
             "--set",
+            metavar="FIELD=VALUE",
             help="FIELD=VALUE, repeatable, e.g. --set kpi.min_lift=2000000 --set "
             "team.roles.ml_engineer='Platform team'; a list as 'a; b' or [a, b].",
         ),
@@ -449,7 +444,7 @@ def init(
     from playbook.charter import check as charter_check
     from playbook.charter import init as charter_init
 
-    with _exit_on_error():
+    with exit_on_error():
         source = charter_init.template_path(template)
         charter_init.refuse_overwrite(out, force=force)
         given = charter_init.read_answers(answers) if answers else {}
@@ -483,7 +478,7 @@ def init(
     )
 
 
-checks_app = typer.Typer(
+checks_app = PlaybookTyper(
     help="Data contracts (Great Expectations suites in data_checks/).",
     no_args_is_help=True,
 )
@@ -520,7 +515,7 @@ def checks_suggest(
     from playbook.data import suggest as suggestions
 
     stem = data.stem if data.suffix else data.name
-    with _exit_on_error():
+    with exit_on_error():
         result = suggestions.suggest_file(
             data,
             target=target,
@@ -542,13 +537,19 @@ def checks_suggest(
             console.print(f"  - {shown(failure)}")
 
 
-def _journey(charter: Path, options: JourneyOptions) -> None:
+def _journey(
+    charter: Path,
+    options: JourneyOptions,
+    *,
+    fail_on: str = "never",
+    junit: Path | None = None,
+) -> None:
     from playbook.cli import journey_output
-    from playbook.run import interruption
+    from playbook.run import ci, interruption
 
     restore = interruption.interrupt_on_sigterm(sigint=True)
     try:
-        with _exit_on_error():
+        with exit_on_error():
             result = journey_output.run_with_progress(charter, options, console=console)
     except KeyboardInterrupt as stop:  # Ctrl-C, or SIGTERM
         journey_output.print_interrupted(console, stop)
@@ -556,44 +557,21 @@ def _journey(charter: Path, options: JourneyOptions) -> None:
     finally:
         restore()
     journey_output.print_summary(console, result)
-    raise typer.Exit(code=result.exit_code)
-
-
-def _printing(command: Callable[..., Iterator[str]]) -> Callable[..., None]:
-    """A command that yields its lines: each printed as it comes, as plain text."""
-
-    @functools.wraps(command)
-    def run(*args: Any, **kwargs: Any) -> None:
-        with _exit_on_error():
-            for line in command(*args, **kwargs):
-                console.print(line, markup=False)
-
-    return run
-
-
-@contextmanager
-def _exit_on_error() -> Iterator[None]:
-    """Turn a `PlaybookError` or an `OSError` into one red line and its exit code."""
-    try:
-        yield
-    except PlaybookError as error:
-        _fail(error)
-    except OSError as error:  # a full disk, a read-only folder: one line, not a trace
-        where = error.filename or "a file playbook was writing"
-        _fail(
-            PlaybookError(
-                f"{where}: {error.strerror or error}. Free space on that disk or make "
-                "the folder writable (or choose another --runs-dir / --out), then run "
-                "again."
+    if junit is not None:
+        with exit_on_error():
+            written = ci.write_junit(
+                junit, [ci.suite_of(result.manifest, fail_on=fail_on)]
             )
+        console.print(f"JUnit report: {shown(written)}")
+    code = ci.exit_code(result.exit_code, result.manifest["decision"], fail_on=fail_on)
+    if code == errors.BELOW_BAR:
+        console.print(
+            f"[red]Below the bar:[/] --fail-on {fail_on} fails a "
+            f"{result.manifest['decision'].upper()} decision (exit {code})."
         )
-
-
-def _fail(error: PlaybookError) -> NoReturn:
-    console.print(f"[red]error:[/] {shown(error, keep_newlines=True)}")
-    raise typer.Exit(code=error.exit_code)
+    raise typer.Exit(code=code)
 
 
 # Commands declared in modules of their own, to keep this one short.
-app.command()(_printing(memo_command.memo))
-checks_app.command("export")(_printing(checks_export.export))
+app.command()(printing(memo_command.memo))
+checks_app.command("export")(printing(checks_export.export))

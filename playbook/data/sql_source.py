@@ -77,8 +77,7 @@ def query(sql: SqlSource, *, folder: Path, charter: Path) -> pd.DataFrame:
             query fails (a write included) or returns no rows. The message shows the
             URL without its password.
     """
-    import sqlalchemy
-
+    sqlalchemy = _sqlalchemy(charter)
     check_read_only(sql.query, where=f"{charter}: data.sql.query")
     url = _expand(sql.url, charter=charter, shown=sql.shown_url)
     secrets = [value for value in _secrets(sql.url) if value]
@@ -165,6 +164,23 @@ def _read_only_url(url: str, folder: Path) -> str:
     # A file: URI, so that SQLite itself opens the file read-only.
     quoted = urllib.parse.quote(str(resolved))
     return f"{match.group(1)}file:{quoted}?mode=ro&uri=true"
+
+
+def _sqlalchemy(charter: object) -> Any:
+    """SQLAlchemy, which only SQL sources need (the `sql` extra).
+
+    Raises:
+        DataError: It is not installed; the message says how to install it.
+    """
+    try:
+        import sqlalchemy
+    except ImportError:
+        raise DataError(
+            f"{charter}: data.sql needs SQLAlchemy, which is not installed. Install "
+            'playbook with its sql extra: pip install "playbook[sql]" (and the '
+            "database's driver, e.g. psycopg)."
+        ) from None
+    return sqlalchemy
 
 
 def _enforce_read_only(engine: Any) -> None:

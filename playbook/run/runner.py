@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import errno
 import json
+import logging
 import tempfile
 import time
 from collections.abc import Callable, Mapping
@@ -31,6 +32,7 @@ from playbook.errors import CharterError, StageSelectionError, exit_code_for
 from playbook.report import pages, portfolio
 from playbook.run import evidence_types, interruption, kernel, liveness, manifest
 
+_LOG = logging.getLogger(__name__)
 # The derived charter a run reads when a batch overrides some of its fields.
 RUN_CHARTER = "charter.yaml"
 # Where stage 3 builds GX Data Docs of the data contract when asked (`data_docs`).
@@ -228,6 +230,15 @@ def run_journey(
         injected["tuning_seconds"] = float(tuning_seconds)
     if data_docs:
         injected["docs"] = str(run_dir / DATA_DOCS)
+    _LOG.debug(
+        "journey %s: run folder %s, stages %s, notebooks from %s, data %s (sha256 %s)",
+        poc.poc,
+        run_dir,
+        selected,
+        notebooks,
+        found.location,
+        data_sha256[:12],
+    )
     exit_code = 0
     try:
         with (
@@ -260,6 +271,7 @@ def run_journey(
         record["finished_at"] = manifest.now()
         manifest.write(run_dir, record)
         pages.write_index(run_dir, record)
+    _LOG.debug("journey %s ended %s (exit %s)", poc.poc, record["status"], exit_code)
     if refresh_portfolio:
         portfolio.write(runs_dir)
     return JourneyResult(run_dir, exit_code, record, abandoned=abandoned)
@@ -390,6 +402,13 @@ def _run_stage(
     manifest.write(run_dir, record)
     if on_event:
         on_event(StageEvent(stage, "running", run_dir=run_dir))
+    _LOG.debug(
+        "stage %s: %s -> %s with %s",
+        stage.number,
+        notebooks / stage.notebook,
+        executed,
+        parameters,
+    )
     started = time.perf_counter()
     exit_code = 0
     try:
@@ -423,6 +442,7 @@ def _run_stage(
             error={"cell": None, "name": type(error).__name__, "message": str(error)},
         )
     entry["seconds"] = round(time.perf_counter() - started, 2)
+    _LOG.debug("stage %s: executed in %.1f s", stage.number, entry["seconds"])
     if exit_code == 0:
         unread = {
             "cell": None,
