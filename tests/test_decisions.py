@@ -213,3 +213,21 @@ def test_three_forecast_blocks_give_no_interval_and_four_do():
     four = bootstrap.over_blocks(days, blocks=np.repeat([0, 1, 2, 3], 7), **args)
     assert four.low < days.sum() / 4 < four.high
     assert 0 < four.chance_reaches_min < 1
+
+
+def test_the_charter_chooses_the_rule_and_strict_is_the_default(write_charter):
+    from playbook import charter
+    from playbook.errors import CharterError
+
+    assert charter.load(write_charter()).kpi.decision_rule == "strict"
+
+    def lenient(raw):
+        raw["kpi"]["decision_rule"] = "lenient"
+
+    assert charter.load(write_charter(lenient)).kpi.decision_rule == "lenient"
+
+    def loose(raw):
+        raw["kpi"]["decision_rule"] = "loose"
+
+    with pytest.raises(CharterError, match="decision_rule"):
+        charter.load(write_charter(loose))

@@ -66,8 +66,9 @@ class Coverage:
     # GO decisions, strict and lenient rule, with the minimum lift 10% above the truth.
     false_go: int = 0
     false_go_lenient: int = 0
-    # Intervals that reach past the smallest or the largest single period's lift.
-    past_periods: int = 0
+    # Intervals that reach past the smallest or the largest single period's lift
+    # (None when the test sets hold one period).
+    past_periods: int | None = None
 
     @property
     def share(self) -> float:
@@ -465,10 +466,18 @@ def _coverage(
         for rule in ("strict", "lenient")
     }
     finite = ~(np.isnan(low) | np.isnan(high))
-    past = sum(
-        report.lift_ci_low < min(lifts) or report.lift_ci_high > max(lifts)
+    spans = [
+        (report, [v["model"] - v["baseline"] for v in report.per_period.values()])
         for report in found
-        if (lifts := [v["model"] - v["baseline"] for v in report.per_period.values()])
+        if len(report.per_period) >= 2
+    ]
+    past = (
+        sum(
+            report.lift_ci_low < min(lifts) or report.lift_ci_high > max(lifts)
+            for report, lifts in spans
+        )
+        if spans
+        else None
     )
     return Coverage(
         method=method,
