@@ -410,7 +410,7 @@ def main() -> None:
         f"numpy {np.__version__}, {shutil.os.cpu_count()} cores; load average "
         f"(1 min) before each run {min(loads):.2f} to {max(loads):.2f} (other jobs "
         f"share the machine). Test set: SYNTHETIC, {args.rows:,} rows in "
-        f"{args.periods} periods, capacity {args.capacity:,} contacts per period; "
+        f"{args.periods} period(s), capacity {args.capacity:,} contacts per period; "
         f"{args.repeats} repeats, methods alternating, each run a fresh process.",
         "",
         f"| method | resamples run | wall s, median (min-max) | CPU s | wall s for "

@@ -33,7 +33,8 @@ _PERSISTENCE_GRID = np.linspace(0.0, 0.98, 50)
 # Weight of persistent errors before the data is seen: the prior on the autocorrelation
 # rho is proportional to (1 - rho) ** -_PERSISTENCE_PRIOR. A few weeks of days
 # understate a strong autocorrelation, and a flat prior then gives too narrow an
-# interval (89-92% at rho 0.9 in bench/coverage.py); 1.5 holds 93-97% from 0 to 0.9.
+# interval (89-93% at rho 0.9 in simulations like bench/coverage.py's); 1.5 holds
+# 94-96% from 0 to 0.9 there (bench/results.md), a value chosen on those worlds.
 _PERSISTENCE_PRIOR = 1.5
 # Days simulated before a bootstrap series starts, so it forgets its first value.
 _BURN_IN = 50

@@ -21,7 +21,6 @@ from playbook.tasks import bootstrap
 from playbook.tasks.kpi import KpiReport, format_apart
 
 DECISIONS = ("go", "iterate", "stop")
-RULES = ("strict", "lenient")
 # More test periods than this are not a plan a sponsor can wait for: beyond it the
 # reasons say that more data would hardly settle the question.
 _MOST_PERIODS = 1000

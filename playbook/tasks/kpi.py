@@ -334,8 +334,8 @@ def evaluate(
 # leaves the capacity unfilled there (about 5 in 100,000 per policy and period) gets the
 # rest of its period drawn, so this sets the speed, never the result's distribution.
 _MARGIN_SD = 4.0
-# Single rows drawn per chunk of resamples: bounds the count matrix to about 32 MB.
-_DRAWS_PER_CHUNK = 4_000_000
+# Single rows drawn per chunk of resamples: bounds each count matrix to about 8 MB.
+_DRAWS_PER_CHUNK = 1_000_000
 # A tie group larger than this is drawn as a whole (how many of its rows of each value
 # are drawn), not row by row: a rule that ties thousands of customers stays fast.
 _GROUP_DRAWN_WHOLE = 64
