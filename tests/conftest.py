@@ -12,9 +12,20 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")
 # no test run makes a key file in the home folder of whoever runs the tests.
 os.environ.setdefault("PLAYBOOK_ID_KEY", "playbook tests")
 
+from importlib.metadata import entry_points
+
 import pytest
 
 from playbook import charter
+
+# The playbook plugin comes with the installed package (entry point pytest11); a
+# checkout whose package was installed before the plugin existed loads it from here.
+_PLUGIN = "playbook.cli.pytest_plugin"
+pytest_plugins = ["pytester"] + (
+    []
+    if any(ep.value == _PLUGIN for ep in entry_points(group="pytest11"))
+    else [_PLUGIN]
+)
 
 REPO = Path(__file__).resolve().parents[1]
 

@@ -19,7 +19,7 @@ import pandas as pd
 from playbook.charter.model import Charter
 from playbook.core import journey
 from playbook.tasks import evaluation, importance, latency, segments
-from playbook.tasks.comparison import Candidate, Comparison, Rung
+from playbook.tasks.comparison import Calibration, Candidate, Comparison, Rung
 from playbook.tasks.decision import Decision
 from playbook.tasks.experiment import ExperimentInputs
 from playbook.tasks.importance import Importance
@@ -63,6 +63,9 @@ class PocEvidence:
         losing_segments: Segments where the model loses to today's baseline at equal
             contacts, its interval below zero (`segments.compare`).
         fairness_groups: The model against today's baseline in each sensitive group.
+        calibration: Whether a yes/no model's scores are probabilities; a
+            calibration that fell back is evidence of a weak signal, and its scores
+            are shown as scores. None for forecasts and routing.
     """
 
     task: str
@@ -77,6 +80,7 @@ class PocEvidence:
     latency: LatencyReport
     losing_segments: list[Segment] = field(default_factory=list)
     fairness_groups: list[Segment] = field(default_factory=list)
+    calibration: Calibration | None = None
 
 
 @dataclass(frozen=True)
@@ -225,6 +229,7 @@ def evidence(
         latency=measured_latency,
         losing_segments=losing[:LOSING_SEGMENTS_KEPT],
         fairness_groups=sensitive_groups,
+        calibration=result.calibration,
     )
 
 
