@@ -26,6 +26,7 @@ from playbook.cli.options import (
     StagesOption,
 )
 from playbook.cli.safe_text import shown
+from playbook.core.printable import printable
 from playbook.errors import PlaybookError
 from playbook.synthetic import demo as demo_example
 
@@ -466,10 +467,14 @@ def init(
                     console.print(
                         f"\n[bold]{shown(question.path)}[/]: {shown(question.help)}"
                     )
+                # Click prints the prompt: the template's value is shown with its
+                # control characters escaped, never as it is (a template may be a file).
+                default = charter_init.shown(question.default)
+                kept = f" [{printable(default)}]" if len(default) <= 60 else ""
                 return typer.prompt(
-                    "  value (Enter keeps it)",
-                    default=charter_init.shown(question.default),
-                    show_default=len(charter_init.shown(question.default)) <= 60,
+                    f"  value (Enter keeps it){kept}",
+                    default=default,
+                    show_default=False,
                 )
 
             given = charter_init.ask_all(
