@@ -274,7 +274,8 @@ def batch(
 
     Exit codes: 0 every journey completed (or had already), 2 none failed but a gate
     stopped at least one, 3 all completed but one decided below the --fail-on bar, 1 at
-    least one failed, crashed or timed out, 130 interrupted.
+    least one failed, crashed or timed out, 130 interrupted (143 by SIGTERM, every
+    running journey's manifest then says interrupted).
     """
     from playbook.cli import progress
     from playbook.run import batch as batches
