@@ -1,5 +1,6 @@
 """Finding personal data by name and by value, and masking it wherever it is shown."""
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -239,3 +240,33 @@ def test_placeholders_count_as_the_personal_data_they_replaced():
         return [(f.column, f.kind, f.share, f.excluded) for f in pii.detect(frame)]
 
     assert seen(replaced) == seen(raw)
+
+
+@pytest.mark.parametrize("offset", [0, 1, 2, 3])
+def test_the_leak_search_finds_values_in_binary_files_at_any_width(tmp_path, offset):
+    import joblib
+    from pii_plants import Plants, leaks
+
+    plants = Plants()
+    email = plants.add("id email", "Minjun.Q17@mailbox-3.kr")
+    phone = plants.add("id mobile", "010-2345-6789")
+    name = plants.add("customer_name", "김민준")
+    padding = b"\x00\xff" * 3 + b"x" * offset
+    (tmp_path / "wide.bin").write_bytes(
+        padding + email.encode("utf-16-le") + padding + name.encode("utf-32-le")
+    )
+    joblib.dump({"vocabulary": np.array([phone.upper(), "other"])}, tmp_path / "m.pkl")
+    (tmp_path / "clean.bin").write_bytes(padding + "Minjun".encode("utf-16-le"))
+
+    found = leaks(plants, tmp_path)
+
+    assert sorted(entry.split(" in ")[-1].rsplit("/", 1)[-1] for entry in found) == [
+        "m.pkl",
+        "wide.bin",
+        "wide.bin",
+    ]
+    assert {entry.split(" '")[0] for entry in found} == {
+        "id email",
+        "id mobile",
+        "customer_name",
+    }
