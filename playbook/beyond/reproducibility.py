@@ -8,9 +8,9 @@ stage 4 itself. Three cheaper checks cover what it proved, each exact:
   2. the KPI recomputed from those rows by the code stage 4 ran (`evaluation.score`,
      the seeded bootstrap interval included) equals the KPI stage 4 saved, to the
      last digit;
-  3. the chosen model's settings fitted again on stage 4's seeded sample of the
-     training rows (`tasks.reproduction`) give the same sample fingerprint and
-     predict the same, bit for bit: fitting depends only on what the run pins.
+  3. the chosen model's learner fitted again on stage 4's seeded sample of the
+     training rows (`tasks.reproduction`) gives the same sample fingerprint and
+     predicts the same, bit for bit: fitting depends only on what the run pins.
 Together: the saved predictions are the model's, the KPI is the predictions', and the
 fit is the seed's.
 """
@@ -222,9 +222,9 @@ def _refit(first: SampleFit | None, again: SampleFit) -> tuple[str, str | None]:
             "training sample predict differently"
         )
     return (
-        f"the chosen settings fitted again on stage 4's {first.rows:,}-row training "
-        f"sample (sha256 {first.sample_sha256[:12]}) predict the same, bit for bit "
-        f"(sha256 {first.predictions_sha256[:12]})"
+        f"the chosen settings ({first.learner}) fitted again on stage 4's "
+        f"{first.rows:,}-row training sample (sha256 {first.sample_sha256[:12]}) "
+        f"predict the same, bit for bit (sha256 {first.predictions_sha256[:12]})"
     ), None
 
 

@@ -7,16 +7,22 @@ sample, and of what the re-fitted model predicts for it, to the last bit. Stage 
 the same in its own process and compares (`playbook.beyond.reproducibility`): the same
 sample and the same predictions mean that fitting depends on nothing the run does not
 pin (the seed, the settings, the data).
+
+A calibrated model is re-fitted without its calibration: calibrating fits the model
+once per fold and once more (four fits for one), and its folds and sigmoid are
+themselves seeded; the learner is what could carry an unpinned choice.
 """
 
 from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
 from sklearn.base import clone
+from sklearn.calibration import CalibratedClassifierCV
 from sklearn.pipeline import Pipeline
 
 from playbook.charter.model import Charter
@@ -32,6 +38,8 @@ class SampleFit:
     """The chosen model's settings fitted on a seeded sample of the training rows.
 
     Attributes:
+        learner: The estimator re-fitted, by its class (the chosen pipeline's last
+            step, without a calibration wrapper).
         rows: How many training rows the sample holds.
         sample_sha256: Fingerprint of the sample: its features and target, in order.
         predictions_sha256: Fingerprint of what the re-fitted model predicts for the
@@ -40,6 +48,7 @@ class SampleFit:
             when it was.
     """
 
+    learner: str
     rows: int
     sample_sha256: str
     predictions_sha256: str | None
@@ -73,16 +82,29 @@ def sample_fit(
         pd.util.hash_pandas_object(sample[features], index=False).to_numpy(),
         np.asarray(target),
     )
+    learner = _learner(model)
+    name = type(learner[-1] if isinstance(learner, Pipeline) else learner).__name__
     try:
-        refitted = clone(model).fit(sample[features], target)
-    except ValueError as error:  # a sample with one class, too few rows for a fold
-        return SampleFit(size, sample_sha, None, problem=str(error).split("\n")[0])
+        refitted = clone(learner).fit(sample[features], target)
+    except ValueError as error:  # a sample with one class, too few rows to fit
+        first_line = str(error).split("\n")[0]
+        return SampleFit(name, size, sample_sha, None, problem=first_line)
     predicted = (
         refitted.predict_proba(sample[features])
         if hasattr(refitted, "predict_proba")
         else refitted.predict(sample[features])
     )
-    return SampleFit(size, sample_sha, _sha256(np.asarray(predicted, dtype=float)))
+    return SampleFit(
+        name, size, sample_sha, _sha256(np.asarray(predicted, dtype=float))
+    )
+
+
+def _learner(model: Pipeline) -> Any:
+    """The estimator a calibrated pipeline wraps; any other pipeline as it is."""
+    last = model[-1] if isinstance(model, Pipeline) else model
+    if isinstance(last, CalibratedClassifierCV):
+        return last.estimator
+    return model
 
 
 def _fit_target(rows: pd.DataFrame, *, poc: Charter, task: str) -> np.ndarray:
