@@ -57,7 +57,8 @@ class PocEvidence:
         ladder: Every baseline and the model on the same test rows.
         model_name: The chosen candidate.
         candidates: Every setting tried on the validation rows.
-        tuning_trials: How many settings were fitted (stage 7 repeats exactly these).
+        tuning_trials: How many settings were fitted (pass it as `trials` to repeat
+            them).
         experiment_inputs: Each arm's value per unit for stage 6's A/B plan; None
             where an online test of units does not apply (forecasts).
         latency: Prediction time against the charter's requirement.
