@@ -439,6 +439,24 @@ def test_scoring_smoke_reports_a_missing_model_as_not_met(built, tmp_path):
     assert "no saved model" in missing.evidence
 
 
+def test_the_scoring_smoke_test_tries_an_even_sample_of_a_large_batch():
+    batch = pd.DataFrame({"row": range(12_345)})
+    rows, source = scale_up_stage.smoke_sample(
+        batch, source="the fresh batch", forecast=False
+    )
+    assert len(rows) == scale_up_stage.SMOKE_ROWS
+    assert rows["row"].is_monotonic_increasing and rows["row"].is_unique
+    assert (rows["row"].iloc[0], rows["row"].iloc[-1]) == (0, 12_344)
+    assert source == "the fresh batch (evenly spread over its 12,345 rows)"
+    # A forecast's lags read the rows before: it keeps them all, as does a small batch.
+    kept, said = scale_up_stage.smoke_sample(batch, source="s", forecast=True)
+    assert len(kept) == len(batch) and said == "s"
+    small = batch.head(scale_up_stage.SMOKE_ROWS)
+    assert len(scale_up_stage.smoke_sample(small, source="s", forecast=False)[0]) == (
+        scale_up_stage.SMOKE_ROWS
+    )
+
+
 def test_latency_is_judged_on_the_batch_for_a_batch_requirement(built):
     poc, frame, result, _ = built
     rows = frame.iloc[result.holdout.test][result.features]
