@@ -52,5 +52,7 @@ lock:
 bench: setup
 	$(BIN)/python bench/journey.py
 
+# The demos' working folders (playbook demo --template NAME), not the committed examples.
 clean:
-	rm -rf $(VENV) runs examples/churn
+	rm -rf $(VENV) runs examples/churn examples/fraud examples/marketing \
+		examples/demand_forecast examples/ticket_routing

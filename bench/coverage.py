@@ -1,13 +1,21 @@
-"""Record how often playbook's bootstrap intervals contain the true lift.
+"""Record how often stage 4's intervals contain the true lift, and how often it says GO.
 
-Runs the simulations of `playbook.tasks.interval_coverage` (300 repetitions each, 2,000
-resamples as in the churn template) for the top-k KPI interval of `kpi.evaluate`, for
-`bootstrap.within_periods` and for `bootstrap.over_blocks` on several numbers of blocks,
-with and without errors that run on from day to day. For `over_blocks` it also gives,
-for comparison, the plain percentile interval on the same resamples (what `over_blocks`
-returned before it was studentized). Appends a section to bench/results.md.
+Runs the simulations of `playbook.tasks.interval_coverage` in every world of issue 13,
+each over 8 seeds, and reports every seed (not the best):
 
-    .venv/bin/python bench/interval_coverage.py
+  - top-k (`kpi.evaluate`) and routing (`routing_kpi.kpi_report`) with 4, 8 and 12
+    test periods, without and with period effects (sd 0.15 and 0.3: each month's
+    churn rate, or the router's right share, times 1 + sd z);
+  - forecasts (`bootstrap.over_blocks`) on 4, 8 and 12 weekly blocks of days whose
+    errors have day-to-day autocorrelation 0, 0.6 and 0.9;
+  - the row bootstraps used when the test rows have one period (top-k) or fixed
+    periods (`bootstrap.within_periods`).
+
+On the same draws the charter's minimum lift is set 10% above the true lift, and the
+table gives how often the decision rule says GO (a false GO), strict and lenient.
+Appends a section to bench/results.md.
+
+    .venv/bin/python bench/coverage.py --repetitions 300
 """
 
 from __future__ import annotations
@@ -18,120 +26,131 @@ import datetime as dt
 import os
 import platform
 import time
+from collections.abc import Callable
 from pathlib import Path
-from unittest import mock
 
 import numpy as np
 
-from playbook.tasks import bootstrap, interval_coverage
+from playbook.tasks import interval_coverage
+from playbook.tasks.interval_coverage import Coverage, Runs
 
 BENCH = Path(__file__).resolve().parent
-
-WORLD = interval_coverage.REFERENCE_WORLD
-TOP_K_WORLDS = {
-    "4 periods x 1,000 rows, capacity 150": WORLD,
-    "3 periods x 250 rows, capacity 40": dataclasses.replace(
-        WORLD, rows=250, periods=3, capacity=40
-    ),
-    "12 periods x 400 rows, capacity 50, rule may call 20%": dataclasses.replace(
-        WORLD, rows=400, periods=12, capacity=50, eligible_share=0.2
-    ),
-}
+SEEDS = range(1, 9)
+TOP_K = interval_coverage.REFERENCE_WORLD
+ROUTING = interval_coverage.REFERENCE_ROUTING
 SIZES = [120, 300, 80, 500, 250, 60, 400, 150, 90, 200, 350, 100]
 
-
-def percentile_over_blocks(
-    block_totals: np.ndarray, *, resamples: int, confidence: float, seed: int
-) -> tuple[float, float]:
-    """The percentile interval on the same resamples as `bootstrap.over_blocks`."""
-    rng = np.random.default_rng([seed, 3])
-    drawn = rng.integers(0, len(block_totals), size=(resamples, len(block_totals)))
-    means = np.asarray(block_totals)[drawn].mean(axis=1)
-    tail = (1 - confidence) / 2
-    low, high = np.quantile(means, [tail, 1 - tail])
-    return float(low), float(high)
+World = Callable[[Runs], Coverage]
 
 
-def row(label: str, result: interval_coverage.Coverage, seconds: float) -> str:
-    return (
-        f"| {label} | {result.covered}/{result.repetitions} | {result.share:.1%} | "
-        f"{result.below} / {result.above} | {result.true_lift:,.1f} | "
-        f"{result.mean_width / (2 * 1.96 * result.estimate_sd):.2f} | {seconds:.0f} |"
+def worlds(resamples: int) -> dict[str, tuple[World, int]]:
+    """Each world's name, its simulation, and the resamples behind each interval."""
+    found: dict[str, tuple[World, int]] = {}
+    for sd in (0.0, 0.15, 0.3):
+        for periods in (4, 8, 12):
+            effect = f"period effect sd {sd}" if sd else "no period effect"
+            top_k = dataclasses.replace(TOP_K, periods=periods, period_sd=sd)
+            found[f"top-k, {periods} months x 1,000 rows, {effect}"] = (
+                lambda runs, w=top_k: interval_coverage.top_k(w, runs),
+                resamples,
+            )
+            routing = dataclasses.replace(ROUTING, periods=periods, period_sd=sd)
+            found[f"routing, {periods} months x 300 tickets, {effect}"] = (
+                lambda runs, w=routing: interval_coverage.routing(w, runs),
+                resamples,
+            )
+    for rho in (0.0, 0.6, 0.9):
+        for blocks in (4, 8, 12):
+            found[f"forecast, {blocks} weeks, daily autocorrelation {rho}"] = (
+                lambda runs, b=blocks, r=rho: interval_coverage.over_blocks(
+                    runs, blocks=b, block_length=7, autocorrelation=r
+                ),
+                resamples,
+            )
+    one = dataclasses.replace(TOP_K, periods=1)
+    found["top-k, 1 period (no time column) x 1,000 rows, row bootstrap"] = (
+        lambda runs: interval_coverage.top_k(one, runs),
+        resamples,
     )
+    found["row bootstrap (routing, 1 period): 12 fixed periods of 60 to 500 rows"] = (
+        lambda runs: interval_coverage.within_periods(SIZES, runs),
+        resamples,
+    )
+    return found
+
+
+def row(name: str, results: list[Coverage], seconds: float) -> str:
+    reps = sum(r.repetitions for r in results)
+    covered = sum(r.covered for r in results)
+    spread = np.sqrt(np.mean([r.estimate_sd**2 for r in results]))
+    width = np.mean([r.mean_width for r in results])
+    return (
+        f"| {name} | {', '.join(str(r.covered) for r in results)} | "
+        f"{covered / reps:.1%} | {sum(r.below for r in results)} / "
+        f"{sum(r.above for r in results)} | {width / (2 * 1.96 * spread):.2f} | "
+        f"{sum(r.false_go for r in results) / reps:.1%} | "
+        f"{sum(r.false_go_lenient for r in results) / reps:.1%} | "
+        f"{past(results)} | {seconds:.0f} |"
+    )
+
+
+def past(results: list[Coverage]) -> str:
+    """Share of intervals past the single periods' lifts; n/a with one period."""
+    counts = [r.past_periods for r in results if r.past_periods is not None]
+    if not counts:
+        return "n/a (one period)"
+    return f"{sum(counts) / sum(r.repetitions for r in results):.1%}"
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repetitions", type=int, default=300)
-    parser.add_argument("--resamples", type=int, default=2000)
-    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--resamples", type=int, default=1000)
+    parser.add_argument(
+        "--only", default="", help="run only the worlds whose name contains this"
+    )
     parser.add_argument(
         "--no-record", action="store_true", help="print, do not append to results.md"
     )
     args = parser.parse_args()
-    common = {
-        "repetitions": args.repetitions,
-        "resamples": args.resamples,
-        "confidence": 0.95,
-        "seed": args.seed,
-    }
     load = os.getloadavg()[0]
     lines = [
-        f"## {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC, coverage of the bootstrap "
-        f"intervals, {args.repetitions} repetitions",
+        f"## {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC, coverage of stage 4's "
+        f"intervals and false GOs, 8 seeds x {args.repetitions} repetitions",
         "",
         f"Machine: {platform.machine()}, Python {platform.python_version()}, "
         f"numpy {np.__version__}; load average before the run {load:.2f}. Each "
-        f"repetition draws a SYNTHETIC test set from a world whose true lift is known "
-        f"(`playbook.tasks.interval_coverage`) and builds a 95% interval with "
-        f"{args.resamples:,} "
-        f"resamples; seed {args.seed}.",
+        f"repetition draws a SYNTHETIC test set from a world whose true lift per "
+        f"period is known (`playbook.tasks.interval_coverage`) and builds a 95% "
+        f"interval as stage 4 does ({args.resamples:,} resamples or simulated series "
+        f"where the method uses them); seeds {SEEDS[0]} to {SEEDS[-1]}, each seed's "
+        f"count of intervals holding the truth given.",
         "",
-        "| interval, world | covered | coverage | wholly below / above the truth | "
-        "true lift | width / (3.92 x spread of the estimate) | seconds |",
-        "| --- | --- | --- | --- | --- | --- | --- |",
+        "| world | covered, seeds 1-8 (of "
+        f"{args.repetitions} each) | coverage | wholly below / above the truth | "
+        "width / (3.92 x spread of the estimate) | GO, true lift 10% below the "
+        "minimum (strict) | same, lenient rule | reaches past the lowest or highest "
+        "single period | seconds |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
-
-    def timed(label, run):
+    for name, (simulate, resamples) in worlds(args.resamples).items():
+        if args.only not in name:
+            continue
         started = time.perf_counter()
-        result = run()
-        lines.append(row(label, result, time.perf_counter() - started))
+        results = [
+            simulate(Runs(args.repetitions, resamples=resamples, seed=seed))
+            for seed in SEEDS
+        ]
+        lines.append(row(name, results, time.perf_counter() - started))
         print(lines[-1], flush=True)
-
-    for name, world in TOP_K_WORLDS.items():
-        timed(
-            f"kpi.evaluate, top-k: {name}",
-            lambda w=world: interval_coverage.top_k(w, **common),
-        )
-    timed(
-        "bootstrap.within_periods: 12 periods of 60 to 500 rows, skewed differences",
-        lambda: interval_coverage.within_periods(sizes=SIZES, **common),
-    )
-    for blocks in (6, 8, 13, 26, 52):
-        for autocorrelation in (0.0, 0.6):
-            setting = {
-                "blocks": blocks,
-                "block_length": 7,
-                "autocorrelation": autocorrelation,
-            }
-            where = (
-                f"{blocks} weekly blocks, day-to-day autocorrelation {autocorrelation}"
-            )
-            timed(
-                f"bootstrap.over_blocks (studentized): {where}",
-                lambda s=setting: interval_coverage.over_blocks(**s, **common),
-            )
-            with mock.patch.object(bootstrap, "over_blocks", percentile_over_blocks):
-                timed(
-                    f"percentile interval, for comparison: {where}",
-                    lambda s=setting: interval_coverage.over_blocks(**s, **common),
-                )
     lines += [
         "",
-        "A right-sized interval covers about 95% and has a width ratio near 1 (above 1 "
-        "for a t-based interval on few blocks). With 300 repetitions the coverage of a "
-        "method that truly covers 95% falls between 92.5% and 97.5% nineteen times in "
-        "twenty (binomial standard error 1.3 points).",
+        "A right-sized interval covers about 95%. Over 8 x "
+        f"{args.repetitions} repetitions the coverage of a method that truly covers "
+        f"95% falls within {1.96 * np.sqrt(0.95 * 0.05 / (8 * args.repetitions)):.1%} "
+        "of it nineteen times in twenty; a single seed's count varies by about "
+        f"{np.sqrt(0.95 * 0.05 * args.repetitions):.0f}. The width ratio is above 1 "
+        "for t-based intervals on few periods (t quantiles over 1.96).",
         "",
     ]
     text = "\n".join(lines)

@@ -1,7 +1,9 @@
 """Every error playbook raises, and the exit code each one maps to.
 
 Exit codes are part of the contract: 0 the journey completed, 2 it was stopped by a gate
-(the charter or the data are not fit for the journey: fix the inputs), 1 anything else.
+(the charter or the data are not fit for the journey: fix the inputs), 3 it completed
+but its decision is below the bar a CI pipeline set with `--fail-on iterate|stop`, 1
+anything else (130 and 143: interrupted by Ctrl-C or SIGTERM).
 Every error class is defined here, so that `EXIT_CODES` is the whole table: an error a
 notebook raised is known in the runner only by its class name, and a name missing from
 the table would silently map to 1.
@@ -15,6 +17,8 @@ from pathlib import Path
 GATE = 2
 # Anything else: a bug, a broken environment, an interrupted run.
 FAILURE = 1
+# The journey completed, but `--fail-on` counts its decision (ITERATE, STOP) as failing.
+BELOW_BAR = 3
 
 
 class PlaybookError(Exception):

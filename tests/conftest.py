@@ -9,9 +9,20 @@ from pathlib import Path
 # by the caller wins. The numbers do not depend on it.
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 
+from importlib.metadata import entry_points
+
 import pytest
 
 from playbook import charter
+
+# The playbook plugin comes with the installed package (entry point pytest11); a
+# checkout whose package was installed before the plugin existed loads it from here.
+_PLUGIN = "playbook.cli.pytest_plugin"
+pytest_plugins = ["pytester"] + (
+    []
+    if any(ep.value == _PLUGIN for ep in entry_points(group="pytest11"))
+    else [_PLUGIN]
+)
 
 REPO = Path(__file__).resolve().parents[1]
 

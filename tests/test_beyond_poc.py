@@ -4,6 +4,8 @@ import dataclasses
 import io
 import json
 import shutil
+import tempfile
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -152,6 +154,22 @@ def test_score_fresh_compares_both_policies_on_the_fresh_rows(built):
     assert "did not save a model" in missing_model.summary
     nothing = monitoring.score_fresh(None, out_dir=run, poc=poc, seed=42)
     assert (nothing.kpi, nothing.summary) == (None, monitoring.NO_FRESH)
+
+
+def test_fresh_rows_waiting_for_a_label_are_left_out_of_the_fresh_kpi(built):
+    poc, _, _, run = built
+    fresh = monitoring.fresh_batch(poc)
+    waiting = fresh.rows[poc.data.target].astype(object)
+    waiting.iloc[: len(waiting) // 3] = None
+    partly = dataclasses.replace(
+        fresh, rows=fresh.rows.assign(**{poc.data.target: waiting})
+    )
+    later = monitoring.score_fresh(partly, out_dir=run, poc=poc, seed=42)
+    assert later.kpi.test_rows == len(fresh.rows) - len(fresh.rows) // 3
+
+    none = dataclasses.replace(fresh, rows=fresh.rows.assign(**{poc.data.target: None}))
+    unlabelled = monitoring.score_fresh(none, out_dir=run, poc=poc, seed=42)
+    assert (unlabelled.kpi, unlabelled.summary) == (None, monitoring.NO_LABELS)
 
 
 def test_proposed_thresholds_cover_every_numeric_feature_and_the_kpi(built):
@@ -705,3 +723,152 @@ def test_history_reads_a_run_without_a_fresh_batch(built, staged, tmp_path):
     journey.save(folder, stage.outcome)
     past = history.runs(folder, poc="p")
     assert past[0].fresh_lift is None and past[0].changed == "first run"
+
+
+# --- scoring hostile and small batches ------------------------------------------------
+
+
+def _fresh_rows(poc, count=None):
+    rows = data.load(poc.data.fresh).drop(columns=[poc.data.target])
+    return rows if count is None else rows.head(count).copy()
+
+
+def test_a_ten_row_batch_is_scored_despite_the_training_row_count_bounds(
+    built, tmp_path
+):
+    poc, _, _, run = built
+    _fresh_rows(poc, 10).to_csv(tmp_path / "ten.csv", index=False)
+    result = score.score_file(
+        run, tmp_path / "ten.csv", out=tmp_path / "s.csv", force=False
+    )
+    assert result.rows == 10
+    assert len(pd.read_csv(tmp_path / "s.csv")) == 10
+
+
+def test_a_value_that_is_not_a_number_is_refused_naming_column_row_and_value(
+    built, tmp_path
+):
+    poc, frame, result, run = built
+    column = next(c for c in result.features if pd.api.types.is_float_dtype(frame[c]))
+    rows = _fresh_rows(poc, 20)
+    rows[column] = rows[column].astype(object)
+    rows.loc[rows.index[3], column] = "twelve"
+    rows.to_csv(tmp_path / "bad.csv", index=False)
+    with pytest.raises(score.ContractBroken) as raised:
+        score.score_file(run, tmp_path / "bad.csv", out=tmp_path / "s.csv", force=False)
+    message = str(raised.value)
+    assert f"column {column!r}, row 4: 'twelve' is not a number" in message
+    assert "min_value" not in message
+    assert raised.value.exit_code == 2
+    assert not (tmp_path / "s.csv").exists()
+
+
+def test_an_empty_id_or_period_is_refused_naming_the_row(built, tmp_path):
+    poc, _, _, run = built
+    rows = _fresh_rows(poc, 20)
+    rows[poc.data.id] = rows[poc.data.id].astype(object)
+    rows.loc[rows.index[0], poc.data.id] = None
+    rows.loc[rows.index[5], poc.data.time] = None
+    rows.to_csv(tmp_path / "bad.csv", index=False)
+    with pytest.raises(score.ContractBroken) as raised:
+        score.score_file(run, tmp_path / "bad.csv", out=tmp_path / "s.csv", force=False)
+    message = str(raised.value)
+    assert f"column {poc.data.id!r}, row 1: empty (every row needs its id)" in message
+    assert f"column {poc.data.time!r}, row 6: empty (every row needs its period)" in (
+        message
+    )
+    assert not (tmp_path / "s.csv").exists()
+
+
+def test_rows_with_every_feature_empty_are_flagged_and_kept_off_the_list(built):
+    poc, _, result, run = built
+    model = saved_model.load(run)
+    rows = _fresh_rows(poc, 400)
+    blank = rows.index[:30]
+    rows.loc[blank, result.features] = np.nan
+    scores = score.score_frame(model, rows)
+    assert scores["features_empty"].tolist() == [True] * 30 + [False] * 370
+    assert not scores.loc[scores["features_empty"], "contact"].any()
+    assert scores.loc[scores["features_empty"], "probability"].isna().all()
+    listed = scores.groupby("period")["contact"].sum()
+    capacity = poc.kpi.capacity_per_period
+    for period, count in listed.items():
+        eligible = (~scores["features_empty"] & (scores["period"] == period)).sum()
+        assert count == min(capacity, eligible)
+
+
+@pytest.mark.parametrize("which", ["data", "model"])
+def test_out_may_not_name_an_input_of_the_scoring(built, tmp_path, which):
+    poc, _, _, run = built
+    _fresh_rows(poc, 10).to_csv(tmp_path / "new.csv", index=False)
+    out = tmp_path / "new.csv" if which == "data" else run / "model" / "model.joblib"
+    before = out.read_bytes()
+    with pytest.raises(PlaybookError, match="is an input of this scoring"):
+        score.score_file(run, tmp_path / "new.csv", out=out, force=True)
+    assert out.read_bytes() == before
+
+
+def test_score_command_refuses_a_bad_value_in_one_line_with_exit_2(built, tmp_path):
+    from typer.testing import CliRunner
+
+    from playbook.cli.app import app
+
+    poc, frame, result, run = built
+    column = next(c for c in result.features if pd.api.types.is_float_dtype(frame[c]))
+    rows = _fresh_rows(poc, 10)
+    rows[column] = rows[column].astype(object)
+    rows.loc[rows.index[0], column] = "\x1b[2J=cmd|x"
+    rows.to_csv(tmp_path / "bad.csv", index=False)
+    got = CliRunner().invoke(
+        app,
+        [
+            "score",
+            str(run),
+            str(tmp_path / "bad.csv"),
+            "--out",
+            str(tmp_path / "s.csv"),
+        ],
+    )
+    assert got.exit_code == 2, got.output
+    lines = got.output.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: "), got.output
+    assert "\x1b" not in got.output
+
+
+SCORE_CELLS = st.one_of(
+    st.none(),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.integers(min_value=-(10**9), max_value=10**9),
+    st.text(max_size=10),
+    st.sampled_from(["", "=1+1", "-2+3+cmd|' /C calc'!A0", "\x1b[2J", "1e400", "yes"]),
+)
+
+
+@settings(max_examples=8, derandomize=True, deadline=None)
+@given(
+    st.integers(min_value=1, max_value=60),
+    st.lists(
+        st.tuples(
+            st.integers(min_value=0, max_value=59), st.integers(0, 30), SCORE_CELLS
+        ),
+        max_size=8,
+    ),
+)
+def test_score_of_any_mangled_batch_scores_or_is_refused(built, count, edits):
+    poc, _, _, run = built
+    rows = _fresh_rows(poc, count)
+    columns = list(rows.columns)
+    for row, column_index, value in edits:
+        name = columns[column_index % len(columns)]
+        rows[name] = rows[name].astype(object)
+        rows.iloc[row % len(rows), rows.columns.get_loc(name)] = value
+    with tempfile.TemporaryDirectory() as folder:
+        source, out = Path(folder) / "new.csv", Path(folder) / "s.csv"
+        rows.to_csv(source, index=False)
+        try:
+            result = score.score_file(run, source, out=out, force=False)
+        except PlaybookError as error:
+            assert error.exit_code in (1, 2)
+            assert not out.exists()
+            return
+        assert result.rows == len(pd.read_csv(out))

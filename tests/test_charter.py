@@ -1,8 +1,13 @@
+import dataclasses
+from pathlib import Path
+
 import pytest
 
 from playbook import charter
 from playbook.charter import review as questions
 from playbook.errors import CharterError
+
+REPO = Path(__file__).resolve().parents[1]
 
 
 def test_churn_template_loads_with_every_section(churn_charter):
@@ -134,6 +139,18 @@ def test_review_warns_when_the_minimum_lift_cannot_repay_the_budget(write_charte
     review = questions.review(poc)
     assert review.passed
     assert any("years to repay" in warning for warning in review.warnings)
+    assert any("the model earns" in warning for warning in review.warnings)
+
+
+def test_review_says_a_forecast_saves_what_it_cannot_repay():
+    poc = charter.load(REPO / "templates" / "demand_forecast.yaml")
+    poc = dataclasses.replace(
+        poc, budget=dataclasses.replace(poc.budget, amount=10**12)
+    )
+    warnings = questions.review(poc).warnings
+    repay = [warning for warning in warnings if "years to repay" in warning]
+    assert repay and "the model saves" in repay[0]
+    assert "earns" not in repay[0]
 
 
 def test_review_blocks_a_charter_without_baseline_or_minimum_lift(write_charter):

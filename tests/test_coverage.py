@@ -1,8 +1,9 @@
-"""The bootstrap intervals contain the true lift as often as they claim.
+"""The intervals contain the true lift as often as they claim, months varying included.
 
 The quick tests run a few dozen repetitions and fail only on an interval that is far
-off (too narrow, too wide, or off centre); the tests marked slow run the 300
-repetitions of issue #6 and want 93% to 97% coverage of a 95% interval.
+off (too narrow, too wide, or off centre); the tests marked slow run 300 repetitions
+and want 93% to 97% coverage of a 95% interval, in a world whose months differ. The
+full table, every world over 8 seeds, is bench/coverage.py's (bench/results.md).
 """
 
 import dataclasses
@@ -12,10 +13,25 @@ import pytest
 
 from playbook.errors import PlaybookError
 from playbook.tasks import bootstrap, interval_coverage
+from playbook.tasks.interval_coverage import Runs
 
 WORLD = interval_coverage.REFERENCE_WORLD
 SMALL_WORLD = dataclasses.replace(WORLD, rows=250, periods=3, capacity=40)
+ROUTING = interval_coverage.REFERENCE_ROUTING
 SIZES = [120, 300, 80, 500, 250, 60, 400, 150, 90, 200, 350, 100]
+
+
+def _weekly(days, *, resamples, minimum=None):
+    """`bootstrap.over_blocks` on days in whole weeks."""
+    return bootstrap.over_blocks(
+        days,
+        blocks=np.arange(len(days)) // 7,
+        resamples=resamples,
+        confidence=0.95,
+        seed=1,
+        minimum=minimum,
+        period="week",
+    )
 
 
 def _right_sized(result: interval_coverage.Coverage) -> float:
@@ -23,27 +39,45 @@ def _right_sized(result: interval_coverage.Coverage) -> float:
     return result.mean_width / (2 * 1.96 * result.estimate_sd)
 
 
-def test_top_k_true_lift_matches_a_monte_carlo_of_the_world():
-    rng = np.random.default_rng(0)
-    gain = WORLD.value_per_saved_customer * WORLD.offer_success_rate
+def _monte_carlo_top_k(world, draws, rng):
+    gain = world.value_per_saved_customer * world.offer_success_rate
     lifts = []
-    for _ in range(3000):
-        _, _, model, rule = interval_coverage.top_k_test_set(
-            dataclasses.replace(WORLD, periods=1), rng
-        )
+    for _ in range(draws):
+        _, _, model, rule = interval_coverage.top_k_test_set(world, rng)
         u = model.score
+        effect = max(1 + world.period_sd * rng.standard_normal(), 0.0)
+        chance = world.low + (world.high - world.low) * u**world.power
         # the expected value of the contacted rows, given who they are
-        value = gain * (WORLD.low + (WORLD.high - WORLD.low) * u**WORLD.power)
-        value -= WORLD.contact_cost
-        by_model = np.argsort(-u)[: WORLD.capacity]
+        value = gain * np.minimum(chance * effect, 1.0) - world.contact_cost
+        by_model = np.argsort(-u)[: world.capacity]
         eligible = np.flatnonzero(rule.eligible)
-        by_rule = eligible[np.argsort(-rule.score[eligible])[: WORLD.capacity]]
+        by_rule = eligible[np.argsort(-rule.score[eligible])[: world.capacity]]
         lifts.append(value[by_model].sum() - value[by_rule].sum())
-    standard_error = np.std(lifts) / np.sqrt(len(lifts))
-    assert (
-        abs(np.mean(lifts) - interval_coverage.top_k_true_lift(WORLD))
-        < 4 * standard_error
+    return np.mean(lifts), np.std(lifts) / np.sqrt(len(lifts))
+
+
+@pytest.mark.parametrize("period_sd", [0.0, 0.3], ids=["no-effect", "sd-0.3"])
+def test_top_k_true_lift_matches_a_monte_carlo_of_the_world(period_sd):
+    world = dataclasses.replace(WORLD, periods=1, period_sd=period_sd)
+    mean, standard_error = _monte_carlo_top_k(world, 3000, np.random.default_rng(0))
+    assert abs(mean - interval_coverage.top_k_true_lift(world)) < 4 * standard_error
+
+
+def test_the_numerical_true_lift_matches_the_closed_form_without_effects():
+    closed = interval_coverage.top_k_true_lift(WORLD)
+    numerical = interval_coverage._top_k_lift_numerically(WORLD)
+    assert numerical == pytest.approx(closed, rel=1e-4)
+
+
+def test_routing_true_lift_matches_a_monte_carlo_of_the_world():
+    world = dataclasses.replace(ROUTING, periods=2000, period_sd=0.3)
+    model, today, _ = interval_coverage.routing_test_set(
+        world, np.random.default_rng(0)
     )
+    lifts = (model - today).reshape(world.periods, world.tickets).sum(axis=1)
+    standard_error = lifts.std() / np.sqrt(len(lifts))
+    truth = interval_coverage.routing_true_lift(world)
+    assert abs(lifts.mean() - truth) < 4 * standard_error
 
 
 def test_top_k_true_lift_rejects_a_capacity_above_the_period():
@@ -55,64 +89,80 @@ def test_top_k_true_lift_rejects_a_capacity_above_the_period():
 
 def test_kpi_interval_covers_the_true_lift_in_a_quick_simulation():
     result = interval_coverage.top_k(
-        SMALL_WORLD, repetitions=60, resamples=400, confidence=0.95, seed=1
+        dataclasses.replace(SMALL_WORLD, period_sd=0.3), Runs(60, resamples=100)
     )
     assert result.share >= 0.85
-    assert 0.7 < _right_sized(result) < 1.4
+    # A t-interval on 3 periods is about 4.30 / 1.96 times the normal width.
+    assert 1.3 < _right_sized(result) < 3.0
 
 
 def test_within_periods_interval_covers_the_true_lift_in_a_quick_simulation():
-    result = interval_coverage.within_periods(
-        sizes=SIZES, repetitions=100, resamples=400, confidence=0.95, seed=1
-    )
+    result = interval_coverage.within_periods(SIZES, Runs(100, resamples=400))
     assert result.share >= 0.85
     assert 0.7 < _right_sized(result) < 1.4
 
 
 def test_over_blocks_interval_covers_the_true_lift_in_a_quick_simulation():
     result = interval_coverage.over_blocks(
-        blocks=13,
-        block_length=7,
-        autocorrelation=0.6,
-        repetitions=200,
-        resamples=400,
-        confidence=0.95,
-        seed=1,
+        Runs(100, resamples=400), blocks=8, block_length=7, autocorrelation=0.6
     )
     assert result.share >= 0.88
-    # A t-based interval on 13 blocks is about 2.18 / 1.96 times the normal width.
-    assert 0.8 < _right_sized(result) < 1.6
+    assert 0.8 < _right_sized(result) < 2.0
+
+
+def test_a_row_bootstrap_misses_months_that_differ_and_the_t_interval_does_not():
+    # The interval stage 4 used before resampled rows within each month only; with
+    # months that differ it covered 70% (issue 13). Resampled from the same draws,
+    # that interval still misses here, which is what this bench must catch.
+    world = dataclasses.replace(WORLD, period_sd=0.3)
+    truth = interval_coverage.top_k_true_lift(world)
+    covered = {"rows": 0, "t": 0}
+    for repetition in range(40):
+        rng = np.random.default_rng([7, repetition])
+        positive, periods, model, rule = interval_coverage.top_k_test_set(world, rng)
+        values = np.where(positive, 50.0, 0.0) - world.contact_cost
+        shares = [
+            interval_coverage.kpi.contact_shares(p, periods, capacity=world.capacity)
+            for p in (model, rule)
+        ]
+        statistics = bootstrap.within_periods(
+            values * (shares[0] - shares[1]), periods, resamples=400, seed=repetition
+        )
+        rows = bootstrap.from_resamples(
+            statistics, confidence=0.95, minimum=None, period="month", how="rows"
+        )
+        lifts = [
+            values[periods == label] @ (shares[0] - shares[1])[periods == label]
+            for label in sorted(set(periods))
+        ]
+        over = bootstrap.over_periods(
+            np.array(lifts), confidence=0.95, minimum=None, period="month"
+        )
+        covered["rows"] += rows.low <= truth <= rows.high
+        covered["t"] += over.low <= truth <= over.high
+    assert covered["rows"] <= 34  # at most 85%
+    assert covered["t"] >= 36  # at least 90%
 
 
 @pytest.mark.slow
-def test_kpi_interval_covers_the_true_lift_in_93_to_97_percent_of_300_runs():
+def test_kpi_interval_covers_in_93_to_97_percent_of_300_runs_with_months_that_differ():
     result = interval_coverage.top_k(
-        WORLD, repetitions=300, resamples=1000, confidence=0.95, seed=1
+        dataclasses.replace(WORLD, period_sd=0.3), Runs(300, resamples=100)
     )
     assert 0.93 <= result.share <= 0.97, result
+    assert result.false_go <= 0.05 * result.repetitions, result
 
 
 @pytest.mark.slow
 def test_within_periods_interval_covers_in_93_to_97_percent_of_300_runs():
-    result = interval_coverage.within_periods(
-        sizes=SIZES, repetitions=300, resamples=1000, confidence=0.95, seed=1
-    )
+    result = interval_coverage.within_periods(SIZES, Runs(300, resamples=1000))
     assert 0.93 <= result.share <= 0.97, result
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize(
-    "blocks", [8, 13, 52], ids=["8-blocks", "13-blocks", "52-blocks"]
-)
-def test_over_blocks_interval_covers_in_93_to_97_percent_of_300_runs(blocks):
+def test_over_blocks_interval_covers_in_93_to_97_percent_of_300_runs():
     result = interval_coverage.over_blocks(
-        blocks=blocks,
-        block_length=7,
-        autocorrelation=0.6,
-        repetitions=300,
-        resamples=1000,
-        confidence=0.95,
-        seed=1,
+        Runs(300, resamples=500), blocks=8, block_length=7, autocorrelation=0.9
     )
     assert 0.93 <= result.share <= 0.97, result
 
@@ -124,36 +174,39 @@ def test_within_periods_counts_per_value_match_drawing_rows():
     difference = rng.choice([50.0, 0.0, -20.0], p=[0.1, 0.85, 0.05], size=900)
     periods = np.repeat(["a", "b", "c"], 300)
     jittered = difference + rng.normal(0, 1e-9, len(difference))
-    args = dict(periods=periods, resamples=20_000, confidence=0.95, seed=3)
+    args = dict(periods=periods, resamples=20_000, seed=3)
     counted = bootstrap.within_periods(difference, **args)
     drawn = bootstrap.within_periods(jittered, **args)
-    assert counted == pytest.approx(drawn, abs=15.0)  # width about 330
+    assert np.quantile(counted, [0.025, 0.975]) == pytest.approx(
+        np.quantile(drawn, [0.025, 0.975]), abs=15.0
+    )  # width about 330
 
 
-def test_over_blocks_matches_the_t_interval_on_symmetric_blocks():
+def test_over_blocks_is_near_the_t_interval_on_independent_days():
     from scipy import stats
 
-    totals = np.array([70.0, 64.0, 75.0, 68.0, 72.0, 61.0, 79.0, 66.0, 71.0, 69.0])
-    low, high = bootstrap.over_blocks(totals, resamples=20_000, confidence=0.95, seed=1)
+    rng = np.random.default_rng(2)
+    days = 10 + rng.normal(0, 3, 10 * 7)
+    found = _weekly(days, resamples=4000)
+    totals = days.reshape(10, 7).sum(axis=1)
     half = stats.t.ppf(0.975, 9) * totals.std(ddof=1) / np.sqrt(10)
-    assert low == pytest.approx(totals.mean() - half, rel=0.03)
-    assert high == pytest.approx(totals.mean() + half, rel=0.03)
+    # Widened only as far as the days' own (small) autocorrelation says.
+    assert found.high - found.low == pytest.approx(2 * half, rel=0.35)
+    assert found.low < totals.mean() < found.high
 
 
-def test_over_blocks_widens_the_interval_when_neighbouring_blocks_move_together():
-    calm = np.array([60.0, 80.0, 62.0, 78.0, 64.0, 76.0, 66.0, 74.0, 68.0, 72.0])
-    drifting = np.sort(calm)  # the same totals, each next to a similar one
-    args = dict(resamples=4000, confidence=0.95, seed=1)
-    calm_low, calm_high = bootstrap.over_blocks(calm, **args)
-    low, high = bootstrap.over_blocks(drifting, **args)
-    # A lag-1 Newey-West variance can widen the interval by up to the square root of 2.
-    assert high - low > 1.3 * (calm_high - calm_low)
+def test_over_blocks_widens_the_interval_when_the_days_run_on():
+    rng = np.random.default_rng(3)
+    calm = 10 + rng.normal(0, 3, 8 * 7)
+    drifting = 10 + np.sort(calm - 10)  # the same days, each next to a similar one
+    calm_interval = _weekly(calm, resamples=2000)
+    drifting_interval = _weekly(drifting, resamples=2000)
+    assert drifting_interval.high - drifting_interval.low > 2 * (
+        calm_interval.high - calm_interval.low
+    )
 
 
-@pytest.mark.parametrize(
-    "totals", [[70.0], [70.0, 70.0, 70.0]], ids=["one-block", "equal-blocks"]
-)
-def test_over_blocks_gives_a_point_when_the_blocks_do_not_vary(totals):
-    assert bootstrap.over_blocks(
-        np.array(totals), resamples=100, confidence=0.95, seed=1
-    ) == (70.0, 70.0)
+@pytest.mark.parametrize("blocks", [4, 8], ids=["4-blocks", "8-blocks"])
+def test_over_blocks_gives_a_point_when_the_days_do_not_vary(blocks):
+    found = _weekly(np.full(blocks * 7, 10.0), resamples=100, minimum=60.0)
+    assert (found.low, found.high, found.chance_reaches_min) == (70.0, 70.0, 1.0)

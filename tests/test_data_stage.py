@@ -1,15 +1,20 @@
 """Stage 3 executed by papermill: bad inputs, the gate, personal data and SQL."""
 
+import json
+import re
 import shutil
 import sqlite3
 from pathlib import Path
+from urllib.parse import unquote
 
+import great_expectations as gx
 import papermill
 import pytest
 import yaml
+from test_gx_suites import remote_loads
 
 from playbook.core import journey
-from playbook.data import strategy_stage
+from playbook.data import contracts, strategy_stage
 from playbook.data.strategy_stage import DataStrategyEvidence
 from playbook.errors import exit_code_for
 from playbook.run import runner
@@ -108,6 +113,45 @@ def test_a_contract_naming_a_missing_column_fails_the_gate(tmp_path):
     assert len(passed) == gate["details"]["evaluated"] - 1
     run_dir = next((tmp_path / "churn-tiny").iterdir())
     assert "loyalty_tier" in (run_dir / "03_data_strategy.html").read_text()
+
+
+def test_a_suite_saved_by_gx_gates_stage_3_and_its_data_docs_are_linked(tmp_path):
+    charter_path = example(tmp_path / "ex")
+    exported = tmp_path / "churn.gx.json"
+    contracts.export_gx(REPO / "data_checks" / "churn.yaml", out=exported)
+    document = json.loads(exported.read_text(encoding="utf-8"))
+    document["expectations"].append(
+        {
+            "type": "expect_column_max_to_be_between",
+            "kwargs": {"column": "tenure_months", "max_value": 1},
+        }
+    )
+    saved = gx.get_context(mode="ephemeral").suites.add(gx.ExpectationSuite(**document))
+    (tmp_path / "ex" / "churn.checks.json").write_text(
+        json.dumps(saved.to_json_dict()), encoding="utf-8"
+    )
+    charter_path.write_text(
+        charter_path.read_text().replace("churn.checks.yaml", "churn.checks.json")
+    )
+
+    result = runner.run_journey(
+        charter_path, runs_dir=tmp_path / "runs", stages=[3], data_docs=True
+    )
+
+    assert result.exit_code == 2
+    gate = next(g for g in result.manifest["gates"] if g["gate"] == "data_contract")
+    (reason,) = gate["reasons"]
+    assert reason.startswith(
+        "churn.checks.json: expect_column_max_to_be_between on tenure_months: "
+        "expected maximum at most 1, found max is "
+    )
+    assert gate["details"]["evaluated"] == len(document["expectations"])
+    page = (result.run_dir / "03_data_strategy.html").read_text(encoding="utf-8")
+    link = re.search(r'href="(data_docs/validations/[^"]+\.html)"', page)
+    assert link is not None
+    docs_page = result.run_dir / unquote(link.group(1))
+    assert "tenure_months" in docs_page.read_text(encoding="utf-8")
+    assert remote_loads(result.run_dir / "data_docs") == []
 
 
 def test_a_malformed_contract_stops_stage_3_naming_the_file(tmp_path):

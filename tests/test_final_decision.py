@@ -519,3 +519,31 @@ def test_amounts_apart_never_print_two_different_amounts_alike(values, expected)
 def test_a_value_kpi_earns_and_a_cost_kpi_saves(better, lift, expected):
     report = runs.kpi(runs.template("churn"), lift=lift, low=lift, high=lift)
     assert verdict.gain(dataclasses.replace(report, better=better)) == expected
+
+
+def _stage4(**decided):
+    poc = runs.template("churn")
+    report = runs.kpi(poc, lift=1_900_000, low=900_000, high=2_900_000)
+    evidence = runs.poc_outcome(dataclasses.replace(report, chance_reaches_min=0.62))
+    stage4 = evidence.evidence
+    decision = dataclasses.replace(stage4.decision, **decided)
+    return dataclasses.replace(stage4, decision=decision)
+
+
+def test_stage_7_says_which_way_stage_4s_iterate_leans_and_what_settles_it():
+    note = scale_up_stage.stage4_note(
+        _stage4(decision="iterate", lean="up", more_periods_needed=4)
+    )
+    assert note is not None
+    assert "62% chance the lift reaches" in note
+    assert "4" in note
+
+
+def test_stage_7_states_the_risk_of_a_lenient_go():
+    note = scale_up_stage.stage4_note(_stage4(decision="go", rule="lenient"))
+    assert note is not None
+    assert "lenient" in note and "38% chance the lift is below" in note
+
+
+def test_a_strict_go_has_nothing_left_to_say():
+    assert scale_up_stage.stage4_note(_stage4(decision="go", rule="strict")) is None

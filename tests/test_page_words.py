@@ -1,10 +1,11 @@
 """No page of a run says something its decision contradicts.
 
 The pages of a GO, an ITERATE, a STOP and a cost-KPI GO held back to ITERATE are
-rendered with the real page code: the index by `pages.write_index` from the manifest
-the runner would write, and stages 4-7 by the sections their notebooks call, put in a
-notebook beside the notebook's own prose and exported by `pages.export_stage`. The
-runs are typed evidence built directly (`verdict_runs`), so no journey runs here.
+rendered with the real page code: the index and the sponsor's memo by
+`pages.write_index` from the manifest the runner would write, and stages 4-7 by the
+sections their notebooks call, put in a notebook beside the notebook's own prose and
+exported by `pages.export_stage`. The runs are typed evidence built directly
+(`verdict_runs`), so no journey runs here.
 
 A page fails when it prints a checklist title as a finding, says a cost KPI's model
 "earns", argues for GO on an ITERATE or STOP page (or against GO on a GO page), repeats
@@ -214,8 +215,11 @@ def render(run: verdict_runs.Run, folder: Path, monkeypatch) -> list[Page]:
         # Stages 5 and 6 show no decision; on their pages only a cost KPI's
         # "earns" could contradict it, so a value KPI's run skips them.
         del sections["05_beyond_poc"], sections["06_iterate"]
-    index = pages.write_index(folder, run.manifest())
-    found = [read_page("index", index, decision=final.decision.decision)]
+    index = pages.write_index(run.write(folder), run.manifest())
+    found = [
+        read_page("index", index, decision=final.decision.decision),
+        read_page("memo", folder / "memo.html", decision=final.decision.decision),
+    ]
     with monkeypatch.context() as patched:
         for notebook, (decision, calls) in sections.items():
             path = stage_page(folder, notebook, calls, monkeypatch=patched)
@@ -260,6 +264,7 @@ def test_every_page_that_shows_the_decision_shows_the_one_decided(rendered, name
     final = run.evidence.decision.decision.upper()
     stage4 = run.earlier.poc.evidence.decision.decision.upper()
     assert words["index"] == [final]
+    assert words["memo"] == [final]
     assert words["07_scale_up_evaluation"] == [final]
     assert words["04_poc"] == [stage4]
     boxes = {page.name: page.boxes for page in shown}

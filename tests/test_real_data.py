@@ -23,6 +23,7 @@ from playbook.core import journey
 from playbook.data import charter_fit, labels, strategy_stage, time_column
 from playbook.data.strategy_stage import DataStrategyEvidence
 from playbook.errors import DataError
+from playbook.report import charts
 from playbook.run import runner
 from playbook.tasks import holdout, models
 from playbook.tasks.poc_stage import PocEvidence
@@ -91,6 +92,17 @@ def test_mm_yyyy_across_a_year_boundary_is_held_out_by_time_not_by_text(bank):
     assert split.train_periods == MONTHS[:-3]
     assert split.test_periods == ["2010-01", "2010-02", "2010-03"]
     assert split.description.startswith("trained on 2009-07 to 2009-12, tested on")
+
+
+def test_the_split_chart_draws_mm_yyyy_months_in_time_order(bank):
+    poc = bank(as_mm_yyyy(BANK))
+    frame = data.read(poc)
+
+    figure = charts.holdout(frame, holdout.split(frame, poc=poc, seed=1), poc=poc)
+
+    drawn = [list(bar.x) for bar in figure.data]
+    assert drawn and all(months == sorted(months) for months in drawn)
+    assert drawn[-1][-3:] == ["2010-01", "2010-02", "2010-03"]
 
 
 LAYOUTS = {

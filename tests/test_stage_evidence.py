@@ -243,6 +243,7 @@ def test_the_manifest_records_each_gate_from_its_typed_evidence(
         "failed",
         "results",
         "source",
+        "docs_page",
     }
 
 

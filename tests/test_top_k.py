@@ -175,12 +175,35 @@ def test_calibration_turns_scores_into_probabilities_and_keeps_the_ranking():
     positive = rng.random(rows) < 1 / (1 + np.exp(-(base + 1.2 * signal)))
     features = pd.DataFrame({"signal": signal, "month": np.arange(rows) * 12 // rows})
     raw = models.gradient_boosting(seed=1).fit(features, positive)
-    model = top_k.calibrated(
+    model, calibration = top_k.calibrated(
         models.gradient_boosting(seed=1), features, positive, seed=1
     )
+    assert calibration.calibrated and not calibration.weak_signal
+    assert calibration.slope < 0
+    assert top_k.publishes_probabilities(model)
     raw_scores = raw.predict_proba(features)[:, 1]
     probabilities = model.predict_proba(features)[:, 1]
     assert spearmanr(raw_scores, probabilities).statistic == pytest.approx(1.0)
     # Class weights pushed the raw scores towards 50%; the calibrated mean is the rate.
     assert abs(probabilities.mean() - positive.mean()) < 0.02
     assert abs(raw_scores.mean() - positive.mean()) > 0.1
+
+
+def test_a_calibration_that_falls_back_says_the_signal_is_weak_and_publishes_scores():
+    from playbook.tasks import top_k
+
+    # Scores with no relation to the outcome, fitted with class weights: whether a
+    # sigmoid on cross-validated scores rises is then a coin flip, and on these rows
+    # (seed 1) it does not. The model keeps its raw scores, which average about 50%
+    # at a 9% base rate and must not be read as probabilities.
+    rng = np.random.default_rng(1)
+    rows = 3000
+    features = pd.DataFrame({"noise": rng.normal(size=rows)})
+    positive = rng.random(rows) < 0.09
+    model, calibration = top_k.calibrated(
+        models.logistic(seed=1), features, positive, seed=2
+    )
+    assert not calibration.calibrated
+    assert calibration.weak_signal and calibration.slope >= 0
+    assert not top_k.publishes_probabilities(model)
+    assert model.predict_proba(features)[:, 1].mean() > 0.3

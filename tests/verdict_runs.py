@@ -243,16 +243,25 @@ class Run:
             seed=42,
             selected=[1, 2, 3, 4, 5, 6, 7],
         )
-        outcomes = [self.earlier.poc, self.earlier.beyond, self.earlier.iterate]
-        for outcome in [*outcomes, self.outcome]:
-            if outcome is None:
-                continue
+        for outcome in [*self.earlier_outcomes(), self.outcome]:
             manifests.record_outcome(record, outcome)
             record["stages"][outcome.stage].update(
                 status="complete", summary=outcome.summary
             )
         record["status"] = "complete"
         return record
+
+    def write(self, folder: Path) -> Path:
+        """The run as a run folder: each outcome under results/, and the manifest."""
+        for outcome in (*self.earlier_outcomes(), self.outcome):
+            journey.save(folder, outcome)
+        manifests.write(folder, self.manifest())
+        return folder
+
+    def earlier_outcomes(self) -> list[StageOutcome[Any]]:
+        """The outcomes of stages 4 to 6 that the run has."""
+        outcomes = [self.earlier.poc, self.earlier.beyond, self.earlier.iterate]
+        return [outcome for outcome in outcomes if outcome is not None]
 
 
 def decide(

@@ -3,25 +3,55 @@
 Written from the run's typed evidence and the final decision (`scale_up_stage`): a
 headline that gives the decision and why in one sentence, the money (what the model
 earns, or saves for a cost KPI, and a year of it; the budget; the fresh batch), the
-risks no run has ruled out, the next steps as commands, and the timeline.
+time the model takes to pay back the budget, the risks, the open items a person must
+settle, the next steps in words, the commands for them (paths relative to the run
+folder) and the timeline. `playbook.report.memo_page` lays it out as `memo.html`.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import math
+import os
+import shlex
+from dataclasses import dataclass, field
+from pathlib import Path
 
 from playbook.beyond import beyond_stage
-from playbook.beyond.readiness import NO_STAGE, Downgrade, Readiness, RunEvidence
-from playbook.beyond.verdict import amounts_apart, gain
-from playbook.charter.model import Charter
+from playbook.beyond.readiness import (
+    NO_STAGE,
+    NOT_RUN,
+    PERSON,
+    Downgrade,
+    Readiness,
+    RunEvidence,
+)
+from playbook.beyond.verdict import amounts_apart, counted, gain
+from playbook.charter.model import Budget, Charter
 from playbook.charter.review import LONGEST_MONTHS, PERIODS_PER_YEAR, SHORTEST_MONTHS
 from playbook.tasks.decision import Decision
-from playbook.tasks.kpi import format_amount
+from playbook.tasks.kpi import KpiReport, format_amount
+
+# A payback longer than this many months is told in years.
+_MONTHS_TOLD = 24
 
 
 @dataclass(frozen=True)
 class Memo:
-    """The final evaluation, written for an executive sponsor."""
+    """The final evaluation, written for an executive sponsor.
+
+    Attributes:
+        decision: "go", "iterate" or "stop".
+        headline: The decision and why, in one sentence.
+        money: What the model earns or saves, per period and per year; the budget;
+            the fresh batch.
+        reasons: The decision's reasons.
+        risks: What could make the figures wrong.
+        next_steps: What to do next, in sentences.
+        timeline: The charter's timeline against the usual length of a POC.
+        payback: How long the model's yearly value takes to pay back the budget.
+        open_items: What no run could settle, for a person to confirm.
+        commands: The next steps' commands, paths relative to the run folder.
+    """
 
     decision: str
     headline: str
@@ -30,6 +60,22 @@ class Memo:
     risks: list[str]
     next_steps: list[str]
     timeline: str
+    payback: str = ""
+    open_items: list[str] = field(default_factory=list)
+    commands: list[Command] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Command:
+    """A next step as a shell command.
+
+    Attributes:
+        what: What it does, e.g. "Score a new batch".
+        command: The command, to run from the run folder: its paths are relative to it.
+    """
+
+    what: str
+    command: str
 
 
 def memo(
@@ -51,7 +97,7 @@ def memo(
         ready: The readiness checklist.
         held_back: The downgrades that made the decision worse than stage 4's.
         charter_file: The charter's path, for the next steps' commands.
-        run_dir: The run folder, for the next steps' commands.
+        run_dir: The run folder; the commands' paths are relative to it.
     """
     risks = []
     if poc.data.synthetic:
@@ -59,27 +105,97 @@ def memo(
             "The data is SYNTHETIC: these figures show the method, not a real "
             "business case."
         )
-    unshown = [
-        item.item[:1].lower() + item.item[1:]
-        for item in ready.items
-        if item.stage == NO_STAGE
-    ]
-    if unshown and verdict.decision != "stop":
-        risks.append("Not shown by any run yet: " + "; ".join(unshown) + ".")
-    steps = _steps(verdict.decision, held_back)
-    steps += [
-        f"Score a new batch: playbook score {run_dir} NEW_DATA.csv --out scores.csv",
-        f"Retrain on newer data: playbook run {charter_file} --data NEW_EXTRACT.csv",
-    ]
+    kpi = earlier.poc.evidence.kpi if earlier.poc is not None else None
     return Memo(
         decision=verdict.decision,
         headline=headline(verdict, earlier=earlier, held_back=held_back),
         money=_money(poc, earlier),
         reasons=verdict.reasons,
         risks=risks,
-        next_steps=steps,
+        next_steps=_steps(verdict.decision, held_back),
         timeline=_timeline(poc),
+        payback=payback(kpi, poc.budget),
+        open_items=open_items(ready, decision=verdict.decision),
+        commands=_commands(charter_file, run_dir=run_dir),
     )
+
+
+def payback(kpi: KpiReport | None, budget: Budget | None) -> str:
+    """How long a year of the model's lift takes to pay back the POC's budget.
+
+    E.g. "At about 25.3M KRW a year, the model pays back the 24.0M KRW budget in
+    about 11 months." A lift of zero or less does not pay back; without a budget, or
+    with a budget in another currency than the KPI, no time is given.
+
+    Args:
+        kpi: Stage 4's KPI; None when stage 4 did not run.
+        budget: The charter's budget; None when it gives none.
+    """
+    if kpi is None:
+        return "No payback time: stage 4 did not measure what the model is worth."
+    if budget is None:
+        return "The charter gives no budget, so there is no payback time to state."
+    if budget.currency.strip().upper() != kpi.unit.strip().upper():
+        return (
+            f"The budget is in {budget.currency} and the KPI in {kpi.unit}: no "
+            "payback time without a rate between them."
+        )
+    spent = format_amount(budget.amount, budget.currency)
+    per_year = PERIODS_PER_YEAR[kpi.period]
+    if not math.isfinite(kpi.lift) or kpi.lift <= 0:
+        return f"Does not pay back the {spent} budget: the model {gain(kpi)}."
+    yearly = kpi.lift * per_year
+    said = (
+        f"At about {format_amount(yearly, kpi.unit)} a year, the model pays back the "
+        f"{spent} budget in {_months(12 * budget.amount / yearly)}"
+    )
+    low = kpi.lift_ci_low
+    if math.isfinite(low) and low <= 0:
+        return said + "; at the low end of its interval it would not pay back."
+    return said + "."
+
+
+def open_items(ready: Readiness, *, decision: str) -> list[str]:
+    """What a person must confirm before scale-up, one sentence each.
+
+    The readiness items no run can show, and those this run could not check (a
+    stage that did not run). A STOP has none: nothing is to be scaled up.
+    """
+    if decision == "stop":
+        return []
+    items = []
+    for item in ready.items:
+        what = item.item[:1].lower() + item.item[1:]
+        if item.status == PERSON and item.stage == NO_STAGE:
+            items.append(f"Confirm that {what}: no run can show it.")
+        elif item.status == PERSON:
+            items.append(f"Confirm that {what}. {item.evidence}")
+        elif item.status == NOT_RUN:
+            items.append(f"Not checked in this run ({item.evidence}): {what}.")
+    return items
+
+
+def _commands(charter_file: str, *, run_dir: str) -> list[Command]:
+    """Scoring a new batch and retraining, from the run folder (paths relative)."""
+    charter = Path(os.path.relpath(charter_file, run_dir)).as_posix()
+    return [
+        Command("Score a new batch", "playbook score . NEW_DATA.csv --out scores.csv"),
+        # The run folder is RUNS_DIR/<poc>/<run-id>: the new run goes beside it.
+        Command(
+            "Retrain on newer data",
+            f"playbook run {shlex.quote(charter)} --data NEW_EXTRACT.csv "
+            "--runs-dir ../..",
+        ),
+    ]
+
+
+def _months(months: float) -> str:
+    """A payback time in words: "about 11 months", or "about 2.5 years" when long."""
+    if months < 1:
+        return "less than a month"
+    if months <= _MONTHS_TOLD:
+        return "about " + counted(round(months), "month")
+    return f"about {months / 12:.1f} years"
 
 
 def concerns(held_back: list[Downgrade]) -> str:
@@ -179,16 +295,17 @@ def _timeline(poc: Charter) -> str:
 
 
 def next_steps_script(memo: Memo) -> str:
-    """The memo's commands as a shell script to keep with the run."""
-    commands = [
-        step for step in memo.next_steps if step.startswith(("Score", "Retrain"))
-    ]
+    """The memo's commands as a shell script to keep with the run.
+
+    It moves to its own folder first, the run folder, so that the commands' relative
+    paths hold wherever it is started from.
+    """
     lines = [
         "#!/usr/bin/env bash",
-        "# Next steps for this POC, as code.",
+        "# Next steps for this POC, as code. Paths are relative to the run folder.",
         "set -euo pipefail",
+        'cd "$(dirname "$0")"',
     ]
-    for step in commands:
-        words, _, command = step.partition(": ")
-        lines += ["", f"# {words}", command]
+    for command in memo.commands:
+        lines += ["", f"# {command.what}", command.command]
     return "\n".join(lines) + "\n"

@@ -12,7 +12,7 @@ import pandas as pd
 from playbook import data
 from playbook.charter.model import Charter
 from playbook.core import journey
-from playbook.data import contracts
+from playbook.data import contracts, labels
 from playbook.data.contracts import ContractReport
 from playbook.errors import ModelError
 from playbook.serve import saved_model, scoring
@@ -166,6 +166,13 @@ def score_fresh(
     except ModelError:
         return FreshScore(None, None, NO_MODEL)
     rows = batch.rows
+    if labels.ranks_one_outcome(poc):
+        # A row still waiting for its outcome is not a "did not happen": as in
+        # stage 4, it is left out of the KPI.
+        absent = labels.missing(rows, poc=poc).to_numpy()
+        if absent.all():
+            return FreshScore(None, None, NO_LABELS)
+        rows = rows[~absent].reset_index(drop=True)
     if model.task == "forecast" and earlier is not None:
         from playbook.tasks import forecast
 

@@ -520,27 +520,20 @@ def _beyond_items(
 
 def _pinned(run: dict[str, Any] | None) -> ReadinessItem:
     """Whether the run's inputs are pinned, from its manifest."""
-    pinned = "Run inputs are pinned: charter and data fingerprints, seed"
-    if run is None:
-        return ReadinessItem(
-            pinned,
-            "ML Test Score I1",
-            "runner",
-            NOT_RUN,
-            "no manifest: the notebooks ran outside `playbook run`",
-            concern="pinned inputs",
-        )
+    status, link = (NOT_RUN, None) if run is None else (MET, "manifest.json")
     evidence = (
-        f"charter {run['charter_sha256'][:12]}, data {run['data_sha256'][:12]}, "
-        f"seed {run['seed']}"
+        "no manifest: the notebooks ran outside `playbook run`"
+        if run is None
+        else f"charter {run['charter_sha256'][:12]}, data "
+        f"{run['data_sha256'][:12]}, seed {run['seed']}"
     )
     return ReadinessItem(
-        pinned,
+        "Run inputs are pinned: charter and data fingerprints, seed",
         "ML Test Score I1",
         "runner",
-        MET,
+        status,
         evidence,
-        "manifest.json",
+        link,
         concern="pinned inputs",
     )
 

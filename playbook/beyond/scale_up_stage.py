@@ -17,6 +17,7 @@ at most four, none twice.
 from __future__ import annotations
 
 import dataclasses
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -214,23 +215,17 @@ def summary(evidence: ScaleUpEvidence) -> str:
 
 
 def stage4_note(stage4: PocEvidence | None) -> str | None:
-    """What is still uncertain about stage 4's decision (`verdict.uncertainty_note`).
-
-    Stage 4's `Decision` does not carry its rule, lean and the periods that would
-    settle it yet, nor its `KpiReport` the chance of reaching the minimum (issue #13's
-    decision rule adds them): until they do, this reads as a strict decision with
-    nothing more known, which adds nothing. Connect the four arguments to those fields
-    here, in this one place (the chance is NaN when unknown: pass None then).
-    """
+    """What is still uncertain about stage 4's decision (`verdict.uncertainty_note`)."""
     if stage4 is None:
         return None
-    kpi = stage4.kpi
+    kpi, decided = stage4.kpi, stage4.decision
+    chance = kpi.chance_reaches_min
     return verdict.uncertainty_note(
-        stage4.decision.decision,
-        rule="strict",  # stage4.decision.rule
-        lean=None,  # stage4.decision.lean
-        chance_reaches_min=None,  # stage4.kpi.chance_reaches_min
-        more_periods_needed=None,  # stage4.decision.more_periods_needed
+        decided.decision,
+        rule=decided.rule,
+        lean=decided.lean,
+        chance_reaches_min=None if math.isnan(chance) else chance,
+        more_periods_needed=decided.more_periods_needed,
         minimum=format_amount(kpi.min_lift, kpi.unit),
         period=kpi.period,
     )

@@ -14,6 +14,12 @@ from playbook.charter.fields import (
 # The password part of a SQLAlchemy URL (`scheme://user:password@host`); it may only
 # be a `${NAME}` read from the environment, so a password never sits in a charter.
 _URL_PASSWORD = re.compile(r"^(?P<before>[^:/]+://[^:@/]*:)(?P<password>[^@]*)@")
+# A secret in the URL's query string (`?password=...`, `&sslpassword=...`, a token).
+_QUERY_SECRET = re.compile(
+    r"(?P<before>[?&;][A-Za-z_]*(?:password|passwd|pwd|secret|token|api_?key)=)"
+    r"(?P<password>[^&#;]*)",
+    re.IGNORECASE,
+)
 _FROM_ENVIRONMENT = re.compile(r"\$\{[A-Za-z_][A-Za-z0-9_]*\}")
 # A URL's scheme, then ":/": `https://host/a.csv`, and also what a path makes of it
 # once resolved (`/home/me/https:/host/a.csv`). Known schemes only: a folder may end
@@ -31,14 +37,23 @@ def url_in(location: str) -> str | None:
 
 
 def password_in(url: str) -> bool:
-    """Whether a database URL holds a password itself rather than a `${NAME}`."""
-    literal = _URL_PASSWORD.match(url)
-    return literal is not None and not _FROM_ENVIRONMENT.fullmatch(literal["password"])
+    """Whether a database URL holds a password itself rather than a `${NAME}`.
+
+    Both places count: the user info (`user:password@`) and the query string
+    (`?password=...`).
+    """
+    found = [_URL_PASSWORD.match(url), *_QUERY_SECRET.finditer(url)]
+    return any(
+        literal is not None and not _FROM_ENVIRONMENT.fullmatch(literal["password"])
+        for literal in found
+    )
 
 
 def hide_password(url: str) -> str:
-    """The URL with any password part, `${NAME}` included, shown as `***`."""
-    return _URL_PASSWORD.sub(r"\g<before>***@", url)
+    """The URL with any password, `${NAME}` included, shown as `***`."""
+    return _QUERY_SECRET.sub(
+        r"\g<before>***", _URL_PASSWORD.sub(r"\g<before>***@", url)
+    )
 
 
 DATA = Field(

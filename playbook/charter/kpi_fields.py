@@ -54,6 +54,16 @@ KPI = Field(
             maximum=0.999,
         ),
         Field(
+            "decision_rule",
+            "choice",
+            "strict: go only when the interval's low end reaches min_lift; lenient: "
+            "go when the measured lift reaches it (the pages then give the chance "
+            "that the lift is below it).",
+            "strict",
+            choices=("strict", "lenient"),
+            default="strict",
+        ),
+        Field(
             "bootstrap_resamples",
             "integer",
             "Resamples for the confidence interval.",

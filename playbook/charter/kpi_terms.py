@@ -17,6 +17,14 @@ from playbook.errors import CharterError
 
 T = TypeVar("T")
 
+# A forecast's KPI is the cost of its errors: its lift is money saved, not earned.
+COST_KINDS = frozenset({"forecast"})
+
+
+def lift_verb(kind: str) -> str:
+    """How a reader says what the lift does for this kind of KPI: "saves" or "earns"."""
+    return "saves" if kind in COST_KINDS else "earns"
+
 
 @dataclass(frozen=True)
 class TopKTerms:

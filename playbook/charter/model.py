@@ -121,6 +121,9 @@ class Kpi:
     horizon: int | None = None
     value_per_correct: float | None = None
     cost_per_wrong: float | None = None
+    # "strict" (go when the interval's low end reaches min_lift) or "lenient" (go when
+    # the measured lift does).
+    decision_rule: str = "strict"
 
 
 @dataclass(frozen=True)
@@ -490,6 +493,7 @@ def _kpi(section: Fields) -> Kpi:
         confidence=_needed_number(section, "confidence"),
         bootstrap_resamples=int(_needed_number(section, "bootstrap_resamples")),
         kind=kind,
+        decision_rule=_text(section, "decision_rule") or "strict",
         **specific,
     )
 

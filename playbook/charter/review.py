@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from playbook.charter import kpi_terms
 from playbook.charter.field_table import ROLE_KEYS
 from playbook.charter.model import Charter
 
@@ -260,11 +261,12 @@ def _warnings(poc: Charter) -> list[Finding]:
     )
     model = value_model(poc)
     if model and model.budget and model.min_lift_per_year < model.budget:
+        gains = kpi_terms.lift_verb(poc.kpi.kind if poc.kpi else "")
         found.append(
             Finding(
                 "kpi.min_lift",
                 False,
-                f"at the minimum lift the model earns {model.min_lift_per_year:,.0f} "
+                f"at the minimum lift the model {gains} {model.min_lift_per_year:,.0f} "
                 f"{model.unit} a year, less than the POC budget ({model.budget:,.0f} "
                 f"{model.currency}): it would take "
                 f"{model.budget / model.min_lift_per_year:.1f} years to repay",

@@ -142,7 +142,14 @@ def _text_of(source: Path) -> str:
 
 def _compose(text: str) -> yaml.Node:
     """The YAML's node tree, positions kept; nothing is built from it yet."""
-    loader = yaml.SafeLoader(text)
+    try:
+        loader = yaml.SafeLoader(text)
+    except yaml.reader.ReaderError as error:  # a control character: YAML refuses it
+        raise _Unreadable(
+            f"not valid YAML: character {error.character!r} (position "
+            f"{error.position:,}) is not allowed in YAML",
+            "Remove it, or write the text in quotes with an escape such as \\t.",
+        ) from None
     try:
         node = loader.get_single_node()
     except yaml.MarkedYAMLError as error:

@@ -2,24 +2,36 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, NoReturn
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.console import Console
-from rich.markup import escape
 
-from playbook import __version__
-from playbook.charter.fields import SEED_MAXIMUM
+from playbook import __version__, errors
+from playbook.cli import checks_export, memo_command
+from playbook.cli.commands import (
+    PlaybookTyper,
+    console,
+    exit_on_error,
+    fail,
+    printing,
+)
+from playbook.cli.options import (
+    FailOnOption,
+    JunitOption,
+    ReplaceOption,
+    RunsDirOption,
+    SeedOption,
+    StagesOption,
+)
+from playbook.cli.safe_text import shown
 from playbook.errors import PlaybookError
 from playbook.synthetic import demo as demo_example
 
 if TYPE_CHECKING:
     from playbook.cli.journey_output import JourneyOptions
 
-app = typer.Typer(
+app = PlaybookTyper(
     help=(
         "Walk a machine-learning proof of concept through the seven-stage adoption "
         "journey and get a go / iterate / stop decision in business terms.\n\n"
@@ -29,38 +41,6 @@ app = typer.Typer(
     add_completion=False,
     rich_markup_mode=None,
 )
-console = Console(highlight=False, soft_wrap=True)
-
-StagesOption = Annotated[
-    str | None,
-    typer.Option(
-        "--stages",
-        help=(
-            "Stages to run, e.g. 1-4 or 3,4 (default: all seven). "
-            "Stage 6 needs stage 4."
-        ),
-    ),
-]
-RunsDirOption = Annotated[
-    Path,
-    typer.Option(
-        "--runs-dir",
-        help="Each run goes to RUNS_DIR/<poc>/<run-id>/; nothing is overwritten.",
-    ),
-]
-SeedOption = Annotated[
-    int | None,
-    typer.Option(
-        "--seed",
-        min=0,
-        max=SEED_MAXIMUM,
-        help="Seed for every random choice, a whole number from 0 to 2**32 - 1 "
-        "(default: the charter's seed).",
-    ),
-]
-ReplaceOption = Annotated[
-    bool, typer.Option("--force", help="Replace --out when it exists.")
-]
 
 
 def _version(value: bool) -> None:
@@ -105,19 +85,33 @@ def run(
             "60). Each candidate's default settings are fitted whatever the budget.",
         ),
     ] = None,
+    data_docs: Annotated[
+        bool,
+        typer.Option("--data-docs", help="Build GX Data Docs of stage 3's contract."),
+    ] = False,
+    fail_on: FailOnOption = "never",
+    junit: JunitOption = None,
 ) -> None:
     """Run the journey for one charter and write its reports.
 
     Exit codes: 0 the journey completed, 2 a gate stopped it (the charter or the data
-    must be fixed), 1 an error (a stage crashed; its notebook and cell are named).
+    must be fixed), 3 it completed but decided below the --fail-on bar, 1 an error (a
+    stage crashed; its notebook and cell are named).
     """
     from playbook.cli.journey_output import JourneyOptions
 
     _journey(
         charter,
         JourneyOptions(
-            runs_dir, data=data, stages=stages, seed=seed, tuning_seconds=tuning_seconds
+            runs_dir,
+            data=data,
+            stages=stages,
+            seed=seed,
+            tuning_seconds=tuning_seconds,
+            data_docs=data_docs,
         ),
+        fail_on=fail_on,
+        junit=junit,
     )
 
 
@@ -165,21 +159,24 @@ def demo(
     """Write a template's SYNTHETIC example and run the whole journey on it.
 
     Templates: churn (retention calls), fraud (card-fraud review), marketing
-    (campaign targeting), demand_forecast (daily sales per store and item). Files in
+    (campaign targeting), demand_forecast (daily sales per store and item),
+    ticket_routing (support tickets to queues, from their text). Files in
     the working folder that you have edited since the demo wrote them are kept as they
     are, so you can change the example's charter and run the demo again.
     """
     from playbook.cli.journey_output import JourneyOptions
 
-    with _exit_on_error():
+    with exit_on_error():
         example = demo_example.write_example(
             out or Path("examples") / template, template=template, rows=rows, seed=seed
         )
-    console.print(f"SYNTHETIC {template} example in {example.folder}/")
+    console.print(f"SYNTHETIC {template} example in {shown(example.folder)}/")
     for name in example.kept:
-        console.print(f"  kept your edited {name} (delete it to get the original back)")
+        console.print(
+            f"  kept your edited {shown(name)} (delete it to get the original back)"
+        )
     if no_run:
-        console.print(f"Run it with: playbook run {example.charter}")
+        console.print(f"Run it with: playbook run {shown(example.charter)}")
         raise typer.Exit()
     _journey(example.charter, JourneyOptions(runs_dir, stages=stages, seed=seed))
 
@@ -209,14 +206,14 @@ def score(
     """
     from playbook.serve import scoring as scoring
 
-    with _exit_on_error():
+    with exit_on_error():
         result = scoring.score_file(model, data, out=out, force=force)
     console.print(
         f"Scored {result.rows:,} rows over {result.periods} period(s); "
         f"{result.acted:,} {ACTED[result.task]}. Data contract: "
         f"{result.contract.evaluated} expectations met."
     )
-    console.print(f"Scores: {result.out}")
+    console.print(f"Scores: {shown(result.out)}")
 
 
 ACTED = {
@@ -266,16 +263,20 @@ def batch(
             'needs pip install "playbook[dask]".',
         ),
     ] = None,
+    fail_on: FailOnOption = "never",
+    junit: JunitOption = None,
 ) -> None:
     """Run many POCs and parameter sets in parallel, then refresh the portfolio page.
 
     Exit codes: 0 every journey completed (or had already), 2 none failed but a gate
-    stopped at least one, 1 at least one failed, crashed or timed out, 130 interrupted.
+    stopped at least one, 3 all completed but one decided below the --fail-on bar, 1 at
+    least one failed, crashed or timed out, 130 interrupted.
     """
     from playbook.cli import progress
     from playbook.run import batch as batches
+    from playbook.run import ci
 
-    with _exit_on_error():
+    with exit_on_error():
         plan = batches.load_spec(spec, runs_dir=runs_dir)
         with progress.BatchProgress(console, total=len(plan.jobs)) as show:
             result = batches.run_batch(
@@ -289,9 +290,14 @@ def batch(
     console.print(progress.results_table(result))
     if result.interrupted:
         console.print("[red]Interrupted:[/] finished runs are kept; see the record.")
-    console.print(f"Record: {result.record}")
-    console.print(f"Portfolio: {result.portfolio}")
-    raise typer.Exit(code=result.exit_code)
+    console.print(f"Record: {shown(result.record)}")
+    console.print(f"Portfolio: {shown(result.portfolio)}")
+    if junit is not None:
+        suites = ci.batch_suites(result.results, fail_on=fail_on)
+        with exit_on_error():
+            console.print(f"JUnit report: {shown(ci.write_junit(junit, suites))}")
+    code = ci.batch_exit_code(result.exit_code, result.results, fail_on=fail_on)
+    raise typer.Exit(code=code)
 
 
 @app.command()
@@ -300,18 +306,25 @@ def report(
         Path, typer.Argument(help="The runs folder (holds <poc>/<run-id>/ folders).")
     ] = Path("runs"),
 ) -> None:
-    """Write the portfolio page, RUNS_DIR/index.html, over every run found there."""
+    """Write the portfolio page, RUNS_DIR/index.html, over every run found there.
+
+    A run whose process died while it ran (killed, a power cut) is marked abandoned.
+    """
+    from playbook.cli import journey_output
     from playbook.report import portfolio
+    from playbook.run import runner
 
     if not runs_dir.is_dir():
-        _fail(
+        fail(
             PlaybookError(
                 f"{runs_dir}: no such runs folder. Point `playbook report` at the "
                 "folder given to --runs-dir (default: runs)."
             )
         )
-    page = portfolio.write(runs_dir)
-    console.print(f"Portfolio: {page}")
+    with exit_on_error():
+        journey_output.print_abandoned(console, runner.mark_abandoned(runs_dir))
+        page = portfolio.write(runs_dir)
+    console.print(f"Portfolio: {shown(page)}")
 
 
 _SEVERITY_STYLE = {"blocker": "red", "warning": "yellow", "note": "cyan"}
@@ -359,11 +372,9 @@ def check(
         typer.echo(json_schema.schema_text(), nl=False)
         return
     if output not in ("text", "json"):
-        _fail(PlaybookError(f"--format {output!r}: use text or json."))
+        fail(PlaybookError(f"--format {output!r}: use text or json."))
     if not charters:
-        _fail(
-            PlaybookError("name a charter to check, e.g. playbook check charter.yaml")
-        )
+        fail(PlaybookError("name a charter to check, e.g. playbook check charter.yaml"))
     reports = [
         charter_check.check(path, data_fit=charter_fit.problems) for path in charters
     ]
@@ -374,8 +385,8 @@ def check(
             *lines, summary = charter_check.as_text(report)
             for problem, line in zip(report.problems, lines, strict=True):
                 style = _SEVERITY_STYLE.get(problem.severity, "")
-                console.print(f"[{style}]{escape(line)}[/]" if style else escape(line))
-            console.print(escape(summary))
+                console.print(f"[{style}]{shown(line)}[/]" if style else shown(line))
+            console.print(shown(summary))
     raise typer.Exit(code=max(report.exit_code for report in reports))
 
 
@@ -384,7 +395,10 @@ def init(
     template: Annotated[
         str,
         typer.Option(
-            "--template", help="Template to start from: a name in templates/ or a file."
+            "--template",
+            help="Template to start from: "
+            + ", ".join(demo_example.TEMPLATES)
+            + " (templates/), or a charter file.",
         ),
     ] = "churn",
     out: Annotated[
@@ -394,6 +408,7 @@ def init(
         list[str] | None,
         typer.Option(
             "--set",
+            metavar="FIELD=VALUE",
             help="FIELD=VALUE, repeatable, e.g. --set kpi.min_lift=2000000 --set "
             "team.roles.ml_engineer='Platform team'; a list as 'a; b' or [a, b].",
         ),
@@ -429,7 +444,7 @@ def init(
     from playbook.charter import check as charter_check
     from playbook.charter import init as charter_init
 
-    with _exit_on_error():
+    with exit_on_error():
         source = charter_init.template_path(template)
         charter_init.refuse_overwrite(out, force=force)
         given = charter_init.read_answers(answers) if answers else {}
@@ -439,10 +454,10 @@ def init(
 
             def ask(question: charter_init.Question, problem: str | None) -> str:
                 if problem:
-                    console.print(f"[red]{escape(problem)}[/]")
+                    console.print(f"[red]{shown(problem)}[/]")
                 else:
                     console.print(
-                        f"\n[bold]{question.path}[/]: {escape(question.help)}"
+                        f"\n[bold]{shown(question.path)}[/]: {shown(question.help)}"
                     )
                 return typer.prompt(
                     "  value (Enter keeps it)",
@@ -454,16 +469,16 @@ def init(
                 source.read_text(encoding="utf-8"), ask, given=given
             )
         result = charter_init.write(source, out, given, force=force)
-    console.print(f"Wrote {result.path} from the {source.stem} template.")
+    console.print(f"Wrote {shown(result.path)} from the {shown(source.stem)} template.")
     for line in charter_check.as_text(result.report):
-        console.print(escape(line))
+        console.print(shown(line))
     console.print(
-        f"Next: point data.path at your data, then `playbook check {result.path}` and "
-        f"`playbook run {result.path}`."
+        f"Next: point data.path at your data, then `playbook check "
+        f"{shown(result.path)}` and `playbook run {shown(result.path)}`."
     )
 
 
-checks_app = typer.Typer(
+checks_app = PlaybookTyper(
     help="Data contracts (Great Expectations suites in data_checks/).",
     no_args_is_help=True,
 )
@@ -500,7 +515,7 @@ def checks_suggest(
     from playbook.data import suggest as suggestions
 
     stem = data.stem if data.suffix else data.name
-    with _exit_on_error():
+    with exit_on_error():
         result = suggestions.suggest_file(
             data,
             target=target,
@@ -511,34 +526,52 @@ def checks_suggest(
             force=force,
         )
     console.print(
-        f"Wrote {result.path}: suite {result.name!r}, {result.expectations} "
+        f"Wrote {shown(result.path)}: suite {shown(repr(result.name))}, "
+        f"{result.expectations} "
         f"expectations over {result.columns} columns, inferred from {result.rows:,} "
         "rows. Review every range and set before you commit it."
     )
     if not result.passes:
         console.print("[yellow]Its own data breaks it:[/]")
         for failure in result.failures:
-            console.print(f"  - {failure}")
+            console.print(f"  - {shown(failure)}")
 
 
-def _journey(charter: Path, options: JourneyOptions) -> None:
+def _journey(
+    charter: Path,
+    options: JourneyOptions,
+    *,
+    fail_on: str = "never",
+    junit: Path | None = None,
+) -> None:
     from playbook.cli import journey_output
+    from playbook.run import ci, interruption
 
-    with _exit_on_error():
-        result = journey_output.run_with_progress(charter, options, console=console)
-    journey_output.print_summary(console, result)
-    raise typer.Exit(code=result.exit_code)
-
-
-@contextmanager
-def _exit_on_error() -> Iterator[None]:
-    """Turn a `PlaybookError` into one red line and the exit code of its kind."""
+    restore = interruption.interrupt_on_sigterm(sigint=True)
     try:
-        yield
-    except PlaybookError as error:
-        _fail(error)
+        with exit_on_error():
+            result = journey_output.run_with_progress(charter, options, console=console)
+    except KeyboardInterrupt as stop:  # Ctrl-C, or SIGTERM
+        journey_output.print_interrupted(console, stop)
+        raise typer.Exit(code=interruption.exit_code_of(stop)) from None
+    finally:
+        restore()
+    journey_output.print_summary(console, result)
+    if junit is not None:
+        with exit_on_error():
+            written = ci.write_junit(
+                junit, [ci.suite_of(result.manifest, fail_on=fail_on)]
+            )
+        console.print(f"JUnit report: {shown(written)}")
+    code = ci.exit_code(result.exit_code, result.manifest["decision"], fail_on=fail_on)
+    if code == errors.BELOW_BAR:
+        console.print(
+            f"[red]Below the bar:[/] --fail-on {fail_on} fails a "
+            f"{result.manifest['decision'].upper()} decision (exit {code})."
+        )
+    raise typer.Exit(code=code)
 
 
-def _fail(error: PlaybookError) -> NoReturn:
-    console.print(f"[red]error:[/] {escape(str(error))}")
-    raise typer.Exit(code=error.exit_code)
+# Commands declared in modules of their own, to keep this one short.
+app.command()(printing(memo_command.memo))
+checks_app.command("export")(printing(checks_export.export))

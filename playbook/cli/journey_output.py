@@ -14,8 +14,9 @@ from pathlib import Path
 from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
+from playbook.cli.safe_text import shown
 from playbook.core.journey import STAGES
-from playbook.run import runner
+from playbook.run import interruption, runner
 from playbook.tasks.kpi import format_amount
 
 _STATUS_MARK = {
@@ -36,6 +37,7 @@ class JourneyOptions:
         stages: Stages to run as the user typed them (e.g. "1-4"); None for all.
         seed: Seed instead of the charter's.
         tuning_seconds: Wall time stage 4 may spend tuning.
+        data_docs: Build GX Data Docs of stage 3's data contract into the run.
     """
 
     runs_dir: Path
@@ -43,6 +45,7 @@ class JourneyOptions:
     stages: str | None = None
     seed: int | None = None
     tuning_seconds: float | None = None
+    data_docs: bool = False
 
 
 def run_with_progress(
@@ -59,6 +62,7 @@ def run_with_progress(
         PlaybookError: The stages, the charter or the data are unfit to start.
     """
     selected = runner.parse_stages(options.stages)
+    reached: list[Path] = []
     with Progress(
         SpinnerColumn(),
         TextColumn("{task.description}"),
@@ -69,28 +73,65 @@ def run_with_progress(
         tasks = {}
 
         def show(event: runner.StageEvent) -> None:
+            if event.run_dir is not None and not reached:
+                reached.append(event.run_dir)
             label = f"Stage {event.stage.number} of {len(STAGES)}: {event.stage.title}"
             if event.status == "running":
                 tasks[event.stage.key] = progress.add_task(label)
                 return
             progress.remove_task(tasks.pop(event.stage.key))
             mark = _STATUS_MARK.get(event.status, event.status)
-            summary = f" - {event.summary}" if event.summary else ""
+            summary = f" - {shown(event.summary)}" if event.summary else ""
             progress.console.print(f"{label}: {mark} in {event.seconds:.1f}s{summary}")
 
-        return runner.run_journey(
-            charter,
-            runs_dir=options.runs_dir,
-            seed=options.seed,
-            data_path=options.data,
-            stages=selected,
-            on_event=show,
-            tuning_seconds=options.tuning_seconds,
+        try:
+            return runner.run_journey(
+                charter,
+                runs_dir=options.runs_dir,
+                seed=options.seed,
+                data_path=options.data,
+                stages=selected,
+                on_event=show,
+                tuning_seconds=options.tuning_seconds,
+                data_docs=options.data_docs,
+            )
+        except KeyboardInterrupt as stop:
+            stop.add_note(f"run folder: {reached[0]}" if reached else "no run folder")
+            raise
+
+
+def print_interrupted(console: Console, stop: KeyboardInterrupt) -> None:
+    """One line for a journey stopped by Ctrl-C or SIGTERM: where its record is."""
+    notes = getattr(stop, "__notes__", [])
+    where = next((note for note in notes if note.startswith("run folder: ")), None)
+    cause = (
+        "SIGTERM"
+        if interruption.exit_code_of(stop) != interruption.INTERRUPTED
+        else "Ctrl-C"
+    )
+    kept = (
+        f"; what ran is kept and its manifest says interrupted ({shown(where)})"
+        if where
+        else "; nothing was run"
+    )
+    console.print(f"[red]interrupted[/] by {cause}{kept}.")
+
+
+def print_abandoned(console: Console, found: list[tuple[Path, str]]) -> None:
+    """One line per earlier run found abandoned (its process died while it ran)."""
+    for run_dir, reason in found:
+        console.print(
+            f"[yellow]abandoned:[/] {shown(run_dir)}: {shown(reason)}; its manifest "
+            "now says abandoned."
         )
 
 
 def print_summary(console: Console, result: runner.JourneyResult) -> None:
-    """Print how a journey ended: failures, gates, the decision, the KPI, the report."""
+    """Print how a journey ended: failures, gates, the decision, the KPI, the report.
+
+    Earlier runs found abandoned on the way are listed first.
+    """
+    print_abandoned(console, list(result.abandoned))
     record = result.manifest
     for key, entry in record["stages"].items():
         if entry["status"] == "failed" and entry["error"]:
@@ -98,29 +139,31 @@ def print_summary(console: Console, result: runner.JourneyResult) -> None:
             where = f"cell {error['cell']}" if error["cell"] else "a cell"
             console.print(
                 f"[red]Stage {entry['number']} ({key}) {entry['status']} in {where} of "
-                f"{result.run_dir / entry['notebook']}:[/] "
-                f"{error['name']}: {error['message']}"
+                f"{shown(result.run_dir / entry['notebook'])}:[/] "
+                f"{shown(error['name'])}: {shown(error['message'], keep_newlines=True)}"
             )
     for gate in record["gates"]:
         if not gate["passed"]:
             stage = record["stages"][gate["stage"]]
             console.print(
-                f"[yellow]The {gate['gate']} gate stopped the journey at stage "
+                f"[yellow]The {shown(gate['gate'])} gate stopped the journey at stage "
                 f"{stage['number']} ({stage['title']}):[/]"
             )
             for reason in gate["reasons"]:
-                console.print(f"  - {reason}")
+                console.print(f"  - {shown(reason)}")
     if record["decision"]:
         console.print(
             f"Decision: [{_DECISION_STYLE[record['decision']]}]"
             f"{record['decision'].upper()}[/]"
         )
         for reason in record["reasons"]:
-            console.print(f"  - {reason}")
+            console.print(f"  - {shown(reason)}")
     kpi = record["kpi"]
     if kpi:
         console.print(
-            f"{kpi['metric']}: model {format_amount(kpi['model'], kpi['unit'])}, "
-            f"today {format_amount(kpi['baseline'], kpi['unit'])}"
+            shown(
+                f"{kpi['metric']}: model {format_amount(kpi['model'], kpi['unit'])}, "
+                f"today {format_amount(kpi['baseline'], kpi['unit'])}"
+            )
         )
-    console.print(f"Report: {result.index}")
+    console.print(f"Report: {shown(result.index)}")

@@ -20,6 +20,7 @@ from rich.live import Live
 from rich.table import Table
 from rich.text import Text
 
+from playbook.cli.safe_text import plain
 from playbook.core.journey import STAGES
 from playbook.run.batch import (
     BatchEvent,
@@ -90,7 +91,7 @@ class BatchProgress:
                 "began": time.monotonic(),
             }
             if self._live is None:
-                self.console.print(Text(f"started  {job.name}"))
+                self.console.print(plain(f"started  {job.name}"))
         elif event.kind == "stage" and job.index in self.running:
             if event.status == "running":
                 self.running[job.index].update(
@@ -130,7 +131,7 @@ class BatchProgress:
                 if stage
                 else "starting"
             )
-            table.add_row(Text(state["name"]), label, _clock(now - state["since"]))
+            table.add_row(plain(state["name"]), label, _clock(now - state["since"]))
         return Group(head, table)
 
 
@@ -152,13 +153,13 @@ def results_table(result: BatchResult) -> Group:
         if job_result.seconds:
             word += f" in {job_result.seconds:.0f}s"
         table.add_row(
-            Text(job_result.job.name),
+            plain(job_result.job.name),
             Text(word, style=style),
             Text(decision.upper(), style=_DECISION_STYLE.get(decision, ""))
             if decision
             else Text("-"),
             _lift(job_result.kpi),
-            Text(_short(job_result.run_dir) if job_result.run_dir else "-"),
+            plain(_short(job_result.run_dir) if job_result.run_dir else "-"),
         )
         if (
             job_result.outcome not in (Outcome.COMPLETE, Outcome.SKIPPED)
@@ -166,7 +167,7 @@ def results_table(result: BatchResult) -> Group:
         ):
             stage = f" at stage {job_result.stage}" if job_result.stage else ""
             reasons.append(
-                Text(f"- {job_result.job.name}{stage}: {job_result.message}")
+                plain(f"- {job_result.job.name}{stage}: {job_result.message}")
             )
     if reasons:
         return Group(table, Text("Why some did not complete:"), *reasons)
@@ -176,7 +177,7 @@ def results_table(result: BatchResult) -> Group:
 def _finished_line(result: JobResult) -> Text:
     word, style = _OUTCOME_STYLE.get(result.outcome, (result.outcome, ""))
     line = Text("ended    ")
-    line.append(result.job.name)
+    line.append(plain(result.job.name))
     line.append(": ")
     line.append(word, style=style)
     if result.decision:
@@ -189,7 +190,7 @@ def _finished_line(result: JobResult) -> Text:
     if result.seconds:
         line.append(f" in {result.seconds:.1f}s")
     if result.outcome not in (Outcome.COMPLETE, Outcome.SKIPPED) and result.message:
-        line.append(f" - {result.message}", style="dim")
+        line.append(plain(f" - {result.message}", style="dim"))
     return line
 
 

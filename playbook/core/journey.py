@@ -21,7 +21,7 @@ from typing import Any, Generic, TypeVar
 
 import numpy as np
 
-from playbook.core.files import write_atomic
+from playbook.core.files import write_atomic, write_csv
 from playbook.errors import EvidenceError, PlaybookError
 
 # Raised when the JSON's layout changes in a way an older reader would misread.
@@ -289,13 +289,10 @@ def artifact(out_dir: str | Path, name: str) -> Path:
 
 
 def save_table(out_dir: str | Path, name: str, table: Any) -> Path | None:
-    """Write a data frame as CSV for later stages; nothing when there is no table."""
+    """Write a table as CSV for later stages (`files.write_csv`); nothing if None."""
     if table is None:
         return None
-    path = artifact(out_dir, name)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    table.to_csv(path, index=False)
-    return path
+    return write_csv(artifact(out_dir, name), table)
 
 
 def save_json(out_dir: str | Path, name: str, value: Any) -> Path:

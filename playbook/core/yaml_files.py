@@ -1,11 +1,15 @@
 """Reading a small YAML file (a data contract, a batch spec) with errors that say where.
 
+A `.json` file is read as JSON (a suite saved by Great Expectations): PyYAML would
+read a number such as `1e-05` as text.
+
 The charter has its own reader (`playbook.charter.yaml_reader`), which also keeps every
 field's line and column.
 """
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import yaml
@@ -26,7 +30,7 @@ def read_yaml(
 
     Raises:
         PlaybookError: Of the `error` kind: the file is missing, is not UTF-8, or is not
-            valid YAML (with the line and column when PyYAML knows them).
+            valid YAML or JSON (with the line and column when the parser knows them).
     """
     try:
         text = path.read_text(encoding="utf-8")
@@ -37,6 +41,14 @@ def read_yaml(
             f"{path}: not UTF-8 text (byte {exc.start} cannot be decoded). Save the "
             f"{kind} as UTF-8."
         ) from None
+    if path.suffix.lower() == ".json":
+        try:
+            return json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise error(
+                f"{path}: not valid JSON at line {exc.lineno}, column {exc.colno}: "
+                f"{exc.msg}. Fix the {kind} and run again."
+            ) from None
     try:
         return yaml.safe_load(text)
     except yaml.YAMLError as exc:

@@ -4,7 +4,8 @@ Sources (CSV, Parquet, Excel, folders, SQL; `local_files` refuses URLs, devices 
 pipes), fingerprints, the time column read one way for every stage (`time_column`),
 the charter checked against the data (`charter_fit`) and its labels (`labels`),
 profiles and time coverage, personal data, target leaks, the Great Expectations data
-contracts, `playbook checks suggest`, and stage 3's evidence (`strategy_stage`).
+contracts (ours, and suites GX saved: `gx_suites`; offline Data Docs: `data_docs`),
+`playbook checks suggest`, and stage 3's evidence (`strategy_stage`).
 `from playbook import data; data.read(poc)` is the way in for stages 4 to 7: the rows
 checked against the charter, without those whose label is missing
 (`modelling_rows`); stage 3 reads every row with `sources.read`.
@@ -13,6 +14,8 @@ checked against the charter, without those whose label is missing
 from playbook.data import (
     charter_fit,
     contracts,
+    data_docs,
+    gx_suites,
     labels,
     leakage,
     local_files,
@@ -45,7 +48,9 @@ __all__ = [
     "as_dates",
     "charter_fit",
     "contracts",
+    "data_docs",
     "fingerprint",
+    "gx_suites",
     "label_balance",
     "labels",
     "leakage",

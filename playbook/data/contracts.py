@@ -8,7 +8,9 @@ A contract is a YAML file that declares one suite and nothing else:
         column: customer_id
 
 `type` names a GX 1.x expectation (the snake_case of its class in
-`great_expectations.expectations`); the other keys are its arguments. Great
+`great_expectations.expectations`); the other keys are its arguments. A suite saved by
+GX itself (`ExpectationSuite.to_json_dict()`, JSON) is read too (`gx_suites`), and
+`export_gx` writes a contract in that form. Great
 Expectations is imported only when a suite is loaded or run, so importing this module
 stays cheap, and it runs in memory: no analytics, no progress bars, no files written.
 What each expectation asks and what it found are put in words by
@@ -29,7 +31,9 @@ from typing import Any
 
 import pandas as pd
 
+from playbook.core.files import write_atomic
 from playbook.core.yaml_files import read_yaml
+from playbook.data import gx_suites
 from playbook.data.contract_outcomes import MAX_EXAMPLES, ExpectationOutcome, outcome_of
 from playbook.data.expectations import ExpectationSpec, columns_read
 from playbook.errors import DataCheckError
@@ -44,7 +48,9 @@ __all__ = [
     "ContractReport",
     "ExpectationOutcome",
     "ExpectationSpec",
+    "ExportedSuite",
     "Suite",
+    "export_gx",
     "failure_reasons",
     "failures_table",
     "load_suite",
@@ -66,7 +72,11 @@ class Suite:
 
 @dataclass(frozen=True)
 class ContractReport:
-    """The result of running a suite on a frame: one outcome per expectation."""
+    """The result of running a suite on a frame: one outcome per expectation.
+
+    `docs_page` is the GX Data Docs page of the validation, relative to the docs
+    folder given to `validate`; None when no docs were built.
+    """
 
     suite: str
     passed: bool
@@ -74,33 +84,47 @@ class ContractReport:
     failed: int
     results: list[ExpectationOutcome]
     source: str = ""
+    docs_page: str | None = None
 
 
 def load_suite(path: Path) -> Suite:
     """Read a data contract and check every expectation against Great Expectations.
 
     Args:
-        path: The contract's YAML file.
+        path: The contract's YAML file, or a suite saved by GX 1.x (JSON).
 
     Raises:
-        DataCheckError: The file is missing, not UTF-8 YAML, not a `suite` with a list
-            of `expectations`, or an expectation has an unknown type or bad arguments.
-            The message names the file and the expectation's index.
+        DataCheckError: The file is missing, not UTF-8 YAML or JSON, not a `suite`
+            (or a GX suite's `name`) with a list of `expectations`, or an expectation
+            has an unknown type or bad arguments. The message names the file and the
+            expectation's index.
     """
     source = Path(path)
     raw = _read_yaml(source)
-    extra = sorted(str(key) for key in raw if key not in ("suite", "expectations"))
+    saved_by_gx = gx_suites.is_gx_suite(raw)
+    allowed = gx_suites.SUITE_KEYS if saved_by_gx else ("suite", "expectations")
+    extra = sorted(str(key) for key in raw if key not in allowed)
     if extra:
-        raise DataCheckError(
-            f"{source}: unknown top-level key(s) {', '.join(map(repr, extra))}; a "
-            f"contract holds only `suite` and `expectations`. Put notes in comments."
+        holds = (
+            "a suite saved by Great Expectations holds only "
+            + gx_suites.listed(allowed)
+            if saved_by_gx
+            else "a contract holds only `suite` and `expectations`; put notes in "
+            "comments"
         )
+        raise DataCheckError(
+            f"{source}: unknown top-level key(s) {', '.join(map(repr, extra))}; "
+            f"{holds}."
+        )
+    if saved_by_gx:
+        raw = gx_suites.as_contract(raw, source=source)
     name = raw.get("suite")
     if not isinstance(name, str) or not name.strip():
         got = "it is missing" if name is None else f"got {name!r}"
+        key = "`name` (GX's layout)" if saved_by_gx else "`suite`"
         raise DataCheckError(
-            f"{source}: `suite` must name the suite, e.g. `suite: churn`; {got}. "
-            f"Add it at the top of the file."
+            f"{source}: {key} must name the suite, e.g. `suite: churn` (GX: "
+            f'`"name": "churn"`); {got}. Add it at the top of the file.'
         )
     items = raw.get("expectations")
     if not isinstance(items, list) or not items:
@@ -119,8 +143,54 @@ def load_suite(path: Path) -> Suite:
     return Suite(name=name.strip(), path=source, expectations=tuple(specs))
 
 
+@dataclass(frozen=True)
+class ExportedSuite:
+    """A contract written as a suite Great Expectations 1.x loads."""
+
+    name: str
+    path: Path
+    expectations: int
+
+
+def export_gx(path: Path, *, out: Path, force: bool = False) -> ExportedSuite:
+    """Write a contract as GX 1.x saves a suite (`ExpectationSuite.to_json_dict()`).
+
+    GX reads it back with `gx.ExpectationSuite(**json.load(file))`, and so does
+    `load_suite`, to the same expectations.
+
+    Args:
+        path: The contract (ours, or a suite GX saved).
+        out: Where to write the JSON.
+        force: Replace `out` if it exists.
+
+    Raises:
+        DataCheckError: The contract is malformed, or `out` exists and `force` is
+            not set (nothing is written).
+    """
+    out = Path(out)
+    if out.exists() and not force:
+        raise DataCheckError(
+            f"{out}: a file is already there. Pass --out for another file, or --force "
+            "to replace it."
+        )
+    suite = load_suite(path)
+    with _quiet():
+        classes = _expectation_classes()
+        built = [
+            _build(spec, classes=classes, where=f"{suite.path}: expectations[{i}]")
+            for i, spec in enumerate(suite.expectations)
+        ]
+        text = gx_suites.gx_json(suite.name, built)
+    write_atomic(out, text)
+    return ExportedSuite(name=suite.name, path=out, expectations=len(built))
+
+
 def validate(
-    frame: pd.DataFrame, suite: Suite, *, hidden: Iterable[str] = ()
+    frame: pd.DataFrame,
+    suite: Suite,
+    *,
+    hidden: Iterable[str] = (),
+    docs: Path | None = None,
 ) -> ContractReport:
     """Run a suite on a frame with Great Expectations and summarise each expectation.
 
@@ -133,59 +203,36 @@ def validate(
         frame: The data to check; it is not modified.
         suite: A contract from `load_suite`.
         hidden: Columns holding personal data.
+        docs: A folder to build GX Data Docs of this validation into, offline
+            (`playbook.data.data_docs`); None builds none.
 
     Returns:
         One outcome per expectation, in the suite's order.
     """
     present = set(frame.columns)
+    hidden = set(hidden)
     with _quiet():
         import great_expectations as gx
 
-        classes = _expectation_classes()
         context = gx.get_context(project_config=_context_config(), mode="ephemeral")
-        batch = (
-            context.data_sources.add_pandas("playbook")
-            .add_dataframe_asset(suite.name)
-            .add_batch_definition_whole_dataframe("whole frame")
-        )
-        results: dict[int, Any] = {}
-        for number, (names, indices) in enumerate(
-            _groups(suite.expectations, present=present)
-        ):
-            gx_suite = context.suites.add(
-                gx.ExpectationSuite(
-                    name=f"{suite.name}-{number}",
-                    expectations=[
-                        _build(
-                            suite.expectations[i],
-                            classes=classes,
-                            where=f"{suite.path}: expectations[{i}]",
-                        )
-                        for i in indices
-                    ],
-                )
+        results, meta = _run(frame, suite, context=context, present=present)
+        page: str | None = None
+        if docs is not None:
+            from playbook.data import data_docs
+
+            page = data_docs.write(
+                gx.get_context(
+                    project_config=_context_config(docs=docs), mode="ephemeral"
+                ),
+                name=suite.name,
+                expectations=[
+                    _build(spec, classes=_expectation_classes(), where=str(suite.path))
+                    for spec in suite.expectations
+                ],
+                results=[results.get(i) for i in range(len(suite.expectations))],
+                meta=meta,
+                hidden=hidden,
             )
-            definition = context.validation_definitions.add(
-                gx.ValidationDefinition(
-                    name=f"{suite.name}-{number}", data=batch, suite=gx_suite
-                )
-            )
-            # A column's expectations see only that column: for each rule GX copies
-            # the rows it checks with every column of the frame it is given, which
-            # on a million rows is the frame's size again; one column's copy is not.
-            part = frame if names is None else frame[list(names)]
-            with _without_gx_fingerprint():
-                run = definition.run(
-                    batch_parameters={"dataframe": part}, result_format="SUMMARY"
-                )
-            # GX fills expectation_config on every result of a run it made.
-            by_id = {
-                result.expectation_config.id: result  # type: ignore[union-attr]
-                for result in run.results
-            }
-            for i, expectation in zip(indices, gx_suite.expectations, strict=True):
-                results[i] = by_id[expectation.id]
-    hidden = set(hidden)
     outcomes = [
         outcome_of(spec, results.get(i), columns=present, hidden=hidden)
         for i, spec in enumerate(suite.expectations)
@@ -198,7 +245,59 @@ def validate(
         failed=failed,
         results=outcomes,
         source=str(suite.path),
+        docs_page=page,
     )
+
+
+def _run(
+    frame: pd.DataFrame, suite: Suite, *, context: Any, present: set
+) -> tuple[dict[int, Any], dict[str, Any]]:
+    """GX's result for each expectation that ran, by index, and the last run's meta."""
+    import great_expectations as gx
+
+    classes = _expectation_classes()
+    batch = (
+        context.data_sources.add_pandas("playbook")
+        .add_dataframe_asset(suite.name)
+        .add_batch_definition_whole_dataframe("whole frame")
+    )
+    results: dict[int, Any] = {}
+    meta: dict[str, Any] = {}
+    for number, (names, indices) in enumerate(
+        _groups(suite.expectations, present=present)
+    ):
+        gx_suite = context.suites.add(
+            gx.ExpectationSuite(
+                name=f"{suite.name}-{number}",
+                expectations=[
+                    _build(
+                        suite.expectations[i],
+                        classes=classes,
+                        where=f"{suite.path}: expectations[{i}]",
+                    )
+                    for i in indices
+                ],
+            )
+        )
+        definition = context.validation_definitions.add(
+            gx.ValidationDefinition(
+                name=f"{suite.name}-{number}", data=batch, suite=gx_suite
+            )
+        )
+        # A column's expectations see only that column: for each rule GX copies
+        # the rows it checks with every column of the frame it is given, which
+        # on a million rows is the frame's size again; one column's copy is not.
+        part = frame if names is None else frame[list(names)]
+        with _without_gx_fingerprint():
+            run = definition.run(
+                batch_parameters={"dataframe": part}, result_format="SUMMARY"
+            )
+        meta = dict(run.meta)
+        # GX fills expectation_config on every result of a run it made.
+        by_id = {result.expectation_config.id: result for result in run.results}
+        for i, expectation in zip(indices, gx_suite.expectations, strict=True):
+            results[i] = by_id[expectation.id]
+    return results, meta
 
 
 def failure_reasons(report: ContractReport) -> list[str]:
@@ -399,16 +498,25 @@ def _without_gx_fingerprint() -> Iterator[None]:
         engine.HASH_THRESHOLD = threshold
 
 
-def _context_config() -> Any:
-    """An in-memory context: no docs site, no analytics, no progress bars."""
+def _context_config(*, docs: Path | None = None) -> Any:
+    """An in-memory context: no analytics, no progress bars, no docs site.
+
+    With `docs`, the one docs site `playbook.data.data_docs.SITE`, in that folder.
+    """
     from great_expectations.data_context.types.base import (
         DataContextConfig,
         InMemoryStoreBackendDefaults,
         ProgressBarsConfig,
     )
 
+    sites = {}
+    if docs is not None:
+        from playbook.data import data_docs
+
+        sites = {data_docs.SITE: data_docs.site_config(docs)}
     return DataContextConfig(
         store_backend_defaults=InMemoryStoreBackendDefaults(init_temp_docs_sites=False),
+        data_docs_sites=sites,
         analytics_enabled=False,
         progress_bars=ProgressBarsConfig(globally=False, metric_calculations=False),
     )

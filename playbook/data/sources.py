@@ -10,7 +10,8 @@ Five kinds of source:
 - a folder of such files, e.g. one per day or `date=2024-01-01/part-0.parquet`:
   every file is read, in name order, and a `key=value` folder becomes a column;
 - a SQL query against a database named by a SQLAlchemy URL (`data.sql`), whose
-  password is read from the environment and never shown.
+  password is read from the environment and never shown; one read-only SELECT
+  (`sql_source`).
 
 The fingerprint is what the manifest records about the data: the SHA-256 of the file's
 bytes, of the folder's files (names and bytes), or, for SQL, of the query and the
@@ -26,17 +27,15 @@ import codecs
 import csv
 import hashlib
 import io
-import os
-import re
-from contextlib import suppress
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from playbook.charter.model import Charter, SqlSource
+from playbook.charter.model import Charter
 from playbook.data import local_files
+from playbook.data.sql_source import query
 from playbook.errors import DataError
 
 CSV_SUFFIXES = (".csv", ".tsv", ".txt")
@@ -50,7 +49,6 @@ CHUNKED_BYTES = 64 << 20
 """CSV files larger than this are read in chunks of `CHUNK_ROWS` rows: the peak memory
 of the read falls from about 2.3 to 1.5 times the frame's size, at the same speed."""
 CHUNK_ROWS = 200_000
-_ENV = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
 
 @dataclass(frozen=True)
@@ -136,54 +134,6 @@ def load(
         raise DataError(
             f"{path}: the data has a header but no rows. Point the charter at an "
             "extract with data in it."
-        )
-    return frame
-
-
-def query(sql: SqlSource, *, folder: Path, charter: Path) -> pd.DataFrame:
-    """Run the charter's SQL query and return its rows.
-
-    Args:
-        sql: The charter's `data.sql`.
-        folder: Folder a relative SQLite path is read from (the charter's).
-        charter: The charter file, for messages.
-
-    Raises:
-        DataError: An environment variable the URL names is unset, the database
-            cannot be reached, the query fails or returns no rows. The message shows
-            the URL without its password.
-    """
-    import sqlalchemy
-
-    url = _expand(sql.url, charter=charter, shown=sql.shown_url)
-    secrets = [value for value in _secrets(sql.url) if value]
-    with suppress(Exception):  # an unparsable URL fails below, with the message
-        password = sqlalchemy.engine.make_url(url).password
-        if password:
-            secrets.append(str(password))
-    try:
-        engine = sqlalchemy.create_engine(_sqlite_relative_to(url, folder))
-    except Exception as error:  # bad URL or missing driver
-        raise DataError(
-            f"{charter}: data.sql.url {sql.shown_url!r} cannot be used: "
-            f"{_scrub(error, secrets)}. Check the URL, and install the database "
-            "driver it names (e.g. pip install psycopg)."
-        ) from None
-    try:
-        with engine.connect() as connection:
-            frame = pd.read_sql_query(sqlalchemy.text(sql.query), connection)
-    except Exception as error:  # SQLAlchemy's DBAPIError and friends
-        raise DataError(
-            f"{charter}: data.sql.query failed on {sql.shown_url}: "
-            f"{_scrub(error, secrets)}. Run the query in a SQL client against the "
-            "same database, fix it in the charter, then run again."
-        ) from None
-    finally:
-        engine.dispose()
-    if frame.empty:
-        raise DataError(
-            f"{charter}: data.sql.query returned no rows from {sql.shown_url}. "
-            "Check its WHERE clause and the database."
         )
     return frame
 
@@ -484,39 +434,3 @@ def _load_folder(
             "Export every partition with the same columns."
         )
     return pd.concat(parts, ignore_index=True)
-
-
-# --- SQL -----------------------------------------------------------------------------
-
-
-def _expand(url: str, *, charter: Path, shown: str) -> str:
-    def value(match: re.Match) -> str:
-        name = match.group(1)
-        if name not in os.environ:
-            raise DataError(
-                f"{charter}: data.sql.url ({shown}) reads the environment variable "
-                f"{name}, which is not set. Set it where playbook runs, then run again."
-            )
-        return os.environ[name]
-
-    return _ENV.sub(value, url)
-
-
-def _secrets(url: str) -> list[str]:
-    """Values of the environment variables a URL names: never shown anywhere."""
-    return [os.environ.get(name, "") for name in _ENV.findall(url)]
-
-
-def _sqlite_relative_to(url: str, folder: Path) -> str:
-    """A relative SQLite path is read from the charter's folder, like data.path."""
-    match = re.match(r"^(sqlite(?:\+\w+)?:///)(?!/)(?!:memory:)(.+)$", url)
-    if not match or match.group(2).startswith("file:"):
-        return url
-    return f"{match.group(1)}{(folder / match.group(2)).resolve()}"
-
-
-def _scrub(error: Exception, secrets: list[str]) -> str:
-    text = local_files.first_line(getattr(error, "orig", None) or error)
-    for secret in secrets:
-        text = text.replace(secret, "***")
-    return text

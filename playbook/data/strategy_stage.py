@@ -102,6 +102,8 @@ class DataStrategyEvidence:
         unlabelled: The rows without a label, which stages 4 to 7 leave out.
         charter_warnings: Where the charter fits the data only loosely (a rule that
             is not today's selecting nobody); the blockers stopped the stage.
+        data_docs: The GX Data Docs page of the contract's validation, relative to
+            the stage's page; None when none were asked for.
     """
 
     source: str
@@ -118,6 +120,7 @@ class DataStrategyEvidence:
     time_layout: str | None = None
     unlabelled: UnlabelledRows | None = None
     charter_warnings: list[Finding] = field(default_factory=list)
+    data_docs: str | None = None
 
 
 @dataclass(frozen=True)
@@ -148,6 +151,7 @@ def build(
     path: str | Path | None,
     seed: int,
     excluded_columns: ColumnRule,
+    docs: str | Path | None = None,
 ) -> DataStrategyResult:
     """Read the data, describe it, find personal data and leaks, run the contract.
 
@@ -162,6 +166,9 @@ def build(
         excluded_columns: The model's rule for the columns it leaves out
             (`playbook.tasks.models.excluded_columns`); passed in because the model's
             features belong to stage 4, which this layer may not import.
+        docs: A folder beside the stage's page (the runner's is `data_docs/` in
+            the run folder) to build GX Data Docs of the contract's validation in,
+            offline; empty or None builds none.
 
     Returns:
         The outcome (stopped by the data contract when an expectation fails) and the
@@ -173,6 +180,8 @@ def build(
             charter does not fit it (`playbook.data.charter_fit`).
         DataCheckError: The charter's data contract is malformed.
     """
+    # Long because it is the stage: one line per check, in the order the page shows
+    # them, and the evidence's fields; splitting it would hide that order.
     source = path or None
     frame = sources.read(poc, path=source)
     found = sources.fingerprint(poc, path=source, frame=frame)
@@ -188,8 +197,9 @@ def build(
     periods = rows_per_period(frame, poc=poc, source=source) if time else None
     leaks = leakage.scan(frame, poc=poc, skip=hidden, deep=True, seed=seed)
     excluded = excluded_columns(frame, poc=poc)
+    folder = Path(docs) if docs else None
     contract = contracts.validate(
-        frame, contracts.load_suite(poc.data.checks), hidden=hidden
+        frame, contracts.load_suite(poc.data.checks), hidden=hidden, docs=folder
     )
     evidence = DataStrategyEvidence(
         source=source_name(poc, path=path),
@@ -210,6 +220,9 @@ def build(
         if labels.ranks_one_outcome(poc)
         else None,
         charter_warnings=warnings,
+        data_docs=f"{folder.name}/{contract.docs_page}"
+        if folder and contract.docs_page
+        else None,
     )
     outcome = journey.StageOutcome(
         stage=STAGE,

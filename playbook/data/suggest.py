@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from playbook import data
+from playbook.core.printable import printable
 from playbook.data import contracts, pii
 from playbook.errors import DataCheckError
 
@@ -219,7 +220,9 @@ def _column(
         if is_time
         else ""
     )
-    head = [f"  # --- {column}{role}: {_summary(series, present, missing, distinct)}"]
+    # A newline in a column's name would end the comment and start YAML of its own.
+    summary = _summary(series, present, missing, distinct)
+    head = [printable(f"  # --- {column}{role}: {summary}")]
     if present.empty:
         return [
             *head,

@@ -1,7 +1,8 @@
 """What a person reads: stage pages, the run index, the portfolio and charts.
 
-HTML pages of a run and of all runs (Jinja2 templates in `templates/pages/`), plotly
-charts, and what a stage notebook displays (tables, bullets, decisions, with personal
+HTML pages of a run and of all runs (Jinja2 templates in `templates/pages/`), the
+sponsor's memo (`memo_page`, and its PDF), plotly charts, and what a stage notebook
+displays (tables, bullets, decisions, with personal
 data masked).
 """
 
@@ -12,6 +13,7 @@ from playbook.report import (
     charts,
     data_sections,
     display,
+    memo_page,
     page_templates,
     pages,
     poc_charts,
@@ -26,6 +28,7 @@ __all__ = [
     "charts",
     "data_sections",
     "display",
+    "memo_page",
     "page_templates",
     "pages",
     "poc_charts",

@@ -182,11 +182,17 @@ def readiness(ready: Readiness) -> None:
 
 
 def final_evaluation(evidence: ScaleUpEvidence) -> None:
-    """Stage 7: the decision with its reasons, and the memo for the sponsor."""
+    """Stage 7: the decision with its reasons, and the memo for the sponsor.
+
+    The memo's commands are the next steps' script, which the notebook shows.
+    """
     memo = evidence.memo
     display.decision(evidence.decision)
     display.lead(memo.headline)
-    display.bullets("The money", memo.money)
+    display.bullets(
+        "The money", [*memo.money, memo.payback] if memo.payback else memo.money
+    )
     display.bullets("Risks", memo.risks)
+    display.bullets("Open items", memo.open_items)
     display.bullets("Next steps", memo.next_steps)
     display.bullets("Timeline", [memo.timeline])

@@ -10,6 +10,7 @@ from playbook.beyond.readiness import MET, NOT_MET, NOT_RUN, PERSON
 from playbook.charter.model import Budget, Charter
 from playbook.charter.review import CharterReview, TimelineCheck, ValueModel
 from playbook.data.leakage import LeakageReport
+from playbook.tasks import holdout as holdout_split
 from playbook.tasks.holdout import Holdout
 from playbook.tasks.kpi import KpiReport, format_amount
 
@@ -132,11 +133,8 @@ def holdout(frame: pd.DataFrame, split: Holdout, *, poc: Charter) -> go.Figure:
     """Rows per period on each side of the split."""
     side = np.full(len(frame), "train", dtype=object)
     side[split.test] = "test"
-    period = (
-        frame[poc.data.time].astype(str)
-        if poc.data.time
-        else pd.Series("all", frame.index)
-    )
+    # The split's own periods, labelled so that text order is time order.
+    period = holdout_split.periods_of(frame, poc=poc)
     counts = pd.crosstab(period, side)
     figure = go.Figure()
     for name, colour in (("train", TODAY), ("test", MODEL)):

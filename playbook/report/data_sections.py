@@ -100,3 +100,8 @@ def contract(evidence: DataStrategyEvidence) -> None:
         f"{name}: the journey stops here.",
     )
     display.table(contracts.failures_table(report), caption="Failed expectations")
+    if evidence.data_docs:
+        display.link(
+            "Every expectation, passed or failed, in Great Expectations' Data Docs",
+            evidence.data_docs,
+        )

@@ -11,6 +11,7 @@ import dataclasses
 import html
 from collections.abc import Iterable, Sequence
 from typing import Any
+from urllib.parse import quote
 
 import numpy as np
 import pandas as pd
@@ -227,6 +228,12 @@ def lead(text: str) -> None:
         },
         raw=True,
     )
+
+
+def link(text: str, href: str) -> None:
+    """Show a link to a page in the run folder (`href` relative to the stage's page)."""
+    markup = f'<p><a href="{html.escape(quote(href))}">{html.escape(text)}</a></p>'
+    display({"text/html": markup, "text/plain": f"{text}: {href}"}, raw=True)
 
 
 def figures(items: Iterable[Any]) -> None:

@@ -25,9 +25,12 @@ _STATUS_COLOURS = {
     "stopped": ("#8a5300", "#fff1d6"),
     "failed": ("#b3261e", "#fde7e5"),
     "interrupted": ("#b3261e", "#fde7e5"),
+    "abandoned": ("#b3261e", "#fde7e5"),
     "running": ("#1f5fa8", "#e3edf9"),
 }
 _GREY = ("#5f6368", "#eef0f2")  # not run, pending, or a status this version lacks
+# The colour of each decision, on the index page and the memo alike.
+DECISION_COLOURS = {"go": "#1b7f3b", "iterate": "#b26a00", "stop": "#b3261e"}
 
 
 def status_colours(status: str | None) -> tuple[str, str]:

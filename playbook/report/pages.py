@@ -9,6 +9,7 @@ in `templates/pages/run_index.html.j2`; this module hands it typed rows.
 from __future__ import annotations
 
 import html
+import json
 import math
 import shutil
 from collections.abc import Mapping
@@ -25,7 +26,7 @@ from plotly.subplots import make_subplots
 
 from playbook.core.files import write_atomic
 from playbook.errors import ReportError
-from playbook.report import page_templates
+from playbook.report import memo_page, page_templates
 from playbook.tasks.kpi import format_amount
 
 ASSET = "assets/plotly.min.js"
@@ -34,7 +35,7 @@ _TEMPLATES = Path(__file__).parent / "templates"
 _STAGE_TEMPLATE = "playbook_stage"
 
 # Colours only: the words for each decision and status are in run_index.html.j2.
-_DECISION_COLOURS = {"go": "#1b7f3b", "iterate": "#b26a00", "stop": "#b3261e"}
+_DECISION_COLOURS = page_templates.DECISION_COLOURS
 
 
 @dataclass(frozen=True)
@@ -104,6 +105,7 @@ class RunPage:
     run_id: str | None
     status: str | None
     synthetic: bool
+    memo_href: str | None
     decision: str | None
     decision_colour: str | None
     unknown_decision: str | None
@@ -194,7 +196,8 @@ def export_stage(notebook: Path, html: Path, *, title: str) -> Path:
 def write_index(run_dir: Path, manifest: Mapping[str, Any]) -> Path:
     """Write the run's overview page, `run_dir/index.html`, for a business reader.
 
-    It shows the decision and its reasons, the KPI with a chart, each stage's status
+    It links the sponsor's memo first (written here too, `memo_page.write`), then
+    shows the decision and its reasons, the KPI with a chart, each stage's status
     with a link to its page, and where the run came from. Every string taken from the
     manifest is HTML-escaped.
 
@@ -207,10 +210,34 @@ def write_index(run_dir: Path, manifest: Mapping[str, Any]) -> Path:
     """
     run_dir = Path(run_dir)
     ensure_plotly_asset(run_dir)
+    memo_page.write(run_dir, manifest)
     page = page_templates.render(
         "run_index.html.j2", asset=ASSET, page=_run_page(run_dir, manifest)
     )
     return write_atomic(run_dir / "index.html", page)
+
+
+def refresh(run_dir: Path) -> Path:
+    """Write a finished run's memo and index page again, from its `manifest.json`.
+
+    Returns:
+        The memo's path.
+
+    Raises:
+        ReportError: The folder holds no readable manifest (it is no run folder).
+    """
+    path = Path(run_dir) / "manifest.json"
+    try:
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ReportError(
+            f"{path}: no such file, so {run_dir} is not a run folder. Point at "
+            "RUNS_DIR/<poc>/<run-id>, the folder `playbook run` printed."
+        ) from None
+    except (OSError, ValueError) as error:
+        raise ReportError(f"{path}: cannot read the manifest ({error}).") from None
+    write_index(Path(run_dir), manifest)
+    return Path(run_dir) / memo_page.MEMO
 
 
 def _run_page(run_dir: Path, manifest: Mapping[str, Any]) -> RunPage:
@@ -228,6 +255,7 @@ def _run_page(run_dir: Path, manifest: Mapping[str, Any]) -> RunPage:
         run_id=_text(manifest.get("run_id")),
         status=_text(manifest.get("status")),
         synthetic=bool(manifest.get("synthetic_data")),
+        memo_href=memo_page.MEMO if (run_dir / memo_page.MEMO).is_file() else None,
         decision=decision if colour is not None else None,
         decision_colour=colour,
         # a value this page does not know: show it rather than hide it

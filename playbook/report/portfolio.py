@@ -43,7 +43,7 @@ _DECISIONS = {
     "stop": ("STOP", "#b3261e", "#fde7e5"),
     None: ("none yet", "#5f6368", "#eef0f2"),
 }
-_REACHED = ("complete", "stopped", "failed", "interrupted", "running")
+_REACHED = ("complete", "stopped", "failed", "interrupted", "abandoned", "running")
 
 
 @dataclass(frozen=True)

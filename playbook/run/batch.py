@@ -41,7 +41,7 @@ from playbook.run.batch_record import (
     Outcome,
 )
 from playbook.run.batch_spec import BatchSpec, BatchSpecError, Job, load_spec
-from playbook.run.supervision import interrupt_on_sigterm
+from playbook.run.interruption import interrupt_on_sigterm
 
 __all__ = [
     "BatchError",

@@ -7,6 +7,8 @@ when a batch is given a scheduler (`pip install "playbook[dask]"`).
 
 from __future__ import annotations
 
+import socket
+import struct
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -27,6 +29,10 @@ from playbook.run.supervision import supervise
 
 # Seconds to wait for a Dask scheduler to answer before giving up.
 CONNECT_TIMEOUT = 10.0
+# A Dask message starts with its size, 8 bytes little-endian; a scheduler's handshake
+# (its versions and options) is a few hundred bytes.
+_SIZE = struct.Struct("<Q")
+_LARGEST_HANDSHAKE = 1 << 20
 
 
 def connect(address: str) -> Any:
@@ -43,16 +49,65 @@ def connect(address: str) -> Any:
             "--scheduler needs Dask's distributed scheduler, which is not installed. "
             'Install it with: pip install "playbook[dask]"'
         ) from None
+    advice = (
+        "Start one with `dask scheduler` and workers with `dask worker ADDRESS`, "
+        "check the address, or leave out --scheduler to run on this machine. Nothing "
+        "was written."
+    )
+    problem = _probe(address)
+    if problem:
+        raise BatchError(f"{address}: {problem}. {advice}")
     try:
         return Client(address, timeout=f"{CONNECT_TIMEOUT:g}s", set_as_default=False)
-    except (OSError, TimeoutError, ValueError) as error:
+    except (OSError, TimeoutError, ValueError, MemoryError) as error:
         raise BatchError(
             f"No Dask scheduler answered at {address} within {CONNECT_TIMEOUT:g} s "
-            f"({error}). Start one "
-            "with `dask scheduler` and workers with `dask worker ADDRESS`, check the "
-            "address, or leave out --scheduler to run on this machine. Nothing was "
-            "written."
+            f"({type(error).__name__}: {error}). {advice}"
         ) from None
+
+
+def _probe(address: str) -> str | None:
+    """What is wrong with a TCP address as a Dask scheduler, before Dask talks to it.
+
+    Dask's own connection waits for the scheduler's handshake without a limit, and
+    reads its first 8 bytes as the size of a message to allocate: a listener that
+    accepts and stays silent hangs it, and one that answers "HTTP/1.1" asks for
+    3 EiB. A scheduler sends its handshake at once, a small message; anything else
+    is not one. Addresses other than TCP are left to Dask.
+    """
+    from distributed.comm.addressing import parse_address, parse_host_port
+
+    try:
+        scheme, location = parse_address(address)
+        if scheme != "tcp":
+            return None
+        host, port = parse_host_port(location)
+    except (ValueError, TypeError) as error:
+        return f"not a Dask scheduler address such as tcp://HOST:8786 ({error})"
+    deadline = time.monotonic() + CONNECT_TIMEOUT
+    try:
+        with socket.create_connection((host, port), timeout=CONNECT_TIMEOUT) as link:
+            head = b""
+            while len(head) < _SIZE.size:
+                link.settimeout(max(deadline - time.monotonic(), 0.001))
+                chunk = link.recv(_SIZE.size - len(head))
+                if not chunk:
+                    return "the listener closed the connection without a handshake"
+                head += chunk
+    except TimeoutError:
+        return (
+            f"something accepts connections there but sent no Dask handshake within "
+            f"{CONNECT_TIMEOUT:g} s"
+        )
+    except OSError as error:
+        return f"no Dask scheduler answered within {CONNECT_TIMEOUT:g} s ({error})"
+    (size,) = _SIZE.unpack(head)
+    if size > _LARGEST_HANDSHAKE:
+        return (
+            f"the listener there is not a Dask scheduler (its first bytes, {head!r}, "
+            "are no Dask handshake)"
+        )
+    return None
 
 
 def run_dask(client: Any, jobs: Sequence[Job], execution: Execution) -> bool:

@@ -15,6 +15,11 @@ A batch spec is a folder of charters, or a YAML file listing POCs and parameter 
           kpi.capacity_per_period: [200, 300]
       - charters: examples/        # every charter found under a folder
 
+An entry may also name `notebooks:`, a folder of stage notebooks to run instead of
+playbook's own (`01_business_question.ipynb` ...; playbook's tests use it for small
+stand-in stages). Those notebooks are code run with your permissions, like any script:
+name only a folder you trust.
+
 Each charter and parameter set becomes one `Job`, with a fingerprint (sha256 of its
 charter, data and parameters) that lets a later batch skip it once it completed.
 """

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from playbook.errors import PlaybookError
-from playbook.run.supervision import interrupt_on_sigterm
+from playbook.run.interruption import interrupt_on_sigterm
 
 
 def main() -> int:

@@ -12,6 +12,7 @@ when a notebook runs, so that the command line starts without loading papermill.
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 from typing import Any
 
 # Not in papermill's top-level API (which exports only execute_notebook and
@@ -20,6 +21,9 @@ from typing import Any
 # a notebook in a kernel client that is already running.
 from papermill.clientwrap import PapermillNotebookClient
 from papermill.engines import Engine
+from papermill.iorw import papermill_io
+
+from playbook.core.files import write_atomic
 
 # papermill's logger (papermill.log.logger is this one), as its own engine uses.
 _LOG = logging.getLogger("papermill")
@@ -59,3 +63,42 @@ class JourneyEngine(Engine):
         # nbclient opens a client only when none is set; the journey's is open.
         client.kc = kernel_client
         client.execute(cleanup_kc=False)
+
+
+class AtomicNotebookFiles:
+    """papermill I/O handler that writes each save of a notebook atomically.
+
+    papermill saves the executed notebook after every cell by writing over it; on a
+    full disk that leaves it truncated. Paths given as `atomic(path)` are written
+    through `write_atomic` instead (a registered papermill I/O handler, papermill's
+    extension point for where notebooks are read and written).
+    """
+
+    PREFIX = "playbook-atomic://"
+
+    def read(self, path: str) -> str:
+        """The notebook's text."""
+        return Path(self._local(path)).read_text(encoding="utf-8")
+
+    def listdir(self, path: str) -> list[str]:
+        """The names in a folder."""
+        return sorted(entry.name for entry in Path(self._local(path)).iterdir())
+
+    def write(self, buf: str, path: str) -> None:
+        """Replace the notebook with `buf`, atomically."""
+        write_atomic(self._local(path), buf)
+
+    def pretty_path(self, path: str) -> str:
+        """The path as a person reads it."""
+        return self._local(path)
+
+    def _local(self, path: str) -> str:
+        return path.removeprefix(self.PREFIX)
+
+
+def atomic(path: str | Path) -> str:
+    """`path` as papermill must be given it to save through `AtomicNotebookFiles`."""
+    return AtomicNotebookFiles.PREFIX + str(path)
+
+
+papermill_io.register(AtomicNotebookFiles.PREFIX, AtomicNotebookFiles())

@@ -108,7 +108,7 @@ class JourneyKernel:
         from papermill.iorw import load_notebook_node, write_ipynb
         from papermill.parameterize import parameterize_notebook
 
-        from playbook.run.journey_engine import JourneyEngine
+        from playbook.run.journey_engine import JourneyEngine, atomic
 
         node = load_notebook_node(str(notebook))
         node = parameterize_notebook(
@@ -124,15 +124,15 @@ class JourneyKernel:
         node = JourneyEngine.execute_notebook(
             node,
             self.kernel_name,
-            output_path=str(output),
+            output_path=atomic(output),
             progress_bar=False,
             log_output=False,
             kernel_manager=self._manager,
             kernel_client=self._client,
             startup_timeout=self.startup_timeout,
         )
-        raise_for_execution_errors(node, str(output))
-        write_ipynb(node, str(output))
+        raise_for_execution_errors(node, atomic(output))
+        write_ipynb(node, atomic(output))
 
     def close(self, *, now: bool = False) -> None:
         """Stop the kernel (at once when `now`); safe to call twice."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import platform
+import threading
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
@@ -15,9 +16,13 @@ from playbook.core.files import write_atomic
 from playbook.core.journey import STAGES, StageOutcome, to_jsonable
 from playbook.data.contracts import ContractReport
 from playbook.data.strategy_stage import DataStrategyEvidence
+from playbook.run import liveness
 from playbook.tasks.decision import Decision
 from playbook.tasks.kpi import KpiReport
 from playbook.tasks.poc_stage import PocEvidence
+
+# One writer at a time: the journey's own writes and its heartbeat thread.
+_WRITING = threading.Lock()
 
 _PACKAGES = (
     "playbook",
@@ -70,6 +75,8 @@ def start(
         "exit_code": None,
         "started_at": now(),
         "finished_at": None,
+        "process": liveness.this_process(),
+        "heartbeat_at": now(),
         "charter_path": str(charter_path),
         "charter_sha256": charter_sha256,
         "data_path": str(data_path),
@@ -150,9 +157,25 @@ def _record_decision(manifest: dict[str, Any], decision: Decision) -> None:
 
 
 def write(run_dir: Path, manifest: dict[str, Any]) -> Path:
-    """Write manifest.json atomically, so a reader never sees half a file."""
-    text = json.dumps(to_jsonable(manifest), indent=2, allow_nan=False) + "\n"
-    return write_atomic(run_dir / "manifest.json", text)
+    """Write manifest.json atomically, so a reader never sees half a file.
+
+    Each write is also a heartbeat (`liveness`): `heartbeat_at` becomes now.
+    """
+    with _WRITING:
+        manifest["heartbeat_at"] = now()
+        text = json.dumps(to_jsonable(manifest), indent=2, allow_nan=False) + "\n"
+        return write_atomic(run_dir / "manifest.json", text)
+
+
+def beat(run_dir: Path) -> None:
+    """Refresh the heartbeat of a running journey's manifest, changing nothing else."""
+    with _WRITING:
+        record = read(run_dir)
+        if record is None or record.get("status") != "running":
+            return
+        record["heartbeat_at"] = now()
+        text = json.dumps(record, indent=2, allow_nan=False) + "\n"
+        write_atomic(run_dir / "manifest.json", text)
 
 
 def read(run_dir: str | Path) -> dict[str, Any] | None:

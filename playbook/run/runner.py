@@ -12,6 +12,9 @@ redrawn.
 from __future__ import annotations
 
 import datetime as dt
+import errno
+import json
+import logging
 import tempfile
 import time
 from collections.abc import Callable, Mapping
@@ -27,15 +30,23 @@ from playbook.core import bundled, journey
 from playbook.core.journey import STAGES, STOPPED, Stage
 from playbook.errors import CharterError, StageSelectionError, exit_code_for
 from playbook.report import pages, portfolio
-from playbook.run import evidence_types, kernel, manifest
+from playbook.run import evidence_types, interruption, kernel, liveness, manifest
 
+_LOG = logging.getLogger(__name__)
 # The derived charter a run reads when a batch overrides some of its fields.
 RUN_CHARTER = "charter.yaml"
+# Where stage 3 builds GX Data Docs of the data contract when asked (`data_docs`).
+DATA_DOCS = "data_docs"
 # ipykernel warns on every start that its local TCP link is unencrypted; that line says
 # nothing about the journey, so keep the kernel to errors. IPython's history database is
 # shared by every kernel on the machine: concurrent journeys collide in it and print
 # "Session/line number was not unique" into the reports; a journey needs no history.
 _KERNEL_ARGUMENTS = ("--IPKernelApp.log_level=ERROR", "--HistoryManager.enabled=False")
+# Errors of the run folder's disk (full, read-only, no permission): they end the
+# journey at once, whichever stage was running.
+_DISK_ERRNOS = frozenset(
+    {errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM, errno.EIO}
+)
 
 
 @dataclass(frozen=True)
@@ -56,6 +67,7 @@ class JourneyResult:
     run_dir: Path
     exit_code: int
     manifest: dict[str, Any]
+    abandoned: tuple[tuple[Path, str], ...] = ()
 
     @property
     def index(self) -> Path:
@@ -123,6 +135,7 @@ def run_journey(
     overrides: Mapping[str, Any] | None = None,
     refresh_portfolio: bool = True,
     tuning_seconds: float | None = None,
+    data_docs: bool = False,
 ) -> JourneyResult:
     """Run the selected stages for one charter, in order, stopping at a gate or a crash.
 
@@ -142,6 +155,8 @@ def run_journey(
             once for all its journeys instead).
         tuning_seconds: Wall time stage 4 may spend tuning the candidate models
             (default: the notebook's, 60 s).
+        data_docs: Build GX Data Docs of stage 3's data contract into the run
+            folder's `data_docs/`, linked from the stage 3 page.
 
     Raises:
         CharterError: The charter cannot be loaded, or the overrides make it invalid
@@ -167,6 +182,7 @@ def run_journey(
     selected = stages or [stage.number for stage in STAGES]
     notebooks = notebooks_dir or bundled.bundled("notebooks")
     runs_dir = Path(runs_dir).resolve()
+    abandoned = tuple(mark_abandoned(runs_dir))
     charter_sha256, data_sha256 = charter.sha256(poc.source), found.sha256
     run_dir = new_run_dir(runs_dir, poc.poc)
     record = manifest.start(
@@ -212,11 +228,25 @@ def run_journey(
     }
     if tuning_seconds is not None:
         injected["tuning_seconds"] = float(tuning_seconds)
+    if data_docs:
+        injected["docs"] = str(run_dir / DATA_DOCS)
+    _LOG.debug(
+        "journey %s: run folder %s, stages %s, notebooks from %s, data %s (sha256 %s)",
+        poc.poc,
+        run_dir,
+        selected,
+        notebooks,
+        found.location,
+        data_sha256[:12],
+    )
     exit_code = 0
     try:
-        with kernel.JourneyKernel(
-            cwd=run_dir, extra_arguments=_KERNEL_ARGUMENTS
-        ) as session:
+        with (
+            liveness.heartbeat(lambda: manifest.beat(run_dir)),
+            kernel.JourneyKernel(
+                cwd=run_dir, extra_arguments=_KERNEL_ARGUMENTS
+            ) as session,
+        ):
             for stage in (journey.stage(number) for number in selected):
                 exit_code = _run_stage(
                     stage, notebooks, run_dir, injected, record, on_event, session
@@ -224,12 +254,14 @@ def run_journey(
                 if exit_code:
                     break
         record["status"] = {0: "complete", 2: "stopped"}.get(exit_code, "failed")
-    except KeyboardInterrupt:
-        exit_code = 130
-        record["status"] = "interrupted"
-        for entry in record["stages"].values():
-            if entry["status"] == "running":
-                entry["status"] = "interrupted"
+    except KeyboardInterrupt as stop:  # Ctrl-C, or SIGTERM (interruption.Terminated)
+        exit_code = interruption.exit_code_of(stop)
+        interruption.quiet_stopped_kernel()
+        _close_running(record, "interrupted", None)
+        raise
+    except OSError as error:  # a full disk or a folder that became read-only
+        exit_code = 1
+        _close_running(record, "failed", error)
         raise
     finally:
         for entry in record["stages"].values():
@@ -239,9 +271,10 @@ def run_journey(
         record["finished_at"] = manifest.now()
         manifest.write(run_dir, record)
         pages.write_index(run_dir, record)
+    _LOG.debug("journey %s ended %s (exit %s)", poc.poc, record["status"], exit_code)
     if refresh_portfolio:
         portfolio.write(runs_dir)
-    return JourneyResult(run_dir=run_dir, exit_code=exit_code, manifest=record)
+    return JourneyResult(run_dir, exit_code, record, abandoned=abandoned)
 
 
 def mark_unfinished(run_dir: Path, *, status: str, error: Mapping[str, Any]) -> None:
@@ -268,11 +301,52 @@ def mark_unfinished(run_dir: Path, *, status: str, error: Mapping[str, Any]) -> 
             entry["status"] = "not_run"
     record.update(
         status=status,
-        exit_code=130 if status == "interrupted" else 1,
+        exit_code=interruption.INTERRUPTED if status == "interrupted" else 1,
         finished_at=manifest.now(),
     )
     manifest.write(run_dir, record)
     pages.write_index(run_dir, record)
+
+
+def mark_abandoned(runs_dir: Path) -> list[tuple[Path, str]]:
+    """Mark "abandoned" every run under `runs_dir` whose process died while running.
+
+    A journey killed without closing its manifest (SIGKILL, a power cut) still says
+    "running"; `liveness.abandoned` tells it from one at work (its process is gone, or
+    its heartbeat is stale), and `mark_unfinished` closes it.
+
+    Returns:
+        Each abandoned run's folder and why it counts as abandoned.
+    """
+    found = []
+    for path in sorted(Path(runs_dir).glob("*/*/manifest.json")):
+        try:
+            record = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue  # being written, or not a manifest: the portfolio says so
+        reason = liveness.abandoned(record) if isinstance(record, dict) else None
+        if reason:
+            mark_unfinished(
+                path.parent,
+                status="abandoned",
+                error={"name": "Abandoned", "message": reason},
+            )
+            found.append((path.parent, reason))
+    return found
+
+
+def _close_running(record: dict[str, Any], status: str, error: OSError | None) -> None:
+    """Give the journey and its running stage `status` (and what stopped it)."""
+    record["status"] = status
+    for entry in record["stages"].values():
+        if entry["status"] == "running":
+            entry["status"] = status
+            if error is not None:
+                entry["error"] = {
+                    "cell": None,
+                    "name": type(error).__name__,
+                    "message": str(error),
+                }
 
 
 def _derive(poc: charter.Charter, overrides: dict[str, Any]) -> tuple[str, Any]:
@@ -328,6 +402,13 @@ def _run_stage(
     manifest.write(run_dir, record)
     if on_event:
         on_event(StageEvent(stage, "running", run_dir=run_dir))
+    _LOG.debug(
+        "stage %s: %s -> %s with %s",
+        stage.number,
+        notebooks / stage.notebook,
+        executed,
+        parameters,
+    )
     started = time.perf_counter()
     exit_code = 0
     try:
@@ -353,12 +434,15 @@ def _run_stage(
                 }
             )
     except Exception as error:  # the kernel died, or the notebook could not be read
+        if isinstance(error, OSError) and error.errno in _DISK_ERRNOS:
+            raise  # not the stage's fault: the journey cannot go on (run_journey)
         exit_code = 1
         entry.update(
             status="failed",
             error={"cell": None, "name": type(error).__name__, "message": str(error)},
         )
     entry["seconds"] = round(time.perf_counter() - started, 2)
+    _LOG.debug("stage %s: executed in %.1f s", stage.number, entry["seconds"])
     if exit_code == 0:
         unread = {
             "cell": None,

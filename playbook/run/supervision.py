@@ -108,22 +108,6 @@ def supervise(
     )
 
 
-def interrupt_on_sigterm() -> Callable[[], None]:
-    """Treat SIGTERM (a cancelled CI job, `kill`) like Ctrl-C; return the undo."""
-    if threading.current_thread() is not threading.main_thread():
-        return lambda: None
-
-    def interrupt(number: int, frame: Any) -> None:
-        raise KeyboardInterrupt
-
-    previous = signal.signal(signal.SIGTERM, interrupt)
-
-    def undo() -> None:
-        signal.signal(signal.SIGTERM, previous)
-
-    return undo
-
-
 def _start_worker(
     job: Job, *, runs_dir: Path, stderr: IO[str], threads: int | None
 ) -> tuple[subprocess.Popen[str], queue.Queue[str | None], threading.Thread]:

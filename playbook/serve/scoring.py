@@ -1,7 +1,10 @@
 """`playbook score`: batch scoring with a saved model, behind the same data contract.
 
-New data has no labels yet, so the contract's expectations on the target are left out;
-every other expectation must hold, or nothing is scored.
+The scoring contract is the training one without what new data cannot have: the
+expectations on the target (no labels yet) and the row-count bounds (a batch of 10 rows
+is a batch). Every other expectation must hold, every value the model reads as a number
+must be one, and every row needs its id and period, or nothing is scored. Rows whose
+features are all empty are scored as nothing known: flagged, and never on the list.
 """
 
 from __future__ import annotations
@@ -9,15 +12,23 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from playbook import data
+from playbook.core.files import write_csv
 from playbook.data import contracts
 from playbook.errors import ContractBroken, DataError, PlaybookError
 from playbook.serve import saved_model
 from playbook.serve.saved_model import ModelBundle
+from playbook.tasks.top_k import publishes_probabilities
+
+# Expectations on the number of rows: a training extract's size, not a scoring batch's.
+_ROW_COUNTS = ("expect_table_row_count",)
+# Bad values shown per column in a refusal.
+_SHOWN = 5
 
 
 @dataclass(frozen=True)
@@ -35,11 +46,12 @@ class ScoreResult:
 def score_frame(model: ModelBundle, frame: pd.DataFrame) -> pd.DataFrame:
     """Score rows as the model's task needs.
 
-    A yes/no model writes the probability, the rank within the period and whether the
-    row makes the period's list (the top `capacity_per_period`, what the business acts
-    on). A forecast writes the forecast; its lag columns come from the rows' own
-    earlier values of the target, so pass recent history with the rows to forecast
-    (their target left empty). A router writes the route, or "person" when it is
+    A yes/no model writes the probability (the score, when its calibration fell
+    back), the rank within the period and whether the row makes the period's list
+    (the top `capacity_per_period`, what the business acts on). A forecast writes
+    the forecast; its lag columns come from the rows' own earlier values of the
+    target, so pass recent history with the rows to forecast (their target left
+    empty). A router writes the route, or "person" when it is
     unsure, and its confidence.
 
     Raises:
@@ -68,20 +80,32 @@ def score_frame(model: ModelBundle, frame: pd.DataFrame) -> pd.DataFrame:
         }
     )
     rows = frame[model.features]
+    # Nothing is known about such a row: its score would be the model's prior.
+    empty = rows.isna().all(axis=1).to_numpy()
     if model.task == "forecast":
-        scores["forecast"] = model.pipeline.predict(rows)
-        return scores
-    if model.task == "routing":
-        scores["route"] = model.pipeline.predict(rows)
-        scores["confidence"] = model.pipeline.predict_proba(rows).max(axis=1)
-        return scores
-    scores["probability"] = model.pipeline.predict_proba(rows)[:, 1]
-    scores["rank_in_period"] = (
-        scores.groupby("period")["probability"]
-        .rank(method="first", ascending=False)
-        .astype(int)
-    )
-    scores["contact"] = scores["rank_in_period"] <= model.capacity_per_period
+        scores["forecast"] = np.where(empty, np.nan, model.pipeline.predict(rows))
+    elif model.task == "routing":
+        from playbook.tasks.routing import PERSON
+
+        scores["route"] = np.where(empty, PERSON, model.pipeline.predict(rows))
+        confidence = model.pipeline.predict_proba(rows).max(axis=1)
+        scores["confidence"] = np.where(empty, np.nan, confidence)
+    else:
+        # An uncalibrated model's scores rank the rows but are not probabilities.
+        column = "probability" if publishes_probabilities(model.pipeline) else "score"
+        probability = model.pipeline.predict_proba(rows)[:, 1]
+        scores[column] = np.where(empty, np.nan, probability)
+        scores["rank_in_period"] = (
+            scores.groupby("period")[column]
+            .rank(method="first", ascending=False)
+            .astype("Int64")
+        )
+        scores["contact"] = (
+            (scores["rank_in_period"] <= model.capacity_per_period)
+            .fillna(False)
+            .astype(bool)
+        )
+    scores["features_empty"] = empty
     return scores
 
 
@@ -107,13 +131,16 @@ def score_file(
         PlaybookError: `out` exists and `force` is false.
     """
     model = saved_model.load(model_path)
+    _refuse_input_as_out(
+        out, inputs=[data_path, model.contract, *_model_files(model_path)]
+    )
     if out.exists() and not force:
         raise PlaybookError(
             f"{out} exists; pass --force to replace it, or choose --out."
         )
-    frame = data.load(data_path)
+    frame = check_values(data.load(data_path), model, source=data_path)
     suite = contracts.load_suite(model.contract)
-    contract = contracts.validate(frame, label_free(suite, model.target))
+    contract = contracts.validate(frame, scoring_contract(suite, model.target))
     if not contract.passed:
         failures = "; ".join(
             f"{r.expectation} on {r.column or 'the table'}: expected {r.expected}, "
@@ -127,8 +154,7 @@ def score_file(
             f"scored; fix the extract or review the contract."
         )
     scores = score_frame(model, frame)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    scores.to_csv(out, index=False)
+    write_csv(out, scores)
     return ScoreResult(
         out=out,
         rows=len(scores),
@@ -137,6 +163,112 @@ def score_file(
         contract=contract,
         task=model.task,
     )
+
+
+def scoring_contract(suite: contracts.Suite, target: str) -> contracts.Suite:
+    """The training contract for new data: no target, no bounds on the row count."""
+    free = label_free(suite, target)
+    kept = tuple(
+        spec for spec in free.expectations if not spec.type.startswith(_ROW_COUNTS)
+    )
+    return dataclasses.replace(free, expectations=kept)
+
+
+def check_values(
+    frame: pd.DataFrame, model: ModelBundle, *, source: Path
+) -> pd.DataFrame:
+    """The frame with the model's number columns as numbers, or why it cannot be.
+
+    Raises:
+        ContractBroken: A value the model reads as a number is not one, or a row has
+            no id or period; the message names the column, the row (1 is the first
+            row under the header) and the value.
+    """
+    frame = frame.copy()
+    wrong: list[str] = []
+    found = 0
+    for column in _number_features(model, frame):
+        values = frame[column]
+        numbers = pd.to_numeric(values, errors="coerce")
+        bad = values.notna() & numbers.isna()
+        found += int(bad.sum())
+        wrong += [
+            f"column {column!r}, row {row + 1}: {values.iloc[row]!r} is not a number"
+            for row in np.flatnonzero(bad.to_numpy())[:_SHOWN]
+        ]
+        frame[column] = numbers
+    for key, role in ((model.id_column, "id"), (model.time_column, "period")):
+        if key and key in frame.columns:
+            blank = frame[key].isna() | (frame[key].astype(str).str.strip() == "")
+            found += int(blank.sum())
+            wrong += [
+                f"column {key!r}, row {row + 1}: empty (every row needs its {role})"
+                for row in np.flatnonzero(blank.to_numpy())[:_SHOWN]
+            ]
+    if wrong:
+        more = (
+            f" ({found - len(wrong):,} more like these)" if found > len(wrong) else ""
+        )
+        raise ContractBroken(
+            f"{source}: {'; '.join(wrong)}{more}. Nothing was scored; fix the "
+            "values in the extract and score again."
+        )
+    return frame
+
+
+def _number_features(model: ModelBundle, frame: pd.DataFrame) -> list[str]:
+    """The features the model reads as numbers: those its encoder does not take as text.
+
+    The encoder (a fitted ColumnTransformer) may sit inside a calibration wrapper;
+    a model without one (a text router) declares no number columns.
+    """
+    encoder = _fitted_encoder(model.pipeline)
+    if encoder is None:
+        return []
+    text = {
+        str(column)
+        for name, _, columns in encoder.transformers_
+        if name == "categories" and isinstance(columns, list)
+        for column in columns
+    }
+    return [f for f in model.features if f not in text and f in frame.columns]
+
+
+def _fitted_encoder(estimator: Any, depth: int = 0) -> Any:
+    """The first fitted ColumnTransformer in a pipeline, however it is wrapped."""
+    if hasattr(estimator, "transformers_"):
+        return estimator
+    if depth > 6:  # a cycle of references, or a model this code does not know
+        return None
+    inner = [step for _, step in getattr(estimator, "steps", [])]
+    for calibrated in getattr(estimator, "calibrated_classifiers_", []):
+        inner.append(getattr(calibrated, "estimator", None))
+    inner += [getattr(estimator, name, None) for name in ("estimator_", "estimator")]
+    for part in inner:
+        found = _fitted_encoder(part, depth + 1) if part is not None else None
+        if found is not None:
+            return found
+    return None
+
+
+def _model_files(model_path: Path) -> list[Path]:
+    path = Path(model_path)
+    return [
+        path,
+        path / saved_model.MODEL_FILE,
+        path / "model" / saved_model.MODEL_FILE,
+    ]
+
+
+def _refuse_input_as_out(out: Path, *, inputs: list[Path]) -> None:
+    """Stop before `--out` overwrites the data or the model it reads."""
+    target = Path(out).resolve()
+    for path in inputs:
+        if Path(path).exists() and Path(path).resolve() == target:
+            raise PlaybookError(
+                f"--out {out} is an input of this scoring ({path}); scoring would "
+                "overwrite it. Choose another --out."
+            )
 
 
 def label_free(suite: contracts.Suite, target: str) -> contracts.Suite:

@@ -1,9 +1,10 @@
 """Stage 4, the POC: today's baseline against candidate models on the KPI.
 
 One module per task (`top_k`, `forecast`, `routing`), the baselines and models they
-compare, tuning, the held-out split, the KPI in money, bootstrap intervals, the go /
-iterate / stop decision, and the diagnostics (latency, permutation importance, losing
-segments, interval coverage). Nothing here imports stages 5-7 or the report.
+compare, tuning, the held-out split, the KPI in money (exact over ties), intervals on
+the lift for a coming period, the go / iterate / stop decision, and the diagnostics
+(latency, permutation importance, losing segments, interval coverage). Nothing here
+imports stages 5-7 or the report.
 """
 
 from playbook.tasks import (

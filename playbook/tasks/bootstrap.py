@@ -1,22 +1,156 @@
-"""Paired bootstrap intervals on a per-row or per-period difference between policies.
+"""Intervals on the lift per period, for the decision being made: a coming period's.
 
-Both policies are scored on the same rows, so the interval is built on their difference
-row by row (paired): what varies between resamples is which rows were seen, never
-which policy saw them.
+Both policies are scored on the same rows, so every interval is built on their
+difference (paired): what varies is which rows and which periods were seen, never which
+policy saw them. With two periods or more the interval rests on the periods themselves
+(`over_periods`, `over_blocks`), so that it allows for one month differing from the
+next, not only for which customers a month happened to hold; with one period (no time
+column) only the rows can vary (`from_resamples` on a row bootstrap).
 """
 
 from __future__ import annotations
 
-import numpy as np
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Protocol
 
-# Fewer whole blocks than this cannot bound a mean: the interval is left undefined.
-MIN_BLOCKS = 3
+import numpy as np
+from scipy import stats
+
+# Fewer whole forecast blocks than this cannot bound a mean once errors run on from
+# one day to the next: the interval is left undefined and the decision waits.
+MIN_BLOCKS = 4
 
 # Draws per chunk of resamples: bounds the memory of the index matrix to about 64 MB.
 _DRAWS_PER_CHUNK = 8_000_000
 # A period whose differences take at most one distinct value per this many rows is
 # resampled by counting draws per value (multinomial) rather than drawing rows.
 _ROWS_PER_DISTINCT_VALUE = 10
+# The day-to-day autocorrelations a forecast's interval considers. Above 0.98 a test
+# stretch of a few weeks cannot tell the errors from a trend.
+_PERSISTENCE_GRID = np.linspace(0.0, 0.98, 50)
+# Weight of persistent errors before the data is seen: the prior on the autocorrelation
+# rho is proportional to (1 - rho) ** -_PERSISTENCE_PRIOR. A few weeks of days
+# understate a strong autocorrelation, and a flat prior then gives too narrow an
+# interval (89-93% at rho 0.9 in simulations like bench/coverage.py's); 1.5 holds
+# 94-96% from 0 to 0.9 there (bench/results.md), a value chosen on those worlds.
+_PERSISTENCE_PRIOR = 1.5
+# Days simulated before a bootstrap series starts, so it forgets its first value.
+_BURN_IN = 50
+
+
+@dataclass(frozen=True)
+class LiftInterval:
+    """An interval on the lift per period, and what the decision reads off it.
+
+    Attributes:
+        low: Low end (NaN when the data cannot bound the lift).
+        high: High end (NaN likewise).
+        periods: How many periods (or forecast blocks) the interval rests on.
+        chance_reaches_min: Share of the interval's sampling distribution at or above
+            the minimum lift (NaN without a minimum or an interval).
+        method: How the interval was found, for a reader.
+    """
+
+    low: float
+    high: float
+    periods: int
+    chance_reaches_min: float
+    method: str
+
+
+def for_lift(
+    period_lifts: np.ndarray,
+    *,
+    confidence: float,
+    minimum: float | None,
+    period: str,
+    resample: Callable[[], np.ndarray],
+    resample_words: str,
+) -> LiftInterval:
+    """The interval for a KPI's lift: over the periods, or over rows with one period.
+
+    Args:
+        period_lifts: The lift in each test period, in time order.
+        confidence: The interval's confidence.
+        minimum: The charter's minimum lift, or None.
+        period: The KPI period's name (month, week), for the reader.
+        resample: Called only with a single period: the lift on bootstrap resamples
+            of that period's rows.
+        resample_words: What `resample` does, for the reader.
+    """
+    if len(period_lifts) >= 2:
+        return over_periods(
+            period_lifts, confidence=confidence, minimum=minimum, period=period
+        )
+    return from_resamples(
+        resample(),
+        confidence=confidence,
+        minimum=minimum,
+        period=period,
+        how=resample_words,
+    )
+
+
+def over_periods(
+    period_lifts: np.ndarray, *, confidence: float, minimum: float | None, period: str
+) -> LiftInterval:
+    """A t-interval on the mean of the per-period lifts, with P - 1 degrees of freedom.
+
+    Each period's lift already holds that period's row-to-row noise; their spread adds
+    how one period differs from the next (a campaign month, a season). The t-interval
+    on the periods is exact when period lifts are independent and normal (the
+    Hartung-Knapp interval of a random-effects mean with equal weights), and its
+    P - 1 degrees of freedom are the small-sample correction: with 3 periods the
+    interval is 4.3 standard errors each side. The chance that the lift reaches the
+    minimum is the same t-distribution's share at or above it.
+    """
+    lifts = np.asarray(period_lifts, dtype=float)
+    count = len(lifts)
+    mean = float(lifts.mean())
+    error = float(lifts.std(ddof=1)) / math.sqrt(count)
+    return _t_interval(
+        mean,
+        error,
+        t=stats.t(count - 1),
+        count=count,
+        minimum=minimum,
+        confidence=confidence,
+        method=(
+            f"t-interval on the {count} {_per(period)} lifts ({count - 1} degrees of "
+            f"freedom, {confidence:.0%}): a coming {period}'s lift, allowing for how "
+            f"one {period} differs from the next"
+        ),
+    )
+
+
+def from_resamples(
+    statistics: np.ndarray,
+    *,
+    confidence: float,
+    minimum: float | None,
+    period: str,
+    how: str,
+) -> LiftInterval:
+    """The percentile interval of bootstrap statistics of one period's lift.
+
+    Args:
+        statistics: The lift on each resample.
+        confidence: The interval's confidence.
+        minimum: The charter's minimum lift, or None.
+        period: The KPI period's name, for the reader.
+        how: How the resamples were drawn, for the reader.
+    """
+    tail = (1 - confidence) / 2
+    low, high = np.quantile(statistics, [tail, 1 - tail])
+    method = (
+        f"{how}; {confidence:.0%} percentile interval. The test rows form one "
+        f"{period}: the interval covers which rows were seen, not how one {period} "
+        f"differs from the next"
+    )
+    chance = _chance(minimum, lambda least: float(np.mean(statistics >= least)))
+    return LiftInterval(float(low), float(high), 1, chance, method)
 
 
 def within_periods(
@@ -24,15 +158,17 @@ def within_periods(
     periods: np.ndarray,
     *,
     resamples: int,
-    confidence: float,
     seed: int,
-) -> tuple[float, float]:
-    """Interval on the mean per period of a summed difference, rows redrawn per period.
+) -> np.ndarray:
+    """Bootstrap statistics of the mean per period of a summed difference.
 
     Each resample redraws every period's rows with replacement, keeping its size, and
     the statistic is the sum of the difference over all rows divided by the number of
     periods: the lift per period. Suits rows that are independent within a period
-    (tickets, customers). The interval is the percentile interval.
+    (tickets, customers).
+
+    Returns:
+        The statistic of each resample.
     """
     difference = np.asarray(difference, dtype=float)
     periods = np.asarray(periods).astype(str)
@@ -53,56 +189,211 @@ def within_periods(
             stop = min(start + chunk, resamples)
             drawn = rng.integers(0, len(values), size=(stop - start, len(values)))
             totals[start:stop] += values[drawn].sum(axis=1)
-    return _percentile(totals / len(labels), confidence)
+    return totals / len(labels)
 
 
+# Over 80 lines with its docstring: the studentized statistic, its calibration by
+# simulation and the chance off the same simulation stay together.
 def over_blocks(
-    block_totals: np.ndarray,
+    steps: np.ndarray,
     *,
+    blocks: np.ndarray,
     resamples: int,
     confidence: float,
     seed: int,
-) -> tuple[float, float]:
-    """Interval on the mean of per-block totals, whole blocks redrawn (block bootstrap).
+    minimum: float | None,
+    period: str,
+) -> LiftInterval:
+    """Interval on the mean lift per block (KPI period) when the days' errors run on.
 
-    For time-ordered data whose errors run on from one day to the next (forecasts),
-    rows within a period are not independent; resampling whole periods keeps that
-    dependence inside each draw. A test set holds few blocks (a quarter is 13 weeks),
-    and a percentile interval on so few is too narrow: in simulation a 95% percentile
-    interval on 8 weekly blocks held the true mean 86% to 91% of the time. So the
-    interval is studentized: the resamples give the distribution of the mean's
-    t-statistic, and the observed blocks its standard error, allowing for correlation
-    between neighbouring blocks (errors that run on across a block's edge) with a lag-1
-    Newey-West variance. That holds 95% to 97% from 8 blocks up; below that the lag-1
-    correlation can hardly be estimated (92% at 6 blocks when errors run on).
+    A forecast's cost difference on one day is like the day before's (a level the
+    forecast missed stays missed), so neighbouring weeks move together and a few weeks
+    hold fewer independent weeks than they seem to. The interval is a t-statistic on
+    the block totals whose standard error is widened by what the daily series'
+    lag-1 autocorrelation (bias-corrected) implies for a mean of such blocks, and its
+    critical values come from simulated daily series: AR(1) series of the observed
+    day-to-day residuals, each with an autocorrelation drawn from those the observed
+    days support (their likelihood, times a prior that leans toward persistent errors),
+    put through the same statistic. So the interval allows for not knowing how long
+    the errors run on. Fewer than `MIN_BLOCKS` blocks give no interval.
+
+    Args:
+        steps: The lift on each time step (day), in time order.
+        blocks: The block (KPI period) of each step; a block is a run of consecutive
+            steps.
+        resamples: Simulated series for the critical values.
+        confidence: The interval's confidence.
+        seed: Seed of the simulation.
+        minimum: The charter's minimum lift, or None.
+        period: The KPI period's name, for the reader.
     """
-    block_totals = np.asarray(block_totals, dtype=float)
-    blocks = len(block_totals)
-    mean = float(block_totals.mean())
-    if blocks < 2:
-        return mean, mean
-    if blocks < MIN_BLOCKS:
-        # With two blocks half the resamples repeat one block and have no spread:
-        # the t-statistics run to infinity and no interval can be read off them.
-        return float("nan"), float("nan")
-    rng = np.random.default_rng([seed, 3])
-    drawn = block_totals[rng.integers(0, blocks, size=(resamples, blocks))]
-    spread = drawn.std(axis=1, ddof=1) / np.sqrt(blocks)
-    # A resample of one block repeated has no spread; a tiny floor keeps its t finite.
-    floor = 1e-12 * (np.abs(block_totals).max() + 1)
-    t = (drawn.mean(axis=1) - mean) / np.maximum(spread, floor)
-    centred = block_totals - mean
-    variance = centred @ centred / blocks
-    neighbours = max(0.0, float(centred[1:] @ centred[:-1]) / blocks)
-    error = block_totals.std(ddof=1) / np.sqrt(blocks)
-    if variance > 0:
-        error *= np.sqrt((variance + neighbours) / variance)
-    tail = (1 - confidence) / 2
-    upper_t, lower_t = np.quantile(t, [1 - tail, tail])
-    return mean - float(upper_t) * error, mean - float(lower_t) * error
+    steps = np.asarray(steps, dtype=float)
+    labels = np.asarray(blocks)
+    bounds = np.r_[0, np.flatnonzero(labels[1:] != labels[:-1]) + 1]
+    count = len(bounds) if len(steps) else 0
+    if count < MIN_BLOCKS:
+        return LiftInterval(
+            math.nan,
+            math.nan,
+            count,
+            math.nan,
+            f"no interval: {count} test {period}(s), and a forecast's interval needs "
+            f"at least {MIN_BLOCKS} whole {period}s",
+        )
+    mean, error = (float(value[0]) for value in _studentized(steps[None], bounds))
+    simulated = _SimulatedT(np.zeros(1))
+    if error > 0:
+        sim_mean, sim_error = _studentized(
+            _ar_series(steps, count=resamples, rng=np.random.default_rng([seed, 3])),
+            bounds,
+        )
+        simulated = _SimulatedT(sim_mean / np.where(sim_error > 0, sim_error, np.inf))
+    return _t_interval(
+        mean,
+        error,
+        t=simulated,
+        count=count,
+        minimum=minimum,
+        confidence=confidence,
+        method=(
+            f"{confidence:.0%} interval on the mean of the {count} {_per(period)} "
+            f"lifts (studentized, widened for errors that run on from one step to the "
+            f"next, calibrated on {resamples} simulated series of the test steps)"
+        ),
+    )
 
 
-def _percentile(statistics: np.ndarray, confidence: float) -> tuple[float, float]:
+def _chance(minimum: float | None, share: Callable[[float], float]) -> float:
+    """`share(minimum)`, or NaN when there is no minimum to reach."""
+    if minimum is None or math.isnan(minimum):
+        return math.nan
+    return share(minimum)
+
+
+class _Distribution(Protocol):
+    """What an interval reads off a t-statistic's distribution."""
+
+    def cdf(self, x: float) -> float: ...
+
+    def ppf(self, q: float) -> float: ...
+
+
+@dataclass(frozen=True)
+class _SimulatedT:
+    """The distribution of simulated t-statistics."""
+
+    draws: np.ndarray
+
+    def cdf(self, x: float) -> float:
+        return float(np.mean(self.draws <= x))
+
+    def ppf(self, q: float) -> float:
+        return float(np.quantile(self.draws, q))
+
+
+def _t_interval(
+    mean: float,
+    error: float,
+    *,
+    t: _Distribution,
+    count: int,
+    minimum: float | None,
+    confidence: float,
+    method: str,
+) -> LiftInterval:
+    """The mean less t quantiles times the error, and the chance off the same t."""
+    if error == 0:
+        chance = _chance(minimum, lambda least: 1.0 if mean >= least else 0.0)
+        return LiftInterval(mean, mean, count, chance, method)
     tail = (1 - confidence) / 2
-    low, high = np.quantile(statistics, [tail, 1 - tail])
-    return float(low), float(high)
+    return LiftInterval(
+        mean - float(t.ppf(1 - tail)) * error,
+        mean - float(t.ppf(tail)) * error,
+        count,
+        _chance(minimum, lambda least: float(t.cdf((mean - least) / error))),
+        method,
+    )
+
+
+def _per(period: str) -> str:
+    """The adjective of a period: daily, weekly, monthly, quarterly."""
+    return {"day": "daily"}.get(period, f"{period}ly")
+
+
+def _studentized(
+    series: np.ndarray, bounds: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Mean block total and its standard error, for each row of `series`.
+
+    The error is the block totals' standard error times the square root of the ratio
+    that an AR(1) with the series' bias-corrected lag-1 autocorrelation implies
+    between the true variance of a mean of blocks and what the blocks' spread shows
+    (never below 1).
+    """
+    totals = np.add.reduceat(series, bounds, axis=1)
+    steps, blocks = series.shape[1], len(bounds)
+    rho = _persistence(series)
+    length = steps / blocks
+    whole = _sum_variance(steps, rho) / blocks**2
+    spread = (_sum_variance(length, rho) - whole) / (blocks - 1)
+    ratio = np.maximum(whole / np.maximum(spread, 1e-12 * whole), 1.0)
+    error = np.sqrt(ratio) * totals.std(axis=1, ddof=1) / math.sqrt(blocks)
+    return totals.mean(axis=1), error
+
+
+def _persistence(series: np.ndarray) -> np.ndarray:
+    """Each row's lag-1 autocorrelation, bias-corrected, between 0 and the grid's top.
+
+    The sample autocorrelation of n values around their own mean falls short of the
+    true one by about (1 + 3 rho) / n (Marriott and Pope); adding that back keeps a
+    short test stretch from passing persistent errors off as independent.
+    """
+    centred = series - series.mean(axis=1, keepdims=True)
+    power = (centred * centred).sum(axis=1)
+    lagged = (centred[:, 1:] * centred[:, :-1]).sum(axis=1)
+    rho = np.divide(lagged, power, out=np.zeros_like(power), where=power > 0)
+    rho = rho + (1 + 3 * rho) / series.shape[1]
+    return np.clip(rho, 0.0, _PERSISTENCE_GRID[-1])
+
+
+def _sum_variance(length: float, rho: np.ndarray) -> np.ndarray:
+    """Variance of a sum of `length` consecutive AR(1) values, in one value's units."""
+    safe = np.where(rho > 1e-9, rho, 0.5)
+    correlated = (
+        length * (1 + safe) / (1 - safe)
+        - 2 * safe * (1 - safe**length) / (1 - safe) ** 2
+    )
+    return np.where(rho > 1e-9, correlated, length)
+
+
+def _ar_series(
+    steps: np.ndarray, *, count: int, rng: np.random.Generator
+) -> np.ndarray:
+    """`count` AR(1) series like `steps`, with mean zero, for the critical values.
+
+    Each series has an autocorrelation drawn from the grid in proportion to the
+    observed steps' likelihood (least squares on the lag, mean profiled out) times
+    the prior, and innovations drawn from the observed residuals at the point
+    estimate, so that skewed days stay skewed.
+    """
+    length = len(steps)
+    previous, current = steps[:-1], steps[1:]
+    moved = current[None, :] - _PERSISTENCE_GRID[:, None] * previous[None, :]
+    residual_power = ((moved - moved.mean(axis=1, keepdims=True)) ** 2).sum(axis=1)
+    log_weight = -(length - 2) / 2 * np.log(
+        np.maximum(residual_power, 1e-300)
+    ) - _PERSISTENCE_PRIOR * np.log1p(-_PERSISTENCE_GRID)
+    weight = np.exp(log_weight - log_weight.max())
+    rhos = rng.choice(_PERSISTENCE_GRID, size=count, p=weight / weight.sum())
+    estimate = float(_persistence(steps[None, :])[0])
+    centred = steps - steps.mean()
+    residuals = centred[1:] - estimate * centred[:-1]
+    residuals = residuals - residuals.mean()
+    if not np.any(residuals):
+        residuals = centred - centred.mean()
+    shocks = residuals[rng.integers(0, len(residuals), (count, length + _BURN_IN))]
+    series = np.empty_like(shocks)
+    series[:, 0] = shocks[:, 0] / np.sqrt(1 - rhos**2)
+    for step in range(1, length + _BURN_IN):
+        series[:, step] = rhos * series[:, step - 1] + shocks[:, step]
+    return series[:, _BURN_IN:]

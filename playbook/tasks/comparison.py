@@ -78,6 +78,26 @@ class Scored:
 
 
 @dataclass(frozen=True)
+class Calibration:
+    """Whether a yes/no model's scores are published as probabilities, and why.
+
+    Attributes:
+        calibrated: True when a sigmoid fitted on cross-validated scores turns them
+            into probabilities; False when it could not (the scores are then a
+            ranking, published as scores, never as probabilities).
+        slope: The sigmoid's slope on the score; negative when a higher score means
+            a higher chance of a positive, as it should.
+        weak_signal: True when the fallback happened because a higher score did not
+            mean a higher chance of a positive on rows the model had not seen: the
+            signal is weak.
+    """
+
+    calibrated: bool
+    slope: float
+    weak_signal: bool
+
+
+@dataclass(frozen=True)
 class Comparison:
     """Everything stage 4 concluded, and the fitted model.
 
@@ -87,7 +107,8 @@ class Comparison:
     every column, as the model read them (a forecast's lag columns included), in the
     order of `rows`. `periods` (each row's KPI period, in the order the holdout's
     positions index) and `validation` (the positions tuning judged on) draw the split;
-    None when the task does not give them.
+    None when the task does not give them. `calibration` says whether a yes/no model's
+    scores are probabilities (None for the other tasks).
     """
 
     task: str
@@ -104,6 +125,7 @@ class Comparison:
     test_frame: pd.DataFrame | None = None
     periods: np.ndarray | None = None
     validation: np.ndarray | None = None
+    calibration: Calibration | None = None
 
     def latest_test_rows(self) -> pd.DataFrame:
         """The test rows of the latest period: one scoring run's list."""

@@ -1,4 +1,4 @@
-"""A top-k contact policy's business KPI, and a paired bootstrap interval on its lift.
+"""A top-k contact policy's business KPI, exact over ties, and an interval on its lift.
 
 A policy ranks the rows of each period and contacts the first `capacity` of the rows it
 deems eligible. Contacting a row is worth
@@ -14,9 +14,11 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from scipy import sparse
 
 from playbook.charter import kpi_terms
 from playbook.charter.model import Kpi
+from playbook.tasks import bootstrap
 
 
 @dataclass(frozen=True)
@@ -52,6 +54,13 @@ class KpiReport:
     # "higher" when the KPI is a value (more is better), "lower" when it is a cost; the
     # lift is always the improvement, so a positive lift is good either way.
     better: str = "higher"
+    # How many test periods (forecast blocks) the interval rests on: 1 when the test
+    # rows have no periods, and then the interval cannot see one period differ from
+    # the next.
+    interval_periods: int = 1
+    # The share of the interval's sampling distribution at or above the minimum lift
+    # (NaN when the charter sets no minimum or there is no interval).
+    chance_reaches_min: float = math.nan
 
 
 def lift_report(
@@ -60,10 +69,9 @@ def lift_report(
     baseline_name: str,
     model: float,
     baseline: float,
-    interval: tuple[float, float],
+    interval: bootstrap.LiftInterval,
     test_rows: int,
     per_period: dict[str, dict[str, float]],
-    method: str,
     better: str = "higher",
 ) -> KpiReport:
     """The model's KPI against today's baseline, as `kpi` defines and names it.
@@ -74,10 +82,10 @@ def lift_report(
         baseline_name: Today's baseline, for the reader.
         model: The model's KPI per period.
         baseline: Today's KPI per period.
-        interval: The lift's interval, low and high.
+        interval: The lift's interval, how it was found and what it says of the
+            minimum.
         test_rows: How many rows were judged.
         per_period: Each test period's KPI, model and baseline, in time order.
-        method: How the interval was found, for the reader.
         better: "higher" for a value, "lower" for a cost; the lift is the improvement.
     """
     if better == "higher":
@@ -94,17 +102,19 @@ def lift_report(
         baseline=baseline,
         model=model,
         lift=lift,
-        lift_ci_low=interval[0],
-        lift_ci_high=interval[1],
-        min_lift=float(kpi.min_lift) if kpi.min_lift is not None else float("nan"),
+        lift_ci_low=interval.low,
+        lift_ci_high=interval.high,
+        min_lift=float(kpi.min_lift) if kpi.min_lift is not None else math.nan,
         relative_lift=relative_lift,
         confidence=kpi.confidence,
         resamples=kpi.bootstrap_resamples,
         test_rows=test_rows,
         test_periods=list(per_period),
         per_period=per_period,
-        method=method,
+        method=interval.method,
         better=better,
+        interval_periods=interval.periods,
+        chance_reaches_min=interval.chance_reaches_min,
     )
 
 
@@ -115,40 +125,124 @@ def row_values(positive: np.ndarray, *, kpi: Kpi) -> np.ndarray:
     return np.asarray(positive, dtype=float) * gain - terms.contact_cost
 
 
-def contact_order(
-    policy: Policy, rows: np.ndarray, *, tiebreak: np.ndarray
-) -> np.ndarray:
-    """Positions within `rows` of the eligible rows, highest priority first.
+@dataclass(frozen=True)
+class Ranking:
+    """A policy's order of contact within one period, with its ties.
 
-    Ties in score are broken by `tiebreak`, a fixed random number per row, so that a
-    rule that gives many rows the same score picks among them at random but
-    reproducibly.
+    Attributes:
+        order: Positions (within the period's rows) of the eligible rows, highest
+            score first; rows of equal score in the order they come.
+        starts: Where in `order` each run of equal scores (a tie group) starts.
+    """
+
+    order: np.ndarray
+    starts: np.ndarray
+
+
+def contact_order(policy: Policy, rows: np.ndarray) -> Ranking:
+    """The eligible rows among `rows` in the policy's order, and its groups of ties.
+
+    A rule that scores by how many conditions a customer meets gives many customers
+    the same score; which of them a desk reaches at the capacity's edge is chance, so
+    the KPI counts each tied row at its chance of being reached (`period_value`).
     """
     positions = np.flatnonzero(policy.eligible[rows])
-    eligible = rows[positions]
-    return positions[np.lexsort((-tiebreak[eligible], -policy.score[eligible]))]
+    score = policy.score[rows[positions]]
+    ranked = np.argsort(-score, kind="stable")
+    order = positions[ranked]
+    sorted_score = score[ranked]
+    starts = np.r_[0, np.flatnonzero(sorted_score[1:] != sorted_score[:-1]) + 1]
+    return Ranking(order=order, starts=starts[: len(order)].astype(np.intp))
 
 
 def period_value(
-    counts: np.ndarray, order: np.ndarray, values: np.ndarray, capacity: int
+    counts: np.ndarray, ranking: Ranking, values: np.ndarray, capacity: int
 ) -> np.ndarray:
-    """Net value of one period for each row of `counts`.
+    """Expected net value of one period for each row of `counts`, over random ties.
+
+    The rows (and repeated draws) strictly above the capacity's edge are contacted;
+    of the tie group the edge falls in, the remaining capacity is spread evenly, so
+    the group adds `remaining / drawn in group x its drawn value`: the exact mean over
+    every way of breaking the ties.
 
     Args:
         counts: How often each row of the period is drawn, one row per resample
             (all ones for the observed data), shape (resamples, rows).
-        order: Positions of the eligible rows, highest priority first.
+        ranking: The policy's order of the eligible rows and its tie groups.
         values: Net value of contacting each row of the period.
         capacity: Contacts available in the period.
     """
-    drawn = counts[:, order]
-    before = np.cumsum(drawn, axis=1) - drawn
-    contacted = np.clip(capacity - before, 0, drawn)
-    return contacted @ values[order]
+    counts = np.atleast_2d(counts)
+    if not len(ranking.order):
+        return np.zeros(len(counts))
+    drawn = counts[:, ranking.order].astype(float)
+    group_drawn = np.add.reduceat(drawn, ranking.starts, axis=1)
+    group_value = np.add.reduceat(drawn * values[ranking.order], ranking.starts, axis=1)
+    return _tied_value(group_drawn, group_value, capacity)
+
+
+def _tied_value(
+    group_drawn: np.ndarray, group_value: np.ndarray, capacity: int
+) -> np.ndarray:
+    """Expected value of contacting groups in order up to `capacity`, along axis -1."""
+    before = np.cumsum(group_drawn, axis=-1) - group_drawn
+    taken = np.clip(capacity - before, 0, group_drawn)
+    share = np.divide(
+        taken, group_drawn, out=np.zeros_like(group_drawn), where=group_drawn > 0
+    )
+    return (share * group_value).sum(axis=-1)
+
+
+def contact_shares(policy: Policy, periods: np.ndarray, *, capacity: int) -> np.ndarray:
+    """Each row's chance of being contacted on the observed data, ties included.
+
+    1 above the capacity's edge, 0 below it, and the remaining capacity over the
+    group's size for a tie group the edge falls in. A row's expected value is its
+    share times its value, and the shares add up to the KPI (`evaluate`).
+    """
+    periods = np.asarray(periods).astype(str)
+    shares = np.zeros(len(periods))
+    for label in sorted(set(periods)):
+        rows = np.flatnonzero(periods == label)
+        ranking = contact_order(policy, rows)
+        if not len(ranking.order):
+            continue
+        sizes = np.diff(np.r_[ranking.starts, len(ranking.order)])
+        before = np.cumsum(sizes) - sizes
+        group_share = np.clip(capacity - before, 0, sizes) / sizes
+        shares[rows[ranking.order]] = np.repeat(group_share, sizes)
+    return shares
+
+
+def contacted(policy: Policy, periods: np.ndarray, *, capacity: int) -> np.ndarray:
+    """A mask of rows a policy contacts on the observed data, for lists and pages.
+
+    Within a tie group at the capacity's edge the rows are picked by a fixed
+    pseudo-random order that no seed changes, so the list is the same on every run;
+    the KPI never reads this mask (it counts ties at their chance, `contact_shares`).
+    """
+    shares = contact_shares(policy, periods, capacity=capacity)
+    mask = shares >= 1.0
+    periods = np.asarray(periods).astype(str)
+    partial = (shares > 0) & (shares < 1)
+    if not partial.any():
+        return mask
+    tiebreak = np.random.default_rng(_MASK_TIEBREAK_SEED).random(len(shares))
+    for label in sorted(set(periods[partial])):
+        rows = np.flatnonzero(partial & (periods == label))
+        reached = round(float(shares[rows].sum()))
+        mask[rows[np.argsort(tiebreak[rows], kind="stable")[:reached]]] = True
+    return mask
+
+
+# The fixed order that picks which tied rows a list shows as contacted: any fixed
+# order would do, as long as no run's seed moves it.
+_MASK_TIEBREAK_SEED = 0
 
 
 # Over 80 lines with its docstring: one pass per period scores both policies on the
-# data and on every paired resample, kept together so that the pairing stays visible.
+# data (and, with one period, on every paired resample), kept together so that the
+# pairing stays visible.
 def evaluate(
     *,
     positive: np.ndarray,
@@ -158,13 +252,16 @@ def evaluate(
     kpi: Kpi,
     seed: int,
 ) -> KpiReport:
-    """Compare two policies on the same test rows, with a paired bootstrap interval.
+    """Compare two policies on the same test rows, with an interval on the lift.
 
-    Rows are resampled with replacement within each period (so every resample keeps each
-    period's size), both policies are scored on the same resample, and the interval is
-    the percentile interval of the model-minus-baseline lift. Only the draws that land
-    on rows a policy could reach are made one by one, exactly (see
-    `_resampled_values`), so a million rows take seconds, not gigabytes.
+    Each policy's KPI in a period is its exact expected value over its ties
+    (`period_value`), so no seed moves it. With two test periods or more the interval
+    is a t-interval on the per-period lifts (`bootstrap.over_periods`), which allows
+    for one period differing from the next; with one period, the rows are resampled
+    with replacement (paired: both policies scored on the same resample) and the
+    interval is the percentile interval. Only the draws that land on rows a policy
+    could reach are made one by one, exactly (see `_resampled_values`), so a million
+    rows take seconds, not gigabytes.
 
     Args:
         positive: 1 where the row is a positive case (e.g. the customer churned).
@@ -172,44 +269,56 @@ def evaluate(
         model: The candidate model's policy.
         baseline: Today's policy.
         kpi: The charter's KPI definition.
-        seed: Seed for the tie-breaks and the resampling.
+        seed: Seed for the resampling (one period only).
     """
-    rng = np.random.default_rng([seed, 1])
     positive = np.asarray(positive)
     periods = np.asarray(periods).astype(str)
     values = row_values(positive, kpi=kpi)
-    tiebreak = _tiebreak(len(positive), seed)
     labels = sorted(str(label) for label in set(periods))
-    resamples = kpi.bootstrap_resamples
     cap = kpi_terms.top_k(kpi).capacity_per_period
 
     observed: dict[str, list[float]] = {"model": [], "baseline": []}
-    boot = np.zeros((2, resamples))
+    rankings: list[tuple[np.ndarray, list[Ranking]]] = []
     for label in labels:
         rows = np.flatnonzero(periods == label)
-        row_value = values[rows]
         ones = np.ones((1, len(rows)), dtype=np.int64)
-        orders = [
-            contact_order(policy, rows, tiebreak=tiebreak)
-            for policy in (model, baseline)
-        ]
-        for key, order in zip(observed, orders, strict=True):
-            observed[key].append(float(period_value(ones, order, row_value, cap)[0]))
-        boot += _resampled_values(
-            rng, orders, row_value, capacity=cap, resamples=resamples
-        )
+        ranked = [contact_order(policy, rows) for policy in (model, baseline)]
+        for key, ranking in zip(observed, ranked, strict=True):
+            observed[key].append(
+                float(period_value(ones, ranking, values[rows], cap)[0])
+            )
+        rankings.append((rows, ranked))
 
-    model_kpi = float(np.mean(observed["model"]))
-    baseline_kpi = float(np.mean(observed["baseline"]))
-    lifts = (boot[0] - boot[1]) / len(labels)
-    tail = (1 - kpi.confidence) / 2
-    low, high = np.quantile(lifts, [tail, 1 - tail])
+    def resample() -> np.ndarray:
+        rng = np.random.default_rng([seed, 1])
+        boot = np.zeros((2, kpi.bootstrap_resamples))
+        for rows, ranked in rankings:
+            boot += _resampled_values(
+                rng,
+                ranked,
+                values[rows],
+                capacity=cap,
+                resamples=kpi.bootstrap_resamples,
+            )
+        return (boot[0] - boot[1]) / len(labels)
+
+    lifts = np.subtract(observed["model"], observed["baseline"])
+    interval = bootstrap.for_lift(
+        lifts,
+        confidence=kpi.confidence,
+        minimum=kpi.min_lift,
+        period=kpi.period,
+        resample=resample,
+        resample_words=(
+            f"paired bootstrap, {kpi.bootstrap_resamples} resamples of the test rows"
+        ),
+    )
     return lift_report(
         kpi,
         baseline_name=baseline.name,
-        model=model_kpi,
-        baseline=baseline_kpi,
-        interval=(float(low), float(high)),
+        model=float(np.mean(observed["model"])),
+        baseline=float(np.mean(observed["baseline"])),
+        interval=interval,
         test_rows=len(positive),
         per_period={
             label: {"model": m, "baseline": b}
@@ -217,28 +326,7 @@ def evaluate(
                 labels, observed["model"], observed["baseline"], strict=True
             )
         },
-        method=(
-            f"paired bootstrap, {resamples} resamples of the test rows within each "
-            f"{kpi.period}; {kpi.confidence:.0%} percentile interval"
-        ),
     )
-
-
-def contacted(
-    policy: Policy, periods: np.ndarray, *, capacity: int, seed: int
-) -> np.ndarray:
-    """Mask of the rows a policy contacts on the observed data.
-
-    Ties are broken as in `evaluate`.
-    """
-    periods = np.asarray(periods).astype(str)
-    tiebreak = _tiebreak(len(periods), seed)
-    mask = np.zeros(len(periods), dtype=bool)
-    for label in sorted(set(periods)):
-        rows = np.flatnonzero(periods == label)
-        order = contact_order(policy, rows, tiebreak=tiebreak)
-        mask[rows[order[:capacity]]] = True
-    return mask
 
 
 # How many rows past a policy's first `capacity` the bootstrap draws exactly, in
@@ -246,89 +334,191 @@ def contacted(
 # leaves the capacity unfilled there (about 5 in 100,000 per policy and period) gets the
 # rest of its period drawn, so this sets the speed, never the result's distribution.
 _MARGIN_SD = 4.0
+# Single rows drawn per chunk of resamples: bounds each count matrix to about 8 MB.
+_DRAWS_PER_CHUNK = 1_000_000
+# A tie group larger than this is drawn as a whole (how many of its rows of each value
+# are drawn), not row by row: a rule that ties thousands of customers stays fast.
+_GROUP_DRAWN_WHOLE = 64
 
 
+# Over 80 lines with its docstring: the exact two-step draw, the tie groups drawn
+# whole and the rare fallback to the whole period share one loop over resamples.
 def _resampled_values(
     rng: np.random.Generator,
-    orders: list[np.ndarray],
+    rankings: list[Ranking],
     values: np.ndarray,
     *,
     capacity: int,
     resamples: int,
     margin_sd: float = _MARGIN_SD,
 ) -> np.ndarray:
-    """Each policy's net value of one period on bootstrap resamples of its rows.
+    """Each policy's expected net value of one period on bootstrap resamples of it.
 
     A resample draws the period's n rows n times with replacement, the same draws for
     every policy. Only rows near the top of some policy's order can be contacted, so
-    the draws are made exactly in two steps: how many of the n draws land among those
-    rows (binomial), then which of those rows they hit (uniform). If that leaves a
-    policy's capacity unfilled, the rest of the draws are made over the other rows of
-    the period, and that policy is scored on the whole period. A policy's value is
-    `sum_j min(drawn_j, capacity) * (v_j - v_j+1)` over its order, with `drawn_j` the
-    draws among its first j rows: the same as `period_value`.
+    the draws are made exactly in steps. The rows are split into cells: each row near
+    the top of a policy's order (in a small tie group) is a cell of its own, and the
+    other rows are pooled by the large tie group they fall in for each policy and by
+    their value (rows of a cell are interchangeable for every policy's value). How
+    many of the n draws land in each pooled cell and among the single rows is one
+    multinomial draw; which single rows they hit is another (uniform). A policy's
+    value then follows from each of its tie groups' draws and drawn value
+    (`period_value`), for a chunk of resamples at once. If that leaves a policy's
+    capacity unfilled, the pooled draws are spread over their rows and that policy
+    is scored on the whole period.
 
     Returns:
         Values of shape (policies, resamples).
     """
     n = len(values)
-    result = np.zeros((len(orders), resamples))
-    if not any(len(order) for order in orders):
+    result = np.zeros((len(rankings), resamples))
+    if not n or not any(len(r.order) for r in rankings):
         return result
     keep = capacity + int(np.ceil(margin_sd * np.sqrt(capacity))) + 1
-    prefixes = [order[:keep] for order in orders]
-    top = prefixes[0]
-    for prefix in prefixes[1:]:
-        top = np.concatenate([top, prefix[~np.isin(prefix, top)]])
-    position = np.empty(n, dtype=np.intp)
-    position[top] = np.arange(len(top))
-    columns = [position[prefix] for prefix in prefixes]
-    steps = [values[p] - np.append(values[p][1:], 0.0) for p in prefixes]
-    whole = [len(p) == len(o) for p, o in zip(prefixes, orders, strict=True)]
-    if len(top) < n:
-        drawn_in_top = rng.binomial(n, len(top) / n, size=resamples)
-    else:
-        drawn_in_top = np.full(resamples, n)
-    rest = None
-    for r in range(resamples):
-        counts = np.bincount(
-            rng.integers(0, len(top), drawn_in_top[r]), minlength=len(top)
+    plans = [_top_groups(ranking, keep) for ranking in rankings]
+    single = np.zeros(n, dtype=bool)
+    # For each policy, each row's tie group within its top groups (-1: not among them).
+    group_of = np.full((len(rankings), n), -1, dtype=np.intp)
+    for k, (ranking, (_, sizes)) in enumerate(zip(rankings, plans, strict=True)):
+        reached = ranking.order[: sizes.sum()]
+        group_of[k, reached] = np.repeat(np.arange(len(sizes)), sizes)
+        small = np.repeat(sizes <= _GROUP_DRAWN_WHOLE, sizes)
+        single[reached[small]] = True
+    singles = np.flatnonzero(single)
+    pooled = np.flatnonzero(~single)
+    cells, cell_of = _cells(group_of[:, pooled], values[pooled])
+    cell_sizes = np.bincount(cell_of, minlength=cells.shape[1])
+    members = [np.flatnonzero(cell_of == cell) for cell in range(cells.shape[1])]
+    drawn = rng.multinomial(n, np.r_[len(singles), cell_sizes] / n, size=resamples)
+    single_values = values[singles]
+    complete = [
+        sizes.sum() == len(r.order)
+        for r, (_, sizes) in zip(rankings, plans, strict=True)
+    ]
+    # Each policy's tie groups as sums over the single rows and over the cells.
+    to_groups = []
+    for k, (groups, _) in enumerate(plans):
+        mine = np.flatnonzero(group_of[k, singles] >= 0)
+        rows_to_group = sparse.csr_matrix(
+            (np.ones(len(mine)), (mine, group_of[k, singles][mine])),
+            shape=(len(singles), groups),
         )
-        everywhere = None
-        for k, cols in enumerate(columns):
-            reached = np.cumsum(counts[cols])
-            if not whole[k] and reached[-1] < capacity:
-                if everywhere is None:
-                    if rest is None:
-                        rest = np.setdiff1d(np.arange(n), top, assume_unique=True)
-                    everywhere = np.zeros(n, dtype=np.int64)
-                    everywhere[top] = counts
-                    everywhere[rest] = np.bincount(
-                        rng.integers(0, len(rest), n - drawn_in_top[r]),
-                        minlength=len(rest),
-                    )
-                value = period_value(everywhere[None], orders[k], values, capacity)
-                result[k, r] = value[0]
+        cells_to_group = np.zeros((cells.shape[1], groups))
+        theirs = np.flatnonzero(cells[k] >= 0)
+        cells_to_group[theirs, cells[k, theirs].astype(np.intp)] = 1.0
+        to_groups.append((rows_to_group.T.tocsr(), cells_to_group))
+    uniform = np.full(len(singles), 1 / max(len(singles), 1))
+    chunk = max(1, _DRAWS_PER_CHUNK // max(len(singles), 1))
+    for start in range(0, resamples, chunk):
+        stop = min(start + chunk, resamples)
+        in_cells = drawn[start:stop, 1:].astype(float)
+        counts = (
+            rng.multinomial(drawn[start:stop, 0], uniform).astype(float)
+            if len(singles)
+            else np.zeros((stop - start, 0))
+        )
+        for k, (rows_to_group, cells_to_group) in enumerate(to_groups):
+            group_drawn = (rows_to_group @ counts.T).T + in_cells @ cells_to_group
+            group_value = (rows_to_group @ (counts * single_values).T).T + (
+                in_cells * cells[-1]
+            ) @ cells_to_group
+            result[k, start:stop] = _tied_value(group_drawn, group_value, capacity)
+            if complete[k]:
                 continue
-            np.minimum(reached, capacity, out=reached)
-            result[k, r] = reached @ steps[k]
+            for r in np.flatnonzero(group_drawn.sum(axis=1) < capacity):
+                everywhere = np.zeros(n, dtype=np.int64)
+                everywhere[singles] = counts[r]
+                everywhere[pooled] = _spread(rng, drawn[start + r, 1:], members)
+                result[k, start + r] = period_value(
+                    everywhere[None], rankings[k], values, capacity
+                )[0]
     return result
 
 
-def _tiebreak(rows: int, seed: int) -> np.ndarray:
-    return np.random.default_rng([seed, 0]).random(rows)
+def _cells(groups: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Rows pooled by their group under every policy and their value.
+
+    Args:
+        groups: Each policy's group of each row (-1: none), shape (policies, rows).
+        values: Each row's value.
+
+    Returns:
+        The cells, one column each: the group under every policy, then the value;
+        and each row's cell.
+    """
+    _, value_code = np.unique(values, return_inverse=True)
+    # One integer per row, digit by digit: the value's code, then each group + 1.
+    key = value_code.astype(np.int64).ravel()
+    for row in groups:
+        key = key * (int(row.max(initial=-1)) + 2) + (row + 1)
+    _, first, cell_of = np.unique(key, return_index=True, return_inverse=True)
+    cells = np.vstack([groups[:, first], values[first][None, :]])
+    return cells, cell_of.ravel()
 
 
-def format_amount(value: float, unit: str) -> str:
-    """A money amount as a reader wants it: 1.6M KRW, -250k KRW, 980 KRW."""
+def _top_groups(ranking: Ranking, keep: int) -> tuple[int, np.ndarray]:
+    """How many of the policy's first tie groups reach `keep` rows, and their sizes."""
+    sizes = np.diff(np.r_[ranking.starts, len(ranking.order)])
+    groups = int(np.searchsorted(ranking.starts, keep, side="left"))
+    groups = max(groups, min(1, len(sizes)))
+    return groups, sizes[:groups]
+
+
+def _spread(
+    rng: np.random.Generator, in_cells: np.ndarray, members: list[np.ndarray]
+) -> np.ndarray:
+    """Draws per pooled row, given how many draws each cell of rows received."""
+    counts = np.zeros(sum(len(rows) for rows in members), dtype=np.int64)
+    for rows, total in zip(members, in_cells, strict=True):
+        if total:
+            counts[rows] += np.bincount(
+                rng.integers(0, len(rows), total), minlength=len(rows)
+            )
+    return counts
+
+
+def format_amount(value: float | None, unit: str, *, digits: int = 1) -> str:
+    """A money amount as a reader wants it: 1.6M KRW, -250k KRW, 980 KRW.
+
+    Args:
+        value: The amount (None or NaN reads "n/a").
+        unit: The money unit.
+        digits: Decimals after a k, M or B; amounts under a thousand get one fewer.
+    """
     if value is None or math.isnan(value):
         return "n/a"
     sign = "-" if value < 0 else ""
     size = abs(value)
     for limit, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "k")):
         if size >= limit:
-            return f"{sign}{size / limit:.1f}{suffix} {unit}"
-    return f"{sign}{size:.0f} {unit}"
+            return f"{sign}{size / limit:.{digits}f}{suffix} {unit}"
+    return f"{sign}{size:.{max(digits - 1, 0)}f} {unit}"
+
+
+# Decimals beyond this add nothing a reader could act on.
+_MOST_DIGITS = 6
+
+
+def format_apart(values: list[float], unit: str) -> list[str]:
+    """Amounts printed with the fewest digits that keep unequal amounts apart.
+
+    A lift of 1,968,000 and a minimum of 2,000,000 both read "2.0M"; a sentence that
+    compares them must read "1.97M" and "2.00M". All amounts get the same digits, so
+    they line up in the sentence.
+    """
+    finite = [v for v in values if v is not None and not math.isnan(v)]
+    for digits in range(1, _MOST_DIGITS + 1):
+        shown = [format_amount(v, unit, digits=digits) for v in values]
+        apart = all(
+            format_amount(a, unit, digits=digits)
+            != format_amount(b, unit, digits=digits)
+            for i, a in enumerate(finite)
+            for b in finite[i + 1 :]
+            if a != b
+        )
+        if apart:
+            return shown
+    return shown
 
 
 def as_table(report: KpiReport) -> pd.DataFrame:
@@ -360,7 +550,7 @@ def _improvement(model: float, baseline: float, better: str) -> float:
 
 def lift_summary(report: KpiReport) -> str:
     """One line: the lift per period and its interval, as a reader wants it."""
-    low = format_amount(report.lift_ci_low, report.unit)
-    high = format_amount(report.lift_ci_high, report.unit)
-    lift = format_amount(report.lift, report.unit)
+    lift, low, high = format_apart(
+        [report.lift, report.lift_ci_low, report.lift_ci_high], report.unit
+    )
     return f"lift {lift} per {report.period} [{low}, {high}]"

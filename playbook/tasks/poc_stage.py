@@ -19,7 +19,7 @@ import pandas as pd
 from playbook.charter.model import Charter
 from playbook.core import journey
 from playbook.tasks import evaluation, importance, latency, reproduction, segments
-from playbook.tasks.comparison import Candidate, Comparison, Rung
+from playbook.tasks.comparison import Calibration, Candidate, Comparison, Rung
 from playbook.tasks.decision import Decision
 from playbook.tasks.experiment import ExperimentInputs
 from playbook.tasks.importance import Importance
@@ -67,6 +67,9 @@ class PocEvidence:
         fairness_groups: The model against today's baseline in each sensitive group.
         sample_fit: The chosen settings fitted again on a seeded sample of the
             training rows, fingerprinted, for stage 7 to repeat.
+        calibration: Whether a yes/no model's scores are probabilities; a
+            calibration that fell back is evidence of a weak signal, and its scores
+            are shown as scores. None for forecasts and routing.
     """
 
     task: str
@@ -82,6 +85,7 @@ class PocEvidence:
     losing_segments: list[Segment] = field(default_factory=list)
     fairness_groups: list[Segment] = field(default_factory=list)
     sample_fit: SampleFit | None = None
+    calibration: Calibration | None = None
 
 
 @dataclass(frozen=True)
@@ -242,6 +246,7 @@ def evidence(
         losing_segments=losing[:LOSING_SEGMENTS_KEPT],
         fairness_groups=sensitive_groups,
         sample_fit=sample_fit,
+        calibration=result.calibration,
     )
 
 

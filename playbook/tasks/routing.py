@@ -133,7 +133,7 @@ def compare(
         model_name=chosen_name,
         features=features,
         kpi=scored.kpi,
-        decision=decide_poc(scored.kpi),
+        decision=decide_poc(scored.kpi, rule=definition.decision_rule),
         ladder=_candidate_ladder(
             scored,
             fitted,

@@ -74,15 +74,19 @@ def kpi_report(
     baseline_name: str,
     seed: int,
 ) -> KpiReport:
-    """The model's KPI per period against today's, with a paired bootstrap interval.
+    """The model's KPI per period against today's, with an interval on the lift.
+
+    With two test periods or more the interval is a t-interval on the per-period
+    lifts (it allows for one month differing from the next); with one, a paired
+    bootstrap of the tickets.
 
     Args:
         model_values: What each ticket earned under the model's decisions.
         today_values: What it earned under today's baseline.
-        periods: Each ticket's KPI period; tickets are resampled within them.
+        periods: Each ticket's KPI period.
         kpi: The charter's KPI.
         baseline_name: The baseline's name, for the reader.
-        seed: Seed of the bootstrap.
+        seed: Seed of the bootstrap (one period only).
     """
     labels = sorted(set(periods))
     per_period = {
@@ -92,32 +96,29 @@ def kpi_report(
         }
         for label in labels
     }
-    model_kpi = value_per_period(model_values, periods)
-    baseline_kpi = value_per_period(today_values, periods)
-    low, high = bootstrap.within_periods(
-        model_values - today_values,
-        periods,
-        resamples=kpi.bootstrap_resamples,
+    difference = model_values - today_values
+    interval = bootstrap.for_lift(
+        np.array(
+            [values["model"] - values["baseline"] for values in per_period.values()]
+        ),
         confidence=kpi.confidence,
-        seed=seed,
-    )
-    within = (
-        f"within each {kpi.period}"
-        if len(labels) > 1 or labels != ["all"]
-        else f"(all held-out tickets stand for one {kpi.period})"
+        minimum=kpi.min_lift,
+        period=kpi.period,
+        resample=lambda: bootstrap.within_periods(
+            difference, periods, resamples=kpi.bootstrap_resamples, seed=seed
+        ),
+        resample_words=(
+            f"paired bootstrap, {kpi.bootstrap_resamples} resamples of the test tickets"
+        ),
     )
     return lift_report(
         kpi,
         baseline_name=baseline_name,
-        model=model_kpi,
-        baseline=baseline_kpi,
-        interval=(low, high),
+        model=value_per_period(model_values, periods),
+        baseline=value_per_period(today_values, periods),
+        interval=interval,
         test_rows=len(periods),
         per_period=per_period,
-        method=(
-            f"paired bootstrap, {kpi.bootstrap_resamples} resamples of the test "
-            f"tickets {within}; {kpi.confidence:.0%} percentile interval"
-        ),
     )
 
 

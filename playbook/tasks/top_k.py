@@ -27,6 +27,7 @@ from playbook.tasks.comparison import (
     CANDIDATE,
     MODEL_NAME,
     TODAY,
+    Calibration,
     Comparison,
     Rung,
     Scored,
@@ -90,7 +91,7 @@ def compare(
         trials=trials,
     )
     train = frame.iloc[split.train]
-    model = calibrated(
+    model, calibration = calibrated(
         tuned.best_spec.build(tuned.best_params, seed),
         train[features],
         positive[split.train],
@@ -106,7 +107,7 @@ def compare(
         model_name=f"{tuned.best_spec.name} {_settings(tuned.best_params)}",
         features=features,
         kpi=scored.kpi,
-        decision=decide_poc(scored.kpi),
+        decision=decide_poc(scored.kpi, rule=definition.decision_rule),
         ladder=scored.ladder,
         candidates=tuned.tried,
         experiment_inputs=scored.experiment_inputs,
@@ -114,6 +115,7 @@ def compare(
         test_frame=frame.iloc[split.test],
         periods=holdout.periods_of(frame, poc=poc).to_numpy(),
         validation=check,
+        calibration=calibration,
     )
 
 
@@ -143,14 +145,14 @@ def score(
         kpi=definition,
         seed=seed,
     )
-    reached = {
-        key: kpi.contacted(
-            policy,
-            periods,
-            capacity=kpi_terms.top_k(definition).capacity_per_period,
-            seed=seed,
-        )
+    capacity = kpi_terms.top_k(definition).capacity_per_period
+    shares = {
+        key: kpi.contact_shares(policy, periods, capacity=capacity)
         for key, policy in policies.items()
+    }
+    listed = {
+        key: kpi.contacted(policy, periods, capacity=capacity)
+        for key, policy in (("model", policies["model"]), (plan.today, today))
     }
     values = kpi.row_values(positive, kpi=definition)
     periods_seen = len(set(periods))
@@ -162,28 +164,41 @@ def score(
             else TODAY
             if key == plan.today
             else BASELINE,
-            kpi=float(values[reached[key]].sum() / periods_seen),
+            # The model's and today's KPI are the report's, to the last digit.
+            kpi=report.model
+            if key == "model"
+            else report.baseline
+            if key == plan.today
+            else float(values @ shares[key] / periods_seen),
             chosen=key == "model",
-            metrics=_metrics(positive, policy, reached[key], key == "model"),
+            metrics=_metrics(
+                positive,
+                policy,
+                shares[key],
+                probabilities=key == "model" and publishes_probabilities(model),
+            ),
         )
         for key, policy in policies.items()
     ]
-    saved_by_today = definition.offer_success_rate * (reached[plan.today] & positive)
+    saved_by_today = definition.offer_success_rate * shares[plan.today] * positive
     experiment_inputs = experiment.ExperimentInputs(
         units_per_period=len(rows) / periods_seen,
-        control=experiment.arm_moments(reached[plan.today], positive, kpi=definition),
-        treatment=experiment.arm_moments(reached["model"], positive, kpi=definition),
+        control=experiment.arm_moments(shares[plan.today], positive, kpi=definition),
+        treatment=experiment.arm_moments(shares["model"], positive, kpi=definition),
         control_positive_rate=float(positive.mean() - saved_by_today.mean()),
     )
+    # The values are each row's expected value (its chance of a contact, ties
+    # included, times its value), so they add up to the KPI; the decisions are the
+    # fixed list a desk would call.
     table = pd.DataFrame(
         {
             "id": rows[poc.data.id].to_numpy() if poc.data.id else rows.index,
             "period": periods,
             "actual": positive.astype(int),
-            "decision_model": reached["model"].astype(int),
-            "decision_today": reached[plan.today].astype(int),
-            "value_model": np.where(reached["model"], values, 0.0),
-            "value_today": np.where(reached[plan.today], values, 0.0),
+            "decision_model": listed["model"].astype(int),
+            "decision_today": listed[plan.today].astype(int),
+            "value_model": values * shares["model"],
+            "value_today": values * shares[plan.today],
             "model_score": probability,
             "today_score": today.score,
             "value_if_contacted": values,
@@ -245,21 +260,27 @@ def _policies(
 
 def calibrated(
     estimator: Pipeline, features: pd.DataFrame, positive: np.ndarray, *, seed: int
-) -> Pipeline:
-    """The estimator fitted on every row, its scores turned into probabilities.
+) -> tuple[Pipeline, Calibration]:
+    """The estimator fitted on every row, its scores made probabilities where they can.
 
     Class weights inflate a model's scores; a sigmoid fitted on cross-validated scores
     maps them back to probabilities. The folds are shuffled: rows in time order would
     put different periods in each fold, and the sigmoid could then learn a falling
     slope and turn the ranking upside down. A sigmoid keeps the ranking (and so the
-    top-k KPI) only while its slope rises; when it does not, the model is kept
-    uncalibrated, as the ranking matters more than the probabilities.
+    top-k KPI) only while its slope rises; when it does not, a higher score did not
+    mean a higher chance of a positive on rows the model had not seen, which says the
+    signal is weak. The model is then kept uncalibrated, as the ranking matters more
+    than the probabilities, and the returned `Calibration` says so: its scores are
+    published as scores, never as probabilities (`publishes_probabilities`).
+
+    Returns:
+        The fitted pipeline, and whether its scores are probabilities.
     """
     folds = StratifiedKFold(n_splits=3, shuffle=True, random_state=seed)
     model = Pipeline(
         [
             (
-                "calibrated",
+                _CALIBRATED,
                 CalibratedClassifierCV(
                     estimator, method="sigmoid", cv=folds, ensemble=False
                 ),
@@ -267,10 +288,22 @@ def calibrated(
         ]
     ).fit(features, positive)
     (sigmoid,) = model[-1].calibrated_classifiers_[0].calibrators
+    slope = float(sigmoid.a_)
     # p = 1 / (1 + exp(a * score + b)): the probability rises with the score if a < 0.
-    if sigmoid.a_ < 0:
-        return model
-    return Pipeline([("uncalibrated", clone(estimator).fit(features, positive))])
+    if slope < 0:
+        return model, Calibration(calibrated=True, slope=slope, weak_signal=False)
+    fallback = Pipeline([("uncalibrated", clone(estimator).fit(features, positive))])
+    return fallback, Calibration(calibrated=False, slope=slope, weak_signal=True)
+
+
+# The name of the step that turns scores into probabilities; a pipeline without it
+# publishes scores.
+_CALIBRATED = "calibrated"
+
+
+def publishes_probabilities(model: Pipeline) -> bool:
+    """True when a yes/no model's scores are calibrated probabilities."""
+    return model.steps[0][0] == _CALIBRATED
 
 
 def is_positive(frame: pd.DataFrame, *, poc: Charter) -> np.ndarray:
@@ -287,22 +320,33 @@ def period_kpi(
     capacity: int,
 ) -> float:
     """A policy's KPI per period on labelled rows, at the given capacity."""
-    reached = kpi.contacted(policy, periods, capacity=capacity, seed=0)
+    shares = kpi.contact_shares(policy, periods, capacity=capacity)
     values = kpi.row_values(positive, kpi=definition)
-    return float(values[reached].sum() / len(set(periods)))
+    return float(values @ shares / len(set(periods)))
 
 
 def _metrics(
-    positive: np.ndarray, policy: kpi.Policy, reached: np.ndarray, probabilities: bool
+    positive: np.ndarray,
+    policy: kpi.Policy,
+    shares: np.ndarray,
+    *,
+    probabilities: bool,
 ) -> dict[str, float]:
+    """Ranking metrics, expected contacts and positives reached; Brier if probabilities.
+
+    `shares` is each row's chance of a contact (ties at the capacity's edge count at
+    their chance), so the counts are expectations. A model whose scores are not
+    probabilities gets no Brier score: it would score the calibration it lacks.
+    """
     both = len(np.unique(positive)) == 2
     metrics = {
         "roc_auc": float(roc_auc_score(positive, policy.score)) if both else np.nan,
         "average_precision": float(average_precision_score(positive, policy.score))
         if both
         else np.nan,
-        "contacted": int(reached.sum()),
-        "positives_reached": int((reached & positive).sum()),
+        # Shares of a tie group add up to whole contacts but for float rounding.
+        "contacted": round(float(shares.sum()), 9),
+        "positives_reached": float(shares @ positive),
     }
     if probabilities:
         metrics["brier"] = float(brier_score_loss(positive, policy.score))
