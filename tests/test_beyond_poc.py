@@ -31,7 +31,14 @@ from playbook.data import contracts
 from playbook.errors import EvidenceError, ModelError, PlaybookError
 from playbook.serve import saved_model
 from playbook.serve import scoring as score
-from playbook.tasks import evaluation, holdout, latency, reproduction, segments
+from playbook.tasks import (
+    evaluation,
+    holdout,
+    latency,
+    reproduction,
+    segments,
+    top_k,
+)
 from playbook.tasks.kpi import KpiReport
 from playbook.tasks.poc_stage import PocEvidence
 
@@ -414,7 +421,70 @@ def test_reproducibility_fails_when_the_kpi_or_the_sample_fit_differs(rerun):
     item = reproducibility.judge(
         dataclasses.replace(stage4, sample_fit=resampled), found
     )
-    assert item.status == production.NOT_MET and "training rows changed" in item.problem
+    assert item.status == production.NOT_MET
+    assert "training rows or the seed changed" in item.problem
+
+
+def test_reproducibility_fails_when_stage_7_runs_with_another_seed(built, rerun):
+    poc, frame, _, _ = built
+    _, folder, _, stage4 = rerun
+    other = evaluation.held_out(frame, poc=poc, seed=43)
+    item = reproducibility.check(stage4, folder, poc=poc, held_out=other, seed=43)
+    assert item.status == production.NOT_MET
+    # The test rows are the latest periods whatever the seed, and so is the KPI: the
+    # seeded sample of the training rows is what tells the seeds apart.
+    assert "its fingerprint differs" in item.problem
+    assert "re-scoring" not in item.problem
+
+
+def test_reproducibility_fails_when_the_saved_scores_are_replaced_by_others(
+    rerun, tmp_path
+):
+    poc, folder, held_out, stage4 = rerun
+    shutil.copytree(folder, tmp_path, dirs_exist_ok=True)
+    saved = journey.read_table(tmp_path, journey.TEST_SCORES)
+    # Scores from another model: the same values in another order.
+    saved["model_score"] = saved["model_score"].to_numpy()[::-1]
+    journey.save_table(tmp_path, journey.TEST_SCORES, saved)
+    item = reproducibility.check(stage4, tmp_path, poc=poc, held_out=held_out, seed=42)
+    assert item.status == production.NOT_MET
+    assert "(in model_score)" in item.problem and "does not reproduce" in item.problem
+
+
+def test_a_sample_fit_that_failed_must_fail_again_the_same_way(rerun):
+    poc, folder, held_out, stage4 = rerun
+    found = reproducibility.repeat(folder, poc=poc, held_out=held_out, seed=42)
+    failed = dataclasses.replace(
+        stage4.sample_fit, predictions_sha256=None, problem="only one class"
+    )
+    # Stage 4 could not fit the sample, stage 7 can: not reproduced.
+    item = reproducibility.judge(dataclasses.replace(stage4, sample_fit=failed), found)
+    assert item.status == production.NOT_MET
+    assert "sample fit failed (only one class), stage 7's succeeded" in item.problem
+    # The reverse.
+    item = reproducibility.judge(stage4, dataclasses.replace(found, refit=failed))
+    assert item.status == production.NOT_MET
+    assert "stage 7's failed (only one class)" in item.problem
+    # Both failed the same way on the same sample: the failure reproduces.
+    both = reproducibility.judge(
+        dataclasses.replace(stage4, sample_fit=failed),
+        dataclasses.replace(found, refit=failed),
+    )
+    assert both.status == production.MET
+    assert "could not be fitted in stage 4 nor here (only one class)" in both.evidence
+
+
+def test_a_sample_with_one_class_is_fingerprinted_and_says_why_it_was_not_fitted(
+    built,
+):
+    poc, frame, result, _ = built
+    train = evaluation.held_out(frame, poc=poc, seed=42)[0]
+    negatives = train[~top_k.is_positive(train, poc=poc)]
+    chosen = {"model": result.model, "features": result.features, "task": result.task}
+    fitted = reproduction.sample_fit(negatives, poc=poc, seed=42, **chosen)
+    assert fitted.predictions_sha256 is None and fitted.problem
+    assert len(fitted.sample_sha256) == 64
+    assert fitted.rows == min(reproduction.SAMPLE_ROWS, len(negatives))
 
 
 @settings(max_examples=40, deadline=None)

@@ -205,16 +205,26 @@ def _refit(first: SampleFit | None, again: SampleFit) -> tuple[str, str | None]:
             "stage 4 recorded no sample fit, so the fit itself was not repeated",
             None,
         )
-    if first.predictions_sha256 is None:
-        return (
-            f"the fit itself was not repeated: stage 4 could not fit its sample "
-            f"({first.problem})",
-            None,
-        )
     if first.sample_sha256 != again.sample_sha256:
         return "", (
             f"the seeded sample of {again.rows:,} training rows is not the one stage "
-            "4 fitted (its fingerprint differs): the training rows changed"
+            "4 fitted (its fingerprint differs): the training rows or the seed changed"
+        )
+    if first.predictions_sha256 is None or again.predictions_sha256 is None:
+        # A fit that failed must fail again, the same way: a sample stage 4 could not
+        # fit and stage 7 can (or the reverse) is a result that does not reproduce.
+        if (first.problem, first.predictions_sha256) != (
+            again.problem,
+            again.predictions_sha256,
+        ):
+            return "", (
+                f"stage 4's sample fit {_fit_said(first)}, stage 7's {_fit_said(again)}"
+            )
+        return (
+            f"the same {first.rows:,}-row training sample (sha256 "
+            f"{first.sample_sha256[:12]}) could not be fitted in stage 4 nor here "
+            f"({first.problem}), so the fit itself was not compared",
+            None,
         )
     if first.predictions_sha256 != again.predictions_sha256:
         return "", (
@@ -226,6 +236,12 @@ def _refit(first: SampleFit | None, again: SampleFit) -> tuple[str, str | None]:
         f"{first.rows:,}-row training sample (sha256 {first.sample_sha256[:12]}) "
         f"predict the same, bit for bit (sha256 {first.predictions_sha256[:12]})"
     ), None
+
+
+def _fit_said(fit: SampleFit) -> str:
+    if fit.predictions_sha256 is None:
+        return f"failed ({fit.problem})"
+    return f"succeeded (predictions sha256 {fit.predictions_sha256[:12]})"
 
 
 def _item(evidence: str, problem: str) -> ReadinessItem:
