@@ -1,7 +1,9 @@
 """Stages 5-7 building blocks: saved model, scoring, fresh batch, history, readiness."""
 
 import dataclasses
+import io
 import json
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -10,6 +12,7 @@ import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from hypothesis.extra.pandas import column, data_frames, range_indexes
 from tiny import make_example
 
 from playbook import charter, data
@@ -18,6 +21,7 @@ from playbook.beyond import (
     history,
     iterate_stage,
     monitoring,
+    reproducibility,
     scale_up_stage,
     shadow,
 )
@@ -27,7 +31,14 @@ from playbook.data import contracts
 from playbook.errors import EvidenceError, ModelError, PlaybookError
 from playbook.serve import saved_model
 from playbook.serve import scoring as score
-from playbook.tasks import evaluation, holdout, latency, segments
+from playbook.tasks import (
+    evaluation,
+    holdout,
+    latency,
+    reproduction,
+    segments,
+    top_k,
+)
 from playbook.tasks.kpi import KpiReport
 from playbook.tasks.poc_stage import PocEvidence
 
@@ -335,18 +346,174 @@ def test_readiness_changes_when_its_evidence_changes(built):
     assert status(production.RunEvidence(), "The model beats") == production.NOT_RUN
 
 
-def test_reproducibility_is_met_only_when_a_rerun_gives_the_same_numbers(built):
-    poc, frame, result, _ = built
-    # Stage 4's KPI as stage 7 reads it: saved as JSON and read back.
-    first = journey.from_jsonable(KpiReport, journey.to_jsonable(result.kpi))
-    again = evaluation.compare(
-        frame, poc=poc, seed=42, trials=len(result.candidates), tuning_seconds=0
+@pytest.fixture(scope="module")
+def rerun(built, tmp_path_factory):
+    """A run folder as stage 4 leaves it: model, scores, evidence with a sample fit."""
+    poc, frame, result, run = built
+    folder = tmp_path_factory.mktemp("rerun")
+    shutil.copytree(run / journey.MODEL_DIR, folder / journey.MODEL_DIR)
+    journey.save_table(folder, journey.TEST_SCORES, result.rows)
+    held_out = evaluation.held_out(frame, poc=poc, seed=42)
+    fitted = reproduction.sample_fit(
+        held_out[0],
+        model=result.model,
+        features=result.features,
+        poc=poc,
+        task=result.task,
+        seed=42,
     )
-    assert production.reproducibility(first, again.kpi).status == production.MET
-    # A re-run whose interval moved by one unit is caught: the check is to the digit.
-    moved = dataclasses.replace(again.kpi, lift_ci_high=again.kpi.lift_ci_high + 1)
-    item = production.reproducibility(first, moved)
-    assert item.status == production.NOT_MET and "lift_ci_high" in item.evidence
+    outcome = _poc_outcome(result, lift_ci_low=1.0, batch_p95_ms=5.0, meets=True)
+    # Stage 4's KPI as stage 7 reads it: saved as JSON and read back.
+    kpi = journey.from_jsonable(KpiReport, journey.to_jsonable(result.kpi))
+    stage4 = dataclasses.replace(outcome.evidence, kpi=kpi, sample_fit=fitted)
+    return poc, folder, held_out, stage4
+
+
+def test_reproducibility_is_met_on_an_untouched_run_and_says_what_it_checked(rerun):
+    poc, folder, held_out, stage4 = rerun
+    item = reproducibility.check(stage4, folder, poc=poc, held_out=held_out, seed=42)
+    assert item.status == production.MET and item.problem is None
+    rows = len(held_out[1])
+    assert f"scored the {rows:,} test rows again with the saved model" in item.evidence
+    assert "equals stage 4's to the last digit" in item.evidence
+    assert f"{stage4.sample_fit.rows:,}-row training sample" in item.evidence
+    assert "bit for bit" in item.evidence
+
+
+def test_reproducibility_fails_when_one_saved_prediction_moves_by_one_ulp(
+    rerun, tmp_path
+):
+    poc, folder, held_out, stage4 = rerun
+    shutil.copytree(folder, tmp_path, dirs_exist_ok=True)
+    saved = journey.read_table(tmp_path, journey.TEST_SCORES)
+    saved.loc[5, "model_score"] = np.nextafter(saved.loc[5, "model_score"], 2.0)
+    journey.save_table(tmp_path, journey.TEST_SCORES, saved)
+    item = reproducibility.check(stage4, tmp_path, poc=poc, held_out=held_out, seed=42)
+    assert item.status == production.NOT_MET
+    assert f"changes 1 of {len(saved):,} saved rows" in item.problem
+    assert "(in model_score)" in item.problem
+
+
+def test_reproducibility_fails_without_the_saved_scores_or_stage_4(rerun, tmp_path):
+    poc, folder, held_out, stage4 = rerun
+    shutil.copytree(folder / journey.MODEL_DIR, tmp_path / journey.MODEL_DIR)
+    item = reproducibility.check(stage4, tmp_path, poc=poc, held_out=held_out, seed=42)
+    assert item.status == production.NOT_MET and "could not score" in item.problem
+    none = reproducibility.check(None, folder, poc=poc, held_out=held_out, seed=42)
+    assert none.status == production.NOT_MET and "did not run" in none.problem
+
+
+def test_reproducibility_fails_when_the_kpi_or_the_sample_fit_differs(rerun):
+    poc, folder, held_out, stage4 = rerun
+    found = reproducibility.repeat(folder, poc=poc, held_out=held_out, seed=42)
+    assert reproducibility.judge(stage4, found).status == production.MET
+    # An interval that moved by one unit is caught: the check is to the digit.
+    moved = dataclasses.replace(
+        stage4,
+        kpi=dataclasses.replace(stage4.kpi, lift_ci_high=found.kpi.lift_ci_high + 1),
+    )
+    item = reproducibility.judge(moved, found)
+    assert item.status == production.NOT_MET and "in lift_ci_high" in item.problem
+    other = dataclasses.replace(stage4.sample_fit, predictions_sha256="0" * 64)
+    item = reproducibility.judge(dataclasses.replace(stage4, sample_fit=other), found)
+    assert item.status == production.NOT_MET and "predict differently" in item.problem
+    resampled = dataclasses.replace(stage4.sample_fit, sample_sha256="0" * 64)
+    item = reproducibility.judge(
+        dataclasses.replace(stage4, sample_fit=resampled), found
+    )
+    assert item.status == production.NOT_MET
+    assert "training rows or the seed changed" in item.problem
+
+
+def test_reproducibility_fails_when_stage_7_runs_with_another_seed(built, rerun):
+    poc, frame, _, _ = built
+    _, folder, _, stage4 = rerun
+    other = evaluation.held_out(frame, poc=poc, seed=43)
+    item = reproducibility.check(stage4, folder, poc=poc, held_out=other, seed=43)
+    assert item.status == production.NOT_MET
+    # The test rows are the latest periods whatever the seed, and so is the KPI: the
+    # seeded sample of the training rows is what tells the seeds apart.
+    assert "its fingerprint differs" in item.problem
+    assert "re-scoring" not in item.problem
+
+
+def test_reproducibility_fails_when_the_saved_scores_are_replaced_by_others(
+    rerun, tmp_path
+):
+    poc, folder, held_out, stage4 = rerun
+    shutil.copytree(folder, tmp_path, dirs_exist_ok=True)
+    saved = journey.read_table(tmp_path, journey.TEST_SCORES)
+    # Scores from another model: the same values in another order.
+    saved["model_score"] = saved["model_score"].to_numpy()[::-1]
+    journey.save_table(tmp_path, journey.TEST_SCORES, saved)
+    item = reproducibility.check(stage4, tmp_path, poc=poc, held_out=held_out, seed=42)
+    assert item.status == production.NOT_MET
+    assert "(in model_score)" in item.problem and "does not reproduce" in item.problem
+
+
+def test_a_sample_fit_that_failed_must_fail_again_the_same_way(rerun):
+    poc, folder, held_out, stage4 = rerun
+    found = reproducibility.repeat(folder, poc=poc, held_out=held_out, seed=42)
+    failed = dataclasses.replace(
+        stage4.sample_fit, predictions_sha256=None, problem="only one class"
+    )
+    # Stage 4 could not fit the sample, stage 7 can: not reproduced.
+    item = reproducibility.judge(dataclasses.replace(stage4, sample_fit=failed), found)
+    assert item.status == production.NOT_MET
+    assert "sample fit failed (only one class), stage 7's succeeded" in item.problem
+    # The reverse.
+    item = reproducibility.judge(stage4, dataclasses.replace(found, refit=failed))
+    assert item.status == production.NOT_MET
+    assert "stage 7's failed (only one class)" in item.problem
+    # Both failed the same way on the same sample: the failure reproduces.
+    both = reproducibility.judge(
+        dataclasses.replace(stage4, sample_fit=failed),
+        dataclasses.replace(found, refit=failed),
+    )
+    assert both.status == production.MET
+    assert "could not be fitted in stage 4 nor here (only one class)" in both.evidence
+
+
+def test_a_sample_with_one_class_is_fingerprinted_and_says_why_it_was_not_fitted(
+    built,
+):
+    poc, frame, result, _ = built
+    train = evaluation.held_out(frame, poc=poc, seed=42)[0]
+    negatives = train[~top_k.is_positive(train, poc=poc)]
+    chosen = {"model": result.model, "features": result.features, "task": result.task}
+    fitted = reproduction.sample_fit(negatives, poc=poc, seed=42, **chosen)
+    assert fitted.predictions_sha256 is None and fitted.problem
+    assert len(fitted.sample_sha256) == 64
+    assert fitted.rows == min(reproduction.SAMPLE_ROWS, len(negatives))
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    table=data_frames(
+        [
+            column("id", dtype=int),
+            column("period", elements=st.sampled_from(["2025-10", "2025-11"])),
+            column("score", dtype=float),
+        ],
+        index=range_indexes(min_size=1, max_size=30),
+    ),
+    data=st.data(),
+)
+def test_a_changed_cell_of_a_saved_table_is_found_after_a_csv_round_trip(table, data):
+    saved = pd.read_csv(io.StringIO(table.to_csv(index=False)))
+    assert reproducibility.differences(saved, table) == ([], 0)
+    row = data.draw(st.integers(0, len(table) - 1))
+    name = data.draw(st.sampled_from(list(table.columns)))
+    changed = table.copy()
+    old = changed.loc[row, name]
+    changed.loc[row, name] = (
+        old + 1
+        if name == "id"
+        else "2099-01"
+        if name == "period"
+        else (1.0 if np.isnan(old) else np.nextafter(old, np.inf))
+    )
+    assert reproducibility.differences(saved, changed) == ([name], 1)
 
 
 def test_scoring_smoke_reports_a_missing_model_as_not_met(built, tmp_path):
@@ -358,6 +525,24 @@ def test_scoring_smoke_reports_a_missing_model_as_not_met(built, tmp_path):
     missing = production.scoring_smoke(tmp_path, rows, source="the test rows")
     assert missing.status == production.NOT_MET
     assert "no saved model" in missing.evidence
+
+
+def test_the_scoring_smoke_test_tries_an_even_sample_of_a_large_batch():
+    batch = pd.DataFrame({"row": range(12_345)})
+    rows, source = scale_up_stage.smoke_sample(
+        batch, source="the fresh batch", forecast=False
+    )
+    assert len(rows) == scale_up_stage.SMOKE_ROWS
+    assert rows["row"].is_monotonic_increasing and rows["row"].is_unique
+    assert (rows["row"].iloc[0], rows["row"].iloc[-1]) == (0, 12_344)
+    assert source == "the fresh batch (evenly spread over its 12,345 rows)"
+    # A forecast's lags read the rows before: it keeps them all, as does a small batch.
+    kept, said = scale_up_stage.smoke_sample(batch, source="s", forecast=True)
+    assert len(kept) == len(batch) and said == "s"
+    small = batch.head(scale_up_stage.SMOKE_ROWS)
+    assert len(scale_up_stage.smoke_sample(small, source="s", forecast=False)[0]) == (
+        scale_up_stage.SMOKE_ROWS
+    )
 
 
 def test_latency_is_judged_on_the_batch_for_a_batch_requirement(built):
@@ -407,9 +592,7 @@ def staged(built):
     """Stages 4-7 of one run: stage 4 saved as its notebook does, 5-7 by builders."""
     poc, _, result, run = built
     poc_outcome = _poc_outcome(result, lift_ci_low=1.0, batch_p95_ms=5.0, meets=True)
-    # Stage 7 repeats stage 4's tuning trials; one keeps this fixture quick.
-    cheap = dataclasses.replace(poc_outcome.evidence, tuning_trials=1)
-    journey.save(run, dataclasses.replace(poc_outcome, evidence=cheap))
+    journey.save(run, poc_outcome)
     journey.save_table(run, journey.TEST_SCORES, result.rows)
     beyond = beyond_stage.build(poc, out_dir=run, data_path=None, seed=42)
     journey.save(run, beyond.outcome)
@@ -745,8 +928,8 @@ def test_score_of_any_mangled_batch_scores_or_is_refused(built, count, edits):
     poc, _, _, run = built
     rows = _fresh_rows(poc, count)
     columns = list(rows.columns)
-    for row, column, value in edits:
-        name = columns[column % len(columns)]
+    for row, column_index, value in edits:
+        name = columns[column_index % len(columns)]
         rows[name] = rows[name].astype(object)
         rows.iloc[row % len(rows), rows.columns.get_loc(name)] = value
     with tempfile.TemporaryDirectory() as folder:

@@ -164,6 +164,23 @@ def test_every_stage_leaves_an_executed_notebook_a_report_and_an_outcome(complet
     assert (run_dir / "assets" / "plotly.min.js").exists()
 
 
+def test_stage_7_finds_the_untouched_run_reproduces_without_repeating_stage_4(
+    complete_run,
+):
+    _, run_dir = complete_run
+    stage7 = json.loads(
+        (run_dir / "results" / "07_scale_up_evaluation.json").read_text()
+    )
+    (item,) = [
+        i
+        for i in stage7["evidence"]["readiness"]["items"]
+        if i["concern"] == "reproducibility"
+    ]
+    assert item["status"] == "met", item["evidence"]
+    assert "equals stage 4's to the last digit" in item["evidence"]
+    assert "bit for bit" in item["evidence"]
+
+
 @pytest.mark.browser
 def test_run_index_shows_the_decision_and_a_drawn_chart_offline(
     complete_run, chromium, tmp_path

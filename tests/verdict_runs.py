@@ -16,7 +16,13 @@ from pathlib import Path
 from typing import Any
 
 from playbook import charter
-from playbook.beyond import beyond_stage, iterate_stage, readiness, scale_up_stage
+from playbook.beyond import (
+    beyond_stage,
+    iterate_stage,
+    readiness,
+    reproducibility,
+    scale_up_stage,
+)
 from playbook.beyond.ab_test import AbPlan, Design
 from playbook.beyond.beyond_stage import BeyondEvidence, FreshBatchFacts
 from playbook.beyond.drift import DriftReport, DriftRule, FeatureDrift
@@ -275,7 +281,15 @@ def decide(
     )
     stage4 = poc_outcome.evidence.kpi if poc_outcome is not None else None
     own = [
-        readiness.reproducibility(stage4, stage4) if stage4 is not None else None,
+        readiness.measured(
+            reproducibility.TITLE,
+            reproducibility.REFERENCE,
+            evidence="scored the 1,500 test rows again with the saved model",
+            concern=reproducibility.CONCERN,
+            problem=None,
+        )
+        if stage4 is not None
+        else None,
         readiness.measured(
             "The scoring entry point works",
             "ML Test Score I6",

@@ -31,7 +31,6 @@ from playbook.core import journey
 from playbook.core.journey import PASSED, StageOutcome
 from playbook.errors import PlaybookError
 from playbook.serve import saved_model, scoring
-from playbook.tasks.kpi import KpiReport
 from playbook.tasks.poc_stage import STAGE as POC_STAGE
 from playbook.tasks.poc_stage import PocEvidence
 
@@ -145,42 +144,6 @@ def measured(
         evidence,
         concern=concern,
         problem=problem,
-    )
-
-
-def reproducibility(first: KpiReport | None, again: KpiReport) -> ReadinessItem:
-    """Compare stage 4's KPI with a re-run of the same comparison, to the last digit.
-
-    Args:
-        first: Stage 4's KPI as it saved it; None when stage 4 did not run.
-        again: The KPI of the re-run.
-    """
-    text, reference = "A re-run reproduces the KPI", "ML Test Score I1"
-    concern = "reproducibility"
-    if first is None:
-        return measured(
-            text,
-            reference,
-            evidence="stage 4 did not run",
-            concern=concern,
-            problem="Stage 4 did not run in this run, so there was nothing to re-run.",
-        )
-    fields = ("baseline", "model", "lift", "lift_ci_low", "lift_ci_high")
-    differ = [name for name in fields if getattr(first, name) != getattr(again, name)]
-    evidence = (
-        f"re-ran stage 4's comparison: {', '.join(fields)} identical "
-        f"(lift {again.lift:,.2f})"
-        if not differ
-        else f"re-run differs in {', '.join(differ)}"
-    )
-    problem = (
-        f"A re-run of stage 4's comparison gives other numbers ({', '.join(differ)}): "
-        "the result depends on something the run does not pin."
-        if differ
-        else None
-    )
-    return measured(
-        text, reference, evidence=evidence, concern=concern, problem=problem
     )
 
 

@@ -1,8 +1,11 @@
 """Stage 7's evidence: production readiness, the run's final decision and the memo.
 
-`build` reads what stages 1-6 of the run recorded, re-runs the POC's comparison and
-calls the scoring entry point itself, then decides. The notebook saves the
-`ScaleUpEvidence` it returns; the manifest reads its `decision` as the run's decision.
+`build` reads what stages 1-6 of the run recorded, checks that stage 4's result
+reproduces without repeating its comparison (`reproducibility`: the saved model scores
+the test rows again, the KPI is recomputed from them, the chosen settings are fitted
+on a seeded sample) and calls the scoring entry point itself, then decides. The
+notebook saves the `ScaleUpEvidence` it returns; the manifest reads its `decision` as
+the run's decision.
 
 The final decision's rule (`final_decision`): it is stage 4's decision, or worse when a
 problem found after stage 4 caps it (drift, a missing or weak fresh batch, an A/B test
@@ -19,9 +22,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+import pandas as pd
+
 from playbook import data
 from playbook.beyond import memo as memos
-from playbook.beyond import monitoring, readiness, verdict
+from playbook.beyond import monitoring, readiness, reproducibility, verdict
 from playbook.beyond.memo import Memo
 from playbook.beyond.readiness import Downgrade, Readiness
 from playbook.charter.model import Charter
@@ -37,6 +43,9 @@ NEXT_STEPS = "next_steps.sh"
 # A decision box a reader takes in at a glance.
 MOST_REASONS = 4
 NO_POC = "Stage 4 did not run in this run: there is no evidence to decide on."
+# Rows the scoring entry point is tried on at most: every code path of scoring runs
+# on a few thousand rows as on a million.
+SMOKE_ROWS = 5_000
 
 
 @dataclass(frozen=True)
@@ -84,7 +93,7 @@ def build(
         poc: The charter.
         out_dir: The run folder (the earlier stages' evidence and the saved model).
         data_path: The data file to read instead of the charter's `data.path`.
-        seed: The run's seed, to repeat stage 4's comparison.
+        seed: The run's seed, to split the rows and score them as stage 4 did.
         charter_file: The charter's path, for the next steps' commands.
         run: The run's manifest; None when the notebooks ran outside `playbook run`.
 
@@ -94,27 +103,21 @@ def build(
     earlier = readiness.run_evidence(out_dir)
     stage4 = earlier.poc.evidence if earlier.poc is not None else None
     frame = data.read(poc, path=data_path)
-    again = evaluation.compare(
-        frame,
-        poc=poc,
-        seed=seed,
-        trials=stage4.tuning_trials if stage4 is not None else None,
-    )
+    held_out = evaluation.held_out(frame, poc=poc, seed=seed)
     fresh = monitoring.fresh_batch(poc)
-    # Without a fresh batch the entry point is tried on the test rows: a smoke test of
-    # scoring, not a judgement on later data.
+    # Without a fresh batch the entry point is tried on the test rows, with the data's
+    # own columns only (a forecast's rows carry history): a smoke test of scoring,
+    # not a judgement on later data.
     smoke_rows, smoke_source = (
         (fresh.rows, "the fresh batch")
         if fresh is not None
-        else (
-            frame.iloc[evaluation.split(frame, poc=poc, seed=seed).test],
-            "the test rows (no fresh batch)",
-        )
+        else (held_out[1][frame.columns], "the test rows (no fresh batch)")
+    )
+    smoke_rows, smoke_source = smoke_sample(
+        smoke_rows, source=smoke_source, forecast=poc.need("kpi").kind == "forecast"
     )
     own = [
-        readiness.reproducibility(
-            stage4.kpi if stage4 is not None else None, again.kpi
-        ),
+        reproducibility.check(stage4, out_dir, poc=poc, held_out=held_out, seed=seed),
         readiness.scoring_smoke(
             journey.artifact(out_dir, journey.MODEL_DIR),
             smoke_rows.drop(columns=[poc.data.target], errors="ignore"),
@@ -129,6 +132,23 @@ def build(
         outcome=outcome,
         next_steps=memos.next_steps_script(outcome.evidence.memo),
     )
+
+
+def smoke_sample(
+    rows: pd.DataFrame, *, source: str, forecast: bool
+) -> tuple[pd.DataFrame, str]:
+    """The rows the scoring entry point is tried on, and what they are in words.
+
+    A smoke test needs every code path, not every row: more than `SMOKE_ROWS` rows are
+    cut to an even sample, in their order (a million-row batch would take seconds of
+    predictions to say the same). A forecast keeps every row: its lags read the rows
+    before, which a sample would leave out.
+    """
+    if forecast or len(rows) <= SMOKE_ROWS:
+        return rows, source
+    kept = np.linspace(0, len(rows) - 1, SMOKE_ROWS).round().astype(int)
+    spread = f"{source} (evenly spread over its {len(rows):,} rows)"
+    return rows.iloc[kept], spread
 
 
 def evaluate(

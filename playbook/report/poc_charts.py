@@ -168,8 +168,18 @@ def forecast_against_actuals(rows: pd.DataFrame, *, today: str) -> go.Figure:
     return layout(figure, title)
 
 
-def importance(found: list[Importance], *, score: str, shown: int = 15) -> go.Figure:
-    """How much the model's score drops when each feature is shuffled."""
+def importance(
+    found: list[Importance], *, score: str, features: int, shown: int = 15
+) -> go.Figure:
+    """How much the model's score drops when each feature is shuffled.
+
+    Args:
+        found: The features shuffled, largest drop first.
+        score: The score whose drop is measured.
+        features: How many features the model reads: more than `found` when only
+            those its score moves with most were shuffled (wide data).
+        shown: Bars drawn at most.
+    """
     top = found[:shown]
     figure = go.Figure()
     figure.add_bar(
@@ -185,6 +195,11 @@ def importance(found: list[Importance], *, score: str, shown: int = 15) -> go.Fi
         if top and top[0].drop > 0
         else "No single feature matters much on its own"
     )
+    if len(found) < features:
+        title += (
+            f" (of the {len(found):,} of {features:,} features its score moves with "
+            "most; the others were not shuffled)"
+        )
     return layout(figure, title, height=max(300, 26 * len(top) + 120))
 
 

@@ -60,7 +60,13 @@ def how_the_model_decides(stage: PocStage) -> None:
         poc_charts.for_task(stage.comparison, kpi_definition=stage.poc.need("kpi"))
     )
     display.figures(
-        [poc_charts.importance(stage.importance, score=stage.importance_score)]
+        [
+            poc_charts.importance(
+                stage.importance,
+                score=stage.importance_score,
+                features=len(stage.comparison.features),
+            )
+        ]
     )
 
 

@@ -22,6 +22,7 @@ __all__ = [
     "Comparison",
     "Scored",
     "compare",
+    "held_out",
     "score",
     "split",
     "test_rows",
@@ -80,12 +81,24 @@ def split(frame: pd.DataFrame, *, poc: Charter, seed: int) -> holdout.Holdout:
 
 def test_rows(frame: pd.DataFrame, *, poc: Charter, seed: int) -> pd.DataFrame:
     """The test rows stage 4 judged, every column, in the order of its scored rows."""
+    return held_out(frame, poc=poc, seed=seed)[1]
+
+
+def held_out(
+    frame: pd.DataFrame, *, poc: Charter, seed: int
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The training and the test rows as stage 4 split them, every column.
+
+    A forecast's rows carry their history columns, and rows without a full season
+    of history are on neither side, as in stage 4.
+    """
     if poc.need("kpi").kind == "forecast":
         from playbook.tasks import forecast
 
         enriched, _, split = forecast.prepare(frame, poc=poc, seed=seed)
-        return enriched.iloc[split.test]
-    return frame.iloc[holdout.split(frame, poc=poc, seed=seed).test]
+    else:
+        enriched, split = frame, holdout.split(frame, poc=poc, seed=seed)
+    return enriched.iloc[split.train], enriched.iloc[split.test]
 
 
 def _task(poc: Charter):

@@ -18,13 +18,14 @@ import pandas as pd
 
 from playbook.charter.model import Charter
 from playbook.core import journey
-from playbook.tasks import evaluation, importance, latency, segments
+from playbook.tasks import evaluation, importance, latency, reproduction, segments
 from playbook.tasks.comparison import Calibration, Candidate, Comparison, Rung
 from playbook.tasks.decision import Decision
 from playbook.tasks.experiment import ExperimentInputs
 from playbook.tasks.importance import Importance
 from playbook.tasks.kpi import KpiReport, lift_summary
 from playbook.tasks.latency import LatencyReport
+from playbook.tasks.reproduction import SampleFit
 from playbook.tasks.segments import Segment
 
 STAGE = "04_poc"
@@ -56,13 +57,16 @@ class PocEvidence:
         ladder: Every baseline and the model on the same test rows.
         model_name: The chosen candidate.
         candidates: Every setting tried on the validation rows.
-        tuning_trials: How many settings were fitted (stage 7 repeats exactly these).
+        tuning_trials: How many settings were fitted (pass it as `trials` to repeat
+            them).
         experiment_inputs: Each arm's value per unit for stage 6's A/B plan; None
             where an online test of units does not apply (forecasts).
         latency: Prediction time against the charter's requirement.
         losing_segments: Segments where the model loses to today's baseline at equal
             contacts, its interval below zero (`segments.compare`).
         fairness_groups: The model against today's baseline in each sensitive group.
+        sample_fit: The chosen settings fitted again on a seeded sample of the
+            training rows, fingerprinted, for stage 7 to repeat.
         calibration: Whether a yes/no model's scores are probabilities; a
             calibration that fell back is evidence of a weak signal, and its scores
             are shown as scores. None for forecasts and routing.
@@ -80,6 +84,7 @@ class PocEvidence:
     latency: LatencyReport
     losing_segments: list[Segment] = field(default_factory=list)
     fairness_groups: list[Segment] = field(default_factory=list)
+    sample_fit: SampleFit | None = None
     calibration: Calibration | None = None
 
 
@@ -176,11 +181,20 @@ def build(
         single_rows=LATENCY_SINGLE_ROWS,
         seed=seed,
     )
+    refit = reproduction.sample_fit(
+        evaluation.held_out(frame, poc=poc, seed=seed)[0],
+        model=result.model,
+        features=result.features,
+        poc=poc,
+        task=result.task,
+        seed=seed,
+    )
     found_evidence = evidence(
         result,
         measured_latency=speed,
         feature_segments=found_segments,
         sensitive_groups=groups,
+        sample_fit=refit,
     )
     return PocStage(
         outcome=journey.StageOutcome(
@@ -206,6 +220,7 @@ def evidence(
     measured_latency: LatencyReport,
     feature_segments: list[Segment],
     sensitive_groups: list[Segment],
+    sample_fit: SampleFit | None = None,
 ) -> PocEvidence:
     """What later stages read of a comparison and its diagnostics.
 
@@ -214,6 +229,7 @@ def evidence(
         measured_latency: The measured prediction times.
         feature_segments: Every segment of the features, lowest lift first.
         sensitive_groups: The segments of the sensitive attributes.
+        sample_fit: The chosen settings fitted on a sample, for stage 7 to repeat.
     """
     losing = [s for s in feature_segments if s.loses]
     return PocEvidence(
@@ -229,6 +245,7 @@ def evidence(
         latency=measured_latency,
         losing_segments=losing[:LOSING_SEGMENTS_KEPT],
         fairness_groups=sensitive_groups,
+        sample_fit=sample_fit,
         calibration=result.calibration,
     )
 

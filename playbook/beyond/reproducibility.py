@@ -1,0 +1,250 @@
+"""Stage 7: does stage 4's result reproduce? Proven without repeating stage 4.
+
+Repeating stage 4's comparison (tuning every candidate again) would take as long as
+stage 4 itself. Three cheaper checks cover what it proved, each exact:
+  1. the saved model scores the test rows again, and every column of the saved
+     `scores/test.csv` (each policy's decision, value and score) comes out the same,
+     row by row, to the last digit;
+  2. the KPI recomputed from those rows by the code stage 4 ran (`evaluation.score`,
+     the seeded bootstrap interval included) equals the KPI stage 4 saved, to the
+     last digit;
+  3. the chosen model's learner fitted again on stage 4's seeded sample of the
+     training rows (`tasks.reproduction`) gives the same sample fingerprint and
+     predicts the same, bit for bit: fitting depends only on what the run pins.
+Together: the saved predictions are the model's, the KPI is the predictions', and the
+fit is the seed's.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from playbook.beyond.readiness import ReadinessItem, measured
+from playbook.charter.model import Charter
+from playbook.core import journey
+from playbook.errors import PlaybookError
+from playbook.serve import saved_model
+from playbook.tasks import evaluation, reproduction
+from playbook.tasks.kpi import KpiReport
+from playbook.tasks.poc_stage import PocEvidence
+from playbook.tasks.reproduction import SampleFit
+
+TITLE, REFERENCE = "Stage 4's result reproduces", "ML Test Score I1"
+CONCERN = "reproducibility"
+KPI_FIELDS = ("baseline", "model", "lift", "lift_ci_low", "lift_ci_high")
+
+
+@dataclass(frozen=True)
+class Repeated:
+    """What stage 7 measured again, to hold against what stage 4 saved.
+
+    Not evidence (it holds tables): the input of `judge`.
+
+    Attributes:
+        saved_rows: The scored test rows as stage 4 saved them (`scores/test.csv`).
+        rows: The same test rows scored again by the saved model.
+        kpi: The KPI recomputed from `rows`.
+        refit: The chosen settings fitted again on stage 4's sample.
+    """
+
+    saved_rows: pd.DataFrame
+    rows: pd.DataFrame
+    kpi: KpiReport
+    refit: SampleFit
+
+
+def check(
+    stage4: PocEvidence | None,
+    out_dir: str | Path,
+    *,
+    poc: Charter,
+    held_out: tuple[pd.DataFrame, pd.DataFrame],
+    seed: int,
+) -> ReadinessItem:
+    """Repeat stage 4's scoring and a sample fit, and judge them against its evidence.
+
+    Args:
+        stage4: Stage 4's evidence; None when it did not run.
+        out_dir: The run folder (the saved model and `scores/test.csv`).
+        poc: The charter.
+        held_out: The training and test rows as stage 4 split them
+            (`evaluation.held_out`).
+        seed: The run's seed.
+    """
+    if stage4 is None:
+        return _item(
+            "stage 4 did not run",
+            "Stage 4 did not run in this run, so there is nothing to reproduce.",
+        )
+    try:
+        found = repeat(out_dir, poc=poc, held_out=held_out, seed=seed)
+    except PlaybookError as error:
+        return _item(
+            str(error), f"Stage 7 could not score stage 4's test rows again: {error}"
+        )
+    return judge(stage4, found)
+
+
+def repeat(
+    out_dir: str | Path,
+    *,
+    poc: Charter,
+    held_out: tuple[pd.DataFrame, pd.DataFrame],
+    seed: int,
+) -> Repeated:
+    """Score the test rows with the saved model, recompute the KPI, fit the sample.
+
+    Raises:
+        ModelError: The run has no saved model, or it cannot be read.
+        PlaybookError: Stage 4's scored test rows are missing from the run folder.
+    """
+    train, test = held_out
+    model = saved_model.load(journey.artifact(out_dir, journey.MODEL_DIR))
+    saved = journey.read_table(out_dir, journey.TEST_SCORES)
+    again = evaluation.score(
+        test, model=model.pipeline, features=model.features, poc=poc, seed=seed
+    )
+    refit = reproduction.sample_fit(
+        train,
+        model=model.pipeline,
+        features=model.features,
+        poc=poc,
+        task=model.task,
+        seed=seed,
+    )
+    return Repeated(saved_rows=saved, rows=again.rows, kpi=again.kpi, refit=refit)
+
+
+def judge(stage4: PocEvidence, found: Repeated) -> ReadinessItem:
+    """The readiness item: met only when all three checks agree to the last digit.
+
+    Args:
+        stage4: Stage 4's evidence as saved (its KPI and its sample fit).
+        found: What stage 7 measured again (`repeat`).
+    """
+    columns, rows = differences(found.saved_rows, found.rows)
+    fields = [
+        name
+        for name in KPI_FIELDS
+        if not _same_number(getattr(stage4.kpi, name), getattr(found.kpi, name))
+    ]
+    fit_said, fit_problem = _refit(stage4.sample_fit, found.refit)
+    problems = []
+    if columns:
+        problems.append(
+            f"re-scoring the test rows with the saved model changes {rows:,} of "
+            f"{len(found.saved_rows):,} saved rows of {journey.TEST_SCORES} "
+            f"(in {', '.join(columns)})"
+        )
+    if fields:
+        problems.append(
+            f"the KPI recomputed from the re-scored rows differs from stage 4's in "
+            f"{', '.join(fields)}"
+        )
+    if fit_problem:
+        problems.append(fit_problem)
+    if problems:
+        return _item(
+            "; ".join(problems),
+            f"Stage 4's result does not reproduce: {'; '.join(problems)}. It depends "
+            "on something the run does not pin (a changed file, an unseeded choice).",
+        )
+    evidence = (
+        f"scored the {len(found.rows):,} test rows again with the saved model: all "
+        f"{len(found.rows.columns)} columns of {journey.TEST_SCORES} equal, row by "
+        f"row; the KPI recomputed from them equals stage 4's to the last digit "
+        f"({', '.join(KPI_FIELDS)}; lift {found.kpi.lift:,.2f}); {fit_said}"
+    )
+    return measured(TITLE, REFERENCE, evidence=evidence, concern=CONCERN, problem=None)
+
+
+def differences(saved: pd.DataFrame, again: pd.DataFrame) -> tuple[list[str], int]:
+    """The columns in which two scored tables differ, and how many rows differ.
+
+    Numbers are compared exactly (NaN equal to NaN); other values as text, since a
+    CSV file reads back a label "1" as the number 1. A column one table lacks, or a
+    different number of rows, counts every row as changed.
+    """
+    names = [*again.columns, *(c for c in saved.columns if c not in again.columns)]
+    if len(saved) != len(again):
+        return names, max(len(saved), len(again))
+    changed = np.zeros(len(saved), dtype=bool)
+    differ = []
+    for name in names:
+        if name not in saved.columns or name not in again.columns:
+            same = np.zeros(len(saved), dtype=bool)
+        else:
+            same = _same_values(saved[name], again[name])
+        if not same.all():
+            differ.append(name)
+            changed |= ~same
+    return differ, int(changed.sum())
+
+
+def _same_values(left: pd.Series, right: pd.Series) -> np.ndarray:
+    numeric = pd.api.types.is_numeric_dtype
+    if numeric(left) and numeric(right):
+        a, b = left.to_numpy(dtype=float), right.to_numpy(dtype=float)
+        return (a == b) | (np.isnan(a) & np.isnan(b))
+    return left.astype(str).to_numpy() == right.astype(str).to_numpy()
+
+
+def _same_number(first: float, again: float) -> bool:
+    return first == again or (math.isnan(first) and math.isnan(again))
+
+
+def _refit(first: SampleFit | None, again: SampleFit) -> tuple[str, str | None]:
+    """What the sample fit showed, and the problem it found (None when none)."""
+    if first is None:
+        return (
+            "stage 4 recorded no sample fit, so the fit itself was not repeated",
+            None,
+        )
+    if first.sample_sha256 != again.sample_sha256:
+        return "", (
+            f"the seeded sample of {again.rows:,} training rows is not the one stage "
+            "4 fitted (its fingerprint differs): the training rows or the seed changed"
+        )
+    if first.predictions_sha256 is None or again.predictions_sha256 is None:
+        # A fit that failed must fail again, the same way: a sample stage 4 could not
+        # fit and stage 7 can (or the reverse) is a result that does not reproduce.
+        if (first.problem, first.predictions_sha256) != (
+            again.problem,
+            again.predictions_sha256,
+        ):
+            return "", (
+                f"stage 4's sample fit {_fit_said(first)}, stage 7's {_fit_said(again)}"
+            )
+        return (
+            f"the same {first.rows:,}-row training sample (sha256 "
+            f"{first.sample_sha256[:12]}) could not be fitted in stage 4 nor here "
+            f"({first.problem}), so the fit itself was not compared",
+            None,
+        )
+    if first.predictions_sha256 != again.predictions_sha256:
+        return "", (
+            f"the chosen settings fitted again on stage 4's {first.rows:,}-row "
+            "training sample predict differently"
+        )
+    return (
+        f"the chosen settings ({first.learner}) fitted again on stage 4's "
+        f"{first.rows:,}-row training sample (sha256 {first.sample_sha256[:12]}) "
+        f"predict the same, bit for bit (sha256 {first.predictions_sha256[:12]})"
+    ), None
+
+
+def _fit_said(fit: SampleFit) -> str:
+    if fit.predictions_sha256 is None:
+        return f"failed ({fit.problem})"
+    return f"succeeded (predictions sha256 {fit.predictions_sha256[:12]})"
+
+
+def _item(evidence: str, problem: str) -> ReadinessItem:
+    return measured(
+        TITLE, REFERENCE, evidence=evidence, concern=CONCERN, problem=problem
+    )

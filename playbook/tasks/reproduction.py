@@ -1,0 +1,127 @@
+"""A cheap proof that training is reproducible: the chosen settings fitted on a sample.
+
+Repeating stage 4's whole comparison to show that it reproduces costs as much as stage 4
+itself (minutes on a million rows). Instead stage 4 fits its chosen model's settings
+once more on a seeded sample of the training rows and records two fingerprints: of the
+sample, and of what the re-fitted model predicts for it, to the last bit. Stage 7 does
+the same in its own process and compares (`playbook.beyond.reproducibility`): the same
+sample and the same predictions mean that fitting depends on nothing the run does not
+pin (the seed, the settings, the data).
+
+A calibrated model is re-fitted without its calibration: calibrating fits the model
+once per fold and once more (four fits for one), and its folds and sigmoid are
+themselves seeded; the learner is what could carry an unpinned choice.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sklearn.base import clone
+from sklearn.calibration import CalibratedClassifierCV
+from sklearn.pipeline import Pipeline
+
+from playbook.charter.model import Charter
+from playbook.tasks import top_k
+
+# Training rows in the sample: enough for every candidate to fit (a few positives in
+# each calibration fold at a 1% rate), few enough to fit in about a second.
+SAMPLE_ROWS = 2_000
+
+
+@dataclass(frozen=True)
+class SampleFit:
+    """The chosen model's settings fitted on a seeded sample of the training rows.
+
+    Attributes:
+        learner: The estimator re-fitted, by its class (the chosen pipeline's last
+            step, without a calibration wrapper).
+        rows: How many training rows the sample holds.
+        sample_sha256: Fingerprint of the sample: its features and target, in order.
+        predictions_sha256: Fingerprint of what the re-fitted model predicts for the
+            sample, bit for bit; None when it could not be fitted.
+        problem: Why the sample could not be fitted (one class only, say); None
+            when it was.
+    """
+
+    learner: str
+    rows: int
+    sample_sha256: str
+    predictions_sha256: str | None
+    problem: str | None = None
+
+
+def sample_fit(
+    train: pd.DataFrame,
+    *,
+    model: Pipeline,
+    features: list[str],
+    poc: Charter,
+    task: str,
+    seed: int,
+) -> SampleFit:
+    """Fit `model`'s settings (not its fitted state) on a seeded sample of `train`.
+
+    Args:
+        train: The training rows, as stage 4 split them (`evaluation.held_out`).
+        model: The chosen, fitted pipeline; it is cloned, never changed.
+        features: The columns it reads.
+        poc: The charter (its target and positive label).
+        task: "top_k", "forecast" or "routing": what the model is fitted to.
+        seed: The run's seed: it draws the sample, and the settings carry it.
+    """
+    size = min(SAMPLE_ROWS, len(train))
+    chosen = np.sort(np.random.default_rng(seed).choice(len(train), size, False))
+    sample = train.iloc[chosen]
+    target = _fit_target(sample, poc=poc, task=task)
+    sample_sha = _sha256(
+        pd.util.hash_pandas_object(sample[features], index=False).to_numpy(),
+        np.asarray(target),
+    )
+    learner = _learner(model)
+    name = type(learner[-1] if isinstance(learner, Pipeline) else learner).__name__
+    try:
+        refitted = clone(learner).fit(sample[features], target)
+    except ValueError as error:  # a sample with one class, too few rows to fit
+        first_line = str(error).split("\n")[0]
+        return SampleFit(name, size, sample_sha, None, problem=first_line)
+    predicted = (
+        refitted.predict_proba(sample[features])
+        if hasattr(refitted, "predict_proba")
+        else refitted.predict(sample[features])
+    )
+    return SampleFit(
+        name, size, sample_sha, _sha256(np.asarray(predicted, dtype=float))
+    )
+
+
+def _learner(model: Pipeline) -> Any:
+    """The estimator a calibrated pipeline wraps; any other pipeline as it is."""
+    last = model[-1] if isinstance(model, Pipeline) else model
+    if isinstance(last, CalibratedClassifierCV):
+        return last.estimator
+    return model
+
+
+def _fit_target(rows: pd.DataFrame, *, poc: Charter, task: str) -> np.ndarray:
+    """What each task fits its model to: yes/no, a number, a label as text."""
+    if task == "top_k":
+        return top_k.is_positive(rows, poc=poc)
+    values = rows[poc.data.target]
+    if task == "forecast":
+        return values.to_numpy(dtype=float)
+    return values.astype(str).to_numpy(dtype=object)
+
+
+def _sha256(*arrays: np.ndarray) -> str:
+    digest = hashlib.sha256()
+    for array in arrays:
+        if array.dtype == object:
+            digest.update("\0".join(map(str, array)).encode())
+        else:
+            digest.update(np.ascontiguousarray(array).tobytes())
+    return digest.hexdigest()
