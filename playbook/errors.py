@@ -97,6 +97,14 @@ class KernelError(PlaybookError):
     """The journey's kernel could not be started or cleared between stages."""
 
 
+class FinishedRunError(PlaybookError):
+    """A stage would write into a run folder whose journey has finished."""
+
+
+class MissingExtra(PlaybookError):
+    """A command needs an optional part of playbook (an extra) that is not installed."""
+
+
 EXIT_CODES: dict[type[PlaybookError], int] = {
     PlaybookError: FAILURE,
     CharterError: GATE,
@@ -113,6 +121,8 @@ EXIT_CODES: dict[type[PlaybookError], int] = {
     BatchSpecError: FAILURE,
     BatchError: FAILURE,
     KernelError: FAILURE,
+    FinishedRunError: FAILURE,
+    MissingExtra: FAILURE,
 }
 
 

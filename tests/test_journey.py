@@ -1,11 +1,14 @@
 """The stage notebooks executed end to end by papermill on a tiny SYNTHETIC example."""
 
+import hashlib
 import json
 import re
 import shutil
 import subprocess
 import sys
+import zipfile
 from pathlib import Path
+from urllib.parse import unquote
 
 import nbformat
 import pandas as pd
@@ -387,3 +390,87 @@ def test_score_command_scores_new_data_and_refuses_a_broken_contract(
     assert refused.returncode == 2
     assert "plan" in refused.stdout
     assert not (tmp_path / "b.csv").exists()
+
+
+def _text_files(folder: Path):
+    for path in sorted(folder.rglob("*")):
+        if path.is_file():
+            try:
+                yield path, path.read_text(encoding="utf-8")
+            except UnicodeDecodeError:  # the saved model, pictures
+                continue
+
+
+def test_a_zipped_run_folder_opens_and_runs_again_elsewhere(complete_run, tmp_path):
+    _, run_dir = complete_run
+    root = run_dir.parents[2]
+    shared = tmp_path / "shared.zip"
+    with zipfile.ZipFile(shared, "w") as archive:  # the run with its charter and data
+        for path in [*(root / "example").rglob("*"), *run_dir.rglob("*")]:
+            archive.write(path, path.relative_to(root))
+    elsewhere = tmp_path / "elsewhere"
+    with zipfile.ZipFile(shared) as archive:
+        archive.extractall(elsewhere)
+    moved = elsewhere / run_dir.relative_to(root)
+
+    texts = dict(_text_files(moved))
+    assert moved / "manifest.json" in texts and moved / "next_steps.sh" in texts
+    for path, text in texts.items():
+        assert str(root) not in text and str(root.resolve()) not in text, path
+    for page in [path for path in texts if path.suffix == ".html"]:
+        for href in re.findall(r'href="([^"#:]+)[#"]', texts[page]):
+            assert (page.parent / unquote(href)).exists(), (page.name, href)
+    again = run_cli(
+        "run",
+        str(moved),
+        "--runs-dir",
+        str(tmp_path / "again"),
+        "--stages",
+        "1",
+        cwd=tmp_path,
+    )
+    assert again.returncode == 0, again.stdout + again.stderr
+    second = next((tmp_path / "again").glob("*/*/manifest.json"))
+    first, record = (
+        json.loads(p.read_text()) for p in (moved / "manifest.json", second)
+    )
+    assert (record["seed"], record["charter_sha256"], record["data_sha256"]) == (
+        first["seed"],
+        first["charter_sha256"],
+        first["data_sha256"],
+    )
+    assert (second.parent / record["charter_path"]).resolve() == (
+        elsewhere / "example" / "charter.yaml"
+    ).resolve()
+
+
+def _fingerprints(folder: Path) -> dict[str, str]:
+    return {
+        str(path.relative_to(folder)): hashlib.sha256(path.read_bytes()).hexdigest()
+        for path in sorted(folder.rglob("*"))
+        if path.is_file()
+    }
+
+
+def test_executing_a_runs_notebook_again_refuses_and_keeps_its_results(
+    complete_run, tmp_path
+):
+    _, run_dir = complete_run
+    before = _fingerprints(run_dir / "results")
+    executed = run_dir / "notebooks" / "02_team.ipynb"  # the quickest stage
+
+    # As JupyterLab's "Run All" does: the kernel works in the notebook's folder.
+    result = subprocess.run(
+        [
+            *(sys.executable, "-m", "papermill", executed, tmp_path / "out.ipynb"),
+            *("--cwd", executed.parent),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+
+    assert result.returncode != 0
+    said = result.stdout + result.stderr
+    assert "FinishedRunError" in said and "nothing in it is overwritten" in said
+    assert before and _fingerprints(run_dir / "results") == before

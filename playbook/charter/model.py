@@ -24,6 +24,7 @@ from playbook.charter import validate, yaml_reader
 from playbook.charter.data_fields import hide_password
 from playbook.charter.fields import MAX_UNLABELLED_SHARE, as_date, is_absent
 from playbook.charter.problems import BLOCKER, listing
+from playbook.core import bundled
 from playbook.errors import CharterError
 
 # A section of a charter's fields as YAML gives it, after `validate` found no blocker.
@@ -320,14 +321,15 @@ def load(path: str | Path) -> Charter:
     warnings are left to `playbook check` and stage 1.
 
     Args:
-        path: The charter's YAML file.
+        path: The charter's YAML file; an empty string reads the tiny SYNTHETIC
+            example shipped inside playbook (the stage notebooks' default).
 
     Raises:
         CharterError: The file is missing, is not UTF-8 YAML, or a field is missing,
             unknown, of the wrong kind or out of bounds. The message names the file,
             the line and the field, and says what to write instead.
     """
-    source = Path(path).resolve()
+    source = Path(path).resolve() if str(path) else bundled.tiny_example()
     document, problems = yaml_reader.read(source, shown=str(source))
     if document is not None:
         problems = [*problems, *validate.validate(document)]

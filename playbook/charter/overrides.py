@@ -19,6 +19,7 @@ from typing import Any
 
 import yaml
 
+from playbook.core.files import relative_path
 from playbook.errors import ParameterError
 
 SEED = "seed"
@@ -84,7 +85,9 @@ def check_overrides(
             )
 
 
-def derive_charter(source: Path, overrides: Mapping[str, Any]) -> str:
+def derive_charter(
+    source: Path, overrides: Mapping[str, Any], *, into: Path | None = None
+) -> str:
     """The charter's YAML text with the overrides applied, ready to live elsewhere.
 
     The copy must find the same files from another folder, so relative paths in its
@@ -97,6 +100,8 @@ def derive_charter(source: Path, overrides: Mapping[str, Any]) -> str:
     Args:
         source: The charter file.
         overrides: Dotted field path to its new value.
+        into: The folder the copy will live in (a run folder): its paths are then
+            relative to that folder instead of absolute, so that the folder can move.
     """
     source = Path(source).resolve()
     fields = yaml.safe_load(source.read_text(encoding="utf-8"))
@@ -108,16 +113,18 @@ def derive_charter(source: Path, overrides: Mapping[str, Any]) -> str:
         node[leaf] = value
     data = fields.get("data")
     if isinstance(data, dict):
-        _absolute_paths(data, folder=source.parent, always=("path", "checks"))
+        _absolute_paths(
+            data, folder=source.parent, always=("path", "checks"), into=into
+        )
         allowed = data.get("allowed_folders")
         if isinstance(allowed, str | list):
             data["allowed_folders"] = [
-                str((source.parent / str(folder)).resolve())
+                _shown((source.parent / str(folder)).resolve(), into=into)
                 for folder in ([allowed] if isinstance(allowed, str) else allowed)
             ]
     listed = ", ".join(f"{path}={value!r}" for path, value in overrides.items())
     header = (
-        f"# Derived by playbook from {source}\n"
+        f"# Derived by playbook from {_shown(source, into=into)}\n"
         f"# with these parameters: {listed or 'none'}. Edit the original, not this.\n"
     )
     return header + yaml.safe_dump(fields, sort_keys=False, allow_unicode=True)
@@ -161,19 +168,28 @@ def label(seed: int | None, overrides: Mapping[str, Any]) -> str:
     return ", ".join(parts)
 
 
+def _shown(path: Path, *, into: Path | None) -> str:
+    """An absolute path, or relative to `into` (forward slashes) when given."""
+    return str(path) if into is None else relative_path(path, start=into)
+
+
 def _absolute_paths(
-    section: dict[str, Any], *, folder: Path, always: Sequence[str] = ()
+    section: dict[str, Any],
+    *,
+    folder: Path,
+    always: Sequence[str] = (),
+    into: Path | None = None,
 ) -> None:
     for key, value in section.items():
         if isinstance(value, dict):
-            _absolute_paths(value, folder=folder)
+            _absolute_paths(value, folder=folder, into=into)
         elif isinstance(value, str) and not Path(value).is_absolute():
             looks_like_path = bool(Path(value).suffix) or "/" in value
             candidate = folder / value
             if key in always or (
                 looks_like_path and "://" not in value and candidate.exists()
             ):
-                section[key] = str(candidate.resolve())
+                section[key] = _shown(candidate.resolve(), into=into)
 
 
 def _lookup(fields: Mapping[str, Any], path: str) -> tuple[bool, Any]:

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from playbook import __version__, errors
-from playbook.cli import checks_export, memo_command
+from playbook.cli import checks_export, lab_command, memo_command
 from playbook.cli.commands import (
     PlaybookTyper,
     console,
@@ -67,7 +67,10 @@ def main(
 def run(
     charter: Annotated[
         Path,
-        typer.Argument(help="The POC charter (YAML); see templates/ for examples."),
+        typer.Argument(
+            help="The POC charter (YAML; see templates/ for examples), or a run "
+            "folder (or its manifest.json) to run again as it ran."
+        ),
     ],
     data: Annotated[
         Path | None,
@@ -587,4 +590,5 @@ def _journey(
 
 # Commands declared in modules of their own, to keep this one short.
 app.command()(printing(memo_command.memo))
+app.command()(printing(lab_command.lab))
 checks_app.command("export")(printing(checks_export.export))

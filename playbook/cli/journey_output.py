@@ -8,15 +8,16 @@ decision and its reasons, the KPI, and where the report is.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from playbook.cli.safe_text import shown
 from playbook.core.journey import STAGES
-from playbook.run import interruption, runner
+from playbook.run import interruption, rerun, runner
 from playbook.tasks.kpi import format_amount
 
 _STATUS_MARK = {
@@ -56,13 +57,20 @@ def run_with_progress(
     """Run a journey, showing each stage as it runs and a line as it ends.
 
     Args:
-        charter: The charter to run.
+        charter: The charter to run, or a run folder (or its manifest.json) to run
+            again with what it was asked for; options given on the command line win.
         options: The command line's data, stages, runs folder, seed and tuning time.
         console: Where to draw.
 
     Raises:
         PlaybookError: The stages, the charter or the data are unfit to start.
     """
+    overrides: dict[str, Any] = {}
+    earlier = rerun.manifest_of(charter)
+    if earlier is not None:
+        again = rerun.read(earlier)
+        charter, overrides = again.charter, again.overrides
+        options = _filled(options, again)
     selected = runner.parse_stages(options.stages)
     reached: list[Path] = []
     with Progress(
@@ -97,10 +105,26 @@ def run_with_progress(
                 tuning_seconds=options.tuning_seconds,
                 data_docs=options.data_docs,
                 allowed_paths=options.allowed_paths,
+                overrides=overrides,
             )
         except KeyboardInterrupt as stop:
             stop.add_note(f"run folder: {reached[0]}" if reached else "no run folder")
             raise
+
+
+def _filled(options: JourneyOptions, again: rerun.Rerun) -> JourneyOptions:
+    """The command line's options, each left out taken from the earlier run's."""
+    stages = ",".join(map(str, again.stages)) or None
+    return replace(
+        options,
+        data=options.data or again.data,
+        stages=options.stages or stages,
+        seed=again.seed if options.seed is None else options.seed,
+        tuning_seconds=options.tuning_seconds
+        if options.tuning_seconds is not None
+        else again.tuning_seconds,
+        data_docs=options.data_docs or again.data_docs,
+    )
 
 
 def print_interrupted(console: Console, stop: KeyboardInterrupt) -> None:

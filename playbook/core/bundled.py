@@ -1,4 +1,4 @@
-"""Where playbook's bundled notebooks, charter templates and data contracts live."""
+"""Where playbook's bundled notebooks, templates, data contracts and example live."""
 
 from __future__ import annotations
 
@@ -22,3 +22,13 @@ def bundled(kind: str) -> Path:
     raise PlaybookError(
         f"playbook's {kind}/ folder is missing from {_PACKAGE}; reinstall playbook."
     )
+
+
+def tiny_example() -> Path:
+    """The tiny SYNTHETIC example's charter: what a notebook runs with no charter_path.
+
+    It lives in a package folder (`playbook/synthetic/tiny_example/`, with 1,500
+    generated customers and its README), so that a source checkout and a wheel find it
+    at the same place, and each stage runs on it in seconds.
+    """
+    return _PACKAGE / "synthetic" / "tiny_example" / "charter.yaml"

@@ -1,4 +1,4 @@
-"""Writing files so that a reader never sees half of one."""
+"""Writing files so that a reader never sees half of one, and paths that can move."""
 
 from __future__ import annotations
 
@@ -93,3 +93,12 @@ def _neutralise_cell(value: Any) -> Any:
     if isinstance(value, str) and value.startswith(FORMULA_STARTS):
         return "'" + value
     return value
+
+
+def relative_path(path: str | Path, *, start: str | Path) -> str:
+    """`path` relative to the folder `start`, with forward slashes.
+
+    What a run folder keeps instead of an absolute path, so that it can be moved, zipped
+    and opened elsewhere with its links and inputs where they were beside it.
+    """
+    return Path(os.path.relpath(Path(path).resolve(), Path(start).resolve())).as_posix()

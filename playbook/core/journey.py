@@ -22,7 +22,7 @@ from typing import Any, Generic, TypeVar
 import numpy as np
 
 from playbook.core.files import write_atomic, write_csv
-from playbook.errors import EvidenceError, PlaybookError
+from playbook.errors import EvidenceError, FinishedRunError, PlaybookError
 
 # Raised when the JSON's layout changes in a way an older reader would misread.
 SCHEMA_VERSION = 1
@@ -88,12 +88,43 @@ def stage(key_or_number: str | int) -> Stage:
     raise KeyError(f"no stage {key_or_number!r}; stages are 1-7")
 
 
+# The runner's record of a run, in the run folder (`playbook.run.manifest`).
+MANIFEST = "manifest.json"
+
+
+def open_run(out_dir: str | Path) -> Path:
+    """The run folder a stage may write into: any folder but a finished run's.
+
+    A run the runner finished (its manifest has `finished_at`) is fingerprinted and
+    its pages point at its files, so executing one of its notebooks again (JupyterLab's
+    "Run All", papermill) must not rewrite them.
+
+    Raises:
+        FinishedRunError: `out_dir` holds a finished run.
+    """
+    folder = Path(out_dir)
+    try:
+        record = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError):  # no manifest: a folder of a notebook run by hand
+        return folder
+    finished = record.get("finished_at") if isinstance(record, dict) else None
+    if finished:
+        raise FinishedRunError(
+            f"{folder.resolve()} is a run that finished at {finished}; nothing in it "
+            "is overwritten. Run the journey again into a new run folder with "
+            f"`playbook run {(folder / MANIFEST).as_posix()}`, or set out_dir in this "
+            "notebook's parameters to another folder."
+        )
+    return folder
+
+
 def save(out_dir: str | Path, outcome: StageOutcome[Any]) -> Path:
     """Write a stage's outcome where the runner and later stages look for it.
 
     Raises:
         EvidenceError: The evidence is not a dataclass (or None): later stages read
             it back by type, never by string keys.
+        FinishedRunError: `out_dir` holds a finished run (`open_run`).
     """
     evidence = outcome.evidence
     if evidence is not None and not (
@@ -109,7 +140,7 @@ def save(out_dir: str | Path, outcome: StageOutcome[Any]) -> Path:
         **to_jsonable(outcome),
     }
     return write_atomic(
-        Path(out_dir) / "results" / f"{outcome.stage}.json",
+        open_run(out_dir) / "results" / f"{outcome.stage}.json",
         json.dumps(payload, indent=2, allow_nan=False) + "\n",
     )
 
@@ -292,20 +323,20 @@ def save_table(out_dir: str | Path, name: str, table: Any) -> Path | None:
     """Write a table as CSV for later stages (`files.write_csv`); nothing if None."""
     if table is None:
         return None
-    return write_csv(artifact(out_dir, name), table)
+    return write_csv(artifact(open_run(out_dir), name), table)
 
 
 def save_json(out_dir: str | Path, name: str, value: Any) -> Path:
     """Write a result (dataclasses included) as JSON into the run folder."""
     return write_atomic(
-        artifact(out_dir, name),
+        artifact(open_run(out_dir), name),
         json.dumps(to_jsonable(value), indent=2, allow_nan=False) + "\n",
     )
 
 
 def save_text(out_dir: str | Path, name: str, text: str) -> Path:
     """Write a text file (a script, a note) into the run folder."""
-    return write_atomic(artifact(out_dir, name), text)
+    return write_atomic(artifact(open_run(out_dir), name), text)
 
 
 def read_table(out_dir: str | Path, name: str) -> Any:

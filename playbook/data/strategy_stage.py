@@ -7,6 +7,7 @@ use `journey.load(run_dir, "03_data_strategy", DataStrategyEvidence)`.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
@@ -16,6 +17,7 @@ import pandas as pd
 from playbook.charter.model import Charter
 from playbook.charter.review import Finding
 from playbook.core import journey
+from playbook.core.files import relative_path
 from playbook.data import (
     charter_fit,
     contracts,
@@ -202,10 +204,12 @@ def build(
     periods = rows_per_period(frame, poc=poc, source=source) if time else None
     leaks = leakage.scan(frame, poc=poc, skip=hidden, deep=True, seed=seed)
     excluded = excluded_columns(frame, poc=poc)
-    folder = Path(docs) if docs else None
+    # Data Docs go beside the stage's page: never into a finished run's folder.
+    folder = journey.open_run(Path(docs).parent) / Path(docs).name if docs else None
     contract = contracts.validate(
         frame, contracts.load_suite(poc.data.checks), hidden=hidden, docs=folder
     )
+    found, contract = _beside_charter(found, contract, poc=poc)
     evidence = DataStrategyEvidence(
         source=source_name(poc, path=path),
         rows=len(frame),
@@ -296,3 +300,23 @@ def _balance(table: pd.DataFrame) -> LabelBalance:
             )
         ]
     )
+
+
+def _beside_charter(
+    found: Fingerprint, contract: ContractReport, *, poc: Charter
+) -> tuple[Fingerprint, ContractReport]:
+    """The data's and the contract's paths relative to the charter's folder.
+
+    The evidence travels with its run folder (zipped, moved): it names no folder of
+    the machine that ran it. A SQL source's location is its URL and stays.
+    """
+    folder = poc.source.parent
+    if found.kind != "sql":
+        found = dataclasses.replace(
+            found, location=relative_path(found.location, start=folder)
+        )
+    if contract.source:
+        contract = dataclasses.replace(
+            contract, source=relative_path(contract.source, start=folder)
+        )
+    return found, contract

@@ -40,7 +40,7 @@ class JourneyKernel:
     block, also after an error or an interruption.
 
     Args:
-        cwd: Working folder of the kernel (the run folder).
+        cwd: Working folder of the kernel (the run's executed notebooks).
         kernel_name: Jupyter kernel to start.
         extra_arguments: Command-line arguments added to the kernel's.
         startup_timeout: Seconds to wait for the kernel to answer after it starts.
@@ -114,7 +114,8 @@ class JourneyKernel:
         node = parameterize_notebook(
             node, dict(parameters), report_mode=False, kernel_name=self.kernel_name
         )
-        node = prepare_notebook_metadata(node, str(notebook), str(output))
+        # By name only: the executed notebook travels with its run folder.
+        node = prepare_notebook_metadata(node, notebook.name, output.name)
         node = remove_error_markers(node)
         if self._manager is None:
             self._start()

@@ -13,7 +13,7 @@ from typing import Any
 from playbook.beyond.scale_up_stage import ScaleUpEvidence
 from playbook.charter.business_stage import BusinessEvidence
 from playbook.core.files import write_atomic
-from playbook.core.journey import STAGES, StageOutcome, to_jsonable
+from playbook.core.journey import MANIFEST, STAGES, StageOutcome, to_jsonable
 from playbook.data.contracts import ContractReport
 from playbook.data.strategy_stage import DataStrategyEvidence
 from playbook.run import liveness
@@ -58,7 +58,7 @@ def start(
     poc: str,
     title: str,
     run_id: str,
-    charter_path: Path,
+    charter_path: str | Path,
     charter_sha256: str,
     data_path: str | Path,
     data_sha256: str,
@@ -164,7 +164,7 @@ def write(run_dir: Path, manifest: dict[str, Any]) -> Path:
     with _WRITING:
         manifest["heartbeat_at"] = now()
         text = json.dumps(to_jsonable(manifest), indent=2, allow_nan=False) + "\n"
-        return write_atomic(run_dir / "manifest.json", text)
+        return write_atomic(run_dir / MANIFEST, text)
 
 
 def beat(run_dir: Path) -> None:
@@ -175,10 +175,10 @@ def beat(run_dir: Path) -> None:
             return
         record["heartbeat_at"] = now()
         text = json.dumps(record, indent=2, allow_nan=False) + "\n"
-        write_atomic(run_dir / "manifest.json", text)
+        write_atomic(run_dir / MANIFEST, text)
 
 
 def read(run_dir: str | Path) -> dict[str, Any] | None:
     """Read a run's manifest; None when the folder has none (a notebook run by hand)."""
-    path = Path(run_dir) / "manifest.json"
+    path = Path(run_dir) / MANIFEST
     return json.loads(path.read_text()) if path.exists() else None

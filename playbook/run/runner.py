@@ -28,6 +28,7 @@ from playbook import charter, data
 from playbook.charter import data_paths
 from playbook.charter import overrides as charter_overrides
 from playbook.core import bundled, journey
+from playbook.core.files import relative_path
 from playbook.core.journey import STAGES, STOPPED, Stage
 from playbook.errors import CharterError, StageSelectionError, exit_code_for
 from playbook.report import pages, portfolio
@@ -38,6 +39,8 @@ _LOG = logging.getLogger(__name__)
 RUN_CHARTER = "charter.yaml"
 # Where stage 3 builds GX Data Docs of the data contract when asked (`data_docs`).
 DATA_DOCS = "data_docs"
+# The run's executed notebooks, and the kernel's working folder.
+EXECUTED = "notebooks"
 # ipykernel warns on every start that its local TCP link is unencrypted; that line says
 # nothing about the journey, so keep the kernel to errors. IPython's history database is
 # shared by every kernel on the machine: concurrent journeys collide in it and print
@@ -201,9 +204,11 @@ def run_journey(
         poc=poc.poc,
         title=stage_charter.title,
         run_id=run_dir.name,
-        charter_path=poc.source,
+        charter_path=relative_path(poc.source, start=run_dir),
         charter_sha256=charter_sha256,
-        data_path=found.location,
+        data_path=found.location
+        if found.kind == "sql"
+        else relative_path(found.location, start=poc.source.parent),
         data_sha256=data_sha256,
         synthetic_data=stage_charter.data.synthetic,
         seed=seed,
@@ -217,6 +222,8 @@ def run_journey(
             "stages": selected,
             "charter": RUN_CHARTER if derived else None,
             "tuning_seconds": tuning_seconds,
+            "data": relative_path(source, start=run_dir) if source else None,
+            "data_docs": data_docs,
         },
         journey_sha256=charter_overrides.fingerprint(
             charter_sha256=charter_sha256,
@@ -228,20 +235,30 @@ def run_journey(
             tuning_seconds=tuning_seconds,
         ),
     )
-    if derived:
-        (run_dir / RUN_CHARTER).write_text(derived, encoding="utf-8")
+    if derived:  # its paths relative to the run folder, which may move
+        relocatable = charter_overrides.derive_charter(
+            poc.source, overrides, into=run_dir
+        )
+        (run_dir / RUN_CHARTER).write_text(relocatable, encoding="utf-8")
     manifest.write(run_dir, record)
+    # The kernel works in the executed notebooks' folder, as JupyterLab does when one is
+    # opened again, and every path the stages get is relative to it: a run folder that
+    # is moved or zipped keeps working, and its notebooks name no one's home folder.
+    executed = run_dir / EXECUTED
+    executed.mkdir()
     injected = {
-        "charter_path": str(run_dir / RUN_CHARTER if derived else poc.source),
-        # Empty for a SQL source: the stages then read what the charter says.
-        "data_path": found.location if found.kind != "sql" else "",
-        "out_dir": str(run_dir),
+        "charter_path": relative_path(
+            run_dir / RUN_CHARTER if derived else poc.source, start=executed
+        ),
+        # Empty unless --data: the stages then read what the charter says.
+        "data_path": relative_path(source, start=executed) if source else "",
+        "out_dir": relative_path(run_dir, start=executed),
         "seed": seed,
     }
     if tuning_seconds is not None:
         injected["tuning_seconds"] = float(tuning_seconds)
     if data_docs:
-        injected["docs"] = str(run_dir / DATA_DOCS)
+        injected["docs"] = relative_path(run_dir / DATA_DOCS, start=executed)
     _LOG.debug(
         "journey %s: run folder %s, stages %s, notebooks from %s, data %s (sha256 %s)",
         poc.poc,
@@ -256,7 +273,7 @@ def run_journey(
         with (
             liveness.heartbeat(lambda: manifest.beat(run_dir)),
             kernel.JourneyKernel(
-                cwd=run_dir, extra_arguments=_KERNEL_ARGUMENTS
+                cwd=executed, extra_arguments=_KERNEL_ARGUMENTS
             ) as session,
         ):
             for stage in (journey.stage(number) for number in selected):
@@ -408,8 +425,7 @@ def _run_stage(
     import papermill
 
     entry = record["stages"][stage.key]
-    executed = run_dir / "notebooks" / stage.notebook
-    executed.parent.mkdir(exist_ok=True)
+    executed = run_dir / EXECUTED / stage.notebook
     entry.update(status="running", notebook=str(executed.relative_to(run_dir)))
     manifest.write(run_dir, record)
     if on_event:

@@ -138,10 +138,11 @@ def save_stage(
 
     Raises:
         DataError: The data source can no longer be read to fingerprint it.
+        FinishedRunError: `out_dir` holds a finished run (`journey.open_run`).
     """
     fingerprint = data.fingerprint(stage.poc, path=data_path or None, frame=stage.frame)
     model_dir = save(
-        journey.artifact(out_dir, journey.MODEL_DIR),
+        journey.artifact(journey.open_run(out_dir), journey.MODEL_DIR),
         poc=stage.poc,
         comparison=stage.comparison,
         data_sha256=fingerprint.sha256,
