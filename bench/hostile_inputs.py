@@ -86,8 +86,9 @@ def main() -> None:
     summary = ", ".join(f"{count} {name}" for name, count in sorted(verdicts.items()))
     OUT.write_text(
         "# Hostile inputs (issue #17)\n\n"
-        "Written by `bench/hostile_inputs.py` from the cases in `tests/hostile/`, which "
-        "`tests/test_hostile_inputs.py` runs as tests. Each case builds its inputs in a "
+        "Written by `bench/hostile_inputs.py` from the cases in `tests/hostile/`, "
+        "which `tests/test_hostile_inputs.py` runs as tests. Each case builds its "
+        "inputs in a "
         "fresh folder ($TMP), runs one command, and passes when the exit code is one "
         "expected (playbook/errors.py: 0 fine, 2 a gate or a usage error, 1 any other "
         "error, 130/143 interrupted), nothing printed holds a traceback, a planted "

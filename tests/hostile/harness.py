@@ -97,11 +97,15 @@ class Outcome:
     @property
     def message(self) -> str:
         """The first error line, else the first line printed."""
-        lines = [line for line in self.output.splitlines() if line.strip()]
-        for line in lines:
-            if line.startswith("error") or "blocker:" in line:
-                return line.strip()
-        return lines[0].strip() if lines else ""
+        lines = [line.strip() for line in self.output.splitlines() if line.strip()]
+        first = next(
+            (n for n, line in enumerate(lines) if line.startswith("error") or
+             "blocker:" in line),
+            0,
+        )  # fmt: skip
+        shown = lines[first : first + 2] if lines else [""]
+        # "error: 3 problems in the charter:" says little without its first problem.
+        return " ".join(shown) if shown[0].endswith(":") else shown[0]
 
 
 class Workspace:
@@ -147,7 +151,9 @@ class Workspace:
         self.example()
         return pd.read_csv(self.poc / "churn_SYNTHETIC.csv")
 
-    def write_data(self, frame: pd.DataFrame, name: str = "churn_SYNTHETIC.csv") -> Path:
+    def write_data(
+        self, frame: pd.DataFrame, name: str = "churn_SYNTHETIC.csv"
+    ) -> Path:
         """Write `frame` into the example's folder as `name` (CSV or Parquet)."""
         self.example()
         path = self.poc / name
@@ -195,7 +201,13 @@ def _shared_model() -> Path:
     pattern = "  - type: expect_column_values_to_match_regex\n    column: customer_id\n"
     text = contract.read_text()
     assert pattern in text, "the churn contract no longer pins the id pattern"
-    contract.write_text(text.replace(pattern, "  - type: expect_column_to_exist\n    column: customer_id\n  # ", 1))
+    contract.write_text(
+        text.replace(
+            pattern,
+            "  - type: expect_column_to_exist\n    column: customer_id\n  # ",
+            1,
+        )
+    )
     poc = charter.load(path)
     frame = data.load(poc.data.path)
     result = evaluation.compare(frame, poc=poc, seed=7, tuning_seconds=0, trials=1)
