@@ -8,6 +8,9 @@ from pathlib import Path
 # one-second fit took minutes. Set before numpy and scikit-learn load; a value given
 # by the caller wins. The numbers do not depend on it.
 os.environ.setdefault("OMP_NUM_THREADS", "1")
+# The key scores' ids are hashed with (playbook.serve.pseudonyms): a fixed one, so that
+# no test run makes a key file in the home folder of whoever runs the tests.
+os.environ.setdefault("PLAYBOOK_ID_KEY", "playbook tests")
 
 from importlib.metadata import entry_points
 

@@ -219,6 +219,50 @@ def test_ctrl_c_keeps_finished_runs_marks_the_rest_and_leaves_a_portfolio(
     assert not (runs / "later").exists()
 
 
+def test_sigterm_exits_143_and_marks_every_running_journey_interrupted(
+    example, tmp_path
+):
+    runs = tmp_path / "runs"
+    sleeping = stage_one(tmp_path / "nb-sleepy", "import time\ntime.sleep(600)")
+    names = ("sleepy-one", "sleepy-two")
+    spec_path = write_spec(
+        example,
+        runs_dir=str(runs),
+        workers=2,
+        pocs=[
+            {
+                "charter": charter_named(example, name).name,
+                "stages": "1",
+                "notebooks": str(sleeping),
+            }
+            for name in names
+        ],
+    )
+    cli = subprocess.Popen(
+        [sys.executable, "-m", "playbook", "batch", str(spec_path)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    folders = [run_folder_once_running(runs / name) for name in names]
+    time.sleep(2)  # let both get into the sleeping cell
+    cli.send_signal(signal.SIGTERM)
+    output, _ = cli.communicate(timeout=120)
+
+    assert cli.returncode == 143, output
+    assert "Traceback" not in output
+    record = json.loads(next((runs / "_batches").glob("*.json")).read_text())
+    assert record["interrupted"] is True
+    assert {j["poc"]: j["outcome"] for j in record["journeys"]} == dict.fromkeys(
+        names, "interrupted"
+    )
+    for folder in folders:
+        manifest = json.loads((folder / "manifest.json").read_text())
+        assert manifest["status"] == "interrupted"
+        assert manifest["stages"]["01_business_question"]["status"] == "interrupted"
+        assert not processes_in(folder)
+
+
 # --- Dask ---------------------------------------------------------------------
 
 

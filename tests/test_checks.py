@@ -238,7 +238,7 @@ MALFORMED = [
         r"not valid YAML at line \d+",
     ),
     ("empty-file", "", r"expected a mapping .* got an empty file"),
-    ("not-a-mapping", "- suite: bad\n", r"expected a mapping .* got list"),
+    ("not-a-mapping", "- suite: bad\n", r"expected a mapping .* got a list of 1 item"),
     ("missing-suite", "expectations:\n  - type: expect_column_to_exist\n", r"`suite`"),
     ("missing-expectations", "suite: bad\n", r"`expectations` must be a non-empty"),
     ("empty-expectations", "suite: bad\nexpectations: []\n", r"non-empty list"),

@@ -153,3 +153,27 @@ def test_tricky_text_survives_init(tmp_path):
         REPO / "templates" / "churn.yaml", out, {"business.question": tricky}
     )
     assert yaml.safe_load(out.read_text())["business"]["question"] == tricky
+
+
+def test_init_shows_a_templates_hostile_default_escaped(tmp_path):
+    from typer.testing import CliRunner
+
+    from playbook.cli.app import app
+
+    hostile = "Chief\x1b]0;owned\x07 \x1b[2Jofficer"
+    raw = yaml.safe_load((REPO / "templates" / "churn.yaml").read_text())
+    raw["business"]["sponsor"] = hostile
+    template = tmp_path / "hostile.yaml"
+    template.write_text(yaml.safe_dump(raw, sort_keys=False), encoding="utf-8")
+    asked = charter_init.questions(template.read_text(encoding="utf-8"))
+    assert "business.sponsor" in [question.path for question in asked]
+
+    out = tmp_path / "c.yaml"
+    result = CliRunner().invoke(
+        app,
+        ["init", "--template", str(template), "--out", str(out), "--interactive"],
+        input="\n" * len(asked),
+    )
+
+    assert "\x1b" not in result.output and "\x07" not in result.output
+    assert "[Chief\\x1b]0;owned\\x07 \\x1b[2Jofficer]" in result.output

@@ -141,3 +141,101 @@ def test_bullets_and_verdicts_mask_personal_data(monkeypatch):
     text = " ".join(bundle["text/html"] + bundle["text/plain"] for bundle in shown)
     assert "kim@example.com" not in text
     assert "900101-1234567" not in text
+
+
+# --- value by value: any share lists the column, the share decides exclusion ----------
+
+
+def _category_with(values: list[str], *, rows: int = 1000) -> pd.DataFrame:
+    plain = ["card", "transfer", "cash"] * rows
+    return pd.DataFrame({"payment": values + plain[: rows - len(values)]})
+
+
+def test_a_few_phone_numbers_in_a_category_list_the_column_but_keep_it():
+    phones = [f"010-{1000 + i}-{5000 + i}" for i in range(30)]  # 3%: under 5%
+
+    found = pii.detect(_category_with(phones))
+
+    assert [(f.column, f.kind, f.found_by) for f in found] == [
+        ("payment", "phone number", "values")
+    ]
+    assert found[0].share == pytest.approx(0.03)
+    assert not found[0].excluded
+    assert "010" not in found[0].example
+
+
+def test_a_single_personal_value_among_a_million_categories_is_found():
+    frame = pd.DataFrame({"code": [f"C{i % 500}" for i in range(999_999)]})
+    frame.loc[777_777, "code"] = "kim@example.com"
+
+    found = pii.detect(frame)
+
+    assert [(f.column, f.kind) for f in found] == [("code", "e-mail address")]
+    assert not found[0].excluded
+
+
+def test_a_column_mostly_personal_is_excluded_unless_allowed():
+    emails = [f"user{i}@example.com" for i in range(100)]
+    frame = _category_with(emails, rows=200)
+
+    assert pii.detect(frame)[0].excluded
+    kept = pii.detect(frame, allowed=["payment"])[0]
+    assert kept.allowed and not kept.excluded
+
+
+def test_the_free_text_a_router_reads_is_never_excluded_by_its_share():
+    texts = [f"my number is 900101-{1234560 + i}" for i in range(40)] + ["hi"] * 60
+    frame = pd.DataFrame({"body": texts})
+
+    assert pii.detect(frame)[0].excluded
+    found = pii.detect(frame, free_text="body")[0]
+    assert found.kind == "resident registration number"
+    assert found.share == pytest.approx(0.4)
+    assert not found.excluded
+
+
+def test_the_charter_can_still_exclude_the_free_text():
+    frame = pd.DataFrame({"body": ["refund please", "where is it"] * 10})
+
+    found = pii.detect(frame, declared=["body"], free_text="body")
+
+    assert [(f.column, f.excluded) for f in found] == [("body", True)]
+
+
+def test_a_number_column_with_card_numbers_is_excluded_whatever_their_share():
+    numbers = [4111111111111111, *range(1, 100)]
+
+    found = pii.detect(pd.DataFrame({"ref": numbers}))
+
+    assert [(f.column, f.kind, f.excluded) for f in found] == [
+        ("ref", "card number", True)
+    ]
+
+
+def test_several_kinds_in_one_column_are_listed_most_common_first():
+    texts = ["kim@example.com"] * 2 + ["010-1234-5678"] * 5 + ["nothing"] * 93
+
+    found = pii.detect(pd.DataFrame({"note": texts}))[0]
+
+    assert found.kind == "phone number, e-mail address"
+    assert found.share == pytest.approx(0.07)
+
+
+def test_placeholders_count_as_the_personal_data_they_replaced():
+    raw = pd.DataFrame(
+        {
+            "payment": ["010-1234-5678"] * 3 + ["card"] * 97,
+            "email": [f"u{i}@example.com" for i in range(100)],
+        }
+    )
+    replaced = pd.DataFrame(
+        {
+            "payment": ["<PHONE>"] * 3 + ["card"] * 97,
+            "email": [f"u{i}@example.com" for i in range(100)],
+        }
+    )
+
+    def seen(frame):
+        return [(f.column, f.kind, f.share, f.excluded) for f in pii.detect(frame)]
+
+    assert seen(replaced) == seen(raw)

@@ -152,3 +152,46 @@ def test_batch_lines_show_job_names_plainly():
     shown = console.export_text()
     _no_control_characters(shown)
     assert "\\x1b]0;owned\\x07t" + MARKUP in shown
+
+
+UNSHOWN = [TITLE, CLEAR, NEWLINE, "r\u202eev"]
+
+
+@pytest.mark.parametrize("raw", UNSHOWN, ids=["osc", "ansi", "newline", "bidi"])
+def test_an_unknown_charter_field_is_named_with_visible_escapes(raw, write_charter):
+    from playbook.charter import check as charter_check
+
+    def add_field(charter: dict) -> None:
+        charter[raw] = 1
+        charter["kpi"][raw] = 2
+
+    report = charter_check.check(write_charter(add_field))
+
+    unknown = [p.message for p in report.problems if "unknown field" in p.message]
+    assert len(unknown) == 2
+    for message in unknown:
+        _no_control_characters(message)
+        assert "\n" not in message
+        assert printable(raw) in message
+
+
+@pytest.mark.parametrize("raw", UNSHOWN, ids=["osc", "ansi", "newline", "bidi"])
+@pytest.mark.parametrize("level", ["spec", "entry"])
+def test_a_batch_spec_names_unknown_fields_with_visible_escapes(raw, level, tmp_path):
+    from playbook.errors import BatchSpecError
+    from playbook.run import batch
+
+    entry = {"charter": "charter.yaml"}
+    spec = {"pocs": [entry]}
+    # A key of another type beside the text ones: sorting them must not crash.
+    (spec if level == "spec" else entry).update({raw: 1, 7: 2})
+    path = tmp_path / "spec.yaml"
+    path.write_text(yaml.safe_dump(spec), encoding="utf-8")
+
+    with pytest.raises(BatchSpecError) as refused:
+        batch.load_spec(path)
+
+    message = str(refused.value)
+    _no_control_characters(message)
+    assert "\n" not in message
+    assert f"unknown field(s) 7, {printable(raw)}" in message

@@ -78,6 +78,8 @@ def fresh_batch(poc: Charter) -> FreshBatch | None:
     rows = data.load(
         poc.data.fresh, encoding=poc.data.encoding, delimiter=poc.data.delimiter
     )
+    # Judged, scored and compared with the training rows as those are: redacted.
+    rows = data.redaction.redact(rows, poc=poc)
     return FreshBatch(
         rows=rows,
         source=f"{poc.data.fresh.name} (data.fresh)",

@@ -9,12 +9,15 @@ types and bounds are declared once, in the field table (`field_table`, with the 
 and `data` sections in `kpi_fields` and `data_fields`, written in the words of
 `fields`); from it come the JSON Schema (`json_schema`), the check of a file read by
 `yaml_reader` (`validate`, its findings are `problems`), `load`, `check` and `init`.
+The files a charter may have playbook read are its own folder tree's and those it
+or the user allows (`data_paths`).
 """
 
 from playbook.charter import (
     business_stage,
     check,
     data_fields,
+    data_paths,
     field_table,
     fields,
     init,
@@ -83,6 +86,7 @@ __all__ = [
     "business_stage",
     "check",
     "data_fields",
+    "data_paths",
     "field_table",
     "fields",
     "init",

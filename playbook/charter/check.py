@@ -1,9 +1,11 @@
 """`playbook check`: every problem of a charter at once, each with file, line and field.
 
-Three passes, each adding what it finds: the schema (`playbook.charter.yaml_reader`
+Four passes, each adding what it finds: the schema (`playbook.charter.yaml_reader`
 and `playbook.charter.validate`: YAML, kinds, bounds, unknown and missing fields),
 readiness (`playbook.charter.review.findings`: the blockers and warnings stage 1
-shows), and the data's header, when the data file is reachable, against every column
+shows), the files the charter names, each of which must be in the charter's folder
+tree or a folder allowed (`playbook.charter.data_paths`; a file outside is never
+opened), and the data's header, when the data file is reachable, against every column
 the charter names. When the columns are all there, a caller may pass a check of the
 charter against the data's values (`playbook check` passes
 `playbook.data.charter_fit.problems`, which this layer may not import). Blockers exit
@@ -15,18 +17,20 @@ from __future__ import annotations
 import csv
 import dataclasses
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 
 from playbook import charter
-from playbook.charter import review, validate, yaml_reader
+from playbook.charter import data_paths, review, validate, yaml_reader
 from playbook.charter.model import Charter, from_fields
 from playbook.charter.problems import BLOCKER, NOTE, WARNING, Problem, in_order
 from playbook.charter.yaml_reader import Document
 
+# How many of the data's columns a message lists.
+_SHOWN_COLUMNS = 30
 # A check of the charter against the data's values, with the problems it finds.
 DataFit = Callable[[Charter, Document], list[Problem]]
 
@@ -55,7 +59,11 @@ class CheckReport:
 
 
 def check(
-    path: str | Path, *, shown: str | None = None, data_fit: DataFit | None = None
+    path: str | Path,
+    *,
+    shown: str | None = None,
+    data_fit: DataFit | None = None,
+    allowed: Sequence[str | Path] = (),
 ) -> CheckReport:
     """Check a charter file and report every problem found.
 
@@ -64,6 +72,9 @@ def check(
         shown: How to name the file in problems (default: the path as given).
         data_fit: Checks the charter against the data's values; run when the data
             file is there and has every column the charter names.
+        allowed: Folders outside the charter's that its files may be in
+            (`--allow-path`); a file outside every such folder is a blocker, and is
+            not opened (`playbook.charter.data_paths`).
     """
     file = shown if shown is not None else str(path)
     document, problems = yaml_reader.read(path, shown=file)
@@ -91,6 +102,12 @@ def check(
                 finding.hint,
             )
         )
+    refused = [
+        _located(document, item.field, BLOCKER, item.message, item.hint)
+        for item in data_paths.outside(poc, allowed=allowed)
+    ]
+    if refused:  # nothing outside the allowed folders is opened, not even a header
+        return CheckReport(file, in_order([*problems, *refused]))
     columns = data_columns(poc, document)
     problems += columns
     if data_fit is not None and not columns:
@@ -142,20 +159,38 @@ def data_columns(poc: charter.Charter, document: Document) -> list[Problem]:
             )
         ]
     problems = []
-    for path, column_name in named_columns(poc).items():
+    named = named_columns(poc)
+    shown = header_note(header, named=list(named.values()))
+    for path, column_name in named.items():
         if column_name in header:
             continue
-        shown = ", ".join(header[:30]) + (", ..." if len(header) > 30 else "")
         problems.append(
             _located(
                 document,
                 path,
                 BLOCKER,
                 f"{path}: the data has no column {column_name!r}",
-                f"The data's columns: {shown}. Fix the charter or the extract.",
+                f"{shown} Fix the charter or the extract.",
             )
         )
     return problems
+
+
+def header_note(header: Sequence[object], *, named: Sequence[str | None]) -> str:
+    """The data's columns for a message about missing ones, unless none fits at all.
+
+    A file that holds none of the columns the charter names may be no table (a
+    `.env` file, a key read by mistake): its first line is described, not shown.
+    """
+    if any(column in header for column in named if column):
+        listed = ", ".join(map(str, header[:_SHOWN_COLUMNS]))
+        more = ", ..." if len(header) > _SHOWN_COLUMNS else ""
+        return f"The data's columns: {listed}{more}."
+    return (
+        f"The data has none of them among its {len(header)} column(s), so its "
+        "header is not shown: check that the path names the data, and its "
+        "data.delimiter and data.encoding."
+    )
 
 
 def _located(

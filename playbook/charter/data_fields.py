@@ -4,6 +4,7 @@ import re
 
 from playbook.charter.fields import (
     ACCESS_MODES,
+    IDS_IN_SCORES,
     MAX_UNLABELLED_SHARE,
     Field,
     Rule,
@@ -103,6 +104,14 @@ DATA = Field(
             "churn_fresh.csv",
         ),
         Field(
+            "allowed_folders",
+            "texts",
+            "Folders outside the charter's own folder that path, fresh and checks "
+            "may point into, relative to the charter's folder (nothing else outside "
+            "it is read).",
+            ["../shared_data"],
+        ),
+        Field(
             "synthetic",
             "flag",
             "true when the data is generated, not real.",
@@ -170,8 +179,20 @@ DATA = Field(
         Field(
             "allow_pii",
             "texts",
-            "Personal columns the model may use anyway.",
+            "Personal columns the model may use anyway; phone numbers, e-mail "
+            "addresses, resident, card and IP numbers in them still reach it only "
+            "as placeholders (<PHONE>, <EMAIL>, <RRN>, <CARD>, <IP>).",
             ["age"],
+        ),
+        Field(
+            "ids_in_scores",
+            "choice",
+            "How scores files write the id: hashed (a keyed hash; whoever holds "
+            "the key, PLAYBOOK_ID_KEY or ~/.config/playbook/id.key, joins them "
+            "back) or raw (the ids as read, for ids that are no personal data).",
+            "hashed",
+            choices=IDS_IN_SCORES,
+            default="hashed",
         ),
         Field(
             "exclude",

@@ -18,6 +18,8 @@ RULE_OPERATORS = ("==", "!=", "<", "<=", ">", ">=")
 BASELINES = ("rule", "score", "keywords", "seasonal_naive", "moving_average", "prior")
 KPI_KINDS = ("top_k", "forecast", "routing")
 ACCESS_MODES = ("sandbox_copy", "platform_read")
+# How scores files write the id: a keyed hash (playbook.serve.pseudonyms), or as read.
+IDS_IN_SCORES = ("hashed", "raw")
 POC_ID = r"^[a-z0-9][a-z0-9_-]{0,63}$"
 # numpy and scikit-learn take seeds from 0 to 2**32 - 1; the charter and --seed too.
 SEED_MAXIMUM = 2**32 - 1

@@ -176,7 +176,9 @@ class Data:
     whose segments the model card reports for fairness; `text` names the free-text
     column a routing model reads; `series` names the column that tells separate time
     series apart in a forecast (store and item, say): rows are unique per series and
-    time.
+    time. `ids_in_scores` says how scores files write the id ("hashed": a keyed
+    hash, `playbook.serve.pseudonyms`; or "raw"). `allowed_folders` are folders
+    outside the charter's own that `path`, `fresh` and `checks` may point into.
     """
 
     path: Path | None
@@ -202,6 +204,8 @@ class Data:
     time_format: str | None = None
     sheet: str | None = None
     max_unlabelled_share: float = MAX_UNLABELLED_SHARE
+    ids_in_scores: str = "hashed"
+    allowed_folders: tuple[Path, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -556,6 +560,11 @@ def _data(section: Fields, *, folder: Path) -> Data:
         time_format=_text(section, "time_format"),
         sheet=_text(section, "sheet"),
         max_unlabelled_share=MAX_UNLABELLED_SHARE if unlabelled is None else unlabelled,
+        ids_in_scores=_text(section, "ids_in_scores") or "hashed",
+        allowed_folders=tuple(
+            (folder / allowed).resolve()
+            for allowed in _texts(section, "allowed_folders")
+        ),
     )
 
 

@@ -89,9 +89,10 @@ def derive_charter(source: Path, overrides: Mapping[str, Any]) -> str:
 
     The copy must find the same files from another folder, so relative paths in its
     `data` section are made absolute (against the charter's folder): `path` and
-    `checks` always, and any other value there that looks like a path (it has a
-    suffix such as `.csv` or a `/`) and names a file or folder beside the charter,
-    such as a fresh batch's file. The overrides must have passed `check_overrides`.
+    `checks` always, `allowed_folders` too, and any other value there that looks
+    like a path (it has a suffix such as `.csv` or a `/`) and names a file or folder
+    beside the charter, such as a fresh batch's file. The overrides must have
+    passed `check_overrides`.
 
     Args:
         source: The charter file.
@@ -108,6 +109,12 @@ def derive_charter(source: Path, overrides: Mapping[str, Any]) -> str:
     data = fields.get("data")
     if isinstance(data, dict):
         _absolute_paths(data, folder=source.parent, always=("path", "checks"))
+        allowed = data.get("allowed_folders")
+        if isinstance(allowed, str | list):
+            data["allowed_folders"] = [
+                str((source.parent / str(folder)).resolve())
+                for folder in ([allowed] if isinstance(allowed, str) else allowed)
+            ]
     listed = ", ".join(f"{path}={value!r}" for path, value in overrides.items())
     header = (
         f"# Derived by playbook from {source}\n"

@@ -26,6 +26,7 @@ from playbook.charter.fields import (
 )
 from playbook.charter.problems import BLOCKER, WARNING, Problem, shown_value
 from playbook.charter.yaml_reader import Document
+from playbook.core.printable import printable
 
 
 def validate(document: Document) -> list[Problem]:
@@ -102,25 +103,27 @@ class _Check:
             child_path = f"{path}.{name}" if path else name
             if item.child(name) is not None:
                 continue
+            # The key is the user's text: shown with its control characters escaped.
+            said = printable(child_path)
             if item.open:
                 close = difflib.get_close_matches(name, known, n=1, cutoff=0.75)
                 if close:
                     self.add(
                         child_path,
-                        f"{child_path}: not a role playbook knows",
+                        f"{said}: not a role playbook knows",
                         f"Did you mean {close[0]}? Roles it knows: {', '.join(known)}.",
                         severity=WARNING,
                         at_key=True,
                     )
                 value = mapping[key]
                 if value is not None and not _is_text(value):
-                    self.add(child_path, _expected(child_path, "some text", value), "")
+                    self.add(child_path, _expected(said, "some text", value), "")
                 continue
             close = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
             where = f"in {path}" if path else "at the top"
             self.add(
                 child_path,
-                f"{child_path}: unknown field",
+                f"{said}: unknown field",
                 f"Did you mean {close[0]}?"
                 if close
                 else f"Fields {where}: {', '.join(known)}. Remove it, or make it a "

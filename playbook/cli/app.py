@@ -17,6 +17,7 @@ from playbook.cli.commands import (
     printing,
 )
 from playbook.cli.options import (
+    AllowPathOption,
     FailOnOption,
     JunitOption,
     ReplaceOption,
@@ -25,6 +26,7 @@ from playbook.cli.options import (
     StagesOption,
 )
 from playbook.cli.safe_text import shown
+from playbook.core.printable import printable
 from playbook.errors import PlaybookError
 from playbook.synthetic import demo as demo_example
 
@@ -91,6 +93,7 @@ def run(
     ] = False,
     fail_on: FailOnOption = "never",
     junit: JunitOption = None,
+    allow_path: AllowPathOption = None,
 ) -> None:
     """Run the journey for one charter and write its reports.
 
@@ -109,6 +112,7 @@ def run(
             seed=seed,
             tuning_seconds=tuning_seconds,
             data_docs=data_docs,
+            allowed_paths=tuple(allow_path or ()),
         ),
         fail_on=fail_on,
         junit=junit,
@@ -270,7 +274,8 @@ def batch(
 
     Exit codes: 0 every journey completed (or had already), 2 none failed but a gate
     stopped at least one, 3 all completed but one decided below the --fail-on bar, 1 at
-    least one failed, crashed or timed out, 130 interrupted.
+    least one failed, crashed or timed out, 130 interrupted (143 by SIGTERM, every
+    running journey's manifest then says interrupted).
     """
     from playbook.cli import progress
     from playbook.run import batch as batches
@@ -353,6 +358,7 @@ def check(
             "schema/charter.schema.json is this output.",
         ),
     ] = False,
+    allow_path: AllowPathOption = None,
 ) -> None:
     """Check charters and report every problem at once, with file, line and field.
 
@@ -376,7 +382,10 @@ def check(
     if not charters:
         fail(PlaybookError("name a charter to check, e.g. playbook check charter.yaml"))
     reports = [
-        charter_check.check(path, data_fit=charter_fit.problems) for path in charters
+        charter_check.check(
+            path, data_fit=charter_fit.problems, allowed=allow_path or ()
+        )
+        for path in charters
     ]
     if output == "json":
         typer.echo(charter_check.as_json(reports))
@@ -459,10 +468,14 @@ def init(
                     console.print(
                         f"\n[bold]{shown(question.path)}[/]: {shown(question.help)}"
                     )
+                # Click prints the prompt: the template's value is shown with its
+                # control characters escaped, never as it is (a template may be a file).
+                default = charter_init.shown(question.default)
+                kept = f" [{printable(default)}]" if len(default) <= 60 else ""
                 return typer.prompt(
-                    "  value (Enter keeps it)",
-                    default=charter_init.shown(question.default),
-                    show_default=len(charter_init.shown(question.default)) <= 60,
+                    f"  value (Enter keeps it){kept}",
+                    default=default,
+                    show_default=False,
                 )
 
             given = charter_init.ask_all(

@@ -38,6 +38,7 @@ class JourneyOptions:
         seed: Seed instead of the charter's.
         tuning_seconds: Wall time stage 4 may spend tuning.
         data_docs: Build GX Data Docs of stage 3's data contract into the run.
+        allowed_paths: Folders outside the charter's that its files may be in.
     """
 
     runs_dir: Path
@@ -46,6 +47,7 @@ class JourneyOptions:
     seed: int | None = None
     tuning_seconds: float | None = None
     data_docs: bool = False
+    allowed_paths: tuple[Path, ...] = ()
 
 
 def run_with_progress(
@@ -94,6 +96,7 @@ def run_with_progress(
                 on_event=show,
                 tuning_seconds=options.tuning_seconds,
                 data_docs=options.data_docs,
+                allowed_paths=options.allowed_paths,
             )
         except KeyboardInterrupt as stop:
             stop.add_note(f"run folder: {reached[0]}" if reached else "no run folder")

@@ -67,6 +67,14 @@ JunitOption = Annotated[
         "for the decision.",
     ),
 ]
+AllowPathOption = Annotated[
+    list[Path] | None,
+    typer.Option(
+        "--allow-path",
+        help="A folder outside the charter's own that data.path, data.fresh and "
+        "data.checks may point into (repeatable); nothing else outside it is read.",
+    ),
+]
 ReplaceOption = Annotated[
     bool, typer.Option("--force", help="Replace --out when it exists.")
 ]

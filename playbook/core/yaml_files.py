@@ -4,12 +4,15 @@ A `.json` file is read as JSON (a suite saved by Great Expectations): PyYAML wou
 read a number such as `1e-05` as text.
 
 The charter has its own reader (`playbook.charter.yaml_reader`), which also keeps every
-field's line and column.
+field's line and column. A file that is not what it should be is described by where
+and what kind of value is wrong (`described`, `shown_name`), never by its content: it
+may be a secret named by mistake.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import yaml
@@ -68,3 +71,58 @@ def yaml_problem(error: yaml.YAMLError) -> str:
     where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
     problem = getattr(error, "problem", None) or str(error).splitlines()[0]
     return f"{where}: {problem}"
+
+
+# A value shown back as it is: a name such as a field or an expectation's type. Any
+# other value of a file that fails to be what it should is described, not shown: the
+# file may be a secret read by mistake (`data.checks: /etc/shadow`).
+_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]{0,63}$")
+
+
+def is_name(value: object) -> bool:
+    """Whether a value from a file looks like a name (a field, a type), safe to show."""
+    return isinstance(value, str) and _NAME.match(value) is not None
+
+
+def shown_name(value: object) -> str:
+    """A name from a file, quoted, when it looks like one; else what kind it is."""
+    return repr(value) if is_name(value) else described(value)
+
+
+def described(value: object) -> str:
+    """What kind of value a file holds, without any of its content.
+
+    Returns:
+        E.g. "a text of 52 characters", "a number", "a list of 3 items".
+    """
+    if value is None:
+        return "nothing"
+    if isinstance(value, bool):
+        return "true or false"
+    if isinstance(value, int | float):
+        return "a number"
+    if isinstance(value, str):
+        return f"a text of {len(value):,} characters"
+    if isinstance(value, list):
+        return f"a list of {len(value):,} item{'s' * (len(value) != 1)}"
+    if isinstance(value, dict):
+        return f"a mapping of {len(value):,} key{'s' * (len(value) != 1)}"
+    return f"a value of type {type(value).__name__}"
+
+
+def top_level_lines(path: Path) -> dict[str, int]:
+    """The line (from 1) of each top-level key of a YAML mapping, by the key's text.
+
+    Empty when the file is not a mapping or cannot be read again.
+    """
+    try:
+        node = yaml.compose(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        return {}
+    if not isinstance(node, yaml.MappingNode):
+        return {}
+    return {
+        str(key.value): key.start_mark.line + 1
+        for key, _ in node.value
+        if isinstance(key, yaml.ScalarNode)
+    }

@@ -3,7 +3,8 @@
 Sources (CSV, Parquet, Excel, folders, SQL; `local_files` refuses URLs, devices and
 pipes), fingerprints, the time column read one way for every stage (`time_column`),
 the charter checked against the data (`charter_fit`) and its labels (`labels`),
-profiles and time coverage, personal data, target leaks, the Great Expectations data
+profiles and time coverage, personal data (found in `pii`, replaced by placeholders
+before any model sees it in `redaction`), target leaks, the Great Expectations data
 contracts (ours, and suites GX saved: `gx_suites`; offline Data Docs: `data_docs`),
 `playbook checks suggest`, and stage 3's evidence (`strategy_stage`).
 `from playbook import data; data.read(poc)` is the way in for stages 4 to 7: the rows
@@ -21,6 +22,7 @@ from playbook.data import (
     local_files,
     modelling_rows,
     pii,
+    redaction,
     sources,
     strategy_stage,
     suggest,
@@ -63,6 +65,7 @@ __all__ = [
     "pii",
     "profile",
     "read",
+    "redaction",
     "require_columns",
     "require_unique_ids",
     "rows_per_period",

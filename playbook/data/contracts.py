@@ -32,7 +32,13 @@ from typing import Any
 import pandas as pd
 
 from playbook.core.files import write_atomic
-from playbook.core.yaml_files import read_yaml
+from playbook.core.yaml_files import (
+    described,
+    is_name,
+    read_yaml,
+    shown_name,
+    top_level_lines,
+)
 from playbook.data import gx_suites
 from playbook.data.contract_outcomes import MAX_EXAMPLES, ExpectationOutcome, outcome_of
 from playbook.data.expectations import ExpectationSpec, columns_read
@@ -103,7 +109,7 @@ def load_suite(path: Path) -> Suite:
     raw = _read_yaml(source)
     saved_by_gx = gx_suites.is_gx_suite(raw)
     allowed = gx_suites.SUITE_KEYS if saved_by_gx else ("suite", "expectations")
-    extra = sorted(str(key) for key in raw if key not in allowed)
+    extra = [key for key in raw if key not in allowed]
     if extra:
         holds = (
             "a suite saved by Great Expectations holds only "
@@ -113,14 +119,13 @@ def load_suite(path: Path) -> Suite:
             "comments"
         )
         raise DataCheckError(
-            f"{source}: unknown top-level key(s) {', '.join(map(repr, extra))}; "
-            f"{holds}."
+            f"{source}: unknown top-level key(s) {_keys(extra, source)}; {holds}."
         )
     if saved_by_gx:
         raw = gx_suites.as_contract(raw, source=source)
     name = raw.get("suite")
     if not isinstance(name, str) or not name.strip():
-        got = "it is missing" if name is None else f"got {name!r}"
+        got = "it is missing" if name is None else f"got {described(name)}"
         key = "`name` (GX's layout)" if saved_by_gx else "`suite`"
         raise DataCheckError(
             f"{source}: {key} must name the suite, e.g. `suite: churn` (GX: "
@@ -128,7 +133,7 @@ def load_suite(path: Path) -> Suite:
         )
     items = raw.get("expectations")
     if not isinstance(items, list) or not items:
-        got = "it is missing" if items is None else f"got {items!r:.60}"
+        got = "it is missing" if items is None else f"got {described(items)}"
         raise DataCheckError(
             f"{source}: `expectations` must be a non-empty list of "
             f"`- type: expect_...` entries; {got}. Add the expectations to check."
@@ -341,7 +346,7 @@ def _read_yaml(source: Path) -> dict:
         error=DataCheckError,
     )
     if not isinstance(raw, dict):
-        got = type(raw).__name__ if raw is not None else "an empty file"
+        got = described(raw) if raw is not None else "an empty file"
         raise DataCheckError(
             f"{source}: expected a mapping with `suite` and `expectations`, got {got}. "
             f"See data_checks/churn.yaml for the layout."
@@ -349,16 +354,29 @@ def _read_yaml(source: Path) -> dict:
     return raw
 
 
+def _keys(keys: list[Any], source: Path) -> str:
+    """Unknown keys for a message: a name as it is, anything else by its line."""
+    lines = top_level_lines(source)
+    return ", ".join(
+        repr(key)
+        if is_name(key)
+        else f"a key at line {lines[str(key)]}"
+        if str(key) in lines
+        else f"a key that is {described(key)}"
+        for key in keys
+    )
+
+
 def _spec(item: Any, *, where: str, classes: dict[str, type]) -> ExpectationSpec:
     if not isinstance(item, dict):
         raise DataCheckError(
             f"{where}: expected a mapping like `- type: expect_...` plus its "
-            f"arguments, got {item!r:.60}."
+            f"arguments, got {described(item)}."
         )
     kwargs = dict(item)
     kind = kwargs.pop("type", None)
     if not isinstance(kind, str):
-        got = "it is missing" if kind is None else f"got {kind!r}"
+        got = "it is missing" if kind is None else f"got {described(kind)}"
         raise DataCheckError(
             f"{where}: `type` must name a Great Expectations expectation, e.g. "
             f"`type: expect_column_values_to_not_be_null`; {got}."
@@ -366,14 +384,15 @@ def _spec(item: Any, *, where: str, classes: dict[str, type]) -> ExpectationSpec
     if kind not in classes:
         raise DataCheckError(
             f"{where}: unknown expectation type "
-            f"{kind!r}{_did_you_mean(kind, classes)}. "
+            f"{shown_name(kind)}{_did_you_mean(kind, classes)}. "
             f"Use a Great Expectations 1.x name (snake_case of a class in "
             f"great_expectations.expectations)."
         )
     bad_keys = [key for key in kwargs if not isinstance(key, str)]
     if bad_keys:
         raise DataCheckError(
-            f"{where} ({kind}): argument names must be text, got {bad_keys[0]!r}."
+            f"{where} ({kind}): argument names must be text, got "
+            f"{described(bad_keys[0])}."
         )
     reserved = [key for key in _RESERVED if key in kwargs]
     if reserved:

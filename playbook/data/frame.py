@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from playbook.charter.check import header_note
 from playbook.charter.model import Charter
 from playbook.data import pii, sources, time_column
 from playbook.errors import DataError
@@ -104,10 +105,12 @@ def require_columns(
         text = "; ".join(
             f"{field} names {column!r}" for field, column in missing.items()
         )
+        header = header_note(
+            list(frame.columns), named=[*named.values(), *listed.values()]
+        )
         raise DataError(
             f"{_where(poc, source)}: the data lacks columns the charter names: {text}. "
-            f"The data has: {', '.join(map(str, frame.columns))}. "
-            "Fix the charter or the extract."
+            f"{header} Fix the charter or the extract."
         )
     return [column for column in named.values() if column]
 

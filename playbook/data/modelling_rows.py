@@ -4,7 +4,8 @@
 where stage 3 would stop on the charter's fit or on values no model can use, and
 without the rows whose label is missing, so that no stage trains on them or prices them
 as "did not happen". Stage 3 reads every row (`playbook.data.sources.read`) and reports
-how many were left out.
+how many were left out. Personal data in the columns a model may read comes back as
+placeholders (`playbook.data.redaction`), so no model, score or later stage holds it.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from playbook.charter.model import Charter
-from playbook.data import charter_fit, labels, sources, time_column
+from playbook.data import charter_fit, labels, redaction, sources, time_column
 from playbook.errors import DataError
 
 # How many columns a message names before it counts the rest.
@@ -23,7 +24,7 @@ _NAMED_COLUMNS = 8
 
 
 def read(poc: Charter, *, path: str | Path | None = None) -> pd.DataFrame:
-    """The charter's data as the model sees it: checked, and labelled rows only.
+    """The charter's data as the model sees it: checked, labelled rows, redacted.
 
     Args:
         poc: The charter.
@@ -38,10 +39,11 @@ def read(poc: Charter, *, path: str | Path | None = None) -> pd.DataFrame:
     frame = sources.read(poc, path=path)
     require_finite(frame, poc=poc, source=path)
     charter_fit.require(frame, poc=poc, source=path)
-    if not labels.ranks_one_outcome(poc):
-        return frame
-    absent = labels.missing(frame, poc=poc).to_numpy()
-    return frame[~absent].reset_index(drop=True) if absent.any() else frame
+    if labels.ranks_one_outcome(poc):
+        absent = labels.missing(frame, poc=poc).to_numpy()
+        if absent.any():
+            frame = frame[~absent].reset_index(drop=True)
+    return redaction.redact(frame, poc=poc)
 
 
 def require_finite(

@@ -1,11 +1,20 @@
 """Find personal data (PII) in a frame, and mask it wherever playbook shows values.
 
-A column holds PII when its name says so (email, phone, address, birth date, ...) and
-its values are many and varied, or when enough of its values look like personal data:
-e-mail addresses, phone numbers (Korean mobile numbers such as 010-1234-5678
-included), Korean resident registration numbers, card numbers that pass the Luhn
-check, or IP addresses. The charter may name more (`data.pii`: names, addresses) and
-may let the model use some (`data.allow_pii`).
+Personal data is found value by value: e-mail addresses, phone numbers (Korean mobile
+numbers such as 010-1234-5678 included), Korean resident registration numbers, card
+numbers that pass the Luhn check, or IP addresses, in any text column. A column named
+like PII (email, phone, address, birth date, ...) with many and varied values holds it
+too, and the charter may name more (`data.pii`: names, addresses).
+
+Every column in which any value holds personal data is listed and masked in every
+table shown, whatever the share of such values. The share decides only whether the
+model may read the column: a column that is personal data as a whole (by name, by
+the charter, or with `VALUE_SHARE` of its values or more) is excluded unless
+`data.allow_pii` lists it; in a column with fewer such values, and in the free text
+a router reads (`data.text`), those values are replaced by typed placeholders
+(`<PHONE>`, `<RRN>`, ...) before any model sees them (`playbook.data.redaction`).
+A placeholder counts as the personal data it replaced, so the rows after redaction
+are judged as the rows before.
 
 Masking keeps a value's shape and hides its content: digits become `#` and letters
 `x`, so `010-1234-5678` shows as `###-####-####` and `kim@example.com` as
@@ -23,17 +32,31 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
-SAMPLE_ROWS = 5000
-"""How many non-missing values of a column the value patterns look at."""
 VALUE_SHARE = 0.05
-"""Share of sampled values that must match a pattern for a column to hold PII."""
+"""Share of a column's values holding personal data from which the whole column counts
+as personal data, and is kept out of the model; below it, those values are replaced."""
 NAME_MIN_DISTINCT = 20
 """A column named like PII holds it only with more distinct values than this; fewer
 are codes about a person (e.g. `own_telephone: yes/no`), not identifiers."""
+CONFIRMED_SHARE = 0.9
+"""Of the values a pattern matches, the share its check must confirm: a Luhn check
+passes for 1 in 10 random numbers, so a column of codes is not a column of cards."""
 
-_PATTERNS: dict[str, re.Pattern] = {
+PLACEHOLDERS = {
+    "e-mail address": "<EMAIL>",
+    "resident registration number": "<RRN>",
+    "phone number": "<PHONE>",
+    "card number": "<CARD>",
+    "IP address": "<IP>",
+}
+"""What each kind of personal data becomes before a model sees it."""
+NAME_PLACEHOLDER = "<NAME>"
+"""What a person's name in free text becomes (`playbook.data.redaction`)."""
+
+PATTERNS: dict[str, re.Pattern[str]] = {
     "e-mail address": re.compile(
         r"(?<![\w.+-])[\w.%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}\b"
     ),
@@ -87,7 +110,19 @@ _NAME_WORDS = {
 class PiiColumn:
     """A column that holds personal data, how it was found, and whether it may be used.
 
-    `example` is a masked value, to show the reader what was found without showing it.
+    Attributes:
+        column: The column.
+        kind: What was found, e.g. "phone number"; several kinds of values are
+            listed most common first, e.g. "resident registration number, e-mail
+            address".
+        found_by: "values", "name" or "charter (data.pii)".
+        share: Share of the non-missing values holding personal data; None when
+            found by name or by the charter.
+        example: A masked value, to show what was found without showing it.
+        allowed: Whether `data.allow_pii` lists the column.
+        excluded: Whether the model never reads the column: it is personal data as
+            a whole and not allowed. A column that is not excluded reaches a model
+            only with its personal values replaced by placeholders.
     """
 
     column: str
@@ -96,6 +131,7 @@ class PiiColumn:
     share: float | None
     example: str
     allowed: bool
+    excluded: bool = True
 
 
 def detect(
@@ -103,13 +139,17 @@ def detect(
     *,
     declared: Iterable[str] = (),
     allowed: Iterable[str] = (),
+    free_text: str | None = None,
 ) -> list[PiiColumn]:
-    """Find the columns that hold personal data.
+    """Find the columns that hold personal data, in any share of their values.
 
     Args:
         frame: The data.
         declared: Columns the charter says hold PII (`data.pii`).
         allowed: Columns the charter lets the model use anyway (`data.allow_pii`).
+        free_text: The free-text column a router reads (`data.text`): the share of
+            its values holding personal data never excludes it, since those parts
+            are replaced by placeholders and the rest of the text is what routes.
 
     Returns:
         One entry per PII column, in the frame's column order.
@@ -117,17 +157,28 @@ def detect(
     declared, allowed = set(declared), set(allowed)
     found = []
     for column in frame.columns:
-        values = _sample(frame[column])
-        kind, share = _by_values(values)
-        if kind is not None:
-            found_by = "values"
-        elif (name_kind := _by_name(column)) and values.nunique() > NAME_MIN_DISTINCT:
-            kind, found_by = name_kind, "name"
+        series = frame[column]
+        kinds, found_share, example = _by_values(series)
+        share: float | None = found_share
+        named = _by_name(column)
+        by_name = named is not None and series.nunique() > NAME_MIN_DISTINCT
+        if kinds:
+            kind, found_by = ", ".join(kinds), "values"
+            # A number cannot hold a placeholder: a number column is kept out whole.
+            whole = not _is_text(series) or (
+                found_share >= VALUE_SHARE and column != free_text
+            )
+        elif by_name:
+            kind, found_by, share, whole = str(named), "name", None, True
         elif column in declared:
-            kind, found_by = "personal data", "charter (data.pii)"
+            kind, found_by, share = "personal data", "charter (data.pii)", None
+            whole = True
         else:
             continue
-        example = mask(values.iloc[0]) if len(values) else ""
+        whole = whole or by_name or column in declared
+        if example is None:
+            values = series.dropna()
+            example = mask(values.iloc[0]) if len(values) else ""
         found.append(
             PiiColumn(
                 column=str(column),
@@ -136,6 +187,7 @@ def detect(
                 share=share,
                 example=example,
                 allowed=column in allowed,
+                excluded=whole and column not in allowed,
             )
         )
     return found
@@ -150,14 +202,14 @@ def mask_text(text: str) -> str:
     """Text with every part that looks like personal data masked."""
     if not isinstance(text, str) or not text:
         return text
-    for kind, pattern in _PATTERNS.items():
+    for kind, pattern in PATTERNS.items():
         text = pattern.sub(partial(_mask_match, kind), text)
     return text
 
 
 def _mask_match(kind: str, match: re.Match[str]) -> str:
     found = match.group(0)
-    return mask(found) if _confirm(kind, found) else found
+    return mask(found) if confirmed(kind, found) else found
 
 
 def mask_frame(frame: pd.DataFrame, *, columns: Iterable[str] = ()) -> pd.DataFrame:
@@ -185,40 +237,63 @@ def mask_frame(frame: pd.DataFrame, *, columns: Iterable[str] = ()) -> pd.DataFr
 # --- detection -----------------------------------------------------------------------
 
 
-def _sample(series: pd.Series) -> pd.Series:
+def _is_text(series: pd.Series) -> bool:
+    return pd.api.types.is_object_dtype(series) or pd.api.types.is_string_dtype(series)
+
+
+def _by_values(series: pd.Series) -> tuple[list[str], float, str | None]:
+    """The kinds of personal data in a column's values, their share, an example.
+
+    The share is of the values holding any kind; the example is masked. No kinds, 0
+    and None when no value holds personal data.
+
+    Every distinct value is searched (one pass of each pattern over them all), so a
+    single phone number among a million categories is found.
+    """
     values = series.dropna()
-    if len(values) > SAMPLE_ROWS:
-        values = values.iloc[:: len(values) // SAMPLE_ROWS][:SAMPLE_ROWS]
-    return values
-
-
-def _by_values(values: pd.Series) -> tuple[str | None, float | None]:
     if values.empty:
-        return None, None
+        return [], 0.0, None
     if pd.api.types.is_integer_dtype(values):
         # Only long numbers can be card or registration numbers.
-        values = values[values.abs() >= 10**12].astype(str)
-        if values.empty:
-            return None, None
-    elif not (
-        pd.api.types.is_object_dtype(values) or pd.api.types.is_string_dtype(values)
-    ):
-        return None, None
-    texts = [str(value) for value in values]
+        long = values[values.abs() >= 10**12]
+        if long.empty:
+            return [], 0.0, None
+        counts = long.astype(str).value_counts(sort=False)
+    elif _is_text(values):
+        counts = values.astype(str).value_counts(sort=False)
+    else:
+        return [], 0.0, None
+    texts = counts.index.tolist()
+    weights = counts.to_numpy()
     joined = "\n".join(texts)
-    for kind, pattern in _PATTERNS.items():
-        if not pattern.search(joined):  # one pass over the sample rules most out
-            continue
-        matched = confirmed = 0
-        for text in texts:
-            found = [match.group(0) for match in pattern.finditer(text)]
-            matched += bool(found)
-            confirmed += any(_confirm(kind, item) for item in found)
-        share = confirmed / len(texts)
-        # A checksum (Luhn) passes for 1 in 10 random numbers: most must pass.
-        if confirmed and share >= VALUE_SHARE and confirmed >= 0.9 * matched:
-            return kind, share
-    return None, None
+    starts = np.cumsum([0] + [len(text) + 1 for text in texts[:-1]])
+    holding = np.zeros(len(texts), dtype=bool)
+    shares: dict[str, float] = {}
+    examples: dict[str, str] = {}
+    for kind, pattern in PATTERNS.items():
+        placeholder = PLACEHOLDERS[kind]
+        if placeholder not in joined and not pattern.search(joined):
+            continue  # one pass over every value rules most kinds out
+        matched = np.zeros(len(texts), dtype=bool)
+        checked = np.zeros(len(texts), dtype=bool)
+        for match in pattern.finditer(joined):
+            row = int(np.searchsorted(starts, match.start(), side="right")) - 1
+            matched[row] = True
+            if confirmed(kind, match.group(0)):
+                checked[row] = True
+                examples.setdefault(kind, mask(match.group(0)))
+        for match in re.finditer(re.escape(placeholder), joined):
+            row = int(np.searchsorted(starts, match.start(), side="right")) - 1
+            matched[row] = checked[row] = True
+        sure = weights[checked].sum()
+        if sure and sure >= CONFIRMED_SHARE * weights[matched].sum():
+            shares[kind] = float(sure / len(values))
+            holding |= checked
+    kinds = sorted(shares, key=lambda kind: -shares[kind])
+    if not kinds:
+        return [], 0.0, None
+    example = examples.get(kinds[0], PLACEHOLDERS[kinds[0]])
+    return kinds, float(weights[holding].sum() / len(values)), example
 
 
 def _by_name(column: Any) -> str | None:
@@ -234,7 +309,7 @@ def _by_name(column: Any) -> str | None:
     return None
 
 
-def _confirm(kind: str, text: str) -> bool:
+def confirmed(kind: str, text: str) -> bool:
     """Checks a regular expression cannot make: Luhn digits, a valid IPv6."""
     if kind == "card number":
         return _luhn(re.sub(r"\D", "", text))

@@ -186,7 +186,12 @@ def build(
     frame = sources.read(poc, path=source)
     found = sources.fingerprint(poc, path=source, frame=frame)
     required = require_columns(frame, poc=poc, source=source)
-    personal = pii.detect(frame, declared=poc.data.pii, allowed=poc.data.allow_pii)
+    personal = pii.detect(
+        frame,
+        declared=poc.data.pii,
+        allowed=poc.data.allow_pii,
+        free_text=poc.data.text,
+    )
     hidden = [column.column for column in personal]
     ids = require_unique_ids(frame, poc=poc, hidden=hidden, source=source)
     modelling_rows.require_finite(frame, poc=poc, source=source)

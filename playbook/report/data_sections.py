@@ -36,9 +36,12 @@ def personal_data(evidence: DataStrategyEvidence) -> None:
     """The columns holding personal data, how each was found, a masked example."""
     display.table(
         display.frame(
-            evidence.pii, columns=["column", "kind", "found_by", "share", "example"]
+            evidence.pii,
+            columns=["column", "kind", "found_by", "share", "example", "excluded"],
         ),
-        caption=f"{len(evidence.pii)} column(s) hold personal data (examples masked)",
+        caption=f"{len(evidence.pii)} column(s) hold personal data (examples "
+        "masked); an excluded column is never read by a model, the others reach it "
+        "with their personal data replaced by placeholders such as <PHONE>",
     )
 
 

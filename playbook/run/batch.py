@@ -41,7 +41,7 @@ from playbook.run.batch_record import (
     Outcome,
 )
 from playbook.run.batch_spec import BatchSpec, BatchSpecError, Job, load_spec
-from playbook.run.interruption import interrupt_on_sigterm
+from playbook.run.interruption import INTERRUPTED, interrupt_on_sigterm
 
 __all__ = [
     "BatchError",
@@ -103,15 +103,17 @@ def run_batch(
         ledger.post(BatchEvent(result.job, "finished", result=result))
     record.write(results, running=set(), interrupted=False)
     execution = Execution(batch_id, runs_dir, logs, timeout, ledger)
-    interrupted = False
+    # 0, or the exit code of the signal that interrupted the batch (130 or 143).
+    signal_code = 0
     restore = interrupt_on_sigterm()
     try:
         if client is None:
             workers = workers or spec.workers or os.cpu_count() or 1
-            interrupted = batch_local.run_local(todo, execution, workers=workers)
+            signal_code = batch_local.run_local(todo, execution, workers=workers)
         else:
-            interrupted = batch_dask.run_dask(client, todo, execution)
+            signal_code = batch_dask.run_dask(client, todo, execution)
     finally:
+        interrupted = bool(signal_code)
         restore()
         if client is not None:
             client.close()
@@ -128,6 +130,7 @@ def run_batch(
         results=ordered,
         seconds=time.perf_counter() - started,
         interrupted=interrupted,
+        signal_code=signal_code or INTERRUPTED,
         counts=dict(Counter(result.outcome for result in ordered)),
     )
 

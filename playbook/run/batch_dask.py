@@ -25,6 +25,7 @@ from playbook.run.batch_record import (
     stage_event,
 )
 from playbook.run.batch_spec import Job
+from playbook.run.interruption import exit_code_of
 from playbook.run.supervision import supervise
 
 # Seconds to wait for a Dask scheduler to answer before giving up.
@@ -110,8 +111,12 @@ def _probe(address: str) -> str | None:
     return None
 
 
-def run_dask(client: Any, jobs: Sequence[Job], execution: Execution) -> bool:
-    """Send each journey to the Dask cluster as one task; True when interrupted.
+def run_dask(client: Any, jobs: Sequence[Job], execution: Execution) -> int:
+    """Send each journey to the Dask cluster as one task.
+
+    Returns:
+        0 when nothing interrupted them; else the interruption's exit code (130 after
+        Ctrl-C, 143 after SIGTERM).
 
     Args:
         client: What `connect` returned.
@@ -156,17 +161,17 @@ def run_dask(client: Any, jobs: Sequence[Job], execution: Execution) -> bool:
         ): job
         for job in jobs
     }
-    interrupted = False
+    interrupted = 0
     while pending:
         try:
-            _collect(pending, interrupted=interrupted, ledger=ledger)
+            _collect(pending, interrupted=bool(interrupted), ledger=ledger)
             ledger.drain()
             time.sleep(0.1)
-        except KeyboardInterrupt:
+        except KeyboardInterrupt as signalled:
             if interrupted:  # a second Ctrl-C: stop waiting for the cluster
                 client.cancel(list(pending))
                 break
-            interrupted = True
+            interrupted = exit_code_of(signalled)
             stop.set()
             # A running task's future also reads "pending": cancel only the journeys
             # that have not started, and let the running ones stop themselves (they

@@ -22,11 +22,16 @@ from playbook.run.batch_record import (
     stage_event,
 )
 from playbook.run.batch_spec import Job
+from playbook.run.interruption import exit_code_of
 from playbook.run.supervision import supervise
 
 
-def run_local(jobs: Sequence[Job], execution: Execution, *, workers: int) -> bool:
-    """Run the journeys on `workers` supervisor threads; True when interrupted.
+def run_local(jobs: Sequence[Job], execution: Execution, *, workers: int) -> int:
+    """Run the journeys on `workers` supervisor threads.
+
+    Returns:
+        0 when nothing interrupted them; else the interruption's exit code (130 after
+        Ctrl-C, 143 after SIGTERM).
 
     Args:
         jobs: The journeys to run.
@@ -72,17 +77,17 @@ def run_local(jobs: Sequence[Job], execution: Execution, *, workers: int) -> boo
     ]
     for thread in pool:
         thread.start()
-    interrupted = False
+    interrupted = 0
     # Wait by polling a list rather than with Thread.join: on Python 3.11 a Ctrl-C
     # that lands inside join() can mark a thread as stopped while it still runs.
     while len(finished) < len(pool):
         try:
             time.sleep(0.1)
             ledger.drain()
-        except KeyboardInterrupt:
+        except KeyboardInterrupt as signalled:
             if interrupted:  # a second Ctrl-C: kill the workers now
                 hurry.set()
-            interrupted = True
+            interrupted = interrupted or exit_code_of(signalled)
             stop.set()
     ledger.drain()
     return interrupted

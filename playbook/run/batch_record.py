@@ -19,6 +19,7 @@ from typing import Any
 from playbook.core.files import write_atomic
 from playbook.report import portfolio
 from playbook.run.batch_spec import BatchSpec, Job
+from playbook.run.interruption import INTERRUPTED
 
 BATCHES_DIR = "_batches"
 
@@ -43,8 +44,8 @@ _OUTCOME_CODES = {
     Outcome.FAILED: 1,
     Outcome.TIMED_OUT: 1,
     Outcome.CRASHED: 1,
-    Outcome.INTERRUPTED: 130,
-    Outcome.NOT_STARTED: 130,
+    Outcome.INTERRUPTED: INTERRUPTED,
+    Outcome.NOT_STARTED: INTERRUPTED,
 }
 
 
@@ -80,7 +81,10 @@ class BatchEvent:
 
 @dataclass(frozen=True)
 class BatchResult:
-    """Every journey's result, where the record is, and whether Ctrl-C cut it short."""
+    """Every journey's result, where the record is, and whether Ctrl-C cut it short.
+
+    `signal_code` is the exit code of what interrupted it: 130 Ctrl-C, 143 SIGTERM.
+    """
 
     batch_id: str
     runs_dir: Path
@@ -88,13 +92,16 @@ class BatchResult:
     results: tuple[JobResult, ...]
     seconds: float
     interrupted: bool = False
+    signal_code: int = INTERRUPTED
     counts: Mapping[str, int] = field(default_factory=dict)
 
     @property
     def exit_code(self) -> int:
-        """130 interrupted, 1 any journey failed, 2 any stopped by a gate, else 0."""
+        """130 interrupted (143 by SIGTERM), 1 any failed, 2 any stopped, else 0."""
         codes = {_OUTCOME_CODES[result.outcome] for result in self.results}
-        for code in (130, 1, 2):
+        if INTERRUPTED in codes:
+            return self.signal_code
+        for code in (1, 2):
             if code in codes:
                 return code
         return 0

@@ -34,6 +34,7 @@ from typing import Any
 import yaml
 
 from playbook.charter import overrides as charter_overrides
+from playbook.core.printable import printable
 from playbook.core.yaml_files import read_yaml
 from playbook.errors import BatchSpecError, CharterError, DataError, StageSelectionError
 
@@ -156,13 +157,28 @@ def _read_spec(path: Path) -> dict[str, Any]:
             f"{path}: expected a mapping with a list `pocs:` of entries such as "
             "`- charter: path/to/charter.yaml`."
         )
-    unknown = sorted(set(spec) - _SPEC_KEYS)
+    unknown = _unknown_keys(spec, _SPEC_KEYS)
     if unknown:
         raise BatchSpecError(
-            f"{path}: unknown field(s) {', '.join(unknown)}; a spec has "
+            f"{path}: unknown field(s) {unknown}; a spec has "
             f"{', '.join(sorted(_SPEC_KEYS))}."
         )
     return spec
+
+
+def _unknown_keys(mapping: Mapping[Any, Any], known: set[str]) -> str:
+    """The keys of `mapping` not in `known`, for a message ("" when none).
+
+    A key is the user's text, of any YAML type: shown with its control characters
+    escaped (`printable`), so it cannot act on the terminal or start a line.
+    """
+    return ", ".join(
+        sorted(
+            printable(key)
+            for key in mapping
+            if not isinstance(key, str) or key not in known
+        )
+    )
 
 
 def _entry_jobs(entry: Any, *, where: str, base: Path) -> list[Job]:
@@ -172,10 +188,10 @@ def _entry_jobs(entry: Any, *, where: str, base: Path) -> list[Job]:
         raise BatchSpecError(
             f"{where}: expected `charter: FILE` or `charters: FOLDER`, got {entry!r}."
         )
-    unknown = sorted(set(entry) - _ENTRY_KEYS)
+    unknown = _unknown_keys(entry, _ENTRY_KEYS)
     if unknown:
         raise BatchSpecError(
-            f"{where}: unknown field(s) {', '.join(unknown)}; an entry has "
+            f"{where}: unknown field(s) {unknown}; an entry has "
             f"{', '.join(sorted(_ENTRY_KEYS))}."
         )
     if ("charter" in entry) == ("charters" in entry):

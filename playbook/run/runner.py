@@ -17,7 +17,7 @@ import json
 import logging
 import tempfile
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -25,6 +25,7 @@ from typing import Any
 import yaml
 
 from playbook import charter, data
+from playbook.charter import data_paths
 from playbook.charter import overrides as charter_overrides
 from playbook.core import bundled, journey
 from playbook.core.journey import STAGES, STOPPED, Stage
@@ -136,6 +137,7 @@ def run_journey(
     refresh_portfolio: bool = True,
     tuning_seconds: float | None = None,
     data_docs: bool = False,
+    allowed_paths: Sequence[Path] = (),
 ) -> JourneyResult:
     """Run the selected stages for one charter, in order, stopping at a gate or a crash.
 
@@ -157,10 +159,13 @@ def run_journey(
             (default: the notebook's, 60 s).
         data_docs: Build GX Data Docs of stage 3's data contract into the run
             folder's `data_docs/`, linked from the stage 3 page.
+        allowed_paths: Folders outside the charter's own that its data, fresh batch
+            and contract may be in (`--allow-path`; `playbook.charter.data_paths`).
 
     Raises:
-        CharterError: The charter cannot be loaded, or the overrides make it invalid
-            (nothing is written).
+        CharterError: The charter cannot be loaded, the overrides make it invalid,
+            or it names a file outside the folders it may read from (nothing is
+            written, nothing outside is opened).
         ParameterError: An override names no field of the charter (nothing is written).
         DataError: The data file or folder is missing, or the SQL query fails
             (nothing is written).
@@ -176,6 +181,13 @@ def run_journey(
             f"{poc.source}: seed is missing: add `seed: 42` (any whole number) to the "
             f"charter, or pass --seed."
         )
+    # Before any file is opened: only the charter's folder tree, and what is allowed.
+    data_paths.require_inside(
+        stage_charter,
+        root=poc.source.parent,
+        allowed=[*poc.data.allowed_folders, *allowed_paths],
+        data_given=bool(data_path),
+    )
     # A file, a folder of files, or a SQL query's rows; a missing one raises DataError.
     source = Path(data_path).resolve() if data_path else None
     found = data.fingerprint(stage_charter, path=source)

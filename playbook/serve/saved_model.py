@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import joblib
+import pandas as pd
 from sklearn.pipeline import Pipeline
 
 from playbook import data
@@ -25,6 +26,7 @@ from playbook.core import journey
 from playbook.core.journey import to_jsonable
 from playbook.data import frame
 from playbook.errors import ModelError
+from playbook.serve import pseudonyms
 from playbook.tasks.evaluation import Comparison
 from playbook.tasks.kpi import format_amount
 from playbook.tasks.latency import LatencyReport
@@ -36,7 +38,12 @@ CARD_FILE = "model_card.md"  # the card a reader opens; stage 7 checks it was wr
 
 @dataclass(frozen=True)
 class ModelBundle:
-    """A fitted model and what scoring needs to know about its data."""
+    """A fitted model and what scoring needs to know about its data.
+
+    `poc` and `ids_in_scores` say how scores write the id (`playbook.serve.pseudonyms`;
+    a model saved before they were kept writes pseudonyms); `declared_pii` is the
+    charter's `data.pii`, whose values scoring replaces in text as training did.
+    """
 
     pipeline: Pipeline
     features: list[str]
@@ -48,6 +55,9 @@ class ModelBundle:
     card: dict[str, Any]
     task: str = "top_k"
     history: dict[str, Any] | None = None
+    poc: str = ""
+    ids_in_scores: str = pseudonyms.HASHED
+    declared_pii: tuple[str, ...] = ()
 
 
 def save(
@@ -92,6 +102,9 @@ def save(
             "card": card,
             "task": comparison.task,
             "history": _history(poc) if comparison.task == "forecast" else None,
+            "poc": poc.poc,
+            "ids_in_scores": poc.data.ids_in_scores,
+            "declared_pii": list(poc.data.pii),
         },
         folder / MODEL_FILE,
     )
@@ -135,9 +148,31 @@ def save_stage(
         latency=stage.evidence.latency,
         groups=stage.evidence.fairness_groups,
     )
-    scores = journey.artifact(out_dir, journey.TEST_SCORES)
-    journey.save_table(out_dir, journey.TEST_SCORES, stage.comparison.rows)
+    scores = save_scores(
+        out_dir, journey.TEST_SCORES, stage.comparison.rows, poc=stage.poc
+    )
     return SavedStage(run_dir=Path(out_dir), model_dir=model_dir, test_scores=scores)
+
+
+def save_scores(
+    out_dir: str | Path, name: str, rows: pd.DataFrame | None, *, poc: Charter
+) -> Path:
+    """Write scored rows into the run folder, their ids as the charter allows.
+
+    Args:
+        out_dir: The run folder.
+        name: The file, e.g. `journey.TEST_SCORES` or `journey.FRESH_SCORES`.
+        rows: The scored rows; nothing is written when None (no fresh batch).
+        poc: The charter: `data.ids_in_scores` "raw" writes the ids as read, else
+            they are written as keyed hashes (`playbook.serve.pseudonyms`).
+
+    Raises:
+        PlaybookError: Ids are to be hashed and no key can be had.
+    """
+    if rows is not None:
+        rows = pseudonyms.scores_with_ids(rows, poc=poc.poc, ids=poc.data.ids_in_scores)
+    journey.save_table(out_dir, name, rows)
+    return journey.artifact(out_dir, name)
 
 
 def card_path(run_dir: str | Path) -> Path:
@@ -183,6 +218,9 @@ def load(path: str | Path) -> ModelBundle:
         card=saved["card"],
         task=saved.get("task", "top_k"),
         history=saved.get("history"),
+        poc=saved.get("poc") or str(saved["card"].get("poc", "")),
+        ids_in_scores=saved.get("ids_in_scores", pseudonyms.HASHED),
+        declared_pii=tuple(saved.get("declared_pii", ())),
     )
 
 

@@ -5,6 +5,9 @@ expectations on the target (no labels yet) and the row-count bounds (a batch of 
 is a batch). Every other expectation must hold, every value the model reads as a number
 must be one, and every row needs its id and period, or nothing is scored. Rows whose
 features are all empty are scored as nothing known: flagged, and never on the list.
+Personal data in the text the model reads is replaced by placeholders first, as it was
+when the model learnt (`playbook.data.redaction`), and the ids are written as keyed
+hashes unless the charter said `data.ids_in_scores: raw` (`playbook.serve.pseudonyms`).
 """
 
 from __future__ import annotations
@@ -19,9 +22,9 @@ import pandas as pd
 
 from playbook import data
 from playbook.core.files import write_csv
-from playbook.data import contracts
+from playbook.data import contracts, pii, redaction
 from playbook.errors import ContractBroken, DataError, PlaybookError
-from playbook.serve import saved_model
+from playbook.serve import pseudonyms, saved_model
 from playbook.serve.saved_model import ModelBundle
 from playbook.tasks.top_k import publishes_probabilities
 
@@ -68,6 +71,13 @@ def score_frame(model: ModelBundle, frame: pd.DataFrame) -> pd.DataFrame:
             f"the data lacks columns the model reads: {', '.join(missing)}. Score an "
             f"extract with the same columns as the training data."
         )
+    # The model learnt from text whose personal data was replaced: so is this text.
+    found = pii.detect(frame, declared=model.declared_pii)
+    rows = redaction.replace_personal(
+        frame[model.features],
+        columns=model.features,
+        names=redaction.known_names(frame, found),
+    )
     period = (
         frame[model.time_column].astype(str).to_numpy()
         if model.time_column
@@ -79,9 +89,8 @@ def score_frame(model: ModelBundle, frame: pd.DataFrame) -> pd.DataFrame:
             "period": period,
         }
     )
-    rows = frame[model.features]
     # Nothing is known about such a row: its score would be the model's prior.
-    empty = rows.isna().all(axis=1).to_numpy()
+    empty = frame[model.features].isna().all(axis=1).to_numpy()
     if model.task == "forecast":
         scores["forecast"] = np.where(empty, np.nan, model.pipeline.predict(rows))
     elif model.task == "routing":
@@ -153,7 +162,9 @@ def score_file(
             f"{contract.evaluated} expectations failed): {failures}. Nothing was "
             f"scored; fix the extract or review the contract."
         )
-    scores = score_frame(model, frame)
+    scores = pseudonyms.scores_with_ids(
+        score_frame(model, frame), poc=model.poc, ids=model.ids_in_scores
+    )
     write_csv(out, scores)
     return ScoreResult(
         out=out,

@@ -53,7 +53,10 @@ def excluded_columns(frame: pd.DataFrame, *, poc: Charter) -> dict[str, str]:
     """The columns kept out of the model, each with the reason, in the frame's order.
 
     The target, the id and the time column; the columns the charter excludes
-    (`data.exclude`); personal data, unless `data.allow_pii` lists the column; and
+    (`data.exclude`); columns that are personal data as a whole, unless
+    `data.allow_pii` lists them (`pii.PiiColumn.excluded`: a column with personal
+    data in a few values, or the free text a router reads, stays, its personal
+    values replaced by placeholders when the data is read); and
     columns that leak the target (`playbook.data.leakage`, its quick checks), unless
     `data.allow_leaks` lists them. It depends only on the data and the charter, so any
     stage gets the same answer, whether stage 3 ran or not.
@@ -73,9 +76,11 @@ def excluded_columns(frame: pd.DataFrame, *, poc: Charter) -> dict[str, str]:
         )
     for column in data.exclude:
         reasons.setdefault(column, "excluded by the charter (data.exclude)")
-    personal = pii.detect(frame, declared=data.pii, allowed=data.allow_pii)
+    personal = pii.detect(
+        frame, declared=data.pii, allowed=data.allow_pii, free_text=data.text
+    )
     for found in personal:
-        if not found.allowed:
+        if found.excluded:
             reasons.setdefault(
                 found.column,
                 f"personal data ({found.kind}); list it in data.allow_pii to use it",

@@ -26,7 +26,7 @@ from sklearn.pipeline import Pipeline
 from playbook import data
 from playbook.charter.model import Baseline, Charter, Kpi
 from playbook.errors import CharterError, DataError
-from playbook.tasks import experiment, holdout, tuning
+from playbook.tasks import experiment, holdout, models, tuning
 from playbook.tasks.comparison import (
     BASELINE,
     CANDIDATE,
@@ -269,6 +269,15 @@ def _checked(frame: pd.DataFrame, *, poc: Charter) -> tuple[Kpi, np.ndarray, lis
         raise DataError(
             f"{_where(poc)}: column {text!r} (data.text) holds no text in any row; a "
             f"router has nothing to read. Check the extract."
+        )
+    excluded = models.excluded_columns(frame, poc=poc)
+    if text in excluded:
+        raise CharterError(
+            f"{poc.source}: data.text names {text!r}, which no model may read: "
+            f"{excluded[text]}. A router reads only that column: take it out of "
+            f"data.exclude or data.pii (phone numbers, e-mail addresses, resident, "
+            f"card and IP numbers in it are replaced by placeholders anyway), or "
+            f"list it in data.allow_pii."
         )
     return definition, labels, [text]
 
