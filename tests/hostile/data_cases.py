@@ -173,11 +173,6 @@ def _data_untouched(ws: Workspace, outcome: Outcome) -> list[str]:
     return [] if (ws.poc / "pipe.csv").exists() else ["the FIFO was removed"]
 
 
-PRIVACY = (
-    "path containment lands with branch `privacy` (data.path and data.checks outside "
-    "the charter's tree refused): not merged yet"
-)
-
 CASES = [
     # --- empty and ragged files ---------------------------------------------------
     Case(
@@ -436,7 +431,6 @@ CASES = [
         "data.path: ../secrets/.env (first line a secret)",
         _outside("path", f"{SECRET},x\n1,2\n"),
         (2,),
-        xfail=PRIVACY,
     ),
     Case(
         "checks-outside",
@@ -444,7 +438,6 @@ CASES = [
         "data.checks: ../secrets/.env holding a secret",
         _outside("checks", f"{SECRET},x\n1,2\n"),
         (2,),
-        xfail=PRIVACY,
     ),
     Case(
         "checks-shadow",
@@ -452,7 +445,6 @@ CASES = [
         "data.checks: an absolute /etc/shadow-like file",
         _absolute("checks"),
         (2,),
-        xfail=PRIVACY,
     ),
     Case(
         "path-shadow",
@@ -460,7 +452,6 @@ CASES = [
         "data.path: an absolute /etc/shadow-like file",
         _absolute("path"),
         (2,),
-        xfail=PRIVACY,
     ),
     Case(
         "path-control-chars",
