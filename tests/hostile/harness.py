@@ -56,7 +56,8 @@ class Case:
         secrets: Strings planted in the inputs that must appear nowhere.
         verify: Further checks on the outcome; returns what is wrong.
         subprocess: Run as a real process (signals, a real stdin).
-        signal_after: Send this signal after `signal_after[1]` seconds (subprocess).
+        signal_after: Send this signal once a run's manifest is written, or after
+            `signal_after[1]` seconds (subprocess).
         slow: Starts a kernel: marked `slow`.
         xfail: Why the case fails on this branch (strict xfail), or None.
         timeout: Seconds the command may take.
@@ -295,6 +296,21 @@ def _in_process(case: Case, args: list[str], workspace: Workspace) -> Outcome:
     )
 
 
+def _wait_for_a_run(
+    workspace: Workspace, process: subprocess.Popen, *, seconds: float
+) -> None:
+    """Wait until a run's manifest is written (its stage 1 started), at most `seconds`.
+
+    A signal then lands on a running journey, not on a process still importing.
+    """
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline and process.poll() is None:
+        if any(workspace.work.rglob("manifest.json")):
+            time.sleep(1.0)
+            return
+        time.sleep(0.2)
+
+
 def _as_process(case: Case, args: list[str], workspace: Workspace) -> Outcome:
     env = {**os.environ, **workspace.env, "PYTHONPATH": str(REPO)}
     started = time.monotonic()
@@ -310,10 +326,12 @@ def _as_process(case: Case, args: list[str], workspace: Workspace) -> Outcome:
     )
     if case.signal_after is not None:
         number, after = case.signal_after
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            process.wait(after)
+        _wait_for_a_run(workspace, process, seconds=after)
         if process.poll() is None:
-            process.send_signal(number)
+            if number == signal.SIGINT:  # Ctrl-C reaches the terminal's process group
+                os.killpg(process.pid, number)
+            else:  # `kill PID`, as a CI runner or a scheduler sends SIGTERM
+                process.send_signal(number)
     try:
         stdout, stderr = process.communicate(timeout=case.timeout)
         hung = False

@@ -10,16 +10,15 @@ import csv
 import signal
 import socket
 import sqlite3
-import threading
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 import pandas as pd
 import yaml
+from test_dask_connect import listener
 
-from hostile.charter_cases import MARKUP, bomb
+from hostile.charter_cases import CLEAR, MARKUP, TITLE, bomb
 from hostile.harness import PASSWORD, SECRET, Case, Outcome, Workspace
 
 # --- SQL -------------------------------------------------------------------------
@@ -166,42 +165,12 @@ def _batch(spec: dict[str, Any] | str, *extra: str) -> Callable[[Workspace], lis
     return prepare
 
 
-@contextmanager
-def _listener(answer: bytes | None) -> Iterator[str]:
-    """A local TCP server that accepts, sends `answer` (None: nothing) and holds on."""
-    server = socket.create_server(("127.0.0.1", 0))
-    held: list[socket.socket] = []
-    stop = threading.Event()
-
-    def serve() -> None:
-        server.settimeout(0.1)
-        while not stop.is_set():
-            try:
-                link, _ = server.accept()
-            except TimeoutError:
-                continue
-            held.append(link)
-            if answer is not None:
-                link.sendall(answer)
-
-    thread = threading.Thread(target=serve, daemon=True)
-    thread.start()
-    try:
-        yield f"tcp://127.0.0.1:{server.getsockname()[1]}"
-    finally:
-        stop.set()
-        thread.join()
-        for link in held:
-            link.close()
-        server.close()
-
-
 def _scheduler(answer: bytes | None) -> Callable[[Workspace], list[str]]:
     def prepare(ws: Workspace) -> list[str]:
         from playbook.run import batch_dask
 
         ws.patch(batch_dask, "CONNECT_TIMEOUT", 2.0)
-        address = ws.stack.enter_context(_listener(answer))
+        address = ws.stack.enter_context(listener(answer))
         return [*_batch({"pocs": [{"charter": "charter.yaml"}]})(ws), "--scheduler",
                 address]  # fmt: skip
 
@@ -239,6 +208,8 @@ def _run_markup_gate(ws: Workspace) -> list[str]:
     ws.write_data(ws.frame().rename(columns={"region": MARKUP}))
 
     def edit(charter: dict[str, Any]) -> None:
+        charter["title"] = f"{MARKUP} {TITLE}"
+        charter["business"]["users"] = [MARKUP, CLEAR]
         charter["baseline"]["rule"]["conditions"][0] = {
             "column": MARKUP,
             "op": "==",
@@ -621,7 +592,7 @@ CASES = [
     Case(
         "run-markup-gate",
         "runs",
-        "run stage 1 with a rule on a column named x[/]y",
+        "run stage 1: title, users and a rule column with markup and escapes",
         _run_markup_gate,
         (0, 2),
         slow=True,
@@ -630,11 +601,11 @@ CASES = [
     Case(
         "run-sigterm",
         "runs",
-        "SIGTERM to `run` 8 s after it starts",
+        "SIGTERM to `run` once its stage 1 runs",
         _run_until_signal,
         (143,),
         subprocess=True,
-        signal_after=(signal.SIGTERM, 8.0),
+        signal_after=(signal.SIGTERM, 90.0),
         verify=_manifest_interrupted,
         slow=True,
         timeout=120,
@@ -642,11 +613,11 @@ CASES = [
     Case(
         "run-sigint",
         "runs",
-        "SIGINT (Ctrl-C) to `run` 8 s after it starts",
+        "SIGINT (Ctrl-C) to `run` once its stage 1 runs",
         _run_until_signal,
         (130,),
         subprocess=True,
-        signal_after=(signal.SIGINT, 8.0),
+        signal_after=(signal.SIGINT, 90.0),
         verify=_manifest_interrupted,
         slow=True,
         timeout=120,
