@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import os
+import re
 import shlex
 import subprocess
 import sys
@@ -34,18 +35,23 @@ from hostile.harness import Case, Outcome, problems, run_case  # noqa: E402
 from playbook.core.printable import printable  # noqa: E402
 
 OUT = REPO / "docs" / "hostile-inputs.md"
+# The shared model's folder (tests/hostile/harness.py), shown as $MODEL.
+_MODEL = re.compile(r"/\S*?hostile-model-[^/\s]+")
 
 
 def _cell(text: str, root: str, *, limit: int = 160) -> str:
     """`text` for a Markdown table cell: tmp paths shortened, escaped, cut."""
-    text = printable(text.replace(root, "$TMP"))
+    text = printable(_MODEL.sub("$MODEL", text.replace(root, "$TMP")))
     if len(text) > limit:
         text = text[: limit - 3] + "..."
     return text.replace("\\", "\\\\").replace("|", "\\|").replace("`", "'")
 
 
 def _command(outcome: Outcome, root: str) -> str:
-    words = ["playbook", *(arg.replace(root, "$TMP") for arg in outcome.args)]
+    words = [
+        "playbook",
+        *(_MODEL.sub("$MODEL", arg.replace(root, "$TMP")) for arg in outcome.args),
+    ]
     return printable(" ".join(shlex.quote(word) for word in words))
 
 
@@ -92,7 +98,8 @@ def main() -> None:
         "Written by `bench/hostile_inputs.py` from the cases in `tests/hostile/`, "
         "which `tests/test_hostile_inputs.py` runs as tests. Each case builds its "
         "inputs in a "
-        "fresh folder ($TMP), runs one command, and passes when the exit code is one "
+        "fresh folder ($TMP; the `score` cases share one small model, $MODEL), runs "
+        "one command, and passes when the exit code is one "
         "expected (playbook/errors.py: 0 fine, 2 a gate or a usage error, 1 any other "
         "error, 130/143 interrupted), nothing printed holds a traceback, a planted "
         "secret or a raw control character, no written file holds a planted secret, "
