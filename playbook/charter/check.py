@@ -14,6 +14,7 @@ charter against the data's values (`playbook check` passes
 
 from __future__ import annotations
 
+import csv
 import dataclasses
 import json
 from collections.abc import Callable, Sequence
@@ -144,7 +145,8 @@ def data_columns(poc: charter.Charter, document: Document) -> list[Problem]:
         ]
     try:
         header = _header(source, poc)
-    except (OSError, ValueError, UnicodeDecodeError, ImportError) as error:
+    # csv.Error: the sniffer finds no delimiter in an empty or blank file.
+    except (OSError, ValueError, UnicodeDecodeError, ImportError, csv.Error) as error:
         return [
             _located(
                 document,

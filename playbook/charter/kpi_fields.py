@@ -66,10 +66,12 @@ KPI = Field(
         Field(
             "bootstrap_resamples",
             "integer",
-            "Resamples for the confidence interval.",
+            "Resamples for the confidence interval (at most 100,000: more only "
+            "costs time).",
             2000,
             True,
             minimum=100,
+            maximum=100_000,
         ),
         Field(
             "capacity_per_period",

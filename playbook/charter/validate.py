@@ -14,7 +14,7 @@ import math
 import re
 from typing import Any
 
-from playbook.charter.data_fields import password_in, url_in
+from playbook.charter.data_fields import hide_password, password_in, url_in
 from playbook.charter.field_table import FIELDS, field_at
 from playbook.charter.fields import (
     KIND_FIELDS,
@@ -370,8 +370,8 @@ class _Check:
             if isinstance(value, str) and url_in(value):
                 self.add(
                     f"data.{name}",
-                    f"data.{name} is a URL ({shown_value(value)}); playbook reads "
-                    "local files only",
+                    f"data.{name} is a URL ({shown_value(hide_password(value))}); "
+                    "playbook reads local files only",
                     "Download the file first (e.g. `curl -o data.csv URL`), then set "
                     f"data.{name} to the downloaded file.",
                 )

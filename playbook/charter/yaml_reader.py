@@ -84,6 +84,10 @@ def read(
         return None, [
             Problem(file, stop.line, stop.column, "", BLOCKER, stop.message, stop.hint)
         ]
+    except RecursionError:  # thousands of nested [ or {: the parser runs out of stack
+        message = "not valid YAML for a charter: lists or mappings nested too deeply"
+        hint = "A charter nests a few levels; remove the nesting."
+        return None, [Problem(file, 1, 1, "", BLOCKER, message, hint)]
     # A key given twice is reported, and the rest of the charter is still checked.
     return Document(file, data, walker.keys, walker.values), walker.problems
 

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from playbook.charter.data_fields import url_in
+from playbook.charter.data_fields import hide_password, url_in
 from playbook.errors import DataError
 
 
@@ -29,6 +29,7 @@ def require_local(path: str | Path) -> None:
     """
     url = url_in(str(path))
     if url is not None:
+        url = hide_password(url)
         raise DataError(
             f"{url}: a URL; playbook reads local files only. Download the file "
             f"first (e.g. curl -o data.csv '{url}'), then pass it with --data or set "

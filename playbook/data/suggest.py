@@ -10,6 +10,7 @@ commits it. Values of personal data are never written into it.
 
 from __future__ import annotations
 
+import codecs
 import json
 import math
 import re
@@ -25,7 +26,7 @@ import pandas as pd
 from playbook import data
 from playbook.core.printable import printable
 from playbook.data import contracts, pii
-from playbook.errors import DataCheckError
+from playbook.errors import DataCheckError, DataError
 
 QUANTILES = (0.001, 0.999)
 """A number's range is these quantiles widened by `WIDEN` of their spread."""
@@ -91,6 +92,14 @@ def suggest_file(
             f"{out}: a contract is already there. Edit it, pass --out for another "
             "file, or --force to replace it."
         )
+    if encoding:
+        try:
+            codecs.lookup(encoding)
+        except LookupError:
+            raise DataError(
+                f"--encoding {encoding!r}: not a text encoding Python knows. Name the "
+                "encoding the CSV was saved with, such as utf-8, cp949 or latin-1."
+            ) from None
     frame = data.load(source, encoding=encoding, delimiter=delimiter)
     for flag, column in (("--target", target), ("--id", id_column), ("--time", time)):
         if column and column not in frame.columns:
@@ -389,7 +398,8 @@ def _scalar(value: Any) -> str:
     plain = re.fullmatch(r"[A-Za-z_][A-Za-z0-9_ .-]*", text) and text == text.strip()
     if plain and text.lower() not in _YAML_WORDS:
         return text
-    return json.dumps(text, ensure_ascii=False)
+    # YAML refuses raw C1 controls (e.g. \x9b) that JSON leaves alone: escape them.
+    return json.dumps(text, ensure_ascii=not text.isprintable())
 
 
 def _regex(pattern: str) -> str:
