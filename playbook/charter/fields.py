@@ -15,7 +15,15 @@ from typing import Any
 
 SUPPORTED_VERSION = 1
 RULE_OPERATORS = ("==", "!=", "<", "<=", ">", ">=")
-BASELINES = ("rule", "score", "keywords", "seasonal_naive", "moving_average", "prior")
+BASELINES = (
+    "rule",
+    "score",
+    "keywords",
+    "seasonal_naive",
+    "seasonal_naive_holidays",
+    "moving_average",
+    "prior",
+)
 KPI_KINDS = ("top_k", "forecast", "routing")
 ACCESS_MODES = ("sandbox_copy", "platform_read")
 POC_ID = r"^[a-z0-9][a-z0-9_-]{0,63}$"

@@ -16,12 +16,16 @@ import codecs
 import datetime as dt
 import hashlib
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, NoReturn, TypeVar, overload
 
 from playbook.charter import validate, yaml_reader
-from playbook.charter.data_fields import hide_password
+from playbook.charter.data_fields import (
+    ForecastCalendar,
+    forecast_calendar,
+    hide_password,
+)
 from playbook.charter.fields import MAX_UNLABELLED_SHARE, as_date, is_absent
 from playbook.charter.problems import BLOCKER, listing
 from playbook.errors import CharterError
@@ -202,6 +206,7 @@ class Data:
     time_format: str | None = None
     sheet: str | None = None
     max_unlabelled_share: float = MAX_UNLABELLED_SHARE
+    calendar: ForecastCalendar = field(default_factory=ForecastCalendar)
 
 
 @dataclass(frozen=True)
@@ -556,6 +561,7 @@ def _data(section: Fields, *, folder: Path) -> Data:
         time_format=_text(section, "time_format"),
         sheet=_text(section, "sheet"),
         max_unlabelled_share=MAX_UNLABELLED_SHARE if unlabelled is None else unlabelled,
+        calendar=forecast_calendar(section),
     )
 
 
