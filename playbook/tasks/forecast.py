@@ -74,6 +74,7 @@ def prepare(
             test period is partial and the charter drops partial periods.
     """
     settings = poc.data.calendar
+    notes = [_missing_note(frame, poc=poc)]
     if settings.missing_steps == "zero":
         frame = with_missing_steps_as_zero(frame, poc=poc)
     enriched = add_history(frame, poc=poc).reset_index(drop=True)
@@ -93,7 +94,7 @@ def prepare(
         for found in partial_periods(frame, poc=poc)
         if found.period in split.test_periods
     ]
-    notes = [note, _missing_note(frame, poc=poc)]
+    notes.insert(0, note)
     if settings.partial_periods == "drop" and partial:
         split = _without_partial_test_periods(split, periods, partial=partial, poc=poc)
     enriched[_WEIGHT] = _weights(periods, partial=partial, poc=poc)

@@ -255,15 +255,20 @@ def _holidays_aside(
     """
     first = _seasonal_lag(season, horizon) // season
     holiday = pd.Series(flags, index=history.index)
+
+    def on(days: pd.Series) -> np.ndarray:
+        # One flag per step, the same for every series (column).
+        return np.broadcast_to(days.to_numpy(dtype=bool)[:, None], history.shape)
+
     aside = history.shift(first * season).where(
-        ~holiday.shift(first * season, fill_value=False).to_numpy(dtype=bool)[:, None]
+        ~on(holiday.shift(first * season, fill_value=False))
     )
     for seasons in range(first + 1, first + _HOLIDAY_SEASONS):
         back = seasons * season
-        ordinary = ~holiday.shift(back, fill_value=False).to_numpy(dtype=bool)
-        aside = aside.combine_first(history.shift(back).where(ordinary[:, None]))
-    latest_holiday = history.where(flags[:, None]).shift(horizon).ffill()
-    chosen = aside.where(~flags[:, None], latest_holiday)
+        ordinary = ~on(holiday.shift(back, fill_value=False))
+        aside = aside.combine_first(history.shift(back).where(ordinary))
+    latest_holiday = history.where(on(holiday)).shift(horizon).ffill()
+    chosen = aside.where(~on(holiday), latest_holiday)
     return chosen.combine_first(history.shift(first * season))
 
 
