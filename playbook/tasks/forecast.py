@@ -34,6 +34,8 @@ from playbook.tasks.comparison import (
 )
 from playbook.tasks.decision import decide_poc
 from playbook.tasks.forecast_history import (
+    MOVING_AVERAGE,
+    PRIOR,
     SEASONAL,
     SEASONAL_HOLIDAYS,
     add_history,
@@ -386,9 +388,16 @@ def score(
         season=terms.season_length,
         country=poc.data.calendar.country,
     )
+    # The ladder's order: the model, the plain baselines as before, then the
+    # holiday-aware one when the charter names a country.
+    order = [SEASONAL, MOVING_AVERAGE, PRIOR, SEASONAL_HOLIDAYS]
     forecasts = {
         "model": model.predict(rows[features]),
-        **{role: rows[column].to_numpy(dtype=float) for role, column in roles.items()},
+        **{
+            role: rows[roles[role]].to_numpy(dtype=float)
+            for role in order
+            if role in roles
+        },
     }
     if plan.today == SEASONAL_HOLIDAYS and SEASONAL_HOLIDAYS not in forecasts:
         raise CharterError(
