@@ -56,7 +56,14 @@ _SAME_DAY_WORDS = (
 
 @dataclass(frozen=True)
 class MissingRun:
-    """Consecutive steps one series lacks: from `first` to `last`, `steps` of them."""
+    """Consecutive steps one series lacks.
+
+    Attributes:
+        series: The series ("all" without `data.series`).
+        first: The first missing step, as text.
+        last: The last missing step, as text.
+        steps: How many steps are missing from `first` to `last`.
+    """
 
     series: str
     first: str
@@ -66,7 +73,13 @@ class MissingRun:
 
 @dataclass(frozen=True)
 class PartialPeriod:
-    """A KPI period some of whose steps are missing: `steps` of `expected` present."""
+    """A KPI period some of whose steps are missing.
+
+    Attributes:
+        period: The period's label (its first day).
+        steps: The steps of the series' grids in it that have a row.
+        expected: The steps of the series' grids in it.
+    """
 
     period: str
     steps: int
@@ -106,10 +119,10 @@ class CalendarReport:
     missing_handling: str
     partial_handling: str
     period: str
-    partial_periods: list[PartialPeriod] = field(default_factory=list)
-    features: list[str] = field(default_factory=list)
     country: str | None = None
     holidays: int = 0
+    partial_periods: list[PartialPeriod] = field(default_factory=list)
+    features: list[str] = field(default_factory=list)
     lagged_same_day: list[str] = field(default_factory=list)
     unlagged_suspects: list[str] = field(default_factory=list)
 
