@@ -109,7 +109,8 @@ def test_two_rows_for_one_series_and_time_are_refused(forecast_charter):
 
 def test_a_time_column_that_is_not_dates_is_refused(forecast_charter):
     frame = pd.DataFrame({"store": ["a"], "day": ["soon"], "units": [1]})
-    with pytest.raises(DataError, match=r"'day'.*not dates.*'soon'"):
+    # The one time parser every stage reads the time column with says so.
+    with pytest.raises(DataError, match=r"'day' is not in a layout.*'soon'"):
         forecast.add_history(frame, poc=forecast_charter)
 
 
@@ -211,19 +212,24 @@ def test_scoring_a_forecast_reads_lags_from_the_history_passed_with_it(
     assert scoring.acted_on(scores, "forecast") == len(scores)
 
 
-def test_a_gap_in_a_series_leaves_its_lags_missing_instead_of_reaching_further_back(
+def test_a_gap_in_a_series_reads_the_same_day_a_season_before_not_the_day_before(
     forecast_charter,
 ):
     days = pd.date_range("2025-01-01", periods=20).astype(str)
     frame = pd.DataFrame({"store": "a", "day": days, "units": range(20)})
     closed = frame[~frame["day"].isin(days[8:11])]  # three days without a row
     enriched = forecast.add_history(closed, poc=forecast_charter).set_index("day")
-    # The day after the gap: yesterday is missing, not the last day before the gap.
-    assert np.isnan(enriched.loc[days[11], "units_lag_1"])
+    # Day 10 has no row: its history is day 3's (a week before), never day 7's.
+    assert enriched.loc[days[11], "units_lag_1"] == 3.0
     assert enriched.loc[days[12], "units_lag_1"] == 11.0
     assert enriched.loc[days[14], "units_seasonal_lag_7"] == 7.0
-    assert np.isnan(enriched.loc[days[15], "units_seasonal_lag_7"])  # day 8 closed
-    assert np.isnan(enriched.loc[days[12], "units_mean_7"])  # the week holds the gap
+    assert enriched.loc[days[15], "units_seasonal_lag_7"] == 1.0  # day 8 read day 1
+    # Days 5 to 11 as known: 5, 6, 7, then 1, 2, 3 for the gap, then 11.
+    assert enriched.loc[days[12], "units_mean_7"] == 5.0
+    # Before a whole season is known, a gap has nothing to read.
+    early = frame[frame["day"] != days[3]]
+    lags = forecast.add_history(early, poc=forecast_charter).set_index("day")
+    assert np.isnan(lags.loc[days[4], "units_lag_1"])
 
 
 def test_a_horizon_of_one_season_gives_three_distinct_history_columns(forecast_charter):

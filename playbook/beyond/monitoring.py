@@ -12,7 +12,7 @@ import pandas as pd
 from playbook import data
 from playbook.charter.model import Charter
 from playbook.core import journey
-from playbook.data import contracts, labels
+from playbook.data import contracts, labels, time_column
 from playbook.data.contracts import ContractReport
 from playbook.errors import ModelError
 from playbook.serve import saved_model, scoring
@@ -106,8 +106,8 @@ def drift_reference(
     kpi, time = poc.kpi, poc.data.time
     if kpi is None or kpi.kind != "forecast" or not time or time not in batch.rows:
         return everything
-    months = pd.to_datetime(batch.rows[time], errors="coerce").dt.month.dropna()
-    trained = pd.to_datetime(train[time], errors="coerce").dt.month
+    months = time_column.parse(batch.rows, poc=poc).when.dt.month
+    trained = time_column.parse(train, poc=poc).when.dt.month
     same = train[trained.isin(set(months)).to_numpy()]
     if len(same) < _MIN_SEASON_ROWS:
         return everything

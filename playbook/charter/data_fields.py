@@ -1,6 +1,9 @@
 """The charter's `data` section: where the data is and what its columns mean."""
 
 import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
 
 from playbook.charter.fields import (
     ACCESS_MODES,
@@ -8,9 +11,13 @@ from playbook.charter.fields import (
     MAX_UNLABELLED_SHARE,
     Field,
     Rule,
+    is_absent,
     number_field,
     text_field,
 )
+
+MISSING_STEPS = ("leave_out", "zero")
+PARTIAL_PERIODS = ("weight", "drop")
 
 # The password part of a SQLAlchemy URL (`scheme://user:password@host`); it may only
 # be a `${NAME}` read from the environment, so a password never sits in a charter.
@@ -29,6 +36,54 @@ _URL = re.compile(
     r"(?:^|/)(https?|s?ftps?|s3a?|gs|gcs|abfss?|az|wasbs?|hdfs|file):/+(.*)$",
     re.IGNORECASE,
 )
+
+
+@dataclass(frozen=True)
+class ForecastCalendar:
+    """How a forecast reads its calendar (the `data` fields a forecast adds).
+
+    Attributes:
+        country: Whose public holidays are a feature ("US", "KR", "US-DC" with a
+            subdivision); None for no holiday feature.
+        missing_steps: A step missing from a series' grid: "leave_out" (not judged;
+            its history reads the latest values known) or "zero" (added, target 0).
+        partial_periods: A KPI period with steps missing: "weight" (its cost scaled
+            to a whole period) or "drop" (left out of the KPI).
+        observed_same_day: Columns only known on the day (weather, outcomes): a
+            forecast reads them lagged by its horizon, never as they are.
+        known_ahead: Columns known before the day (a weather forecast, a planned
+            promotion), used as they are without a warning.
+    """
+
+    country: str | None = None
+    missing_steps: str = MISSING_STEPS[0]
+    partial_periods: str = PARTIAL_PERIODS[0]
+    observed_same_day: tuple[str, ...] = ()
+    known_ahead: tuple[str, ...] = ()
+
+
+def forecast_calendar(section: Mapping[str, Any]) -> ForecastCalendar:
+    """The calendar fields of a (validated) `data` section, defaults for the absent."""
+
+    def texts(name: str) -> tuple[str, ...]:
+        value = section.get(name)
+        if value is None or is_absent(value):
+            return ()
+        listed = [value] if isinstance(value, str) else list(value)
+        return tuple(str(item).strip() for item in listed if str(item).strip())
+
+    def choice(name: str, default: str) -> str:
+        value = section.get(name)
+        return default if is_absent(value) else str(value)
+
+    country = section.get("country")
+    return ForecastCalendar(
+        country=None if is_absent(country) else str(country).strip(),
+        missing_steps=choice("missing_steps", MISSING_STEPS[0]),
+        partial_periods=choice("partial_periods", PARTIAL_PERIODS[0]),
+        observed_same_day=texts("observed_same_day"),
+        known_ahead=texts("known_ahead"),
+    )
 
 
 def url_in(location: str) -> str | None:
@@ -217,6 +272,45 @@ DATA = Field(
             "series",
             "The column that tells separate time series apart in a forecast.",
             "store_id",
+        ),
+        text_field(
+            "country",
+            "A forecast's public holidays: the country's ISO code (US, KR), with a "
+            "subdivision after a dash (US-DC); offline, from the holidays package.",
+            "KR",
+        ),
+        Field(
+            "missing_steps",
+            "choice",
+            "A day (time step) missing from a forecast's series: leave_out (not "
+            "judged; history reads the latest values known) or zero (added with "
+            "the target 0, e.g. a shop closed).",
+            "leave_out",
+            choices=MISSING_STEPS,
+            default=MISSING_STEPS[0],
+        ),
+        Field(
+            "partial_periods",
+            "choice",
+            "A KPI period with days missing: weight (its cost scaled to a whole "
+            "period) or drop (left out of the KPI).",
+            "weight",
+            choices=PARTIAL_PERIODS,
+            default=PARTIAL_PERIODS[0],
+        ),
+        Field(
+            "observed_same_day",
+            "texts",
+            "Columns only known on the day itself (observed weather, outcomes): a "
+            "forecast reads them lagged by its horizon.",
+            ["temperature_observed"],
+        ),
+        Field(
+            "known_ahead",
+            "texts",
+            "Columns known before the day (a weather forecast, a planned "
+            "promotion): used as they are, without the same-day warning.",
+            ["temperature_forecast"],
         ),
     ),
     rules=(Rule((("path",), ("sql",)), only_one=True),),

@@ -15,7 +15,15 @@ from typing import Any
 
 SUPPORTED_VERSION = 1
 RULE_OPERATORS = ("==", "!=", "<", "<=", ">", ">=")
-BASELINES = ("rule", "score", "keywords", "seasonal_naive", "moving_average", "prior")
+BASELINES = (
+    "rule",
+    "score",
+    "keywords",
+    "seasonal_naive",
+    "seasonal_naive_holidays",
+    "moving_average",
+    "prior",
+)
 KPI_KINDS = ("top_k", "forecast", "routing")
 ACCESS_MODES = ("sandbox_copy", "platform_read")
 # How scores files write the id: a keyed hash (playbook.serve.pseudonyms), or as read.

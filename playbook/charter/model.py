@@ -16,12 +16,16 @@ import codecs
 import datetime as dt
 import hashlib
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, NoReturn, TypeVar, overload
 
 from playbook.charter import validate, yaml_reader
-from playbook.charter.data_fields import hide_password
+from playbook.charter.data_fields import (
+    ForecastCalendar,
+    forecast_calendar,
+    hide_password,
+)
 from playbook.charter.fields import MAX_UNLABELLED_SHARE, as_date, is_absent
 from playbook.charter.problems import BLOCKER, listing
 from playbook.core import bundled
@@ -207,6 +211,7 @@ class Data:
     max_unlabelled_share: float = MAX_UNLABELLED_SHARE
     ids_in_scores: str = "hashed"
     allowed_folders: tuple[Path, ...] = ()
+    calendar: ForecastCalendar = field(default_factory=ForecastCalendar)
 
 
 @dataclass(frozen=True)
@@ -567,6 +572,7 @@ def _data(section: Fields, *, folder: Path) -> Data:
             (folder / allowed).resolve()
             for allowed in _texts(section, "allowed_folders")
         ),
+        calendar=forecast_calendar(section),
     )
 
 

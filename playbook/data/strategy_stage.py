@@ -19,6 +19,7 @@ from playbook.charter.review import Finding
 from playbook.core import journey
 from playbook.core.files import relative_path
 from playbook.data import (
+    calendar,
     charter_fit,
     contracts,
     labels,
@@ -28,6 +29,7 @@ from playbook.data import (
     sources,
     time_column,
 )
+from playbook.data.calendar import CalendarReport
 from playbook.data.contracts import ContractReport
 from playbook.data.frame import (
     label_balance,
@@ -106,6 +108,10 @@ class DataStrategyEvidence:
             is not today's selecting nobody); the blockers stopped the stage.
         data_docs: The GX Data Docs page of the contract's validation, relative to
             the stage's page; None when none were asked for.
+        calendar: A forecast's calendar: each series' missing steps (how many,
+            which), the periods they leave partial, the calendar features, the
+            columns read lagged and those that look observed on the day; None for
+            other tasks.
     """
 
     source: str
@@ -123,6 +129,7 @@ class DataStrategyEvidence:
     unlabelled: UnlabelledRows | None = None
     charter_warnings: list[Finding] = field(default_factory=list)
     data_docs: str | None = None
+    calendar: CalendarReport | None = None
 
 
 @dataclass(frozen=True)
@@ -232,6 +239,9 @@ def build(
         data_docs=f"{folder.name}/{contract.docs_page}"
         if folder and contract.docs_page
         else None,
+        calendar=calendar.describe(frame, poc=poc, when=time.when)
+        if time and poc.kpi is not None and poc.kpi.kind == "forecast"
+        else None,
     )
     outcome = journey.StageOutcome(
         stage=STAGE,
@@ -275,6 +285,8 @@ def fit_notes(evidence: DataStrategyEvidence) -> list[str]:
         )
     if evidence.unlabelled is not None:
         notes.append(labels.sentence(evidence.unlabelled))
+    if evidence.calendar is not None:
+        notes.extend(calendar.sentences(evidence.calendar))
     return notes + [str(finding) for finding in evidence.charter_warnings]
 
 

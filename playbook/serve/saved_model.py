@@ -241,6 +241,9 @@ def _history(poc: Charter) -> dict[str, Any]:
         "series": poc.data.series,
         "horizon": definition.horizon,
         "season_length": definition.season_length,
+        "time_format": poc.data.time_format,
+        "country": poc.data.calendar.country,
+        "observed_same_day": list(poc.data.calendar.observed_same_day),
     }
 
 

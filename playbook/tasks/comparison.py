@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 from sklearn.pipeline import Pipeline
 
+from playbook.data.calendar import CalendarReport
 from playbook.tasks.decision import Decision
 from playbook.tasks.experiment import ExperimentInputs
 from playbook.tasks.holdout import Holdout
@@ -108,7 +109,8 @@ class Comparison:
     order of `rows`. `periods` (each row's KPI period, in the order the holdout's
     positions index) and `validation` (the positions tuning judged on) draw the split;
     None when the task does not give them. `calibration` says whether a yes/no model's
-    scores are probabilities (None for the other tasks).
+    scores are probabilities (None for the other tasks); `calendar` what a forecast
+    found in its calendar (None for the other tasks).
     """
 
     task: str
@@ -126,6 +128,7 @@ class Comparison:
     periods: np.ndarray | None = None
     validation: np.ndarray | None = None
     calibration: Calibration | None = None
+    calendar: CalendarReport | None = None
 
     def latest_test_rows(self) -> pd.DataFrame:
         """The test rows of the latest period: one scoring run's list."""

@@ -19,7 +19,9 @@ from sklearn.pipeline import Pipeline
 
 from playbook.charter import kpi_terms
 from playbook.charter.model import Charter, Kpi
-from playbook.errors import DataError
+from playbook.data import calendar, time_column
+from playbook.data.calendar import CalendarReport, PartialPeriod
+from playbook.errors import CharterError, DataError
 from playbook.tasks import bootstrap, holdout, models, tuning
 from playbook.tasks.comparison import (
     BASELINE,
@@ -31,169 +33,29 @@ from playbook.tasks.comparison import (
     Scored,
 )
 from playbook.tasks.decision import decide_poc
+from playbook.tasks.forecast_history import (
+    MOVING_AVERAGE,
+    PRIOR,
+    SEASONAL,
+    SEASONAL_HOLIDAYS,
+    add_history,
+    history_columns,
+    history_roles,
+    same_day_lags,
+)
+from playbook.tasks.forecast_history import after_history as after_history
+from playbook.tasks.forecast_history import with_history as with_history
 from playbook.tasks.kpi import KpiReport, lift_report
 
 BASELINE_NAMES = {
     "seasonal_naive": "seasonal naive",
+    "seasonal_naive_holidays": "seasonal naive, holidays aside",
     "moving_average": "moving average",
     "prior": "last known value",
 }
-
-
-def history_columns(poc: Charter) -> dict[str, str]:
-    """The columns `add_history` writes, each with what it holds."""
-    definition = poc.need("kpi")
-    terms = kpi_terms.forecast(definition)
-    return _history_columns(
-        poc.data.target, horizon=terms.horizon, season=terms.season_length
-    )
-
-
-def _history_columns(target: str, *, horizon: int, season: int) -> dict[str, str]:
-    return {
-        f"{target}_lag_{horizon}": f"{target} {horizon} step(s) before",
-        f"{target}_seasonal_lag_{_seasonal_lag(season, horizon)}": (
-            f"{target} a whole number of seasons before"
-        ),
-        f"{target}_mean_{season}": f"mean {target} of the {season} steps known by then",
-    }
-
-
-def add_history(frame: pd.DataFrame, *, poc: Charter) -> pd.DataFrame:
-    """The rows sorted by series and time, with the target's lags known by then.
-
-    Raises:
-        DataError: The charter names no time column, the time column does not parse
-            as dates, or a series has two rows for the same time.
-    """
-    if not poc.data.time:
-        raise DataError(
-            f"{poc.source}: a forecast needs data.time (the date of each row). Name "
-            "the time column in the charter."
-        )
-    terms = kpi_terms.forecast(poc.need("kpi"))
-    return with_history(
-        frame,
-        target=poc.data.target,
-        time=poc.data.time,
-        series=poc.data.series,
-        horizon=terms.horizon,
-        season_length=terms.season_length,
-    )
-
-
-def with_history(
-    frame: pd.DataFrame,
-    *,
-    target: str,
-    time: str,
-    series: str | None,
-    horizon: int,
-    season_length: int,
-) -> pd.DataFrame:
-    """`add_history` from explicit settings (what a saved model keeps of its charter).
-
-    Lags count time steps of the data's own frequency (a day, an hour), within each
-    series; a step the series lacks (a gap), a series' first steps, and steps whose
-    target is missing (rows still to forecast) leave the lags that would read them
-    missing.
-
-    Raises:
-        DataError: The time column does not parse as dates, or a series has two rows
-            for the same time.
-    """
-    when = pd.to_datetime(frame[time], errors="coerce")
-    if when.isna().any():
-        bad = frame.loc[when.isna(), time].head(3).tolist()
-        raise DataError(
-            f"column {time!r} (data.time) holds values that are not dates, e.g. "
-            f"{bad}. Fix the extract or name another time column."
-        )
-    keys = [series] if series else []
-    duplicated = pd.DataFrame(
-        {"when": when, **{k: frame[k] for k in keys}}
-    ).duplicated()
-    if duplicated.any():
-        example = frame.loc[duplicated.to_numpy(), [*keys, time]].head(1)
-        raise DataError(
-            f"{int(duplicated.sum())} row(s) repeat a time within a series, e.g. "
-            f"{example.to_dict('records')[0]}. A forecast needs one row per series "
-            "and time: name the series column (data.series) or aggregate."
-        )
-    ordered = frame.assign(_when=when).sort_values([*keys, "_when"], kind="stable")
-    # Rows still to forecast may come without the target column at all.
-    values = pd.to_numeric(
-        ordered[target] if target in ordered else pd.Series(np.nan, ordered.index),
-        errors="coerce",
-    )
-    # Lags are taken on a complete time grid, one column per series, so that a gap in
-    # a series (a store closed for a fortnight) leaves its lags missing rather than
-    # reaching further back than the lag says.
-    key = ordered[series].astype(str) if series else pd.Series("all", ordered.index)
-    grid = _time_grid(ordered["_when"])
-    wide = (
-        pd.DataFrame({"when": ordered["_when"], "key": key, "value": values})
-        .pivot(index="when", columns="key", values="value")
-        .reindex(grid)
-    )
-    known = wide.shift(horizon)
-    lags = {
-        "lag": known,
-        "seasonal": wide.shift(_seasonal_lag(season_length, horizon)),
-        "mean": known.rolling(season_length, min_periods=season_length).mean(),
-    }
-    names = dict(
-        zip(
-            lags,
-            _history_columns(target, horizon=horizon, season=season_length),
-            strict=True,
-        )
-    )
-    rows = pd.MultiIndex.from_arrays([ordered["_when"], key])
-    return ordered.assign(
-        **{
-            names[name]: table.stack(future_stack=True).reindex(rows).to_numpy()
-            for name, table in lags.items()
-        }
-    ).drop(columns="_when")
-
-
-def _time_grid(when: pd.Series) -> pd.DatetimeIndex:
-    """Every time step from the first to the last time seen.
-
-    The step is the most common one between the data's times (an hour, a day, a week).
-    """
-    times = pd.DatetimeIndex(when.drop_duplicates().sort_values())
-    if len(times) < 3:
-        return times
-    frequency = pd.Series(times[1:] - times[:-1]).mode().iloc[0]
-    grid = pd.date_range(times[0], times[-1], freq=frequency)
-    # An irregular calendar (month ends of uneven length) cannot be gridded by one
-    # step: fall back to the times themselves, one step per time seen.
-    return grid if times.isin(grid).all() else times
-
-
-def after_history(
-    rows: pd.DataFrame, *, earlier: pd.DataFrame, poc: Charter, within: bool
-) -> pd.DataFrame:
-    """`rows` with their lag columns read from the data before them.
-
-    Args:
-        rows: The rows to forecast (a later batch, or a slice of `earlier`).
-        earlier: The data before them.
-        poc: The charter.
-        within: True when `rows` is a slice of `earlier` (same index), False when it
-            comes after it.
-    """
-    if within:
-        marked = earlier.assign(_later=earlier.index.isin(rows.index))
-    else:
-        marked = pd.concat(
-            [earlier.assign(_later=False), rows.assign(_later=True)],
-            ignore_index=True,
-        )
-    enriched = add_history(marked.reset_index(drop=True), poc=poc)
-    return enriched[enriched["_later"]].drop(columns="_later")
+# Each test row's weight in its period's cost: a period missing some of its steps
+# counts as a whole one when `data.partial_periods` is "weight".
+_WEIGHT = "_period_weight"
 
 
 def prepare(
@@ -201,13 +63,22 @@ def prepare(
 ) -> tuple[pd.DataFrame, pd.Series, holdout.Holdout]:
     """The rows with their history, each row's KPI period, and the split by time.
 
-    Rows without a full season of history can be neither learnt from nor judged, so
-    they are left out, and so is a last period the data covers only in part (a week
-    of which only Monday is in the extract): its cost is not a period's cost.
+    Steps missing from a series are added with the target 0 or left out, as
+    `data.missing_steps` says. Rows without a full season of history can be neither
+    learnt from nor judged, so they are left out, and so is a last period the
+    calendar covers only in part (a week of which only Monday is in the extract): its
+    cost is not a period's cost. A test period missing some steps is weighted to a
+    whole period or dropped, as `data.partial_periods` says; the split's description
+    says which.
 
     Raises:
-        DataError: No row has a full season of history, or too few periods.
+        DataError: No row has a full season of history, or too few periods, or every
+            test period is partial and the charter drops partial periods.
     """
+    settings = poc.data.calendar
+    notes = [_missing_note(frame, poc=poc)]
+    if settings.missing_steps == "zero":
+        frame = with_missing_steps_as_zero(frame, poc=poc)
     enriched = add_history(frame, poc=poc).reset_index(drop=True)
     history = list(history_columns(poc))
     enriched = enriched[enriched[history].notna().all(axis=1)].reset_index(drop=True)
@@ -220,16 +91,154 @@ def prepare(
     periods = holdout.periods_of(enriched, poc=poc)
     enriched, periods, note = _without_partial_last_period(enriched, periods, poc=poc)
     split = holdout.split(enriched, poc=poc, seed=seed, periods=periods)
-    if note:
-        split = dataclasses.replace(split, description=f"{split.description}; {note}")
-    return enriched, periods, split
+    partial = [
+        found
+        for found in partial_periods(frame, poc=poc)
+        if found.period in split.test_periods
+    ]
+    notes.insert(0, note)
+    if settings.partial_periods == "drop" and partial:
+        split = _without_partial_test_periods(split, periods, partial=partial, poc=poc)
+    enriched[_WEIGHT] = _weights(periods, partial=partial, poc=poc)
+    notes.append(_partial_note(partial, poc=poc))
+    description = "; ".join([split.description, *(n for n in notes if n)])
+    return enriched, periods, dataclasses.replace(split, description=description)
+
+
+def with_missing_steps_as_zero(frame: pd.DataFrame, *, poc: Charter) -> pd.DataFrame:
+    """The rows with a row added for each step a series lacks, its target 0.
+
+    The added rows carry the series' other columns over from its step before (a
+    store's format, an item's category), written in the time column's own layout.
+    """
+    time, target = str(poc.data.time), poc.data.target
+    parsed = time_column.parse(frame, poc=poc)
+    series = calendar.series_of(frame, poc=poc)
+    missing = calendar.grid(parsed.when, series).missing
+    if missing.empty:
+        return frame
+    pattern = parsed.layout.pattern
+    written = (
+        missing["when"]
+        if pattern is None
+        else missing["when"].dt.strftime(
+            "%Y-%m-%dT%H:%M:%S" if pattern == "ISO8601" else pattern
+        )
+    )
+    added = pd.DataFrame({time: written.to_numpy(), target: 0})
+    if poc.data.series:
+        added[poc.data.series] = missing["series"].to_numpy()
+    order = pd.concat([parsed.when, missing["when"]], ignore_index=True)
+    combined = pd.concat(
+        [frame.assign(_added=False), added.assign(_added=True)], ignore_index=True
+    ).assign(
+        _order=order.to_numpy(),
+        _series=pd.concat([series, missing["series"]]).to_numpy(),
+    )
+    combined = combined.sort_values(["_series", "_order"], kind="stable")
+    carried = [c for c in frame.columns if c not in (time, target, poc.data.series)]
+    filled = combined.groupby("_series")[carried].ffill()
+    combined.loc[combined["_added"], carried] = filled.loc[combined["_added"]]
+    return combined.drop(columns=["_added", "_order", "_series"]).reset_index(drop=True)
+
+
+def partial_periods(rows: pd.DataFrame, *, poc: Charter) -> list[PartialPeriod]:
+    """The KPI periods missing steps leave partial, from the series' grids of `rows`."""
+    found = calendar.grid(
+        time_column.parse(rows, poc=poc).when, calendar.series_of(rows, poc=poc)
+    )
+    labels = calendar.period_labels(found.cells["when"], period=poc.need("kpi").period)
+    return calendar.partial_periods(found, labels)
+
+
+def calendar_report(
+    frame: pd.DataFrame, split: holdout.Holdout, *, poc: Charter
+) -> CalendarReport:
+    """Stage 4's view of the calendar: the data's gaps, and the partial test periods."""
+    report = calendar.describe(
+        frame, poc=poc, when=time_column.parse(frame, poc=poc).when
+    )
+    return dataclasses.replace(
+        report,
+        partial_periods=[
+            found
+            for found in report.partial_periods
+            if found.period in split.test_periods
+        ],
+    )
+
+
+def _weights(
+    periods: pd.Series, *, partial: list[PartialPeriod], poc: Charter
+) -> np.ndarray:
+    """Each row's weight: a partial period's rows scaled to a whole period."""
+    if poc.data.calendar.partial_periods != "weight":
+        return np.ones(len(periods))
+    scale = {p.period: p.expected / p.steps for p in partial if p.steps}
+    return periods.map(scale).fillna(1.0).to_numpy(dtype=float)
+
+
+def _without_partial_test_periods(
+    split: holdout.Holdout,
+    periods: pd.Series,
+    *,
+    partial: list[PartialPeriod],
+    poc: Charter,
+) -> holdout.Holdout:
+    """The split with the partial test periods left out of the test."""
+    dropped = {found.period for found in partial}
+    kept = [label for label in split.test_periods if label not in dropped]
+    if not kept:
+        raise DataError(
+            f"{_where(poc)}: every test {poc.need('kpi').period} misses some steps, "
+            "and data.partial_periods: drop leaves them all out. Fill the missing "
+            "steps, set data.partial_periods: weight, or hold out more periods "
+            "(split.test_periods)."
+        )
+    test = split.test[periods.iloc[split.test].isin(kept).to_numpy()]
+    return dataclasses.replace(split, test=test, test_periods=kept)
+
+
+def _missing_note(frame: pd.DataFrame, *, poc: Charter) -> str:
+    """The split's words on the steps the series lack (none: no words)."""
+    found = calendar.grid(
+        time_column.parse(frame, poc=poc).when, calendar.series_of(frame, poc=poc)
+    )
+    missing = len(found.missing)
+    if not missing:
+        return ""
+    step = calendar.step_name(found.step) or "step"
+    if poc.data.calendar.missing_steps == "zero":
+        return f"{missing} missing {step}(s) added with {poc.data.target} 0"
+    return f"{missing} missing {step}(s) left out, their history read a season before"
+
+
+def _partial_note(partial: list[PartialPeriod], *, poc: Charter) -> str:
+    """The split's words on the partial test periods: weighted or dropped."""
+    if not partial:
+        return ""
+    listed = ", ".join(f"{p.period} ({p.steps} of {p.expected} steps)" for p in partial)
+    period = poc.need("kpi").period
+    if poc.data.calendar.partial_periods == "drop":
+        return f"partial test {period}(s) dropped from the KPI: {listed}"
+    return f"partial test {period}(s) weighted to a whole {period}: {listed}"
 
 
 def _without_partial_last_period(
     rows: pd.DataFrame, periods: pd.Series, *, poc: Charter
 ) -> tuple[pd.DataFrame, pd.Series, str]:
-    """Drop the last period when it holds fewer time steps than a typical one."""
-    steps = rows.groupby(periods.to_numpy())[poc.data.time].nunique().sort_index()
+    """Drop the last period when the calendar covers fewer of its steps than usual.
+
+    The steps counted are the grid's (missing ones included): a day missing from the
+    last week does not make it incomplete; the extract ending on its Monday does.
+    """
+    when = time_column.parse(rows, poc=poc).when
+    times = pd.DatetimeIndex(when.drop_duplicates().sort_values())
+    step = calendar.grid(pd.Series(times), pd.Series("all", range(len(times)))).step
+    if step is not None:
+        times = pd.date_range(times[0], times[-1], freq=step)
+    labels = calendar.period_labels(pd.Series(times), period=poc.need("kpi").period)
+    steps = labels.value_counts().sort_index()
     if len(steps) < 3 or steps.iloc[-1] >= steps.median():
         return rows, periods, ""
     keep = (periods != steps.index[-1]).to_numpy()
@@ -262,11 +271,7 @@ def compare(
     definition = poc.need("kpi")
     poc.need("baseline")
     enriched, periods, split = prepare(frame, poc=poc, seed=seed)
-    history = list(history_columns(poc))
-    features = [
-        *models.feature_columns(frame, poc=poc),
-        *history,
-    ]
+    features = feature_columns(frame, enriched, poc=poc)
     actual = enriched[poc.data.target].to_numpy(dtype=float)
     fit, check = holdout.validation(
         enriched, split, poc=poc, seed=seed, periods=periods
@@ -290,9 +295,8 @@ def compare(
     model = tuned.best_spec.build(tuned.best_params, seed).fit(
         enriched.iloc[split.train][features], actual[split.train]
     )
-    scored = score(
-        enriched.iloc[split.test], model=model, features=features, poc=poc, seed=seed
-    )
+    judged = _judged(enriched.iloc[split.test], poc=poc)
+    scored = score(judged, model=model, features=features, poc=poc, seed=seed)
     return Comparison(
         task="forecast",
         holdout=split,
@@ -305,10 +309,56 @@ def compare(
         candidates=tuned.tried,
         experiment_inputs=None,
         rows=scored.rows,
-        test_frame=enriched.iloc[split.test],
+        test_frame=judged,
         periods=periods.to_numpy(),
         validation=check,
+        calendar=calendar_report(frame, split, poc=poc),
     )
+
+
+def feature_columns(
+    frame: pd.DataFrame, enriched: pd.DataFrame, *, poc: Charter
+) -> list[str]:
+    """The model's features: the data's own, the history, the calendar, lagged ones.
+
+    Columns observed on the day (`data.observed_same_day`) are read only lagged by
+    the horizon (`playbook.tasks.models.excluded_columns` keeps their raw values out).
+    """
+    horizon = kpi_terms.forecast(poc.need("kpi")).horizon
+    added = [
+        *history_columns(poc),
+        *calendar.feature_names(
+            str(poc.data.time),
+            step=pd.Timedelta(days=1),
+            country=poc.data.calendar.country,
+        ),
+        *same_day_lags(poc.data.calendar.observed_same_day, horizon=horizon).values(),
+    ]
+    return [
+        *models.feature_columns(frame, poc=poc),
+        *(column for column in added if column in enriched.columns),
+    ]
+
+
+def _judged(rows: pd.DataFrame, *, poc: Charter) -> pd.DataFrame:
+    """The rows a forecast can be judged on.
+
+    They have a full season of history and lie outside a last period the calendar
+    covers only in part.
+    """
+    history = list(history_columns(poc))
+    if not set(history) <= set(rows.columns):
+        rows = add_history(rows, poc=poc)
+    rows = rows[rows[history].notna().all(axis=1)]
+    if rows.empty:
+        raise DataError(
+            f"{_where(poc)}: no row to judge has {poc.need('kpi').season_length} "
+            "earlier step(s) of history. Score a longer stretch of data."
+        )
+    rows = rows.reset_index(drop=True)
+    return _without_partial_last_period(
+        rows, holdout.periods_of(rows, poc=poc), poc=poc
+    )[0]
 
 
 def score(
@@ -322,29 +372,43 @@ def score(
     """
     definition = poc.need("kpi")
     plan = poc.need("baseline")
-    history = list(history_columns(poc))
-    if not set(history) <= set(rows.columns):
-        rows = add_history(rows, poc=poc)
-    rows = rows[rows[history].notna().all(axis=1)]
-    if rows.empty:
-        raise DataError(
-            f"{_where(poc)}: no row to judge has {definition.season_length} earlier "
-            "step(s) of history. Score a longer stretch of data."
-        )
-    rows, periods, _ = _without_partial_last_period(
-        rows.reset_index(drop=True), holdout.periods_of(rows, poc=poc), poc=poc
+    rows = _judged(rows, poc=poc)
+    periods = holdout.periods_of(rows, poc=poc)
+    weights = (
+        rows[_WEIGHT].to_numpy(dtype=float)
+        if _WEIGHT in rows
+        else _weights(periods, partial=partial_periods(rows, poc=poc), poc=poc)
     )
     periods = periods.to_numpy()
     actual = rows[poc.data.target].to_numpy(dtype=float)
+    terms = kpi_terms.forecast(definition)
+    roles = history_roles(
+        poc.data.target,
+        horizon=terms.horizon,
+        season=terms.season_length,
+        country=poc.data.calendar.country,
+    )
+    # The ladder's order: the model, the plain baselines as before, then the
+    # holiday-aware one when the charter names a country.
+    order = [SEASONAL, MOVING_AVERAGE, PRIOR, SEASONAL_HOLIDAYS]
     forecasts = {
         "model": model.predict(rows[features]),
-        "seasonal_naive": rows[history[1]].to_numpy(dtype=float),
-        "moving_average": rows[history[2]].to_numpy(dtype=float),
-        "prior": rows[history[0]].to_numpy(dtype=float),
+        **{
+            role: rows[roles[role]].to_numpy(dtype=float)
+            for role in order
+            if role in roles
+        },
     }
-    today = plan.today if plan.today in forecasts else "seasonal_naive"
+    if plan.today == SEASONAL_HOLIDAYS and SEASONAL_HOLIDAYS not in forecasts:
+        raise CharterError(
+            f"{poc.source}: baseline.today is seasonal_naive_holidays, but the "
+            "charter names no country whose holidays to set aside. Set data.country "
+            "(e.g. US, KR) or choose baseline.today: seasonal_naive."
+        )
+    today = plan.today if plan.today in forecasts else SEASONAL
+    # A partial period's steps weigh more, so that its cost is a whole period's.
     costs = {
-        key: error_cost(actual, predicted, kpi=definition)
+        key: error_cost(actual, predicted, kpi=definition) * weights
         for key, predicted in forecasts.items()
     }
     labels = sorted(set(periods))
@@ -355,7 +419,7 @@ def score(
     names = {"model": MODEL_NAME, **BASELINE_NAMES}
     saved = pd.DataFrame(
         {
-            "when": pd.to_datetime(rows[poc.data.time]).to_numpy(),
+            "when": time_column.parse(rows, poc=poc).when.to_numpy(),
             "period": periods,
             "saved": costs[today] - costs["model"],
         }
@@ -482,15 +546,6 @@ def errors(actual: np.ndarray, predicted: np.ndarray) -> dict[str, float]:
         "mae": float(np.abs(error).mean()),
         "bias": float(error.mean()),
     }
-
-
-def _seasonal_lag(season: int, horizon: int) -> int:
-    """The seasonal naive forecast's lag: whole seasons, at least the horizon.
-
-    A forecast cannot use what is not known yet, so with a horizon longer than a
-    season the forecast reaches back two seasons (or more).
-    """
-    return season * -(-horizon // season)
 
 
 def _where(poc: Charter) -> str:

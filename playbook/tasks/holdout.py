@@ -10,11 +10,8 @@ import pandas as pd
 from sklearn.model_selection import GroupShuffleSplit, train_test_split
 
 from playbook.charter.model import Charter
-from playbook.data import time_column
+from playbook.data import calendar, time_column
 from playbook.errors import DataError
-
-# pandas' frequency for each KPI period; a week runs Monday to Sunday.
-_PERIOD_FREQUENCY = {"day": "D", "week": "W-SUN", "month": "M", "quarter": "Q"}
 
 
 @dataclass(frozen=True)
@@ -39,9 +36,8 @@ def periods_of(frame: pd.DataFrame, *, poc: Charter) -> pd.Series:
     (`playbook.data.time_column`).
     """
     if poc.kpi is not None and poc.kpi.kind == "forecast":
-        frequency = _PERIOD_FREQUENCY[poc.kpi.period]
         when = time_column.parse(frame, poc=poc).when
-        return when.dt.to_period(frequency).dt.start_time.dt.strftime("%Y-%m-%d")
+        return calendar.period_labels(when, period=poc.kpi.period)
     if poc.data.time:
         return time_column.period_labels(frame, poc=poc)
     return pd.Series("all", index=frame.index)

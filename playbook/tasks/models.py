@@ -76,6 +76,13 @@ def excluded_columns(frame: pd.DataFrame, *, poc: Charter) -> dict[str, str]:
         )
     for column in data.exclude:
         reasons.setdefault(column, "excluded by the charter (data.exclude)")
+    if poc.kpi is not None and poc.kpi.kind == "forecast":
+        for column in data.calendar.observed_same_day:
+            reasons.setdefault(
+                column,
+                "observed on the day (data.observed_same_day): read lagged by the "
+                "horizon instead",
+            )
     personal = pii.detect(
         frame, declared=data.pii, allowed=data.allow_pii, free_text=data.text
     )

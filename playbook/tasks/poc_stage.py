@@ -18,6 +18,8 @@ import pandas as pd
 
 from playbook.charter.model import Charter
 from playbook.core import journey
+from playbook.data import calendar
+from playbook.data.calendar import CalendarReport
 from playbook.tasks import evaluation, importance, latency, reproduction, segments
 from playbook.tasks.comparison import Calibration, Candidate, Comparison, Rung
 from playbook.tasks.decision import Decision
@@ -70,6 +72,10 @@ class PocEvidence:
         calibration: Whether a yes/no model's scores are probabilities; a
             calibration that fell back is evidence of a weak signal, and its scores
             are shown as scores. None for forecasts and routing.
+        calendar: A forecast's calendar: missing steps and how they were treated,
+            the partial test periods (weighted or dropped), the calendar features,
+            the columns read lagged and those that look observed on the day but
+            are used unlagged. None for the other tasks.
     """
 
     task: str
@@ -86,6 +92,7 @@ class PocEvidence:
     fairness_groups: list[Segment] = field(default_factory=list)
     sample_fit: SampleFit | None = None
     calibration: Calibration | None = None
+    calendar: CalendarReport | None = None
 
 
 @dataclass(frozen=True)
@@ -247,6 +254,7 @@ def evidence(
         fairness_groups=sensitive_groups,
         sample_fit=sample_fit,
         calibration=result.calibration,
+        calendar=result.calendar,
     )
 
 
@@ -256,5 +264,9 @@ def summary(found: PocEvidence) -> str:
 
 
 def reasons(found: PocEvidence) -> list[str]:
-    """What a reader must know first: the decision's reasons."""
-    return list(found.decision.reasons)
+    """What a reader must know first: the decision's reasons, then any warning.
+
+    The warning: columns that look observed on the day, read as if known ahead.
+    """
+    warning = calendar.same_day_warning(found.calendar) if found.calendar else None
+    return [*found.decision.reasons, *([warning] if warning else [])]

@@ -1,0 +1,204 @@
+"""Forecasts on real calendars: days deleted from real daily counts, holidays, weather.
+
+The data is the 731 days of UCI Bike Sharing (`tests/fixtures/README.md`), with days
+deleted as real extracts lose them. Each test calls what stage 3
+(`strategy_stage.build`) and stage 4 (`forecast.prepare`, `forecast.score`,
+`poc_stage.build`) call.
+"""
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import yaml
+from sklearn.dummy import DummyRegressor
+from sklearn.pipeline import make_pipeline
+
+from playbook import charter
+from playbook.core import journey
+from playbook.data import strategy_stage
+from playbook.data.strategy_stage import DataStrategyEvidence
+from playbook.errors import CharterError
+from playbook.tasks import forecast, models, poc_stage
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+BIKES = pd.read_csv(FIXTURES / "bike_sharing_daily.csv")
+CONTRACT = """suite: bike_daily
+expectations:
+  - type: expect_column_to_exist
+    column: riders
+"""
+# The latest eight whole weeks of the data (it ends on Monday 2012-12-31).
+TEST_WEEKS = [str(d.date()) for d in pd.date_range("2012-11-05", periods=8, freq="7D")]
+DELETED = ["2012-11-20", "2012-12-27", "2012-12-28"]
+
+
+@pytest.fixture
+def bikes(tmp_path):
+    """Write the bike charter (edited), its data and a small contract; load it."""
+
+    def make(frame: pd.DataFrame | None = None, *, today=None, **data_fields):
+        raw = yaml.safe_load((FIXTURES / "bike_daily_charter.yaml").read_text())
+        raw["data"].update(data_fields)
+        if today:
+            raw["baseline"]["today"] = today
+        path = tmp_path / "charter.yaml"
+        path.write_text(yaml.safe_dump(raw, sort_keys=False))
+        (tmp_path / "bike_daily.checks.yaml").write_text(CONTRACT)
+        (BIKES if frame is None else frame).to_csv(
+            tmp_path / "bike_sharing_daily.csv", index=False
+        )
+        return charter.load(path)
+
+    return make
+
+
+def _without(days: list[str]) -> pd.DataFrame:
+    return BIKES[~BIKES["day"].isin(days)].reset_index(drop=True)
+
+
+def _stage_3(poc):
+    return strategy_stage.build(
+        poc, path=None, seed=1, excluded_columns=models.excluded_columns
+    )
+
+
+def test_deleted_days_are_named_in_stage_3_and_leave_stage_4s_test_window(
+    bikes, tmp_path
+):
+    frame = _without(DELETED)
+    poc = bikes(frame, observed_same_day=["temp", "hum", "windspeed", "weathersit"])
+    found = _stage_3(poc)
+    report = found.evidence.calendar
+    assert report is not None
+    assert (report.missing_steps, report.expected_steps) == (3, 731)
+    assert [(r.first, r.last, r.steps) for r in report.missing] == [
+        ("2012-11-20", "2012-11-20", 1),
+        ("2012-12-27", "2012-12-28", 2),
+    ]
+    assert [(p.period, p.steps, p.expected) for p in report.partial_periods] == [
+        ("2012-11-19", 6, 7),
+        ("2012-12-24", 5, 7),
+    ]
+    said = " ".join(found.outcome.reasons)
+    assert "3 of 731 days are missing" in said
+    assert "2012-12-27 to 2012-12-28 (2 days)" in said
+    # The evidence is saved and read back as its type, the calendar with it.
+    journey.save(tmp_path, found.outcome)
+    loaded = journey.load(tmp_path, strategy_stage.STAGE, DataStrategyEvidence)
+    assert loaded.evidence.calendar == report
+
+    # Stage 4, whole: no crash, the same eight test weeks as the complete data's.
+    stage = poc_stage.build(frame, poc=poc, seed=1, tuning_seconds=1, trials=1)
+    split = stage.comparison.holdout
+    assert split.test_periods == TEST_WEEKS
+    assert sorted(stage.evidence.kpi.per_period) == TEST_WEEKS
+    assert len(stage.comparison.test_frame) == len(stage.comparison.rows)
+    judged = set(stage.comparison.rows["time"])
+    # Every day of the test weeks the data has is judged, the days after a gap too.
+    assert judged == set(
+        frame.loc[frame["day"].between("2012-11-05", "2012-12-30"), "day"]
+    )
+    assert stage.evidence.calendar is not None
+    assert stage.evidence.calendar.missing_steps == 3
+
+
+@pytest.mark.parametrize(
+    ("choice", "said"),
+    [("weight", "weighted to a whole week"), ("drop", "dropped from the KPI")],
+    ids=["weight", "drop"],
+)
+def test_a_partial_week_is_weighted_or_dropped_as_the_split_says(bikes, choice, said):
+    frame = _without(["2012-11-20"])
+    poc = bikes(frame, partial_periods=choice)
+    enriched, _, split = forecast.prepare(frame, poc=poc, seed=1)
+    assert f"{said}: 2012-11-19 (6 of 7 steps)" in split.description
+    features = forecast.feature_columns(frame, enriched, poc=poc)
+    test = enriched.iloc[split.test]
+    model = make_pipeline(DummyRegressor()).fit(enriched[features], enriched["riders"])
+    kpi = forecast.score(test, model=model, features=features, poc=poc, seed=1).kpi
+    week = test[test["day"].between("2012-11-19", "2012-11-25")]
+    if choice == "drop":
+        assert week.empty and "2012-11-19" not in kpi.per_period
+        assert split.test_periods == [w for w in TEST_WEEKS if w != "2012-11-19"]
+        return
+    assert len(week) == 6
+    cost = forecast.error_cost(
+        week["riders"].to_numpy(float),
+        week["riders_seasonal_lag_7"].to_numpy(float),
+        kpi=poc.kpi,
+    ).sum()
+    # Six days' cost scaled to seven, like a whole week's; whole weeks unscaled.
+    assert kpi.per_period["2012-11-19"]["baseline"] == pytest.approx(cost * 7 / 6)
+    whole = test[test["day"].between("2012-11-26", "2012-12-02")]
+    whole_cost = forecast.error_cost(
+        whole["riders"].to_numpy(float),
+        whole["riders_seasonal_lag_7"].to_numpy(float),
+        kpi=poc.kpi,
+    ).sum()
+    assert kpi.per_period["2012-11-26"]["baseline"] == pytest.approx(whole_cost)
+
+
+def test_missing_days_filled_with_zero_are_judged_as_days_without_riders(bikes):
+    frame = _without(["2012-11-20"])
+    poc = bikes(frame, missing_steps="zero")
+    enriched, _, split = forecast.prepare(frame, poc=poc, seed=1)
+    added = enriched[enriched["day"] == "2012-11-20"]
+    assert added["riders"].tolist() == [0]
+    assert "1 missing day(s) added with riders 0" in split.description
+    assert "partial" not in split.description
+
+
+def test_holidays_are_a_feature_and_the_aware_naive_copies_none_into_next_week(bikes):
+    poc = bikes(country="US-DC", today="seasonal_naive_holidays")
+    enriched = forecast.add_history(BIKES, poc=poc).set_index("day")
+    riders = BIKES.set_index("day")["riders"]
+    assert enriched.loc["2012-07-04", "day_holiday"] == 1  # Independence Day
+    assert enriched.loc["2012-07-05", "day_holiday"] == 0
+    assert enriched.loc["2012-07-04", "day_day_of_week"] == 2  # a Wednesday
+    aware = "riders_seasonal_lag_7_holidays_aside"
+    # The Wednesday after: plain seasonal naive copies the holiday, the aware one
+    # reads the Wednesday before it.
+    assert enriched.loc["2012-07-11", "riders_seasonal_lag_7"] == riders["2012-07-04"]
+    assert enriched.loc["2012-07-11", aware] == riders["2012-06-27"]
+    # Labor Day reads the latest holiday known (Independence Day), not a Monday.
+    assert enriched.loc["2012-09-03", aware] == riders["2012-07-04"]
+    assert enriched.loc["2012-09-04", aware] == riders["2012-08-28"]
+    features = forecast.feature_columns(BIKES, enriched.reset_index(), poc=poc)
+    assert {"day_holiday", "day_day_of_week", "day_month"} <= set(features)
+
+
+def test_the_aware_naive_as_today_without_a_country_says_to_set_one(bikes):
+    poc = bikes(today="seasonal_naive_holidays")
+    enriched, _, split = forecast.prepare(BIKES, poc=poc, seed=1)
+    features = forecast.feature_columns(BIKES, enriched, poc=poc)
+    model = make_pipeline(DummyRegressor()).fit(enriched[features], enriched["riders"])
+    with pytest.raises(CharterError, match=r"data.country"):
+        forecast.score(
+            enriched.iloc[split.test], model=model, features=features, poc=poc, seed=1
+        )
+
+
+def test_weather_observed_on_the_day_is_lagged_or_warned_about(bikes):
+    warned = _stage_3(bikes())
+    report = warned.evidence.calendar
+    assert report is not None
+    assert report.unlagged_suspects == ["temp", "hum", "windspeed", "weathersit"]
+    assert any(
+        "Warning: temp, hum, windspeed, weathersit" in reason
+        for reason in warned.outcome.reasons
+    )
+
+    poc = bikes(observed_same_day=["temp", "hum"], known_ahead=["windspeed"])
+    quiet = _stage_3(poc).evidence.calendar
+    assert quiet is not None and quiet.unlagged_suspects == ["weathersit"]
+    assert quiet.lagged_same_day == ["temp", "hum"]
+    enriched = forecast.add_history(BIKES, poc=poc)
+    features = forecast.feature_columns(BIKES, enriched, poc=poc)
+    assert "temp" not in features and "hum" not in features
+    assert {"temp_lag_1", "hum_lag_1", "windspeed"} <= set(features)
+    by_day = enriched.set_index("day")
+    temp = BIKES.set_index("day")["temp"]
+    assert by_day.loc["2012-07-05", "temp_lag_1"] == temp["2012-07-04"]
+    assert np.isnan(by_day.loc["2011-01-01", "temp_lag_1"])
