@@ -24,6 +24,7 @@ from playbook.charter import validate, yaml_reader
 from playbook.charter.data_fields import hide_password
 from playbook.charter.fields import MAX_UNLABELLED_SHARE, as_date, is_absent
 from playbook.charter.problems import BLOCKER, listing
+from playbook.core.language import Language, language_of
 from playbook.errors import CharterError
 
 # A section of a charter's fields as YAML gives it, after `validate` found no blocker.
@@ -271,6 +272,8 @@ class Charter:
     experiment: Experiment | None
     timeline: Timeline | None
     budget: Budget | None
+    # report.language: what the pages, memo and messages of its runs are written in.
+    language: Language
 
     @overload
     def need(self, section: Literal["baseline"]) -> Baseline: ...
@@ -359,6 +362,7 @@ def from_fields(fields: Fields, *, source: Path) -> Charter:
         experiment=_optional(fields, "experiment", _experiment),
         timeline=_optional(fields, "timeline", _timeline),
         budget=_optional(fields, "budget", _budget),
+        language=language_of((_section(fields, "report") or {}).get("language")),
     )
 
 

@@ -24,6 +24,9 @@ from playbook.errors import ParameterError
 SEED = "seed"
 # Fields a parameter set may not vary: they name the POC or point at its files.
 FIXED = ("version", "poc", "data.path", "data.checks")
+# The reader's language: `--lang` sets it, and a batch may vary it, even when the
+# charter leaves it out (its section is created in the derived copy).
+LANGUAGE = "report.language"
 
 
 def expand_grid(grid: Mapping[str, Sequence[Any]]) -> list[dict[str, Any]]:
@@ -63,6 +66,8 @@ def check_overrides(
                 "files. Write a separate charter, or give the POC its own `data:`."
             )
         found, current = _lookup(charter_fields, path)
+        if not found and path == LANGUAGE:
+            continue
         if not found:
             close = _close_paths(charter_fields, path)
             hint = f" Did you mean {', '.join(close)}?" if close else ""
@@ -103,7 +108,8 @@ def derive_charter(source: Path, overrides: Mapping[str, Any]) -> str:
         *parents, leaf = path.split(".")
         node = fields
         for name in parents:
-            node = node[name]
+            node = node.setdefault(name, {})
+            node = node if node is not None else {}
         node[leaf] = value
     data = fields.get("data")
     if isinstance(data, dict):

@@ -19,6 +19,7 @@ from playbook.cli.commands import (
 from playbook.cli.options import (
     FailOnOption,
     JunitOption,
+    LangOption,
     ReplaceOption,
     RunsDirOption,
     SeedOption,
@@ -91,6 +92,7 @@ def run(
     ] = False,
     fail_on: FailOnOption = "never",
     junit: JunitOption = None,
+    lang: LangOption = None,
 ) -> None:
     """Run the journey for one charter and write its reports.
 
@@ -109,6 +111,7 @@ def run(
             seed=seed,
             tuning_seconds=tuning_seconds,
             data_docs=data_docs,
+            language=lang,
         ),
         fail_on=fail_on,
         junit=junit,
@@ -155,6 +158,7 @@ def demo(
             "examples/templates_batch.yaml`.",
         ),
     ] = False,
+    lang: LangOption = None,
 ) -> None:
     """Write a template's SYNTHETIC example and run the whole journey on it.
 
@@ -178,7 +182,10 @@ def demo(
     if no_run:
         console.print(f"Run it with: playbook run {shown(example.charter)}")
         raise typer.Exit()
-    _journey(example.charter, JourneyOptions(runs_dir, stages=stages, seed=seed))
+    _journey(
+        example.charter,
+        JourneyOptions(runs_dir, stages=stages, seed=seed, language=lang),
+    )
 
 
 @app.command()
@@ -265,6 +272,7 @@ def batch(
     ] = None,
     fail_on: FailOnOption = "never",
     junit: JunitOption = None,
+    lang: LangOption = None,
 ) -> None:
     """Run many POCs and parameter sets in parallel, then refresh the portfolio page.
 
@@ -286,6 +294,7 @@ def batch(
                 force=force,
                 scheduler=scheduler,
                 on_event=show,
+                language=lang or "en",
             )
     console.print(progress.results_table(result))
     if result.interrupted:
@@ -305,6 +314,7 @@ def report(
     runs_dir: Annotated[
         Path, typer.Argument(help="The runs folder (holds <poc>/<run-id>/ folders).")
     ] = Path("runs"),
+    lang: LangOption = None,
 ) -> None:
     """Write the portfolio page, RUNS_DIR/index.html, over every run found there.
 
@@ -323,7 +333,7 @@ def report(
         )
     with exit_on_error():
         journey_output.print_abandoned(console, runner.mark_abandoned(runs_dir))
-        page = portfolio.write(runs_dir)
+        page = portfolio.write(runs_dir, language=lang or "en")
     console.print(f"Portfolio: {shown(page)}")
 
 

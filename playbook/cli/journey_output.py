@@ -16,6 +16,7 @@ from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from playbook.cli.safe_text import shown
 from playbook.core.journey import STAGES
+from playbook.core.language import Language
 from playbook.run import interruption, runner
 from playbook.tasks.kpi import format_amount
 
@@ -38,6 +39,7 @@ class JourneyOptions:
         seed: Seed instead of the charter's.
         tuning_seconds: Wall time stage 4 may spend tuning.
         data_docs: Build GX Data Docs of stage 3's data contract into the run.
+        language: The reader's language instead of the charter's.
     """
 
     runs_dir: Path
@@ -46,6 +48,7 @@ class JourneyOptions:
     seed: int | None = None
     tuning_seconds: float | None = None
     data_docs: bool = False
+    language: Language | None = None
 
 
 def run_with_progress(
@@ -94,6 +97,7 @@ def run_with_progress(
                 on_event=show,
                 tuning_seconds=options.tuning_seconds,
                 data_docs=options.data_docs,
+                language=options.language,
             )
         except KeyboardInterrupt as stop:
             stop.add_note(f"run folder: {reached[0]}" if reached else "no run folder")

@@ -28,6 +28,7 @@ from playbook import charter, data
 from playbook.charter import overrides as charter_overrides
 from playbook.core import bundled, journey
 from playbook.core.journey import STAGES, STOPPED, Stage
+from playbook.core.language import Language, language_of
 from playbook.errors import CharterError, StageSelectionError, exit_code_for
 from playbook.report import pages, portfolio
 from playbook.run import evidence_types, interruption, kernel, liveness, manifest
@@ -136,6 +137,7 @@ def run_journey(
     refresh_portfolio: bool = True,
     tuning_seconds: float | None = None,
     data_docs: bool = False,
+    language: Language | None = None,
 ) -> JourneyResult:
     """Run the selected stages for one charter, in order, stopping at a gate or a crash.
 
@@ -157,6 +159,8 @@ def run_journey(
             (default: the notebook's, 60 s).
         data_docs: Build GX Data Docs of stage 3's data contract into the run
             folder's `data_docs/`, linked from the stage 3 page.
+        language: The reader's language instead of the charter's
+            `report.language` (an override like a batch's).
 
     Raises:
         CharterError: The charter cannot be loaded, or the overrides make it invalid
@@ -168,6 +172,8 @@ def run_journey(
     # The journey's life in order (load, fingerprint, folder, manifest, stages, index)
     # with one try around it, so that an interruption anywhere is recorded the same way.
     overrides = dict(overrides or {})
+    if language is not None:
+        overrides[charter_overrides.LANGUAGE] = language
     poc = charter.load(charter_path)
     derived, stage_charter = _derive(poc, overrides) if overrides else (None, poc)
     seed = seed if seed is not None else stage_charter.seed
@@ -199,6 +205,7 @@ def run_journey(
     )
     record.update(
         owner=_owner(stage_charter),
+        language=stage_charter.language,
         parameters={
             "seed": seed,
             "overrides": overrides,
@@ -466,7 +473,12 @@ def _run_stage(
                 entry["status"] = "stopped"
     if executed.exists():
         html = run_dir / f"{stage.key}.html"
-        pages.export_stage(executed, html, title=f"{stage.number}. {stage.title}")
+        pages.export_stage(
+            executed,
+            html,
+            title=f"{stage.number}. {stage.title}",
+            language=language_of(record.get("language")),
+        )
         entry["report"] = html.name
     manifest.write(run_dir, record)
     if on_event:
