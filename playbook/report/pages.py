@@ -411,14 +411,7 @@ def _kpi_chart(kpi: Mapping[str, Any], *, language: Language) -> str | None:
         row=1,
         col=1,
     )
-    _add_lift(
-        fig,
-        lift,
-        interval=(low, high),
-        min_lift=min_lift,
-        unit=unit,
-        language=language,
-    )
+    _add_lift(fig, (lift, low, high, min_lift), unit=unit, language=language)
     _lay_out_kpi_chart(
         fig,
         kpi,
@@ -430,16 +423,14 @@ def _kpi_chart(kpi: Mapping[str, Any], *, language: Language) -> str | None:
 
 def _add_lift(
     fig: go.Figure,
-    lift: float,
+    marks: tuple[float, float | None, float | None, float | None],
     *,
-    interval: tuple[float | None, float | None],
-    min_lift: float | None,
     unit: str,
     language: Language,
 ) -> None:
-    """The lift as a dot with its interval, and the charter's minimum dashed."""
+    """The lift as a dot with its interval (low, high), and the charter's minimum."""
+    lift, low, high, min_lift = marks
     lift_word = translated(language, "Lift")
-    low, high = interval
     error_y = None
     if low is not None and high is not None:
         error_y = {
