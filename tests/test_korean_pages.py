@@ -1,4 +1,4 @@
-"""Korean pages: each text node of the index and memo is Korean; Hangul renders."""
+"""Korean pages: each text node of the index and memo is Korean; Hangul renders.
 
 The pages' own words come from the catalogue; a run's reasons, summaries and stage pages
 are written by the stages (their Korean sentences are still to come, see issue #16), so
