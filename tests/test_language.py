@@ -8,6 +8,7 @@ from typer.testing import CliRunner
 
 from playbook import charter
 from playbook.charter import check as charter_check
+from playbook.charter import init as charter_init
 from playbook.charter import overrides
 from playbook.cli.app import app
 from playbook.core.language import language_of
@@ -89,7 +90,49 @@ def test_report_and_memo_take_lang(tmp_path):
     assert refused.exit_code == 2
 
 
-@pytest.mark.parametrize("command", ["run", "batch", "report", "memo", "demo"])
+@pytest.mark.parametrize(
+    "command", ["run", "batch", "report", "memo", "demo", "check", "init"]
+)
 def test_every_reporting_command_offers_lang(command):
     done = CliRunner().invoke(app, [command, "--help"], env={"COLUMNS": "200"})
     assert "--lang" in done.output
+
+
+def test_check_reads_amounts_in_won_and_says_how(write_charter):
+    def korean_amounts(raw):
+        raw["budget"]["amount"] = "2억"
+        raw["kpi"]["min_lift"] = "200만원"
+
+    path = write_charter(korean_amounts)
+    report = charter_check.check(path)
+    notes = [p for p in report.problems if p.severity == "note" and "read" in p.message]
+    assert {p.path for p in notes} == {"budget.amount", "kpi.min_lift"}
+    assert any("200,000,000" in p.message for p in notes)
+    loaded = charter.load(path)
+    assert loaded.need("budget").amount == 200_000_000
+    assert loaded.need("kpi").min_lift == 2_000_000
+
+
+def test_an_amount_that_is_no_amount_stays_a_blocker(write_charter):
+    path = write_charter(lambda raw: raw["budget"].update(amount="이억 정도"))
+    report = charter_check.check(path)
+    assert [p.path for p in report.blockers] == ["budget.amount"]
+    assert "200만원" in report.blockers[0].hint
+
+
+def test_init_reads_won_and_says_what_it_read():
+    assert charter_init.parse_answer("budget.amount", "2억") == 200_000_000
+    assert charter_init.parse_answer("kpi.min_lift", "1,500,000원") == 1_500_000
+    assert charter_init.parse_answer("poc", "2억") == "2억"  # text stays text
+    said = charter_init.amounts_read(
+        ["budget.amount=2억", "kpi.min_lift=2000000"], language="ko"
+    )
+    assert said == ["budget.amount=2억 값을 금액 200,000,000(으)로 읽었습니다."]
+
+
+def test_check_lang_ko_sums_up_in_korean(write_charter):
+    path = write_charter()
+    done = CliRunner().invoke(app, ["check", str(path), "--lang", "ko"])
+    assert "차터가 준비되었습니다" in done.output
+    english = CliRunner().invoke(app, ["check", str(path)])
+    assert "the charter is ready" in english.output

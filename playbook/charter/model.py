@@ -25,6 +25,7 @@ from playbook.charter.data_fields import hide_password
 from playbook.charter.fields import MAX_UNLABELLED_SHARE, as_date, is_absent
 from playbook.charter.problems import BLOCKER, listing
 from playbook.core.language import Language, language_of
+from playbook.core.locale_format import parse_amount
 from playbook.errors import CharterError
 
 # A section of a charter's fields as YAML gives it, after `validate` found no blocker.
@@ -387,6 +388,8 @@ def _text(section: Fields, name: str) -> str | None:
 
 def _number(section: Fields, name: str) -> float | None:
     value: Any = section.get(name)
+    if isinstance(value, str):  # an amount such as 200만원, which `validate` read
+        return parse_amount(value)
     return None if is_absent(value) else float(value)
 
 

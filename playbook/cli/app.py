@@ -363,6 +363,7 @@ def check(
             "schema/charter.schema.json is this output.",
         ),
     ] = False,
+    lang: LangOption = None,
 ) -> None:
     """Check charters and report every problem at once, with file, line and field.
 
@@ -392,7 +393,7 @@ def check(
         typer.echo(charter_check.as_json(reports))
     else:
         for report in reports:
-            *lines, summary = charter_check.as_text(report)
+            *lines, summary = charter_check.as_text(report, language=lang or "en")
             for problem, line in zip(report.problems, lines, strict=True):
                 style = _SEVERITY_STYLE.get(problem.severity, "")
                 console.print(f"[{style}]{shown(line)}[/]" if style else shown(line))
@@ -439,6 +440,7 @@ def init(
         ),
     ] = None,
     force: ReplaceOption = False,
+    lang: LangOption = None,
 ) -> None:
     """Start a charter from a template: asked field by field, or from flags and a file.
 
@@ -459,6 +461,8 @@ def init(
         charter_init.refuse_overwrite(out, force=force)
         given = charter_init.read_answers(answers) if answers else {}
         given.update(charter_init.parse_sets(sets or []))
+        for line in charter_init.amounts_read(sets or [], language=lang or "en"):
+            console.print(shown(line))
         charter_init.check_answers(given)
         if interactive if interactive is not None else sys.stdin.isatty():
 
@@ -480,7 +484,7 @@ def init(
             )
         result = charter_init.write(source, out, given, force=force)
     console.print(f"Wrote {shown(result.path)} from the {shown(source.stem)} template.")
-    for line in charter_check.as_text(result.report):
+    for line in charter_check.as_text(result.report, language=lang or "en"):
         console.print(shown(line))
     console.print(
         f"Next: point data.path at your data, then `playbook check "
