@@ -172,7 +172,11 @@ def demo(
 
     with exit_on_error():
         example = demo_example.write_example(
-            out or Path("examples") / template, template=template, rows=rows, seed=seed
+            out or Path("examples") / template,
+            template=template,
+            rows=rows,
+            seed=seed,
+            language=lang or "en",
         )
     console.print(f"SYNTHETIC {template} example in {shown(example.folder)}/")
     for name in example.kept:
