@@ -18,9 +18,10 @@ import pandas as pd
 
 from playbook.charter.model import Charter
 from playbook.core import journey
+from playbook.core.language import Language
 from playbook.tasks import evaluation, importance, latency, segments
 from playbook.tasks.comparison import Calibration, Candidate, Comparison, Rung
-from playbook.tasks.decision import Decision
+from playbook.tasks.decision import Decision, decide_poc
 from playbook.tasks.experiment import ExperimentInputs
 from playbook.tasks.importance import Importance
 from playbook.tasks.kpi import KpiReport, lift_summary
@@ -181,6 +182,7 @@ def build(
         measured_latency=speed,
         feature_segments=found_segments,
         sensitive_groups=groups,
+        language=poc.language,
     )
     return PocStage(
         outcome=journey.StageOutcome(
@@ -206,6 +208,7 @@ def evidence(
     measured_latency: LatencyReport,
     feature_segments: list[Segment],
     sensitive_groups: list[Segment],
+    language: Language = "en",
 ) -> PocEvidence:
     """What later stages read of a comparison and its diagnostics.
 
@@ -214,12 +217,18 @@ def evidence(
         measured_latency: The measured prediction times.
         feature_segments: Every segment of the features, lowest lift first.
         sensitive_groups: The segments of the sensitive attributes.
+        language: The language of the decision's reasons (the same decision,
+            worded from the same KPI).
     """
     losing = [s for s in feature_segments if s.loses]
     return PocEvidence(
         task=result.task,
         kpi=result.kpi,
-        decision=result.decision,
+        decision=(
+            result.decision
+            if language == "en"
+            else decide_poc(result.kpi, rule=result.decision.rule, language=language)
+        ),
         split=result.holdout.description,
         ladder=result.ladder,
         model_name=result.model_name,
