@@ -70,3 +70,18 @@ def test_every_korean_decision_matches_the_english_one(lift, half, periods, rule
     korean = gates.decide_poc(report, rule=rule, language="ko")
     assert korean.decision == english.decision
     assert_korean(korean.reasons)
+
+
+def test_every_baseline_a_task_names_has_a_korean_name():
+    from playbook.core.messages import translated
+    from playbook.tasks import forecast, routing, top_k
+    from playbook.tasks.decision_words import BASELINE_NAMES
+
+    for names in (
+        top_k.BASELINE_NAMES,
+        forecast.BASELINE_NAMES,
+        routing.BASELINE_NAMES,
+    ):
+        for name in names.values():
+            assert name in BASELINE_NAMES
+            assert HANGUL.search(translated("ko", name)), name

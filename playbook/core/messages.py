@@ -29,7 +29,7 @@ from playbook.core.language import Language
 LOCALE = Path(__file__).resolve().parent.parent / "locale"
 DOMAIN = "playbook"
 # What `pybabel extract -k` needs to find the messages of the Python code.
-CATALOGUE_KEYWORDS = {"translated": (2,)}
+CATALOGUE_KEYWORDS = {"translated": (2,), "marked": None}
 
 
 def catalogue_path(language: Language) -> Path:
@@ -64,6 +64,15 @@ def translated(language: Language, message: str, /, **values: object) -> str:
     """
     text = translations(language).gettext(message)
     return text % values if values else text
+
+
+def marked(message: str) -> str:
+    """Mark a message for the catalogue where it is written, not where it is read.
+
+    For words other modules name (a baseline's name) and a page translates later with
+    `translated(language, name)`; gettext calls this `gettext_noop`.
+    """
+    return message
 
 
 def install(environment: jinja2.Environment, language: Language) -> None:

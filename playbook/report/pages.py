@@ -312,6 +312,12 @@ def _period(kpi: Mapping[str, Any], language: Language) -> str:
     return translated(language, str(kpi.get("period") or "period"))
 
 
+def _baseline_name(kpi: Mapping[str, Any], language: Language) -> str | None:
+    """The baseline's name in the reader's language (today's rule: 현행 규칙)."""
+    name = _text(kpi.get("baseline_name"))
+    return translated(language, name) if name else None
+
+
 def _kpi_panel(kpi: Mapping[str, Any], *, language: Language) -> KpiPanel:
     unit = str(kpi.get("unit") or "")
     confidence = _number(kpi.get("confidence"))
@@ -320,7 +326,7 @@ def _kpi_panel(kpi: Mapping[str, Any], *, language: Language) -> KpiPanel:
         metric=_text(kpi.get("metric")),
         unit=unit,
         period=_text(kpi.get("period")),
-        baseline_name=_text(kpi.get("baseline_name")),
+        baseline_name=_baseline_name(kpi, language),
         baseline=_amount(kpi.get("baseline"), unit, language),
         model=_amount(kpi.get("model"), unit, language),
         lift=_amount(kpi.get("lift"), unit, language),
@@ -341,8 +347,8 @@ def _finding(kpi: Mapping[str, Any], language: Language) -> str:
     """
     unit = str(kpi.get("unit") or "")
     lift = _number(kpi.get("lift"))
-    baseline_name = str(
-        kpi.get("baseline_name") or translated(language, "today's rule")
+    baseline_name = _baseline_name(kpi, language) or translated(
+        language, "today's rule"
     )
     if lift is None:
         return translated(
@@ -381,7 +387,9 @@ def _kpi_chart(kpi: Mapping[str, Any], *, language: Language) -> str | None:
     Plotly reads HTML-like markup in its text, so manifest strings are escaped here too.
     """
     unit = _e(kpi.get("unit") or "")
-    baseline_name = _e(kpi.get("baseline_name") or translated(language, "Baseline"))
+    baseline_name = _e(
+        _baseline_name(kpi, language) or translated(language, "Baseline")
+    )
     model_word = translated(language, "Model")
     baseline, model = _number(kpi.get("baseline")), _number(kpi.get("model"))
     lift, min_lift = _number(kpi.get("lift")), _number(kpi.get("min_lift"))

@@ -13,9 +13,22 @@ import math
 
 from playbook.core.language import Language
 from playbook.core.locale_format import format_money, per_period
-from playbook.core.messages import translated
+from playbook.core.messages import marked, translated
 from playbook.tasks.kpi import KpiReport
 
+# The baselines' names as the tasks give them (top_k, forecast, routing), for the
+# catalogue: the reasons and the pages say them in the reader's language.
+BASELINE_NAMES = (
+    marked("today's rule"),
+    marked("today's score"),
+    marked("random at the same capacity"),
+    marked("every ticket to a person"),
+    marked("every ticket to the most common label"),
+    marked("today's keyword router"),
+    marked("seasonal naive"),
+    marked("moving average"),
+    marked("last known value"),
+)
 # The counter a Korean reader puts after a number of periods (6개월, 14일, 8주).
 _COUNTERS = {
     "month": "개월",
