@@ -85,3 +85,25 @@ def test_every_baseline_a_task_names_has_a_korean_name():
         for name in names.values():
             assert name in BASELINE_NAMES
             assert HANGUL.search(translated("ko", name)), name
+
+
+@pytest.mark.parametrize("name", ["go", "iterate", "stop"])
+def test_the_korean_memo_writes_its_own_sentences_in_korean(name):
+    import dataclasses
+
+    import verdict_runs
+
+    run = verdict_runs.demo_runs()[name]
+    korean_poc = dataclasses.replace(run.poc, language="ko")
+    english, korean = (
+        verdict_runs.scale_up_stage.evaluate(
+            run.earlier, ready=run.ready, poc=poc, charter_file="c.yaml", run_dir="."
+        ).evidence.memo
+        for poc in (run.poc, korean_poc)
+    )
+    assert korean.decision == english.decision
+    own = [korean.headline, korean.payback, korean.timeline]
+    own += [*korean.money, *korean.risks, *korean.next_steps]
+    assert len(korean.money) == len([m for m in english.money if "fresh" not in m])
+    assert_korean(sentence.replace("SYNTHETIC", "") for sentence in own)
+    assert korean.commands == english.commands

@@ -10,13 +10,14 @@ folder) and the timeline. `playbook.report.memo_page` lays it out as `memo.html`
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import os
 import shlex
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from playbook.beyond import beyond_stage
+from playbook.beyond import beyond_stage, memo_words
 from playbook.beyond.readiness import (
     NO_STAGE,
     NOT_RUN,
@@ -106,7 +107,7 @@ def memo(
             "business case."
         )
     kpi = earlier.poc.evidence.kpi if earlier.poc is not None else None
-    return Memo(
+    english = Memo(
         decision=verdict.decision,
         headline=headline(verdict, earlier=earlier, held_back=held_back),
         money=_money(poc, earlier),
@@ -118,6 +119,12 @@ def memo(
         open_items=open_items(ready, decision=verdict.decision),
         commands=_commands(charter_file, run_dir=run_dir),
     )
+    if poc.language == "en":
+        return english
+    words = memo_words.worded(
+        memo_words.MemoFacts(verdict, poc, kpi, concerns(held_back))
+    )
+    return dataclasses.replace(english, **dataclasses.asdict(words))
 
 
 def payback(kpi: KpiReport | None, budget: Budget | None) -> str:
