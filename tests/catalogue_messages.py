@@ -1,5 +1,6 @@
 """The messages of the package as `pybabel extract` finds them: code and templates."""
 
+import functools
 from pathlib import Path
 
 from babel.messages.extract import extract_from_dir
@@ -14,6 +15,7 @@ METHODS = [
 KEYWORDS = {**CATALOGUE_KEYWORDS, "_": None}
 
 
+@functools.cache  # the package's files do not change while the tests run
 def extracted() -> dict[str, str]:
     """Each message id to the first file and line that uses it."""
     found: dict[str, str] = {}
