@@ -33,10 +33,10 @@ class _Text(HTMLParser):
         self._skip = 0
 
     def handle_starttag(self, tag, attrs):
-        self._skip += tag in ("script", "style", "code", "title")
+        self._skip += tag in ("script", "style", "code", "pre", "title")
 
     def handle_endtag(self, tag):
-        self._skip -= tag in ("script", "style", "code", "title")
+        self._skip -= tag in ("script", "style", "code", "pre", "title")
 
     def handle_data(self, data):
         if not self._skip and data.strip():

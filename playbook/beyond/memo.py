@@ -29,6 +29,7 @@ from playbook.beyond.readiness import (
 from playbook.beyond.verdict import amounts_apart, counted, gain
 from playbook.charter.model import Budget, Charter
 from playbook.charter.review import LONGEST_MONTHS, PERIODS_PER_YEAR, SHORTEST_MONTHS
+from playbook.core.messages import marked
 from playbook.tasks.decision import Decision
 from playbook.tasks.kpi import KpiReport, format_amount
 
@@ -186,10 +187,13 @@ def _commands(charter_file: str, *, run_dir: str) -> list[Command]:
     """Scoring a new batch and retraining, from the run folder (paths relative)."""
     charter = Path(os.path.relpath(charter_file, run_dir)).as_posix()
     return [
-        Command("Score a new batch", "playbook score . NEW_DATA.csv --out scores.csv"),
+        Command(
+            marked("Score a new batch"),
+            "playbook score . NEW_DATA.csv --out scores.csv",
+        ),
         # The run folder is RUNS_DIR/<poc>/<run-id>: the new run goes beside it.
         Command(
-            "Retrain on newer data",
+            marked("Retrain on newer data"),
             f"playbook run {shlex.quote(charter)} --data NEW_EXTRACT.csv "
             "--runs-dir ../..",
         ),
