@@ -10,13 +10,14 @@ folder) and the timeline. `playbook.report.memo_page` lays it out as `memo.html`
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import os
 import shlex
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from playbook.beyond import beyond_stage
+from playbook.beyond import beyond_stage, memo_words
 from playbook.beyond.readiness import (
     NO_STAGE,
     NOT_RUN,
@@ -28,6 +29,7 @@ from playbook.beyond.readiness import (
 from playbook.beyond.verdict import amounts_apart, counted, gain
 from playbook.charter.model import Budget, Charter
 from playbook.charter.review import LONGEST_MONTHS, PERIODS_PER_YEAR, SHORTEST_MONTHS
+from playbook.core.messages import marked
 from playbook.tasks.decision import Decision
 from playbook.tasks.kpi import KpiReport, format_amount
 
@@ -106,7 +108,7 @@ def memo(
             "business case."
         )
     kpi = earlier.poc.evidence.kpi if earlier.poc is not None else None
-    return Memo(
+    english = Memo(
         decision=verdict.decision,
         headline=headline(verdict, earlier=earlier, held_back=held_back),
         money=_money(poc, earlier),
@@ -118,6 +120,12 @@ def memo(
         open_items=open_items(ready, decision=verdict.decision),
         commands=_commands(charter_file, run_dir=run_dir),
     )
+    if poc.language == "en":
+        return english
+    words = memo_words.worded(
+        memo_words.MemoFacts(verdict, poc, kpi, concerns(held_back))
+    )
+    return dataclasses.replace(english, **dataclasses.asdict(words))
 
 
 def payback(kpi: KpiReport | None, budget: Budget | None) -> str:
@@ -179,10 +187,13 @@ def _commands(charter_file: str, *, run_dir: str) -> list[Command]:
     """Scoring a new batch and retraining, from the run folder (paths relative)."""
     charter = Path(os.path.relpath(charter_file, run_dir)).as_posix()
     return [
-        Command("Score a new batch", "playbook score . NEW_DATA.csv --out scores.csv"),
+        Command(
+            marked("Score a new batch"),
+            "playbook score . NEW_DATA.csv --out scores.csv",
+        ),
         # The run folder is RUNS_DIR/<poc>/<run-id>: the new run goes beside it.
         Command(
-            "Retrain on newer data",
+            marked("Retrain on newer data"),
             f"playbook run {shlex.quote(charter)} --data NEW_EXTRACT.csv "
             "--runs-dir ../..",
         ),

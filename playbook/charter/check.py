@@ -28,6 +28,8 @@ from playbook.charter import data_paths, review, validate, yaml_reader
 from playbook.charter.model import Charter, from_fields
 from playbook.charter.problems import BLOCKER, NOTE, WARNING, Problem, in_order
 from playbook.charter.yaml_reader import Document
+from playbook.core.language import Language
+from playbook.core.messages import translated
 
 # How many of the data's columns a message lists.
 _SHOWN_COLUMNS = 30
@@ -230,19 +232,45 @@ def named_columns(poc: charter.Charter) -> dict[str, str]:
     return {path: column for path, column in named.items() if column}
 
 
-def as_text(report: CheckReport) -> list[str]:
-    """The report as lines, compiler style, ending with a one-line summary."""
+def as_text(report: CheckReport, *, language: Language = "en") -> list[str]:
+    """The report as lines, compiler style, ending with a one-line summary.
+
+    Args:
+        report: What `check` found.
+        language: The language of the summary line; the problems' own sentences
+            are English still.
+    """
     lines = [str(problem) for problem in report.problems]
     blockers, warnings = len(report.blockers), len(report.warnings)
-    verdict = (
-        "the POC cannot start until the blockers are fixed"
-        if blockers
-        else "the charter is ready"
-    )
-    lines.append(
-        f"{report.file}: {blockers} blocker{'s' * (blockers != 1)}, {warnings} "
-        f"warning{'s' * (warnings != 1)}: {verdict}."
-    )
+    counts = {"file": report.file, "blockers": blockers, "warnings": warnings}
+    if language == "en":
+        verdict = (
+            "the POC cannot start until the blockers are fixed"
+            if blockers
+            else "the charter is ready"
+        )
+        lines.append(
+            f"{report.file}: {blockers} blocker{'s' * (blockers != 1)}, {warnings} "
+            f"warning{'s' * (warnings != 1)}: {verdict}."
+        )
+    elif blockers:
+        lines.append(
+            translated(
+                language,
+                "%(file)s: %(blockers)s blockers, %(warnings)s warnings: the POC "
+                "cannot start until the blockers are fixed.",
+                **counts,
+            )
+        )
+    else:
+        lines.append(
+            translated(
+                language,
+                "%(file)s: %(blockers)s blockers, %(warnings)s warnings: the charter "
+                "is ready.",
+                **counts,
+            )
+        )
     return lines
 
 

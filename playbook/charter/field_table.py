@@ -23,6 +23,7 @@ from playbook.charter.fields import (
     text_field,
 )
 from playbook.charter.kpi_fields import KPI
+from playbook.core.language import DEFAULT_LANGUAGE, LANGUAGES
 
 _ROLES = (
     text_field(
@@ -392,6 +393,22 @@ FIELDS = Field(
                     "2026-04-30",
                     True,
                     ask=True,
+                ),
+            ),
+        ),
+        Field(
+            "report",
+            "section",
+            "How the pages, the memo and the messages are written.",
+            fields=(
+                Field(
+                    "language",
+                    "choice",
+                    "The language a person reads: en (English) or ko (한국어); "
+                    "--lang overrides it for one command.",
+                    "ko",
+                    choices=LANGUAGES,
+                    default=DEFAULT_LANGUAGE,
                 ),
             ),
         ),

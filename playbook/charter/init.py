@@ -26,6 +26,9 @@ from playbook.charter.fields import KIND_FIELDS, Field
 from playbook.charter.problems import BLOCKER, listing
 from playbook.charter.validate import check_value
 from playbook.core import bundled
+from playbook.core.language import Language
+from playbook.core.locale_format import parse_amount
+from playbook.core.messages import translated
 from playbook.errors import CharterError, PlaybookError
 
 
@@ -143,6 +146,9 @@ def parse_answer(path: str, text: str) -> Any:
         return text
     if item.kind == "texts" and not text.startswith("["):
         return [part.strip() for part in text.split(";") if part.strip()]
+    amount = parse_amount(text) if item.kind == "number" else None
+    if amount is not None:  # 200만원, 2억, 1,500,000원 as well as 2000000
+        return int(amount) if amount.is_integer() else amount
     try:
         return yaml.safe_load(text)
     except yaml.YAMLError:
@@ -178,6 +184,36 @@ def parse_sets(items: list[str]) -> dict[str, Any]:
             )
         answers[path.strip()] = parse_answer(path.strip(), text)
     return answers
+
+
+def amounts_read(items: list[str], *, language: Language) -> list[str]:
+    """How `init` read each `FIELD=VALUE` flag written as an amount in won (200만원).
+
+    Args:
+        items: The `--set` flags.
+        language: The reader's language.
+
+    Returns:
+        One sentence per flag whose amount was read from units or separators.
+    """
+    found = []
+    for item in items:
+        path, _, text = (part.strip() for part in item.partition("="))
+        item_field = field_at(path)
+        amount = (
+            parse_amount(text) if item_field and item_field.kind == "number" else None
+        )
+        if amount is not None and text != str(parse_answer(path, text)):
+            found.append(
+                translated(
+                    language,
+                    "Read %(field)s=%(typed)s as the amount %(amount)s.",
+                    field=path,
+                    typed=text,
+                    amount=f"{amount:,.0f}",
+                )
+            )
+    return found
 
 
 def check_answers(answers: Mapping[str, Any]) -> None:

@@ -29,6 +29,8 @@ from playbook.charter.data_fields import (
 from playbook.charter.fields import MAX_UNLABELLED_SHARE, as_date, is_absent
 from playbook.charter.problems import BLOCKER, listing
 from playbook.core import bundled
+from playbook.core.language import Language, language_of
+from playbook.core.locale_format import parse_amount
 from playbook.errors import CharterError
 
 # A section of a charter's fields as YAML gives it, after `validate` found no blocker.
@@ -281,6 +283,8 @@ class Charter:
     experiment: Experiment | None
     timeline: Timeline | None
     budget: Budget | None
+    # report.language: what the pages, memo and messages of its runs are written in.
+    language: Language
 
     @overload
     def need(self, section: Literal["baseline"]) -> Baseline: ...
@@ -370,6 +374,7 @@ def from_fields(fields: Fields, *, source: Path) -> Charter:
         experiment=_optional(fields, "experiment", _experiment),
         timeline=_optional(fields, "timeline", _timeline),
         budget=_optional(fields, "budget", _budget),
+        language=language_of((_section(fields, "report") or {}).get("language")),
     )
 
 
@@ -394,6 +399,8 @@ def _text(section: Fields, name: str) -> str | None:
 
 def _number(section: Fields, name: str) -> float | None:
     value: Any = section.get(name)
+    if isinstance(value, str):  # an amount such as 200만원, which `validate` read
+        return parse_amount(value)
     return None if is_absent(value) else float(value)
 
 

@@ -25,6 +25,9 @@ from playbook.errors import ParameterError
 SEED = "seed"
 # Fields a parameter set may not vary: they name the POC or point at its files.
 FIXED = ("version", "poc", "data.path", "data.checks")
+# The reader's language: `--lang` sets it, and a batch may vary it, even when the
+# charter leaves it out (its section is created in the derived copy).
+LANGUAGE = "report.language"
 
 
 def expand_grid(grid: Mapping[str, Sequence[Any]]) -> list[dict[str, Any]]:
@@ -64,6 +67,8 @@ def check_overrides(
                 "files. Write a separate charter, or give the POC its own `data:`."
             )
         found, current = _lookup(charter_fields, path)
+        if not found and path == LANGUAGE:
+            continue
         if not found:
             close = _close_paths(charter_fields, path)
             hint = f" Did you mean {', '.join(close)}?" if close else ""
@@ -109,7 +114,8 @@ def derive_charter(
         *parents, leaf = path.split(".")
         node = fields
         for name in parents:
-            node = node[name]
+            node = node.setdefault(name, {})
+            node = node if node is not None else {}
         node[leaf] = value
     data = fields.get("data")
     if isinstance(data, dict):

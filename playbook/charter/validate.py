@@ -24,8 +24,9 @@ from playbook.charter.fields import (
     as_date,
     is_absent,
 )
-from playbook.charter.problems import BLOCKER, WARNING, Problem, shown_value
+from playbook.charter.problems import BLOCKER, NOTE, WARNING, Problem, shown_value
 from playbook.charter.yaml_reader import Document
+from playbook.core.locale_format import parse_amount
 from playbook.core.printable import printable
 
 
@@ -169,6 +170,18 @@ class _Check:
 
     def scalar(self, item: Field, value: Any, path: str) -> None:
         kind = item.kind
+        amount = (
+            parse_amount(value) if kind == "number" and isinstance(value, str) else None
+        )
+        if amount is not None:
+            # "200만원", "2억", "1,500,000원": read, and said, so a misreading shows.
+            self.add(
+                path,
+                f"{path}: read {value!r} as {amount:,.0f}",
+                "Write the plain number to silence this note.",
+                severity=NOTE,
+            )
+            value = amount
         fits = {
             "text": _is_text,
             "texts": lambda v: (
@@ -401,7 +414,8 @@ class _Check:
 
 
 _HINTS = {
-    "number": "Write a plain number, without units or thousands separators.",
+    "number": "Write a plain number (2000000), or an amount in won such as 200만원, "
+    "2억 or 1,500,000원.",
     "integer": "Write a whole number, without a decimal point.",
     "date": "Write the date as YYYY-MM-DD.",
     "choice": "Use one of the values listed.",

@@ -20,6 +20,7 @@ from playbook.cli.options import (
     AllowPathOption,
     FailOnOption,
     JunitOption,
+    LangOption,
     ReplaceOption,
     RunsDirOption,
     SeedOption,
@@ -97,6 +98,7 @@ def run(
     fail_on: FailOnOption = "never",
     junit: JunitOption = None,
     allow_path: AllowPathOption = None,
+    lang: LangOption = None,
 ) -> None:
     """Run the journey for one charter and write its reports.
 
@@ -116,6 +118,7 @@ def run(
             tuning_seconds=tuning_seconds,
             data_docs=data_docs,
             allowed_paths=tuple(allow_path or ()),
+            language=lang,
         ),
         fail_on=fail_on,
         junit=junit,
@@ -162,6 +165,7 @@ def demo(
             "examples/templates_batch.yaml`.",
         ),
     ] = False,
+    lang: LangOption = None,
 ) -> None:
     """Write a template's SYNTHETIC example and run the whole journey on it.
 
@@ -175,7 +179,11 @@ def demo(
 
     with exit_on_error():
         example = demo_example.write_example(
-            out or Path("examples") / template, template=template, rows=rows, seed=seed
+            out or Path("examples") / template,
+            template=template,
+            rows=rows,
+            seed=seed,
+            language=lang or "en",
         )
     console.print(f"SYNTHETIC {template} example in {shown(example.folder)}/")
     for name in example.kept:
@@ -185,7 +193,10 @@ def demo(
     if no_run:
         console.print(f"Run it with: playbook run {shown(example.charter)}")
         raise typer.Exit()
-    _journey(example.charter, JourneyOptions(runs_dir, stages=stages, seed=seed))
+    _journey(
+        example.charter,
+        JourneyOptions(runs_dir, stages=stages, seed=seed, language=lang),
+    )
 
 
 @app.command()
@@ -272,6 +283,7 @@ def batch(
     ] = None,
     fail_on: FailOnOption = "never",
     junit: JunitOption = None,
+    lang: LangOption = None,
 ) -> None:
     """Run many POCs and parameter sets in parallel, then refresh the portfolio page.
 
@@ -294,6 +306,7 @@ def batch(
                 force=force,
                 scheduler=scheduler,
                 on_event=show,
+                language=lang or "en",
             )
     console.print(progress.results_table(result))
     if result.interrupted:
@@ -313,6 +326,7 @@ def report(
     runs_dir: Annotated[
         Path, typer.Argument(help="The runs folder (holds <poc>/<run-id>/ folders).")
     ] = Path("runs"),
+    lang: LangOption = None,
 ) -> None:
     """Write the portfolio page, RUNS_DIR/index.html, over every run found there.
 
@@ -331,7 +345,7 @@ def report(
         )
     with exit_on_error():
         journey_output.print_abandoned(console, runner.mark_abandoned(runs_dir))
-        page = portfolio.write(runs_dir)
+        page = portfolio.write(runs_dir, language=lang or "en")
     console.print(f"Portfolio: {shown(page)}")
 
 
@@ -362,6 +376,7 @@ def check(
         ),
     ] = False,
     allow_path: AllowPathOption = None,
+    lang: LangOption = None,
 ) -> None:
     """Check charters and report every problem at once, with file, line and field.
 
@@ -394,7 +409,7 @@ def check(
         typer.echo(charter_check.as_json(reports))
     else:
         for report in reports:
-            *lines, summary = charter_check.as_text(report)
+            *lines, summary = charter_check.as_text(report, language=lang or "en")
             for problem, line in zip(report.problems, lines, strict=True):
                 style = _SEVERITY_STYLE.get(problem.severity, "")
                 console.print(f"[{style}]{shown(line)}[/]" if style else shown(line))
@@ -441,6 +456,7 @@ def init(
         ),
     ] = None,
     force: ReplaceOption = False,
+    lang: LangOption = None,
 ) -> None:
     """Start a charter from a template: asked field by field, or from flags and a file.
 
@@ -461,6 +477,8 @@ def init(
         charter_init.refuse_overwrite(out, force=force)
         given = charter_init.read_answers(answers) if answers else {}
         given.update(charter_init.parse_sets(sets or []))
+        for line in charter_init.amounts_read(sets or [], language=lang or "en"):
+            console.print(shown(line))
         charter_init.check_answers(given)
         if interactive if interactive is not None else sys.stdin.isatty():
 
@@ -486,7 +504,7 @@ def init(
             )
         result = charter_init.write(source, out, given, force=force)
     console.print(f"Wrote {shown(result.path)} from the {shown(source.stem)} template.")
-    for line in charter_check.as_text(result.report):
+    for line in charter_check.as_text(result.report, language=lang or "en"):
         console.print(shown(line))
     console.print(
         f"Next: point data.path at your data, then `playbook check "

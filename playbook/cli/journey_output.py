@@ -17,6 +17,7 @@ from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from playbook.cli.safe_text import shown
 from playbook.core.journey import STAGES
+from playbook.core.language import Language
 from playbook.run import interruption, rerun, runner
 from playbook.tasks.kpi import format_amount
 
@@ -40,6 +41,7 @@ class JourneyOptions:
         tuning_seconds: Wall time stage 4 may spend tuning.
         data_docs: Build GX Data Docs of stage 3's data contract into the run.
         allowed_paths: Folders outside the charter's that its files may be in.
+        language: The reader's language instead of the charter's.
     """
 
     runs_dir: Path
@@ -49,6 +51,7 @@ class JourneyOptions:
     tuning_seconds: float | None = None
     data_docs: bool = False
     allowed_paths: tuple[Path, ...] = ()
+    language: Language | None = None
 
 
 def run_with_progress(
@@ -106,6 +109,7 @@ def run_with_progress(
                 data_docs=options.data_docs,
                 allowed_paths=options.allowed_paths,
                 overrides=overrides,
+                language=options.language,
             )
         except KeyboardInterrupt as stop:
             stop.add_note(f"run folder: {reached[0]}" if reached else "no run folder")

@@ -12,6 +12,8 @@ from typing import Annotated
 
 import typer
 
+from playbook.cli.options import LangOption
+
 
 def memo(
     run_dir: Annotated[
@@ -24,6 +26,7 @@ def memo(
         bool,
         typer.Option("--pdf", help="Also print it to memo.pdf with headless Chromium."),
     ] = False,
+    lang: LangOption = None,
 ) -> Iterator[str]:
     """Write the sponsor's memo, memo.html, of a run again; --pdf prints it too.
 
@@ -33,6 +36,6 @@ def memo(
     """
     from playbook.report import memo_page, pages
 
-    yield f"Memo: {pages.refresh(run_dir)}"
+    yield f"Memo: {pages.refresh(run_dir, language=lang)}"
     if pdf:
         yield f"PDF: {memo_page.print_pdf(run_dir)}"

@@ -8,6 +8,7 @@ from typing import Annotated, Literal
 import typer
 
 from playbook.charter.fields import SEED_MAXIMUM
+from playbook.core.language import Language
 from playbook.errors import PlaybookError
 
 
@@ -77,4 +78,12 @@ AllowPathOption = Annotated[
 ]
 ReplaceOption = Annotated[
     bool, typer.Option("--force", help="Replace --out when it exists.")
+]
+LangOption = Annotated[
+    Language | None,
+    typer.Option(
+        "--lang",
+        help="The language of the pages, memo and messages: en or ko (한국어) "
+        "(default: the charter's report.language, else en).",
+    ),
 ]

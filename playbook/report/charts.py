@@ -9,6 +9,7 @@ import plotly.graph_objects as go
 from playbook.beyond.readiness import MET, NOT_MET, NOT_RUN, PERSON
 from playbook.charter.model import Budget, Charter
 from playbook.charter.review import CharterReview, TimelineCheck, ValueModel
+from playbook.core.language import FONT_STACK
 from playbook.data.leakage import LeakageReport
 from playbook.tasks import holdout as holdout_split
 from playbook.tasks.holdout import Holdout
@@ -32,6 +33,7 @@ def layout(figure: go.Figure, title: str, *, height: int = 380) -> go.Figure:
         height=height,
         margin={"l": 60, "r": 30, "t": 70, "b": 50},
         legend={"orientation": "h", "y": -0.2},
+        font={"family": FONT_STACK},
     )
     return figure
 

@@ -24,6 +24,7 @@ from playbook.beyond.scale_up_stage import STAGE as SCALE_UP
 from playbook.beyond.scale_up_stage import ScaleUpEvidence
 from playbook.core import journey
 from playbook.core.files import write_atomic
+from playbook.core.language import Language
 from playbook.errors import EvidenceError, ReportError
 from playbook.report import page_templates
 
@@ -67,12 +68,15 @@ class StoppedAt:
     reasons: tuple[str, ...]
 
 
-def write(run_dir: Path, manifest: Mapping[str, Any]) -> Path:
+def write(
+    run_dir: Path, manifest: Mapping[str, Any], *, language: Language = "en"
+) -> Path:
     """Write the sponsor's memo, `run_dir/memo.html`, from stage 7's evidence.
 
     Args:
         run_dir: The run folder.
         manifest: The run's manifest (title, run id, stages, gates).
+        language: The reader's language.
 
     Returns:
         The memo's path.
@@ -94,7 +98,9 @@ def write(run_dir: Path, manifest: Mapping[str, Any]) -> Path:
         stopped=None if memo else _stopped(manifest),
         unread=unread,
     )
-    html = page_templates.render("memo.html.j2", asset=None, page=page)
+    html = page_templates.render(
+        "memo.html.j2", language=language, asset=None, page=page
+    )
     return write_atomic(run_dir / MEMO, html)
 
 

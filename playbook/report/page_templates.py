@@ -14,6 +14,9 @@ from typing import TYPE_CHECKING, Any
 import jinja2
 import markupsafe
 
+from playbook.core import messages
+from playbook.core.language import HTML_LANG, Language
+
 if TYPE_CHECKING:
     import plotly.graph_objects as go
 
@@ -38,11 +41,13 @@ def status_colours(status: str | None) -> tuple[str, str]:
     return _STATUS_COLOURS.get(status or "", _GREY)
 
 
-def render(template: str, **context: Any) -> str:
+def render(template: str, *, language: Language = "en", **context: Any) -> str:
     """Render one page template of `templates/pages/` with autoescaping.
 
     Args:
         template: The template's file name, e.g. "run_index.html.j2".
+        language: The reader's language: the catalogue the template's `_()` reads
+            and the page's `<html lang>`.
         **context: The names the template reads.
 
     Returns:
@@ -56,8 +61,12 @@ def render(template: str, **context: Any) -> str:
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        extensions=["jinja2.ext.i18n"],
     )
-    return environment.get_template(template).render(**context)
+    messages.install(environment, language)
+    return environment.get_template(template).render(
+        html_lang=HTML_LANG[language], language=language, **context
+    )
 
 
 def chart_div(figure: go.Figure, div_id: str) -> str:

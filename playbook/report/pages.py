@@ -25,9 +25,11 @@ from nbconvert import HTMLExporter
 from plotly.subplots import make_subplots
 
 from playbook.core.files import write_atomic
+from playbook.core.language import FONT_STACK, HTML_LANG, Language, language_of
+from playbook.core.locale_format import format_money
+from playbook.core.messages import translated
 from playbook.errors import ReportError
 from playbook.report import memo_page, page_templates
-from playbook.tasks.kpi import format_amount
 
 ASSET = "assets/plotly.min.js"
 
@@ -153,7 +155,9 @@ def ensure_plotly_asset(run_dir: Path) -> Path:
     return target
 
 
-def export_stage(notebook: Path, html: Path, *, title: str) -> Path:
+def export_stage(
+    notebook: Path, html: Path, *, title: str, language: Language = "en"
+) -> Path:
     """Turn an executed stage notebook into a business-view HTML page.
 
     Code and prompts are hidden, Markdown and outputs are kept, and an error shows as
@@ -164,6 +168,7 @@ def export_stage(notebook: Path, html: Path, *, title: str) -> Path:
         notebook: The executed notebook.
         html: Where to write the page; its folder is the run folder.
         title: The page's title.
+        language: The reader's language (the page's `<html lang>`).
 
     Returns:
         The page's path.
@@ -185,6 +190,7 @@ def export_stage(notebook: Path, html: Path, *, title: str) -> Path:
         exclude_input=True,
         exclude_input_prompt=True,
         exclude_output_prompt=True,
+        language_code=HTML_LANG[language],
     )
     body, _ = exporter.from_notebook_node(node)
     html = Path(html)
@@ -193,7 +199,9 @@ def export_stage(notebook: Path, html: Path, *, title: str) -> Path:
     return write_atomic(html, body)
 
 
-def write_index(run_dir: Path, manifest: Mapping[str, Any]) -> Path:
+def write_index(
+    run_dir: Path, manifest: Mapping[str, Any], *, language: Language | None = None
+) -> Path:
     """Write the run's overview page, `run_dir/index.html`, for a business reader.
 
     It links the sponsor's memo first (written here too, `memo_page.write`), then
@@ -204,21 +212,30 @@ def write_index(run_dir: Path, manifest: Mapping[str, Any]) -> Path:
     Args:
         run_dir: The run folder.
         manifest: The run's manifest, as the runner writes it to `manifest.json`.
+        language: The reader's language (default: the run's, from its manifest).
 
     Returns:
         The page's path.
     """
     run_dir = Path(run_dir)
+    language = language or language_of(manifest.get("language"))
     ensure_plotly_asset(run_dir)
-    memo_page.write(run_dir, manifest)
+    memo_page.write(run_dir, manifest, language=language)
     page = page_templates.render(
-        "run_index.html.j2", asset=ASSET, page=_run_page(run_dir, manifest)
+        "run_index.html.j2",
+        language=language,
+        asset=ASSET,
+        page=_run_page(run_dir, manifest, language=language),
     )
     return write_atomic(run_dir / "index.html", page)
 
 
-def refresh(run_dir: Path) -> Path:
+def refresh(run_dir: Path, *, language: Language | None = None) -> Path:
     """Write a finished run's memo and index page again, from its `manifest.json`.
+
+    Args:
+        run_dir: The run folder.
+        language: The reader's language (default: the run's).
 
     Returns:
         The memo's path.
@@ -236,11 +253,13 @@ def refresh(run_dir: Path) -> Path:
         ) from None
     except (OSError, ValueError) as error:
         raise ReportError(f"{path}: cannot read the manifest ({error}).") from None
-    write_index(Path(run_dir), manifest)
+    write_index(Path(run_dir), manifest, language=language)
     return Path(run_dir) / memo_page.MEMO
 
 
-def _run_page(run_dir: Path, manifest: Mapping[str, Any]) -> RunPage:
+def _run_page(
+    run_dir: Path, manifest: Mapping[str, Any], *, language: Language
+) -> RunPage:
     decision = manifest.get("decision")
     colour = _DECISION_COLOURS.get(decision) if isinstance(decision, str) else None
     if colour is not None:
@@ -261,7 +280,7 @@ def _run_page(run_dir: Path, manifest: Mapping[str, Any]) -> RunPage:
         # a value this page does not know: show it rather than hide it
         unknown_decision=None if colour is not None or not decision else str(decision),
         reasons=tuple(str(reason) for reason in reasons),
-        kpi=_kpi_panel(kpi) if kpi else None,
+        kpi=_kpi_panel(kpi, language=language) if kpi else None,
         stages=_stage_rows(run_dir, manifest.get("stages") or {}),
         provenance=_provenance(manifest),
     )
@@ -283,12 +302,23 @@ def _number(value: Any) -> float | None:
     return float(value) if math.isfinite(value) else None
 
 
-def _amount(value: Any, unit: str) -> str | None:
+def _amount(value: Any, unit: str, language: Language) -> str | None:
     number = _number(value)
-    return None if number is None else format_amount(number, unit)
+    return None if number is None else format_money(number, unit, language=language)
 
 
-def _kpi_panel(kpi: Mapping[str, Any]) -> KpiPanel:
+def _period(kpi: Mapping[str, Any], language: Language) -> str:
+    """The KPI's period as a word of the reader's language (the pages' own words)."""
+    return translated(language, str(kpi.get("period") or "period"))
+
+
+def _baseline_name(kpi: Mapping[str, Any], language: Language) -> str | None:
+    """The baseline's name in the reader's language (today's rule: 현행 규칙)."""
+    name = _text(kpi.get("baseline_name"))
+    return translated(language, name) if name else None
+
+
+def _kpi_panel(kpi: Mapping[str, Any], *, language: Language) -> KpiPanel:
     unit = str(kpi.get("unit") or "")
     confidence = _number(kpi.get("confidence"))
     relative = _number(kpi.get("relative_lift"))
@@ -296,20 +326,20 @@ def _kpi_panel(kpi: Mapping[str, Any]) -> KpiPanel:
         metric=_text(kpi.get("metric")),
         unit=unit,
         period=_text(kpi.get("period")),
-        baseline_name=_text(kpi.get("baseline_name")),
-        baseline=_amount(kpi.get("baseline"), unit),
-        model=_amount(kpi.get("model"), unit),
-        lift=_amount(kpi.get("lift"), unit),
-        lift_low=_amount(kpi.get("lift_ci_low"), unit),
-        lift_high=_amount(kpi.get("lift_ci_high"), unit),
-        min_lift=_amount(kpi.get("min_lift"), unit),
+        baseline_name=_baseline_name(kpi, language),
+        baseline=_amount(kpi.get("baseline"), unit, language),
+        model=_amount(kpi.get("model"), unit, language),
+        lift=_amount(kpi.get("lift"), unit, language),
+        lift_low=_amount(kpi.get("lift_ci_low"), unit, language),
+        lift_high=_amount(kpi.get("lift_ci_high"), unit, language),
+        min_lift=_amount(kpi.get("min_lift"), unit, language),
         confidence=None if confidence is None else f"{confidence:.0%}",
         relative_lift=None if relative is None else f"{relative:+.0%}",
-        chart=_kpi_chart(kpi),
+        chart=_kpi_chart(kpi, language=language),
     )
 
 
-def _finding(kpi: Mapping[str, Any]) -> str:
+def _finding(kpi: Mapping[str, Any], language: Language) -> str:
     """The chart title: by how much the model beats today's rule, with its interval.
 
     "Beats" and "trails" read right for a value and for a cost KPI alike (the lift is
@@ -317,29 +347,50 @@ def _finding(kpi: Mapping[str, Any]) -> str:
     """
     unit = str(kpi.get("unit") or "")
     lift = _number(kpi.get("lift"))
-    baseline_name = str(kpi.get("baseline_name") or "today's rule")
+    baseline_name = _baseline_name(kpi, language) or translated(
+        language, "today's rule"
+    )
     if lift is None:
-        return f"Model against {baseline_name}"
-    direction = "beats" if lift >= 0 else "trails"
+        return translated(
+            language, "Model against %(baseline)s", baseline=baseline_name
+        )
+    values = {
+        "baseline": baseline_name,
+        "amount": format_money(abs(lift), unit, language=language),
+        "period": _period(kpi, language),
+    }
     finding = (
-        f"Model {direction} {baseline_name} by {format_amount(abs(lift), unit)} "
-        f"per {kpi.get('period') or 'period'}"
+        translated(
+            language, "Model beats %(baseline)s by %(amount)s per %(period)s", **values
+        )
+        if lift >= 0
+        else translated(
+            language, "Model trails %(baseline)s by %(amount)s per %(period)s", **values
+        )
     )
     low, high = _number(kpi.get("lift_ci_low")), _number(kpi.get("lift_ci_high"))
     if low is not None and high is not None:
-        low_text = format_amount(low, "").strip()
-        high_text = format_amount(high, "").strip()
-        finding += f" [{low_text}, {high_text}]"
+        # Korean writes the unit with each amount (억원, 만원); English leaves it out.
+        low_text = format_money(
+            low, "" if language == "en" else unit, language=language
+        )
+        high_text = format_money(
+            high, "" if language == "en" else unit, language=language
+        )
+        finding += f" [{low_text.strip()}, {high_text.strip()}]"
     return finding
 
 
-def _kpi_chart(kpi: Mapping[str, Any]) -> str | None:
+def _kpi_chart(kpi: Mapping[str, Any], *, language: Language) -> str | None:
     """Baseline against model, and the lift with its interval against the minimum.
 
     Plotly reads HTML-like markup in its text, so manifest strings are escaped here too.
     """
     unit = _e(kpi.get("unit") or "")
-    baseline_name = _e(kpi.get("baseline_name") or "Baseline")
+    baseline_name = _e(
+        _baseline_name(kpi, language) or translated(language, "Baseline")
+    )
+    model_word = translated(language, "Model")
     baseline, model = _number(kpi.get("baseline")), _number(kpi.get("model"))
     lift, min_lift = _number(kpi.get("lift")), _number(kpi.get("min_lift"))
     low, high = _number(kpi.get("lift_ci_low")), _number(kpi.get("lift_ci_high"))
@@ -352,34 +403,42 @@ def _kpi_chart(kpi: Mapping[str, Any]) -> str | None:
         horizontal_spacing=0.14,
         subplot_titles=(
             _e(kpi.get("metric") or "KPI"),
-            f"Lift over {baseline_name}",
+            translated(language, "Lift over %(baseline)s", baseline=baseline_name),
         ),
     )
     fig.add_bar(
-        x=[baseline_name, "Model"],
+        x=[baseline_name, model_word],
         y=[baseline, model],
-        text=[format_amount(baseline, unit), format_amount(model, unit)],
+        text=[
+            format_money(baseline, unit, language=language),
+            format_money(model, unit, language=language),
+        ],
         textposition="outside",
         marker_color=["#9aa4ae", "#1f5fa8"],
         hovertemplate="%{x}: %{text}<extra></extra>",
         row=1,
         col=1,
     )
-    _add_lift(fig, lift, interval=(low, high), min_lift=min_lift, unit=unit)
-    _lay_out_kpi_chart(fig, kpi, marks=(baseline, model, lift, low, high, min_lift))
+    _add_lift(fig, (lift, low, high, min_lift), unit=unit, language=language)
+    _lay_out_kpi_chart(
+        fig,
+        kpi,
+        marks=(baseline, model, lift, low, high, min_lift),
+        language=language,
+    )
     return page_templates.chart_div(fig, "kpi-chart")
 
 
 def _add_lift(
     fig: go.Figure,
-    lift: float,
+    marks: tuple[float, float | None, float | None, float | None],
     *,
-    interval: tuple[float | None, float | None],
-    min_lift: float | None,
     unit: str,
+    language: Language,
 ) -> None:
-    """The lift as a dot with its interval, and the charter's minimum dashed."""
-    low, high = interval
+    """The lift as a dot with its interval (low, high), and the charter's minimum."""
+    lift, low, high, min_lift = marks
+    lift_word = translated(language, "Lift")
     error_y = None
     if low is not None and high is not None:
         error_y = {
@@ -392,15 +451,15 @@ def _add_lift(
             "width": 14,
         }
     fig.add_scatter(
-        x=["Lift"],
+        x=[lift_word],
         y=[lift],
         error_y=error_y,
         mode="markers+text",
-        text=[f"  {format_amount(lift, unit)}"],
+        text=[f"  {format_money(lift, unit, language=language)}"],
         textposition="middle right",
         textfont={"size": 15},
         marker={"size": 16, "color": "#1b7f3b" if lift >= 0 else "#b3261e"},
-        hovertemplate="Lift:%{text}<extra></extra>",
+        hovertemplate=f"{lift_word}:%{{text}}<extra></extra>",
         row=1,
         col=2,
     )
@@ -409,7 +468,11 @@ def _add_lift(
             y=min_lift,
             line_dash="dash",
             line_color="#b26a00",
-            annotation_text=f"minimum {format_amount(min_lift, unit)}",
+            annotation_text=translated(
+                language,
+                "minimum %(amount)s",
+                amount=format_money(min_lift, unit, language=language),
+            ),
             annotation_position="top left",
             annotation_font_color="#8a5300",
             annotation_bgcolor="rgba(255,255,255,0.85)",
@@ -423,10 +486,16 @@ def _lay_out_kpi_chart(
     kpi: Mapping[str, Any],
     *,
     marks: tuple[float, float, float, float | None, float | None, float | None],
+    language: Language,
 ) -> None:
     """Axes that show every bar, the interval and the minimum with room; the title."""
     baseline, model, lift, low, high, min_lift = marks
-    axis = f"{_e(kpi.get('unit') or '')} per {_e(kpi.get('period') or 'period')}"
+    axis = translated(
+        language,
+        "%(unit)s per %(period)s",
+        unit=_e(kpi.get("unit") or ""),
+        period=_e(_period(kpi, language)),
+    )
     top = max(baseline, model, 0.0)
     bottom = min(baseline, model, 0.0)
     fig.update_yaxes(
@@ -439,7 +508,7 @@ def _lay_out_kpi_chart(
     lifts = [v for v in (lift, low, high, min_lift, 0.0) if v is not None]
     span = (max(lifts) - min(lifts)) or abs(lift) or 1.0
     fig.update_yaxes(
-        title_text=f"Lift ({axis})",
+        title_text=translated(language, "Lift (%(axis)s)", axis=axis),
         tickformat="~s",
         zeroline=True,
         zerolinecolor="#5f6368",
@@ -449,12 +518,12 @@ def _lay_out_kpi_chart(
         col=2,
     )
     fig.update_layout(
-        title={"text": _e(_finding(kpi)), "x": 0.01, "font": {"size": 18}},
+        title={"text": _e(_finding(kpi, language)), "x": 0.01, "font": {"size": 18}},
         template="plotly_white",
         showlegend=False,
         height=440,
         margin={"l": 70, "r": 30, "t": 90, "b": 50},
-        font={"size": 13},
+        font={"size": 13, "family": FONT_STACK},
     )
 
 

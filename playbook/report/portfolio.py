@@ -26,6 +26,7 @@ from urllib.parse import quote
 from playbook.charter import overrides as charter_overrides
 from playbook.core.files import write_atomic
 from playbook.core.journey import STAGES
+from playbook.core.language import FONT_STACK, Language
 from playbook.report import page_templates
 
 if TYPE_CHECKING:
@@ -223,12 +224,15 @@ class PortfolioPage:
     unreadable: tuple[str, ...]
 
 
-def write(runs_dir: Path, *, now: dt.datetime | None = None) -> Path:
+def write(
+    runs_dir: Path, *, now: dt.datetime | None = None, language: Language = "en"
+) -> Path:
     """Write `runs_dir/index.html` over every run found there; atomically.
 
     Args:
         runs_dir: The runs folder.
         now: The time ages are counted to (default: the current time).
+        language: The language of the page's frame; each run's row keeps its own.
 
     Returns:
         The page's path.
@@ -238,16 +242,19 @@ def write(runs_dir: Path, *, now: dt.datetime | None = None) -> Path:
     runs_dir = Path(runs_dir)
     runs_dir.mkdir(parents=True, exist_ok=True)
     pages.ensure_plotly_asset(runs_dir / ASSETS_DIR)
-    page = render(collect(runs_dir), now=now or dt.datetime.now(dt.UTC))
+    page = render(
+        collect(runs_dir), now=now or dt.datetime.now(dt.UTC), language=language
+    )
     return write_atomic(runs_dir / INDEX, page)
 
 
-def render(portfolio: Portfolio, *, now: dt.datetime) -> str:
+def render(portfolio: Portfolio, *, now: dt.datetime, language: Language = "en") -> str:
     """The portfolio page as HTML; every string from a manifest is escaped.
 
     Args:
         portfolio: What `collect` found.
         now: The time ages are counted to.
+        language: The language of the page's frame.
     """
     pocs = sorted(
         portfolio.pocs,
@@ -264,7 +271,10 @@ def render(portfolio: Portfolio, *, now: dt.datetime) -> str:
         unreadable=portfolio.unreadable,
     )
     return page_templates.render(
-        "portfolio.html.j2", asset=f"{ASSETS_DIR}/assets/plotly.min.js", page=page
+        "portfolio.html.j2",
+        language=language,
+        asset=f"{ASSETS_DIR}/assets/plotly.min.js",
+        page=page,
     )
 
 
@@ -417,7 +427,7 @@ def _chart(portfolio: Portfolio) -> str:
         height=max(380, 110 * panels + 30 * bars),
         margin={"l": 10, "r": 20, "t": 50, "b": 90},
         legend={"orientation": "h", "y": -0.22, "x": 0},
-        font={"size": 13},
+        font={"size": 13, "family": FONT_STACK},
     )
     return page_templates.chart_div(fig, "portfolio-chart")
 

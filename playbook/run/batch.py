@@ -27,6 +27,7 @@ from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
+from playbook.core.language import Language
 from playbook.report import portfolio
 from playbook.run import batch_dask, batch_local
 from playbook.run.batch_dask import BatchError
@@ -65,6 +66,7 @@ def run_batch(
     force: bool = False,
     scheduler: str | None = None,
     on_event: Callable[[BatchEvent], None] | None = None,
+    language: Language = "en",
 ) -> BatchResult:
     """Run every journey of a spec, in parallel, and refresh the portfolio page.
 
@@ -80,6 +82,8 @@ def run_batch(
             journeys to instead of local workers. Needs `playbook[dask]`, and runs
             folders and charters on a path every Dask worker sees.
         on_event: Called, in this thread, as journeys start, move on and finish.
+        language: The language of the portfolio page's frame (each run's row keeps
+            the language its charter gave it).
 
     Returns:
         The results; an interrupted batch (Ctrl-C) returns with `interrupted` set after
@@ -120,7 +124,7 @@ def run_batch(
         for job in todo:
             results.setdefault(job.index, _not_started(job))
         record.write(results, running=set(), interrupted=interrupted)
-        portfolio.write(runs_dir)
+        portfolio.write(runs_dir, language=language)
         ledger.drain()
     ordered = tuple(results[job.index] for job in spec.jobs)
     return BatchResult(

@@ -30,6 +30,7 @@ from playbook.charter import overrides as charter_overrides
 from playbook.core import bundled, journey
 from playbook.core.files import relative_path
 from playbook.core.journey import STAGES, STOPPED, Stage
+from playbook.core.language import Language, language_of
 from playbook.errors import CharterError, StageSelectionError, exit_code_for
 from playbook.report import pages, portfolio
 from playbook.run import evidence_types, interruption, kernel, liveness, manifest
@@ -141,6 +142,7 @@ def run_journey(
     tuning_seconds: float | None = None,
     data_docs: bool = False,
     allowed_paths: Sequence[Path] = (),
+    language: Language | None = None,
 ) -> JourneyResult:
     """Run the selected stages for one charter, in order, stopping at a gate or a crash.
 
@@ -164,6 +166,8 @@ def run_journey(
             folder's `data_docs/`, linked from the stage 3 page.
         allowed_paths: Folders outside the charter's own that its data, fresh batch
             and contract may be in (`--allow-path`; `playbook.charter.data_paths`).
+        language: The reader's language instead of the charter's
+            `report.language` (an override like a batch's).
 
     Raises:
         CharterError: The charter cannot be loaded, the overrides make it invalid,
@@ -176,6 +180,8 @@ def run_journey(
     # The journey's life in order (load, fingerprint, folder, manifest, stages, index)
     # with one try around it, so that an interruption anywhere is recorded the same way.
     overrides = dict(overrides or {})
+    if language is not None:
+        overrides[charter_overrides.LANGUAGE] = language
     poc = charter.load(charter_path)
     derived, stage_charter = _derive(poc, overrides) if overrides else (None, poc)
     seed = seed if seed is not None else stage_charter.seed
@@ -216,6 +222,7 @@ def run_journey(
     )
     record.update(
         owner=_owner(stage_charter),
+        language=stage_charter.language,
         parameters={
             "seed": seed,
             "overrides": overrides,
@@ -494,7 +501,12 @@ def _run_stage(
                 entry["status"] = "stopped"
     if executed.exists():
         html = run_dir / f"{stage.key}.html"
-        pages.export_stage(executed, html, title=f"{stage.number}. {stage.title}")
+        pages.export_stage(
+            executed,
+            html,
+            title=f"{stage.number}. {stage.title}",
+            language=language_of(record.get("language")),
+        )
         entry["report"] = html.name
     manifest.write(run_dir, record)
     if on_event:

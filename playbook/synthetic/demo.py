@@ -20,6 +20,7 @@ import pandas as pd
 
 from playbook import charter
 from playbook.core import bundled
+from playbook.core.language import Language
 from playbook.errors import UnknownTemplate
 from playbook.synthetic import churn, demand, fraud, marketing, tickets
 from playbook.synthetic.timeline import Batch
@@ -197,6 +198,7 @@ def write_example(
     rows: int | None = None,
     seed: int | None = None,
     customers: int | None = None,
+    language: Language = "en",
 ) -> ExampleFolder:
     """Write (or refresh) a template's example, keeping files a person edited.
 
@@ -208,6 +210,8 @@ def write_example(
             demand example rounds it to whole two-year series).
         seed: Seed of the data generator (default: the template's seed).
         customers: The former name of `rows`, kept for scripts that use it.
+        language: ko takes the charter from the template's Korean twin in
+            `templates/ko/` (its words and comments in Korean, its reports too).
 
     Raises:
         UnknownTemplate: No example exists for `template`; the message lists those
@@ -215,7 +219,10 @@ def write_example(
     """
     example = _example(template)
     rows = rows or customers or example.rows
-    source = bundled.bundled("templates") / f"{template}.yaml"
+    templates = bundled.bundled("templates")
+    source = (
+        templates / language if language != "en" else templates
+    ) / f"{template}.yaml"
     if seed is None:
         seed = charter.load(source).seed or 0  # every bundled template sets one
     folder.mkdir(parents=True, exist_ok=True)

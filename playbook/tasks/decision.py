@@ -17,7 +17,9 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import stats
 
+from playbook.core.language import Language
 from playbook.tasks import bootstrap
+from playbook.tasks.decision_words import CatalogueWords
 from playbook.tasks.kpi import KpiReport, format_apart
 
 DECISIONS = ("go", "iterate", "stop")
@@ -55,14 +57,21 @@ class Decision:
     chance_below_min: float | None = None
 
 
-def decide_poc(report: KpiReport, *, rule: str = "strict") -> Decision:
+def decide_poc(
+    report: KpiReport, *, rule: str = "strict", language: Language = "en"
+) -> Decision:
     """Decide on the POC from the lift, its interval and the charter's minimum.
 
     Args:
         report: The KPI with its interval.
         rule: "strict" or "lenient" (`kpi.decision_rule`).
+        language: The language of the reasons (the charter's `report.language`).
     """
-    words = _Words(report)
+    words: _Words | CatalogueWords = (
+        _Words(report)
+        if language == "en"
+        else CatalogueWords(report, language, lean=_lean(report), long_wait=_LONG_WAIT)
+    )
     chance = report.chance_reaches_min
     below = None if math.isnan(chance) else 1.0 - chance
     if math.isnan(report.lift_ci_low) or math.isnan(report.lift_ci_high):

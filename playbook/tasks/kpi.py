@@ -18,6 +18,9 @@ from scipy import sparse
 
 from playbook.charter import kpi_terms
 from playbook.charter.model import Kpi
+
+# The English compact form lives with the other forms of money; imported from here too.
+from playbook.core.locale_format import format_amount
 from playbook.tasks import bootstrap
 
 
@@ -475,24 +478,6 @@ def _spread(
                 rng.integers(0, len(rows), total), minlength=len(rows)
             )
     return counts
-
-
-def format_amount(value: float | None, unit: str, *, digits: int = 1) -> str:
-    """A money amount as a reader wants it: 1.6M KRW, -250k KRW, 980 KRW.
-
-    Args:
-        value: The amount (None or NaN reads "n/a").
-        unit: The money unit.
-        digits: Decimals after a k, M or B; amounts under a thousand get one fewer.
-    """
-    if value is None or math.isnan(value):
-        return "n/a"
-    sign = "-" if value < 0 else ""
-    size = abs(value)
-    for limit, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "k")):
-        if size >= limit:
-            return f"{sign}{size / limit:.{digits}f}{suffix} {unit}"
-    return f"{sign}{size:.{max(digits - 1, 0)}f} {unit}"
 
 
 # Decimals beyond this add nothing a reader could act on.

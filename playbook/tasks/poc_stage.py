@@ -18,11 +18,12 @@ import pandas as pd
 
 from playbook.charter.model import Charter
 from playbook.core import journey
+from playbook.core.language import Language
 from playbook.data import calendar
 from playbook.data.calendar import CalendarReport
 from playbook.tasks import evaluation, importance, latency, reproduction, segments
 from playbook.tasks.comparison import Calibration, Candidate, Comparison, Rung
-from playbook.tasks.decision import Decision
+from playbook.tasks.decision import Decision, decide_poc
 from playbook.tasks.experiment import ExperimentInputs
 from playbook.tasks.importance import Importance
 from playbook.tasks.kpi import KpiReport, lift_summary
@@ -202,6 +203,7 @@ def build(
         feature_segments=found_segments,
         sensitive_groups=groups,
         sample_fit=refit,
+        language=poc.language,
     )
     return PocStage(
         outcome=journey.StageOutcome(
@@ -228,6 +230,7 @@ def evidence(
     feature_segments: list[Segment],
     sensitive_groups: list[Segment],
     sample_fit: SampleFit | None = None,
+    language: Language = "en",
 ) -> PocEvidence:
     """What later stages read of a comparison and its diagnostics.
 
@@ -237,12 +240,18 @@ def evidence(
         feature_segments: Every segment of the features, lowest lift first.
         sensitive_groups: The segments of the sensitive attributes.
         sample_fit: The chosen settings fitted on a sample, for stage 7 to repeat.
+        language: The language of the decision's reasons (the same decision,
+            worded from the same KPI).
     """
     losing = [s for s in feature_segments if s.loses]
     return PocEvidence(
         task=result.task,
         kpi=result.kpi,
-        decision=result.decision,
+        decision=(
+            result.decision
+            if language == "en"
+            else decide_poc(result.kpi, rule=result.decision.rule, language=language)
+        ),
         split=result.holdout.description,
         ladder=result.ladder,
         model_name=result.model_name,

@@ -1,0 +1,112 @@
+"""Korean pages: each text node of the index and memo is Korean; Hangul renders.
+
+The pages' own words come from the catalogue; a run's reasons, summaries and stage pages
+are written by the stages (their Korean sentences are still to come, see issue #16), so
+the manifest here carries Korean names only.
+"""
+
+import json
+import re
+import shutil
+import subprocess
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+
+from playbook.core.language import FONT_STACK
+from playbook.report import pages
+from tests.test_portfolio import write_run
+
+HANGUL = re.compile(r"[\uac00-\ud7a3]")
+# Three Latin words in a row make an English sentence (or most of one).
+ENGLISH = re.compile(r"[A-Za-z]{2,}(?:[ ,:'-]+[A-Za-z]{2,}){2,}")
+# What stays Latin on a Korean page: decision codes beside their Korean word, units,
+# identifiers of the run and the software.
+ALLOWED = {"GO", "ITERATE", "STOP", "KPI", "KRW", "POC", "SYNTHETIC", "sha256"}
+
+
+class _Text(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.nodes: list[str] = []
+        self._skip = 0
+
+    def handle_starttag(self, tag, attrs):
+        self._skip += tag in ("script", "style", "code", "pre", "title")
+
+    def handle_endtag(self, tag):
+        self._skip -= tag in ("script", "style", "code", "pre", "title")
+
+    def handle_data(self, data):
+        if not self._skip and data.strip():
+            self.nodes.append(data.strip())
+
+
+def text_nodes(html: str) -> list[str]:
+    parser = _Text()
+    parser.feed(html)
+    return parser.nodes
+
+
+@pytest.fixture
+def korean_run(tmp_path: Path) -> Path:
+    run_dir = write_run(
+        tmp_path / "runs",
+        "churn",
+        "20261120-100000-000001",
+        title="계약 갱신 고객 유지",
+    )
+    record = json.loads((run_dir / "manifest.json").read_text())
+    record["kpi"]["metric"] = "월 순이익"
+    record["kpi"]["baseline_name"] = "현행 규칙"
+    pages.write_index(run_dir, {**record, "language": "ko"})
+    return run_dir
+
+
+def english_sentences(html: str) -> list[str]:
+    found = []
+    for node in text_nodes(html):
+        for match in ENGLISH.finditer(node):
+            words = set(re.findall(r"[A-Za-z0-9]+", match.group()))
+            if not words <= ALLOWED:
+                found.append(node)
+    return found
+
+
+@pytest.mark.parametrize("page", ["index.html", "memo.html"])
+def test_korean_frame_pages_hold_no_english_sentence(korean_run, page):
+    html = (korean_run / page).read_text(encoding="utf-8")
+    assert '<html lang="ko">' in html
+    assert HANGUL.search(html)
+    assert english_sentences(html) == []
+
+
+def test_the_check_finds_an_english_sentence(korean_run):
+    english = (korean_run / "index.html").read_text(encoding="utf-8")
+    assert english_sentences(english.replace("결정", "The decision was taken"))
+
+
+def test_money_reads_in_man_won(korean_run):
+    html = (korean_run / "index.html").read_text(encoding="utf-8")
+    assert "300만원" in html
+    assert "M KRW" not in html
+
+
+@pytest.mark.browser
+def test_korean_index_renders_hangul_in_chromium(chromium, korean_run, tmp_path):
+    dom = chromium(
+        tmp_path / "profile", "--dump-dom", (korean_run / "index.html").as_uri()
+    )
+    assert re.search(r'class="decision"[^>]*>진행 \(GO\)<', dom)
+    assert 'class="main-svg"' in dom
+    # The font stack names a font with Hangul that this machine has, so the glyphs
+    # are drawn from it rather than as boxes.
+    if shutil.which("fc-list") is None:
+        pytest.skip("fontconfig is not installed")
+    korean_fonts = subprocess.run(
+        ["fc-list", ":lang=ko", "family"], capture_output=True, text=True, check=False
+    ).stdout
+    assert any(
+        name.strip().strip('"') in korean_fonts for name in FONT_STACK.split(",")
+    ), "no font of the pages' stack has Hangul here: install fonts-noto-cjk"
