@@ -18,6 +18,8 @@ RULE_OPERATORS = ("==", "!=", "<", "<=", ">", ">=")
 BASELINES = ("rule", "score", "keywords", "seasonal_naive", "moving_average", "prior")
 KPI_KINDS = ("top_k", "forecast", "routing")
 ACCESS_MODES = ("sandbox_copy", "platform_read")
+# How a top-k model contacts: up to capacity but never at a loss, or always up to it.
+CONTACT_POLICIES = ("break_even", "fill_capacity")
 POC_ID = r"^[a-z0-9][a-z0-9_-]{0,63}$"
 # numpy and scikit-learn take seeds from 0 to 2**32 - 1; the charter and --seed too.
 SEED_MAXIMUM = 2**32 - 1
@@ -34,6 +36,7 @@ KIND_FIELDS = {
         "contact_cost",
         "review_minutes",
         "cost_per_review_hour",
+        "contact_policy",
     ),
     "forecast": (
         "over_cost_per_unit",

@@ -124,6 +124,9 @@ class Kpi:
     # "strict" (go when the interval's low end reaches min_lift) or "lenient" (go when
     # the measured lift does).
     decision_rule: str = "strict"
+    # top_k: "break_even" (never a contact whose expected value is below its cost) or
+    # "fill_capacity" (always the full capacity).
+    contact_policy: str = "break_even"
 
 
 @dataclass(frozen=True)
@@ -202,6 +205,9 @@ class Data:
     time_format: str | None = None
     sheet: str | None = None
     max_unlabelled_share: float = MAX_UNLABELLED_SHARE
+    # Without a time column: how many cases arrive per KPI period, so the held-out
+    # rows' KPI is scaled to a real period.
+    cases_per_period: float | None = None
 
 
 @dataclass(frozen=True)
@@ -494,6 +500,7 @@ def _kpi(section: Fields) -> Kpi:
         bootstrap_resamples=int(_needed_number(section, "bootstrap_resamples")),
         kind=kind,
         decision_rule=_text(section, "decision_rule") or "strict",
+        contact_policy=_text(section, "contact_policy") or "break_even",
         **specific,
     )
 
@@ -556,6 +563,7 @@ def _data(section: Fields, *, folder: Path) -> Data:
         time_format=_text(section, "time_format"),
         sheet=_text(section, "sheet"),
         max_unlabelled_share=MAX_UNLABELLED_SHARE if unlabelled is None else unlabelled,
+        cases_per_period=_number(section, "cases_per_period"),
     )
 
 

@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 from sklearn.pipeline import Pipeline
 
+from playbook.tasks.contact_policy import ContactPolicies
 from playbook.tasks.decision import Decision
 from playbook.tasks.experiment import ExperimentInputs
 from playbook.tasks.holdout import Holdout
@@ -75,6 +76,7 @@ class Scored:
     ladder: list[Rung]
     experiment_inputs: ExperimentInputs | None
     rows: pd.DataFrame
+    contact_policies: ContactPolicies | None = None
 
 
 @dataclass(frozen=True)
@@ -108,7 +110,9 @@ class Comparison:
     order of `rows`. `periods` (each row's KPI period, in the order the holdout's
     positions index) and `validation` (the positions tuning judged on) draw the split;
     None when the task does not give them. `calibration` says whether a yes/no model's
-    scores are probabilities (None for the other tasks).
+    scores are probabilities (None for the other tasks); `contact_policies` sets a
+    yes/no model's break-even and fill-capacity policies side by side (None for the
+    other tasks).
     """
 
     task: str
@@ -126,6 +130,7 @@ class Comparison:
     periods: np.ndarray | None = None
     validation: np.ndarray | None = None
     calibration: Calibration | None = None
+    contact_policies: ContactPolicies | None = None
 
     def latest_test_rows(self) -> pd.DataFrame:
         """The test rows of the latest period: one scoring run's list."""

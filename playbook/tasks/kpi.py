@@ -19,6 +19,7 @@ from scipy import sparse
 from playbook.charter import kpi_terms
 from playbook.charter.model import Kpi
 from playbook.tasks import bootstrap
+from playbook.tasks.period_scaling import PeriodScaling
 
 
 @dataclass(frozen=True)
@@ -61,6 +62,9 @@ class KpiReport:
     # The share of the interval's sampling distribution at or above the minimum lift
     # (NaN when the charter sets no minimum or there is no interval).
     chance_reaches_min: float = math.nan
+    # Without a time column: how the held-out rows were scaled to one real period
+    # (None when the periods are real).
+    scaling: PeriodScaling | None = None
 
 
 def lift_report(
@@ -156,7 +160,7 @@ def contact_order(policy: Policy, rows: np.ndarray) -> Ranking:
 
 
 def period_value(
-    counts: np.ndarray, ranking: Ranking, values: np.ndarray, capacity: int
+    counts: np.ndarray, ranking: Ranking, values: np.ndarray, capacity: float
 ) -> np.ndarray:
     """Expected net value of one period for each row of `counts`, over random ties.
 
@@ -182,7 +186,7 @@ def period_value(
 
 
 def _tied_value(
-    group_drawn: np.ndarray, group_value: np.ndarray, capacity: int
+    group_drawn: np.ndarray, group_value: np.ndarray, capacity: float
 ) -> np.ndarray:
     """Expected value of contacting groups in order up to `capacity`, along axis -1."""
     before = np.cumsum(group_drawn, axis=-1) - group_drawn
@@ -193,7 +197,9 @@ def _tied_value(
     return (share * group_value).sum(axis=-1)
 
 
-def contact_shares(policy: Policy, periods: np.ndarray, *, capacity: int) -> np.ndarray:
+def contact_shares(
+    policy: Policy, periods: np.ndarray, *, capacity: float
+) -> np.ndarray:
     """Each row's chance of being contacted on the observed data, ties included.
 
     1 above the capacity's edge, 0 below it, and the remaining capacity over the
@@ -214,7 +220,7 @@ def contact_shares(policy: Policy, periods: np.ndarray, *, capacity: int) -> np.
     return shares
 
 
-def contacted(policy: Policy, periods: np.ndarray, *, capacity: int) -> np.ndarray:
+def contacted(policy: Policy, periods: np.ndarray, *, capacity: float) -> np.ndarray:
     """A mask of rows a policy contacts on the observed data, for lists and pages.
 
     Within a tie group at the capacity's edge the rows are picked by a fixed
@@ -251,6 +257,7 @@ def evaluate(
     baseline: Policy,
     kpi: Kpi,
     seed: int,
+    capacity: float | None = None,
 ) -> KpiReport:
     """Compare two policies on the same test rows, with an interval on the lift.
 
@@ -270,12 +277,14 @@ def evaluate(
         baseline: Today's policy.
         kpi: The charter's KPI definition.
         seed: Seed for the resampling (one period only).
+        capacity: Contacts per period of the test rows, when they are not the
+            charter's (held-out rows that stand for a share of a real period).
     """
     positive = np.asarray(positive)
     periods = np.asarray(periods).astype(str)
     values = row_values(positive, kpi=kpi)
     labels = sorted(str(label) for label in set(periods))
-    cap = kpi_terms.top_k(kpi).capacity_per_period
+    cap = kpi_terms.top_k(kpi).capacity_per_period if capacity is None else capacity
 
     observed: dict[str, list[float]] = {"model": [], "baseline": []}
     rankings: list[tuple[np.ndarray, list[Ranking]]] = []
@@ -348,7 +357,7 @@ def _resampled_values(
     rankings: list[Ranking],
     values: np.ndarray,
     *,
-    capacity: int,
+    capacity: float,
     resamples: int,
     margin_sd: float = _MARGIN_SD,
 ) -> np.ndarray:
@@ -374,7 +383,7 @@ def _resampled_values(
     result = np.zeros((len(rankings), resamples))
     if not n or not any(len(r.order) for r in rankings):
         return result
-    keep = capacity + int(np.ceil(margin_sd * np.sqrt(capacity))) + 1
+    keep = int(np.ceil(capacity + margin_sd * np.sqrt(capacity))) + 1
     plans = [_top_groups(ranking, keep) for ranking in rankings]
     single = np.zeros(n, dtype=bool)
     # For each policy, each row's tie group within its top groups (-1: not among them).

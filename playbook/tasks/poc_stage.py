@@ -20,6 +20,7 @@ from playbook.charter.model import Charter
 from playbook.core import journey
 from playbook.tasks import evaluation, importance, latency, segments
 from playbook.tasks.comparison import Calibration, Candidate, Comparison, Rung
+from playbook.tasks.contact_policy import ContactPolicies
 from playbook.tasks.decision import Decision
 from playbook.tasks.experiment import ExperimentInputs
 from playbook.tasks.importance import Importance
@@ -66,6 +67,9 @@ class PocEvidence:
         calibration: Whether a yes/no model's scores are probabilities; a
             calibration that fell back is evidence of a weak signal, and its scores
             are shown as scores. None for forecasts and routing.
+        contact_policies: A yes/no model's break-even and fill-capacity policies
+            side by side, the threshold, and which one the decision uses. None for
+            forecasts and routing.
     """
 
     task: str
@@ -81,6 +85,7 @@ class PocEvidence:
     losing_segments: list[Segment] = field(default_factory=list)
     fairness_groups: list[Segment] = field(default_factory=list)
     calibration: Calibration | None = None
+    contact_policies: ContactPolicies | None = None
 
 
 @dataclass(frozen=True)
@@ -230,6 +235,7 @@ def evidence(
         losing_segments=losing[:LOSING_SEGMENTS_KEPT],
         fairness_groups=sensitive_groups,
         calibration=result.calibration,
+        contact_policies=result.contact_policies,
     )
 
 

@@ -1,0 +1,202 @@
+"""Who the model contacts within its capacity: the full capacity, or only at a profit.
+
+A contact earns `value_per_saved_customer x offer_success_rate` when the case is a
+positive and costs `contact_cost` always, so a case whose chance of being a positive
+is below `contact_cost / (value x success rate)` costs more than it is expected to
+earn. The fill-capacity policy contacts the top `capacity` cases whatever their
+chance; the break-even policy contacts the same top cases but stops at the first one
+below a threshold. The threshold is a probability chosen on the validation rows (the
+one at which contacting stopped paying there), never on the test rows, so the test
+judges it as it would run. Today's rule has no probability: it is judged as it runs
+today, on its own selected cases up to the same capacity, each at the same price.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from playbook.charter import kpi_terms
+from playbook.charter.model import Kpi
+from playbook.tasks import kpi
+
+BREAK_EVEN, FILL_CAPACITY = "break_even", "fill_capacity"
+POLICY_WORDS = {BREAK_EVEN: "break-even", FILL_CAPACITY: "fill capacity"}
+
+
+@dataclass(frozen=True)
+class PolicyFigures:
+    """One of the model's contact policies on the test rows, per KPI period.
+
+    Attributes:
+        name: The policy's name on the ladder.
+        kpi: Its net value per period.
+        lift: Its net value minus today's, per period.
+        contacted: Contacts per period (ties at the capacity's edge at their chance).
+        positives_reached: Positives among the contacts, per period.
+    """
+
+    name: str
+    kpi: float
+    lift: float
+    contacted: float
+    positives_reached: float
+
+
+@dataclass(frozen=True)
+class ContactPolicies:
+    """The model's two contact policies side by side, and which one decides.
+
+    Attributes:
+        chosen: The charter's `kpi.contact_policy` as applied: "break_even" or
+            "fill_capacity" (break-even falls back to fill capacity when the model's
+            scores are not probabilities).
+        asked: The charter's `kpi.contact_policy`.
+        threshold: The probability below which the model does not contact, chosen on
+            the validation rows; None when no threshold could be chosen.
+        price_break_even: The probability at which a contact's expected value equals
+            its cost, from the charter's prices.
+        fallback: Why break-even was not applied, or None.
+        break_even: The break-even policy's figures; None without a threshold.
+        fill_capacity: The fill-capacity policy's figures.
+        today_name: Today's baseline, as the ladder names it.
+    """
+
+    chosen: str
+    asked: str
+    threshold: float | None
+    price_break_even: float
+    fallback: str | None
+    break_even: PolicyFigures | None
+    fill_capacity: PolicyFigures
+    today_name: str
+
+
+def price_break_even(definition: Kpi) -> float:
+    """The chance of a positive at which a contact's expected value equals its cost."""
+    terms = kpi_terms.top_k(definition)
+    gain = terms.value_per_saved_customer * terms.offer_success_rate
+    return terms.contact_cost / gain if gain > 0 else float("inf")
+
+
+def choose_threshold(
+    probability: np.ndarray,
+    positive: np.ndarray,
+    periods: np.ndarray,
+    *,
+    definition: Kpi,
+    capacity: float,
+) -> float:
+    """The probability below which contacting did not pay on the validation rows.
+
+    Every probability seen on the validation rows is a candidate; the one whose
+    policy (the top `capacity` cases of a period at or above it) earns the most on
+    those rows wins, the lowest of equals, so a threshold that changes nothing is 0
+    (the policy then fills its capacity). On a monotone score this cut is where the
+    observed share of positives crosses the price's break-even.
+
+    Args:
+        probability: The model's probabilities on the validation rows (from a model
+            fitted without them).
+        positive: Whether each validation row is a positive.
+        periods: Each validation row's KPI period.
+        definition: The charter's KPI (its prices).
+        capacity: Contacts per validation period.
+    """
+    # A threshold only removes cases from the bottom of the list, so the cases it
+    # keeps are contacted as under fill capacity: one pass over the shares serves
+    # every candidate.
+    everyone = np.ones(len(probability), dtype=bool)
+    shares = kpi.contact_shares(
+        kpi.Policy("validation", probability, everyone), periods, capacity=capacity
+    )
+    earned = kpi.row_values(positive, kpi=definition) * shares
+    candidates, group = np.unique(probability, return_inverse=True)
+    at_or_above = np.cumsum(
+        np.bincount(group.ravel(), weights=earned, minlength=len(candidates))[::-1]
+    )[::-1]
+    if not len(candidates):
+        return 0.0
+    tolerance = _SAME_VALUE * max(1.0, float(np.abs(at_or_above).max()))
+    lowest_best = int(np.flatnonzero(at_or_above >= at_or_above.max() - tolerance)[0])
+    return 0.0 if lowest_best == 0 else float(candidates[lowest_best])
+
+
+# Relative difference under which two validation values count as equal (float sums).
+_SAME_VALUE = 1e-12
+
+
+def figures(
+    name: str,
+    shares: np.ndarray,
+    positive: np.ndarray,
+    *,
+    values: np.ndarray,
+    periods: int,
+    today: float,
+    scale: float = 1.0,
+) -> PolicyFigures:
+    """A policy's figures per period from each row's chance of a contact.
+
+    Args:
+        name: The policy's name.
+        shares: Each test row's chance of a contact (`kpi.contact_shares`).
+        positive: Whether each test row is a positive.
+        values: Each test row's net value if contacted.
+        periods: How many KPI periods the test rows make.
+        today: Today's net value per period, for the lift.
+        scale: Real periods per held-out period (1 with a time column).
+    """
+    value = float(values @ shares) / periods * scale
+    return PolicyFigures(
+        name=name,
+        kpi=value,
+        lift=value - today,
+        contacted=float(shares.sum()) / periods * scale,
+        positives_reached=float(shares @ positive) / periods * scale,
+    )
+
+
+def sentences(policies: ContactPolicies, *, unit: str, period: str) -> list[str]:
+    """What a reader needs to know of the two policies, as sentences for the page."""
+    fill = policies.fill_capacity
+    words = [
+        f"The price's break-even: a contact pays when the chance of a positive is at "
+        f"least {policies.price_break_even:.1%}.",
+    ]
+    if policies.break_even is None or policies.threshold is None:
+        words.append(
+            f"Break-even was not applied: {policies.fallback} The model fills its "
+            f"capacity: {_one(fill, unit=unit, period=period)}."
+        )
+    else:
+        words += [
+            f"Break-even stops the model's list at a probability of "
+            f"{policies.threshold:.1%}, chosen on the validation rows, never on the "
+            "test rows."
+            if policies.threshold > 0
+            else "On the validation rows no contact within the capacity lost money, "
+            "so break-even contacts as many cases as fill capacity does.",
+            f"Break-even: {_one(policies.break_even, unit=unit, period=period)}; "
+            f"fill capacity: {_one(fill, unit=unit, period=period)}.",
+        ]
+    words.append(
+        f"The decision uses {POLICY_WORDS[policies.chosen]} "
+        f"(kpi.contact_policy: {policies.asked})."
+    )
+    words.append(
+        f"{policies.today_name.capitalize()} has no probability, so it is judged as "
+        "it runs today: it contacts the cases it selects, up to the same capacity, "
+        "each at the same cost and value as the model's contacts."
+    )
+    return words
+
+
+def _one(figures: PolicyFigures, *, unit: str, period: str) -> str:
+    """A policy's figures in a clause: contacts, value and lift per period."""
+    value, lift = kpi.format_apart([figures.kpi, figures.lift], unit)
+    return (
+        f"{figures.contacted:,.0f} contacts per {period}, {value} per {period} "
+        f"(lift {lift} over today)"
+    )
