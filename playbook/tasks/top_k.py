@@ -82,8 +82,13 @@ def compare(
     check_periods = holdout.periods_of(checked, poc=poc).to_numpy()
     capacity = _validation_capacity(check_periods, split, poc=poc)
 
+    # Each setting's scores on the validation rows, in the order tuning tries them:
+    # the chosen one's pick the break-even threshold without another fit.
+    validation_scores: list[np.ndarray] = []
+
     def validate(pipeline: Pipeline) -> float:
         probability = pipeline.predict_proba(checked[features])[:, 1]
+        validation_scores.append(probability)
         policy = kpi.Policy(MODEL_NAME, probability, np.ones(len(checked), bool))
         return period_kpi(
             policy,
@@ -108,23 +113,21 @@ def compare(
         positive[split.train],
         seed=seed,
     )
-    # The break-even threshold comes from a model fitted without the validation
-    # rows, calibrated as the final one is, and judged on them: never the test rows.
-    on_fit, on_fit_calibration = calibrated(
-        tuned.best_spec.build(tuned.best_params, seed),
-        frame.iloc[fit][features],
-        positive[fit],
-        seed=seed,
+    # The break-even threshold comes from the chosen setting fitted without the
+    # validation rows, its scores made probabilities on them: never the test rows.
+    chosen_scores = validation_scores[[c.chosen for c in tuned.tried].index(True)]
+    probability = contact_policy.validation_probabilities(
+        chosen_scores, positive[check]
     )
     threshold = (
         contact_policy.choose_threshold(
-            on_fit.predict_proba(checked[features])[:, 1],
+            probability,
             positive[check],
             check_periods,
             definition=definition,
             capacity=capacity,
         )
-        if calibration.calibrated and on_fit_calibration.calibrated
+        if calibration.calibrated and probability is not None
         else None
     )
     scored = score(
@@ -318,8 +321,9 @@ def score(
 _NO_THRESHOLD = "no probability threshold was chosen on validation rows."
 # Why no threshold could be chosen when the model's calibration fell back.
 _NOT_PROBABILITIES = (
-    "the model's scores are not probabilities (their calibration fell back), so no "
-    "probability threshold could be chosen on the validation rows."
+    "the model's scores are not probabilities (a higher score did not mean a higher "
+    "chance of a positive on rows it had not seen), so no probability threshold "
+    "could be chosen on the validation rows."
 )
 
 
