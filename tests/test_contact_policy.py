@@ -12,6 +12,7 @@ from sklearn.pipeline import Pipeline
 from tiny import make_example
 
 from playbook import charter
+from playbook.serve import saved_model, scoring
 from playbook.tasks import contact_policy, kpi, top_k
 
 
@@ -215,3 +216,25 @@ def test_the_chosen_threshold_never_earns_less_than_filling_the_capacity_on_its_
 
     assert earned(threshold) >= earned(0.0) - 1e-6
     assert all(earned(threshold) >= earned(p) - 1e-6 for p in np.unique(probability))
+
+
+def test_the_scored_list_stops_at_the_saved_break_even(capacity_80, tmp_path):
+    """`playbook score` and stage 5 list what stage 4 judged: none below it."""
+    bundle = saved_model.ModelBundle(
+        pipeline=_model(),
+        features=["p"],
+        target="churned",
+        id_column="customer_id",
+        time_column="snapshot_month",
+        capacity_per_period=80,
+        contract=tmp_path / "contract.yaml",
+        card={},
+    )
+    rows = _half_at_a_loss(capacity_80, seed=2)
+    filled = scoring.score_frame(bundle, rows)
+    assert filled.groupby("period")["contact"].sum().tolist() == [80, 80]
+    at_break_even = scoring.score_frame(
+        dataclasses.replace(bundle, contact_threshold=0.5), rows
+    )
+    assert at_break_even.groupby("period")["contact"].sum().tolist() == [40, 40]
+    assert (at_break_even.loc[at_break_even["contact"], "score"] == 0.5).all()

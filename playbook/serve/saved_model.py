@@ -25,6 +25,7 @@ from playbook.core import journey
 from playbook.core.journey import to_jsonable
 from playbook.data import frame
 from playbook.errors import ModelError
+from playbook.tasks.contact_policy import BREAK_EVEN
 from playbook.tasks.evaluation import Comparison
 from playbook.tasks.kpi import format_amount
 from playbook.tasks.latency import LatencyReport
@@ -48,6 +49,9 @@ class ModelBundle:
     card: dict[str, Any]
     task: str = "top_k"
     history: dict[str, Any] | None = None
+    # A yes/no model's break-even: no contact below this probability (None: the
+    # model fills its capacity).
+    contact_threshold: float | None = None
 
 
 def save(
@@ -92,6 +96,7 @@ def save(
             "card": card,
             "task": comparison.task,
             "history": _history(poc) if comparison.task == "forecast" else None,
+            "contact_threshold": _contact_threshold(comparison),
         },
         folder / MODEL_FILE,
     )
@@ -183,7 +188,16 @@ def load(path: str | Path) -> ModelBundle:
         card=saved["card"],
         task=saved.get("task", "top_k"),
         history=saved.get("history"),
+        contact_threshold=saved.get("contact_threshold"),
     )
+
+
+def _contact_threshold(comparison: Comparison) -> float | None:
+    """The probability below which the model does not contact, when it stops there."""
+    policies = comparison.contact_policies
+    if policies is None or policies.chosen != BREAK_EVEN:
+        return None
+    return policies.threshold
 
 
 def _periods(periods: list[str]) -> str:

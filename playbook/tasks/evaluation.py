@@ -58,9 +58,30 @@ def compare(
 
 
 def score(
-    rows: pd.DataFrame, *, model: Pipeline, features: list[str], poc: Charter, seed: int
+    rows: pd.DataFrame,
+    *,
+    model: Pipeline,
+    features: list[str],
+    poc: Charter,
+    seed: int,
+    contact_threshold: float | None = None,
 ) -> Scored:
-    """Apply a fitted model and the baselines to labelled rows and compare them."""
+    """Apply a fitted model and the baselines to labelled rows and compare them.
+
+    `contact_threshold` is a yes/no model's break-even (stage 4's), read by no
+    other task.
+    """
+    if poc.need("kpi").kind == "top_k":
+        from playbook.tasks import top_k
+
+        return top_k.score(
+            rows,
+            model=model,
+            features=features,
+            poc=poc,
+            seed=seed,
+            threshold=contact_threshold,
+        )
     return _task(poc).score(rows, model=model, features=features, poc=poc, seed=seed)
 
 
