@@ -70,6 +70,18 @@ def _half_at_a_loss(poc, *, seed: int, periods: int = 2) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True)
 
 
+def _score(poc, *, seed: int, threshold: float | None = None):
+    """The stand-in model and the baselines on `_half_at_a_loss` rows."""
+    return top_k.score(
+        _half_at_a_loss(poc, seed=seed),
+        model=_model(),
+        features=["p"],
+        poc=poc,
+        seed=0,
+        threshold=threshold,
+    )
+
+
 @pytest.fixture(scope="module")
 def capacity_80(poc):
     return dataclasses.replace(
@@ -133,14 +145,7 @@ def test_fill_capacity_in_the_charter_keeps_the_old_policy(capacity_80):
         capacity_80,
         kpi=dataclasses.replace(capacity_80.kpi, contact_policy="fill_capacity"),
     )
-    scored = top_k.score(
-        _half_at_a_loss(filled, seed=1),
-        model=_model(),
-        features=["p"],
-        poc=filled,
-        seed=0,
-        threshold=0.5,
-    )
+    scored = _score(filled, seed=1, threshold=0.5)
     assert scored.contact_policies.chosen == "fill_capacity"
     assert scored.kpi.model == pytest.approx(scored.contact_policies.fill_capacity.kpi)
     assert scored.rows["decision_model"].sum() == 160
@@ -153,13 +158,7 @@ def test_fill_capacity_in_the_charter_keeps_the_old_policy(capacity_80):
 
 
 def test_without_a_threshold_the_model_fills_its_capacity_and_says_why(capacity_80):
-    scored = top_k.score(
-        _half_at_a_loss(capacity_80, seed=1),
-        model=_model(),
-        features=["p"],
-        poc=capacity_80,
-        seed=0,
-    )
+    scored = _score(capacity_80, seed=1)
     policies = scored.contact_policies
     assert policies.chosen == "fill_capacity" and policies.break_even is None
     assert [rung.name for rung in scored.ladder if rung.chosen] == [
@@ -172,14 +171,7 @@ def test_without_a_threshold_the_model_fills_its_capacity_and_says_why(capacity_
 
 
 def test_today_is_judged_on_its_own_rows_and_the_page_says_so(capacity_80):
-    scored = top_k.score(
-        _half_at_a_loss(capacity_80, seed=1),
-        model=_model(),
-        features=["p"],
-        poc=capacity_80,
-        seed=0,
-        threshold=0.5,
-    )
+    scored = _score(capacity_80, seed=1, threshold=0.5)
     words = contact_policy.sentences(
         scored.contact_policies, unit="KRW", period="month"
     )

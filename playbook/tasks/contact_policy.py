@@ -74,6 +74,44 @@ class ContactPolicies:
     today_name: str
 
 
+def applied(definition: Kpi, *, threshold: float | None) -> str:
+    """The policy that decides: the charter's, but break-even only with a threshold."""
+    if definition.contact_policy == BREAK_EVEN and threshold is not None:
+        return BREAK_EVEN
+    return FILL_CAPACITY
+
+
+def side_by_side(
+    figures: dict[str, PolicyFigures],
+    *,
+    definition: Kpi,
+    threshold: float | None,
+    today: str,
+) -> ContactPolicies:
+    """The two policies' figures, and the one the charter's choice applies.
+
+    Args:
+        figures: Each policy's figures by key ("break_even" only with a threshold).
+        definition: The charter's KPI (its `contact_policy` and prices).
+        threshold: The break-even probability, or None.
+        today: Today's baseline's name.
+    """
+    return ContactPolicies(
+        chosen=applied(definition, threshold=threshold),
+        asked=definition.contact_policy,
+        threshold=threshold,
+        price_break_even=price_break_even(definition),
+        fallback=None if threshold is not None else _NO_THRESHOLD,
+        break_even=figures.get(BREAK_EVEN),
+        fill_capacity=figures[FILL_CAPACITY],
+        today_name=today,
+    )
+
+
+# Why the model fills its capacity when no threshold came with its scores.
+_NO_THRESHOLD = "no probability threshold was chosen on validation rows."
+
+
 def price_break_even(definition: Kpi) -> float:
     """The chance of a positive at which a contact's expected value equals its cost."""
     terms = kpi_terms.top_k(definition)

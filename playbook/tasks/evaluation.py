@@ -63,26 +63,19 @@ def score(
     model: Pipeline,
     features: list[str],
     poc: Charter,
-    seed: int,
     contact_threshold: float | None = None,
+    seed: int,
 ) -> Scored:
     """Apply a fitted model and the baselines to labelled rows and compare them.
 
     `contact_threshold` is a yes/no model's break-even (stage 4's), read by no
     other task.
     """
-    if poc.need("kpi").kind == "top_k":
-        from playbook.tasks import top_k
-
-        return top_k.score(
-            rows,
-            model=model,
-            features=features,
-            poc=poc,
-            seed=seed,
-            threshold=contact_threshold,
-        )
-    return _task(poc).score(rows, model=model, features=features, poc=poc, seed=seed)
+    top_k = poc.need("kpi").kind == "top_k"
+    options = {"threshold": contact_threshold} if top_k else {}
+    return _task(poc).score(
+        rows, model=model, features=features, poc=poc, seed=seed, **options
+    )
 
 
 def split(frame: pd.DataFrame, *, poc: Charter, seed: int) -> holdout.Holdout:

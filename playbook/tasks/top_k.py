@@ -206,12 +206,7 @@ def score(
     factor = scaling.factor if scaling else 1.0
     capacity = kpi_terms.top_k(definition).capacity_per_period / factor
     policies = _policies(rows, probability, plan=plan, threshold=threshold)
-    chosen = (
-        contact_policy.BREAK_EVEN
-        if definition.contact_policy == contact_policy.BREAK_EVEN
-        and contact_policy.BREAK_EVEN in policies
-        else contact_policy.FILL_CAPACITY
-    )
+    chosen = contact_policy.applied(definition, threshold=threshold)
     today = policies[plan.today]
     report = _scaled(
         kpi.evaluate(
@@ -304,21 +299,12 @@ def score(
         ladder=ladder,
         experiment_inputs=experiment_inputs,
         rows=table,
-        contact_policies=contact_policy.ContactPolicies(
-            chosen=chosen,
-            asked=definition.contact_policy,
-            threshold=threshold,
-            price_break_even=contact_policy.price_break_even(definition),
-            fallback=None if threshold is not None else _NO_THRESHOLD,
-            break_even=figures.get(contact_policy.BREAK_EVEN),
-            fill_capacity=figures[contact_policy.FILL_CAPACITY],
-            today_name=today.name,
+        contact_policies=contact_policy.side_by_side(
+            figures, definition=definition, threshold=threshold, today=today.name
         ),
     )
 
 
-# Why the model fills its capacity when no threshold came with its scores.
-_NO_THRESHOLD = "no probability threshold was chosen on validation rows."
 # Why no threshold could be chosen when the model's calibration fell back.
 _NOT_PROBABILITIES = (
     "the model's scores are not probabilities (a higher score did not mean a higher "
