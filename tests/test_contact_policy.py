@@ -98,8 +98,8 @@ def test_fill_capacity_loses_money_where_break_even_does_not(capacity_80):
         definition=capacity_80.kpi,
         capacity=80,
     )
-    # Chosen between the losing and the paying probability.
-    assert 0.01 < threshold <= 0.5
+    # The price's break-even (12,000 / 144,000), kept: it paid on these rows.
+    assert threshold == pytest.approx(1 / 12)
     test = _half_at_a_loss(capacity_80, seed=1)
     scored = top_k.score(
         test,
@@ -188,14 +188,14 @@ def test_today_is_judged_on_its_own_rows_and_the_page_says_so(capacity_80):
     capacity=st.integers(1, 60),
     rows=st.integers(5, 120),
 )
-def test_the_chosen_threshold_never_earns_less_than_filling_the_capacity_on_its_rows(
+def test_break_even_is_kept_only_where_it_earned_at_least_fill_capacity(
     poc, seed, capacity, rows
 ):
-    """On the validation rows, the threshold's policy is the best of all candidates,
-    so never worse than filling the capacity (threshold 0)."""
+    """On the validation rows, the chosen policy is never worse than filling the
+    capacity, and a threshold is always the price's break-even."""
     rng = np.random.default_rng(seed)
     probability = rng.random(rows).round(2)
-    positive = rng.random(rows) < probability
+    positive = rng.random(rows) < rng.random() * 2 * probability
     periods = rng.choice(["a", "b"], rows)
     threshold = contact_policy.choose_threshold(
         probability, positive, periods, definition=poc.kpi, capacity=capacity
@@ -206,8 +206,28 @@ def test_the_chosen_threshold_never_earns_less_than_filling_the_capacity_on_its_
         policy = kpi.Policy("p", probability, probability >= at)
         return float(values @ kpi.contact_shares(policy, periods, capacity=capacity))
 
-    assert earned(threshold) >= earned(0.0) - 1e-6
-    assert all(earned(threshold) >= earned(p) - 1e-6 for p in np.unique(probability))
+    stop = contact_policy.price_break_even(poc.kpi)
+    if threshold is None:
+        assert earned(stop) < earned(0.0)
+    else:
+        assert threshold == stop and earned(stop) >= earned(0.0) - 1e-6
+
+
+def test_a_break_even_that_lost_on_validation_rows_is_not_kept(poc):
+    """Rows just under the break-even that turn out positive on validation: stopping
+    there would have earned less, so the model fills its capacity."""
+    probability = np.r_[np.full(10, 0.5), np.full(10, 0.05)]
+    positive = np.r_[np.ones(5), np.zeros(5), np.ones(10)].astype(bool)
+    periods = np.full(20, "v")
+    assert (
+        contact_policy.choose_threshold(
+            probability, positive, periods, definition=poc.kpi, capacity=20
+        )
+        is None
+    )
+    assert contact_policy.choose_threshold(
+        probability, ~positive, periods, definition=poc.kpi, capacity=20
+    ) == pytest.approx(1 / 12)
 
 
 def test_the_scored_list_stops_at_the_saved_break_even(capacity_80, tmp_path):

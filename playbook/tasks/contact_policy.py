@@ -5,10 +5,11 @@ positive and costs `contact_cost` always, so a case whose chance of being a posi
 is below `contact_cost / (value x success rate)` costs more than it is expected to
 earn. The fill-capacity policy contacts the top `capacity` cases whatever their
 chance; the break-even policy contacts the same top cases but stops at the first one
-below a threshold. The threshold is a probability chosen on the validation rows (the
-one at which contacting stopped paying there), never on the test rows, so the test
-judges it as it would run. Today's rule has no probability: it is judged as it runs
-today, on its own selected cases up to the same capacity, each at the same price.
+below that probability. The model's probabilities are calibrated on rows it was not
+fitted on, and the validation rows (never the test rows) decide whether stopping
+there pays, so the test judges the policy as it would run. Today's rule has no
+probability: it is judged as it runs today, on its own selected cases up to the same
+capacity, each at the same price.
 """
 
 from __future__ import annotations
@@ -54,8 +55,9 @@ class ContactPolicies:
             "fill_capacity" (break-even falls back to fill capacity when the model's
             scores are not probabilities).
         asked: The charter's `kpi.contact_policy`.
-        threshold: The probability below which the model does not contact, chosen on
-            the validation rows; None when no threshold could be chosen.
+        threshold: The probability below which the model does not contact (the
+            price's break-even), when the validation rows chose to stop there; None
+            when they did not, or no probability could be trusted.
         price_break_even: The probability at which a contact's expected value equals
             its cost, from the charter's prices.
         fallback: Why break-even was not applied, or None.
@@ -156,14 +158,15 @@ def choose_threshold(
     *,
     definition: Kpi,
     capacity: float,
-) -> float:
-    """The probability below which contacting did not pay on the validation rows.
+) -> float | None:
+    """The break-even threshold, when stopping there paid on the validation rows.
 
-    Every probability seen on the validation rows is a candidate; the one whose
-    policy (the top `capacity` cases of a period at or above it) earns the most on
-    those rows wins, the lowest of equals, so a threshold that changes nothing is 0
-    (the policy then fills its capacity). On a monotone score this cut is where the
-    observed share of positives crosses the price's break-even.
+    The threshold is the price's break-even (`price_break_even`): below it a
+    contact's expected value is less than its cost. The probability that earned the
+    most on the validation rows would fit their noise instead (a few positives near
+    the capacity's edge decide it; on the fraud example such a threshold lost value
+    on the test rows), so the validation rows only decide whether stopping at the
+    break-even earns at least as much there as filling the capacity.
 
     Args:
         probability: The model's probabilities on the validation rows (from a model
@@ -172,24 +175,22 @@ def choose_threshold(
         periods: Each validation row's KPI period.
         definition: The charter's KPI (its prices).
         capacity: Contacts per validation period.
+
+    Returns:
+        The break-even probability, or None when stopping there earned less on the
+        validation rows than filling the capacity.
     """
-    # A threshold only removes cases from the bottom of the list, so the cases it
-    # keeps are contacted as under fill capacity: one pass over the shares serves
-    # every candidate.
     everyone = np.ones(len(probability), dtype=bool)
-    shares = kpi.contact_shares(
+    filled = kpi.contact_shares(
         kpi.Policy("validation", probability, everyone), periods, capacity=capacity
     )
-    earned = kpi.row_values(positive, kpi=definition) * shares
-    candidates, group = np.unique(probability, return_inverse=True)
-    at_or_above = np.cumsum(
-        np.bincount(group.ravel(), weights=earned, minlength=len(candidates))[::-1]
-    )[::-1]
-    if not len(candidates):
-        return 0.0
-    tolerance = _SAME_VALUE * max(1.0, float(np.abs(at_or_above).max()))
-    lowest_best = int(np.flatnonzero(at_or_above >= at_or_above.max() - tolerance)[0])
-    return 0.0 if lowest_best == 0 else float(candidates[lowest_best])
+    values = kpi.row_values(positive, kpi=definition)
+    stop = price_break_even(definition)
+    # A threshold only removes cases from the bottom of the list: those it keeps are
+    # contacted as under fill capacity.
+    stopped = float(values @ (filled * (probability >= stop)))
+    full = float(values @ filled)
+    return stop if stopped >= full - _SAME_VALUE * max(1.0, abs(full)) else None
 
 
 # Relative difference under which two validation values count as equal (float sums).
@@ -241,12 +242,9 @@ def sentences(policies: ContactPolicies, *, unit: str, period: str) -> list[str]
         )
     else:
         words += [
-            f"Break-even stops the model's list at a probability of "
-            f"{policies.threshold:.1%}, chosen on the validation rows, never on the "
-            "test rows."
-            if policies.threshold > 0
-            else "On the validation rows no contact within the capacity lost money, "
-            "so break-even contacts as many cases as fill capacity does.",
+            "Break-even stops the model's list there; on the validation rows, never "
+            "the test rows, stopping there earned at least as much as filling the "
+            "capacity.",
             f"Break-even: {_one(policies.break_even, unit=unit, period=period)}; "
             f"fill capacity: {_one(fill, unit=unit, period=period)}.",
         ]

@@ -113,12 +113,14 @@ def compare(
         positive[split.train],
         seed=seed,
     )
-    # The break-even threshold comes from the chosen setting fitted without the
-    # validation rows, its scores made probabilities on them: never the test rows.
+    # Whether to stop at break-even is decided with the chosen setting fitted
+    # without the validation rows, its scores made probabilities on them: never
+    # with the test rows.
     chosen_scores = validation_scores[[c.chosen for c in tuned.tried].index(True)]
     probability = contact_policy.validation_probabilities(
         chosen_scores, positive[check]
     )
+    trusted = calibration.calibrated and probability is not None
     threshold = (
         contact_policy.choose_threshold(
             probability,
@@ -127,7 +129,7 @@ def compare(
             definition=definition,
             capacity=capacity,
         )
-        if calibration.calibrated and probability is not None
+        if probability is not None and trusted
         else None
     )
     scored = score(
@@ -141,7 +143,9 @@ def compare(
     )
     policies = scored.contact_policies
     if policies is not None and threshold is None:
-        policies = dataclasses.replace(policies, fallback=_NOT_PROBABILITIES)
+        policies = dataclasses.replace(
+            policies, fallback=_LOST_ON_VALIDATION if trusted else _NOT_PROBABILITIES
+        )
     return Comparison(
         task="top_k",
         holdout=split,
@@ -305,6 +309,11 @@ def score(
     )
 
 
+# Why the model fills its capacity when stopping at break-even did not pay.
+_LOST_ON_VALIDATION = (
+    "on the validation rows, stopping at the break-even earned less than filling the "
+    "capacity."
+)
 # Why no threshold could be chosen when the model's calibration fell back.
 _NOT_PROBABILITIES = (
     "the model's scores are not probabilities (a higher score did not mean a higher "
