@@ -175,8 +175,9 @@ def test_today_is_judged_on_its_own_rows_and_the_page_says_so(capacity_80):
     words = contact_policy.sentences(
         scored.contact_policies, unit="KRW", period="month"
     )
-    assert words[-1].startswith("Today's rule has no probability, so it is judged as")
+    assert words[-1].startswith("Today's rule is judged as it runs today")
     assert "up to the same capacity" in words[-1]
+    assert "it does not stop at break-even" in words[-1]
     # The rule ties every row: it contacts 80 a month at the rows' average value.
     today = {rung.name: rung for rung in scored.ladder}["today's rule"]
     assert today.metrics["contacted"] == pytest.approx(160)

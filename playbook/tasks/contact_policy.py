@@ -242,9 +242,10 @@ def sentences(policies: ContactPolicies, *, unit: str, period: str) -> list[str]
         )
     else:
         words += [
-            "Break-even stops the model's list there; on the validation rows, never "
-            "the test rows, stopping there earned at least as much as filling the "
-            "capacity.",
+            "Break-even stops the model's list at that probability (the model's "
+            "probabilities are calibrated on rows it was not fitted on); on the "
+            "validation rows, never the test rows, stopping there earned at least as "
+            "much as filling the capacity.",
             f"Break-even: {_one(policies.break_even, unit=unit, period=period)}; "
             f"fill capacity: {_one(fill, unit=unit, period=period)}.",
         ]
@@ -253,9 +254,10 @@ def sentences(policies: ContactPolicies, *, unit: str, period: str) -> list[str]
         f"(kpi.contact_policy: {policies.asked})."
     )
     words.append(
-        f"{policies.today_name.capitalize()} has no probability, so it is judged as "
-        "it runs today: it contacts the cases it selects, up to the same capacity, "
-        "each at the same cost and value as the model's contacts."
+        f"{policies.today_name.capitalize()} is judged as it runs today: it "
+        "contacts the cases it selects, up to the same capacity, each at the same "
+        "cost and value as the model's contacts; it does not stop at break-even, as "
+        "it has no probability calibrated on these rows."
     )
     return words
 
