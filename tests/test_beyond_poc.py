@@ -862,8 +862,14 @@ def test_rows_with_every_feature_empty_are_flagged_and_kept_off_the_list(built):
     assert scores.loc[scores["features_empty"], "probability"].isna().all()
     listed = scores.groupby("period")["contact"].sum()
     capacity = poc.kpi.capacity_per_period
+    # At break-even (the charter's default) no row below the model's threshold is
+    # listed either.
+    worth = scores["probability"] >= (model.contact_threshold or 0.0)
+    assert model.contact_threshold == pytest.approx(result.contact_policies.threshold)
     for period, count in listed.items():
-        eligible = (~scores["features_empty"] & (scores["period"] == period)).sum()
+        eligible = (
+            ~scores["features_empty"] & worth & (scores["period"] == period)
+        ).sum()
         assert count == min(capacity, eligible)
 
 

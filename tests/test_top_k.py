@@ -24,16 +24,24 @@ def test_the_ladder_has_every_baseline_and_the_model_on_the_same_rows(tiny):
     result = evaluation.compare(frame, poc=poc, seed=3, tuning_seconds=0)
     roles = {rung.name: rung.role for rung in result.ladder}
     assert roles == {
-        "the model": "candidate",
+        "the model, break-even": "candidate",
+        "the model, fill capacity": "candidate",
         "random at the same capacity": "baseline",
         "today's rule": "today",
     }
     rungs = {rung.name: rung for rung in result.ladder}
     assert result.kpi.baseline == rungs["today's rule"].kpi
-    assert result.kpi.model == rungs["the model"].kpi
-    # Every policy contacts the same number of rows: the capacity in each period.
-    contacted = {rung.metrics["contacted"] for rung in result.ladder}
-    assert contacted == {poc.kpi.capacity_per_period * len(result.kpi.test_periods)}
+    # The charter's default policy decides: break-even.
+    assert [rung.name for rung in result.ladder if rung.chosen] == [
+        "the model, break-even"
+    ]
+    assert result.kpi.model == rungs["the model, break-even"].kpi
+    # Every policy but break-even contacts the capacity in each period; break-even
+    # stops at or before it.
+    full = poc.kpi.capacity_per_period * len(result.kpi.test_periods)
+    contacted = {rung.name: rung.metrics["contacted"] for rung in result.ladder}
+    assert contacted.pop("the model, break-even") <= full
+    assert set(contacted.values()) == {full}
     # The scored rows add up to the ladder's figures.
     periods = len(result.kpi.test_periods)
     assert result.rows["value_model"].sum() / periods == pytest.approx(result.kpi.model)

@@ -180,7 +180,12 @@ def score_fresh(
 
         rows = forecast.after_history(rows, earlier=earlier, poc=poc, within=False)
     scored = evaluation.score(
-        rows, model=model.pipeline, features=model.features, poc=poc, seed=seed
+        rows,
+        model=model.pipeline,
+        features=model.features,
+        poc=poc,
+        seed=seed,
+        contact_threshold=model.contact_threshold,
     )
     return FreshScore(scored.kpi, scored.rows, lift_summary(scored.kpi))
 

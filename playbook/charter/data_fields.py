@@ -210,6 +210,14 @@ DATA = Field(
             "YYYY-MM-DD, YYYY-MM, MM/YYYY or YYYYMM.",
             "%d.%m.%Y",
         ),
+        number_field(
+            "cases_per_period",
+            "Without a time column: how many cases arrive per KPI period "
+            "(kpi.period); the held-out rows' KPI is scaled to that period, so "
+            "capacity and minimum lift are written per real period.",
+            10000,
+            minimum=1,
+        ),
         Field(
             "access",
             "choice",

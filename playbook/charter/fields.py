@@ -28,6 +28,8 @@ KPI_KINDS = ("top_k", "forecast", "routing")
 ACCESS_MODES = ("sandbox_copy", "platform_read")
 # How scores files write the id: a keyed hash (playbook.serve.pseudonyms), or as read.
 IDS_IN_SCORES = ("hashed", "raw")
+# How a top-k model contacts: up to capacity but never at a loss, or always up to it.
+CONTACT_POLICIES = ("break_even", "fill_capacity")
 POC_ID = r"^[a-z0-9][a-z0-9_-]{0,63}$"
 # numpy and scikit-learn take seeds from 0 to 2**32 - 1; the charter and --seed too.
 SEED_MAXIMUM = 2**32 - 1
@@ -44,6 +46,7 @@ KIND_FIELDS = {
         "contact_cost",
         "review_minutes",
         "cost_per_review_hour",
+        "contact_policy",
     ),
     "forecast": (
         "over_cost_per_unit",

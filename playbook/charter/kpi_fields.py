@@ -5,7 +5,14 @@ reads its own fields (`playbook.charter.fields.KIND_FIELDS`), and the section's 
 say which of them a kind requires.
 """
 
-from playbook.charter.fields import KPI_KINDS, Field, Rule, number_field, text_field
+from playbook.charter.fields import (
+    CONTACT_POLICIES,
+    KPI_KINDS,
+    Field,
+    Rule,
+    number_field,
+    text_field,
+)
 
 KPI = Field(
     "kpi",
@@ -80,6 +87,16 @@ KPI = Field(
             250,
             minimum=1,
             ask=True,
+        ),
+        Field(
+            "contact_policy",
+            "choice",
+            "top_k: break_even (the model contacts up to capacity but never a case "
+            "whose expected value is below the contact's cost, the threshold chosen "
+            "on validation rows) or fill_capacity (always the full capacity).",
+            "break_even",
+            choices=CONTACT_POLICIES,
+            default="break_even",
         ),
         number_field(
             "value_per_saved_customer",

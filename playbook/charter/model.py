@@ -131,6 +131,9 @@ class Kpi:
     # "strict" (go when the interval's low end reaches min_lift) or "lenient" (go when
     # the measured lift does).
     decision_rule: str = "strict"
+    # top_k: "break_even" (never a contact whose expected value is below its cost) or
+    # "fill_capacity" (always the full capacity).
+    contact_policy: str = "break_even"
 
 
 @dataclass(frozen=True)
@@ -214,6 +217,9 @@ class Data:
     ids_in_scores: str = "hashed"
     allowed_folders: tuple[Path, ...] = ()
     calendar: ForecastCalendar = field(default_factory=ForecastCalendar)
+    # Without a time column: how many cases arrive per KPI period, so the held-out
+    # rows' KPI is scaled to a real period.
+    cases_per_period: float | None = None
 
 
 @dataclass(frozen=True)
@@ -512,6 +518,7 @@ def _kpi(section: Fields) -> Kpi:
         bootstrap_resamples=int(_needed_number(section, "bootstrap_resamples")),
         kind=kind,
         decision_rule=_text(section, "decision_rule") or "strict",
+        contact_policy=_text(section, "contact_policy") or "break_even",
         **specific,
     )
 
@@ -580,6 +587,7 @@ def _data(section: Fields, *, folder: Path) -> Data:
             for allowed in _texts(section, "allowed_folders")
         ),
         calendar=forecast_calendar(section),
+        cases_per_period=_number(section, "cases_per_period"),
     )
 
 

@@ -259,6 +259,7 @@ def _warnings(poc: Charter) -> list[Finding]:
         "the minimum lift repays the POC.",
         blocks=False,
     )
+    found += _period_findings(poc)
     model = value_model(poc)
     if model and model.budget and model.min_lift_per_year < model.budget:
         gains = kpi_terms.lift_verb(poc.kpi.kind if poc.kpi else "")
@@ -274,6 +275,44 @@ def _warnings(poc: Charter) -> list[Finding]:
             )
         )
     return found
+
+
+def _period_findings(poc: Charter) -> list[Finding]:
+    """A top-k KPI per period on data without periods, or a count nobody reads.
+
+    Without a time column the held-out rows are one draw of cases, not a period: the
+    capacity and minimum lift then apply to the held-out rows as a whole unless the
+    charter says how many cases arrive per period.
+    """
+    kpi, data = poc.kpi, poc.data
+    if kpi is None or kpi.kind != "top_k":
+        return []
+    if data.time and data.cases_per_period is not None:
+        return [
+            Finding(
+                "data.cases_per_period",
+                False,
+                f"data.cases_per_period is set but the data has a time column "
+                f"({data.time!r}): its periods are real, so the count is not read",
+                "Remove data.cases_per_period, or data.time if the column does not "
+                "date the cases.",
+            )
+        ]
+    if data.time or data.cases_per_period is not None:
+        return []
+    return [
+        Finding(
+            "data.cases_per_period",
+            False,
+            f"the data has no time column, so the held-out rows are judged as one "
+            f"draw of cases, not a {kpi.period}: the capacity and the minimum lift "
+            f"apply to the held-out rows as a whole, and the yearly value and the A/B "
+            f"test's duration do not read per {kpi.period}",
+            f"Set data.cases_per_period to how many cases arrive per {kpi.period}; "
+            f"the held-out rows' KPI is then scaled to a {kpi.period}, and the "
+            f"capacity and minimum lift stay per {kpi.period}.",
+        )
+    ]
 
 
 _TIMELINE_HINTS = {

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from playbook.report import charts, display, poc_charts
 from playbook.serve.saved_model import CARD_FILE, SavedStage
-from playbook.tasks import comparison, kpi, poc_stage
+from playbook.tasks import comparison, contact_policy, kpi, poc_stage
 from playbook.tasks.poc_stage import PocStage
 
 
@@ -29,6 +29,12 @@ def ladder(stage: PocStage) -> None:
         comparison.ladder_frame(stage.evidence.ladder),
         caption=f"KPI in {report.unit} per {report.period}; {report.method}",
     )
+    policies = stage.evidence.contact_policies
+    if policies is not None:
+        display.bullets(
+            "Who the model contacts",
+            contact_policy.sentences(policies, unit=report.unit, period=report.period),
+        )
 
 
 def kpi_by_period(stage: PocStage) -> None:

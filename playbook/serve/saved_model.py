@@ -27,6 +27,7 @@ from playbook.core.journey import to_jsonable
 from playbook.data import frame
 from playbook.errors import ModelError
 from playbook.serve import pseudonyms
+from playbook.tasks.contact_policy import BREAK_EVEN
 from playbook.tasks.evaluation import Comparison
 from playbook.tasks.kpi import format_amount
 from playbook.tasks.latency import LatencyReport
@@ -58,6 +59,9 @@ class ModelBundle:
     poc: str = ""
     ids_in_scores: str = pseudonyms.HASHED
     declared_pii: tuple[str, ...] = ()
+    # A yes/no model's break-even: no contact below this probability (None: the
+    # model fills its capacity).
+    contact_threshold: float | None = None
 
 
 def save(
@@ -105,6 +109,7 @@ def save(
             "poc": poc.poc,
             "ids_in_scores": poc.data.ids_in_scores,
             "declared_pii": list(poc.data.pii),
+            "contact_threshold": _contact_threshold(comparison),
         },
         folder / MODEL_FILE,
     )
@@ -222,7 +227,16 @@ def load(path: str | Path) -> ModelBundle:
         poc=saved.get("poc") or str(saved["card"].get("poc", "")),
         ids_in_scores=saved.get("ids_in_scores", pseudonyms.HASHED),
         declared_pii=tuple(saved.get("declared_pii", ())),
+        contact_threshold=saved.get("contact_threshold"),
     )
+
+
+def _contact_threshold(comparison: Comparison) -> float | None:
+    """The probability below which the model does not contact, when it stops there."""
+    policies = comparison.contact_policies
+    if policies is None or policies.chosen != BREAK_EVEN:
+        return None
+    return policies.threshold
 
 
 def _periods(periods: list[str]) -> str:

@@ -51,7 +51,8 @@ def score_frame(model: ModelBundle, frame: pd.DataFrame) -> pd.DataFrame:
 
     A yes/no model writes the probability (the score, when its calibration fell
     back), the rank within the period and whether the row makes the period's list
-    (the top `capacity_per_period`, what the business acts on). A forecast writes
+    (the top `capacity_per_period`, what the business acts on, and at break-even
+    none below the model's `contact_threshold`). A forecast writes
     the forecast; its lag columns come from the rows' own earlier values of the
     target, so pass recent history with the rows to forecast (their target left
     empty). A router writes the route, or "person" when it is
@@ -109,11 +110,11 @@ def score_frame(model: ModelBundle, frame: pd.DataFrame) -> pd.DataFrame:
             .rank(method="first", ascending=False)
             .astype("Int64")
         )
-        scores["contact"] = (
-            (scores["rank_in_period"] <= model.capacity_per_period)
-            .fillna(False)
-            .astype(bool)
-        )
+        listed = scores["rank_in_period"] <= model.capacity_per_period
+        if model.contact_threshold is not None:
+            # Break-even: a contact below the threshold is expected to lose money.
+            listed &= scores[column] >= model.contact_threshold
+        scores["contact"] = listed.fillna(False).astype(bool)
     scores["features_empty"] = empty
     return scores
 

@@ -2,7 +2,9 @@
 
 One module per task (`top_k`, `forecast`, `routing`), the baselines and models they
 compare, tuning, the held-out split, the KPI in money (exact over ties), intervals on
-the lift for a coming period, the go / iterate / stop decision, and the diagnostics
+the lift for a coming period, the model's contact policy (break-even or fill
+capacity), data without a time column scaled to a real period, the go / iterate /
+stop decision, and the diagnostics
 (latency, permutation importance, losing segments, interval coverage). Nothing here
 imports stages 5-7 or the report.
 """
@@ -11,6 +13,7 @@ from playbook.tasks import (
     baselines,
     bootstrap,
     comparison,
+    contact_policy,
     decision,
     evaluation,
     experiment,
@@ -21,6 +24,7 @@ from playbook.tasks import (
     kpi,
     latency,
     models,
+    period_scaling,
     poc_stage,
     routing,
     routing_kpi,
@@ -34,6 +38,7 @@ __all__ = [
     "baselines",
     "bootstrap",
     "comparison",
+    "contact_policy",
     "decision",
     "evaluation",
     "experiment",
@@ -44,6 +49,7 @@ __all__ = [
     "kpi",
     "latency",
     "models",
+    "period_scaling",
     "poc_stage",
     "routing",
     "routing_kpi",

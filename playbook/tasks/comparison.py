@@ -14,6 +14,7 @@ import pandas as pd
 from sklearn.pipeline import Pipeline
 
 from playbook.data.calendar import CalendarReport
+from playbook.tasks.contact_policy import ContactPolicies
 from playbook.tasks.decision import Decision
 from playbook.tasks.experiment import ExperimentInputs
 from playbook.tasks.holdout import Holdout
@@ -76,6 +77,7 @@ class Scored:
     ladder: list[Rung]
     experiment_inputs: ExperimentInputs | None
     rows: pd.DataFrame
+    contact_policies: ContactPolicies | None = None
 
 
 @dataclass(frozen=True)
@@ -110,7 +112,9 @@ class Comparison:
     positions index) and `validation` (the positions tuning judged on) draw the split;
     None when the task does not give them. `calibration` says whether a yes/no model's
     scores are probabilities (None for the other tasks); `calendar` what a forecast
-    found in its calendar (None for the other tasks).
+    found in its calendar (None for the other tasks); `contact_policies` sets a
+    yes/no model's break-even and fill-capacity policies side by side (None for the
+    other tasks).
     """
 
     task: str
@@ -129,6 +133,7 @@ class Comparison:
     validation: np.ndarray | None = None
     calibration: Calibration | None = None
     calendar: CalendarReport | None = None
+    contact_policies: ContactPolicies | None = None
 
     def latest_test_rows(self) -> pd.DataFrame:
         """The test rows of the latest period: one scoring run's list."""

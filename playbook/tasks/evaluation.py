@@ -59,10 +59,24 @@ def compare(
 
 
 def score(
-    rows: pd.DataFrame, *, model: Pipeline, features: list[str], poc: Charter, seed: int
+    rows: pd.DataFrame,
+    *,
+    model: Pipeline,
+    features: list[str],
+    poc: Charter,
+    contact_threshold: float | None = None,
+    seed: int,
 ) -> Scored:
-    """Apply a fitted model and the baselines to labelled rows and compare them."""
-    return _task(poc).score(rows, model=model, features=features, poc=poc, seed=seed)
+    """Apply a fitted model and the baselines to labelled rows and compare them.
+
+    `contact_threshold` is a yes/no model's break-even (stage 4's), read by no
+    other task.
+    """
+    top_k = poc.need("kpi").kind == "top_k"
+    options = {"threshold": contact_threshold} if top_k else {}
+    return _task(poc).score(
+        rows, model=model, features=features, poc=poc, seed=seed, **options
+    )
 
 
 def split(frame: pd.DataFrame, *, poc: Charter, seed: int) -> holdout.Holdout:

@@ -22,6 +22,7 @@ from playbook.charter.model import Kpi
 # The English compact form lives with the other forms of money; imported from here too.
 from playbook.core.locale_format import format_amount
 from playbook.tasks import bootstrap
+from playbook.tasks.period_scaling import PeriodScaling
 
 
 @dataclass(frozen=True)
@@ -64,6 +65,9 @@ class KpiReport:
     # The share of the interval's sampling distribution at or above the minimum lift
     # (NaN when the charter sets no minimum or there is no interval).
     chance_reaches_min: float = math.nan
+    # Without a time column: how the held-out rows were scaled to one real period
+    # (None when the periods are real).
+    scaling: PeriodScaling | None = None
 
 
 def lift_report(
@@ -159,7 +163,7 @@ def contact_order(policy: Policy, rows: np.ndarray) -> Ranking:
 
 
 def period_value(
-    counts: np.ndarray, ranking: Ranking, values: np.ndarray, capacity: int
+    counts: np.ndarray, ranking: Ranking, values: np.ndarray, capacity: float
 ) -> np.ndarray:
     """Expected net value of one period for each row of `counts`, over random ties.
 
@@ -185,7 +189,7 @@ def period_value(
 
 
 def _tied_value(
-    group_drawn: np.ndarray, group_value: np.ndarray, capacity: int
+    group_drawn: np.ndarray, group_value: np.ndarray, capacity: float
 ) -> np.ndarray:
     """Expected value of contacting groups in order up to `capacity`, along axis -1."""
     before = np.cumsum(group_drawn, axis=-1) - group_drawn
@@ -196,7 +200,9 @@ def _tied_value(
     return (share * group_value).sum(axis=-1)
 
 
-def contact_shares(policy: Policy, periods: np.ndarray, *, capacity: int) -> np.ndarray:
+def contact_shares(
+    policy: Policy, periods: np.ndarray, *, capacity: float
+) -> np.ndarray:
     """Each row's chance of being contacted on the observed data, ties included.
 
     1 above the capacity's edge, 0 below it, and the remaining capacity over the
@@ -217,7 +223,7 @@ def contact_shares(policy: Policy, periods: np.ndarray, *, capacity: int) -> np.
     return shares
 
 
-def contacted(policy: Policy, periods: np.ndarray, *, capacity: int) -> np.ndarray:
+def contacted(policy: Policy, periods: np.ndarray, *, capacity: float) -> np.ndarray:
     """A mask of rows a policy contacts on the observed data, for lists and pages.
 
     Within a tie group at the capacity's edge the rows are picked by a fixed
@@ -254,6 +260,7 @@ def evaluate(
     baseline: Policy,
     kpi: Kpi,
     seed: int,
+    capacity: float | None = None,
 ) -> KpiReport:
     """Compare two policies on the same test rows, with an interval on the lift.
 
@@ -273,12 +280,14 @@ def evaluate(
         baseline: Today's policy.
         kpi: The charter's KPI definition.
         seed: Seed for the resampling (one period only).
+        capacity: Contacts per period of the test rows, when they are not the
+            charter's (held-out rows that stand for a share of a real period).
     """
     positive = np.asarray(positive)
     periods = np.asarray(periods).astype(str)
     values = row_values(positive, kpi=kpi)
     labels = sorted(str(label) for label in set(periods))
-    cap = kpi_terms.top_k(kpi).capacity_per_period
+    cap = kpi_terms.top_k(kpi).capacity_per_period if capacity is None else capacity
 
     observed: dict[str, list[float]] = {"model": [], "baseline": []}
     rankings: list[tuple[np.ndarray, list[Ranking]]] = []
@@ -351,7 +360,7 @@ def _resampled_values(
     rankings: list[Ranking],
     values: np.ndarray,
     *,
-    capacity: int,
+    capacity: float,
     resamples: int,
     margin_sd: float = _MARGIN_SD,
 ) -> np.ndarray:
@@ -377,7 +386,7 @@ def _resampled_values(
     result = np.zeros((len(rankings), resamples))
     if not n or not any(len(r.order) for r in rankings):
         return result
-    keep = capacity + int(np.ceil(margin_sd * np.sqrt(capacity))) + 1
+    keep = int(np.ceil(capacity + margin_sd * np.sqrt(capacity))) + 1
     plans = [_top_groups(ranking, keep) for ranking in rankings]
     single = np.zeros(n, dtype=bool)
     # For each policy, each row's tie group within its top groups (-1: not among them).

@@ -23,6 +23,7 @@ from playbook.data import calendar
 from playbook.data.calendar import CalendarReport
 from playbook.tasks import evaluation, importance, latency, reproduction, segments
 from playbook.tasks.comparison import Calibration, Candidate, Comparison, Rung
+from playbook.tasks.contact_policy import ContactPolicies
 from playbook.tasks.decision import Decision, decide_poc
 from playbook.tasks.experiment import ExperimentInputs
 from playbook.tasks.importance import Importance
@@ -77,6 +78,9 @@ class PocEvidence:
             the partial test periods (weighted or dropped), the calendar features,
             the columns read lagged and those that look observed on the day but
             are used unlagged. None for the other tasks.
+        contact_policies: A yes/no model's break-even and fill-capacity policies
+            side by side, the threshold, and which one the decision uses. None for
+            forecasts and routing.
     """
 
     task: str
@@ -94,6 +98,7 @@ class PocEvidence:
     sample_fit: SampleFit | None = None
     calibration: Calibration | None = None
     calendar: CalendarReport | None = None
+    contact_policies: ContactPolicies | None = None
 
 
 @dataclass(frozen=True)
@@ -264,6 +269,7 @@ def evidence(
         sample_fit=sample_fit,
         calibration=result.calibration,
         calendar=result.calendar,
+        contact_policies=result.contact_policies,
     )
 
 

@@ -9,6 +9,9 @@ existing score.
 
 from __future__ import annotations
 
+import dataclasses
+import math
+
 import numpy as np
 import pandas as pd
 from sklearn.base import clone
@@ -20,7 +23,15 @@ from sklearn.pipeline import Pipeline
 from playbook.charter import kpi_terms
 from playbook.charter.model import Baseline, Charter, Kpi
 from playbook.errors import DataError
-from playbook.tasks import experiment, holdout, kpi, models, tuning
+from playbook.tasks import (
+    contact_policy,
+    experiment,
+    holdout,
+    kpi,
+    models,
+    period_scaling,
+    tuning,
+)
 from playbook.tasks.baselines import RuleBaseline
 from playbook.tasks.comparison import (
     BASELINE,
@@ -69,10 +80,15 @@ def compare(
         )
     checked = frame.iloc[check]
     check_periods = holdout.periods_of(checked, poc=poc).to_numpy()
-    capacity = _validation_capacity(check_periods, split, kpi=definition)
+    capacity = _validation_capacity(check_periods, split, poc=poc)
+
+    # Each setting's scores on the validation rows, in the order tuning tries them:
+    # the chosen one's pick the break-even threshold without another fit.
+    validation_scores: list[np.ndarray] = []
 
     def validate(pipeline: Pipeline) -> float:
         probability = pipeline.predict_proba(checked[features])[:, 1]
+        validation_scores.append(probability)
         policy = kpi.Policy(MODEL_NAME, probability, np.ones(len(checked), bool))
         return period_kpi(
             policy,
@@ -97,9 +113,39 @@ def compare(
         positive[split.train],
         seed=seed,
     )
-    scored = score(
-        frame.iloc[split.test], model=model, features=features, poc=poc, seed=seed
+    # Whether to stop at break-even is decided with the chosen setting fitted
+    # without the validation rows, its scores made probabilities on them: never
+    # with the test rows.
+    chosen_scores = validation_scores[[c.chosen for c in tuned.tried].index(True)]
+    probability = contact_policy.validation_probabilities(
+        chosen_scores, positive[check]
     )
+    trusted = calibration.calibrated and probability is not None
+    threshold = (
+        contact_policy.choose_threshold(
+            probability,
+            positive[check],
+            check_periods,
+            definition=definition,
+            capacity=capacity,
+        )
+        if probability is not None and trusted
+        else None
+    )
+    scored = score(
+        frame.iloc[split.test],
+        model=model,
+        features=features,
+        poc=poc,
+        seed=seed,
+        threshold=threshold,
+        held_out_share=len(split.test) / len(frame),
+    )
+    policies = scored.contact_policies
+    if policies is not None and threshold is None:
+        policies = dataclasses.replace(
+            policies, fallback=_LOST_ON_VALIDATION if trusted else _NOT_PROBABILITIES
+        )
     return Comparison(
         task="top_k",
         holdout=split,
@@ -116,15 +162,38 @@ def compare(
         periods=holdout.periods_of(frame, poc=poc).to_numpy(),
         validation=check,
         calibration=calibration,
+        contact_policies=policies,
     )
 
 
+# Over 80 lines with its docstring: every policy's figures on the same rows, the
+# report, the ladder and the scored table are built together so they stay equal.
 def score(
-    rows: pd.DataFrame, *, model: Pipeline, features: list[str], poc: Charter, seed: int
+    rows: pd.DataFrame,
+    *,
+    model: Pipeline,
+    features: list[str],
+    poc: Charter,
+    seed: int,
+    threshold: float | None = None,
+    held_out_share: float | None = None,
 ) -> Scored:
     """Apply the model and every baseline to labelled rows and compare them.
 
-    Used on the held-out test rows in stage 4 and on a later batch in stage 5.
+    Used on the held-out test rows in stage 4 and on a later batch in stage 5. The
+    model's policy is the charter's `kpi.contact_policy`: break-even needs a
+    threshold (chosen on validation rows, `compare`); without one the model fills
+    its capacity. Rows without a time column are scaled to one real period when the
+    charter says how many cases arrive per period (`period_scaling`).
+
+    Args:
+        rows: Labelled rows.
+        model: The fitted model.
+        features: The columns it reads.
+        poc: The charter.
+        seed: Seed for the lift's interval.
+        threshold: The probability below which the model does not contact.
+        held_out_share: The rows' share of all rows, for the pages' words.
 
     Raises:
         CharterError: The charter lacks the baseline or the KPI, or the rule does not
@@ -135,56 +204,69 @@ def score(
     positive = is_positive(rows, poc=poc)
     periods = holdout.periods_of(rows, poc=poc).to_numpy()
     probability = model.predict_proba(rows[features])[:, 1]
-    policies = _policies(rows, probability, plan=plan)
-    today = policies[plan.today]
-    report = kpi.evaluate(
-        positive=positive,
-        periods=periods,
-        model=policies["model"],
-        baseline=today,
-        kpi=definition,
-        seed=seed,
+    scaling = period_scaling.of(
+        poc, held_out_rows=len(rows), held_out_share=held_out_share
     )
-    capacity = kpi_terms.top_k(definition).capacity_per_period
+    factor = scaling.factor if scaling else 1.0
+    capacity = kpi_terms.top_k(definition).capacity_per_period / factor
+    policies = _policies(rows, probability, plan=plan, threshold=threshold)
+    chosen = contact_policy.applied(definition, threshold=threshold)
+    today = policies[plan.today]
+    report = _scaled(
+        kpi.evaluate(
+            positive=positive,
+            periods=periods,
+            model=policies[chosen],
+            baseline=today,
+            kpi=_held_out_terms(definition, factor=factor),
+            seed=seed,
+            capacity=capacity,
+        ),
+        scaling,
+        minimum=definition.min_lift,
+    )
     shares = {
         key: kpi.contact_shares(policy, periods, capacity=capacity)
         for key, policy in policies.items()
     }
     listed = {
         key: kpi.contacted(policy, periods, capacity=capacity)
-        for key, policy in (("model", policies["model"]), (plan.today, today))
+        for key, policy in ((chosen, policies[chosen]), (plan.today, today))
     }
     values = kpi.row_values(positive, kpi=definition)
     periods_seen = len(set(periods))
+    models = {contact_policy.BREAK_EVEN, contact_policy.FILL_CAPACITY}
     ladder = [
         Rung(
             name=policy.name,
             role=CANDIDATE
-            if key == "model"
+            if key in models
             else TODAY
             if key == plan.today
             else BASELINE,
-            # The model's and today's KPI are the report's, to the last digit.
+            # The chosen policy's and today's KPI are the report's, to the last digit.
             kpi=report.model
-            if key == "model"
+            if key == chosen
             else report.baseline
             if key == plan.today
-            else float(values @ shares[key] / periods_seen),
-            chosen=key == "model",
+            else float(values @ shares[key] / periods_seen * factor),
+            chosen=key == chosen,
             metrics=_metrics(
                 positive,
                 policy,
                 shares[key],
-                probabilities=key == "model" and publishes_probabilities(model),
+                probabilities=key in models and publishes_probabilities(model),
             ),
         )
         for key, policy in policies.items()
     ]
     saved_by_today = definition.offer_success_rate * shares[plan.today] * positive
     experiment_inputs = experiment.ExperimentInputs(
-        units_per_period=len(rows) / periods_seen,
+        units_per_period=scaling.cases_per_period
+        if scaling
+        else len(rows) / periods_seen,
         control=experiment.arm_moments(shares[plan.today], positive, kpi=definition),
-        treatment=experiment.arm_moments(shares["model"], positive, kpi=definition),
+        treatment=experiment.arm_moments(shares[chosen], positive, kpi=definition),
         control_positive_rate=float(positive.mean() - saved_by_today.mean()),
     )
     # The values are each row's expected value (its chance of a contact, ties
@@ -195,45 +277,136 @@ def score(
             "id": rows[poc.data.id].to_numpy() if poc.data.id else rows.index,
             "period": periods,
             "actual": positive.astype(int),
-            "decision_model": listed["model"].astype(int),
+            "decision_model": listed[chosen].astype(int),
             "decision_today": listed[plan.today].astype(int),
-            "value_model": values * shares["model"],
+            "value_model": values * shares[chosen],
             "value_today": values * shares[plan.today],
             "model_score": probability,
             "today_score": today.score,
             "value_if_contacted": values,
         }
     )
+    figures = {
+        key: contact_policy.figures(
+            policies[key].name,
+            shares[key],
+            positive,
+            values=values,
+            periods=periods_seen,
+            today=report.baseline,
+            scale=factor,
+        )
+        for key in models & policies.keys()
+    }
     return Scored(
-        kpi=report, ladder=ladder, experiment_inputs=experiment_inputs, rows=table
+        kpi=report,
+        ladder=ladder,
+        experiment_inputs=experiment_inputs,
+        rows=table,
+        contact_policies=contact_policy.side_by_side(
+            figures, definition=definition, threshold=threshold, today=today.name
+        ),
+    )
+
+
+# Why the model fills its capacity when stopping at break-even did not pay.
+_LOST_ON_VALIDATION = (
+    "on the validation rows, stopping at the break-even earned less than filling the "
+    "capacity."
+)
+# Why no threshold could be chosen when the model's calibration fell back.
+_NOT_PROBABILITIES = (
+    "the model's scores are not probabilities (a higher score did not mean a higher "
+    "chance of a positive on rows it had not seen), so no probability threshold "
+    "could be chosen on the validation rows."
+)
+
+
+def _held_out_terms(definition: Kpi, *, factor: float) -> Kpi:
+    """The KPI's minimum lift per held-out period (a share of a real one)."""
+    if factor == 1.0 or definition.min_lift is None:
+        return definition
+    return dataclasses.replace(definition, min_lift=definition.min_lift / factor)
+
+
+def _scaled(
+    report: kpi.KpiReport,
+    scaling: period_scaling.PeriodScaling | None,
+    *,
+    minimum: float | None,
+) -> kpi.KpiReport:
+    """A held-out report's money figures per real period (`period_scaling`).
+
+    The relative lift and the chance of reaching the minimum do not change with the
+    scale; the minimum is the charter's again.
+    """
+    if scaling is None:
+        return report
+    factor = scaling.factor
+    return dataclasses.replace(
+        report,
+        model=report.model * factor,
+        baseline=report.baseline * factor,
+        lift=report.lift * factor,
+        lift_ci_low=report.lift_ci_low * factor,
+        lift_ci_high=report.lift_ci_high * factor,
+        min_lift=float(minimum) if minimum is not None else math.nan,
+        per_period={
+            label: {key: value * factor for key, value in figures.items()}
+            for label, figures in report.per_period.items()
+        },
+        method=f"{report.method}; "
+        + period_scaling.words(scaling, period=report.period, periods=1),
+        scaling=scaling,
     )
 
 
 def _validation_capacity(
-    check_periods: np.ndarray, split: holdout.Holdout, *, kpi: Kpi
+    check_periods: np.ndarray, split: holdout.Holdout, *, poc: Charter
 ) -> int:
     """The capacity per validation period, for tuning to see the test's contact rate.
 
-    Validation periods can be smaller than test periods (a share of the rows): the
-    capacity shrinks with them.
+    Validation periods can be smaller than test periods (a share of the rows), or
+    than the real period the charter's capacity is for (`data.cases_per_period`):
+    the capacity shrinks with them.
     """
-    test_rows_per_period = len(split.test) / len(split.test_periods)
+    scaling = period_scaling.of(poc, held_out_rows=len(split.test), held_out_share=None)
+    rows_per_period = (
+        scaling.cases_per_period
+        if scaling
+        else len(split.test) / len(split.test_periods)
+    )
     check_rows_per_period = len(check_periods) / len(set(check_periods))
     return max(
         1,
         round(
-            kpi_terms.top_k(kpi).capacity_per_period
-            * min(1.0, check_rows_per_period / test_rows_per_period)
+            kpi_terms.top_k(poc.need("kpi")).capacity_per_period
+            * min(1.0, check_rows_per_period / rows_per_period)
         ),
     )
 
 
 def _policies(
-    rows: pd.DataFrame, probability: np.ndarray, *, plan: Baseline
+    rows: pd.DataFrame,
+    probability: np.ndarray,
+    *,
+    plan: Baseline,
+    threshold: float | None,
 ) -> dict[str, kpi.Policy]:
-    """The model's policy and each baseline's: the prior, the rule, the score."""
+    """The model's policies and each baseline's: the prior, the rule, the score.
+
+    The model contacts up to capacity (fill capacity) and, given a threshold, also
+    up to capacity but never below it (break-even).
+    """
     everyone = np.ones(len(rows), dtype=bool)
-    policies = {"model": kpi.Policy(MODEL_NAME, probability, everyone)}
+    policies = {}
+    if threshold is not None:
+        policies[contact_policy.BREAK_EVEN] = kpi.Policy(
+            f"{MODEL_NAME}, break-even", probability, probability >= threshold
+        )
+    policies[contact_policy.FILL_CAPACITY] = kpi.Policy(
+        f"{MODEL_NAME}, fill capacity", probability, everyone
+    )
     policies["prior"] = kpi.Policy(
         BASELINE_NAMES["prior"], np.zeros(len(rows)), everyone
     )

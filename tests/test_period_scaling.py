@@ -1,0 +1,172 @@
+"""Data without a time column: the held-out rows' KPI scaled to a real period.
+
+The charter writes capacity and minimum lift per month and says how many cases arrive
+per month (`data.cases_per_period`); the truth they are checked against is what a
+charter writer got by dividing both by hand on today's code (the held-out rows as one
+pseudo-period "all"), times the held-out rows' share of a month. The data is the
+SYNTHETIC churn example with its time column dropped.
+"""
+
+import dataclasses
+import math
+
+import numpy as np
+import pytest
+from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import Pipeline
+from tiny import make_example
+
+from playbook import charter
+from playbook.beyond import ab_test
+from playbook.charter import review
+from playbook.synthetic import churn as synthetic
+from playbook.tasks import evaluation, period_scaling, top_k
+
+# Cases that arrive per month, four times the held-out rows: a held-out quarter.
+CASES_PER_MONTH = 2000
+HELD_OUT_ROWS = 500
+NUMBERS = ["tenure_months", "monthly_charge", "support_calls_90d", "late_payments_12m"]
+
+
+@pytest.fixture(scope="module")
+def tiny(tmp_path_factory):
+    return charter.load(make_example(tmp_path_factory.mktemp("tiny")))
+
+
+@pytest.fixture(scope="module")
+def untimed(tiny):
+    """The tiny charter without a time column, per month, with cases per month."""
+    return dataclasses.replace(
+        tiny,
+        data=dataclasses.replace(
+            tiny.data, time=None, cases_per_period=CASES_PER_MONTH
+        ),
+    )
+
+
+@pytest.fixture(scope="module")
+def by_hand(untimed):
+    """What a writer did by hand on today's code: capacity and lift divided by 4."""
+    share = HELD_OUT_ROWS / CASES_PER_MONTH
+    kpi = untimed.kpi
+    return dataclasses.replace(
+        untimed,
+        data=dataclasses.replace(untimed.data, cases_per_period=None),
+        kpi=dataclasses.replace(
+            kpi,
+            capacity_per_period=round(kpi.capacity_per_period * share),
+            min_lift=kpi.min_lift * share,
+        ),
+    )
+
+
+@pytest.fixture(scope="module")
+def rows_and_model():
+    """SYNTHETIC churn rows without time: a model fitted on some, 500 held out."""
+    frame = synthetic.churn(customers=2500, seed=11).drop(columns="snapshot_month")
+    frame = frame.drop_duplicates("customer_id").reset_index(drop=True)
+    train, test = frame.iloc[HELD_OUT_ROWS:], frame.iloc[:HELD_OUT_ROWS]
+    model = Pipeline([("logistic", LogisticRegression(max_iter=500))]).fit(
+        train[NUMBERS], train["churned"]
+    )
+    return test, model
+
+
+def _scored(poc, rows_and_model, *, share=None):
+    rows, model = rows_and_model
+    return top_k.score(
+        rows,
+        model=model,
+        features=NUMBERS,
+        poc=poc,
+        seed=3,
+        threshold=0.0,
+        held_out_share=share,
+    )
+
+
+def test_the_kpi_is_the_hand_scaled_truth_per_month(untimed, by_hand, rows_and_model):
+    scaled = _scored(untimed, rows_and_model, share=0.25).kpi
+    hand = _scored(by_hand, rows_and_model).kpi
+    factor = CASES_PER_MONTH / HELD_OUT_ROWS
+    assert scaled.model == pytest.approx(hand.model * factor)
+    assert scaled.baseline == pytest.approx(hand.baseline * factor)
+    assert scaled.lift == pytest.approx(hand.lift * factor)
+    assert scaled.lift_ci_low == pytest.approx(hand.lift_ci_low * factor)
+    assert scaled.lift_ci_high == pytest.approx(hand.lift_ci_high * factor)
+    # The minimum is the charter's, per month; the chance to reach it is the same.
+    assert scaled.min_lift == untimed.kpi.min_lift
+    assert scaled.chance_reaches_min == pytest.approx(hand.chance_reaches_min)
+    assert scaled.scaling.factor == factor
+
+
+def test_the_pages_say_per_month_scaled_from_a_held_out_quarter(
+    untimed, rows_and_model
+):
+    report = _scored(untimed, rows_and_model, share=0.25).kpi
+    words = period_scaling.words(report.scaling, period="month", periods=1)
+    assert words.startswith("per month, scaled from a held-out quarter of the rows")
+    assert "2,000 cases that arrive per month" in words
+    assert "averaged over the test" not in report.method
+    assert words in report.method
+
+
+def test_stage_1_values_the_minimum_lift_a_year_at_the_truth(untimed, by_hand):
+    """Written per month, the minimum lift is worth twelve of them a year; divided
+    by hand (today's only way), a quarter of that."""
+    truth = untimed.kpi.min_lift * 12
+    assert review.value_model(untimed).min_lift_per_year == pytest.approx(truth)
+    assert review.value_model(by_hand).min_lift_per_year == pytest.approx(truth / 4)
+
+
+def test_the_ab_test_lasts_the_hand_scaled_truth(untimed, by_hand, rows_and_model):
+    scaled = _scored(untimed, rows_and_model, share=0.25)
+    hand = _scored(by_hand, rows_and_model)
+    options = {"significance": 0.05, "power": 0.8, "longest_months": 120}
+    design = ab_test.design(kpi=untimed.kpi, inputs=scaled.experiment_inputs, **options)
+    # The truth: the hand-scaled test's units per arm, at the month's arrivals.
+    hand_design = ab_test.design(
+        kpi=by_hand.kpi, inputs=hand.experiment_inputs, **options
+    )
+    assert scaled.experiment_inputs.units_per_period == CASES_PER_MONTH
+    assert design.plan.units_per_arm == hand_design.plan.units_per_arm
+    assert design.plan.periods == math.ceil(
+        2 * hand_design.plan.units_per_arm / CASES_PER_MONTH
+    )
+    # Today's code counted the held-out rows as a month: four times as long.
+    assert hand_design.plan.periods >= 4 * design.plan.periods - 3
+
+
+def test_stage_1_warns_when_untimed_data_has_no_cases_per_period(untimed, tiny):
+    missing = dataclasses.replace(
+        untimed, data=dataclasses.replace(untimed.data, cases_per_period=None)
+    )
+    (warned,) = [w for w in review.review(missing).warnings if "cases_per" in w]
+    assert warned.startswith("data.cases_per_period: the data has no time column")
+    assert "Set data.cases_per_period to how many cases arrive per month" in warned
+    for fine in (untimed, tiny):
+        assert not [w for w in review.review(fine).warnings if "cases_per" in w]
+    timed = dataclasses.replace(
+        tiny, data=dataclasses.replace(tiny.data, cases_per_period=CASES_PER_MONTH)
+    )
+    (ignored,) = [w for w in review.review(timed).warnings if "cases_per" in w]
+    assert "the count is not read" in ignored
+
+
+def test_stage_4_scales_capacity_and_kpi_to_the_month_end_to_end(untimed):
+    frame = synthetic.churn(customers=1000, seed=7).drop(columns="snapshot_month")
+    result = evaluation.compare(frame, poc=untimed, seed=3, tuning_seconds=0)
+    held_out = len(result.holdout.test)
+    factor = CASES_PER_MONTH / held_out
+    assert result.kpi.scaling.held_out_rows == held_out
+    assert result.experiment_inputs.units_per_period == CASES_PER_MONTH
+    # Fill capacity contacts the month's capacity's share of the held-out rows.
+    fill = {rung.name: rung for rung in result.ladder}["the model, fill capacity"]
+    assert fill.metrics["contacted"] == pytest.approx(
+        untimed.kpi.capacity_per_period / factor
+    )
+    # Each row's value adds up to the KPI once scaled to the month.
+    assert result.rows["value_today"].sum() * factor == pytest.approx(
+        result.kpi.baseline
+    )
+    assert np.isfinite(result.kpi.lift_ci_low)
