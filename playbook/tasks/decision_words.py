@@ -26,6 +26,7 @@ BASELINE_NAMES = (
     marked("every ticket to the most common label"),
     marked("today's keyword router"),
     marked("seasonal naive"),
+    marked("seasonal naive, holidays aside"),
     marked("moving average"),
     marked("last known value"),
 )
