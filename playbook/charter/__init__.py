@@ -8,7 +8,8 @@ dataclasses (`Charter`, `Kpi`, `Data`, ...) are exported here too. The fields, t
 types and bounds are declared once, in the field table (`field_table`, with the `kpi`
 and `data` sections in `kpi_fields` and `data_fields`, written in the words of
 `fields`); from it come the JSON Schema (`json_schema`), the check of a file read by
-`yaml_reader` (`validate`, its findings are `problems`), `load`, `check` and `init`.
+`yaml_reader` (`validate`, its findings are `problems`), `load` (`loading`, into the
+types of `model`), `check` and `init`.
 The files a charter may have playbook read are its own folder tree's and those it
 or the user allows (`data_paths`).
 """
@@ -24,6 +25,7 @@ from playbook.charter import (
     json_schema,
     kpi_fields,
     kpi_terms,
+    loading,
     model,
     overrides,
     problems,
@@ -40,6 +42,7 @@ from playbook.charter.fields import (
     RULE_OPERATORS,
     SUPPORTED_VERSION,
 )
+from playbook.charter.loading import load, sha256
 from playbook.charter.model import (
     Baseline,
     Budget,
@@ -57,8 +60,6 @@ from playbook.charter.model import (
     Success,
     Team,
     Timeline,
-    load,
-    sha256,
 )
 
 __all__ = [
@@ -94,6 +95,7 @@ __all__ = [
     "kpi_fields",
     "kpi_terms",
     "load",
+    "loading",
     "model",
     "overrides",
     "problems",

@@ -25,7 +25,8 @@ import pandas as pd
 
 from playbook import charter
 from playbook.charter import data_paths, review, validate, yaml_reader
-from playbook.charter.model import Charter, from_fields
+from playbook.charter.loading import from_fields
+from playbook.charter.model import Charter
 from playbook.charter.problems import BLOCKER, NOTE, WARNING, Problem, in_order
 from playbook.charter.yaml_reader import Document
 from playbook.core.language import Language

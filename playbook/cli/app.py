@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from playbook import __version__, errors
-from playbook.cli import checks_export, lab_command, memo_command
+from playbook.cli import checks_commands, lab_command, memo_command
 from playbook.cli.commands import (
     PlaybookTyper,
     console,
@@ -519,58 +519,6 @@ checks_app = PlaybookTyper(
 app.add_typer(checks_app, name="checks")
 
 
-@checks_app.command("suggest")
-def checks_suggest(
-    data: Annotated[
-        Path, typer.Argument(help="The data: a CSV or Parquet file, or a folder.")
-    ],
-    target: Annotated[str, typer.Option("--target", help="The target column.")],
-    out: Annotated[
-        Path | None,
-        typer.Option(
-            "--out", help="Where to write it (default: data_checks/<data>.yaml)."
-        ),
-    ] = None,
-    id_column: Annotated[
-        str | None, typer.Option("--id", help="The id column: one row per id.")
-    ] = None,
-    time: Annotated[str | None, typer.Option("--time", help="The time column.")] = None,
-    encoding: Annotated[
-        str | None, typer.Option("--encoding", help="CSV encoding (default utf-8).")
-    ] = None,
-    force: ReplaceOption = False,
-) -> None:
-    """Write a starter data contract inferred from the data, for a person to edit.
-
-    Types, missing values, ranges from quantiles, allowed values, unique ids and row
-    count bounds, each with a comment saying what the data showed. Exit codes: 0
-    written, 2 the data or an option is unfit (nothing is written), 1 any other error.
-    """
-    from playbook.data import suggest as suggestions
-
-    stem = data.stem if data.suffix else data.name
-    with exit_on_error():
-        result = suggestions.suggest_file(
-            data,
-            target=target,
-            out=out or Path("data_checks") / f"{stem}.yaml",
-            id_column=id_column,
-            time=time,
-            encoding=encoding,
-            force=force,
-        )
-    console.print(
-        f"Wrote {shown(result.path)}: suite {shown(repr(result.name))}, "
-        f"{result.expectations} "
-        f"expectations over {result.columns} columns, inferred from {result.rows:,} "
-        "rows. Review every range and set before you commit it."
-    )
-    if not result.passes:
-        console.print("[yellow]Its own data breaks it:[/]")
-        for failure in result.failures:
-            console.print(f"  - {shown(failure)}")
-
-
 def _journey(
     charter: Path,
     options: JourneyOptions,
@@ -609,4 +557,5 @@ def _journey(
 # Commands declared in modules of their own, to keep this one short.
 app.command()(printing(memo_command.memo))
 app.command()(printing(lab_command.lab))
-checks_app.command("export")(printing(checks_export.export))
+checks_app.command("suggest")(printing(checks_commands.suggest))
+checks_app.command("export")(printing(checks_commands.export))

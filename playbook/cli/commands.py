@@ -22,6 +22,7 @@ from rich.console import Console
 from typer.core import TyperArgument, TyperCommand, TyperOption
 
 from playbook.cli.safe_text import shown
+from playbook.core.printable import printable
 from playbook.errors import PlaybookError
 
 LOGGER = "playbook"
@@ -155,13 +156,17 @@ def print_error(text: str) -> None:
 
 
 def printing(command: Callable[..., Iterator[str]]) -> Callable[..., None]:
-    """A command that yields its lines: each printed as it comes, as plain text."""
+    """A command that yields its lines: each printed as it comes, as plain text.
+
+    The lines hold names and paths from the user's files: control characters in them
+    are shown as visible escapes, and markup is never parsed.
+    """
 
     @functools.wraps(command)
     def run(*args: Any, **kwargs: Any) -> None:
         with exit_on_error():
             for line in command(*args, **kwargs):
-                console.print(line, markup=False)
+                console.print(printable(line), markup=False)
 
     return run
 

@@ -107,7 +107,9 @@ def read_excel(path: Path, *, sheet: str | None) -> pd.DataFrame:
                     f"sheets: {', '.join(map(repr, names))}. Set data.sheet to one "
                     "of them, or leave it out to read the first."
                 )
-            return book.parse(sheet if sheet is not None else names[0])
+            return pd.read_excel(
+                book, sheet_name=sheet if sheet is not None else names[0]
+            )
     except DataError:
         raise
     except Exception as error:  # openpyxl's InvalidFileException, zipfile's errors
