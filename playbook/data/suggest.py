@@ -206,6 +206,8 @@ def suggest(
 # --- one column ----------------------------------------------------------------------
 
 
+# Over 80 lines: one expectation per branch of a column's kind (id, time, target,
+# number, category, text), each with the comment that says what the data showed.
 def _column(
     series: pd.Series,
     *,

@@ -361,6 +361,8 @@ def _judged(rows: pd.DataFrame, *, poc: Charter) -> pd.DataFrame:
     )[0]
 
 
+# Over 80 lines: the model and every baseline are costed on the same judged rows in
+# one pass, so that the ladder's figures cannot come from different rows.
 def score(
     rows: pd.DataFrame, *, model: Pipeline, features: list[str], poc: Charter, seed: int
 ) -> Scored:

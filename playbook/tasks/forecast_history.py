@@ -102,6 +102,8 @@ def add_history(frame: pd.DataFrame, *, poc: Charter) -> pd.DataFrame:
     )
 
 
+# Over 80 lines with its docstring: grid, gap reading, lags, same-day columns and
+# calendar features must be built in this order on the same grid.
 def with_history(
     frame: pd.DataFrame,
     *,

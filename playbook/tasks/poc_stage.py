@@ -133,6 +133,8 @@ class PocStage:
         return self.outcome.evidence
 
 
+# Over 80 lines: it is the stage, one call per diagnostic in the order the page
+# shows them (comparison, importance, latency, segments, sample fit, evidence).
 def build(
     frame: pd.DataFrame,
     *,
