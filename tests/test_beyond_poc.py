@@ -352,7 +352,8 @@ def rerun(built, tmp_path_factory):
     poc, frame, result, run = built
     folder = tmp_path_factory.mktemp("rerun")
     shutil.copytree(run / journey.MODEL_DIR, folder / journey.MODEL_DIR)
-    journey.save_table(folder, journey.TEST_SCORES, result.rows)
+    # Written as stage 4 writes them: ids as keyed hashes, cells spreadsheet-safe.
+    saved_model.save_scores(folder, journey.TEST_SCORES, result.rows, poc=poc)
     held_out = evaluation.held_out(frame, poc=poc, seed=42)
     fitted = reproduction.sample_fit(
         held_out[0],

@@ -117,7 +117,8 @@ def repeat(
         task=model.task,
         seed=seed,
     )
-    return Repeated(saved_rows=saved, rows=again.rows, kpi=again.kpi, refit=refit)
+    rows = saved_model.as_written(again.rows, poc=poc)
+    return Repeated(saved_rows=saved, rows=rows, kpi=again.kpi, refit=refit)
 
 
 def judge(stage4: PocEvidence, found: Repeated) -> ReadinessItem:

@@ -22,7 +22,7 @@ from sklearn.pipeline import Pipeline
 
 from playbook import data
 from playbook.charter.model import Charter
-from playbook.core import journey
+from playbook.core import files, journey
 from playbook.core.journey import to_jsonable
 from playbook.data import frame
 from playbook.errors import ModelError
@@ -175,10 +175,22 @@ def save_scores(
     Raises:
         PlaybookError: Ids are to be hashed and no key can be had.
     """
-    if rows is not None:
-        rows = pseudonyms.scores_with_ids(rows, poc=poc.poc, ids=poc.data.ids_in_scores)
-    journey.save_table(out_dir, name, rows)
+    journey.save_table(
+        out_dir, name, None if rows is None else as_written(rows, poc=poc)
+    )
     return journey.artifact(out_dir, name)
+
+
+def as_written(rows: pd.DataFrame, *, poc: Charter) -> pd.DataFrame:
+    """Scored rows as written: what stage 7 compares a re-scoring with.
+
+    Ids are written as the charter allows, text cells made safe in a spreadsheet.
+
+    Raises:
+        PlaybookError: Ids are to be hashed and no key can be had.
+    """
+    written = pseudonyms.scores_with_ids(rows, poc=poc.poc, ids=poc.data.ids_in_scores)
+    return files.neutralise_formulas(written)
 
 
 def card_path(run_dir: str | Path) -> Path:
