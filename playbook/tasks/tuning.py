@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from sklearn.pipeline import Pipeline
+from threadpoolctl import threadpool_limits
 
 from playbook.tasks.comparison import Candidate
 from playbook.tasks.models import CandidateSpec
@@ -162,7 +163,11 @@ def _probe(
     projected: dict[int, float] = {}
     for order, spec in enumerate(specs):
         fit_started = clock()
-        spec.build(spec.settings[0], seed).fit(sample, target)
+        # One thread: on a few columns OpenMP's threads mostly wait on each other (3x
+        # the CPU on a shared 2-core machine), and a one-thread time overstates the
+        # full fit's, so the projection stays an upper bound.
+        with threadpool_limits(limits=1):
+            spec.build(spec.settings[0], seed).fit(sample, target)
         projected[order] = (clock() - fit_started) * width / PROBE_COLUMNS
     return projected
 
