@@ -308,7 +308,9 @@ def table(journeys: list[Journey]) -> list[str]:
 
 
 def verdicts(journeys: list[Journey]) -> list[str]:
-    """The issue's targets, each with the measured figure."""
+    """The issue's targets, each with the measured figure (none without journeys)."""
+    if not journeys:
+        return []
     largest = journeys[-1]
     s4 = largest.seconds.get("04_poc")
     s7 = largest.seconds.get("07_scale_up_evaluation")

@@ -55,7 +55,7 @@ def candidates(stage: PocStage) -> None:
     tried = sum(c.fit_seconds for c in found)
     display.table(
         display.frame(found),
-        caption=f"{len(found)} settings fitted in {tried:.0f} s "
+        caption=f"{stage.evidence.tuning_trials} settings fitted in {tried:.0f} s "
         f"(budget {stage.tuning_seconds:.0f} s); chosen: {stage.evidence.model_name}",
     )
 

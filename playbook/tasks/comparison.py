@@ -60,13 +60,18 @@ class Rung:
 
 @dataclass(frozen=True)
 class Candidate:
-    """One candidate model as tuned on the validation rows, before the test rows."""
+    """One candidate model as tuned on the validation rows, before the test rows.
+
+    `skipped` says why a candidate was not fitted (its `validation_kpi` is then NaN);
+    empty when it was.
+    """
 
     name: str
     validation_kpi: float
     params: dict[str, Any]
     fit_seconds: float
     chosen: bool
+    skipped: str = ""
 
 
 @dataclass(frozen=True)

@@ -60,7 +60,8 @@ class PocEvidence:
         split: How the rows were held out, in words.
         ladder: Every baseline and the model on the same test rows.
         model_name: The chosen candidate.
-        candidates: Every setting tried on the validation rows.
+        candidates: Every setting tried on the validation rows, then those not
+            fitted on wide data (`Candidate.skipped` says why).
         tuning_trials: How many settings were fitted (pass it as `trials` to repeat
             them).
         experiment_inputs: Each arm's value per unit for stage 6's A/B plan; None
@@ -263,7 +264,7 @@ def evidence(
         ladder=result.ladder,
         model_name=result.model_name,
         candidates=result.candidates,
-        tuning_trials=len(result.candidates),
+        tuning_trials=sum(not c.skipped for c in result.candidates),
         experiment_inputs=result.experiment_inputs,
         latency=measured_latency,
         losing_segments=losing[:LOSING_SEGMENTS_KEPT],

@@ -155,7 +155,7 @@ def compare(
         kpi=scored.kpi,
         decision=decide_poc(scored.kpi, rule=definition.decision_rule),
         ladder=scored.ladder,
-        candidates=tuned.tried,
+        candidates=tuned.tried + tuned.skipped,
         experiment_inputs=scored.experiment_inputs,
         rows=scored.rows,
         test_frame=frame.iloc[split.test],
