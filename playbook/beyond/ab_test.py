@@ -14,6 +14,9 @@ from statistics import NormalDist
 
 from playbook.charter import kpi_terms
 from playbook.charter.model import Kpi
+from playbook.core.language import Language
+from playbook.core.locale_format import periods_counted
+from playbook.core.messages import translated
 from playbook.tasks.experiment import ArmMoments, ExperimentInputs
 
 
@@ -269,20 +272,34 @@ def design(
     return Design(True, "", money, rates, longest, feasible, summary(money, rates))
 
 
-def summary(plan: AbPlan | None, rates: RatePlan | None, *, reason: str = "") -> str:
+def summary(
+    plan: AbPlan | None,
+    rates: RatePlan | None,
+    *,
+    reason: str = "",
+    language: Language = "en",
+) -> str:
     """The A/B design in one phrase: the shorter test's size and duration, or why none.
 
     Args:
         plan: The test on the money KPI, if any.
         rates: The test on the rate of positives, if any.
         reason: Why no A/B test applies, said when there is neither plan.
+        language: The reader's language.
     """
     if plan is None and rates is None:
         return reason
     shortest = _shortest(plan, rates)
-    return (
-        f"the shorter A/B test needs {shortest.units_per_arm:,} units per arm, about "
-        f"{shortest.periods} {shortest.period}(s)"
+    if language == "en":
+        # The English summary has always said "3 month(s)", whatever the count.
+        periods = f"{shortest.periods} {shortest.period}(s)"
+    else:
+        periods = periods_counted(shortest.periods, shortest.period, language=language)
+    return translated(
+        language,
+        "the shorter A/B test needs %(units)s units per arm, about %(periods)s",
+        units=f"{shortest.units_per_arm:,}",
+        periods=periods,
     )
 
 

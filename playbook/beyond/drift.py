@@ -33,6 +33,9 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from playbook.core.language import Language
+from playbook.core.messages import translated
+
 ALERT, WARNING, STABLE, TREND, NOT_JUDGED = (
     "alert",
     "warning",
@@ -534,33 +537,66 @@ def _is_number(series: pd.Series) -> bool:
     )
 
 
-def trend_finding(trend: Trend) -> str:
+def trend_finding(trend: Trend, *, language: Language = "en") -> str:
     """The common trend in one phrase: how many numbers, which way, how far."""
     change = trend.factor - 1
-    way = "rose" if change > 0 else "fell"
-    return (
-        f"{len(trend.features)} of {trend.read_from} numbers {way} {abs(change):.0%} "
-        "together (a trend, judged once; each is judged again without it)"
+    values = {
+        "trending": len(trend.features),
+        "read": trend.read_from,
+        "change": f"{abs(change):.0%}",
+    }
+    if change > 0:
+        return translated(
+            language,
+            "%(trending)s of %(read)s numbers rose %(change)s together (a trend, "
+            "judged once; each is judged again without it)",
+            **values,
+        )
+    return translated(
+        language,
+        "%(trending)s of %(read)s numbers fell %(change)s together (a trend, judged "
+        "once; each is judged again without it)",
+        **values,
     )
 
 
-def finding(report: DriftReport) -> str:
+def finding(report: DriftReport, *, language: Language = "en") -> str:
     """The drift of every feature in one sentence, from the report."""
     if not report.judged:
-        return (
-            f"{report.current_rows} fresh row(s): too few to judge drift "
-            f"(at least {MIN_ROWS} needed)"
+        return translated(
+            language,
+            "%(rows)s fresh row(s): too few to judge drift (at least %(least)s needed)",
+            rows=report.current_rows,
+            least=MIN_ROWS,
         )
     moved = [f for f in report.features if f.level in (ALERT, WARNING)]
     alerts = report.alerts
+    values = {
+        "moved": len(moved),
+        "features": len(report.features),
+        "confidence": f"{report.rule.confidence:.0%}",
+        "alerts": len(alerts),
+    }
     text = (
-        f"{len(moved)} of {len(report.features)} features moved more than sampling "
-        f"noise ({report.rule.confidence:.0%}, corrected for {len(report.features)} "
-        f"features), {len(alerts)} past an alert"
-        + (f" ({', '.join(alerts)})" if alerts else "")
+        translated(
+            language,
+            "%(moved)s of %(features)s features moved more than sampling noise "
+            "(%(confidence)s, corrected for %(features)s features), %(alerts)s past "
+            "an alert (%(names)s)",
+            names=", ".join(alerts),
+            **values,
+        )
+        if alerts
+        else translated(
+            language,
+            "%(moved)s of %(features)s features moved more than sampling noise "
+            "(%(confidence)s, corrected for %(features)s features), %(alerts)s past "
+            "an alert",
+            **values,
+        )
     )
     if report.trend is not None:
-        text += f"; {trend_finding(report.trend)}"
+        text += f"; {trend_finding(report.trend, language=language)}"
     return text
 
 

@@ -32,8 +32,11 @@ from playbook.beyond.memo import Memo
 from playbook.beyond.readiness import Downgrade, Readiness
 from playbook.charter.model import Charter
 from playbook.core import journey
+from playbook.core.language import Language
+from playbook.core.messages import translated
 from playbook.tasks import evaluation
 from playbook.tasks.decision import DECISIONS, Decision
+from playbook.tasks.decision_words import decision_code
 from playbook.tasks.kpi import format_amount
 from playbook.tasks.poc_stage import PocEvidence
 
@@ -124,7 +127,7 @@ def build(
             source=smoke_source,
         ),
     ]
-    ready = readiness.readiness(earlier, run=run, own=own)
+    ready = readiness.readiness(earlier, run=run, own=own, language=poc.language)
     outcome = evaluate(
         earlier, ready=ready, poc=poc, charter_file=charter_file, run_dir=str(out_dir)
     )
@@ -194,24 +197,31 @@ def evaluate(
     return journey.StageOutcome(
         stage=STAGE,
         status=journey.PASSED,
-        summary=summary(evidence),
+        summary=summary(evidence, language=poc.language),
         reasons=decided.reasons,
         evidence=evidence,
     )
 
 
-def summary(evidence: ScaleUpEvidence) -> str:
+def summary(evidence: ScaleUpEvidence, *, language: Language = "en") -> str:
     """Stage 7 in one line: the decision, what is uncertain about it, readiness.
 
     E.g. "iterate (leaning up: 62% chance the lift reaches 2.0M KRW); readiness: 8 of
-    10 decided items met".
+    10 decided items met". The uncertainty note is English only (`verdict`), so a
+    reader of another language reads it on the stage's page, not here.
     """
     ready = evidence.readiness
-    said = evidence.decision.decision
-    if evidence.uncertainty:
+    said = decision_code(evidence.decision.decision, language=language)
+    if evidence.uncertainty and language == "en":
         note = evidence.uncertainty.rstrip(".")
         said += f" ({note[:1].lower()}{note[1:]})"
-    return f"{said}; readiness: {ready.met} of {ready.decided} decided items met"
+    return translated(
+        language,
+        "%(decision)s; readiness: %(met)s of %(decided)s decided items met",
+        decision=said,
+        met=ready.met,
+        decided=ready.decided,
+    )
 
 
 def stage4_note(stage4: PocEvidence | None) -> str | None:
