@@ -64,14 +64,21 @@ def korean_run(tmp_path: Path) -> Path:
     return run_dir
 
 
-def english_sentences(html: str) -> list[str]:
+def english_sentences(html: str, *, identifiers: tuple[str, ...] = ()) -> list[str]:
+    """Each text node holding an English sentence; `identifiers` (a POC's id) aside."""
     found = []
     for node in text_nodes(html):
-        for match in ENGLISH.finditer(node):
+        for match in ENGLISH.finditer(_without(node, identifiers)):
             words = set(re.findall(r"[A-Za-z0-9]+", match.group()))
             if not words <= ALLOWED:
                 found.append(node)
     return found
+
+
+def _without(node: str, identifiers: tuple[str, ...]) -> str:
+    for identifier in identifiers:
+        node = node.replace(identifier, "")
+    return node
 
 
 @pytest.mark.parametrize("page", ["index.html", "memo.html"])
@@ -110,3 +117,27 @@ def test_korean_index_renders_hangul_in_chromium(chromium, korean_run, tmp_path)
     assert any(
         name.strip().strip('"') in korean_fonts for name in FONT_STACK.split(",")
     ), "no font of the pages' stack has Hangul here: install fonts-noto-cjk"
+
+
+@pytest.fixture(params=["go", "iterate", "held_back"])
+def korean_journey(request, tmp_path: Path) -> Path:
+    """A run's folder (stages 4-7 from typed evidence) written for a Korean reader."""
+    import verdict_runs
+
+    run = verdict_runs.in_korean(verdict_runs.demo_runs()[request.param])
+    folder = run.write(tmp_path / run.name)
+    record = json.loads((folder / "manifest.json").read_text())
+    pages.write_index(folder, {**record, "language": "ko"})
+    return folder
+
+
+@pytest.mark.parametrize("page", ["index.html", "memo.html"])
+def test_a_korean_run_has_no_english_sentence_on_its_index_or_memo(
+    korean_journey, page
+):
+    html = (korean_journey / page).read_text(encoding="utf-8")
+    poc = json.loads((korean_journey / "manifest.json").read_text())["poc"]
+    assert '<html lang="ko">' in html
+    assert HANGUL.search(html)
+    assert english_sentences(html, identifiers=(poc,)) == []
+    assert "pOC" not in html

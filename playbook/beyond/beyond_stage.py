@@ -15,7 +15,7 @@ from pathlib import Path
 import pandas as pd
 
 from playbook import data
-from playbook.beyond import drift, monitoring
+from playbook.beyond import drift, drift_words, monitoring
 from playbook.beyond.drift import DriftReport
 from playbook.beyond.monitoring import (
     ContractRecord,
@@ -237,7 +237,7 @@ def drift_summary(evidence: BeyondEvidence, *, language: Language = "en") -> str
     """How the features moved since training, in one sentence, or why not judged."""
     if evidence.drift is None:
         return translated(language, monitoring.NO_FRESH)
-    return drift.finding(evidence.drift, language=language)
+    return drift_words.finding(evidence.drift, language=language)
 
 
 def summary(evidence: BeyondEvidence, *, language: Language = "en") -> str:
@@ -262,4 +262,4 @@ def reasons(evidence: BeyondEvidence) -> list[str]:
     """The common trend, then each feature that moved beyond noise and its level."""
     if evidence.drift is None:
         return []
-    return drift.feature_findings(evidence.drift)
+    return drift_words.feature_findings(evidence.drift)

@@ -19,6 +19,8 @@ from pathlib import Path
 
 from playbook.beyond import memo_words
 from playbook.beyond.readiness import (
+    AB_LENGTH,
+    AB_TITLE,
     NO_STAGE,
     NOT_RUN,
     PERSON,
@@ -128,7 +130,7 @@ def memo(
             verdict,
             poc,
             kpi,
-            concerns(held_back),
+            concerns(held_back, language=poc.language),
             earlier.beyond.evidence if earlier.beyond is not None else None,
         )
     )
@@ -189,7 +191,12 @@ def open_items(
             translated(language, item.item),
             translated(language, item.evidence),
         )
-        what = title[:1].lower() + title[1:]
+        if item.concern == AB_LENGTH:
+            # Its title holds the longest POC: said again from its message.
+            title = translated(language, AB_TITLE, months=LONGEST_MONTHS)
+        # English runs the title into a sentence; a Korean title stays as written
+        # (its "POC" keeps its capitals).
+        what = title[:1].lower() + title[1:] if language == "en" else title
         if item.status == PERSON and item.stage == NO_STAGE:
             items.append(
                 translated(
@@ -243,12 +250,20 @@ def _months(months: float) -> str:
     return f"about {months / 12:.1f} years"
 
 
-def concerns(held_back: list[Downgrade]) -> str:
-    """What the downgrades are about, once each, as a list in words."""
-    names = list(dict.fromkeys(d.by for d in held_back))
+def concerns(held_back: list[Downgrade], *, language: Language = "en") -> str:
+    """What the downgrades are about, once each, as a list in words.
+
+    The concerns are catalogue messages (`readiness`), said in the reader's language.
+    """
+    names = [translated(language, d) for d in dict.fromkeys(d.by for d in held_back)]
     if len(names) < 2:
         return "".join(names)
-    return ", ".join(names[:-1]) + " and " + names[-1]
+    return translated(
+        language,
+        "%(first)s and %(last)s",
+        first=", ".join(names[:-1]),
+        last=names[-1],
+    )
 
 
 def headline(

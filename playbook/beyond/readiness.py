@@ -42,10 +42,11 @@ NO_STAGE = "-"
 BUSINESS_STAGE, TEAM_STAGE, DATA_STAGE = (journey.stage(n).key for n in (1, 2, 3))
 E = TypeVar("E")
 # What an item is about; stage 7 names the downgrades of its decision by these.
-DECISION = "stage 4's decision"
-FRESH_LIFT = "the fresh batch's lift"
-DRIFT = "drift"
-AB_LENGTH = "the A/B test's length"
+DECISION = marked("stage 4's decision")
+FRESH_LIFT = marked("the fresh batch's lift")
+DRIFT = marked("drift")
+AB_LENGTH = marked("the A/B test's length")
+AB_TITLE = marked("An A/B test can confirm the minimum lift within %(months)s months")
 
 
 @dataclass(frozen=True)
@@ -158,7 +159,7 @@ def scoring_smoke(model_dir: Path, rows: pd.DataFrame, *, source: str) -> Readin
         source: Which rows they are, for the evidence ("the fresh batch").
     """
     text, reference = marked("The scoring entry point works"), "ML Test Score I6"
-    concern = "the scoring entry point"
+    concern = marked("the scoring entry point")
     try:
         model = saved_model.load(model_dir)
         scores = scoring.score_frame(model, rows)
@@ -327,7 +328,7 @@ def _stage_items(earlier: RunEvidence, language: Language) -> list[ReadinessItem
             BUSINESS_STAGE,
             earlier.business,
             lambda o: (o.status == PASSED, o.summary),
-            concern="the charter",
+            concern=marked("the charter"),
             problem=lambda o: readiness_problems.sentence(
                 translated(
                     language,
@@ -342,7 +343,7 @@ def _stage_items(earlier: RunEvidence, language: Language) -> list[ReadinessItem
             TEAM_STAGE,
             earlier.team,
             lambda o: (earlier.team_can_run_poc, o.summary),
-            concern="the team",
+            concern=marked("the team"),
             problem=lambda o: readiness_problems.sentence(
                 translated(
                     language,
@@ -357,7 +358,7 @@ def _stage_items(earlier: RunEvidence, language: Language) -> list[ReadinessItem
             DATA_STAGE,
             earlier.data,
             lambda o: (o.status == PASSED, o.summary),
-            concern="the data contract",
+            concern=marked("the data contract"),
             problem=lambda o: readiness_problems.sentence(
                 translated(
                     language,
@@ -369,7 +370,7 @@ def _stage_items(earlier: RunEvidence, language: Language) -> list[ReadinessItem
         *_poc_items(earlier, language),
         *_beyond_items(earlier.beyond, language),
         _item(
-            f"An A/B test can confirm the minimum lift within {LONGEST_MONTHS} months",
+            AB_TITLE % {"months": LONGEST_MONTHS},
             "experiment design",
             ITERATE_STAGE,
             earlier.iterate,
@@ -420,7 +421,7 @@ def _poc_items(earlier: RunEvidence, language: Language) -> list[ReadinessItem]:
             POC_STAGE,
             earlier.poc,
             latency,
-            concern="latency",
+            concern=marked("latency"),
             problem=lambda o: readiness_problems.latency(o.evidence, language),
         ),
         _item(
@@ -432,7 +433,7 @@ def _poc_items(earlier: RunEvidence, language: Language) -> list[ReadinessItem]:
                 earlier.model_card is not None,
                 earlier.model_card or "no model card written",
             ),
-            concern="the model card",
+            concern=marked("the model card"),
             problem=lambda o: translated(
                 language, "No model card documents the saved model."
             ),
@@ -510,7 +511,7 @@ def _beyond_items(
                 o.evidence.fresh is not None and o.evidence.fresh.contract_passed,
                 beyond_stage.contract_summary(o.evidence),
             ),
-            concern="the fresh batch's contract",
+            concern=marked("the fresh batch's contract"),
             problem=lambda o: readiness_problems.fresh_contract(o.evidence, language),
         ),
         on_later_data(
@@ -540,7 +541,7 @@ def _beyond_items(
                 bool(o.evidence.thresholds),
                 f"{len(o.evidence.thresholds)} thresholds proposed",
             ),
-            concern="monitoring thresholds",
+            concern=marked("monitoring thresholds"),
             problem=lambda o: translated(
                 language, "No monitoring threshold could be proposed from the data."
             ),
@@ -564,7 +565,7 @@ def _pinned(run: dict[str, Any] | None) -> ReadinessItem:
         status,
         evidence,
         link,
-        concern="pinned inputs",
+        concern=marked("pinned inputs"),
     )
 
 

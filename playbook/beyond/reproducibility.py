@@ -27,6 +27,7 @@ import pandas as pd
 from playbook.beyond.readiness import ReadinessItem, measured
 from playbook.charter.model import Charter
 from playbook.core import journey
+from playbook.core.messages import marked
 from playbook.errors import PlaybookError
 from playbook.serve import saved_model
 from playbook.tasks import evaluation, reproduction
@@ -35,7 +36,7 @@ from playbook.tasks.poc_stage import PocEvidence
 from playbook.tasks.reproduction import SampleFit
 
 TITLE, REFERENCE = "Stage 4's result reproduces", "ML Test Score I1"
-CONCERN = "reproducibility"
+CONCERN = marked("reproducibility")
 KPI_FIELDS = ("baseline", "model", "lift", "lift_ci_low", "lift_ci_high")
 
 

@@ -176,7 +176,7 @@ def evaluate(
         ready, beyond=earlier.beyond.evidence if earlier.beyond is not None else None
     )
     stage4_decision = stage4.decision if stage4 is not None else None
-    decided = final_decision(stage4_decision, found)
+    decided = final_decision(stage4_decision, found, language=poc.language)
     worse = held_back(stage4_decision, found)
     memo = memos.memo(
         decided,
@@ -253,7 +253,9 @@ def held_back(stage4: Decision | None, found: list[Downgrade]) -> list[Downgrade
     return [d for d in found if _rank(d.to) > _rank(stage4.decision)]
 
 
-def final_decision(stage4: Decision | None, found: list[Downgrade]) -> Decision:
+def final_decision(
+    stage4: Decision | None, found: list[Downgrade], *, language: Language = "en"
+) -> Decision:
     """The run's decision: stage 4's, or worse when a later problem caps it.
 
     The decision is the worst of stage 4's and every downgrade's cap, so it can never
@@ -266,26 +268,29 @@ def final_decision(stage4: Decision | None, found: list[Downgrade]) -> Decision:
     Args:
         stage4: Stage 4's decision; None when stage 4 did not run.
         found: Every problem found after stage 4 (`readiness.downgrades`).
+        language: The language of the reasons this function writes.
     """
     if stage4 is None:
         return Decision("iterate", [NO_POC])
     final = max([stage4.decision, *(d.to for d in found)], key=_rank)
     worse = held_back(stage4, found)
     if worse:
-        concerns = memos.concerns(worse)
-        lead = (
-            f"Downgraded from stage 4's {stage4.decision.upper()} to {final.upper()} "
-            f"by {concerns}."
+        lead = translated(
+            language,
+            "Downgraded from stage 4's %(was)s to %(now)s by %(concerns)s.",
+            was=stage4.decision.upper(),
+            now=final.upper(),
+            concerns=memos.concerns(worse, language=language),
         )
-        reasons = [lead, *_fitted(worse, room=MOST_REASONS - 1)]
+        reasons = [lead, *_fitted(worse, room=MOST_REASONS - 1, language=language)]
     else:
         also = [d for d in found if d.to == final]
         own = _unique(stage4.reasons)[: MOST_REASONS - (1 if also else 0)]
-        reasons = own + _fitted(also, room=MOST_REASONS - len(own))
+        reasons = own + _fitted(also, room=MOST_REASONS - len(own), language=language)
     return dataclasses.replace(stage4, decision=final, reasons=_unique(reasons))
 
 
-def _fitted(found: list[Downgrade], *, room: int) -> list[str]:
+def _fitted(found: list[Downgrade], *, room: int, language: Language) -> list[str]:
     """The problems, one a reason, the last reason naming those with no room left."""
     problems = _unique([d.reason for d in found])
     if len(problems) <= room:
@@ -293,7 +298,11 @@ def _fitted(found: list[Downgrade], *, room: int) -> list[str]:
     rest = [d for d in found if d.reason in problems[room - 1 :]]
     return [
         *problems[: room - 1],
-        f"Also open: {memos.concerns(rest)}; the readiness checklist states each.",
+        translated(
+            language,
+            "Also open: %(concerns)s; the readiness checklist states each.",
+            concerns=memos.concerns(rest, language=language),
+        ),
     ]
 
 
