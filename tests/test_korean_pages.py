@@ -141,3 +141,44 @@ def test_a_korean_run_has_no_english_sentence_on_its_index_or_memo(
     assert HANGUL.search(html)
     assert english_sentences(html, identifiers=(poc,)) == []
     assert "pOC" not in html
+
+
+def test_stages_1_and_2_summarise_in_the_charters_language():
+    from playbook import charter
+    from playbook.charter import business_stage, team_stage
+
+    templates = Path(__file__).resolve().parents[1] / "templates"
+    korean = charter.load(templates / "ko" / "churn.yaml")
+    english = charter.load(templates / "churn.yaml")
+    assert korean.language == "ko"
+    for stage, said in (
+        (business_stage, r"\d+ of \d+ questions answered; \d+ blocker\(s\), \d+ "),
+        (team_stage, r"\d+ of \d+ roles staffed"),
+    ):
+        assert re.match(said, stage.build(english).summary)
+        summary = stage.build(korean).summary
+        assert HANGUL.search(summary) and not ENGLISH.search(summary), summary
+
+
+@pytest.mark.parametrize("unlabelled", [None, 30])
+def test_stage_3_summary_reads_the_same_in_english_and_whole_in_korean(unlabelled):
+    from types import SimpleNamespace
+
+    from playbook.data import strategy_stage
+
+    evidence = SimpleNamespace(
+        rows=1_200,
+        pii=["phone"],
+        leakage=SimpleNamespace(excluded=["refund"], warnings=[]),
+        contract=SimpleNamespace(suite="churn", evaluated=12, failed=1),
+        unlabelled=SimpleNamespace(rows=unlabelled) if unlabelled else None,
+    )
+    left_out = " (30 without a label, left out of the model)" if unlabelled else ""
+    assert strategy_stage.summary(evidence) == (
+        f"1,200 rows{left_out}; 1 PII column(s); 1 leaking column(s) kept out, "
+        "0 leak warning(s); contract churn: 11 of 12 expectations met"
+    )
+    korean = strategy_stage.summary(evidence, language="ko")
+    assert "1,200행" in korean and "12개 중 11개" in korean
+    assert ("30행" in korean) == bool(unlabelled)
+    assert not ENGLISH.search(korean), korean
