@@ -120,7 +120,14 @@ def build(
         smoke_rows, source=smoke_source, forecast=poc.need("kpi").kind == "forecast"
     )
     own = [
-        reproducibility.check(stage4, out_dir, poc=poc, held_out=held_out, seed=seed),
+        reproducibility.check(
+            stage4,
+            out_dir,
+            poc=poc,
+            held_out=held_out,
+            seed=seed,
+            language=poc.language,
+        ),
         readiness.scoring_smoke(
             journey.artifact(out_dir, journey.MODEL_DIR),
             smoke_rows.drop(columns=[poc.data.target], errors="ignore"),
