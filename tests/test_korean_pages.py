@@ -1,8 +1,9 @@
 """Korean pages: each text node of the index and memo is Korean; Hangul renders.
 
-The pages' own words come from the catalogue; a run's reasons, summaries and stage pages
-are written by the stages (their Korean sentences are still to come, see issue #16), so
-the manifest here carries Korean names only.
+The pages' own words come from the catalogue; so do a run's summaries, reasons, open
+items and money lines, written by the stages in the charter's language. Whole runs
+(stages 4-7 from typed evidence, `verdict_runs.in_korean`) are checked node by node;
+stage pages are not checked here yet.
 """
 
 import json
