@@ -3,7 +3,7 @@ import pandas as pd
 import pytest
 from scipy.stats import ks_2samp
 
-from playbook.beyond import drift
+from playbook.beyond import drift, drift_words
 
 # The templates' drift thresholds and a 95% KPI confidence.
 LIMITS = {"warning": 0.10, "alert": 0.25, "ks_alert": 0.10, "confidence": 0.95}
@@ -191,7 +191,7 @@ def test_a_common_growth_of_the_amounts_is_one_trend_not_a_dozen_alerts():
     # What moved beyond the trend, or on its own, is still its own alert.
     assert sorted(report.alerts) == ["beyond", "own_shift"]
     assert found["unchanged"].level == drift.STABLE
-    assert "12 of 14 numbers rose 25% together" in drift.finding(report)
+    assert "12 of 14 numbers rose 25% together" in drift_words.finding(report)
 
 
 def test_two_numbers_moving_together_are_two_alerts_not_a_trend():
@@ -264,7 +264,7 @@ def test_a_one_row_fresh_batch_is_not_judged_and_says_so():
     )
     assert not report.judged and not report.alerts and report.trend is None
     assert {f.level for f in found.values()} == {drift.NOT_JUDGED}
-    assert drift.finding(report) == (
+    assert drift_words.finding(report) == (
         f"1 fresh row(s): too few to judge drift (at least {drift.MIN_ROWS} needed)"
     )
 

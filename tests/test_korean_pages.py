@@ -1,8 +1,9 @@
 """Korean pages: each text node of the index and memo is Korean; Hangul renders.
 
-The pages' own words come from the catalogue; a run's reasons, summaries and stage pages
-are written by the stages (their Korean sentences are still to come, see issue #16), so
-the manifest here carries Korean names only.
+The pages' own words come from the catalogue; so do a run's summaries, reasons, open
+items and money lines, written by the stages in the charter's language. Whole runs
+(stages 4-7 from typed evidence, `verdict_runs.in_korean`) are checked node by node;
+stage pages are not checked here yet.
 """
 
 import json
@@ -64,14 +65,21 @@ def korean_run(tmp_path: Path) -> Path:
     return run_dir
 
 
-def english_sentences(html: str) -> list[str]:
+def english_sentences(html: str, *, identifiers: tuple[str, ...] = ()) -> list[str]:
+    """Each text node holding an English sentence; `identifiers` (a POC's id) aside."""
     found = []
     for node in text_nodes(html):
-        for match in ENGLISH.finditer(node):
+        for match in ENGLISH.finditer(_without(node, identifiers)):
             words = set(re.findall(r"[A-Za-z0-9]+", match.group()))
             if not words <= ALLOWED:
                 found.append(node)
     return found
+
+
+def _without(node: str, identifiers: tuple[str, ...]) -> str:
+    for identifier in identifiers:
+        node = node.replace(identifier, "")
+    return node
 
 
 @pytest.mark.parametrize("page", ["index.html", "memo.html"])
@@ -110,3 +118,68 @@ def test_korean_index_renders_hangul_in_chromium(chromium, korean_run, tmp_path)
     assert any(
         name.strip().strip('"') in korean_fonts for name in FONT_STACK.split(",")
     ), "no font of the pages' stack has Hangul here: install fonts-noto-cjk"
+
+
+@pytest.fixture(params=["go", "iterate", "held_back"])
+def korean_journey(request, tmp_path: Path) -> Path:
+    """A run's folder (stages 4-7 from typed evidence) written for a Korean reader."""
+    import verdict_runs
+
+    run = verdict_runs.in_korean(verdict_runs.demo_runs()[request.param])
+    folder = run.write(tmp_path / run.name)
+    record = json.loads((folder / "manifest.json").read_text())
+    pages.write_index(folder, {**record, "language": "ko"})
+    return folder
+
+
+@pytest.mark.parametrize("page", ["index.html", "memo.html"])
+def test_a_korean_run_has_no_english_sentence_on_its_index_or_memo(
+    korean_journey, page
+):
+    html = (korean_journey / page).read_text(encoding="utf-8")
+    poc = json.loads((korean_journey / "manifest.json").read_text())["poc"]
+    assert '<html lang="ko">' in html
+    assert HANGUL.search(html)
+    assert english_sentences(html, identifiers=(poc,)) == []
+    assert "pOC" not in html
+
+
+def test_stages_1_and_2_summarise_in_the_charters_language():
+    from playbook import charter
+    from playbook.charter import business_stage, team_stage
+
+    templates = Path(__file__).resolve().parents[1] / "templates"
+    korean = charter.load(templates / "ko" / "churn.yaml")
+    english = charter.load(templates / "churn.yaml")
+    assert korean.language == "ko"
+    for stage, said in (
+        (business_stage, r"\d+ of \d+ questions answered; \d+ blocker\(s\), \d+ "),
+        (team_stage, r"\d+ of \d+ roles staffed"),
+    ):
+        assert re.match(said, stage.build(english).summary)
+        summary = stage.build(korean).summary
+        assert HANGUL.search(summary) and not ENGLISH.search(summary), summary
+
+
+@pytest.mark.parametrize("unlabelled", [None, 30])
+def test_stage_3_summary_reads_the_same_in_english_and_whole_in_korean(unlabelled):
+    from types import SimpleNamespace
+
+    from playbook.data import strategy_stage
+
+    evidence = SimpleNamespace(
+        rows=1_200,
+        pii=["phone"],
+        leakage=SimpleNamespace(excluded=["refund"], warnings=[]),
+        contract=SimpleNamespace(suite="churn", evaluated=12, failed=1),
+        unlabelled=SimpleNamespace(rows=unlabelled) if unlabelled else None,
+    )
+    left_out = " (30 without a label, left out of the model)" if unlabelled else ""
+    assert strategy_stage.summary(evidence) == (
+        f"1,200 rows{left_out}; 1 PII column(s); 1 leaking column(s) kept out, "
+        "0 leak warning(s); contract churn: 11 of 12 expectations met"
+    )
+    korean = strategy_stage.summary(evidence, language="ko")
+    assert "1,200행" in korean and "12개 중 11개" in korean
+    assert ("30행" in korean) == bool(unlabelled)
+    assert not ENGLISH.search(korean), korean

@@ -17,6 +17,7 @@ from typing import Any
 
 from playbook import charter
 from playbook.beyond import (
+    ab_test,
     beyond_stage,
     iterate_stage,
     readiness,
@@ -178,7 +179,7 @@ def design(report: KpiReport, *, ab_periods: int | None) -> Design:
     """Stage 6's A/B design: a money test of `ab_periods` periods, or none (None)."""
     longest = 6 if report.period == "month" else 26
     if ab_periods is None:
-        reason = "An A/B test does not apply to this task: confirm it in shadow."
+        reason = ab_test.NOT_SPLIT
         return Design(False, reason, None, None, longest, False, reason)
     plan = AbPlan(
         effect_per_unit=50.0,
@@ -366,3 +367,53 @@ def with_decision(run: Run, **changes: Any) -> StageOutcome[PocEvidence]:
     return dataclasses.replace(
         run.earlier.poc, evidence=dataclasses.replace(evidence, decision=changed)
     )
+
+
+def in_korean(run: Run) -> Run:
+    """The same run for a Korean reader: each stage's words written in Korean.
+
+    Stage 4's decision is worded again from the same KPI and rule, stages 5 and 6
+    summarise the same evidence in Korean, and stage 7 is decided again with its
+    readiness problems in Korean; stage 7's own measurements are kept. The charter's
+    own words (title, KPI name) are its Korean template twin's.
+    """
+    twin = next(
+        poc
+        for poc in map(charter.load, sorted((REPO / "templates" / "ko").glob("*.yaml")))
+        if poc.poc == run.poc.poc
+    )
+    poc = dataclasses.replace(run.poc, language="ko", title=twin.title)
+
+    def worded(outcome: StageOutcome[Any] | None, stage: Any) -> Any:
+        if outcome is None:
+            return None
+        evidence = outcome.evidence
+        if stage is poc_stage:
+            report = dataclasses.replace(evidence.kpi, metric=twin.need("kpi").name)
+            said = decision_rules.decide_poc(
+                report, rule=evidence.decision.rule, language="ko"
+            )
+            evidence = dataclasses.replace(evidence, kpi=report, decision=said)
+        return dataclasses.replace(
+            outcome,
+            evidence=evidence,
+            summary=stage.summary(evidence, language="ko"),
+            reasons=(
+                stage.reasons(evidence, language="ko")
+                if stage is iterate_stage
+                else stage.reasons(evidence)
+            ),
+        )
+
+    earlier = dataclasses.replace(
+        run.earlier,
+        poc=worded(run.earlier.poc, poc_stage),
+        beyond=worded(run.earlier.beyond, beyond_stage),
+        iterate=worded(run.earlier.iterate, iterate_stage),
+    )
+    own = [item for item in run.ready.items if item.stage == scale_up_stage.STAGE]
+    ready = readiness.readiness(earlier, run=None, own=own, language="ko")
+    outcome = scale_up_stage.evaluate(
+        earlier, ready=ready, poc=poc, charter_file="charter.yaml", run_dir="runs/x"
+    )
+    return Run(run.name, poc, earlier, run.ab, ready, outcome)

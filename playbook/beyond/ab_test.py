@@ -14,7 +14,21 @@ from statistics import NormalDist
 
 from playbook.charter import kpi_terms
 from playbook.charter.model import Kpi
+from playbook.core.language import Language
+from playbook.core.locale_format import periods_counted
+from playbook.core.messages import marked, translated
 from playbook.tasks.experiment import ArmMoments, ExperimentInputs
+
+# Why no A/B test is sized; a page says them in its reader's language (`summary`).
+NO_MINIMUM = marked(
+    "The charter sets no minimum lift (kpi.min_lift): there is nothing to size an A/B "
+    "test for."
+)
+NOT_SPLIT = marked(
+    "An A/B test does not apply to this task: the model's forecasts cannot be split "
+    "between two arms. Confirm it online with a shadow period instead: forecast "
+    "alongside today's plan for a few periods and compare the costs of both."
+)
 
 
 @dataclass(frozen=True)
@@ -236,15 +250,7 @@ def design(
     """
     longest = periods_in(longest_months, kpi.period)
     if inputs is None or kpi.min_lift is None:
-        reason = (
-            "The charter sets no minimum lift (kpi.min_lift): there is nothing to size "
-            "an A/B test for."
-            if kpi.min_lift is None
-            else "An A/B test does not apply to this task: the model's forecasts "
-            "cannot be split between two arms. Confirm it online with a shadow "
-            "period instead: forecast alongside today's plan for a few periods and "
-            "compare the costs of both."
-        )
+        reason = NO_MINIMUM if kpi.min_lift is None else NOT_SPLIT
         return Design(False, reason, None, None, longest, False, reason)
     money = plan(
         min_lift_per_period=kpi.min_lift,
@@ -269,20 +275,35 @@ def design(
     return Design(True, "", money, rates, longest, feasible, summary(money, rates))
 
 
-def summary(plan: AbPlan | None, rates: RatePlan | None, *, reason: str = "") -> str:
+def summary(
+    plan: AbPlan | None,
+    rates: RatePlan | None,
+    *,
+    reason: str = "",
+    language: Language = "en",
+) -> str:
     """The A/B design in one phrase: the shorter test's size and duration, or why none.
 
     Args:
         plan: The test on the money KPI, if any.
         rates: The test on the rate of positives, if any.
-        reason: Why no A/B test applies, said when there is neither plan.
+        reason: Why no A/B test applies, said when there is neither plan (a
+            catalogue message, e.g. `NOT_SPLIT`, is said in the reader's language).
+        language: The reader's language.
     """
     if plan is None and rates is None:
-        return reason
+        return translated(language, reason) if reason else reason
     shortest = _shortest(plan, rates)
-    return (
-        f"the shorter A/B test needs {shortest.units_per_arm:,} units per arm, about "
-        f"{shortest.periods} {shortest.period}(s)"
+    if language == "en":
+        # The English summary has always said "3 month(s)", whatever the count.
+        periods = f"{shortest.periods} {shortest.period}(s)"
+    else:
+        periods = periods_counted(shortest.periods, shortest.period, language=language)
+    return translated(
+        language,
+        "the shorter A/B test needs %(units)s units per arm, about %(periods)s",
+        units=f"{shortest.units_per_arm:,}",
+        periods=periods,
     )
 
 

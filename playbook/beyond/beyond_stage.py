@@ -15,7 +15,7 @@ from pathlib import Path
 import pandas as pd
 
 from playbook import data
-from playbook.beyond import drift, monitoring
+from playbook.beyond import drift, drift_words, monitoring
 from playbook.beyond.drift import DriftReport
 from playbook.beyond.monitoring import (
     ContractRecord,
@@ -25,6 +25,8 @@ from playbook.beyond.monitoring import (
 )
 from playbook.charter.model import Charter
 from playbook.core import journey
+from playbook.core.language import Language
+from playbook.core.messages import translated
 from playbook.data import contracts
 from playbook.data.contracts import ContractReport
 from playbook.errors import EvidenceError
@@ -175,7 +177,7 @@ def build(
     outcome = journey.StageOutcome(
         stage=STAGE,
         status=journey.PASSED,
-        summary=summary(evidence),
+        summary=summary(evidence, language=poc.language),
         reasons=reasons(evidence),
         evidence=evidence,
     )
@@ -210,13 +212,16 @@ def _drift(
     )
 
 
-def fresh_kpi_summary(evidence: BeyondEvidence) -> str:
+def fresh_kpi_summary(evidence: BeyondEvidence, *, language: Language = "en") -> str:
     """The lift on the fresh batch in one phrase, or why it was not measured."""
     if evidence.fresh_kpi is not None:
-        return lift_summary(evidence.fresh_kpi)
+        return lift_summary(evidence.fresh_kpi, language=language)
     if evidence.fresh is None:
-        return monitoring.NO_FRESH
-    return monitoring.NO_MODEL if evidence.fresh.labelled else monitoring.NO_LABELS
+        return translated(language, monitoring.NO_FRESH)
+    return translated(
+        language,
+        monitoring.NO_MODEL if evidence.fresh.labelled else monitoring.NO_LABELS,
+    )
 
 
 def contract_summary(evidence: BeyondEvidence) -> str:
@@ -228,26 +233,33 @@ def contract_summary(evidence: BeyondEvidence) -> str:
     return f"{met} of {fresh.expectations} expectations met on {fresh.source}"
 
 
-def drift_summary(evidence: BeyondEvidence) -> str:
+def drift_summary(evidence: BeyondEvidence, *, language: Language = "en") -> str:
     """How the features moved since training, in one sentence, or why not judged."""
     if evidence.drift is None:
-        return monitoring.NO_FRESH
-    return drift.finding(evidence.drift)
+        return translated(language, monitoring.NO_FRESH)
+    return drift_words.finding(evidence.drift, language=language)
 
 
-def summary(evidence: BeyondEvidence) -> str:
+def summary(evidence: BeyondEvidence, *, language: Language = "en") -> str:
     """Stage 5 in one line: drift beyond noise, a trend, and the lift on the batch."""
     if not evidence.fresh_batch:
-        return (
+        return translated(
+            language,
             "No fresh batch (the charter sets no data.fresh): the contract, drift and "
-            "the lift on later data are not run; "
-            f"{len(evidence.thresholds)} monitoring thresholds proposed"
+            "the lift on later data are not run; %(thresholds)s monitoring thresholds "
+            "proposed",
+            thresholds=len(evidence.thresholds),
         )
-    return f"{drift_summary(evidence)}; fresh batch: {fresh_kpi_summary(evidence)}"
+    return translated(
+        language,
+        "%(drift)s; fresh batch: %(lift)s",
+        drift=drift_summary(evidence, language=language),
+        lift=fresh_kpi_summary(evidence, language=language),
+    )
 
 
 def reasons(evidence: BeyondEvidence) -> list[str]:
     """The common trend, then each feature that moved beyond noise and its level."""
     if evidence.drift is None:
         return []
-    return drift.feature_findings(evidence.drift)
+    return drift_words.feature_findings(evidence.drift)

@@ -17,10 +17,12 @@ from playbook.beyond import ab_test, history, shadow
 from playbook.beyond.ab_test import AbPlan, Design, RatePlan
 from playbook.beyond.history import PastRun
 from playbook.beyond.shadow import Replay
-from playbook.beyond.verdict import counted
 from playbook.charter import review
 from playbook.charter.model import Charter
 from playbook.core import journey
+from playbook.core.language import Language
+from playbook.core.locale_format import periods_counted
+from playbook.core.messages import translated
 from playbook.errors import PlaybookError
 from playbook.tasks import evaluation, models, segments
 from playbook.tasks.poc_stage import STAGE as POC_STAGE
@@ -130,21 +132,24 @@ def build(
     outcome = journey.StageOutcome(
         stage=STAGE,
         status=journey.PASSED,
-        summary=summary(evidence),
-        reasons=reasons(evidence),
+        summary=summary(evidence, language=poc.language),
+        reasons=reasons(evidence, language=poc.language),
         evidence=evidence,
     )
     return Iteration(outcome=outcome, segments=found, design=design)
 
 
-def ab_summary(evidence: IterateEvidence) -> str:
+def ab_summary(evidence: IterateEvidence, *, language: Language = "en") -> str:
     """The A/B test in one phrase: the shorter test's size and duration, or why none."""
     return ab_test.summary(
-        evidence.plan, evidence.rate_plan, reason=evidence.no_test_reason or ""
+        evidence.plan,
+        evidence.rate_plan,
+        reason=evidence.no_test_reason or "",
+        language=language,
     )
 
 
-def ab_problem(evidence: IterateEvidence) -> str | None:
+def ab_problem(evidence: IterateEvidence, *, language: Language = "en") -> str | None:
     """The A/B test's length as a problem, when it is longer than a POC may take.
 
     Returns:
@@ -158,26 +163,56 @@ def ab_problem(evidence: IterateEvidence) -> str | None:
     shortest = min(plans, key=lambda p: p.periods)
     period = shortest.period
     longest = ab_test.periods_in(review.LONGEST_MONTHS, period)
-    allowed = counted(longest, period)
+    allowed = periods_counted(longest, period, language=language)
     if period != "month":
-        allowed += f" ({review.LONGEST_MONTHS} months)"
-    return (
-        f"An A/B test would need about {counted(shortest.periods, period)} "
-        f"({shortest.units_per_arm:,} units per arm) to confirm the minimum lift, "
-        f"longer than the {allowed} a POC may take."
+        months = periods_counted(review.LONGEST_MONTHS, "month", language=language)
+        allowed += f" ({months})"
+    return translated(
+        language,
+        "An A/B test would need about %(needed)s (%(units)s units per arm) to confirm "
+        "the minimum lift, longer than the %(allowed)s a POC may take.",
+        needed=periods_counted(shortest.periods, period, language=language),
+        units=f"{shortest.units_per_arm:,}",
+        allowed=allowed,
     )
 
 
-def summary(evidence: IterateEvidence) -> str:
+def summary(evidence: IterateEvidence, *, language: Language = "en") -> str:
     """Stage 6 in one line: runs, losing segments and the A/B test."""
-    ab = ab_summary(evidence)
-    return (
-        f"{counted(len(evidence.runs), 'run')}; the model loses in "
-        f"{counted(evidence.losing_count, 'segment')}; {ab[:1].lower()}{ab[1:]}"
+    ab = ab_summary(evidence, language=language)
+    runs, losing = len(evidence.runs), evidence.losing_count
+    values = {
+        "runs": f"{runs:,}",
+        "losing": f"{losing:,}",
+        "ab": ab[:1].lower() + ab[1:],
+    }
+    # One sentence per plural form of each count, so each reads whole in the catalogue.
+    if runs == 1 and losing == 1:
+        return translated(
+            language,
+            "%(runs)s run; the model loses in %(losing)s segment; %(ab)s",
+            **values,
+        )
+    if runs == 1:
+        return translated(
+            language,
+            "%(runs)s run; the model loses in %(losing)s segments; %(ab)s",
+            **values,
+        )
+    if losing == 1:
+        return translated(
+            language,
+            "%(runs)s runs; the model loses in %(losing)s segment; %(ab)s",
+            **values,
+        )
+    return translated(
+        language,
+        "%(runs)s runs; the model loses in %(losing)s segments; %(ab)s",
+        **values,
     )
 
 
-def reasons(evidence: IterateEvidence) -> list[str]:
+def reasons(evidence: IterateEvidence, *, language: Language = "en") -> list[str]:
     """What a reader must know first: an A/B test longer than a POC may take."""
-    problem = ab_problem(evidence)
+    problem = ab_problem(evidence, language=language)
     return [problem] if problem is not None else []

@@ -17,8 +17,10 @@ import shlex
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from playbook.beyond import beyond_stage, memo_words
+from playbook.beyond import memo_words
 from playbook.beyond.readiness import (
+    AB_LENGTH,
+    AB_TITLE,
     NO_STAGE,
     NOT_RUN,
     PERSON,
@@ -29,7 +31,8 @@ from playbook.beyond.readiness import (
 from playbook.beyond.verdict import amounts_apart, counted, gain
 from playbook.charter.model import Budget, Charter
 from playbook.charter.review import LONGEST_MONTHS, PERIODS_PER_YEAR, SHORTEST_MONTHS
-from playbook.core.messages import marked
+from playbook.core.language import Language
+from playbook.core.messages import marked, translated
 from playbook.tasks.decision import Decision
 from playbook.tasks.kpi import KpiReport, format_amount
 
@@ -117,13 +120,19 @@ def memo(
         next_steps=_steps(verdict.decision, held_back),
         timeline=_timeline(poc),
         payback=payback(kpi, poc.budget),
-        open_items=open_items(ready, decision=verdict.decision),
+        open_items=open_items(ready, decision=verdict.decision, language=poc.language),
         commands=_commands(charter_file, run_dir=run_dir),
     )
     if poc.language == "en":
         return english
     words = memo_words.worded(
-        memo_words.MemoFacts(verdict, poc, kpi, concerns(held_back))
+        memo_words.MemoFacts(
+            verdict,
+            poc,
+            kpi,
+            concerns(held_back, language=poc.language),
+            earlier.beyond.evidence if earlier.beyond is not None else None,
+        )
     )
     return dataclasses.replace(english, **dataclasses.asdict(words))
 
@@ -163,23 +172,55 @@ def payback(kpi: KpiReport | None, budget: Budget | None) -> str:
     return said + "."
 
 
-def open_items(ready: Readiness, *, decision: str) -> list[str]:
+def open_items(
+    ready: Readiness, *, decision: str, language: Language = "en"
+) -> list[str]:
     """What a person must confirm before scale-up, one sentence each.
 
     The readiness items no run can show, and those this run could not check (a
-    stage that did not run). A STOP has none: nothing is to be scaled up.
+    stage that did not run). A STOP has none: nothing is to be scaled up. The
+    items' titles are catalogue messages (`readiness`), said in the reader's language;
+    so is fixed evidence ("the stage did not run"); evidence with the run's figures
+    was written in the reader's language by stage 7.
     """
     if decision == "stop":
         return []
     items = []
     for item in ready.items:
-        what = item.item[:1].lower() + item.item[1:]
+        title, evidence = (
+            translated(language, item.item),
+            translated(language, item.evidence),
+        )
+        if item.concern == AB_LENGTH:
+            # Its title holds the longest POC: said again from its message.
+            title = translated(language, AB_TITLE, months=LONGEST_MONTHS)
+        # English runs the title into a sentence; a Korean title stays as written
+        # (its "POC" keeps its capitals).
+        what = title[:1].lower() + title[1:] if language == "en" else title
         if item.status == PERSON and item.stage == NO_STAGE:
-            items.append(f"Confirm that {what}: no run can show it.")
+            items.append(
+                translated(
+                    language, "Confirm that %(what)s: no run can show it.", what=what
+                )
+            )
         elif item.status == PERSON:
-            items.append(f"Confirm that {what}. {item.evidence}")
+            items.append(
+                translated(
+                    language,
+                    "Confirm that %(what)s. %(evidence)s",
+                    what=what,
+                    evidence=evidence,
+                )
+            )
         elif item.status == NOT_RUN:
-            items.append(f"Not checked in this run ({item.evidence}): {what}.")
+            items.append(
+                translated(
+                    language,
+                    "Not checked in this run (%(evidence)s): %(what)s.",
+                    what=what,
+                    evidence=evidence,
+                )
+            )
     return items
 
 
@@ -209,12 +250,20 @@ def _months(months: float) -> str:
     return f"about {months / 12:.1f} years"
 
 
-def concerns(held_back: list[Downgrade]) -> str:
-    """What the downgrades are about, once each, as a list in words."""
-    names = list(dict.fromkeys(d.by for d in held_back))
+def concerns(held_back: list[Downgrade], *, language: Language = "en") -> str:
+    """What the downgrades are about, once each, as a list in words.
+
+    The concerns are catalogue messages (`readiness`), said in the reader's language.
+    """
+    names = [translated(language, d) for d in dict.fromkeys(d.by for d in held_back)]
     if len(names) < 2:
         return "".join(names)
-    return ", ".join(names[:-1]) + " and " + names[-1]
+    return translated(
+        language,
+        "%(first)s and %(last)s",
+        first=", ".join(names[:-1]),
+        last=names[-1],
+    )
 
 
 def headline(
@@ -284,10 +333,8 @@ def _money(poc: Charter, earlier: RunEvidence) -> list[str]:
                 "The POC budget is "
                 f"{format_amount(poc.budget.amount, poc.budget.currency)}."
             )
-    later = earlier.beyond.evidence if earlier.beyond is not None else None
-    if later is not None:
-        where = "the fresh batch" if later.fresh_batch else "later data"
-        money.append(f"On {where}: {beyond_stage.fresh_kpi_summary(later)}.")
+    if earlier.beyond is not None:
+        money.append(memo_words.fresh_line(earlier.beyond.evidence, language="en"))
     return money
 
 

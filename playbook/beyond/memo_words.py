@@ -12,6 +12,8 @@ from __future__ import annotations
 import dataclasses
 import math
 
+from playbook.beyond import beyond_stage
+from playbook.beyond.beyond_stage import BeyondEvidence
 from playbook.charter.model import Charter
 from playbook.charter.review import LONGEST_MONTHS, PERIODS_PER_YEAR, SHORTEST_MONTHS
 from playbook.core.language import Language
@@ -33,12 +35,14 @@ class MemoFacts:
         poc: The charter (its language, budget and timeline).
         kpi: Stage 4's KPI; None when stage 4 did not run.
         concerns: What held the decision back, in words; empty when nothing did.
+        later: Stage 5's evidence; None when stage 5 did not run.
     """
 
     verdict: Decision
     poc: Charter
     kpi: KpiReport | None
     concerns: str
+    later: BeyondEvidence | None = None
 
 
 @dataclasses.dataclass(frozen=True)
@@ -148,7 +152,22 @@ def _money(facts: MemoFacts, language: Language) -> list[str]:
                 amount=format_money(budget.amount, budget.currency, language=language),
             )
         )
+    if facts.later is not None:
+        money.append(fresh_line(facts.later, language=language))
     return money
+
+
+def fresh_line(later: BeyondEvidence, *, language: Language) -> str:
+    """The memo's money on later data: the lift on the fresh batch, or why none.
+
+    Args:
+        later: Stage 5's evidence.
+        language: The reader's language.
+    """
+    lift = beyond_stage.fresh_kpi_summary(later, language=language)
+    if later.fresh_batch:
+        return translated(language, "On the fresh batch: %(lift)s.", lift=lift)
+    return translated(language, "On later data: %(lift)s.", lift=lift)
 
 
 def _payback(facts: MemoFacts, language: Language) -> str:

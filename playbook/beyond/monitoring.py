@@ -12,6 +12,7 @@ import pandas as pd
 from playbook import data
 from playbook.charter.model import Charter
 from playbook.core import journey
+from playbook.core.messages import marked
 from playbook.data import contracts, labels, time_column
 from playbook.data.contracts import ContractReport
 from playbook.errors import ModelError
@@ -127,9 +128,10 @@ def fresh_suite(
 
 
 # Why the fresh batch has no KPI: what the stage-5 summary says in its place.
-NO_FRESH = "not run: no fresh batch (the charter sets no data.fresh)"
-NO_LABELS = "the fresh batch has no labels yet"
-NO_MODEL = "stage 4 did not save a model in this run"
+# Why the fresh batch was not judged; pages say them with `translated`.
+NO_FRESH = marked("not run: no fresh batch (the charter sets no data.fresh)")
+NO_LABELS = marked("the fresh batch has no labels yet")
+NO_MODEL = marked("stage 4 did not save a model in this run")
 
 
 @dataclass(frozen=True)

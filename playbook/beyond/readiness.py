@@ -29,6 +29,8 @@ from playbook.charter.review import LONGEST_MONTHS
 from playbook.charter.team_stage import TeamEvidence
 from playbook.core import journey
 from playbook.core.journey import PASSED, StageOutcome
+from playbook.core.language import Language
+from playbook.core.messages import marked, translated
 from playbook.errors import PlaybookError
 from playbook.serve import saved_model, scoring
 from playbook.tasks.poc_stage import STAGE as POC_STAGE
@@ -40,10 +42,11 @@ NO_STAGE = "-"
 BUSINESS_STAGE, TEAM_STAGE, DATA_STAGE = (journey.stage(n).key for n in (1, 2, 3))
 E = TypeVar("E")
 # What an item is about; stage 7 names the downgrades of its decision by these.
-DECISION = "stage 4's decision"
-FRESH_LIFT = "the fresh batch's lift"
-DRIFT = "drift"
-AB_LENGTH = "the A/B test's length"
+DECISION = marked("stage 4's decision")
+FRESH_LIFT = marked("the fresh batch's lift")
+DRIFT = marked("drift")
+AB_LENGTH = marked("the A/B test's length")
+AB_TITLE = marked("An A/B test can confirm the minimum lift within %(months)s months")
 
 
 @dataclass(frozen=True)
@@ -155,8 +158,8 @@ def scoring_smoke(model_dir: Path, rows: pd.DataFrame, *, source: str) -> Readin
         rows: The rows to score.
         source: Which rows they are, for the evidence ("the fresh batch").
     """
-    text, reference = "The scoring entry point works", "ML Test Score I6"
-    concern = "the scoring entry point"
+    text, reference = marked("The scoring entry point works"), "ML Test Score I6"
+    concern = marked("the scoring entry point")
     try:
         model = saved_model.load(model_dir)
         scores = scoring.score_frame(model, rows)
@@ -245,7 +248,11 @@ def run_evidence(run_dir: str | Path) -> RunEvidence:
 
 
 def readiness(
-    earlier: RunEvidence, *, run: dict[str, Any] | None, own: list[ReadinessItem]
+    earlier: RunEvidence,
+    *,
+    run: dict[str, Any] | None,
+    own: list[ReadinessItem],
+    language: Language = "en",
 ) -> Readiness:
     """Build the readiness checklist from the evidence of this run.
 
@@ -253,8 +260,10 @@ def readiness(
         earlier: What the earlier stages of this run recorded.
         run: The run's manifest, or None when the notebooks ran outside `playbook run`.
         own: Items stage 7 measured itself (see `measured`).
+        language: The language of the problems and of the evidence from the stages'
+            findings (the titles are translated where they are read).
     """
-    items = [*_stage_items(earlier), *own, _pinned(run), *_person_items()]
+    items = [*_stage_items(earlier, language), *own, _pinned(run), *_person_items()]
     decided = [i for i in items if i.status in (MET, NOT_MET)]
     return Readiness(
         items=items, met=sum(i.status == MET for i in decided), decided=len(decided)
@@ -292,7 +301,7 @@ def _item(
             reference,
             key,
             NOT_RUN,
-            "the stage did not run",
+            marked("the stage did not run"),
             concern=concern,
             problem=missing,
         )
@@ -310,57 +319,72 @@ def _item(
     )
 
 
-def _stage_items(earlier: RunEvidence) -> list[ReadinessItem]:
+def _stage_items(earlier: RunEvidence, language: Language) -> list[ReadinessItem]:
     """The items the earlier stages' evidence decides, in the journey's order."""
     return [
         _item(
-            "The charter answers the POC evaluation questions",
+            marked("The charter answers the POC evaluation questions"),
             "charter",
             BUSINESS_STAGE,
             earlier.business,
             lambda o: (o.status == PASSED, o.summary),
-            concern="the charter",
+            concern=marked("the charter"),
             problem=lambda o: readiness_problems.sentence(
-                f"The charter review stopped: {o.summary}"
+                translated(
+                    language,
+                    "The charter review stopped: %(summary)s",
+                    summary=o.summary,
+                )
             ),
         ),
         _item(
-            "Every role the POC needs is staffed",
+            marked("Every role the POC needs is staffed"),
             "team",
             TEAM_STAGE,
             earlier.team,
             lambda o: (earlier.team_can_run_poc, o.summary),
-            concern="the team",
+            concern=marked("the team"),
             problem=lambda o: readiness_problems.sentence(
-                f"The team does not cover every role the POC needs: {o.summary}"
+                translated(
+                    language,
+                    "The team does not cover every role the POC needs: %(summary)s",
+                    summary=o.summary,
+                )
             ),
         ),
         _item(
-            "A data contract exists and the data passes it",
+            marked("A data contract exists and the data passes it"),
             "ML Test Score D1",
             DATA_STAGE,
             earlier.data,
             lambda o: (o.status == PASSED, o.summary),
-            concern="the data contract",
+            concern=marked("the data contract"),
             problem=lambda o: readiness_problems.sentence(
-                f"The data fails its contract: {o.summary}"
+                translated(
+                    language,
+                    "The data fails its contract: %(summary)s",
+                    summary=o.summary,
+                )
             ),
         ),
-        *_poc_items(earlier),
-        *_beyond_items(earlier.beyond),
+        *_poc_items(earlier, language),
+        *_beyond_items(earlier.beyond, language),
         _item(
-            f"An A/B test can confirm the minimum lift within {LONGEST_MONTHS} months",
+            AB_TITLE % {"months": LONGEST_MONTHS},
             "experiment design",
             ITERATE_STAGE,
             earlier.iterate,
-            lambda o: (o.evidence.feasible, iterate_stage.ab_summary(o.evidence)),
+            lambda o: (
+                o.evidence.feasible,
+                iterate_stage.ab_summary(o.evidence, language=language),
+            ),
             concern=AB_LENGTH,
-            problem=lambda o: iterate_stage.ab_problem(o.evidence),
+            problem=lambda o: iterate_stage.ab_problem(o.evidence, language=language),
         ),
     ]
 
 
-def _poc_items(earlier: RunEvidence) -> list[ReadinessItem]:
+def _poc_items(earlier: RunEvidence, language: Language) -> list[ReadinessItem]:
     """Stage 4's items: the lift, its interval, latency and the model card."""
 
     def latency(outcome: StageOutcome[PocEvidence]) -> tuple[bool | None, str]:
@@ -374,34 +398,34 @@ def _poc_items(earlier: RunEvidence) -> list[ReadinessItem]:
 
     return [
         _item(
-            "The model beats today's baseline with an interval above zero",
+            marked("The model beats today's baseline with an interval above zero"),
             "ML Test Score M5, I4",
             POC_STAGE,
             earlier.poc,
             lambda o: (o.evidence.kpi.lift_ci_low > 0, o.reasons[0]),
             concern=DECISION,
-            problem=lambda o: readiness_problems.interval(o.evidence.kpi),
+            problem=lambda o: readiness_problems.interval(o.evidence.kpi, language),
         ),
         _item(
-            "The lift reaches the charter's minimum",
+            marked("The lift reaches the charter's minimum"),
             "charter",
             POC_STAGE,
             earlier.poc,
             lambda o: (o.evidence.kpi.lift >= o.evidence.kpi.min_lift, o.reasons[0]),
             concern=DECISION,
-            problem=lambda o: readiness_problems.minimum(o.evidence.kpi),
+            problem=lambda o: readiness_problems.minimum(o.evidence.kpi, language),
         ),
         _item(
-            "Prediction latency meets the requirement",
+            marked("Prediction latency meets the requirement"),
             "ML Test Score Mo6",
             POC_STAGE,
             earlier.poc,
             latency,
-            concern="latency",
-            problem=lambda o: readiness_problems.latency(o.evidence),
+            concern=marked("latency"),
+            problem=lambda o: readiness_problems.latency(o.evidence, language),
         ),
         _item(
-            "A model card documents the model",
+            marked("A model card documents the model"),
             "ML Test Score M1",
             POC_STAGE,
             earlier.poc,
@@ -409,8 +433,10 @@ def _poc_items(earlier: RunEvidence) -> list[ReadinessItem]:
                 earlier.model_card is not None,
                 earlier.model_card or "no model card written",
             ),
-            concern="the model card",
-            problem=lambda o: "No model card documents the saved model.",
+            concern=marked("the model card"),
+            problem=lambda o: translated(
+                language, "No model card documents the saved model."
+            ),
         ),
     ]
 
@@ -418,7 +444,7 @@ def _poc_items(earlier: RunEvidence) -> list[ReadinessItem]:
 # Over 80 lines: the four items on later data share one local builder that knows
 # whether a fresh batch ran; split apart, each would need the stage's evidence again.
 def _beyond_items(
-    beyond: StageOutcome[BeyondEvidence] | None,
+    beyond: StageOutcome[BeyondEvidence] | None, language: Language
 ) -> list[ReadinessItem]:
     """Stage 5's items: the fresh batch's contract, drift, lift and thresholds.
 
@@ -450,7 +476,10 @@ def _beyond_items(
         met, evidence = (
             decide(beyond)
             if beyond.evidence.fresh_batch
-            else (None, beyond_stage.fresh_kpi_summary(beyond.evidence))
+            else (
+                None,
+                beyond_stage.fresh_kpi_summary(beyond.evidence, language=language),
+            )
         )
         status = NOT_RUN if met is None else MET if met else NOT_MET
         return ReadinessItem(
@@ -468,43 +497,45 @@ def _beyond_items(
         found = outcome.evidence.drift
         judged = found is not None and found.judged
         return (not outcome.evidence.alerts if judged else None), (
-            beyond_stage.drift_summary(outcome.evidence)
+            beyond_stage.drift_summary(outcome.evidence, language=language)
         )
 
     def fresh_lift(outcome: StageOutcome[BeyondEvidence]) -> tuple[bool | None, str]:
         fresh = outcome.evidence.fresh_kpi
-        if fresh is None:
-            return None, beyond_stage.fresh_kpi_summary(outcome.evidence)
-        return fresh.lift_ci_low > 0, beyond_stage.fresh_kpi_summary(outcome.evidence)
+        said = beyond_stage.fresh_kpi_summary(outcome.evidence, language=language)
+        return (None if fresh is None else fresh.lift_ci_low > 0), said
 
     return [
         on_later_data(
-            "The fresh batch passes the data contract",
+            marked("The fresh batch passes the data contract"),
             "ML Test Score Mo2",
             lambda o: (
                 o.evidence.fresh is not None and o.evidence.fresh.contract_passed,
                 beyond_stage.contract_summary(o.evidence),
             ),
-            concern="the fresh batch's contract",
-            problem=lambda o: readiness_problems.fresh_contract(o.evidence),
+            concern=marked("the fresh batch's contract"),
+            problem=lambda o: readiness_problems.fresh_contract(o.evidence, language),
         ),
         on_later_data(
-            "No feature has drifted past its alert by more than sampling noise",
+            marked("No feature has drifted past its alert by more than sampling noise"),
             "ML Test Score Mo2",
             drifted,
             concern=DRIFT,
-            problem=lambda o: readiness_problems.drift(o.evidence),
+            problem=lambda o: readiness_problems.drift(o.evidence, language),
         ),
         on_later_data(
-            "The lift holds on the fresh batch (interval above zero)",
+            marked("The lift holds on the fresh batch (interval above zero)"),
             "ML Test Score M4",
             fresh_lift,
             concern=FRESH_LIFT,
-            problem=lambda o: readiness_problems.fresh_lift(o.evidence),
-            missing="Nothing shows the gain holds on later data: stage 5 did not run.",
+            problem=lambda o: readiness_problems.fresh_lift(o.evidence, language),
+            missing=translated(
+                language,
+                "Nothing shows the gain holds on later data: stage 5 did not run.",
+            ),
         ),
         _item(
-            "Monitoring thresholds are proposed from the data",
+            marked("Monitoring thresholds are proposed from the data"),
             "ML Test Score Mo1-Mo7",
             BEYOND_STAGE,
             beyond,
@@ -512,9 +543,9 @@ def _beyond_items(
                 bool(o.evidence.thresholds),
                 f"{len(o.evidence.thresholds)} thresholds proposed",
             ),
-            concern="monitoring thresholds",
-            problem=lambda o: (
-                "No monitoring threshold could be proposed from the data."
+            concern=marked("monitoring thresholds"),
+            problem=lambda o: translated(
+                language, "No monitoring threshold could be proposed from the data."
             ),
         ),
     ]
@@ -524,19 +555,19 @@ def _pinned(run: dict[str, Any] | None) -> ReadinessItem:
     """Whether the run's inputs are pinned, from its manifest."""
     status, link = (NOT_RUN, None) if run is None else (MET, "manifest.json")
     evidence = (
-        "no manifest: the notebooks ran outside `playbook run`"
+        marked("no manifest: the notebooks ran outside `playbook run`")
         if run is None
         else f"charter {run['charter_sha256'][:12]}, data "
         f"{run['data_sha256'][:12]}, seed {run['seed']}"
     )
     return ReadinessItem(
-        "Run inputs are pinned: charter and data fingerprints, seed",
+        marked("Run inputs are pinned: charter and data fingerprints, seed"),
         "ML Test Score I1",
         "runner",
         status,
         evidence,
         link,
-        concern="pinned inputs",
+        concern=marked("pinned inputs"),
     )
 
 
@@ -552,19 +583,19 @@ def _person_items() -> list[ReadinessItem]:
         )
         for text, reference in (
             (
-                "Alerts on the monitoring thresholds are wired in production",
+                marked("Alerts on the monitoring thresholds are wired in production"),
                 "ML Test Score Mo1-Mo7",
             ),
             (
-                "The model can be rolled back to the previous version",
+                marked("The model can be rolled back to the previous version"),
                 "ML Test Score I7",
             ),
             (
-                "A canary or shadow deployment ran before full traffic",
+                marked("A canary or shadow deployment ran before full traffic"),
                 "ML Test Score I6",
             ),
             (
-                "Deletion requests reach the training data and the model",
+                marked("Deletion requests reach the training data and the model"),
                 "ML Test Score D5",
             ),
         )

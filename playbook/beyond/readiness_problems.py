@@ -14,6 +14,9 @@ import math
 from playbook.beyond import beyond_stage
 from playbook.beyond.beyond_stage import BeyondEvidence
 from playbook.beyond.verdict import amounts_apart
+from playbook.core.language import Language
+from playbook.core.locale_format import format_money, per_period
+from playbook.core.messages import translated
 from playbook.tasks.kpi import KpiReport
 from playbook.tasks.poc_stage import PocEvidence
 
@@ -28,62 +31,92 @@ def sentence(text: str) -> str:
     return text if text.endswith((".", "!", "?")) else f"{text}."
 
 
-def interval(kpi: KpiReport) -> str:
+def _amounts(values: list[float], unit: str, language: Language) -> list[str]:
+    """Amounts a sentence compares: apart in English, the reader's way otherwise."""
+    if language == "en":
+        return amounts_apart(values, unit)
+    return [format_money(value, unit, language=language) for value in values]
+
+
+def interval(kpi: KpiReport, language: Language = "en") -> str:
     """The lift's interval reaches zero: its ends."""
-    low, high = amounts_apart([kpi.lift_ci_low, kpi.lift_ci_high], kpi.unit)
-    return (
-        f"The lift's {kpi.confidence:.0%} interval reaches zero: {low} to {high} "
-        f"per {kpi.period}."
+    low, high = _amounts([kpi.lift_ci_low, kpi.lift_ci_high], kpi.unit, language)
+    ends = translated(language, "%(low)s to %(high)s", low=low, high=high)
+    return translated(
+        language,
+        "The lift's %(confidence)s interval reaches zero: %(range)s.",
+        confidence=f"{kpi.confidence:.0%}",
+        range=per_period(ends, kpi.period, language=language),
     )
 
 
-def minimum(kpi: KpiReport) -> str:
+def minimum(kpi: KpiReport, language: Language = "en") -> str:
     """The lift is below the charter's minimum, in enough digits to see it."""
     if math.isnan(kpi.min_lift):
-        return "The charter sets no minimum lift (kpi.min_lift) to judge the lift by."
-    lift, minimum = amounts_apart([kpi.lift, kpi.min_lift], kpi.unit)
-    return (
-        f"The measured lift, {lift} per {kpi.period}, is below the minimum of "
-        f"{minimum}."
+        return translated(
+            language,
+            "The charter sets no minimum lift (kpi.min_lift) to judge the lift by.",
+        )
+    lift, least = _amounts([kpi.lift, kpi.min_lift], kpi.unit, language)
+    return translated(
+        language,
+        "The measured lift, %(lift)s, is below the minimum of %(minimum)s.",
+        lift=per_period(lift, kpi.period, language=language),
+        minimum=least,
     )
 
 
-def latency(evidence: PocEvidence) -> str | None:
+def latency(evidence: PocEvidence, language: Language = "en") -> str | None:
     """Prediction is slower than the budget; None when the charter sets none."""
     report = evidence.latency
     if report.budget_ms is None:
         return None
     judged = report.batch_p95_ms if report.mode == "batch" else report.row_p95_ms
-    return (
-        f"Prediction takes {judged:,.1f} ms ({report.judged_on}), over the "
-        f"{report.budget_ms:,.0f} ms budget."
+    return translated(
+        language,
+        "Prediction takes %(judged)s ms (%(how)s), over the %(budget)s ms budget.",
+        judged=f"{judged:,.1f}",
+        how=report.judged_on,
+        budget=f"{report.budget_ms:,.0f}",
     )
 
 
-def fresh_contract(evidence: BeyondEvidence) -> str | None:
+def fresh_contract(evidence: BeyondEvidence, language: Language = "en") -> str | None:
     """The fresh batch fails expectations of the data contract; None without one."""
     fresh = evidence.fresh
     if fresh is None:
         return None
-    return (
-        f"The fresh batch ({fresh.source}) fails {fresh.failed} of "
-        f"{fresh.expectations} contract expectations: the pipeline that feeds the "
-        "model has changed."
+    return translated(
+        language,
+        "The fresh batch (%(source)s) fails %(failed)s of %(expectations)s contract "
+        "expectations: the pipeline that feeds the model has changed.",
+        source=fresh.source,
+        failed=fresh.failed,
+        expectations=fresh.expectations,
     )
 
 
-def drift(evidence: BeyondEvidence) -> str | None:
+def drift(evidence: BeyondEvidence, language: Language = "en") -> str | None:
     """Features drifted past their alerts, a few of them named; None when none did."""
     alerts = evidence.alerts
     if not alerts:
         return None
     named = ", ".join(alerts[:NAMED_FEATURES])
     if len(alerts) > NAMED_FEATURES:
-        named += f" and {len(alerts) - NAMED_FEATURES} more"
+        named = translated(
+            language,
+            "%(named)s and %(more)s more",
+            named=named,
+            more=len(alerts) - NAMED_FEATURES,
+        )
     total = len(evidence.drift.features) if evidence.drift is not None else 0
-    return (
-        f"{len(alerts)} of {total} features drifted past their alerts since "
-        f"training ({named})."
+    return translated(
+        language,
+        "%(alerts)s of %(total)s features drifted past their alerts since training "
+        "(%(named)s).",
+        alerts=len(alerts),
+        total=total,
+        named=named,
     )
 
 
@@ -96,19 +129,28 @@ def fresh_worse(evidence: BeyondEvidence) -> bool:
     return fresh is not None and fresh.lift_ci_high < 0
 
 
-def fresh_lift(evidence: BeyondEvidence) -> str | None:
+def fresh_lift(evidence: BeyondEvidence, language: Language = "en") -> str | None:
     """The gain is not shown on the fresh batch, or the model does worse there."""
     fresh = evidence.fresh_kpi
-    summary = beyond_stage.fresh_kpi_summary(evidence)
+    summary = beyond_stage.fresh_kpi_summary(evidence, language=language)
     if fresh is None:
-        return f"Nothing shows the gain holds on later data: {summary}."
+        return translated(
+            language,
+            "Nothing shows the gain holds on later data: %(summary)s.",
+            summary=summary,
+        )
     if fresh_worse(evidence):
-        return (
-            f"On the fresh batch the model does worse than today's baseline: {summary}."
+        return translated(
+            language,
+            "On the fresh batch the model does worse than today's baseline: "
+            "%(summary)s.",
+            summary=summary,
         )
     if fresh.lift_ci_low <= 0:
-        return (
-            f"On the fresh batch the lift's interval reaches zero ({summary}): the "
-            "gain is not shown on later data."
+        return translated(
+            language,
+            "On the fresh batch the lift's interval reaches zero (%(summary)s): the "
+            "gain is not shown on later data.",
+            summary=summary,
         )
     return None

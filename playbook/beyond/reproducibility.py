@@ -27,6 +27,8 @@ import pandas as pd
 from playbook.beyond.readiness import ReadinessItem, measured
 from playbook.charter.model import Charter
 from playbook.core import journey
+from playbook.core.language import Language
+from playbook.core.messages import marked, translated
 from playbook.errors import PlaybookError
 from playbook.serve import saved_model
 from playbook.tasks import evaluation, reproduction
@@ -35,7 +37,7 @@ from playbook.tasks.poc_stage import PocEvidence
 from playbook.tasks.reproduction import SampleFit
 
 TITLE, REFERENCE = "Stage 4's result reproduces", "ML Test Score I1"
-CONCERN = "reproducibility"
+CONCERN = marked("reproducibility")
 KPI_FIELDS = ("baseline", "model", "lift", "lift_ci_low", "lift_ci_high")
 
 
@@ -65,6 +67,7 @@ def check(
     poc: Charter,
     held_out: tuple[pd.DataFrame, pd.DataFrame],
     seed: int,
+    language: Language = "en",
 ) -> ReadinessItem:
     """Repeat stage 4's scoring and a sample fit, and judge them against its evidence.
 
@@ -75,19 +78,28 @@ def check(
         held_out: The training and test rows as stage 4 split them
             (`evaluation.held_out`).
         seed: The run's seed.
+        language: The language of what is found not to reproduce.
     """
     if stage4 is None:
         return _item(
             "stage 4 did not run",
-            "Stage 4 did not run in this run, so there is nothing to reproduce.",
+            translated(
+                language,
+                "Stage 4 did not run in this run, so there is nothing to reproduce.",
+            ),
         )
     try:
         found = repeat(out_dir, poc=poc, held_out=held_out, seed=seed)
     except PlaybookError as error:
         return _item(
-            str(error), f"Stage 7 could not score stage 4's test rows again: {error}"
+            str(error),
+            translated(
+                language,
+                "Stage 7 could not score stage 4's test rows again: %(error)s",
+                error=str(error),
+            ),
         )
-    return judge(stage4, found)
+    return judge(stage4, found, language=language)
 
 
 def repeat(
@@ -121,12 +133,15 @@ def repeat(
     return Repeated(saved_rows=saved, rows=rows, kpi=again.kpi, refit=refit)
 
 
-def judge(stage4: PocEvidence, found: Repeated) -> ReadinessItem:
+def judge(
+    stage4: PocEvidence, found: Repeated, *, language: Language = "en"
+) -> ReadinessItem:
     """The readiness item: met only when all three checks agree to the last digit.
 
     Args:
         stage4: Stage 4's evidence as saved (its KPI and its sample fit).
         found: What stage 7 measured again (`repeat`).
+        language: The language of what is found not to reproduce.
     """
     columns, rows = differences(found.saved_rows, found.rows)
     fields = [
@@ -138,22 +153,36 @@ def judge(stage4: PocEvidence, found: Repeated) -> ReadinessItem:
     problems = []
     if columns:
         problems.append(
-            f"re-scoring the test rows with the saved model changes {rows:,} of "
-            f"{len(found.saved_rows):,} saved rows of {journey.TEST_SCORES} "
-            f"(in {', '.join(columns)})"
+            translated(
+                language,
+                "re-scoring the test rows with the saved model changes %(rows)s of "
+                "%(saved)s saved rows of %(file)s (in %(columns)s)",
+                rows=f"{rows:,}",
+                saved=f"{len(found.saved_rows):,}",
+                file=journey.TEST_SCORES,
+                columns=", ".join(columns),
+            )
         )
     if fields:
         problems.append(
-            f"the KPI recomputed from the re-scored rows differs from stage 4's in "
-            f"{', '.join(fields)}"
+            translated(
+                language,
+                "the KPI recomputed from the re-scored rows differs from stage 4's in "
+                "%(fields)s",
+                fields=", ".join(fields),
+            )
         )
     if fit_problem:
         problems.append(fit_problem)
     if problems:
         return _item(
             "; ".join(problems),
-            f"Stage 4's result does not reproduce: {'; '.join(problems)}. It depends "
-            "on something the run does not pin (a changed file, an unseeded choice).",
+            translated(
+                language,
+                "Stage 4's result does not reproduce: %(problems)s. It depends on "
+                "something the run does not pin (a changed file, an unseeded choice).",
+                problems="; ".join(problems),
+            ),
         )
     evidence = (
         f"scored the {len(found.rows):,} test rows again with the saved model: all "

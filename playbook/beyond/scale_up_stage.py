@@ -32,8 +32,11 @@ from playbook.beyond.memo import Memo
 from playbook.beyond.readiness import Downgrade, Readiness
 from playbook.charter.model import Charter
 from playbook.core import journey
+from playbook.core.language import Language
+from playbook.core.messages import translated
 from playbook.tasks import evaluation
 from playbook.tasks.decision import DECISIONS, Decision
+from playbook.tasks.decision_words import decision_code
 from playbook.tasks.kpi import format_amount
 from playbook.tasks.poc_stage import PocEvidence
 
@@ -117,14 +120,21 @@ def build(
         smoke_rows, source=smoke_source, forecast=poc.need("kpi").kind == "forecast"
     )
     own = [
-        reproducibility.check(stage4, out_dir, poc=poc, held_out=held_out, seed=seed),
+        reproducibility.check(
+            stage4,
+            out_dir,
+            poc=poc,
+            held_out=held_out,
+            seed=seed,
+            language=poc.language,
+        ),
         readiness.scoring_smoke(
             journey.artifact(out_dir, journey.MODEL_DIR),
             smoke_rows.drop(columns=[poc.data.target], errors="ignore"),
             source=smoke_source,
         ),
     ]
-    ready = readiness.readiness(earlier, run=run, own=own)
+    ready = readiness.readiness(earlier, run=run, own=own, language=poc.language)
     outcome = evaluate(
         earlier, ready=ready, poc=poc, charter_file=charter_file, run_dir=str(out_dir)
     )
@@ -173,7 +183,7 @@ def evaluate(
         ready, beyond=earlier.beyond.evidence if earlier.beyond is not None else None
     )
     stage4_decision = stage4.decision if stage4 is not None else None
-    decided = final_decision(stage4_decision, found)
+    decided = final_decision(stage4_decision, found, language=poc.language)
     worse = held_back(stage4_decision, found)
     memo = memos.memo(
         decided,
@@ -194,24 +204,31 @@ def evaluate(
     return journey.StageOutcome(
         stage=STAGE,
         status=journey.PASSED,
-        summary=summary(evidence),
+        summary=summary(evidence, language=poc.language),
         reasons=decided.reasons,
         evidence=evidence,
     )
 
 
-def summary(evidence: ScaleUpEvidence) -> str:
+def summary(evidence: ScaleUpEvidence, *, language: Language = "en") -> str:
     """Stage 7 in one line: the decision, what is uncertain about it, readiness.
 
     E.g. "iterate (leaning up: 62% chance the lift reaches 2.0M KRW); readiness: 8 of
-    10 decided items met".
+    10 decided items met". The uncertainty note is English only (`verdict`), so a
+    reader of another language reads it on the stage's page, not here.
     """
     ready = evidence.readiness
-    said = evidence.decision.decision
-    if evidence.uncertainty:
+    said = decision_code(evidence.decision.decision, language=language)
+    if evidence.uncertainty and language == "en":
         note = evidence.uncertainty.rstrip(".")
         said += f" ({note[:1].lower()}{note[1:]})"
-    return f"{said}; readiness: {ready.met} of {ready.decided} decided items met"
+    return translated(
+        language,
+        "%(decision)s; readiness: %(met)s of %(decided)s decided items met",
+        decision=said,
+        met=ready.met,
+        decided=ready.decided,
+    )
 
 
 def stage4_note(stage4: PocEvidence | None) -> str | None:
@@ -243,7 +260,9 @@ def held_back(stage4: Decision | None, found: list[Downgrade]) -> list[Downgrade
     return [d for d in found if _rank(d.to) > _rank(stage4.decision)]
 
 
-def final_decision(stage4: Decision | None, found: list[Downgrade]) -> Decision:
+def final_decision(
+    stage4: Decision | None, found: list[Downgrade], *, language: Language = "en"
+) -> Decision:
     """The run's decision: stage 4's, or worse when a later problem caps it.
 
     The decision is the worst of stage 4's and every downgrade's cap, so it can never
@@ -256,26 +275,29 @@ def final_decision(stage4: Decision | None, found: list[Downgrade]) -> Decision:
     Args:
         stage4: Stage 4's decision; None when stage 4 did not run.
         found: Every problem found after stage 4 (`readiness.downgrades`).
+        language: The language of the reasons this function writes.
     """
     if stage4 is None:
         return Decision("iterate", [NO_POC])
     final = max([stage4.decision, *(d.to for d in found)], key=_rank)
     worse = held_back(stage4, found)
     if worse:
-        concerns = memos.concerns(worse)
-        lead = (
-            f"Downgraded from stage 4's {stage4.decision.upper()} to {final.upper()} "
-            f"by {concerns}."
+        lead = translated(
+            language,
+            "Downgraded from stage 4's %(was)s to %(now)s by %(concerns)s.",
+            was=stage4.decision.upper(),
+            now=final.upper(),
+            concerns=memos.concerns(worse, language=language),
         )
-        reasons = [lead, *_fitted(worse, room=MOST_REASONS - 1)]
+        reasons = [lead, *_fitted(worse, room=MOST_REASONS - 1, language=language)]
     else:
         also = [d for d in found if d.to == final]
         own = _unique(stage4.reasons)[: MOST_REASONS - (1 if also else 0)]
-        reasons = own + _fitted(also, room=MOST_REASONS - len(own))
+        reasons = own + _fitted(also, room=MOST_REASONS - len(own), language=language)
     return dataclasses.replace(stage4, decision=final, reasons=_unique(reasons))
 
 
-def _fitted(found: list[Downgrade], *, room: int) -> list[str]:
+def _fitted(found: list[Downgrade], *, room: int, language: Language) -> list[str]:
     """The problems, one a reason, the last reason naming those with no room left."""
     problems = _unique([d.reason for d in found])
     if len(problems) <= room:
@@ -283,7 +305,11 @@ def _fitted(found: list[Downgrade], *, room: int) -> list[str]:
     rest = [d for d in found if d.reason in problems[room - 1 :]]
     return [
         *problems[: room - 1],
-        f"Also open: {memos.concerns(rest)}; the readiness checklist states each.",
+        translated(
+            language,
+            "Also open: %(concerns)s; the readiness checklist states each.",
+            concerns=memos.concerns(rest, language=language),
+        ),
     ]
 
 

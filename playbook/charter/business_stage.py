@@ -13,6 +13,8 @@ from playbook.charter import review
 from playbook.charter.model import Charter
 from playbook.charter.review import CharterReview, TimelineCheck, ValueModel
 from playbook.core import journey
+from playbook.core.language import Language
+from playbook.core.messages import translated
 
 STAGE = "01_business_question"
 GATE = "charter"
@@ -53,19 +55,24 @@ def build(poc: Charter) -> journey.StageOutcome[BusinessEvidence]:
     return journey.StageOutcome(
         stage=STAGE,
         status=journey.PASSED if evidence.review.passed else journey.STOPPED,
-        summary=summary(evidence),
+        summary=summary(evidence, language=poc.language),
         evidence=evidence,
         reasons=reasons(evidence),
         gate=GATE,
     )
 
 
-def summary(evidence: BusinessEvidence) -> str:
+def summary(evidence: BusinessEvidence, *, language: Language = "en") -> str:
     """The stage in one line: questions answered, blockers and warnings."""
     found = evidence.review
-    return (
-        f"{found.answered} of {len(found.questions)} questions answered; "
-        f"{len(found.blockers)} blocker(s), {len(found.warnings)} warning(s)"
+    return translated(
+        language,
+        "%(answered)s of %(questions)s questions answered; %(blockers)s blocker(s), "
+        "%(warnings)s warning(s)",
+        answered=found.answered,
+        questions=len(found.questions),
+        blockers=len(found.blockers),
+        warnings=len(found.warnings),
     )
 
 

@@ -12,6 +12,8 @@ from playbook.charter import team
 from playbook.charter.model import Charter
 from playbook.charter.team import TeamCoverage
 from playbook.core import journey
+from playbook.core.language import Language
+from playbook.core.messages import translated
 
 STAGE = "02_team"
 
@@ -36,17 +38,22 @@ def build(poc: Charter) -> journey.StageOutcome[TeamEvidence]:
     return journey.StageOutcome(
         stage=STAGE,
         status=journey.PASSED,
-        summary=summary(evidence),
+        summary=summary(evidence, language=poc.language),
         evidence=evidence,
         reasons=reasons(evidence),
     )
 
 
-def summary(evidence: TeamEvidence) -> str:
+def summary(evidence: TeamEvidence, *, language: Language = "en") -> str:
     """The stage in one line: roles staffed, and whether the POC lacks a role."""
     coverage = evidence.coverage
-    return f"{coverage.covered} of {len(coverage.roles)} roles staffed" + (
-        "" if coverage.can_run_poc else "; the POC lacks a role it needs"
+    values = {"covered": coverage.covered, "roles": len(coverage.roles)}
+    if coverage.can_run_poc:
+        return translated(language, "%(covered)s of %(roles)s roles staffed", **values)
+    return translated(
+        language,
+        "%(covered)s of %(roles)s roles staffed; the POC lacks a role it needs",
+        **values,
     )
 
 

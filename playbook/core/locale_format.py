@@ -42,6 +42,29 @@ _PER_PERIOD = {
     "quarter": "분기",
 }
 
+# The counter a Korean reader puts after a number of periods (6개월, 14일, 8주).
+PERIOD_COUNTERS = {
+    "month": "개월",
+    "week": "주",
+    "day": "일",
+    "quarter": "분기",
+    "year": "년",
+}
+
+
+def periods_counted(count: int, period: str, *, language: Language) -> str:
+    """A number of periods: "48 months" or "1 week" in English, "48개월" in Korean.
+
+    Args:
+        count: How many periods.
+        period: The period's name (month, week, ...).
+        language: The reader's language.
+    """
+    counter = PERIOD_COUNTERS.get(period.strip().lower())
+    if language == "ko" and counter:
+        return f"{count:,}{counter}"
+    return f"{count:,} {period}" if count == 1 else f"{count:,} {period}s"
+
 
 def format_amount(value: float | None, unit: str, *, digits: int = 1) -> str:
     """A money amount in the English pages' compact form: 1.6M KRW, -250k KRW, 980 KRW.

@@ -18,6 +18,8 @@ from playbook.charter.model import Charter
 from playbook.charter.review import Finding
 from playbook.core import journey
 from playbook.core.files import relative_path
+from playbook.core.language import Language
+from playbook.core.messages import translated
 from playbook.data import (
     calendar,
     charter_fit,
@@ -246,7 +248,7 @@ def build(
     outcome = journey.StageOutcome(
         stage=STAGE,
         status=journey.PASSED if contract.passed else journey.STOPPED,
-        summary=summary(evidence),
+        summary=summary(evidence, language=poc.language),
         evidence=evidence,
         reasons=reasons(evidence),
         gate=GATE,
@@ -256,22 +258,35 @@ def build(
     )
 
 
-def summary(evidence: DataStrategyEvidence) -> str:
+def summary(evidence: DataStrategyEvidence, *, language: Language = "en") -> str:
     """The stage in one line: rows, unlabelled rows, personal data, leaks, contract."""
     leaks, contract = evidence.leakage, evidence.contract
     unlabelled = evidence.unlabelled
-    left_out = (
-        f" ({unlabelled.rows:,} without a label, left out of the model)"
-        if unlabelled and unlabelled.rows
-        else ""
-    )
-    return (
-        f"{evidence.rows:,} rows{left_out}; {len(evidence.pii)} PII column(s); "
-        f"{len(leaks.excluded)} leaking column(s) kept out, "
-        f"{len(leaks.warnings)} leak warning(s); "
-        f"contract {contract.suite}: "
-        f"{contract.evaluated - contract.failed} of {contract.evaluated} "
-        "expectations met"
+    values = {
+        "rows": f"{evidence.rows:,}",
+        "pii": len(evidence.pii),
+        "excluded": len(leaks.excluded),
+        "warnings": len(leaks.warnings),
+        "suite": contract.suite,
+        "met": contract.evaluated - contract.failed,
+        "expectations": contract.evaluated,
+    }
+    if unlabelled and unlabelled.rows:
+        return translated(
+            language,
+            "%(rows)s rows (%(unlabelled)s without a label, left out of the model); "
+            "%(pii)s PII column(s); %(excluded)s leaking column(s) kept out, "
+            "%(warnings)s leak warning(s); contract %(suite)s: %(met)s of "
+            "%(expectations)s expectations met",
+            unlabelled=f"{unlabelled.rows:,}",
+            **values,
+        )
+    return translated(
+        language,
+        "%(rows)s rows; %(pii)s PII column(s); %(excluded)s leaking column(s) kept "
+        "out, %(warnings)s leak warning(s); contract %(suite)s: %(met)s of "
+        "%(expectations)s expectations met",
+        **values,
     )
 
 

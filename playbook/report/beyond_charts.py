@@ -6,7 +6,8 @@ import numpy as np
 import plotly.graph_objects as go
 
 from playbook.beyond import ab_test
-from playbook.beyond.drift import NOT_JUDGED, TREND, DriftReport, trend_finding
+from playbook.beyond.drift import NOT_JUDGED, TREND, DriftReport
+from playbook.beyond.drift_words import trend_finding
 from playbook.beyond.monitoring import FreshScore
 from playbook.beyond.readiness import MET, NOT_MET, NOT_RUN, PERSON, Readiness
 from playbook.report.charts import (

@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 
 from playbook.core.language import Language
-from playbook.core.locale_format import format_money, per_period
+from playbook.core.locale_format import PERIOD_COUNTERS, format_money, per_period
 from playbook.core.messages import marked, translated
 from playbook.tasks.kpi import KpiReport
 
@@ -30,13 +30,12 @@ BASELINE_NAMES = (
     marked("moving average"),
     marked("last known value"),
 )
-# The counter a Korean reader puts after a number of periods (6개월, 14일, 8주).
-_COUNTERS = {
-    "month": "개월",
-    "week": "주",
-    "day": "일",
-    "quarter": "분기",
-    "year": "년",
+# The decision codes as a one-line summary says them ("go: lift ..."); a reader of
+# another language reads the decision word beside the code.
+_DECISION_CODES = {
+    "go": marked("go"),
+    "iterate": marked("iterate"),
+    "stop": marked("stop"),
 }
 
 
@@ -69,7 +68,7 @@ class CatalogueWords:
         return per_period(shown, report.period, language=language)
 
     def _periods(self, count: int) -> str:
-        counter = _COUNTERS.get(self.report.period)
+        counter = PERIOD_COUNTERS.get(self.report.period)
         if self.language == "ko" and counter:
             return f"{count:,}{counter}"
         return f"{count:,} {self.report.period}"
@@ -258,3 +257,14 @@ class CatalogueWords:
             "The charter sets no minimum lift (kpi.min_lift), so nothing says whether "
             "this lift is enough: set one and run again.",
         )
+
+
+def decision_code(code: str, *, language: Language) -> str:
+    """A decision code in a summary line: "go" in English, "진행 (GO)" in Korean.
+
+    Args:
+        code: go, iterate or stop (any other code is returned as it is).
+        language: The reader's language.
+    """
+    word = _DECISION_CODES.get(code)
+    return translated(language, word) if word else code

@@ -20,7 +20,9 @@ from playbook.charter import kpi_terms
 from playbook.charter.model import Kpi
 
 # The English compact form lives with the other forms of money; imported from here too.
-from playbook.core.locale_format import format_amount
+from playbook.core.language import Language
+from playbook.core.locale_format import format_amount, format_money, per_period
+from playbook.core.messages import translated
 from playbook.tasks import bootstrap
 from playbook.tasks.period_scaling import PeriodScaling
 
@@ -542,9 +544,18 @@ def _improvement(model: float, baseline: float, better: str) -> float:
     return model - baseline if better == "higher" else baseline - model
 
 
-def lift_summary(report: KpiReport) -> str:
+def lift_summary(report: KpiReport, *, language: Language = "en") -> str:
     """One line: the lift per period and its interval, as a reader wants it."""
-    lift, low, high = format_apart(
-        [report.lift, report.lift_ci_low, report.lift_ci_high], report.unit
+    values = [report.lift, report.lift_ci_low, report.lift_ci_high]
+    lift, low, high = (
+        format_apart(values, report.unit)
+        if language == "en"
+        else [format_money(v, report.unit, language=language) for v in values]
     )
-    return f"lift {lift} per {report.period} [{low}, {high}]"
+    return translated(
+        language,
+        "lift %(amount)s [%(low)s, %(high)s]",
+        amount=per_period(lift, report.period, language=language),
+        low=low,
+        high=high,
+    )

@@ -25,6 +25,7 @@ from playbook.tasks import evaluation, importance, latency, reproduction, segmen
 from playbook.tasks.comparison import Calibration, Candidate, Comparison, Rung
 from playbook.tasks.contact_policy import ContactPolicies
 from playbook.tasks.decision import Decision, decide_poc
+from playbook.tasks.decision_words import decision_code
 from playbook.tasks.experiment import ExperimentInputs
 from playbook.tasks.importance import Importance
 from playbook.tasks.kpi import KpiReport, lift_summary
@@ -217,7 +218,7 @@ def build(
         outcome=journey.StageOutcome(
             stage=STAGE,
             status=journey.PASSED,
-            summary=summary(found_evidence),
+            summary=summary(found_evidence, language=poc.language),
             evidence=found_evidence,
             reasons=reasons(found_evidence),
         ),
@@ -276,9 +277,10 @@ def evidence(
     )
 
 
-def summary(found: PocEvidence) -> str:
+def summary(found: PocEvidence, *, language: Language = "en") -> str:
     """One line for the runner and the index page: the decision and the lift."""
-    return f"{found.decision.decision}: {lift_summary(found.kpi)}"
+    decided = decision_code(found.decision.decision, language=language)
+    return f"{decided}: {lift_summary(found.kpi, language=language)}"
 
 
 def reasons(found: PocEvidence) -> list[str]:
