@@ -512,7 +512,8 @@ def test_a_changed_cell_of_a_saved_table_is_found_after_a_csv_round_trip(table, 
         if name == "id"
         else "2099-01"
         if name == "period"
-        else (1.0 if np.isnan(old) else np.nextafter(old, np.inf))
+        # The next float up, or 0 where there is none (NaN, infinity).
+        else (np.nextafter(old, np.inf) if np.isfinite(old) else 0.0)
     )
     assert reproducibility.differences(saved, changed) == ([name], 1)
 
@@ -520,10 +521,10 @@ def test_a_changed_cell_of_a_saved_table_is_found_after_a_csv_round_trip(table, 
 def test_scoring_smoke_reports_a_missing_model_as_not_met(built, tmp_path):
     poc, frame, _, run = built
     rows = frame.drop(columns=[poc.data.target]).head(50)
-    smoke = production.scoring_smoke(run / "model", rows, source="the test rows")
+    smoke = reproducibility.scoring_smoke(run / "model", rows, source="the test rows")
     assert smoke.status == production.MET
     assert smoke.evidence.startswith("scored 50 rows of the test rows")
-    missing = production.scoring_smoke(tmp_path, rows, source="the test rows")
+    missing = reproducibility.scoring_smoke(tmp_path, rows, source="the test rows")
     assert missing.status == production.NOT_MET
     assert "no saved model" in missing.evidence
 

@@ -17,9 +17,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
-import numpy as np
-import pandas as pd
-
 from playbook.beyond import beyond_stage, iterate_stage, readiness_problems
 from playbook.beyond.beyond_stage import STAGE as BEYOND_STAGE
 from playbook.beyond.beyond_stage import BeyondEvidence
@@ -31,8 +28,7 @@ from playbook.core import journey
 from playbook.core.journey import PASSED, StageOutcome
 from playbook.core.language import Language
 from playbook.core.messages import marked, translated
-from playbook.errors import PlaybookError
-from playbook.serve import saved_model, scoring
+from playbook.serve import saved_model
 from playbook.tasks.poc_stage import STAGE as POC_STAGE
 from playbook.tasks.poc_stage import PocEvidence
 
@@ -148,53 +144,6 @@ def measured(
         concern=concern,
         problem=problem,
     )
-
-
-def scoring_smoke(model_dir: Path, rows: pd.DataFrame, *, source: str) -> ReadinessItem:
-    """Score rows through the saved model the way `playbook score` does.
-
-    Args:
-        model_dir: The saved model's folder.
-        rows: The rows to score.
-        source: Which rows they are, for the evidence ("the fresh batch").
-    """
-    text, reference = marked("The scoring entry point works"), "ML Test Score I6"
-    concern = marked("the scoring entry point")
-    try:
-        model = saved_model.load(model_dir)
-        scores = scoring.score_frame(model, rows)
-    except PlaybookError as error:
-        return measured(
-            text,
-            reference,
-            evidence=str(error),
-            concern=concern,
-            problem=f"The saved model could not score {source}: {error}",
-        )
-    ok = len(scores) == len(rows) and _sound(scores, model.task)
-    acted = scoring.acted_on(scores, model.task)
-    evidence = (
-        f"scored {len(scores):,} rows of {source}; {acted:,} "
-        f"{'on the list to act on' if model.task == 'top_k' else 'decided'}"
-    )
-    problem = (
-        None
-        if ok
-        else f"The saved model scored {source}, but its scores are not sound "
-        f"({evidence})."
-    )
-    return measured(
-        text, reference, evidence=evidence, concern=concern, problem=problem
-    )
-
-
-def _sound(scores: pd.DataFrame, task: str) -> bool:
-    """Whether scores look like what the task writes: probabilities, numbers, routes."""
-    if task == "top_k":
-        return bool(scores["probability"].between(0, 1).all())
-    if task == "forecast":
-        return bool(np.isfinite(scores["forecast"].to_numpy(dtype=float)).all())
-    return bool(scores["route"].notna().all())
 
 
 @dataclass(frozen=True)

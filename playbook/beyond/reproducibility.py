@@ -12,7 +12,8 @@ stage 4 itself. Three cheaper checks cover what it proved, each exact:
      training rows (`tasks.reproduction`) gives the same sample fingerprint and
      predicts the same, bit for bit: fitting depends only on what the run pins.
 Together: the saved predictions are the model's, the KPI is the predictions', and the
-fit is the seed's.
+fit is the seed's. Beside them, `scoring_smoke` scores rows through the saved model the
+way `playbook score` does (ML Test Score I6).
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ from playbook.core import journey
 from playbook.core.language import Language
 from playbook.core.messages import marked, translated
 from playbook.errors import PlaybookError
-from playbook.serve import saved_model
+from playbook.serve import saved_model, scoring
 from playbook.tasks import evaluation, reproduction
 from playbook.tasks.kpi import KpiReport
 from playbook.tasks.poc_stage import PocEvidence
@@ -217,7 +218,10 @@ def differences(saved: pd.DataFrame, again: pd.DataFrame) -> tuple[list[str], in
 
 
 def _same_values(left: pd.Series, right: pd.Series) -> np.ndarray:
-    numeric = pd.api.types.is_numeric_dtype
+    integer, numeric = pd.api.types.is_integer_dtype, pd.api.types.is_numeric_dtype
+    if integer(left) and integer(right):
+        # Exactly: as floats, integers beyond 2**53 that differ by one compare equal.
+        return left.to_numpy() == right.to_numpy()
     if numeric(left) and numeric(right):
         a, b = left.to_numpy(dtype=float), right.to_numpy(dtype=float)
         return (a == b) | (np.isnan(a) & np.isnan(b))
@@ -278,3 +282,50 @@ def _item(evidence: str, problem: str) -> ReadinessItem:
     return measured(
         TITLE, REFERENCE, evidence=evidence, concern=CONCERN, problem=problem
     )
+
+
+def scoring_smoke(model_dir: Path, rows: pd.DataFrame, *, source: str) -> ReadinessItem:
+    """Score rows through the saved model the way `playbook score` does.
+
+    Args:
+        model_dir: The saved model's folder.
+        rows: The rows to score.
+        source: Which rows they are, for the evidence ("the fresh batch").
+    """
+    text, reference = marked("The scoring entry point works"), "ML Test Score I6"
+    concern = marked("the scoring entry point")
+    try:
+        model = saved_model.load(model_dir)
+        scores = scoring.score_frame(model, rows)
+    except PlaybookError as error:
+        return measured(
+            text,
+            reference,
+            evidence=str(error),
+            concern=concern,
+            problem=f"The saved model could not score {source}: {error}",
+        )
+    ok = len(scores) == len(rows) and _sound(scores, model.task)
+    acted = scoring.acted_on(scores, model.task)
+    evidence = (
+        f"scored {len(scores):,} rows of {source}; {acted:,} "
+        f"{'on the list to act on' if model.task == 'top_k' else 'decided'}"
+    )
+    problem = (
+        None
+        if ok
+        else f"The saved model scored {source}, but its scores are not sound "
+        f"({evidence})."
+    )
+    return measured(
+        text, reference, evidence=evidence, concern=concern, problem=problem
+    )
+
+
+def _sound(scores: pd.DataFrame, task: str) -> bool:
+    """Whether scores look like what the task writes: probabilities, numbers, routes."""
+    if task == "top_k":
+        return bool(scores["probability"].between(0, 1).all())
+    if task == "forecast":
+        return bool(np.isfinite(scores["forecast"].to_numpy(dtype=float)).all())
+    return bool(scores["route"].notna().all())

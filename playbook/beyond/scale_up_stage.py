@@ -128,7 +128,7 @@ def build(
             seed=seed,
             language=poc.language,
         ),
-        readiness.scoring_smoke(
+        reproducibility.scoring_smoke(
             journey.artifact(out_dir, journey.MODEL_DIR),
             smoke_rows.drop(columns=[poc.data.target], errors="ignore"),
             source=smoke_source,
