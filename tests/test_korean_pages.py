@@ -117,7 +117,7 @@ def test_korean_index_renders_hangul_in_chromium(chromium, korean_run, tmp_path)
     ).stdout
     assert any(
         name.strip().strip('"') in korean_fonts for name in FONT_STACK.split(",")
-    ), "no font of the pages' stack has Hangul here: install fonts-noto-cjk"
+    ), "no font of the pages' stack has Hangul: install fonts-nanum or fonts-noto-cjk"
 
 
 @pytest.fixture(params=["go", "iterate", "held_back"])
