@@ -16,27 +16,10 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, NoReturn, TypeVar
 
-from playbook.charter import validate, yaml_reader
+from playbook.charter import model, validate, yaml_reader
 from playbook.charter.data_fields import forecast_calendar, hide_password
 from playbook.charter.fields import MAX_UNLABELLED_SHARE, as_date, is_absent
-from playbook.charter.model import (
-    Baseline,
-    Budget,
-    Business,
-    Charter,
-    Condition,
-    Data,
-    Drift,
-    Experiment,
-    Kpi,
-    Prediction,
-    Route,
-    Split,
-    SqlSource,
-    Success,
-    Team,
-    Timeline,
-)
+from playbook.charter.model import Charter
 from playbook.charter.problems import BLOCKER, listing
 from playbook.core import bundled
 from playbook.core.language import language_of
@@ -172,8 +155,8 @@ def _optional(fields: Fields, name: str, build: Callable[[Fields], T]) -> T | No
     return build(section) if section is not None else None
 
 
-def _business(section: Fields) -> Business:
-    return Business(
+def _business(section: Fields) -> model.Business:
+    return model.Business(
         question=_text(section, "question"),
         value=_text(section, "value"),
         decision=_text(section, "decision"),
@@ -182,17 +165,17 @@ def _business(section: Fields) -> Business:
     )
 
 
-def _baseline(section: Fields) -> Baseline:
+def _baseline(section: Fields) -> model.Baseline:
     rule = _section(section, "rule")
     conditions = tuple(
-        Condition(column=_needed(raw, "column"), op=raw["op"], value=raw["value"])
+        model.Condition(column=_needed(raw, "column"), op=raw["op"], value=raw["value"])
         for raw in (_section_list(rule, "conditions") if rule is not None else ())
     )
     routes = tuple(
-        Route(label=_needed(raw, "label"), keywords=_texts(raw, "keywords"))
+        model.Route(label=_needed(raw, "label"), keywords=_texts(raw, "keywords"))
         for raw in _section_list(section, "routes")
     )
-    return Baseline(
+    return model.Baseline(
         description=_text(section, "description") or "today's rule",
         # Without today, the validator asked for a rule: today's baseline is the rule.
         today=_text(section, "today") or "rule",
@@ -203,7 +186,7 @@ def _baseline(section: Fields) -> Baseline:
     )
 
 
-def _kpi(section: Fields) -> Kpi:
+def _kpi(section: Fields) -> model.Kpi:
     kind = _text(section, "kind") or "top_k"
     specific: dict[str, Any]
     if kind == "forecast":
@@ -228,7 +211,7 @@ def _kpi(section: Fields) -> Kpi:
             "offer_success_rate": _needed_number(section, "offer_success_rate"),
             "contact_cost": _contact_cost(section),
         }
-    return Kpi(
+    return model.Kpi(
         name=_needed(section, "name"),
         unit=_needed(section, "unit"),
         period=_needed(section, "period"),
@@ -252,31 +235,31 @@ def _contact_cost(section: Fields) -> float:
     return minutes / 60 * hourly
 
 
-def _prediction(section: Fields) -> Prediction:
-    return Prediction(
+def _prediction(section: Fields) -> model.Prediction:
+    return model.Prediction(
         mode=_needed(section, "mode"),
         latency_budget_ms=_number(section, "latency_budget_ms"),
     )
 
 
-def _success(section: Fields) -> Success:
-    return Success(
+def _success(section: Fields) -> model.Success:
+    return model.Success(
         metric=_text(section, "metric"), trade_offs=_text(section, "trade_offs")
     )
 
 
-def _team(section: Fields) -> Team:
+def _team(section: Fields) -> model.Team:
     roles = _section(section, "roles") or {}
     named = {str(role): _text(roles, role) for role in roles}
-    return Team(process=_text(section, "process"), roles=named)
+    return model.Team(process=_text(section, "process"), roles=named)
 
 
-def _data(section: Fields, *, folder: Path) -> Data:
+def _data(section: Fields, *, folder: Path) -> model.Data:
     path, fresh = _text(section, "path"), _text(section, "fresh")
     sql = _section(section, "sql")
     encoding = _text(section, "encoding")
     unlabelled = _number(section, "max_unlabelled_share")
-    return Data(
+    return model.Data(
         path=(folder / path).resolve() if path else None,
         checks=(folder / _needed(section, "checks")).resolve(),
         fresh=(folder / fresh).resolve() if fresh else None,
@@ -310,44 +293,44 @@ def _data(section: Fields, *, folder: Path) -> Data:
     )
 
 
-def _sql(section: Fields) -> SqlSource:
+def _sql(section: Fields) -> model.SqlSource:
     url = _needed(section, "url")
-    return SqlSource(
+    return model.SqlSource(
         url=url, query=_needed(section, "query"), shown_url=hide_password(url)
     )
 
 
-def _split(section: Fields) -> Split:
-    return Split(
+def _split(section: Fields) -> model.Split:
+    return model.Split(
         test_periods=_integer(section, "test_periods"),
         test_share=_number(section, "test_share"),
     )
 
 
-def _drift(section: Fields) -> Drift:
-    return Drift(
+def _drift(section: Fields) -> model.Drift:
+    return model.Drift(
         psi_warning=_needed_number(section, "psi_warning"),
         psi_alert=_needed_number(section, "psi_alert"),
         ks_alert=_needed_number(section, "ks_alert"),
     )
 
 
-def _experiment(section: Fields) -> Experiment:
-    return Experiment(
+def _experiment(section: Fields) -> model.Experiment:
+    return model.Experiment(
         significance=_needed_number(section, "significance"),
         power=_needed_number(section, "power"),
     )
 
 
-def _timeline(section: Fields) -> Timeline:
+def _timeline(section: Fields) -> model.Timeline:
     start, end = as_date(section.get("start")), as_date(section.get("end"))
     if start is None or end is None:
         _unchecked("timeline.start" if start is None else "timeline.end")
-    return Timeline(start=start, end=end)
+    return model.Timeline(start=start, end=end)
 
 
-def _budget(section: Fields) -> Budget:
-    return Budget(
+def _budget(section: Fields) -> model.Budget:
+    return model.Budget(
         amount=_needed_number(section, "amount"),
         currency=_needed(section, "currency"),
     )
