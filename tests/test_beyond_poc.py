@@ -13,7 +13,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.pandas import column, data_frames, range_indexes
-from tiny import make_example
+from tiny import make_example, save_model
 
 from playbook import charter, data
 from playbook.beyond import (
@@ -50,21 +50,8 @@ def built(tmp_path_factory):
     poc = charter.load(make_example(folder / "example"))
     frame = data.load(poc.data.path)
     result = evaluation.compare(frame, poc=poc, seed=42)
-    speed = latency.measure(
-        result.model,
-        frame.iloc[result.holdout.test][result.features],
-        prediction=poc.prediction,
-        repeats=3,
-        single_rows=20,
-        seed=42,
-    )
-    run = folder / "run"
-    saved_model.save(
-        journey.artifact(run, journey.MODEL_DIR),
-        poc=poc,
-        comparison=result,
-        data_sha256=data.sha256(poc.data.path),
-        latency=speed,
+    run = save_model(
+        poc, frame, result, folder=folder, seed=42, repeats=3, single_rows=20
     )
     return poc, frame, result, run
 

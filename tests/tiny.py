@@ -32,3 +32,34 @@ def make_example(
         ),
     ).to_csv(folder / "churn_fresh_SYNTHETIC.csv", index=False)
     return folder / "charter.yaml"
+
+
+def save_model(
+    poc, frame, result, *, folder: Path, seed: int, repeats: int, single_rows: int
+) -> Path:
+    """Save stage 4's model of `result` into `folder/run`, its latency measured.
+
+    Returns the run folder, laid out as stage 4 leaves it (`model/`).
+    """
+    from playbook import data
+    from playbook.core import journey
+    from playbook.serve import saved_model
+    from playbook.tasks import latency
+
+    speed = latency.measure(
+        result.model,
+        frame.iloc[result.holdout.test][result.features],
+        prediction=poc.prediction,
+        repeats=repeats,
+        single_rows=single_rows,
+        seed=seed,
+    )
+    run = folder / "run"
+    saved_model.save(
+        journey.artifact(run, journey.MODEL_DIR),
+        poc=poc,
+        comparison=result,
+        data_sha256=data.sha256(poc.data.path),
+        latency=speed,
+    )
+    return run

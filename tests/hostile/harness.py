@@ -188,12 +188,10 @@ class Workspace:
 @functools.cache
 def _shared_model() -> Path:
     """Fit and save one small model for every `score` case of the process (~5 s)."""
-    from tiny import make_example
+    from tiny import make_example, save_model
 
     from playbook import charter, data
-    from playbook.core import journey
-    from playbook.serve import saved_model
-    from playbook.tasks import evaluation, latency
+    from playbook.tasks import evaluation
 
     folder = Path(tempfile.mkdtemp(prefix="hostile-model-"))
     path = make_example(folder / "example", customers=1000)
@@ -212,23 +210,9 @@ def _shared_model() -> Path:
     poc = charter.load(path)
     frame = data.load(poc.data.path)
     result = evaluation.compare(frame, poc=poc, seed=7, tuning_seconds=0, trials=1)
-    speed = latency.measure(
-        result.model,
-        frame.iloc[result.holdout.test][result.features],
-        prediction=poc.prediction,
-        repeats=1,
-        single_rows=2,
-        seed=7,
+    return save_model(
+        poc, frame, result, folder=folder, seed=7, repeats=1, single_rows=2
     )
-    run = folder / "run"
-    saved_model.save(
-        journey.artifact(run, journey.MODEL_DIR),
-        poc=poc,
-        comparison=result,
-        data_sha256=data.sha256(poc.data.path),
-        latency=speed,
-    )
-    return run
 
 
 def _snapshot(root: Path) -> dict[Path, tuple[int, int]]:
