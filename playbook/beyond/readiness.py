@@ -229,6 +229,7 @@ def _item(
     concern: str,
     problem: Callable[[StageOutcome[E]], str | None],
     missing: str | None = None,
+    undecided: str = PERSON,
 ) -> ReadinessItem:
     """An item decided from one stage's outcome; not run when the stage did not run.
 
@@ -243,6 +244,8 @@ def _item(
             must judge it and the evidence already shows a problem.
         missing: The problem when the stage did not run; None when that leaves
             nothing in the way.
+        undecided: The status when `decide` decides neither way: PERSON, or NOT_RUN
+            for an item whose stage ran without what it is judged on.
     """
     if outcome is None:
         return ReadinessItem(
@@ -255,7 +258,7 @@ def _item(
             problem=missing,
         )
     met, evidence = decide(outcome)
-    status = PERSON if met is None else MET if met else NOT_MET
+    status = undecided if met is None else MET if met else NOT_MET
     return ReadinessItem(
         text,
         reference,
@@ -270,51 +273,62 @@ def _item(
 
 def _stage_items(earlier: RunEvidence, language: Language) -> list[ReadinessItem]:
     """The items the earlier stages' evidence decides, in the journey's order."""
+
+    def summarised(
+        text: str,
+        reference: str,
+        key: str,
+        outcome: StageOutcome[E] | None,
+        met: Callable[[StageOutcome[E]], bool],
+        *,
+        concern: str,
+        problem: str,
+    ) -> ReadinessItem:
+        """An item of stages 1 to 3: its evidence, and its problem, the stage's summary.
+
+        `problem` is a marked message with a `%(summary)s` placeholder.
+        """
+        return _item(
+            text,
+            reference,
+            key,
+            outcome,
+            lambda o: (met(o), o.summary),
+            concern=concern,
+            problem=lambda o: readiness_problems.sentence(
+                translated(language, problem, summary=o.summary)
+            ),
+        )
+
     return [
-        _item(
+        summarised(
             marked("The charter answers the POC evaluation questions"),
             "charter",
             BUSINESS_STAGE,
             earlier.business,
-            lambda o: (o.status == PASSED, o.summary),
+            lambda o: o.status == PASSED,
             concern=marked("the charter"),
-            problem=lambda o: readiness_problems.sentence(
-                translated(
-                    language,
-                    "The charter review stopped: %(summary)s",
-                    summary=o.summary,
-                )
-            ),
+            problem=marked("The charter review stopped: %(summary)s"),
         ),
-        _item(
+        summarised(
             marked("Every role the POC needs is staffed"),
             "team",
             TEAM_STAGE,
             earlier.team,
-            lambda o: (earlier.team_can_run_poc, o.summary),
+            lambda o: earlier.team_can_run_poc,
             concern=marked("the team"),
-            problem=lambda o: readiness_problems.sentence(
-                translated(
-                    language,
-                    "The team does not cover every role the POC needs: %(summary)s",
-                    summary=o.summary,
-                )
+            problem=marked(
+                "The team does not cover every role the POC needs: %(summary)s"
             ),
         ),
-        _item(
+        summarised(
             marked("A data contract exists and the data passes it"),
             "ML Test Score D1",
             DATA_STAGE,
             earlier.data,
-            lambda o: (o.status == PASSED, o.summary),
+            lambda o: o.status == PASSED,
             concern=marked("the data contract"),
-            problem=lambda o: readiness_problems.sentence(
-                translated(
-                    language,
-                    "The data fails its contract: %(summary)s",
-                    summary=o.summary,
-                )
-            ),
+            problem=marked("The data fails its contract: %(summary)s"),
         ),
         *_poc_items(earlier, language),
         *_beyond_items(earlier.beyond, language),
@@ -411,35 +425,23 @@ def _beyond_items(
         missing: str | None = None,
     ) -> ReadinessItem:
         """An item judged on the fresh batch: not run when nothing could be judged."""
-        if beyond is None:
-            return _item(
-                text,
-                reference,
-                BEYOND_STAGE,
-                beyond,
-                decide,
-                concern=concern,
-                problem=problem,
-                missing=missing,
-            )
-        met, evidence = (
-            decide(beyond)
-            if beyond.evidence.fresh_batch
-            else (
-                None,
-                beyond_stage.fresh_kpi_summary(beyond.evidence, language=language),
-            )
-        )
-        status = NOT_RUN if met is None else MET if met else NOT_MET
-        return ReadinessItem(
+
+        def judged(outcome: StageOutcome[BeyondEvidence]) -> tuple[bool | None, str]:
+            if outcome.evidence.fresh_batch:
+                return decide(outcome)
+            said = beyond_stage.fresh_kpi_summary(outcome.evidence, language=language)
+            return None, said
+
+        return _item(
             text,
             reference,
             BEYOND_STAGE,
-            status,
-            evidence,
-            f"{BEYOND_STAGE}.html",
+            beyond,
+            judged,
             concern=concern,
-            problem=None if met else problem(beyond),
+            problem=problem,
+            missing=missing,
+            undecided=NOT_RUN,
         )
 
     def drifted(outcome: StageOutcome[BeyondEvidence]) -> tuple[bool | None, str]:
