@@ -11,10 +11,11 @@ filled in and paths made absolute; it checks nothing again.
 from __future__ import annotations
 
 import codecs
+import dataclasses
 import hashlib
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any, NoReturn, TypeVar
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 from playbook.charter import model, validate, yaml_reader
 from playbook.charter.data_fields import forecast_calendar, hide_password
@@ -26,9 +27,13 @@ from playbook.core.language import language_of
 from playbook.core.locale_format import parse_amount
 from playbook.errors import CharterError
 
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
+
 # A section of a charter's fields as YAML gives it, after `validate` found no blocker.
 Fields = Mapping[str, Any]
 T = TypeVar("T")
+D = TypeVar("D", bound="DataclassInstance")
 
 
 def load(path: str | Path) -> Charter:
@@ -78,8 +83,8 @@ def from_fields(fields: Fields, *, source: Path) -> Charter:
         team=_optional(fields, "team", _team),
         data=_data(fields["data"], folder=source.parent),
         split=_optional(fields, "split", _split),
-        drift=_optional(fields, "drift", _drift),
-        experiment=_optional(fields, "experiment", _experiment),
+        drift=_optional(fields, "drift", _numbers(model.Drift)),
+        experiment=_optional(fields, "experiment", _numbers(model.Experiment)),
         timeline=_optional(fields, "timeline", _timeline),
         budget=_optional(fields, "budget", _budget),
         language=language_of((_section(fields, "report") or {}).get("language")),
@@ -153,6 +158,19 @@ def _unchecked(name: str) -> NoReturn:
 def _optional(fields: Fields, name: str, build: Callable[[Fields], T]) -> T | None:
     section = _section(fields, name)
     return build(section) if section is not None else None
+
+
+def _numbers(kind: type[D]) -> Callable[[Fields], D]:
+    """The reader of a section whose every field is a required number.
+
+    The fields are `kind`'s, by name: drift's thresholds, the experiment's error rates.
+    """
+
+    def build(section: Fields) -> D:
+        names = (known.name for known in dataclasses.fields(kind))
+        return kind(**{name: _needed_number(section, name) for name in names})
+
+    return build
 
 
 def _business(section: Fields) -> model.Business:
@@ -304,21 +322,6 @@ def _split(section: Fields) -> model.Split:
     return model.Split(
         test_periods=_integer(section, "test_periods"),
         test_share=_number(section, "test_share"),
-    )
-
-
-def _drift(section: Fields) -> model.Drift:
-    return model.Drift(
-        psi_warning=_needed_number(section, "psi_warning"),
-        psi_alert=_needed_number(section, "psi_alert"),
-        ks_alert=_needed_number(section, "ks_alert"),
-    )
-
-
-def _experiment(section: Fields) -> model.Experiment:
-    return model.Experiment(
-        significance=_needed_number(section, "significance"),
-        power=_needed_number(section, "power"),
     )
 
 
