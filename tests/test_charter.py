@@ -2,8 +2,10 @@ import dataclasses
 from pathlib import Path
 
 import pytest
+import yaml
 
 from playbook import charter
+from playbook.charter import loading
 from playbook.charter import review as questions
 from playbook.errors import CharterError
 
@@ -23,6 +25,20 @@ def test_churn_template_loads_with_every_section(churn_charter):
     assert churn_charter.data.path.name == "churn_SYNTHETIC.csv"
     assert churn_charter.data.path.is_absolute()
     assert churn_charter.timeline.months == pytest.approx(3.8, abs=0.1)
+
+
+def test_drift_and_experiment_read_every_number_of_their_section(churn_charter):
+    assert churn_charter.drift == charter.Drift(
+        psi_warning=0.10, psi_alert=0.25, ks_alert=0.10
+    )
+    assert churn_charter.experiment == charter.Experiment(significance=0.05, power=0.8)
+
+
+def test_an_unchecked_section_missing_a_required_number_says_to_check_it():
+    fields = yaml.safe_load((REPO / "templates" / "churn.yaml").read_text("utf-8"))
+    del fields["drift"]["psi_alert"]
+    with pytest.raises(CharterError, match=r"psi_alert is missing.*playbook check"):
+        loading.from_fields(fields, source=REPO / "templates" / "churn.yaml")
 
 
 def _drop(*path):
