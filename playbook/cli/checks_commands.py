@@ -78,9 +78,7 @@ def export(
             "NAME.gx.json).",
         ),
     ] = None,
-    force: Annotated[
-        bool, typer.Option("--force", help="Replace --out when it exists.")
-    ] = False,
+    force: ReplaceOption = False,
 ) -> Iterator[str]:
     """Write a data contract as a Great Expectations 1.x suite (JSON).
 
