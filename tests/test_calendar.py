@@ -17,7 +17,7 @@ from sklearn.pipeline import make_pipeline
 
 from playbook import charter
 from playbook.core import journey
-from playbook.data import strategy_stage
+from playbook.data import calendar, strategy_stage
 from playbook.data.strategy_stage import DataStrategyEvidence
 from playbook.errors import CharterError
 from playbook.tasks import forecast, models, poc_stage
@@ -138,6 +138,39 @@ def test_a_partial_week_is_weighted_or_dropped_as_the_split_says(bikes, choice, 
         kpi=poc.kpi,
     ).sum()
     assert kpi.per_period["2012-11-26"]["baseline"] == pytest.approx(whole_cost)
+
+
+@pytest.mark.parametrize("choice", ["weight", "drop"])
+def test_a_whole_missing_test_week_is_reported_missing_and_keeps_the_window(
+    bikes, choice
+):
+    frame = BIKES[~BIKES["day"].between("2012-11-19", "2012-11-25")]
+    frame = frame.reset_index(drop=True)
+    poc = bikes(frame, partial_periods=choice)
+    enriched, _, split = forecast.prepare(frame, poc=poc, seed=1)
+    # The window is still the calendar's latest eight weeks: no earlier week
+    # (2012-10-29) stands in for the missing one, which is named as missing.
+    assert split.test_periods == [w for w in TEST_WEEKS if w != "2012-11-19"]
+    assert split.missing_periods == ["2012-11-19"]
+    assert split.train_periods[-1] == "2012-10-29"
+    assert "tested on the latest 8 period(s), 2012-11-05 to 2012-12-24" in (
+        split.description
+    )
+    assert "reported missing and not judged: 2012-11-19" in split.description
+    assert "weighted" not in split.description and "dropped" not in split.description
+    features = forecast.feature_columns(frame, enriched, poc=poc)
+    model = make_pipeline(DummyRegressor()).fit(enriched[features], enriched["riders"])
+    test = enriched.iloc[split.test]
+    kpi = forecast.score(test, model=model, features=features, poc=poc, seed=1).kpi
+    assert sorted(kpi.per_period) == split.test_periods
+    # Stage 4's calendar names the empty week; stage 3's words say it is missing.
+    report = forecast.calendar_report(frame, split, poc=poc)
+    assert [(p.period, p.steps, p.expected) for p in report.partial_periods] == [
+        ("2012-11-19", 0, 7)
+    ]
+    said = " ".join(calendar.sentences(report))
+    assert "1 week(s) have no row at all, 2012-11-19: they are reported missing" in said
+    assert "partial" not in said
 
 
 def test_missing_days_filled_with_zero_are_judged_as_days_without_riders(bikes):

@@ -285,6 +285,14 @@ def period_labels(when: pd.Series, *, period: str) -> pd.Series:
     return when.dt.to_period(frequency).dt.start_time.dt.strftime("%Y-%m-%d")
 
 
+def period_grid(when: pd.Series, *, period: str) -> list[str]:
+    """Every KPI period from the first time's to the last's, with rows or without."""
+    if when.empty:
+        return []
+    span = pd.period_range(when.min(), when.max(), freq=_PERIOD_FREQUENCY[period])
+    return [str(day) for day in span.start_time.strftime("%Y-%m-%d")]
+
+
 def describe(frame: pd.DataFrame, *, poc: Charter, when: pd.Series) -> CalendarReport:
     """What stage 3 finds in a forecast's calendar.
 
@@ -342,10 +350,12 @@ def sentences(report: CalendarReport) -> list[str]:
         )
     elif report.step:
         said.append(f"Every series has a row for every {step} from its first to last.")
-    if report.partial_periods:
+    empty = [p.period for p in report.partial_periods if not p.steps]
+    partial = [p for p in report.partial_periods if p.steps]
+    if partial:
         listed = ", ".join(
             f"{p.period} ({p.steps} of {p.expected} {step}s)"
-            for p in report.partial_periods[:NAMED_RUNS]
+            for p in partial[:NAMED_RUNS]
         )
         treated = (
             "left out of the KPI (data.partial_periods: drop)"
@@ -353,8 +363,13 @@ def sentences(report: CalendarReport) -> list[str]:
             else f"weighted: each one's cost scaled to a whole {period}"
         )
         said.append(
-            f"{len(report.partial_periods)} {period}(s) are partial, {listed}; they "
-            f"are {treated}."
+            f"{len(partial)} {period}(s) are partial, {listed}; they are {treated}."
+        )
+    if empty:
+        said.append(
+            f"{len(empty)} {period}(s) have no row at all, "
+            f"{', '.join(empty[:NAMED_RUNS])}: they are reported missing, not judged, "
+            f"and no earlier {period} takes their place."
         )
     if report.features:
         holidays_said = (

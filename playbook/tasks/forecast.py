@@ -154,16 +154,18 @@ def partial_periods(rows: pd.DataFrame, *, poc: Charter) -> list[PartialPeriod]:
 def calendar_report(
     frame: pd.DataFrame, split: holdout.Holdout, *, poc: Charter
 ) -> CalendarReport:
-    """Stage 4's view of the calendar: the data's gaps, and the partial test periods."""
+    """Stage 4's view of the calendar: the data's gaps, and the partial test periods.
+
+    A test period without a single row is among them (none of its steps present).
+    """
     report = calendar.describe(
         frame, poc=poc, when=time_column.parse(frame, poc=poc).when
     )
+    window = {*split.test_periods, *split.missing_periods}
     return dataclasses.replace(
         report,
         partial_periods=[
-            found
-            for found in report.partial_periods
-            if found.period in split.test_periods
+            found for found in report.partial_periods if found.period in window
         ],
     )
 
