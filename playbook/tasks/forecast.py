@@ -20,7 +20,7 @@ from sklearn.pipeline import Pipeline
 from playbook.charter import kpi_terms
 from playbook.charter.model import Charter, Kpi
 from playbook.data import calendar, time_column
-from playbook.data.calendar import CalendarReport, PartialPeriod
+from playbook.data.calendar import CalendarReport, PartialPeriod, PartialTreatment
 from playbook.errors import CharterError, DataError
 from playbook.tasks import bootstrap, holdout, models, tuning
 from playbook.tasks.comparison import (
@@ -178,6 +178,39 @@ def _weights(
         return np.ones(len(periods))
     scale = {p.period: p.expected / p.steps for p in partial if p.steps}
     return periods.map(scale).fillna(1.0).to_numpy(dtype=float)
+
+
+def _partial_treated(
+    rows: pd.DataFrame, periods: pd.Series, *, poc: Charter
+) -> tuple[pd.DataFrame, pd.Series, PartialTreatment | None]:
+    """Rows scored after stage 4, their partial periods dropped or kept to weight.
+
+    Stage 4 treats its test periods when it splits (`prepare`); a later batch is
+    treated here, by the same charter choice (`data.partial_periods`).
+
+    Raises:
+        DataError: Every period of the rows is partial and the charter drops them.
+    """
+    treatment = calendar.partial_treatment(
+        time_column.parse(rows, poc=poc).when,
+        series=calendar.series_of(rows, poc=poc),
+        poc=poc,
+    )
+    if treatment is None or treatment.handling != "drop":
+        return rows, periods, treatment
+    keep = ~periods.isin({p.period for p in treatment.periods}).to_numpy()
+    if not keep.any():
+        raise DataError(
+            f"{_where(poc)}: every {poc.need('kpi').period} of the rows scored misses "
+            "some steps, and data.partial_periods: drop leaves them all out. Fill the "
+            "missing steps, score a longer stretch, or set data.partial_periods: "
+            "weight."
+        )
+    return (
+        rows[keep].reset_index(drop=True),
+        periods[keep].reset_index(drop=True),
+        treatment,
+    )
 
 
 def _without_partial_test_periods(
@@ -378,11 +411,13 @@ def score(
     plan = poc.need("baseline")
     rows = _judged(rows, poc=poc)
     periods = holdout.periods_of(rows, poc=poc)
-    weights = (
-        rows[_WEIGHT].to_numpy(dtype=float)
-        if _WEIGHT in rows
-        else _weights(periods, partial=partial_periods(rows, poc=poc), poc=poc)
-    )
+    treatment = None
+    if _WEIGHT in rows:
+        weights = rows[_WEIGHT].to_numpy(dtype=float)
+    else:
+        rows, periods, treatment = _partial_treated(rows, periods, poc=poc)
+        partial = treatment.periods if treatment else []
+        weights = _weights(periods, partial=partial, poc=poc)
     periods = periods.to_numpy()
     actual = rows[poc.data.target].to_numpy(dtype=float)
     terms = kpi_terms.forecast(definition)
@@ -434,6 +469,7 @@ def score(
     report = _cost_report(
         per_period,
         labels,
+        partial=treatment,
         steps=(steps["saved"].to_numpy(), steps["period"].to_numpy()),
         today=today,
         baseline_name=names[today],
@@ -473,6 +509,7 @@ def _cost_report(
     per_period: dict[str, np.ndarray],
     labels: list[str],
     *,
+    partial: PartialTreatment | None,
     steps: tuple[np.ndarray, np.ndarray],
     today: str,
     baseline_name: str,
@@ -488,6 +525,8 @@ def _cost_report(
         steps: The cost the model saves on each time step, in time order, and each
             step's period: the interval allows for savings that run on from one step
             to the next (`bootstrap.over_blocks`).
+        partial: The partial periods of rows scored after stage 4, and what was
+            done with them.
         today: The key of today's forecast in `per_period`.
         baseline_name: Its name, for the reader.
         test_rows: How many rows were judged.
@@ -504,7 +543,7 @@ def _cost_report(
         minimum=kpi.min_lift,
         period=kpi.period,
     )
-    return lift_report(
+    report = lift_report(
         kpi,
         baseline_name=baseline_name,
         model=float(per_period["model"].mean()),
@@ -519,6 +558,7 @@ def _cost_report(
         },
         better="lower",
     )
+    return dataclasses.replace(report, partial=partial)
 
 
 def error_cost(actual: np.ndarray, predicted: np.ndarray, *, kpi: Kpi) -> np.ndarray:
