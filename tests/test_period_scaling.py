@@ -9,16 +9,21 @@ SYNTHETIC churn example with its time column dropped.
 
 import dataclasses
 import math
+from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline
-from tiny import make_example
+from tiny import make_example, save_model
+from typer.testing import CliRunner
 
 from playbook import charter
 from playbook.beyond import ab_test
 from playbook.charter import review
+from playbook.cli.app import app
+from playbook.serve import saved_model, scoring
 from playbook.synthetic import churn as synthetic
 from playbook.tasks import evaluation, period_scaling, top_k
 
@@ -153,9 +158,76 @@ def test_stage_1_warns_when_untimed_data_has_no_cases_per_period(untimed, tiny):
     assert "the count is not read" in ignored
 
 
-def test_stage_4_scales_capacity_and_kpi_to_the_month_end_to_end(untimed):
+@pytest.fixture(scope="module")
+def compared(untimed):
+    """Stage 4 on SYNTHETIC churn rows without time, per month with cases per month."""
     frame = synthetic.churn(customers=1000, seed=7).drop(columns="snapshot_month")
-    result = evaluation.compare(frame, poc=untimed, seed=3, tuning_seconds=0)
+    return frame, evaluation.compare(frame, poc=untimed, seed=3, tuning_seconds=0)
+
+
+def test_playbook_score_scales_the_capacity_to_the_rows_as_stage_4_does(
+    untimed, compared, tmp_path
+):
+    frame, result = compared
+    contract = tmp_path / "contract.yaml"
+    contract.write_text(
+        "suite: untimed\nexpectations:\n  - type: expect_column_to_exist\n"
+        "    column: customer_id\n"
+    )
+    poc = dataclasses.replace(
+        untimed, data=dataclasses.replace(untimed.data, checks=contract)
+    )
+    run = save_model(
+        poc, frame, result, folder=tmp_path, seed=3, repeats=1, single_rows=1
+    )
+    rows = frame.iloc[result.holdout.test]
+    batch, out = tmp_path / "batch.csv", tmp_path / "scores.csv"
+    rows.to_csv(batch, index=False)
+    command = ["score", str(run), str(batch), "--out", str(out)]
+    said = CliRunner().invoke(app, command, env={"COLUMNS": "300"})
+    assert said.exit_code == 0, said.output
+    scores = pd.read_csv(out)
+    # A quarter of a month's 2,000 cases gets a quarter of its 40 calls, as stage 4
+    # gave the same rows; never the month's whole capacity on a quarter of its cases.
+    share = len(rows) / CASES_PER_MONTH
+    assert len(rows) == HELD_OUT_ROWS // 2
+    assert scores["contact"].sum() == round(untimed.kpi.capacity_per_period * share)
+    fill = {rung.name: rung for rung in result.ladder}["the model, fill capacity"]
+    assert scores["contact"].sum() == pytest.approx(fill.metrics["contacted"])
+    output = " ".join(said.output.split())
+    assert (
+        "Capacity 5 on the list: 40 per month (kpi.capacity_per_period) scaled to "
+        "the 250 rows scored, 250 of the 2,000 cases that arrive per month "
+        "(data.cases_per_period)"
+    ) in output
+
+
+def test_playbook_score_without_cases_per_period_says_the_file_is_one_period():
+    bundle = saved_model.ModelBundle(
+        pipeline=Pipeline([("logistic", LogisticRegression())]),
+        features=NUMBERS,
+        target="churned",
+        id_column=None,
+        time_column=None,
+        capacity_per_period=40,
+        contract=Path("contract.yaml"),
+        card={},
+        period="month",
+    )
+    capacity = scoring.list_capacity(bundle, rows=250)
+    assert capacity is not None and capacity.applied == 40 and capacity.whole_file
+    assert "the whole file is one month with the full kpi.capacity_per_period" in (
+        scoring.capacity_words(capacity)
+    )
+    timed = dataclasses.replace(
+        bundle, time_column="snapshot_month", cases_per_period=2000
+    )
+    capacity = scoring.list_capacity(timed, rows=250)
+    assert capacity is not None and capacity.applied == 40 and not capacity.whole_file
+
+
+def test_stage_4_scales_capacity_and_kpi_to_the_month_end_to_end(untimed, compared):
+    result = compared[1]
     held_out = len(result.holdout.test)
     factor = CASES_PER_MONTH / held_out
     assert result.kpi.scaling.held_out_rows == held_out
