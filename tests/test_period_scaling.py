@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+import yaml
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline
 from tiny import make_example, save_model
@@ -151,11 +152,25 @@ def test_stage_1_warns_when_untimed_data_has_no_cases_per_period(untimed, tiny):
     assert "Set data.cases_per_period to how many cases arrive per month" in warned
     for fine in (untimed, tiny):
         assert not [w for w in review.review(fine).warnings if "cases_per" in w]
-    timed = dataclasses.replace(
-        tiny, data=dataclasses.replace(tiny.data, cases_per_period=CASES_PER_MONTH)
-    )
-    (ignored,) = [w for w in review.review(timed).warnings if "cases_per" in w]
-    assert "the count is not read" in ignored
+
+
+def test_a_count_of_cases_beside_a_time_column_stops_playbook_check(tmp_path):
+    """Nothing reads the count when periods are real: a blocker naming both."""
+    path = make_example(tmp_path)
+    raw = yaml.safe_load(path.read_text())
+    raw["data"]["cases_per_period"] = CASES_PER_MONTH
+    path.write_text(yaml.safe_dump(raw, sort_keys=False))
+    said = CliRunner().invoke(app, ["check", str(path)], env={"COLUMNS": "300"})
+    assert said.exit_code == 2, said.output
+    output = " ".join(said.output.split())
+    assert (
+        "data.cases_per_period (2,000) and data.time ('snapshot_month') are both set"
+    ) in output
+    assert "Remove data.cases_per_period if the time column dates the cases" in output
+    timed = charter.load(path)
+    (blocker,) = [b for b in review.review(timed).blockers if "cases_per" in b]
+    assert not [w for w in review.review(timed).warnings if "cases_per" in w]
+    assert blocker.startswith("data.cases_per_period: data.cases_per_period (2,000)")
 
 
 @pytest.fixture(scope="module")
