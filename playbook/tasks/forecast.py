@@ -206,11 +206,7 @@ def _partial_treated(
             "missing steps, score a longer stretch, or set data.partial_periods: "
             "weight."
         )
-    return (
-        rows[keep].reset_index(drop=True),
-        periods[keep].reset_index(drop=True),
-        treatment,
-    )
+    return (*_kept(rows, periods, keep=keep), treatment)
 
 
 def _without_partial_test_periods(
@@ -281,11 +277,14 @@ def _without_partial_last_period(
         f"the last {poc.need('kpi').period} ({steps.index[-1]}, {steps.iloc[-1]} of "
         f"{steps.median():.0f} time steps in the data) left out as incomplete"
     )
-    return (
-        rows[keep].reset_index(drop=True),
-        periods[keep].reset_index(drop=True),
-        note,
-    )
+    return (*_kept(rows, periods, keep=keep), note)
+
+
+def _kept(
+    rows: pd.DataFrame, periods: pd.Series, *, keep: np.ndarray
+) -> tuple[pd.DataFrame, pd.Series]:
+    """The rows and their periods where `keep` is True, numbered afresh."""
+    return rows[keep].reset_index(drop=True), periods[keep].reset_index(drop=True)
 
 
 def compare(
