@@ -7,6 +7,7 @@ deleted as real extracts lose them. Each test calls what stage 3
 """
 
 from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 import pandas as pd
@@ -14,12 +15,15 @@ import pytest
 import yaml
 from sklearn.dummy import DummyRegressor
 from sklearn.pipeline import make_pipeline
+from tiny import save_model
 
 from playbook import charter
+from playbook.beyond import monitoring
 from playbook.core import journey
-from playbook.data import strategy_stage
+from playbook.data import calendar, strategy_stage
 from playbook.data.strategy_stage import DataStrategyEvidence
 from playbook.errors import CharterError
+from playbook.report import beyond_sections, display
 from playbook.tasks import forecast, models, poc_stage
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
@@ -124,20 +128,107 @@ def test_a_partial_week_is_weighted_or_dropped_as_the_split_says(bikes, choice, 
         assert split.test_periods == [w for w in TEST_WEEKS if w != "2012-11-19"]
         return
     assert len(week) == 6
-    cost = forecast.error_cost(
-        week["riders"].to_numpy(float),
-        week["riders_seasonal_lag_7"].to_numpy(float),
-        kpi=poc.kpi,
-    ).sum()
+    cost = _cost(week, "riders", "riders_seasonal_lag_7", poc=poc)
     # Six days' cost scaled to seven, like a whole week's; whole weeks unscaled.
     assert kpi.per_period["2012-11-19"]["baseline"] == pytest.approx(cost * 7 / 6)
     whole = test[test["day"].between("2012-11-26", "2012-12-02")]
-    whole_cost = forecast.error_cost(
-        whole["riders"].to_numpy(float),
-        whole["riders_seasonal_lag_7"].to_numpy(float),
-        kpi=poc.kpi,
-    ).sum()
+    whole_cost = _cost(whole, "riders", "riders_seasonal_lag_7", poc=poc)
     assert kpi.per_period["2012-11-26"]["baseline"] == pytest.approx(whole_cost)
+
+
+def _cost(rows: pd.DataFrame, actual: str, planned: str, *, poc) -> float:
+    """What the errors of the forecast in column `planned` cost on `rows`."""
+    return forecast.error_cost(
+        rows[actual].to_numpy(float), rows[planned].to_numpy(float), kpi=poc.kpi
+    ).sum()
+
+
+@pytest.mark.parametrize("choice", ["weight", "drop"])
+def test_a_whole_missing_test_week_is_reported_missing_and_keeps_the_window(
+    bikes, choice
+):
+    frame = BIKES[~BIKES["day"].between("2012-11-19", "2012-11-25")]
+    frame = frame.reset_index(drop=True)
+    poc = bikes(frame, partial_periods=choice)
+    enriched, _, split = forecast.prepare(frame, poc=poc, seed=1)
+    # The window is still the calendar's latest eight weeks: no earlier week
+    # (2012-10-29) stands in for the missing one, which is named as missing.
+    assert split.test_periods == [w for w in TEST_WEEKS if w != "2012-11-19"]
+    assert split.missing_periods == ["2012-11-19"]
+    assert split.train_periods[-1] == "2012-10-29"
+    assert "tested on the latest 8 period(s), 2012-11-05 to 2012-12-24" in (
+        split.description
+    )
+    assert "reported missing and not judged: 2012-11-19" in split.description
+    assert "weighted" not in split.description and "dropped" not in split.description
+    features = forecast.feature_columns(frame, enriched, poc=poc)
+    model = make_pipeline(DummyRegressor()).fit(enriched[features], enriched["riders"])
+    test = enriched.iloc[split.test]
+    kpi = forecast.score(test, model=model, features=features, poc=poc, seed=1).kpi
+    assert sorted(kpi.per_period) == split.test_periods
+    # Stage 4's calendar names the empty week; stage 3's words say it is missing.
+    report = forecast.calendar_report(frame, split, poc=poc)
+    assert [(p.period, p.steps, p.expected) for p in report.partial_periods] == [
+        ("2012-11-19", 0, 7)
+    ]
+    said = " ".join(calendar.sentences(report))
+    assert "1 week(s) have no row at all, 2012-11-19: they are reported missing" in said
+    assert "partial" not in said
+
+
+@pytest.mark.parametrize(
+    ("choice", "treated"),
+    [
+        ("weight", "weighted: each one's cost scaled to a whole week"),
+        ("drop", "left out of the KPI (data.partial_periods: drop)"),
+    ],
+    ids=["weight", "drop"],
+)
+def test_stage_5_weights_or_drops_a_partial_fresh_week_and_its_page_says_which(
+    bikes, tmp_path, monkeypatch, choice, treated
+):
+    earlier = BIKES[BIKES["day"] < "2012-11-05"].reset_index(drop=True)
+    fresh = BIKES[BIKES["day"].between("2012-11-05", "2012-12-30")]
+    fresh[fresh["day"] != "2012-11-20"].to_csv(tmp_path / "fresh.csv", index=False)
+    poc = bikes(earlier, partial_periods=choice, fresh="fresh.csv")
+    result = forecast.compare(earlier, poc=poc, seed=1, tuning_seconds=1, trials=1)
+    enriched = forecast.prepare(earlier, poc=poc, seed=1)[0]
+    run = save_model(
+        poc, enriched, result, folder=tmp_path, seed=1, repeats=1, single_rows=1
+    )
+    scored = monitoring.score_fresh(
+        monitoring.fresh_batch(poc), out_dir=run, poc=poc, seed=1, earlier=earlier
+    )
+    kpi = scored.kpi
+    assert kpi is not None and scored.rows is not None
+    week = scored.rows[scored.rows["period"] == "2012-11-19"]
+    if choice == "drop":
+        assert week.empty and "2012-11-19" not in kpi.per_period
+        assert len(kpi.per_period) == 7
+    else:
+        assert len(week) == 6
+        cost = _cost(week, "actual", "decision_today", poc=poc)
+        assert kpi.per_period["2012-11-19"]["baseline"] == pytest.approx(cost * 7 / 6)
+    assert kpi.partial is not None and kpi.partial.handling == choice
+    assert [(p.period, p.steps, p.expected) for p in kpi.partial.periods] == [
+        ("2012-11-19", 6, 7)
+    ]
+    # Stage 5's evidence keeps it: saved and read back as its type.
+    back = journey.from_jsonable(type(kpi), journey.to_jsonable(kpi))
+    assert back.partial == kpi.partial
+    shown = []
+    monkeypatch.setattr(display, "figures", lambda items: None)
+    monkeypatch.setattr(display, "bullets", lambda title, items: shown.extend(items))
+    evidence = SimpleNamespace(fresh_batch=True, fresh_kpi=kpi)
+    beyond_sections.lift_on_fresh(
+        SimpleNamespace(
+            outcome=SimpleNamespace(evidence=evidence), poc_kpi=None, scored=scored
+        )
+    )
+    assert shown == [
+        f"1 week(s) are partial, 2012-11-19 (6 of 7 days); they are {treated}"
+        + ("." if choice == "drop" else " (data.partial_periods: weight).")
+    ]
 
 
 def test_missing_days_filled_with_zero_are_judged_as_days_without_riders(bikes):

@@ -9,16 +9,22 @@ SYNTHETIC churn example with its time column dropped.
 
 import dataclasses
 import math
+from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
+import yaml
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline
-from tiny import make_example
+from tiny import make_example, save_model
+from typer.testing import CliRunner
 
 from playbook import charter
 from playbook.beyond import ab_test
 from playbook.charter import review
+from playbook.cli.app import app
+from playbook.serve import saved_model, scoring
 from playbook.synthetic import churn as synthetic
 from playbook.tasks import evaluation, period_scaling, top_k
 
@@ -146,16 +152,97 @@ def test_stage_1_warns_when_untimed_data_has_no_cases_per_period(untimed, tiny):
     assert "Set data.cases_per_period to how many cases arrive per month" in warned
     for fine in (untimed, tiny):
         assert not [w for w in review.review(fine).warnings if "cases_per" in w]
-    timed = dataclasses.replace(
-        tiny, data=dataclasses.replace(tiny.data, cases_per_period=CASES_PER_MONTH)
-    )
-    (ignored,) = [w for w in review.review(timed).warnings if "cases_per" in w]
-    assert "the count is not read" in ignored
 
 
-def test_stage_4_scales_capacity_and_kpi_to_the_month_end_to_end(untimed):
+def test_a_count_of_cases_beside_a_time_column_stops_playbook_check(tmp_path):
+    """Nothing reads the count when periods are real: a blocker naming both."""
+    path = make_example(tmp_path)
+    raw = yaml.safe_load(path.read_text())
+    raw["data"]["cases_per_period"] = CASES_PER_MONTH
+    path.write_text(yaml.safe_dump(raw, sort_keys=False))
+    said = CliRunner().invoke(app, ["check", str(path)], env={"COLUMNS": "300"})
+    assert said.exit_code == 2, said.output
+    output = " ".join(said.output.split())
+    assert (
+        "data.cases_per_period (2,000) and data.time ('snapshot_month') are both set"
+    ) in output
+    assert "Remove data.cases_per_period if the time column dates the cases" in output
+    timed = charter.load(path)
+    (blocker,) = [b for b in review.review(timed).blockers if "cases_per" in b]
+    assert not [w for w in review.review(timed).warnings if "cases_per" in w]
+    assert blocker.startswith("data.cases_per_period: data.cases_per_period (2,000)")
+
+
+@pytest.fixture(scope="module")
+def compared(untimed):
+    """Stage 4 on SYNTHETIC churn rows without time, per month with cases per month."""
     frame = synthetic.churn(customers=1000, seed=7).drop(columns="snapshot_month")
-    result = evaluation.compare(frame, poc=untimed, seed=3, tuning_seconds=0)
+    return frame, evaluation.compare(frame, poc=untimed, seed=3, tuning_seconds=0)
+
+
+def test_playbook_score_scales_the_capacity_to_the_rows_as_stage_4_does(
+    untimed, compared, tmp_path
+):
+    frame, result = compared
+    contract = tmp_path / "contract.yaml"
+    contract.write_text(
+        "suite: untimed\nexpectations:\n  - type: expect_column_to_exist\n"
+        "    column: customer_id\n"
+    )
+    poc = dataclasses.replace(
+        untimed, data=dataclasses.replace(untimed.data, checks=contract)
+    )
+    run = save_model(
+        poc, frame, result, folder=tmp_path, seed=3, repeats=1, single_rows=1
+    )
+    rows = frame.iloc[result.holdout.test]
+    batch, out = tmp_path / "batch.csv", tmp_path / "scores.csv"
+    rows.to_csv(batch, index=False)
+    command = ["score", str(run), str(batch), "--out", str(out)]
+    said = CliRunner().invoke(app, command, env={"COLUMNS": "300"})
+    assert said.exit_code == 0, said.output
+    scores = pd.read_csv(out)
+    # A quarter of a month's 2,000 cases gets a quarter of its 40 calls, as stage 4
+    # gave the same rows; never the month's whole capacity on a quarter of its cases.
+    share = len(rows) / CASES_PER_MONTH
+    assert len(rows) == HELD_OUT_ROWS // 2
+    assert scores["contact"].sum() == round(untimed.kpi.capacity_per_period * share)
+    fill = {rung.name: rung for rung in result.ladder}["the model, fill capacity"]
+    assert scores["contact"].sum() == pytest.approx(fill.metrics["contacted"])
+    output = " ".join(said.output.split())
+    assert (
+        "Capacity 5 on the list: 40 per month (kpi.capacity_per_period) scaled to "
+        "the 250 rows scored, 250 of the 2,000 cases that arrive per month "
+        "(data.cases_per_period)"
+    ) in output
+
+
+def test_playbook_score_without_cases_per_period_says_the_file_is_one_period():
+    bundle = saved_model.ModelBundle(
+        pipeline=Pipeline([("logistic", LogisticRegression())]),
+        features=NUMBERS,
+        target="churned",
+        id_column=None,
+        time_column=None,
+        capacity_per_period=40,
+        contract=Path("contract.yaml"),
+        card={},
+        period="month",
+    )
+    capacity = scoring.list_capacity(bundle, rows=250)
+    assert capacity is not None and capacity.applied == 40 and capacity.whole_file
+    assert "the whole file is one month with the full kpi.capacity_per_period" in (
+        scoring.capacity_words(capacity)
+    )
+    timed = dataclasses.replace(
+        bundle, time_column="snapshot_month", cases_per_period=2000
+    )
+    capacity = scoring.list_capacity(timed, rows=250)
+    assert capacity is not None and capacity.applied == 40 and not capacity.whole_file
+
+
+def test_stage_4_scales_capacity_and_kpi_to_the_month_end_to_end(untimed, compared):
+    result = compared[1]
     held_out = len(result.holdout.test)
     factor = CASES_PER_MONTH / held_out
     assert result.kpi.scaling.held_out_rows == held_out

@@ -1,6 +1,7 @@
 """The use-case templates: each loads, and its SYNTHETIC example runs offline."""
 
 import json
+import re
 
 import pandas as pd
 import pytest
@@ -8,6 +9,7 @@ from tiny import REPO
 from typer.testing import CliRunner
 
 from playbook import charter, data
+from playbook.charter import check as charter_check
 from playbook.cli.app import app
 from playbook.data import contracts
 from playbook.errors import PlaybookError
@@ -265,3 +267,37 @@ def test_templates_batch_spec_lists_every_example_with_two_seeds(tmp_path):
         for seed in (1, 2)
     ]
     assert not any(job.problem for job in plan.jobs)
+
+
+# The yes/no templates: where the contact policy and the count of cases apply.
+TOP_K = ("churn", "fraud", "marketing")
+
+
+@pytest.mark.parametrize("language", ["en", "ko"])
+@pytest.mark.parametrize("name", TOP_K)
+def test_a_yes_no_template_offers_the_contact_policy_and_the_count_of_cases(
+    name, language, tmp_path
+):
+    """Commented, in the template's language; uncommented, each is read as said."""
+    folder = REPO / "templates" / ("ko" if language == "ko" else "")
+    path = folder / f"{name}.yaml"
+    assert charter_check.check(path).exit_code == 0
+    lines = path.read_text(encoding="utf-8").splitlines()
+    for field in ("contact_policy", "cases_per_period"):
+        (at,) = [i for i, line in enumerate(lines) if line.startswith(f"  # {field}:")]
+        said = " ".join(lines[at : at + 2])
+        assert (language == "ko") == bool(re.search(r"[\uac00-\ud7a3]", said))
+        lines[at] = lines[at].replace("# ", "", 1)
+    said = " ".join(line for line in lines if "contact_policy" in line)
+    assert "break_even" in said and "fill_capacity" in " ".join(lines)
+    edited = tmp_path / path.name
+    edited.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    # The template has a time column: a count beside it stops check, as it says.
+    report = charter_check.check(edited)
+    assert [p.path for p in report.blockers] == ["data.cases_per_period"]
+    without_time = [line for line in lines if not line.startswith("  time:")]
+    edited.write_text("\n".join(without_time) + "\n", encoding="utf-8")
+    assert charter_check.check(edited).exit_code == 0
+    poc = charter.load(edited)
+    assert poc.kpi.contact_policy == "break_even"
+    assert poc.data.cases_per_period is not None and poc.data.time is None

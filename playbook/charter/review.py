@@ -135,7 +135,8 @@ def findings(poc: Charter) -> list[Finding]:
     """Every readiness blocker and warning of a charter that loaded.
 
     Blockers: no decision the prediction feeds, no users, no baseline, no success
-    metric, no minimum lift, no label definition. Warnings: questions left open, a
+    metric, no minimum lift, no label definition, a count of cases per period
+    beside a time column (nothing would read it). Warnings: questions left open, a
     timeline outside 2 to 6 months, no budget, roles nobody holds, a minimum lift that
     would not repay the budget within a year.
     """
@@ -199,6 +200,7 @@ def _blockers(poc: Charter) -> list[Finding]:
             "customer cancelled within 30 days after renewal'.",
             blocks=True,
         ),
+        *_count_beside_time(poc),
     ]
 
 
@@ -277,8 +279,32 @@ def _warnings(poc: Charter) -> list[Finding]:
     return found
 
 
+def _count_beside_time(poc: Charter) -> list[Finding]:
+    """A count of cases per period beside a time column: nothing would read it.
+
+    A blocker, not a warning: whoever set both believes the KPI is scaled to the
+    count, and with real periods it never is.
+    """
+    data = poc.data
+    if not data.time or data.cases_per_period is None:
+        return []
+    return [
+        Finding(
+            "data.cases_per_period",
+            True,
+            f"data.cases_per_period ({data.cases_per_period:,.0f}) and data.time "
+            f"({data.time!r}) are both set: with a time column the periods are real, "
+            "so the count would never be read and the capacity and minimum lift "
+            "apply to each real period as written",
+            "Remove data.cases_per_period if the time column dates the cases; remove "
+            "data.time if it does not (the held-out rows are then scaled to the "
+            "count).",
+        )
+    ]
+
+
 def _period_findings(poc: Charter) -> list[Finding]:
-    """A top-k KPI per period on data without periods, or a count nobody reads.
+    """A top-k KPI per period on data without periods and no count of cases.
 
     Without a time column the held-out rows are one draw of cases, not a period: the
     capacity and minimum lift then apply to the held-out rows as a whole unless the
@@ -287,17 +313,6 @@ def _period_findings(poc: Charter) -> list[Finding]:
     kpi, data = poc.kpi, poc.data
     if kpi is None or kpi.kind != "top_k":
         return []
-    if data.time and data.cases_per_period is not None:
-        return [
-            Finding(
-                "data.cases_per_period",
-                False,
-                f"data.cases_per_period is set but the data has a time column "
-                f"({data.time!r}): its periods are real, so the count is not read",
-                "Remove data.cases_per_period, or data.time if the column does not "
-                "date the cases.",
-            )
-        ]
     if data.time or data.cases_per_period is not None:
         return []
     return [

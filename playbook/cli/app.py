@@ -231,6 +231,8 @@ def score(
         f"{result.acted:,} {ACTED[result.task]}. Data contract: "
         f"{result.contract.evaluated} expectations met."
     )
+    if result.capacity is not None:
+        console.print(scoring.capacity_words(result.capacity))
     console.print(f"Scores: {shown(result.out)}")
 
 

@@ -87,6 +87,26 @@ class PartialPeriod:
 
 
 @dataclass(frozen=True)
+class PartialTreatment:
+    """The partial KPI periods of rows scored after stage 4, and what the KPI did.
+
+    Stage 4 treats its test periods in the split (`forecast.prepare`); a later
+    batch (stage 5) or a scored file is treated when it is scored, the same way.
+
+    Attributes:
+        handling: "weight" or "drop" (`data.partial_periods`).
+        period: The KPI period (`kpi.period`).
+        step: The grid's step ("day", "hour"); None when uneven.
+        periods: The periods some of whose steps are missing.
+    """
+
+    handling: str
+    period: str
+    step: str | None
+    periods: list[PartialPeriod]
+
+
+@dataclass(frozen=True)
 class CalendarReport:
     """What a forecast's calendar holds and how the forecast treats it.
 
@@ -208,6 +228,24 @@ def partial_periods(found: Grid, periods: pd.Series) -> list[PartialPeriod]:
     ]
 
 
+def partial_treatment(
+    when: pd.Series, *, series: pd.Series, poc: Charter
+) -> PartialTreatment | None:
+    """The partial KPI periods of scored rows and the charter's choice for them.
+
+    Periods without a single row are not among them: scored rows have no window.
+    """
+    found = grid(when, series)
+    period = poc.need("kpi").period
+    labels = period_labels(found.cells["when"], period=period)
+    partial = [p for p in partial_periods(found, labels) if p.steps]
+    if not partial:
+        return None
+    return PartialTreatment(
+        poc.data.calendar.partial_periods, period, step_name(found.step), partial
+    )
+
+
 def holiday_flags(when: pd.DatetimeIndex, *, country: str | None) -> np.ndarray:
     """Whether each time falls on a public holiday of `country` (all False for None).
 
@@ -285,6 +323,14 @@ def period_labels(when: pd.Series, *, period: str) -> pd.Series:
     return when.dt.to_period(frequency).dt.start_time.dt.strftime("%Y-%m-%d")
 
 
+def period_grid(when: pd.Series, *, period: str) -> list[str]:
+    """Every KPI period from the first time's to the last's, with rows or without."""
+    if when.empty:
+        return []
+    span = pd.period_range(when.min(), when.max(), freq=_PERIOD_FREQUENCY[period])
+    return [str(day) for day in span.start_time.strftime("%Y-%m-%d")]
+
+
 def describe(frame: pd.DataFrame, *, poc: Charter, when: pd.Series) -> CalendarReport:
     """What stage 3 finds in a forecast's calendar.
 
@@ -342,19 +388,19 @@ def sentences(report: CalendarReport) -> list[str]:
         )
     elif report.step:
         said.append(f"Every series has a row for every {step} from its first to last.")
-    if report.partial_periods:
-        listed = ", ".join(
-            f"{p.period} ({p.steps} of {p.expected} {step}s)"
-            for p in report.partial_periods[:NAMED_RUNS]
-        )
-        treated = (
-            "left out of the KPI (data.partial_periods: drop)"
-            if report.partial_handling == "drop"
-            else f"weighted: each one's cost scaled to a whole {period}"
-        )
+    empty = [p.period for p in report.partial_periods if not p.steps]
+    partial = [p for p in report.partial_periods if p.steps]
+    if partial:
         said.append(
-            f"{len(report.partial_periods)} {period}(s) are partial, {listed}; they "
-            f"are {treated}."
+            treatment_sentence(
+                PartialTreatment(report.partial_handling, period, step, partial)
+            )
+        )
+    if empty:
+        said.append(
+            f"{len(empty)} {period}(s) have no row at all, "
+            f"{', '.join(empty[:NAMED_RUNS])}: they are reported missing, not judged, "
+            f"and no earlier {period} takes their place."
         )
     if report.features:
         holidays_said = (
@@ -370,6 +416,25 @@ def sentences(report: CalendarReport) -> list[str]:
         )
     warning = same_day_warning(report)
     return [*said, warning] if warning else said
+
+
+def treatment_sentence(treatment: PartialTreatment) -> str:
+    """The partial periods, each with its steps, and whether weighted or dropped."""
+    step, period = treatment.step or "step", treatment.period
+    listed = ", ".join(
+        f"{p.period} ({p.steps} of {p.expected} {step}s)"
+        for p in treatment.periods[:NAMED_RUNS]
+    )
+    treated = (
+        "left out of the KPI (data.partial_periods: drop)"
+        if treatment.handling == "drop"
+        else f"weighted: each one's cost scaled to a whole {period} "
+        "(data.partial_periods: weight)"
+    )
+    return (
+        f"{len(treatment.periods)} {period}(s) are partial, {listed}; they are "
+        f"{treated}."
+    )
 
 
 def same_day_warning(report: CalendarReport) -> str | None:

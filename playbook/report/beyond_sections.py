@@ -13,7 +13,7 @@ from playbook.beyond.readiness import Readiness
 from playbook.beyond.scale_up_stage import ScaleUpEvidence
 from playbook.beyond.verdict import counted
 from playbook.charter.model import Charter
-from playbook.data import contracts
+from playbook.data import calendar, contracts
 from playbook.report import beyond_charts, charts, display
 
 # The columns of the run history a reader compares between runs.
@@ -79,6 +79,12 @@ def lift_on_fresh(stage: BeyondPoc) -> None:
         )
         return
     display.figures([beyond_charts.lift_on_fresh(stage.poc_kpi, stage.scored)])
+    fresh = stage.outcome.evidence.fresh_kpi
+    if fresh is not None and fresh.partial is not None:
+        display.bullets(
+            "Partial periods of the fresh batch",
+            [calendar.treatment_sentence(fresh.partial)],
+        )
 
 
 def contract_record(evidence: BeyondEvidence) -> None:

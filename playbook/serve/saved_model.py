@@ -62,6 +62,10 @@ class ModelBundle:
     # A yes/no model's break-even: no contact below this probability (None: the
     # model fills its capacity).
     contact_threshold: float | None = None
+    # Without a time column: cases that arrive per KPI period (`data.cases_per_period`),
+    # to scale the capacity to the rows scored; and the KPI period's name.
+    cases_per_period: float | None = None
+    period: str = ""
 
 
 def save(
@@ -110,6 +114,8 @@ def save(
             "ids_in_scores": poc.data.ids_in_scores,
             "declared_pii": list(poc.data.pii),
             "contact_threshold": _contact_threshold(comparison),
+            "cases_per_period": poc.data.cases_per_period,
+            "period": poc.need("kpi").period,
         },
         folder / MODEL_FILE,
     )
@@ -240,6 +246,8 @@ def load(path: str | Path) -> ModelBundle:
         ids_in_scores=saved.get("ids_in_scores", pseudonyms.HASHED),
         declared_pii=tuple(saved.get("declared_pii", ())),
         contact_threshold=saved.get("contact_threshold"),
+        cases_per_period=saved.get("cases_per_period"),
+        period=saved.get("period", ""),
     )
 
 

@@ -35,6 +35,29 @@ _SHOWN = 5
 
 
 @dataclass(frozen=True)
+class ListCapacity:
+    """How many rows of each period a yes/no model's list may hold, and why.
+
+    Attributes:
+        per_period: The charter's capacity per KPI period (`kpi.capacity_per_period`).
+        applied: The capacity applied to each period of the rows scored.
+        rows: The rows scored.
+        cases_per_period: Cases per KPI period (`data.cases_per_period`) when the
+            rows have no time column and the capacity was scaled to them; else None.
+        period: The KPI period's name ("" for a model saved before it was kept).
+        whole_file: True when the rows have no time column and the file is scored
+            as one period with the whole capacity (no `data.cases_per_period`).
+    """
+
+    per_period: int
+    applied: int
+    rows: int
+    cases_per_period: float | None
+    period: str
+    whole_file: bool
+
+
+@dataclass(frozen=True)
 class ScoreResult:
     """What a scoring run wrote."""
 
@@ -44,6 +67,57 @@ class ScoreResult:
     periods: int
     contract: contracts.ContractReport
     task: str = "top_k"
+    capacity: ListCapacity | None = None
+
+
+def list_capacity(model: ModelBundle, *, rows: int) -> ListCapacity | None:
+    """The capacity a yes/no model's list gets on `rows` rows (None for other tasks).
+
+    Rows without a time column are one draw of cases, not a period: as in stage 4
+    (`playbook.tasks.period_scaling`), they stand for `rows / cases_per_period` of a
+    period and the capacity shrinks (or grows) by that share, rounded to whole rows.
+    Without `data.cases_per_period` the whole file is one period.
+    """
+    if model.task != "top_k" or model.capacity_per_period is None:
+        return None
+    per_period = int(model.capacity_per_period)
+    scaled = not model.time_column and bool(model.cases_per_period)
+    applied = (
+        round(per_period * rows / float(model.cases_per_period or 1))
+        if scaled
+        else per_period
+    )
+    return ListCapacity(
+        per_period=per_period,
+        applied=applied,
+        rows=rows,
+        cases_per_period=model.cases_per_period if scaled else None,
+        period=model.period,
+        whole_file=not model.time_column and not scaled,
+    )
+
+
+def capacity_words(capacity: ListCapacity) -> str:
+    """What capacity the list got, in a sentence for the terminal."""
+    period = capacity.period or "period"
+    if capacity.cases_per_period is not None:
+        return (
+            f"Capacity {capacity.applied:,} on the list: {capacity.per_period:,} per "
+            f"{period} (kpi.capacity_per_period) scaled to the {capacity.rows:,} rows "
+            f"scored, {capacity.rows:,} of the {capacity.cases_per_period:,.0f} cases "
+            f"that arrive per {period} (data.cases_per_period), as stage 4 scales it."
+        )
+    if capacity.whole_file:
+        return (
+            f"Capacity {capacity.applied:,} on the list: the data has no time column "
+            f"and the charter sets no data.cases_per_period, so the whole file is "
+            f"one {period} with the full kpi.capacity_per_period. Set "
+            "data.cases_per_period to scale it to the rows scored."
+        )
+    return (
+        f"Capacity {capacity.applied:,} on the list in each {period} of the time "
+        "column (kpi.capacity_per_period)."
+    )
 
 
 def score_frame(model: ModelBundle, frame: pd.DataFrame) -> pd.DataFrame:
@@ -110,7 +184,10 @@ def score_frame(model: ModelBundle, frame: pd.DataFrame) -> pd.DataFrame:
             .rank(method="first", ascending=False)
             .astype("Int64")
         )
-        listed = scores["rank_in_period"] <= model.capacity_per_period
+        capacity = list_capacity(model, rows=len(frame))
+        listed = scores["rank_in_period"] <= (
+            capacity.applied if capacity else model.capacity_per_period
+        )
         if model.contact_threshold is not None:
             # Break-even: a contact below the threshold is expected to lose money.
             listed &= scores[column] >= model.contact_threshold
@@ -174,6 +251,7 @@ def score_file(
         periods=scores["period"].nunique(),
         contract=contract,
         task=model.task,
+        capacity=list_capacity(model, rows=len(scores)),
     )
 
 

@@ -20,7 +20,7 @@ from sklearn.pipeline import Pipeline
 from playbook.charter import kpi_terms
 from playbook.charter.model import Charter, Kpi
 from playbook.data import calendar, time_column
-from playbook.data.calendar import CalendarReport, PartialPeriod
+from playbook.data.calendar import CalendarReport, PartialPeriod, PartialTreatment
 from playbook.errors import CharterError, DataError
 from playbook.tasks import bootstrap, holdout, models, tuning
 from playbook.tasks.comparison import (
@@ -154,16 +154,18 @@ def partial_periods(rows: pd.DataFrame, *, poc: Charter) -> list[PartialPeriod]:
 def calendar_report(
     frame: pd.DataFrame, split: holdout.Holdout, *, poc: Charter
 ) -> CalendarReport:
-    """Stage 4's view of the calendar: the data's gaps, and the partial test periods."""
+    """Stage 4's view of the calendar: the data's gaps, and the partial test periods.
+
+    A test period without a single row is among them (none of its steps present).
+    """
     report = calendar.describe(
         frame, poc=poc, when=time_column.parse(frame, poc=poc).when
     )
+    window = {*split.test_periods, *split.missing_periods}
     return dataclasses.replace(
         report,
         partial_periods=[
-            found
-            for found in report.partial_periods
-            if found.period in split.test_periods
+            found for found in report.partial_periods if found.period in window
         ],
     )
 
@@ -176,6 +178,35 @@ def _weights(
         return np.ones(len(periods))
     scale = {p.period: p.expected / p.steps for p in partial if p.steps}
     return periods.map(scale).fillna(1.0).to_numpy(dtype=float)
+
+
+def _partial_treated(
+    rows: pd.DataFrame, periods: pd.Series, *, poc: Charter
+) -> tuple[pd.DataFrame, pd.Series, PartialTreatment | None]:
+    """Rows scored after stage 4, their partial periods dropped or kept to weight.
+
+    Stage 4 treats its test periods when it splits (`prepare`); a later batch is
+    treated here, by the same charter choice (`data.partial_periods`).
+
+    Raises:
+        DataError: Every period of the rows is partial and the charter drops them.
+    """
+    treatment = calendar.partial_treatment(
+        time_column.parse(rows, poc=poc).when,
+        series=calendar.series_of(rows, poc=poc),
+        poc=poc,
+    )
+    if treatment is None or treatment.handling != "drop":
+        return rows, periods, treatment
+    keep = ~periods.isin({p.period for p in treatment.periods}).to_numpy()
+    if not keep.any():
+        raise DataError(
+            f"{_where(poc)}: every {poc.need('kpi').period} of the rows scored misses "
+            "some steps, and data.partial_periods: drop leaves them all out. Fill the "
+            "missing steps, score a longer stretch, or set data.partial_periods: "
+            "weight."
+        )
+    return (*_kept(rows, periods, keep=keep), treatment)
 
 
 def _without_partial_test_periods(
@@ -246,11 +277,14 @@ def _without_partial_last_period(
         f"the last {poc.need('kpi').period} ({steps.index[-1]}, {steps.iloc[-1]} of "
         f"{steps.median():.0f} time steps in the data) left out as incomplete"
     )
-    return (
-        rows[keep].reset_index(drop=True),
-        periods[keep].reset_index(drop=True),
-        note,
-    )
+    return (*_kept(rows, periods, keep=keep), note)
+
+
+def _kept(
+    rows: pd.DataFrame, periods: pd.Series, *, keep: np.ndarray
+) -> tuple[pd.DataFrame, pd.Series]:
+    """The rows and their periods where `keep` is True, numbered afresh."""
+    return rows[keep].reset_index(drop=True), periods[keep].reset_index(drop=True)
 
 
 def compare(
@@ -376,11 +410,13 @@ def score(
     plan = poc.need("baseline")
     rows = _judged(rows, poc=poc)
     periods = holdout.periods_of(rows, poc=poc)
-    weights = (
-        rows[_WEIGHT].to_numpy(dtype=float)
-        if _WEIGHT in rows
-        else _weights(periods, partial=partial_periods(rows, poc=poc), poc=poc)
-    )
+    treatment = None
+    if _WEIGHT in rows:
+        weights = rows[_WEIGHT].to_numpy(dtype=float)
+    else:
+        rows, periods, treatment = _partial_treated(rows, periods, poc=poc)
+        partial = treatment.periods if treatment else []
+        weights = _weights(periods, partial=partial, poc=poc)
     periods = periods.to_numpy()
     actual = rows[poc.data.target].to_numpy(dtype=float)
     terms = kpi_terms.forecast(definition)
@@ -432,6 +468,7 @@ def score(
     report = _cost_report(
         per_period,
         labels,
+        partial=treatment,
         steps=(steps["saved"].to_numpy(), steps["period"].to_numpy()),
         today=today,
         baseline_name=names[today],
@@ -471,6 +508,7 @@ def _cost_report(
     per_period: dict[str, np.ndarray],
     labels: list[str],
     *,
+    partial: PartialTreatment | None,
     steps: tuple[np.ndarray, np.ndarray],
     today: str,
     baseline_name: str,
@@ -486,6 +524,8 @@ def _cost_report(
         steps: The cost the model saves on each time step, in time order, and each
             step's period: the interval allows for savings that run on from one step
             to the next (`bootstrap.over_blocks`).
+        partial: The partial periods of rows scored after stage 4, and what was
+            done with them.
         today: The key of today's forecast in `per_period`.
         baseline_name: Its name, for the reader.
         test_rows: How many rows were judged.
@@ -502,7 +542,7 @@ def _cost_report(
         minimum=kpi.min_lift,
         period=kpi.period,
     )
-    return lift_report(
+    report = lift_report(
         kpi,
         baseline_name=baseline_name,
         model=float(per_period["model"].mean()),
@@ -517,6 +557,7 @@ def _cost_report(
         },
         better="lower",
     )
+    return dataclasses.replace(report, partial=partial)
 
 
 def error_cost(actual: np.ndarray, predicted: np.ndarray, *, kpi: Kpi) -> np.ndarray:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -16,7 +16,19 @@ from playbook.errors import DataError
 
 @dataclass(frozen=True)
 class Holdout:
-    """Row positions for training and testing, and how they were chosen."""
+    """Row positions for training and testing, and how they were chosen.
+
+    Attributes:
+        kind: "time", "grouped" or "stratified".
+        train: Positions of the training rows.
+        test: Positions of the test rows.
+        train_periods: The periods trained on (each has rows).
+        test_periods: The test periods judged (each has rows).
+        description: How the rows were held out, in words.
+        missing_periods: Periods of the test window without a single row: a forecast's
+            window is the latest periods of the complete calendar, so a week the data
+            lacks is reported missing, never replaced by an earlier one.
+    """
 
     kind: str
     train: np.ndarray
@@ -24,6 +36,7 @@ class Holdout:
     train_periods: list[str]
     test_periods: list[str]
     description: str
+    missing_periods: list[str] = field(default_factory=list)
 
 
 def periods_of(frame: pd.DataFrame, *, poc: Charter) -> pd.Series:
@@ -71,7 +84,12 @@ def split(
     if poc.data.time:
         if periods is None:
             periods = periods_of(frame, poc=poc)
-        result = _latest_periods(periods, held_out=plan.test_periods or 1, poc=poc)
+        result = _latest_periods(
+            periods,
+            held_out=plan.test_periods or 1,
+            poc=poc,
+            grid=_calendar_periods(frame, poc=poc),
+        )
     elif poc.data.id and frame[poc.data.id].duplicated().any():
         share = plan.test_share or 0.25
         train, test = next(
@@ -148,27 +166,61 @@ def validation(
     return train[np.sort(fit)], train[np.sort(check)]
 
 
-def _latest_periods(periods: pd.Series, *, held_out: int, poc: Charter) -> Holdout:
-    """The latest `held_out` periods held out, the earlier ones trained on."""
-    labels = sorted(periods.unique())
+def _calendar_periods(frame: pd.DataFrame, *, poc: Charter) -> list[str]:
+    """A forecast's KPI periods from its first row's to its last's, rows or not."""
+    if poc.kpi is None or poc.kpi.kind != "forecast":
+        return []
+    when = time_column.parse(frame, poc=poc).when
+    return calendar.period_grid(when, period=poc.kpi.period)
+
+
+def _latest_periods(
+    periods: pd.Series, *, held_out: int, poc: Charter, grid: list[str]
+) -> Holdout:
+    """The latest `held_out` periods held out, the earlier ones trained on.
+
+    The latest periods are those of the complete calendar (`grid`, a forecast's KPI
+    periods) with the rows' own: a period without rows stays in the window and is
+    reported missing, so that the window never reaches back to an earlier period.
+    """
+    present = set(periods.unique())
+    labels = sorted(present | set(grid))
     if len(labels) <= held_out:
         raise DataError(
             f"{poc.data.path}: column {poc.data.time!r} has {len(labels)} periods, "
             f"too few to hold out the latest {held_out} (split.test_periods) and "
             f"train on the rest. Lower split.test_periods or add earlier data."
         )
-    test_labels = labels[-held_out:]
+    window = labels[-held_out:]
+    test_labels = [label for label in window if label in present]
+    train_labels = [label for label in labels[:-held_out] if label in present]
+    missing = [label for label in window if label not in present]
+    if not test_labels or not train_labels:
+        side = "test" if not test_labels else "training"
+        raise DataError(
+            f"{poc.data.path}: column {poc.data.time!r} has no row in any {side} "
+            f"period (the latest {held_out} periods of the calendar are the test, "
+            f"split.test_periods). Add the missing rows or change "
+            "split.test_periods."
+        )
     is_test = periods.isin(test_labels).to_numpy()
+    absent = (
+        f"; {len(missing)} of them without a single row, reported missing and not "
+        f"judged: {', '.join(missing)}"
+        if missing
+        else ""
+    )
     return Holdout(
         kind="time",
         train=np.flatnonzero(~is_test),
         test=np.flatnonzero(is_test),
-        train_periods=labels[:-held_out],
+        train_periods=train_labels,
         test_periods=test_labels,
         description=(
-            f"trained on {labels[0]} to {labels[-held_out - 1]}, tested on the "
-            f"latest {held_out} period(s), {test_labels[0]} to {test_labels[-1]}"
+            f"trained on {train_labels[0]} to {train_labels[-1]}, tested on the "
+            f"latest {held_out} period(s), {window[0]} to {window[-1]}{absent}"
         ),
+        missing_periods=missing,
     )
 
 

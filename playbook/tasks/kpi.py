@@ -23,6 +23,7 @@ from playbook.charter.model import Kpi
 from playbook.core.language import Language
 from playbook.core.locale_format import format_amount, format_money, per_period
 from playbook.core.messages import translated
+from playbook.data.calendar import PartialTreatment
 from playbook.tasks import bootstrap
 from playbook.tasks.period_scaling import PeriodScaling
 
@@ -70,6 +71,10 @@ class KpiReport:
     # Without a time column: how the held-out rows were scaled to one real period
     # (None when the periods are real).
     scaling: PeriodScaling | None = None
+    # A forecast scored after stage 4 (stage 5's fresh batch, a scored file): its
+    # periods missing some steps, weighted or dropped (None when none is partial, or
+    # when stage 4's split already treated them).
+    partial: PartialTreatment | None = None
 
 
 def lift_report(
