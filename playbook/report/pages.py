@@ -184,6 +184,8 @@ def export_stage(
             "Run the stage again to recreate it."
         ) from error
     node.metadata["title"] = title
+    # The stage template's own words, in the reader's language (read as nb.metadata).
+    node.metadata["playbook_words"] = {"overview": translated(language, "Run overview")}
     exporter = HTMLExporter(
         template_name=_STAGE_TEMPLATE,
         extra_template_basedirs=[str(_TEMPLATES)],
