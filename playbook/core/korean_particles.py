@@ -40,7 +40,7 @@ _PAIRS = {
 _PARTICLE = re.compile("|".join(map(re.escape, _PAIRS)))
 # What a reader skips when reading the word before a particle: closing brackets
 # and quotes ("(kpi.min_lift)을(를)" reads after "lift").
-_CLOSERS = ")]'\"’” "
+_CLOSERS = ")]'\"\u2019\u201d "
 
 
 def final_consonant(text: str) -> str | None:

@@ -126,6 +126,8 @@ def table(
 ) -> None:
     """Show a data frame as a readable HTML table, with personal data masked.
 
+    A column's name is shown in the reader's language when the catalogue has it.
+
     Numbers are right-aligned with thousands separators and a number of decimals
     chosen per column; a plain 0, 1, 2... index is left out, any other index is shown
     as the first columns. Any text that looks like personal data (an e-mail address,
@@ -144,7 +146,7 @@ def table(
         shown = frame.reset_index(names=names, allow_duplicates=True)
     columns = [_column_cells(shown.iloc[:, i]) for i in range(shown.shape[1])]
     head = "".join(
-        f"<th{kind}>{html.escape(str(name))}</th>"
+        f"<th{kind}>{html.escape(said(str(name)))}</th>"
         for name, (kind, _) in zip(shown.columns, columns, strict=True)
     )
     rows = (
