@@ -23,8 +23,9 @@ HANGUL = re.compile(r"[\uac00-\ud7a3]")
 # Three Latin words in a row make an English sentence (or most of one).
 ENGLISH = re.compile(r"[A-Za-z]{2,}(?:[ ,:'-]+[A-Za-z]{2,}){2,}")
 # What stays Latin on a Korean page: decision codes beside their Korean word, units,
-# identifiers of the run and the software.
+# identifiers of the run and the software, and the rubric stage 7 cites by its name.
 ALLOWED = {"GO", "ITERATE", "STOP", "KPI", "KRW", "POC", "SYNTHETIC", "sha256"}
+ALLOWED |= {"ML", "Test", "Score"}
 
 
 class _Text(HTMLParser):
@@ -183,3 +184,69 @@ def test_stage_3_summary_reads_the_same_in_english_and_whole_in_korean(unlabelle
     assert "1,200행" in korean and "12개 중 11개" in korean
     assert ("30행" in korean) == bool(unlabelled)
     assert not ENGLISH.search(korean), korean
+
+
+NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
+
+
+@pytest.mark.parametrize("notebook", sorted(NOTEBOOKS.glob("*.ipynb")), ids=str)
+def test_every_markdown_cell_of_a_stage_reads_in_korean(notebook):
+    import nbformat
+
+    from playbook.report import stage_prose
+
+    english = nbformat.read(notebook, as_version=4)
+    korean = stage_prose.in_language(nbformat.read(notebook, as_version=4), "ko")
+    pairs = [
+        (before.source, after.source)
+        for before, after in zip(english.cells, korean.cells, strict=True)
+        if before.cell_type == "markdown"
+    ]
+    assert pairs
+    for before, after in pairs:
+        assert HANGUL.search(after), f"{notebook.name}: no Korean entry for {before!r}"
+        assert english_sentences(after) == [], after
+    # Code cells and English are left as they are.
+    unchanged = stage_prose.in_language(nbformat.read(notebook, as_version=4), "en")
+    assert unchanged == english
+    assert [c.source for c in korean.cells if c.cell_type == "code"] == [
+        c.source for c in english.cells if c.cell_type == "code"
+    ]
+
+
+def test_a_changed_cell_is_found_missing_from_the_catalogue(tmp_path):
+    import nbformat
+
+    from playbook.report import stage_prose
+
+    notebook = nbformat.v4.new_notebook(
+        cells=[nbformat.v4.new_markdown_cell("## A heading nobody translated")]
+    )
+    path = tmp_path / "changed.ipynb"
+    nbformat.write(notebook, path)
+    with path.open("rb") as source:
+        (found,) = stage_prose.extract_notebook(source, {}, [], {})
+    assert found == (1, None, "## A heading nobody translated", [])
+    # With no entry the cell stays English, which the text-node check then finds.
+    korean = stage_prose.in_language(notebook, "ko")
+    assert english_sentences(f"<p>{korean.cells[0].source}</p>")
+
+
+@pytest.mark.parametrize(
+    ("values", "texts"),
+    [
+        ([-740_000, 1_120_000, 150_000], ["-100만원", "0원", "50만원", "150만원"]),
+        ([120_000_000, 260_000_000], ["0원", "1억원", "2억원", "3억원"]),
+        ([3_000], ["0원", "1,000원", "3,000원"]),
+    ],
+)
+def test_won_axes_tick_in_man_and_eok_in_korean(values, texts):
+    from playbook.report.charts import money_ticks
+
+    ticks = money_ticks(values, unit="KRW", language="ko")
+    assert set(texts) <= set(ticks["ticktext"])
+    assert ticks["tickvals"][0] <= min([*values, 0])
+    assert ticks["tickvals"][-1] >= max(values)
+    assert len(ticks["tickvals"]) <= 12
+    assert money_ticks(values, unit="KRW", language="en") is None
+    assert money_ticks(values, unit="USD", language="ko") is None

@@ -67,7 +67,9 @@ def money(value: float, unit: str) -> str:
 
 
 def per_period_axis(unit: str, period: str) -> str:
-    """An axis title "KRW per month" in the notebook's reader's language."""
+    """An axis title "KRW per month" in the notebook's reader's language (월별 원)."""
+    if reader_language() == "ko" and unit.strip().upper() in _WON:
+        unit = "원"
     return said("%(unit)s per %(period)s", unit=unit, period=said(period))
 
 

@@ -42,7 +42,12 @@ def ladder(stage: PocStage) -> None:
     if policies is not None:
         display.bullets(
             said("Who the model contacts"),
-            contact_policy.sentences(policies, unit=report.unit, period=report.period),
+            contact_policy.sentences(
+                policies,
+                unit=report.unit,
+                period=report.period,
+                language=display.reader_language(),
+            ),
         )
 
 
@@ -50,7 +55,10 @@ def kpi_by_period(stage: PocStage) -> None:
     """The KPI of the model and of today's baseline in each test period."""
     report = stage.evidence.kpi
     display.figures([charts.kpi_by_period(report)])
-    display.table(kpi.as_table(report), caption=said(report.method))
+    display.table(
+        kpi.as_table(report, language=display.reader_language()),
+        caption=said(report.method),
+    )
 
 
 def split(stage: PocStage) -> None:
@@ -62,15 +70,18 @@ def candidates(stage: PocStage) -> None:
     """Every candidate setting tried on the validation rows, and the one chosen."""
     found = stage.evidence.candidates
     tried = sum(c.fit_seconds for c in found)
+    shown = display.frame(found)
+    if "name" in shown:
+        shown["name"] = shown["name"].map(said)
     display.table(
-        display.frame(found),
+        shown,
         caption=said(
             "%(trials)s settings fitted in %(seconds)s s (budget %(budget)s s); "
             "chosen: %(model)s",
             trials=stage.evidence.tuning_trials,
             seconds=f"{tried:.0f}",
             budget=f"{stage.tuning_seconds:.0f}",
-            model=stage.evidence.model_name,
+            model=said(stage.evidence.model_name),
         ),
     )
 
@@ -144,6 +155,13 @@ def _relative(saved: SavedStage, path: Path) -> str:
     return path.relative_to(saved.run_dir).as_posix()
 
 
+# The names the tasks give policies and candidates, said in the reader's language.
+POLICY_NAMES = (
+    marked("the model, break-even"),
+    marked("the model, fill capacity"),
+    marked("logistic regression"),
+    marked("gradient-boosted trees"),
+)
 # The headers of stage 4's tables (`display.table` says each in the reader's language).
 TABLE_HEADERS = (
     marked("policy"),
