@@ -255,7 +255,9 @@ def sentences(
                 language,
                 "Break-even was not applied: %(why)s The model fills its capacity: "
                 "%(fill)s.",
-                why=translated(language, policies.fallback or ""),
+                why=translated(language, policies.fallback)
+                if policies.fallback
+                else "",
                 fill=one(fill),
             )
         )
