@@ -513,6 +513,19 @@ ROLE_CELL_COLOURS = {
 }
 
 
+# The role matrix's cells and phases (`charter.team.matrix`), said by the chart.
+ROLE_MATRIX_WORDS = (
+    marked("held"),
+    marked("not needed yet"),
+    marked("covered"),
+    marked("gap"),
+    marked("gap (helps)"),
+    marked("POC (stages 1-4)"),
+    marked("Beyond the POC (5-6)"),
+    marked("Scale-up (7)"),
+)
+
+
 def role_matrix(matrix: pd.DataFrame) -> go.Figure:
     """Roles by phase of the journey: held, covered, a gap or not needed (stage 2)."""
     phases = [column for column in matrix.columns if column not in ("role", "held by")]
@@ -528,9 +541,9 @@ def role_matrix(matrix: pd.DataFrame) -> go.Figure:
     figure = go.Figure()
     figure.add_heatmap(
         z=z,
-        x=phases,
+        x=[said(phase) for phase in phases],
         y=list(matrix["role"]),
-        text=matrix[phases].to_numpy().tolist(),
+        text=[[said(cell) for cell in row] for row in matrix[phases].to_numpy()],
         texttemplate="%{text}",
         zmin=-0.5,
         zmax=n - 0.5,
@@ -544,8 +557,10 @@ def role_matrix(matrix: pd.DataFrame) -> go.Figure:
     open_gaps = int((matrix[phases[0]] == "gap").sum())
     later = int(matrix[phases[1:]].isin(["gap"]).to_numpy().sum())
     title = (
-        f"{open_gaps} role(s) the POC needs are open"
+        said("%(gaps)s role(s) the POC needs are open", gaps=open_gaps)
         if open_gaps
-        else "Every role the POC needs is held or covered"
-    ) + (f"; {later} gap(s) to fill before scale-up" if later else "")
+        else said("Every role the POC needs is held or covered")
+    ) + (
+        said("; %(later)s gap(s) to fill before scale-up", later=later) if later else ""
+    )
     return layout(figure, title, height=420)
