@@ -208,7 +208,7 @@ def readiness(ready: Readiness) -> None:
         {
             "item": said(item.item),
             "status": said(item.status),
-            "found": item.problem or item.evidence,
+            "found": said(item.problem or item.evidence),
             "reference": item.reference,
             "link": item.link,
         }

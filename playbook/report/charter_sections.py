@@ -35,7 +35,9 @@ def blockers(review: CharterReview) -> None:
 def value_table(model: ValueModel | None) -> None:
     """The minimum lift in money: per period, per year, the budget and the payback."""
     display.table(
-        display.frame(charter_review.value_rows(model)),
+        display.frame(
+            charter_review.value_rows(model, language=display.reader_language())
+        ),
         caption=said("The minimum lift in money"),
     )
 
