@@ -335,26 +335,38 @@ def timeline_check(poc: Charter) -> TimelineCheck:
             SHORTEST_MONTHS,
             LONGEST_MONTHS,
             "missing",
-            "no timeline: start and end of the POC are not planned",
+            translated(
+                poc.language, "no timeline: start and end of the POC are not planned"
+            ),
         )
     months = poc.timeline.months
     if months > LONGEST_MONTHS:
         verdict = "too_long"
-        message = (
-            f"the timeline is {months:.1f} months, over {LONGEST_MONTHS}: the goals "
-            f"may be too aggressive for a POC"
+        message = translated(
+            poc.language,
+            "the timeline is %(months)s months, over %(longest)s: the goals may be "
+            "too aggressive for a POC",
+            months=f"{months:.1f}",
+            longest=LONGEST_MONTHS,
         )
     elif months < SHORTEST_MONTHS:
         verdict = "too_short"
-        message = (
-            f"the timeline is {months:.1f} months, under {SHORTEST_MONTHS}: a first "
-            f"POC rarely gets data access, a baseline and an evaluation done that fast"
+        message = translated(
+            poc.language,
+            "the timeline is %(months)s months, under %(shortest)s: a first POC "
+            "rarely gets data access, a baseline and an evaluation done that fast",
+            months=f"{months:.1f}",
+            shortest=SHORTEST_MONTHS,
         )
     else:
         verdict = "fits"
-        message = (
-            f"the timeline is {months:.1f} months, within the {SHORTEST_MONTHS} to "
-            f"{LONGEST_MONTHS} months a POC should take"
+        message = translated(
+            poc.language,
+            "the timeline is %(months)s months, within the %(shortest)s to "
+            "%(longest)s months a POC should take",
+            months=f"{months:.1f}",
+            shortest=SHORTEST_MONTHS,
+            longest=LONGEST_MONTHS,
         )
     return TimelineCheck(
         str(poc.timeline.start),
