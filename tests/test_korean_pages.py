@@ -244,7 +244,7 @@ def test_a_changed_cell_is_found_missing_from_the_catalogue(tmp_path):
     ],
 )
 def test_won_axes_tick_in_man_and_eok_in_korean(values, texts):
-    from playbook.report.charts import money_ticks
+    from playbook.report.page_templates import money_ticks
 
     ticks = money_ticks(values, unit="KRW", language="ko")
     assert set(texts) <= set(ticks["ticktext"])

@@ -9,11 +9,12 @@ import plotly.graph_objects as go
 from playbook.beyond.readiness import MET, NOT_MET, NOT_RUN, PERSON
 from playbook.charter.model import Budget, Charter
 from playbook.charter.review import CharterReview, TimelineCheck, ValueModel
-from playbook.core.language import FONT_STACK, Language
-from playbook.core.locale_format import format_money, korean_won
+from playbook.core.language import FONT_STACK
+from playbook.core.locale_format import format_money
 from playbook.core.messages import marked
 from playbook.data.leakage import LeakageReport
 from playbook.report.display import reader_language, said
+from playbook.report.page_templates import WON_UNITS, money_ticks
 from playbook.tasks import holdout as holdout_split
 from playbook.tasks.holdout import Holdout
 from playbook.tasks.kpi import KpiReport, format_amount
@@ -28,39 +29,6 @@ STATUS_COLOURS = {
 }
 
 
-_WON = ("KRW", "원", "WON")
-# A tick step is one of these times a power of ten (250,000 reads as 25만원).
-_NICE_STEPS = (1.0, 2.0, 2.5, 5.0, 10.0)
-
-
-def money_ticks(
-    values: list[float], *, unit: str, language: Language, ticks: int = 5
-) -> dict[str, list] | None:
-    """Tick values and texts in 만원/억원 for a won axis in Korean; None otherwise.
-
-    Plotly's own tick format writes SI prefixes (12M, 500k), which a Korean reader
-    does not read as money; English keeps them.
-
-    Args:
-        values: The amounts the axis must show (zero is always included).
-        unit: The amounts' unit, as the charter names it.
-        language: The reader's language.
-        ticks: About how many ticks to show.
-    """
-    finite = [float(v) for v in values if v is not None and np.isfinite(v)]
-    if language != "ko" or unit.strip().upper() not in _WON or not finite:
-        return None
-    low, high = min([*finite, 0.0]), max([*finite, 0.0])
-    rough = (high - low) / ticks or 1.0
-    power = 10 ** np.floor(np.log10(rough))
-    step = power * next(n for n in _NICE_STEPS if n * power >= rough)
-    found = np.arange(np.floor(low / step), np.ceil(high / step) + 1) * step
-    return {
-        "tickvals": [float(v) for v in found],
-        "ticktext": [korean_won(v) for v in found],
-    }
-
-
 def money(value: float, unit: str) -> str:
     """An amount as the notebook's reader reads it (1.6M KRW, 160만원)."""
     return format_money(value, unit, language=reader_language())
@@ -68,7 +36,7 @@ def money(value: float, unit: str) -> str:
 
 def per_period_axis(unit: str, period: str) -> str:
     """An axis title "KRW per month" in the notebook's reader's language (월별 원)."""
-    if reader_language() == "ko" and unit.strip().upper() in _WON:
+    if reader_language() == "ko" and unit.strip().upper() in WON_UNITS:
         unit = "원"
     return said("%(unit)s per %(period)s", unit=unit, period=said(period))
 

@@ -9,11 +9,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from playbook.core.locale_format import periods_counted
 from playbook.core.messages import marked
 from playbook.report import charts, display, poc_charts
 from playbook.report.display import said
 from playbook.serve.saved_model import CARD_FILE, SavedStage
 from playbook.tasks import comparison, contact_policy, kpi, poc_stage
+from playbook.tasks.latency import JUDGED_ON_BATCH, JUDGED_ON_ROW
 from playbook.tasks.poc_stage import PocStage
 
 
@@ -35,7 +37,7 @@ def ladder(stage: PocStage) -> None:
         caption=said(
             "KPI in %(axis)s; %(method)s",
             axis=charts.per_period_axis(report.unit, report.period),
-            method=said(report.method),
+            method=_method(report),
         ),
     )
     policies = stage.evidence.contact_policies
@@ -57,7 +59,7 @@ def kpi_by_period(stage: PocStage) -> None:
     display.figures([charts.kpi_by_period(report)])
     display.table(
         kpi.as_table(report, language=display.reader_language()),
-        caption=said(report.method),
+        caption=_method(report),
     )
 
 
@@ -128,9 +130,15 @@ def losing_segments(stage: PocStage) -> None:
 
 def latency(stage: PocStage) -> None:
     """Measured prediction times against the charter's requirement."""
-    display.table(
-        display.frame([stage.evidence.latency]), caption=said("Prediction time (ms)")
+    measured = stage.evidence.latency
+    shown = display.frame([measured])
+    shown["judged_on"] = (
+        said(JUDGED_ON_BATCH, rows=f"{measured.batch_rows:,}")
+        if measured.mode == "batch"
+        else said(JUDGED_ON_ROW)
     )
+    shown["mode"] = shown["mode"].map(said)
+    display.table(shown, caption=said("Prediction time (ms)"))
 
 
 def saved_files(saved: SavedStage) -> None:
@@ -148,6 +156,27 @@ def saved_files(saved: SavedStage) -> None:
                 file=_relative(saved, saved.test_scores),
             ),
         ],
+    )
+
+
+def _method(report: kpi.KpiReport) -> str:
+    """How the lift's interval was found, for the reader.
+
+    The tasks describe their method in English (`KpiReport.method`); a reader of
+    another language reads the interval's terms (its confidence and what it rests on)
+    and finds the method's detail on the English page.
+    """
+    language = display.reader_language()
+    if language == "en":
+        return report.method
+    return said(
+        "%(confidence)s interval on the lift, resting on %(periods)s of test rows "
+        "(%(rows)s rows)",
+        confidence=f"{report.confidence:.0%}",
+        periods=periods_counted(
+            report.interval_periods, report.period, language=language
+        ),
+        rows=f"{report.test_rows:,}",
     )
 
 
@@ -182,5 +211,7 @@ TABLE_HEADERS = (
     marked("row_p50_ms"),
     marked("row_p95_ms"),
     marked("meets"),
+    marked("batch"),
+    marked("real_time"),
     marked("judged_on"),
 )
