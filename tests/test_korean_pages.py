@@ -54,6 +54,18 @@ def text_nodes(html: str) -> list[str]:
     return parser.nodes
 
 
+def hangul_font_is_installed() -> None:
+    """A font of the pages' stack has Hangul here (skipped without fontconfig)."""
+    if shutil.which("fc-list") is None:
+        pytest.skip("fontconfig is not installed")
+    korean_fonts = subprocess.run(
+        ["fc-list", ":lang=ko", "family"], capture_output=True, text=True, check=False
+    ).stdout
+    assert any(
+        name.strip().strip('"') in korean_fonts for name in FONT_STACK.split(",")
+    ), "no font of the pages' stack has Hangul: install fonts-nanum or fonts-noto-cjk"
+
+
 @pytest.fixture
 def korean_run(tmp_path: Path) -> Path:
     run_dir = write_run(
@@ -114,14 +126,7 @@ def test_korean_index_renders_hangul_in_chromium(chromium, korean_run, tmp_path)
     assert 'class="main-svg"' in dom
     # The font stack names a font with Hangul that this machine has, so the glyphs
     # are drawn from it rather than as boxes.
-    if shutil.which("fc-list") is None:
-        pytest.skip("fontconfig is not installed")
-    korean_fonts = subprocess.run(
-        ["fc-list", ":lang=ko", "family"], capture_output=True, text=True, check=False
-    ).stdout
-    assert any(
-        name.strip().strip('"') in korean_fonts for name in FONT_STACK.split(",")
-    ), "no font of the pages' stack has Hangul: install fonts-nanum or fonts-noto-cjk"
+    hangul_font_is_installed()
 
 
 @pytest.fixture(params=["go", "iterate", "held_back"])
@@ -356,11 +361,4 @@ def test_korean_stage_4_renders_hangul_in_chromium(chromium, korean_demo, tmp_pa
     assert "POC: 기준선 대 모델" in title
     assert 'class="main-svg"' in dom  # plotly drew the charts
     assert "NanumGothic" in dom and "Noto Sans CJK KR" in dom
-    if shutil.which("fc-list") is None:
-        pytest.skip("fontconfig is not installed")
-    korean_fonts = subprocess.run(
-        ["fc-list", ":lang=ko", "family"], capture_output=True, text=True, check=False
-    ).stdout
-    assert any(
-        name.strip().strip('"') in korean_fonts for name in FONT_STACK.split(",")
-    ), "no font of the pages' stack has Hangul: install fonts-nanum or fonts-noto-cjk"
+    hangul_font_is_installed()

@@ -300,6 +300,8 @@ def mark_lift_axis(
             line_color="#c0392b",
             annotation_text=said("minimum lift"),
         )
+    if reader_language() == "ko" and unit.strip().upper() in WON_UNITS:
+        unit = "원"
     figure.update_xaxes(
         title=said(
             "%(unit)s per %(period)s, model minus today", unit=unit, period=said(period)
