@@ -36,9 +36,14 @@ def money(value: float, unit: str) -> str:
 
 def per_period_axis(unit: str, period: str) -> str:
     """An axis title "KRW per month" in the notebook's reader's language (월별 원)."""
+    return said("%(unit)s per %(period)s", unit=unit_word(unit), period=said(period))
+
+
+def unit_word(unit: str) -> str:
+    """A unit as an axis names it: won are 원 to a Korean reader, KRW to others."""
     if reader_language() == "ko" and unit.strip().upper() in WON_UNITS:
-        unit = "원"
-    return said("%(unit)s per %(period)s", unit=unit, period=said(period))
+        return "원"
+    return unit
 
 
 def layout(figure: go.Figure, title: str, *, height: int = 380) -> go.Figure:
@@ -300,8 +305,7 @@ def mark_lift_axis(
             line_color="#c0392b",
             annotation_text=said("minimum lift"),
         )
-    if reader_language() == "ko" and unit.strip().upper() in WON_UNITS:
-        unit = "원"
+    unit = unit_word(unit)
     figure.update_xaxes(
         title=said(
             "%(unit)s per %(period)s, model minus today", unit=unit, period=said(period)
