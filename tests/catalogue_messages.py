@@ -1,4 +1,5 @@
-"""The messages of the package as `pybabel extract` finds them: code and templates."""
+"""The messages of the package as `pybabel extract` finds them: code, templates and
+the stage notebooks' markdown cells."""
 
 import functools
 from pathlib import Path
@@ -8,6 +9,7 @@ from babel.messages.extract import extract_from_dir
 from playbook.core.messages import CATALOGUE_KEYWORDS
 
 PACKAGE = Path(__file__).resolve().parents[1] / "playbook"
+NOTEBOOKS = PACKAGE.parent / "notebooks"
 METHODS = [
     ("**/templates/pages/**.j2", "jinja2.ext:babel_extract"),
     ("**.py", "python"),
@@ -27,4 +29,9 @@ def extracted() -> dict[str, str]:
     ):
         if isinstance(message, str) and message:
             found.setdefault(message, f"{filename}:{line}")
+    for filename, line, message, _comments, _context in extract_from_dir(
+        NOTEBOOKS,
+        method_map=[("*.ipynb", "playbook.report.stage_prose:extract_notebook")],
+    ):
+        found.setdefault(message, f"notebooks/{filename}: cell {line}")
     return found

@@ -530,7 +530,7 @@ def _person_items() -> list[ReadinessItem]:
             reference,
             NO_STAGE,
             PERSON,
-            "No run can show this; a person must confirm it.",
+            marked("No run can show this; a person must confirm it."),
         )
         for text, reference in (
             (

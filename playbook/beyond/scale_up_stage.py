@@ -33,6 +33,7 @@ from playbook.beyond.readiness import Downgrade, Readiness
 from playbook.charter.model import Charter
 from playbook.core import journey
 from playbook.core.language import Language
+from playbook.core.locale_format import format_money, per_period
 from playbook.core.messages import translated
 from playbook.tasks import evaluation
 from playbook.tasks.decision import DECISIONS, Decision
@@ -199,7 +200,7 @@ def evaluate(
         decision=decided,
         memo=memo,
         downgrades=found,
-        uncertainty=None if worse else stage4_note(stage4),
+        uncertainty=None if worse else stage4_note(stage4, language=poc.language),
     )
     return journey.StageOutcome(
         stage=STAGE,
@@ -214,14 +215,15 @@ def summary(evidence: ScaleUpEvidence, *, language: Language = "en") -> str:
     """Stage 7 in one line: the decision, what is uncertain about it, readiness.
 
     E.g. "iterate (leaning up: 62% chance the lift reaches 2.0M KRW); readiness: 8 of
-    10 decided items met". The uncertainty note is English only (`verdict`), so a
-    reader of another language reads it on the stage's page, not here.
+    10 decided items met"; in Korean the note's sentences stand in the brackets.
     """
     ready = evidence.readiness
     said = decision_code(evidence.decision.decision, language=language)
-    if evidence.uncertainty and language == "en":
+    if evidence.uncertainty:
         note = evidence.uncertainty.rstrip(".")
-        said += f" ({note[:1].lower()}{note[1:]})"
+        if language == "en":  # a clause within the English line
+            note = f"{note[:1].lower()}{note[1:]}"
+        said += f" ({note})"
     return translated(
         language,
         "%(decision)s; readiness: %(met)s of %(decided)s decided items met",
@@ -231,20 +233,30 @@ def summary(evidence: ScaleUpEvidence, *, language: Language = "en") -> str:
     )
 
 
-def stage4_note(stage4: PocEvidence | None) -> str | None:
+def stage4_note(stage4: PocEvidence | None, *, language: Language = "en") -> str | None:
     """What is still uncertain about stage 4's decision (`verdict.uncertainty_note`)."""
     if stage4 is None:
         return None
     kpi, decided = stage4.kpi, stage4.decision
     chance = kpi.chance_reaches_min
+    minimum = (
+        format_amount(kpi.min_lift, kpi.unit)
+        if language == "en"
+        else per_period(
+            format_money(kpi.min_lift, kpi.unit, language=language),
+            kpi.period,
+            language=language,
+        )
+    )
     return verdict.uncertainty_note(
         decided.decision,
         rule=decided.rule,
         lean=decided.lean,
         chance_reaches_min=None if math.isnan(chance) else chance,
         more_periods_needed=decided.more_periods_needed,
-        minimum=format_amount(kpi.min_lift, kpi.unit),
+        minimum=minimum,
         period=kpi.period,
+        language=language,
     )
 
 

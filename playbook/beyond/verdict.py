@@ -10,6 +10,9 @@ from __future__ import annotations
 
 import math
 
+from playbook.core.language import Language
+from playbook.core.locale_format import periods_counted
+from playbook.core.messages import marked, translated
 from playbook.tasks.kpi import KpiReport, format_amount
 
 # An ITERATE leans "up" when the lift more likely than not reaches the minimum.
@@ -83,6 +86,7 @@ def uncertainty_note(
     more_periods_needed: int | None,
     minimum: str,
     period: str,
+    language: Language = "en",
 ) -> str | None:
     """What is still uncertain about stage 4's decision, in one sentence.
 
@@ -99,11 +103,23 @@ def uncertainty_note(
         more_periods_needed: More test periods that would settle an ITERATE.
         minimum: The charter's minimum lift, formatted.
         period: The KPI's period ("month").
+        language: The reader's language; `minimum` is written in it.
     """
     if rule not in RULES:
         raise ValueError(f"rule must be one of {RULES}, got {rule!r}")
     if lean is not None and lean not in LEANS:
         raise ValueError(f"lean must be one of {LEANS} or None, got {lean!r}")
+    if language != "en":
+        return _uncertainty_in(
+            language,
+            decision=decision,
+            rule=rule,
+            lean=lean,
+            chance_reaches_min=chance_reaches_min,
+            more=more_periods_needed,
+            minimum=minimum,
+            period=period,
+        )
     if decision == "go" and rule == "lenient" and chance_reaches_min is not None:
         return (
             "GO by the charter's lenient rule (on the measured lift, not its "
@@ -123,3 +139,54 @@ def uncertainty_note(
         return None
     sentence = "; ".join(parts)
     return sentence[0].upper() + sentence[1:] + "."
+
+
+def _uncertainty_in(
+    language: Language,
+    *,
+    decision: str,
+    rule: str,
+    lean: str | None,
+    chance_reaches_min: float | None,
+    more: int | None,
+    minimum: str,
+    period: str,
+) -> str | None:
+    """`uncertainty_note` from the catalogue: whole sentences, joined."""
+
+    def chance(share: float) -> str:  # "62%" has no entry and reads as it is
+        return translated(language, _chance(share))
+
+    if decision == "go" and rule == "lenient" and chance_reaches_min is not None:
+        return translated(
+            language,
+            "GO by the charter's lenient rule (on the measured lift, not its "
+            "interval): %(chance)s chance the lift is below %(minimum)s.",
+            chance=chance(1 - chance_reaches_min),
+            minimum=minimum,
+        )
+    if decision != "iterate":
+        return None
+    sentences = []
+    if chance_reaches_min is not None:
+        values = {"chance": chance(chance_reaches_min), "minimum": minimum}
+        if lean == "up":
+            message = marked(
+                "Leaning up: %(chance)s chance the lift reaches %(minimum)s."
+            )
+        elif lean == "down":
+            message = marked(
+                "Leaning down: %(chance)s chance the lift reaches %(minimum)s."
+            )
+        else:
+            message = marked("%(chance)s chance the lift reaches %(minimum)s.")
+        sentences.append(translated(language, message, **values))
+    if more is not None and more > 0:
+        sentences.append(
+            translated(
+                language,
+                "About %(more)s more of test data would settle it.",
+                more=periods_counted(more, period, language=language),
+            )
+        )
+    return " ".join(sentences) or None

@@ -17,6 +17,9 @@ from dataclasses import dataclass
 from playbook.charter import kpi_terms
 from playbook.charter.field_table import ROLE_KEYS
 from playbook.charter.model import Charter
+from playbook.core.language import Language
+from playbook.core.locale_format import format_money, per_period, periods_counted
+from playbook.core.messages import translated
 
 PERIODS_PER_YEAR = {"day": 365, "week": 52, "month": 12, "quarter": 4}
 SHORTEST_MONTHS, LONGEST_MONTHS = 2, 6
@@ -347,26 +350,38 @@ def timeline_check(poc: Charter) -> TimelineCheck:
             SHORTEST_MONTHS,
             LONGEST_MONTHS,
             "missing",
-            "no timeline: start and end of the POC are not planned",
+            translated(
+                poc.language, "no timeline: start and end of the POC are not planned"
+            ),
         )
     months = poc.timeline.months
     if months > LONGEST_MONTHS:
         verdict = "too_long"
-        message = (
-            f"the timeline is {months:.1f} months, over {LONGEST_MONTHS}: the goals "
-            f"may be too aggressive for a POC"
+        message = translated(
+            poc.language,
+            "the timeline is %(months)s months, over %(longest)s: the goals may be "
+            "too aggressive for a POC",
+            months=f"{months:.1f}",
+            longest=LONGEST_MONTHS,
         )
     elif months < SHORTEST_MONTHS:
         verdict = "too_short"
-        message = (
-            f"the timeline is {months:.1f} months, under {SHORTEST_MONTHS}: a first "
-            f"POC rarely gets data access, a baseline and an evaluation done that fast"
+        message = translated(
+            poc.language,
+            "the timeline is %(months)s months, under %(shortest)s: a first POC "
+            "rarely gets data access, a baseline and an evaluation done that fast",
+            months=f"{months:.1f}",
+            shortest=SHORTEST_MONTHS,
         )
     else:
         verdict = "fits"
-        message = (
-            f"the timeline is {months:.1f} months, within the {SHORTEST_MONTHS} to "
-            f"{LONGEST_MONTHS} months a POC should take"
+        message = translated(
+            poc.language,
+            "the timeline is %(months)s months, within the %(shortest)s to "
+            "%(longest)s months a POC should take",
+            months=f"{months:.1f}",
+            shortest=SHORTEST_MONTHS,
+            longest=LONGEST_MONTHS,
         )
     return TimelineCheck(
         str(poc.timeline.start),
@@ -413,95 +428,144 @@ def value_model(poc: Charter) -> ValueModel | None:
     )
 
 
-def value_rows(model: ValueModel | None) -> list[dict[str, str]]:
+def value_rows(
+    model: ValueModel | None, *, language: Language = "en"
+) -> list[dict[str, str]]:
     """The value model as rows for a table: per period, per year, budget, payback."""
     if model is None:
-        return [{"what": "minimum lift", "value": "not in the charter"}]
+        return [
+            {
+                "what": translated(language, "minimum lift"),
+                "value": translated(language, "not in the charter"),
+            }
+        ]
+
+    def amount(value: float, unit: str) -> str:
+        if language == "en":
+            return f"{value:,.0f} {unit}"
+        return format_money(value, unit, language=language)
+
+    period = translated(language, model.period)
     rows = [
         {
-            "what": f"minimum lift per {model.period}",
-            "value": f"{model.min_lift_per_period:,.0f} {model.unit}",
+            "what": translated(language, "minimum lift per %(period)s", period=period),
+            "value": amount(model.min_lift_per_period, model.unit),
         },
         {
-            "what": f"per year ({model.periods_per_year} {model.period}s)",
-            "value": f"{model.min_lift_per_year:,.0f} {model.unit}",
+            "what": translated(
+                language,
+                "per year (%(periods)s)",
+                periods=periods_counted(
+                    model.periods_per_year, model.period, language=language
+                ),
+            ),
+            "value": amount(model.min_lift_per_year, model.unit),
         },
     ]
     if model.budget is not None:
         rows.append(
-            {"what": "POC budget", "value": f"{model.budget:,.0f} {model.currency}"}
+            {
+                "what": translated(language, "POC budget"),
+                "value": amount(model.budget, model.currency or ""),
+            }
         )
     if model.payback_months is not None:
         rows.append(
             {
-                "what": "months of the minimum lift that repay the budget",
+                "what": translated(
+                    language, "months of the minimum lift that repay the budget"
+                ),
                 "value": f"{model.payback_months:.1f}",
             }
         )
     return rows
 
 
+def _amount_per_period(
+    amount: float, unit: str, period: str, language: Language
+) -> str:
+    """The charter's minimum lift as its answer: "150,000 KRW per month", 월 15만원."""
+    if language == "en":
+        return f"{amount:,.0f} {unit} per {period}"
+    return per_period(
+        format_money(amount, unit, language=language), period, language=language
+    )
+
+
 def _questions(poc: Charter) -> list[QuestionCheck]:
     business, kpi, team = poc.business, poc.kpi, poc.team
     return [
         _check(
-            "What is the business problem and what is solving it worth?",
+            translated(
+                poc.language,
+                "What is the business problem and what is solving it worth?",
+            ),
             "business.question, business.value",
             business.question and business.value,
             business.question,
         ),
         _check(
-            "Which decision does the prediction feed, and who uses it?",
+            translated(
+                poc.language,
+                "Which decision does the prediction feed, and who uses it?",
+            ),
             "business.decision, business.users",
             business.decision and business.users,
             business.decision,
             blocks=True,
         ),
         _check(
-            "How is the problem solved today (the baseline)?",
+            translated(poc.language, "How is the problem solved today (the baseline)?"),
             "baseline",
             poc.baseline,
             poc.baseline.description if poc.baseline else None,
             blocks=True,
         ),
         _check(
-            "What minimum improvement over today counts as success?",
+            translated(
+                poc.language, "What minimum improvement over today counts as success?"
+            ),
             "kpi.min_lift",
             kpi and kpi.min_lift is not None,
-            f"{kpi.min_lift:,.0f} {kpi.unit} per {kpi.period}"
+            _amount_per_period(kpi.min_lift, kpi.unit, kpi.period, poc.language)
             if kpi and kpi.min_lift is not None
             else None,
             blocks=True,
         ),
         _check(
-            "How fast must the model predict?",
+            translated(poc.language, "How fast must the model predict?"),
             "prediction",
             poc.prediction
             and (poc.prediction.mode == "batch" or poc.prediction.latency_budget_ms),
             _speed(poc),
         ),
         _check(
-            "Which metric decides success, and which trade-offs are accepted?",
+            translated(
+                poc.language,
+                "Which metric decides success, and which trade-offs are accepted?",
+            ),
             "success.metric, success.trade_offs",
             poc.success and poc.success.metric and poc.success.trade_offs,
             poc.success.metric if poc.success else None,
             blocks=not (poc.success and poc.success.metric),
         ),
         _check(
-            "Who is on the core team, and how will it work?",
+            translated(poc.language, "Who is on the core team, and how will it work?"),
             "team.roles, team.process",
             team and any(team.roles.values()) and team.process,
             team.process if team else None,
         ),
         _check(
-            "Is the right data available, and is it labelled?",
+            translated(
+                poc.language, "Is the right data available, and is it labelled?"
+            ),
             "data.path, data.target, data.label_definition",
             poc.data.label_definition,
             poc.data.label_definition,
             blocks=True,
         ),
         _check(
-            "What are the timeline and the budget?",
+            translated(poc.language, "What are the timeline and the budget?"),
             "timeline, budget",
             poc.timeline and poc.budget,
             _plan(poc),

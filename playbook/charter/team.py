@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from playbook.charter.model import Charter
+from playbook.core.messages import marked, translated
 
 PHASES = ("POC (stages 1-4)", "Beyond the POC (5-6)", "Scale-up (7)")
 NEEDED, HELPS, LATER = "needed", "helps", "not yet"
@@ -36,65 +37,75 @@ class Role:
 ROLES = (
     Role(
         "executive_sponsor",
-        "Executive sponsor",
-        "owns the business outcome and takes the go / iterate / stop decision",
-        "Nobody can act on the result: name a sponsor before the POC starts.",
+        marked("Executive sponsor"),
+        marked("owns the business outcome and takes the go / iterate / stop decision"),
+        marked("Nobody can act on the result: name a sponsor before the POC starts."),
         True,
         (NEEDED, NEEDED, NEEDED),
     ),
     Role(
         "product_manager",
-        "Product or project manager",
-        "keeps scope, timeline and stakeholders aligned",
-        "The sponsor or domain expert can hold scope for a short POC; name one owner.",
+        marked("Product or project manager"),
+        marked("keeps scope, timeline and stakeholders aligned"),
+        marked(
+            "The sponsor or domain expert can hold scope for a short POC; name one "
+            "owner."
+        ),
         False,
         (HELPS, NEEDED, NEEDED),
     ),
     Role(
         "domain_expert",
-        "Domain expert",
-        "knows what the data means and whether a prediction is useful",
-        "Borrow time from the team that makes the decision today.",
+        marked("Domain expert"),
+        marked("knows what the data means and whether a prediction is useful"),
+        marked("Borrow time from the team that makes the decision today."),
         True,
         (NEEDED, NEEDED, HELPS),
     ),
     Role(
         "data_scientist",
-        "Data scientist",
-        "frames the problem, builds and evaluates the models",
-        "The POC cannot run: staff one, or engage a partner.",
+        marked("Data scientist"),
+        marked("frames the problem, builds and evaluates the models"),
+        marked("The POC cannot run: staff one, or engage a partner."),
         True,
         (NEEDED, NEEDED, NEEDED),
     ),
     Role(
         "data_engineer",
-        "Data engineer",
-        "sources, cleans and delivers the data, and keeps it flowing after the POC",
-        "A data scientist can pull a sandbox copy for the POC; production needs one.",
+        marked("Data engineer"),
+        marked(
+            "sources, cleans and delivers the data, and keeps it flowing after the POC"
+        ),
+        marked(
+            "A data scientist can pull a sandbox copy for the POC; production needs "
+            "one."
+        ),
         False,
         (HELPS, NEEDED, NEEDED),
     ),
     Role(
         "ml_engineer",
-        "ML or software engineer",
-        "turns the model into a service or a batch job and integrates it",
-        "Not needed to decide the POC; needed before scale-up (stage 7).",
+        marked("ML or software engineer"),
+        marked("turns the model into a service or a batch job and integrates it"),
+        marked("Not needed to decide the POC; needed before scale-up (stage 7)."),
         False,
         (LATER, HELPS, NEEDED),
     ),
     Role(
         "devops",
-        "DevOps engineer",
-        "runs environments, pipelines, monitoring and deployment",
-        "A managed ML platform can cover the POC; production needs an owner.",
+        marked("DevOps engineer"),
+        marked("runs environments, pipelines, monitoring and deployment"),
+        marked("A managed ML platform can cover the POC; production needs an owner."),
         False,
         (LATER, HELPS, NEEDED),
     ),
     Role(
         "security",
-        "Security engineer",
-        "sets access rules and protects personal data",
-        "Ask the security office to review data access before the data is copied.",
+        marked("Security engineer"),
+        marked("sets access rules and protects personal data"),
+        marked(
+            "Ask the security office to review data access before the data is copied."
+        ),
         False,
         (HELPS, HELPS, NEEDED),
     ),
@@ -156,11 +167,11 @@ def coverage(poc: Charter) -> TeamCoverage:
         rows.append(
             RoleCoverage(
                 role=role.key,
-                title=role.title,
+                title=translated(poc.language, role.title),
                 holder=holder,
                 covered=bool(holder),
-                does=role.does,
-                gap=None if holder else role.if_missing,
+                does=translated(poc.language, role.does),
+                gap=None if holder else translated(poc.language, role.if_missing),
                 needed_for_poc=role.needed_for_poc,
                 cover=cover,
                 phases=dict(zip(PHASES, role.phases, strict=True)),
@@ -215,31 +226,49 @@ def process_checks(poc: Charter, rows: list[RoleCoverage]) -> list[ProcessCheck]
         if row.holder:
             return True, f"{row.title}: {row.holder}"
         if row.cover:
-            return True, f"{row.title}: nobody, but {row.cover}"
-        return False, f"{row.title}: nobody. {row.gap}"
+            return True, translated(
+                poc.language,
+                "%(title)s: nobody, but %(cover)s",
+                title=row.title,
+                cover=row.cover,
+            )
+        return False, translated(
+            poc.language, "%(title)s: nobody. %(gap)s", title=row.title, gap=row.gap
+        )
 
     checks = [
         ProcessCheck(
-            "a written way of working (iterations, reviews)",
+            translated(poc.language, "a written way of working (iterations, reviews)"),
             bool(poc.team and poc.team.process),
             (poc.team.process if poc.team and poc.team.process else "")
-            or "team.process is empty: say how the team works and who decides.",
+            or translated(
+                poc.language,
+                "team.process is empty: say how the team works and who decides.",
+            ),
         ),
     ]
     for need, key in (
-        ("someone who takes the go / iterate / stop decision", "executive_sponsor"),
-        ("someone who frames, builds and evaluates the models", "data_scientist"),
-        ("someone who knows the data and the decision", "domain_expert"),
-        ("someone who delivers the data", "data_engineer"),
+        (
+            marked("someone who takes the go / iterate / stop decision"),
+            "executive_sponsor",
+        ),
+        (
+            marked("someone who frames, builds and evaluates the models"),
+            "data_scientist",
+        ),
+        (marked("someone who knows the data and the decision"), "domain_expert"),
+        (marked("someone who delivers the data"), "data_engineer"),
     ):
         met, evidence = staffed(key)
-        checks.append(ProcessCheck(need, met, evidence))
+        checks.append(ProcessCheck(translated(poc.language, need), met, evidence))
     users = poc.business.users
     checks.append(
         ProcessCheck(
-            "users who act on the predictions",
+            translated(poc.language, "users who act on the predictions"),
             bool(users),
-            "; ".join(users) if users else "business.users is empty.",
+            "; ".join(users)
+            if users
+            else translated(poc.language, "business.users is empty."),
         )
     )
     return checks
@@ -250,24 +279,45 @@ def _cover(key: str, poc: Charter) -> str | None:
     roles = poc.team.roles if poc.team else {}
     data = poc.data
     if key == "executive_sponsor" and poc.business.sponsor:
-        return f"the business sponsor ({poc.business.sponsor}) decides"
+        return translated(
+            poc.language,
+            "the business sponsor (%(sponsor)s) decides",
+            sponsor=poc.business.sponsor,
+        )
     if key == "product_manager":
         for other in ("executive_sponsor", "domain_expert"):
             if roles.get(other):
-                return f"{roles[other]} holds the scope for the POC"
+                return translated(
+                    poc.language,
+                    "%(name)s holds the scope for the POC",
+                    name=roles[other],
+                )
     if key == "domain_expert" and poc.business.users:
-        return f"borrow time from {poc.business.users[0]}"
+        return translated(
+            poc.language, "borrow time from %(users)s", users=poc.business.users[0]
+        )
     scientist = roles.get("data_scientist")
     sandbox = data.synthetic or data.access == "sandbox_copy"
     batch = poc.prediction is None or poc.prediction.mode == "batch"
     if key == "data_engineer" and scientist and sandbox:
-        return f"{scientist} pulls a sandbox copy for the POC"
+        return translated(
+            poc.language, "%(name)s pulls a sandbox copy for the POC", name=scientist
+        )
     if key == "ml_engineer" and scientist and batch:
-        return f"{scientist} scores the POC's batches"
+        return translated(
+            poc.language, "%(name)s scores the POC's batches", name=scientist
+        )
     if key == "devops" and roles.get("data_engineer"):
-        return f"{roles['data_engineer']} runs the POC's environment"
+        return translated(
+            poc.language,
+            "%(name)s runs the POC's environment",
+            name=roles["data_engineer"],
+        )
     if key == "security" and sandbox and not (data.pii or data.sensitive):
-        return "no personal data is named: the security office's standard review"
+        return translated(
+            poc.language,
+            "no personal data is named: the security office's standard review",
+        )
     return None
 
 

@@ -22,6 +22,7 @@ from typing import Any, Generic, TypeVar
 import numpy as np
 
 from playbook.core.files import write_atomic, write_csv
+from playbook.core.messages import marked
 from playbook.errors import EvidenceError, FinishedRunError, PlaybookError
 
 # Raised when the JSON's layout changes in a way an older reader would misread.
@@ -44,13 +45,13 @@ class Stage:
 
 
 STAGES = (
-    Stage(1, "01_business_question", "Business question & culture"),
-    Stage(2, "02_team", "Team"),
-    Stage(3, "03_data_strategy", "Data strategy"),
-    Stage(4, "04_poc", "POC: baseline versus model"),
-    Stage(5, "05_beyond_poc", "Data beyond the POC"),
-    Stage(6, "06_iterate", "Iterate", needs=(4,)),
-    Stage(7, "07_scale_up_evaluation", "Scale-up & evaluation"),
+    Stage(1, "01_business_question", marked("Business question & culture")),
+    Stage(2, "02_team", marked("Team")),
+    Stage(3, "03_data_strategy", marked("Data strategy")),
+    Stage(4, "04_poc", marked("POC: baseline versus model")),
+    Stage(5, "05_beyond_poc", marked("Data beyond the POC")),
+    Stage(6, "06_iterate", marked("Iterate"), needs=(4,)),
+    Stage(7, "07_scale_up_evaluation", marked("Scale-up & evaluation")),
 )
 PASSED, STOPPED = "passed", "stopped"
 

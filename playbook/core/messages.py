@@ -24,12 +24,13 @@ import jinja2
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
+from playbook.core.korean_particles import with_particles
 from playbook.core.language import Language
 
 LOCALE = Path(__file__).resolve().parent.parent / "locale"
 DOMAIN = "playbook"
 # What `pybabel extract -k` needs to find the messages of the Python code.
-CATALOGUE_KEYWORDS = {"translated": (2,), "marked": None}
+CATALOGUE_KEYWORDS = {"translated": (2,), "marked": None, "said": None}
 
 
 def catalogue_path(language: Language) -> Path:
@@ -63,7 +64,9 @@ def translated(language: Language, message: str, /, **values: object) -> str:
         **values: What the placeholders stand for.
     """
     text = translations(language).gettext(message)
-    return text % values if values else text
+    text = text % values if values else text
+    # Korean particles depend on the value before them (260만원으로, 56%로).
+    return with_particles(text) if language == "ko" else text
 
 
 def marked(message: str) -> str:

@@ -13,8 +13,10 @@ from playbook.beyond.readiness import Readiness
 from playbook.beyond.scale_up_stage import ScaleUpEvidence
 from playbook.beyond.verdict import counted
 from playbook.charter.model import Charter
+from playbook.core.locale_format import periods_counted
 from playbook.data import calendar, contracts
 from playbook.report import beyond_charts, charts, display
+from playbook.report.display import said
 
 # The columns of the run history a reader compares between runs.
 _HISTORY_COLUMNS = [
@@ -32,9 +34,18 @@ def fresh_batch(evidence: BeyondEvidence) -> None:
     """Stage 5: where the fresh batch came from and how many rows it has."""
     fresh = evidence.fresh
     if fresh is None:
-        display.bullets("Fresh batch", [beyond_stage.summary(evidence)])
+        display.bullets(said("Fresh batch"), [beyond_stage.summary(evidence)])
         return
-    display.bullets("Fresh batch", [f"{fresh.rows:,} rows from {fresh.source}"])
+    display.bullets(
+        said("Fresh batch"),
+        [
+            said(
+                "%(rows)s rows from %(source)s",
+                rows=f"{fresh.rows:,}",
+                source=fresh.source,
+            )
+        ],
+    )
 
 
 def fresh_contract(stage: BeyondPoc) -> None:
@@ -42,31 +53,46 @@ def fresh_contract(stage: BeyondPoc) -> None:
     contract = stage.contract
     if contract is None:
         display.bullets(
-            "Data contract on the fresh batch",
+            said("Data contract on the fresh batch"),
             [beyond_stage.contract_summary(stage.outcome.evidence)],
         )
         return
     display.verdict(
         contract.passed,
-        f"The fresh batch passes all {contract.evaluated} expectations.",
-        f"The fresh batch fails {contract.failed} of {contract.evaluated} "
-        "expectations: the pipeline that feeds the model has changed.",
+        said(
+            "The fresh batch passes all %(evaluated)s expectations.",
+            evaluated=contract.evaluated,
+        ),
+        said(
+            "The fresh batch fails %(failed)s of %(evaluated)s expectations: the "
+            "pipeline that feeds the model has changed.",
+            failed=contract.failed,
+            evaluated=contract.evaluated,
+        ),
     )
-    display.table(contracts.failures_table(contract), caption="Failed expectations")
+    display.table(
+        contracts.failures_table(contract), caption=said("Failed expectations")
+    )
 
 
 def drift(evidence: BeyondEvidence) -> None:
     """Stage 5: how far each feature moved since training, and whether beyond noise."""
     report = evidence.drift
     if report is None or not report.judged:
-        display.bullets("Drift", [beyond_stage.drift_summary(evidence)])
+        display.bullets(said("Drift"), [beyond_stage.drift_summary(evidence)])
         return
     display.figures([beyond_charts.drift(report)])
-    display.bullets("Drift", [beyond_stage.drift_summary(evidence)])
+    display.bullets(said("Drift"), [beyond_stage.drift_summary(evidence)])
     display.table(
         display.frame(report.features),
-        caption=f"{report.current} ({report.current_rows:,} rows) against "
-        f"{report.reference} ({report.reference_rows:,} rows)",
+        caption=said(
+            "%(current)s (%(current_rows)s rows) against %(reference)s "
+            "(%(reference_rows)s rows)",
+            current=said(report.current),
+            current_rows=f"{report.current_rows:,}",
+            reference=said(report.reference),
+            reference_rows=f"{report.reference_rows:,}",
+        ),
     )
 
 
@@ -74,7 +100,7 @@ def lift_on_fresh(stage: BeyondPoc) -> None:
     """Stage 5: the lift on the POC's test periods and on the fresh batch."""
     if not stage.outcome.evidence.fresh_batch:
         display.bullets(
-            "The lift on later data",
+            said("The lift on later data"),
             [beyond_stage.fresh_kpi_summary(stage.outcome.evidence)],
         )
         return
@@ -92,20 +118,23 @@ def contract_record(evidence: BeyondEvidence) -> None:
     record = evidence.record
     if record is None:
         display.bullets(
-            "Data contract record", [beyond_stage.contract_summary(evidence)]
+            said("Data contract record"), [beyond_stage.contract_summary(evidence)]
         )
         return
-    fingerprint = record.sha256 or "not a separate file"
+    fingerprint = record.sha256 or said("not a separate file")
     display.table(
         display.frame(record.columns),
-        caption=f"{record.rows:,} rows, sha256 {fingerprint}",
+        caption=said(
+            "%(rows)s rows, sha256 %(sha)s", rows=f"{record.rows:,}", sha=fingerprint
+        ),
     )
 
 
 def thresholds(evidence: BeyondEvidence) -> None:
     """Stage 5: the proposed monitoring thresholds."""
     display.table(
-        display.frame(evidence.thresholds), caption="Monitoring thresholds (proposed)"
+        display.frame(evidence.thresholds),
+        caption=said("Monitoring thresholds (proposed)"),
     )
 
 
@@ -114,7 +143,9 @@ def run_history(evidence: IterateEvidence, *, poc: Charter) -> None:
     display.figures([beyond_charts.run_history(evidence.runs)])
     display.table(
         display.frame(evidence.runs, columns=_HISTORY_COLUMNS),
-        caption=f"{counted(len(evidence.runs), 'run')} of {poc.poc}",
+        caption=said("Runs of %(poc)s: %(runs)s", poc=poc.poc, runs=len(evidence.runs))
+        if display.reader_language() != "en"
+        else f"{counted(len(evidence.runs), 'run')} of {poc.poc}",
     )
 
 
@@ -130,12 +161,15 @@ def ab_test(stage: Iteration, *, poc: Charter) -> None:
     """Stage 6: the A/B tests' size and duration, whether they fit, what to watch."""
     ab = stage.design
     if not ab.applies or ab.plan is None:
-        display.bullets("A/B test", [ab.reason])
+        display.bullets(said("A/B test"), [ab.reason])
         return
     display.table(
         display.frame(ab.table()),
-        caption=f"A/B test for the minimum lift, {ab.plan.units_per_period:,.0f} "
-        f"units per {ab.plan.period}",
+        caption=said(
+            "A/B test for the minimum lift, %(units)s units per %(period)s",
+            units=f"{ab.plan.units_per_period:,.0f}",
+            period=said(ab.plan.period),
+        ),
     )
     display.figures(
         [
@@ -144,17 +178,23 @@ def ab_test(stage: Iteration, *, poc: Charter) -> None:
             )
         ]
     )
-    problem = iterate_stage.ab_problem(stage.outcome.evidence)
+    language = display.reader_language()
+    problem = iterate_stage.ab_problem(stage.outcome.evidence, language=language)
     display.verdict(
         problem is None,
-        f"An A/B test can confirm the minimum lift within "
-        f"{counted(ab.longest, ab.plan.period)}.",
-        f"{problem} The lift is small against the noise of single units at this "
-        "traffic: test on more units, on a proxy metric that moves sooner, or roll "
-        "out in stages watched with the stage 5 thresholds.",
+        said(
+            "An A/B test can confirm the minimum lift within %(periods)s.",
+            periods=periods_counted(ab.longest, ab.plan.period, language=language),
+        ),
+        said(
+            "%(problem)s The lift is small against the noise of single units at "
+            "this traffic: test on more units, on a proxy metric that moves sooner, "
+            "or roll out in stages watched with the stage 5 thresholds.",
+            problem=problem,
+        ),
     )
-    display.bullets("Check before reading results", [ab.plan.srm_check])
-    display.bullets("Guardrails to watch", ab.plan.guardrails)
+    display.bullets(said("Check before reading results"), [ab.plan.srm_check])
+    display.bullets(said("Guardrails to watch"), ab.plan.guardrails)
 
 
 def shadow_replay(evidence: IterateEvidence, *, poc: Charter) -> None:
@@ -172,9 +212,9 @@ def readiness(ready: Readiness) -> None:
     """
     rows = [
         {
-            "item": item.item,
-            "status": item.status,
-            "found": item.problem or item.evidence,
+            "item": said(item.item),
+            "status": said(item.status),
+            "found": said(item.problem or item.evidence),
             "reference": item.reference,
             "link": item.link,
         }
@@ -182,7 +222,11 @@ def readiness(ready: Readiness) -> None:
     ]
     display.table(
         display.frame(rows, columns=_READINESS_COLUMNS),
-        caption=f"{ready.met} of {ready.decided} decided items met",
+        caption=said(
+            "%(met)s of %(decided)s decided items met",
+            met=ready.met,
+            decided=ready.decided,
+        ),
     )
     display.figures([beyond_charts.readiness(ready)])
 
@@ -196,9 +240,9 @@ def final_evaluation(evidence: ScaleUpEvidence) -> None:
     display.decision(evidence.decision)
     display.lead(memo.headline)
     display.bullets(
-        "The money", [*memo.money, memo.payback] if memo.payback else memo.money
+        said("The money"), [*memo.money, memo.payback] if memo.payback else memo.money
     )
-    display.bullets("Risks", memo.risks)
-    display.bullets("Open items", memo.open_items)
-    display.bullets("Next steps", memo.next_steps)
-    display.bullets("Timeline", [memo.timeline])
+    display.bullets(said("Risks"), memo.risks)
+    display.bullets(said("Open items"), memo.open_items)
+    display.bullets(said("Next steps"), memo.next_steps)
+    display.bullets(said("Timeline"), [memo.timeline])

@@ -11,27 +11,34 @@ from playbook.charter import review as charter_review
 from playbook.charter.review import CharterReview, TimelineCheck, ValueModel
 from playbook.charter.team import TeamCoverage
 from playbook.report import charts, display
+from playbook.report.display import said
 
 
 def questions_table(review: CharterReview) -> None:
     """The evaluation questions, whether the charter answers each, and the answer."""
     display.table(
         display.frame(review.questions, columns=["question", "answered", "answer"]),
-        caption=f"{review.answered} of {len(review.questions)} questions answered",
+        caption=said(
+            "%(answered)s of %(questions)s questions answered",
+            answered=review.answered,
+            questions=len(review.questions),
+        ),
     )
 
 
 def blockers(review: CharterReview) -> None:
     """The blockers (they stop the journey) and the warnings, as two lists."""
-    display.bullets("Blockers (the journey stops)", review.blockers)
-    display.bullets("Warnings", review.warnings)
+    display.bullets(said("Blockers (the journey stops)"), review.blockers)
+    display.bullets(said("Warnings"), review.warnings)
 
 
 def value_table(model: ValueModel | None) -> None:
     """The minimum lift in money: per period, per year, the budget and the payback."""
     display.table(
-        display.frame(charter_review.value_rows(model)),
-        caption="The minimum lift in money",
+        display.frame(
+            charter_review.value_rows(model, language=display.reader_language())
+        ),
+        caption=said("The minimum lift in money"),
     )
 
 
@@ -47,7 +54,11 @@ def roles(coverage: TeamCoverage) -> None:
         display.frame(
             coverage.roles, columns=["title", "holder", "does", "cover", "gap"]
         ),
-        caption=f"{coverage.covered} of {len(coverage.roles)} roles staffed",
+        caption=said(
+            "%(covered)s of %(roles)s roles staffed",
+            covered=coverage.covered,
+            roles=len(coverage.roles),
+        ),
     )
 
 
@@ -55,15 +66,19 @@ def process(coverage: TeamCoverage) -> None:
     """What the POC's process needs from the team, the gaps, and the verdict."""
     display.table(
         display.frame(coverage.process, columns=["need", "met", "evidence"]),
-        caption="What the POC's process needs from the team",
+        caption=said("What the POC's process needs from the team"),
     )
-    display.bullets("Gaps and what covers them", coverage.gaps)
-    display.bullets("People named for many roles", coverage.crowded)
+    display.bullets(said("Gaps and what covers them"), coverage.gaps)
+    display.bullets(said("People named for many roles"), coverage.crowded)
     display.bullets(
-        "Roles in the charter this playbook does not know", coverage.unknown_roles
+        said("Roles in the charter this playbook does not know"),
+        coverage.unknown_roles,
     )
     display.verdict(
         coverage.can_run_poc,
-        "The named team can run the POC's process.",
-        "The named team cannot run the POC's process yet: see the needs not met above.",
+        said("The named team can run the POC's process."),
+        said(
+            "The named team cannot run the POC's process yet: see the needs not "
+            "met above."
+        ),
     )

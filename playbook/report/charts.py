@@ -10,7 +10,11 @@ from playbook.beyond.readiness import MET, NOT_MET, NOT_RUN, PERSON
 from playbook.charter.model import Budget, Charter
 from playbook.charter.review import CharterReview, TimelineCheck, ValueModel
 from playbook.core.language import FONT_STACK
+from playbook.core.locale_format import format_money
+from playbook.core.messages import marked
 from playbook.data.leakage import LeakageReport
+from playbook.report.display import reader_language, said
+from playbook.report.page_templates import WON_UNITS, money_ticks
 from playbook.tasks import holdout as holdout_split
 from playbook.tasks.holdout import Holdout
 from playbook.tasks.kpi import KpiReport, format_amount
@@ -23,6 +27,23 @@ STATUS_COLOURS = {
     PERSON: "#7f8c8d",
     NOT_RUN: "#bdc3c7",
 }
+
+
+def money(value: float, unit: str) -> str:
+    """An amount as the notebook's reader reads it (1.6M KRW, 160만원)."""
+    return format_money(value, unit, language=reader_language())
+
+
+def per_period_axis(unit: str, period: str) -> str:
+    """An axis title "KRW per month" in the notebook's reader's language (월별 원)."""
+    return said("%(unit)s per %(period)s", unit=unit_word(unit), period=said(period))
+
+
+def unit_word(unit: str) -> str:
+    """A unit as an axis names it: won are 원 to a Korean reader, KRW to others."""
+    if reader_language() == "ko" and unit.strip().upper() in WON_UNITS:
+        return "원"
+    return unit
 
 
 def layout(figure: go.Figure, title: str, *, height: int = 380) -> go.Figure:
@@ -159,9 +180,10 @@ def kpi_by_period(report: KpiReport) -> go.Figure:
     """The KPI of today's baseline and of the model in each test period."""
     labels = list(report.per_period)
     figure = go.Figure()
+    shown: list[float] = []
     for key, name, colour in (
-        ("baseline", report.baseline_name, TODAY),
-        ("model", "the model", MODEL),
+        ("baseline", said(report.baseline_name), TODAY),
+        ("model", said("the model"), MODEL),
     ):
         values = [report.per_period[label][key] for label in labels]
         figure.add_bar(
@@ -169,22 +191,38 @@ def kpi_by_period(report: KpiReport) -> go.Figure:
             y=values,
             name=name,
             marker_color=colour,
-            text=[format_amount(v, report.unit) for v in values],
+            text=[money(v, report.unit) for v in values],
             textposition="outside",
         )
+        shown.extend(values)
     figure.update_layout(barmode="group", xaxis={"type": "category"})
-    figure.update_yaxes(title=f"{report.unit} per {report.period}")
-    gained = "earns" if report.better == "higher" else "saves"
-    title = (
-        f"The model {gained} {format_amount(report.lift, report.unit)} per "
-        f"{report.period} against {report.baseline_name} "
-        f"[{format_amount(report.lift_ci_low, report.unit)}, "
-        f"{format_amount(report.lift_ci_high, report.unit)}]"
+    figure.update_yaxes(
+        title=per_period_axis(report.unit, report.period),
+        **(money_ticks(shown, unit=report.unit, language=reader_language()) or {}),
     )
+    words = {
+        "amount": money(abs(report.lift), report.unit),
+        "period": said(report.period),
+        "baseline": said(report.baseline_name),
+        "low": money(report.lift_ci_low, report.unit),
+        "high": money(report.lift_ci_high, report.unit),
+    }
     if report.lift < 0:
-        title = (
-            f"The model does {format_amount(-report.lift, report.unit)} per "
-            f"{report.period} worse than {report.baseline_name}"
+        title = said(
+            "The model does %(amount)s per %(period)s worse than %(baseline)s",
+            **words,
+        )
+    elif report.better == "higher":
+        title = said(
+            "The model earns %(amount)s per %(period)s against %(baseline)s "
+            "[%(low)s, %(high)s]",
+            **words,
+        )
+    else:
+        title = said(
+            "The model saves %(amount)s per %(period)s against %(baseline)s "
+            "[%(low)s, %(high)s]",
+            **words,
         )
     return layout(figure, title)
 
@@ -194,7 +232,7 @@ def lift_interval(report: KpiReport) -> go.Figure:
     figure = go.Figure()
     figure.add_scatter(
         x=[report.lift],
-        y=["lift"],
+        y=[said("lift")],
         mode="markers",
         marker={"size": 14, "color": MODEL},
         error_x={
@@ -205,36 +243,74 @@ def lift_interval(report: KpiReport) -> go.Figure:
             "thickness": 3,
             "width": 10,
         },
-        name=f"lift, {report.confidence:.0%} interval",
+        name=said(
+            "lift, %(confidence)s interval", confidence=f"{report.confidence:.0%}"
+        ),
     )
     mark_lift_axis(
         figure, min_lift=report.min_lift, unit=report.unit, period=report.period
     )
+    figure.update_xaxes(
+        **(
+            money_ticks(
+                [report.lift_ci_low, report.lift_ci_high, report.min_lift],
+                unit=report.unit,
+                language=reader_language(),
+            )
+            or {}
+        )
+    )
     figure.update_yaxes(showticklabels=False)
     clears = report.lift_ci_low > 0
     reaches = report.lift >= report.min_lift
-    title = (
-        f"Lift {format_amount(report.lift, report.unit)} per {report.period}: interval "
-        f"{'above' if clears else 'includes'} zero, point "
-        f"{'reaches' if reaches else 'misses'} the minimum "
-        f"{format_amount(report.min_lift, report.unit)}"
-    )
+    values = {
+        "lift": money(report.lift, report.unit),
+        "period": said(report.period),
+        "minimum": money(report.min_lift, report.unit),
+    }
+    title = said(_LIFT_TITLES[clears, reaches], **values)
     return layout(figure, title, height=260)
+
+
+# The lift chart's title by (interval above zero, point reaches the minimum).
+_LIFT_TITLES = {
+    (True, True): marked(
+        "Lift %(lift)s per %(period)s: interval above zero, point reaches the "
+        "minimum %(minimum)s"
+    ),
+    (True, False): marked(
+        "Lift %(lift)s per %(period)s: interval above zero, point misses the "
+        "minimum %(minimum)s"
+    ),
+    (False, True): marked(
+        "Lift %(lift)s per %(period)s: interval includes zero, point reaches the "
+        "minimum %(minimum)s"
+    ),
+    (False, False): marked(
+        "Lift %(lift)s per %(period)s: interval includes zero, point misses the "
+        "minimum %(minimum)s"
+    ),
+}
 
 
 def mark_lift_axis(
     figure: go.Figure, *, min_lift: float, unit: str, period: str
 ) -> None:
     """Lines at no gain and at the charter's minimum lift (if set); the axis titled."""
-    figure.add_vline(x=0, line_color=TODAY, annotation_text="no gain")
+    figure.add_vline(x=0, line_color=TODAY, annotation_text=said("no gain"))
     if not np.isnan(min_lift):
         figure.add_vline(
             x=min_lift,
             line_dash="dash",
             line_color="#c0392b",
-            annotation_text="minimum lift",
+            annotation_text=said("minimum lift"),
         )
-    figure.update_xaxes(title=f"{unit} per {period}, model minus today")
+    unit = unit_word(unit)
+    figure.update_xaxes(
+        title=said(
+            "%(unit)s per %(period)s, model minus today", unit=unit, period=said(period)
+        )
+    )
 
 
 def losing_segments(segments: list, *, unit: str, period: str) -> go.Figure:
@@ -260,16 +336,33 @@ def losing_segments(segments: list, *, unit: str, period: str) -> go.Figure:
             "arrayminus": [s.lift - s.lift_ci_low for s in reversed(shown)],
         },
     )
-    figure.update_xaxes(title=f"lift, {unit} per {period}")
+    figure.update_xaxes(
+        title=said("lift, %(axis)s", axis=per_period_axis(unit, period)),
+        **(
+            money_ticks(
+                [v for s in shown for v in (s.lift_ci_low, s.lift_ci_high)],
+                unit=unit,
+                language=reader_language(),
+            )
+            or {}
+        ),
+    )
     losing = [s for s in segments if s.loses]
-    confidence = f"{segments[0].confidence:.0%} joint " if segments else ""
+    confidence = f"{segments[0].confidence:.0%}" if segments else ""
     title = (
-        f"The model loses to today's baseline in {len(losing)} segment(s), "
-        f"{confidence}intervals below zero; worst: "
-        f"{losing[0].feature} = {losing[0].segment}"
+        said(
+            "The model loses to today's baseline in %(count)s segment(s), "
+            "%(confidence)s joint intervals below zero; worst: %(worst)s",
+            count=len(losing),
+            confidence=confidence,
+            worst=f"{losing[0].feature} = {losing[0].segment}",
+        )
         if losing
-        else "No segment where the model surely loses to today's baseline: every "
-        f"{confidence}interval reaches zero or above"
+        else said(
+            "No segment where the model surely loses to today's baseline: every "
+            "%(confidence)s joint interval reaches zero or above",
+            confidence=confidence,
+        )
     )
     return layout(figure, title, height=max(300, 28 * len(shown) + 120))
 
@@ -394,6 +487,19 @@ ROLE_CELL_COLOURS = {
 }
 
 
+# The role matrix's cells and phases (`charter.team.matrix`), said by the chart.
+ROLE_MATRIX_WORDS = (
+    marked("held"),
+    marked("not needed yet"),
+    marked("covered"),
+    marked("gap"),
+    marked("gap (helps)"),
+    marked("POC (stages 1-4)"),
+    marked("Beyond the POC (5-6)"),
+    marked("Scale-up (7)"),
+)
+
+
 def role_matrix(matrix: pd.DataFrame) -> go.Figure:
     """Roles by phase of the journey: held, covered, a gap or not needed (stage 2)."""
     phases = [column for column in matrix.columns if column not in ("role", "held by")]
@@ -409,9 +515,9 @@ def role_matrix(matrix: pd.DataFrame) -> go.Figure:
     figure = go.Figure()
     figure.add_heatmap(
         z=z,
-        x=phases,
+        x=[said(phase) for phase in phases],
         y=list(matrix["role"]),
-        text=matrix[phases].to_numpy().tolist(),
+        text=[[said(cell) for cell in row] for row in matrix[phases].to_numpy()],
         texttemplate="%{text}",
         zmin=-0.5,
         zmax=n - 0.5,
@@ -425,8 +531,10 @@ def role_matrix(matrix: pd.DataFrame) -> go.Figure:
     open_gaps = int((matrix[phases[0]] == "gap").sum())
     later = int(matrix[phases[1:]].isin(["gap"]).to_numpy().sum())
     title = (
-        f"{open_gaps} role(s) the POC needs are open"
+        said("%(gaps)s role(s) the POC needs are open", gaps=open_gaps)
         if open_gaps
-        else "Every role the POC needs is held or covered"
-    ) + (f"; {later} gap(s) to fill before scale-up" if later else "")
+        else said("Every role the POC needs is held or covered")
+    ) + (
+        said("; %(later)s gap(s) to fill before scale-up", later=later) if later else ""
+    )
     return layout(figure, title, height=420)

@@ -15,19 +15,29 @@ from playbook.data import contracts
 from playbook.data.frame import access_note, period_gaps
 from playbook.data.strategy_stage import DataStrategyEvidence, DataStrategyResult
 from playbook.report import charts, display
+from playbook.report.display import said
 
 
 def source(evidence: DataStrategyEvidence, *, poc: Charter) -> None:
     """Where the data comes from: size, fingerprint, access and the label's meaning."""
     found = evidence.fingerprint
+    label = poc.data.label_definition or said("not defined in the charter")
     display.bullets(
-        "Data",
+        said("Data"),
         [
-            f"{evidence.rows:,} rows and {evidence.columns} columns from "
-            f"{evidence.source}",
-            f"Fingerprint ({found.kind}): SHA-256 {found.sha256[:16]}...",
-            f"Access: {access_note(poc)}",
-            f"Label: {poc.data.label_definition or 'not defined in the charter'}",
+            said(
+                "%(rows)s rows and %(columns)s columns from %(source)s",
+                rows=f"{evidence.rows:,}",
+                columns=evidence.columns,
+                source=evidence.source,
+            ),
+            said(
+                "Fingerprint (%(kind)s): SHA-256 %(sha)s...",
+                kind=found.kind,
+                sha=found.sha256[:16],
+            ),
+            said("Access: %(note)s", note=access_note(poc)),
+            said("Label: %(label)s", label=label),
         ],
     )
 
@@ -39,34 +49,42 @@ def personal_data(evidence: DataStrategyEvidence) -> None:
             evidence.pii,
             columns=["column", "kind", "found_by", "share", "example", "excluded"],
         ),
-        caption=f"{len(evidence.pii)} column(s) hold personal data (examples "
-        "masked); an excluded column is never read by a model, the others reach it "
-        "with their personal data replaced by placeholders such as <PHONE>",
+        caption=said(
+            "%(count)s column(s) hold personal data (examples masked); an excluded "
+            "column is never read by a model, the others reach it with their "
+            "personal data replaced by placeholders such as <PHONE>",
+            count=len(evidence.pii),
+        ),
     )
 
 
 def ids(evidence: DataStrategyEvidence) -> None:
     """What the one-row-per-case check found."""
-    display.bullets("Ids", [evidence.ids])
+    display.bullets(said("Ids"), [evidence.ids])
 
 
 def label_balance(result: DataStrategyResult, *, poc: Charter) -> None:
     """The target's values and their counts, or a quantity's spread."""
-    display.table(result.balance, caption=f"Values of the target {poc.data.target!r}")
+    display.table(
+        result.balance,
+        caption=said("Values of the target %(target)s", target=repr(poc.data.target)),
+    )
 
 
 def periods(result: DataStrategyResult, *, poc: Charter) -> None:
     """Rows per period and the periods without rows; a note when there is no time."""
     if result.periods is None:
         display.bullets(
-            "Time",
+            said("Time"),
             [
-                "No time column (data.time): the POC holds out a random, "
-                "stratified share of the rows instead of the latest periods."
+                said(
+                    "No time column (data.time): the POC holds out a random, "
+                    "stratified share of the rows instead of the latest periods."
+                )
             ],
         )
         return
-    display.bullets("Periods without rows", period_gaps(result.periods))
+    display.bullets(said("Periods without rows"), period_gaps(result.periods))
     charts.rows_per_period(result.periods, target=poc.data.target).show()
 
 
@@ -77,7 +95,9 @@ def leaks(evidence: DataStrategyEvidence) -> None:
         display.frame(
             report.findings, columns=["column", "check", "level", "evidence"]
         ),
-        caption=f"Leakage checks on {report.rows_checked:,} rows",
+        caption=said(
+            "Leakage checks on %(rows)s rows", rows=f"{report.rows_checked:,}"
+        ),
     )
     display.figures([charts.leak_signals(report)])
 
@@ -87,8 +107,13 @@ def features(evidence: DataStrategyEvidence) -> None:
     excluded = evidence.excluded
     display.table(
         display.frame([{"column": c, "reason": r} for c, r in excluded.items()]),
-        caption=f"{evidence.columns - len(excluded)} of {evidence.columns} columns "
-        f"are features; these {len(excluded)} are not",
+        caption=said(
+            "%(features)s of %(columns)s columns are features; these %(excluded)s "
+            "are not",
+            features=evidence.columns - len(excluded),
+            columns=evidence.columns,
+            excluded=len(excluded),
+        ),
     )
 
 
@@ -98,13 +123,24 @@ def contract(evidence: DataStrategyEvidence) -> None:
     name = Path(report.source).name if report.source else report.suite
     display.verdict(
         report.passed,
-        f"The data passes all {report.evaluated} expectations of the contract {name}.",
-        f"The data fails {report.failed} of {report.evaluated} expectations of "
-        f"{name}: the journey stops here.",
+        said(
+            "The data passes all %(evaluated)s expectations of the contract %(name)s.",
+            evaluated=report.evaluated,
+            name=name,
+        ),
+        said(
+            "The data fails %(failed)s of %(evaluated)s expectations of %(name)s: "
+            "the journey stops here.",
+            failed=report.failed,
+            evaluated=report.evaluated,
+            name=name,
+        ),
     )
-    display.table(contracts.failures_table(report), caption="Failed expectations")
+    display.table(contracts.failures_table(report), caption=said("Failed expectations"))
     if evidence.data_docs:
         display.link(
-            "Every expectation, passed or failed, in Great Expectations' Data Docs",
+            said(
+                "Every expectation, passed or failed, in Great Expectations' Data Docs"
+            ),
             evidence.data_docs,
         )

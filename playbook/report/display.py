@@ -3,6 +3,11 @@
 Charts go through a plotly renderer made for reports: JupyterLab draws the figure from
 its JSON, and the HTML export gets the chart's `<div>` and `Plotly.newPlot` call
 without plotly.js, which the report page loads once from the run folder's `assets/`.
+
+`use_report_renderer` also sets the reader's language of the notebook's kernel (the
+charter's `report.language`): the sections, charts and the words shown here read it
+with `reader_language()` (sentences with `said`), as plotly reads its default
+renderer, so a notebook says it once rather than in every call.
 """
 
 from __future__ import annotations
@@ -19,12 +24,17 @@ import plotly.io as pio
 from IPython.display import display
 from plotly.io.base_renderers import MimetypeRenderer, PlotlyRenderer
 
+from playbook.core.language import Language
+from playbook.core.messages import marked, translated
 from playbook.data import pii
 from playbook.tasks.decision import Decision
+from playbook.tasks.decision_words import decision_code
 
 RENDERER_NAME = "playbook_report"
 
-_BANNER_TEXT = "SYNTHETIC example data: generated, not real records"
+_BANNER_TEXT = marked("SYNTHETIC example data: generated, not real records")
+# The kernel's reader, set once per stage notebook by `use_report_renderer`.
+_READER: dict[str, Language] = {"language": "en"}
 _DECISION_COLOURS = {"go": "#1b7f3b", "iterate": "#b26a00", "stop": "#b3261e"}
 _TABLE_STYLE = (
     "<style>.playbook-table{border-collapse:collapse;margin:6px 0}"
@@ -60,16 +70,30 @@ class _ReportRenderer(MimetypeRenderer):
         return bundle
 
 
-def use_report_renderer() -> None:
+def use_report_renderer(language: Language = "en") -> None:
     """Show plotly figures in a way that both JupyterLab and the HTML report can draw.
 
     After this call, a figure that ends a cell, or `fig.show()`, outputs a bundle with
     `application/vnd.plotly.v1+json` and a `text/html` div that expects `Plotly` to be
     loaded by the page (the report loads `assets/plotly.min.js`).
+
+    Args:
+        language: The reader's language of what the notebook shows from now on.
     """
+    _READER["language"] = language
     pio.renderers[RENDERER_NAME] = _ReportRenderer()
     pio.renderers.default = RENDERER_NAME
     pio.renderers.render_on_display = True
+
+
+def reader_language() -> Language:
+    """The language the notebook's reader reads (`use_report_renderer`)."""
+    return _READER["language"]
+
+
+def said(message: str, /, **values: object) -> str:
+    """A sentence of a section in the reader's language, its placeholders filled."""
+    return translated(_READER["language"], message, **values)
 
 
 def synthetic_banner(is_synthetic: bool) -> None:
@@ -81,6 +105,7 @@ def synthetic_banner(is_synthetic: bool) -> None:
     """
     if not is_synthetic:
         return
+    banner = html.escape(said(_BANNER_TEXT))
     style = (
         "background:#fff4d6;border:2px solid #c98a00;border-radius:6px;"
         "padding:10px 16px;margin:8px 0;color:#5c3d00;font-size:1.15em;"
@@ -88,9 +113,9 @@ def synthetic_banner(is_synthetic: bool) -> None:
     )
     display(
         {
-            "text/html": f'<div style="{style}">&#9888; {_BANNER_TEXT}</div>',
-            "text/markdown": f"**&#9888; {_BANNER_TEXT}**",
-            "text/plain": f"!! {_BANNER_TEXT} !!",
+            "text/html": f'<div style="{style}">&#9888; {banner}</div>',
+            "text/markdown": f"**&#9888; {banner}**",
+            "text/plain": f"!! {banner} !!",
         },
         raw=True,
     )
@@ -100,6 +125,8 @@ def table(
     frame: pd.DataFrame, *, caption: str | None = None, hidden: Iterable[str] = ()
 ) -> None:
     """Show a data frame as a readable HTML table, with personal data masked.
+
+    A column's name is shown in the reader's language when the catalogue has it.
 
     Numbers are right-aligned with thousands separators and a number of decimals
     chosen per column; a plain 0, 1, 2... index is left out, any other index is shown
@@ -119,7 +146,7 @@ def table(
         shown = frame.reset_index(names=names, allow_duplicates=True)
     columns = [_column_cells(shown.iloc[:, i]) for i in range(shown.shape[1])]
     head = "".join(
-        f"<th{kind}>{html.escape(str(name))}</th>"
+        f"<th{kind}>{html.escape(said(str(name)))}</th>"
         for name, (kind, _) in zip(shown.columns, columns, strict=True)
     )
     rows = (
@@ -129,7 +156,7 @@ def table(
             + "</tr>"
             for row in range(len(shown))
         )
-        or f'<tr><td colspan="{max(len(columns), 1)}">none</td></tr>'
+        or f'<tr><td colspan="{max(len(columns), 1)}">{said("none")}</td></tr>'
     )
     caption = pii.mask_text(caption) if caption else caption
     title = f'<p class="playbook-caption">{html.escape(caption)}</p>' if caption else ""
@@ -169,7 +196,8 @@ def bullets(title: str, items: Sequence[str]) -> None:
     items = [pii.mask_text(str(item)) for item in items]
     heading = f"<p><strong>{html.escape(title)}</strong>"
     if not items:
-        markup, plain = f"{heading}: none</p>", f"{title}: none"
+        none = said("none")
+        markup, plain = f"{heading}: {none}</p>", f"{title}: {none}"
     else:
         listed = "".join(f"<li>{html.escape(str(item))}</li>" for item in items)
         markup = f"{heading}</p><ul>{listed}</ul>"
@@ -203,7 +231,12 @@ def verdict(passed: bool, if_passed: str, if_failed: str) -> None:
 
 def decision(outcome: Decision) -> None:
     """Show a go / iterate / stop decision in large letters, with its reasons."""
-    word = outcome.decision.upper()
+    language = _READER["language"]
+    word = (
+        outcome.decision.upper()
+        if language == "en"
+        else decision_code(outcome.decision, language=language)
+    )
     colour = _DECISION_COLOURS.get(outcome.decision, "#5f6368")
     masked = [pii.mask_text(reason) for reason in outcome.reasons]
     reasons = "".join(f"<li>{html.escape(reason)}</li>" for reason in masked)

@@ -8,6 +8,7 @@ rows. Every value a template prints is HTML-escaped. Both pages colour a status 
 from __future__ import annotations
 
 import html
+import math
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -16,6 +17,7 @@ import markupsafe
 
 from playbook.core import messages
 from playbook.core.language import HTML_LANG, Language
+from playbook.core.locale_format import korean_won
 
 if TYPE_CHECKING:
     import plotly.graph_objects as go
@@ -81,6 +83,38 @@ def chart_div(figure: go.Figure, div_id: str) -> str:
         div_id=div_id,
         config={"displayModeBar": False, "responsive": True},
     )
+
+
+WON_UNITS = ("KRW", "원", "WON")
+# A tick step is one of these times a power of ten (250,000 reads as 25만원).
+_NICE_STEPS = (1.0, 2.0, 2.5, 5.0, 10.0)
+
+
+def money_ticks(
+    values: list[float], *, unit: str, language: Language, ticks: int = 5
+) -> dict[str, list] | None:
+    """Tick values and texts in 만원/억원 for a won axis in Korean; None otherwise.
+
+    Plotly's own tick format writes SI prefixes (12M, 500k), which a Korean reader
+    does not read as money; English keeps them.
+
+    Args:
+        values: The amounts the axis must show (zero is always included).
+        unit: The amounts' unit, as the charter names it.
+        language: The reader's language.
+        ticks: About how many ticks to show.
+    """
+    finite = [float(v) for v in values if v is not None and math.isfinite(v)]
+    if language != "ko" or unit.strip().upper() not in WON_UNITS or not finite:
+        return None
+    low, high = min([*finite, 0.0]), max([*finite, 0.0])
+    rough = (high - low) / ticks or 1.0
+    power = 10.0 ** math.floor(math.log10(rough))
+    step = power * next(n for n in _NICE_STEPS if n * power >= rough)
+    found = [
+        k * step for k in range(math.floor(low / step), math.ceil(high / step) + 1)
+    ]
+    return {"tickvals": found, "ticktext": [korean_won(v) for v in found]}
 
 
 def _escaped(value: Any) -> Any:

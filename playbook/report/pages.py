@@ -30,6 +30,7 @@ from playbook.core.locale_format import format_money
 from playbook.core.messages import translated
 from playbook.errors import ReportError
 from playbook.report import memo_page, page_templates
+from playbook.report.page_templates import money_ticks
 
 ASSET = "assets/plotly.min.js"
 
@@ -184,6 +185,8 @@ def export_stage(
             "Run the stage again to recreate it."
         ) from error
     node.metadata["title"] = title
+    # The stage template's own words, in the reader's language (read as nb.metadata).
+    node.metadata["playbook_words"] = {"overview": translated(language, "Run overview")}
     exporter = HTMLExporter(
         template_name=_STAGE_TEMPLATE,
         extra_template_basedirs=[str(_TEMPLATES)],
@@ -490,20 +493,23 @@ def _lay_out_kpi_chart(
 ) -> None:
     """Axes that show every bar, the interval and the minimum with room; the title."""
     baseline, model, lift, low, high, min_lift = marks
+    unit = str(kpi.get("unit") or "")
     axis = translated(
         language,
         "%(unit)s per %(period)s",
-        unit=_e(kpi.get("unit") or ""),
+        unit=_e("원" if money_ticks([1.0], unit=unit, language=language) else unit),
         period=_e(_period(kpi, language)),
     )
     top = max(baseline, model, 0.0)
     bottom = min(baseline, model, 0.0)
+    # Won in Korean tick in 만원/억원; other units keep plotly's SI prefixes.
     fig.update_yaxes(
         title_text=axis,
         tickformat="~s",
         range=[bottom * 1.15, top * 1.18],
         row=1,
         col=1,
+        **(money_ticks([bottom, top], unit=unit, language=language) or {}),
     )
     lifts = [v for v in (lift, low, high, min_lift, 0.0) if v is not None]
     span = (max(lifts) - min(lifts)) or abs(lift) or 1.0
@@ -516,6 +522,7 @@ def _lay_out_kpi_chart(
         range=[min(lifts) - 0.12 * span, max(lifts) + 0.15 * span],
         row=1,
         col=2,
+        **(money_ticks(lifts, unit=unit, language=language) or {}),
     )
     fig.update_layout(
         title={"text": _e(_finding(kpi, language)), "x": 0.01, "font": {"size": 18}},

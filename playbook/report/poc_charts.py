@@ -8,11 +8,19 @@ import plotly.graph_objects as go
 
 from playbook.charter import kpi_terms
 from playbook.charter.model import Kpi
-from playbook.report.charts import MODEL, TODAY, layout
+from playbook.core.messages import marked
+from playbook.report.charts import (
+    MODEL,
+    TODAY,
+    layout,
+    money,
+    money_ticks,
+    per_period_axis,
+)
+from playbook.report.display import reader_language, said
 from playbook.tasks.comparison import CANDIDATE, Comparison
 from playbook.tasks.comparison import TODAY as TODAY_ROLE
 from playbook.tasks.importance import Importance
-from playbook.tasks.kpi import format_amount
 
 OTHER = "#c9c9c9"
 # Candidates that tuning did not choose, still shown on the ladder.
@@ -27,21 +35,40 @@ def ladder(result: Comparison) -> go.Figure:
     figure = go.Figure()
     figure.add_bar(
         x=[rung.kpi for rung in rungs],
-        y=[f"{rung.name} ({'chosen' if rung.chosen else rung.role})" for rung in rungs],
+        y=[
+            f"{said(rung.name)} ({said('chosen') if rung.chosen else said(rung.role)})"
+            for rung in rungs
+        ],
         orientation="h",
         marker_color=[
             MODEL if rung.chosen else colours.get(rung.role, OTHER) for rung in rungs
         ],
-        text=[format_amount(rung.kpi, report.unit) for rung in rungs],
+        text=[money(rung.kpi, report.unit) for rung in rungs],
         textposition="auto",
     )
-    what = "net value" if report.better == "higher" else "cost of errors"
-    figure.update_xaxes(title=f"{what}, {report.unit} per {report.period}")
+    what = said("net value") if report.better == "higher" else said("cost of errors")
+    figure.update_xaxes(
+        title=f"{what}, {per_period_axis(report.unit, report.period)}",
+        **(
+            money_ticks(
+                [rung.kpi for rung in rungs],
+                unit=report.unit,
+                language=reader_language(),
+            )
+            or {}
+        ),
+    )
     best = (max if report.better == "higher" else min)(rungs, key=lambda r: r.kpi)
     title = (
-        f"The chosen model is the best of {len(rungs)} policies on the test rows"
+        said(
+            "The chosen model is the best of %(count)s policies on the test rows",
+            count=len(rungs),
+        )
         if best.chosen
-        else f"{best.name} does better than the chosen model on the test rows"
+        else said(
+            "%(name)s does better than the chosen model on the test rows",
+            name=said(best.name),
+        )
     )
     return layout(figure, title, height=140 + 40 * len(rungs))
 
@@ -52,8 +79,8 @@ def cumulative_gain(rows: pd.DataFrame, *, today: str) -> go.Figure:
     positives = rows["actual"].to_numpy()
     total = max(positives.sum(), 1)
     for column, name, colour in (
-        ("model_score", "the model", MODEL),
-        ("today_score", today, TODAY),
+        ("model_score", said("the model"), MODEL),
+        ("today_score", said(today), TODAY),
     ):
         order = np.argsort(-rows[column].to_numpy(), kind="stable")
         reached = np.concatenate([[0], np.cumsum(positives[order])]) / total
@@ -63,18 +90,26 @@ def cumulative_gain(rows: pd.DataFrame, *, today: str) -> go.Figure:
             x=share[::step], y=reached[::step], name=name, line_color=colour
         )
     figure.add_scatter(
-        x=[0, 1], y=[0, 1], name="random", line={"dash": "dot", "color": OTHER}
+        x=[0, 1],
+        y=[0, 1],
+        name=said("random"),
+        line={"dash": "dot", "color": OTHER},
     )
     contacted = rows["decision_model"].mean()
     figure.add_vline(
-        x=contacted, line_dash="dash", annotation_text="capacity", line_color="#555"
+        x=contacted,
+        line_dash="dash",
+        annotation_text=said("capacity"),
+        line_color="#555",
     )
-    figure.update_xaxes(title="share of test rows contacted, highest score first")
-    figure.update_yaxes(title="share of all positives reached")
+    figure.update_xaxes(title=said("share of test rows contacted, highest score first"))
+    figure.update_yaxes(title=said("share of all positives reached"))
     at = rows.loc[rows["decision_model"] == 1, "actual"].sum() / total
-    title = (
-        f"At the charter's capacity ({contacted:.0%} of the rows) the model reaches "
-        f"{at:.0%} of the positives"
+    title = said(
+        "At the charter's capacity (%(contacted)s of the rows) the model reaches "
+        "%(reached)s of the positives",
+        contacted=f"{contacted:.0%}",
+        reached=f"{at:.0%}",
     )
     return layout(figure, title)
 
@@ -88,9 +123,10 @@ def kpi_by_capacity(
     largest = max((periods == label).sum() for label in labels)
     grid = np.unique(np.linspace(1, largest, 60).round().astype(int))
     figure = go.Figure()
+    shown: list[float] = []
     for column, name, colour in (
-        ("model_score", "the model", MODEL),
-        ("today_score", today, TODAY),
+        ("model_score", said("the model"), MODEL),
+        ("today_score", said(today), TODAY),
     ):
         total = np.zeros(len(grid))
         for label in labels:
@@ -99,13 +135,25 @@ def kpi_by_capacity(
             gained = np.cumsum(part["value_if_contacted"].to_numpy()[order])
             total += gained[np.minimum(grid, len(gained)) - 1]
         figure.add_scatter(x=grid, y=total / len(labels), name=name, line_color=colour)
+        shown.extend(total / len(labels))
     figure.add_vline(
-        x=capacity, line_dash="dash", line_color="#555", annotation_text="charter"
+        x=capacity,
+        line_dash="dash",
+        line_color="#555",
+        annotation_text=said("charter"),
     )
-    figure.update_xaxes(title=f"contacts per {period}")
-    figure.update_yaxes(title=f"{unit} per {period}")
+    figure.update_xaxes(title=said("contacts per %(period)s", period=said(period)))
+    figure.update_yaxes(
+        title=per_period_axis(unit, period),
+        **(money_ticks(shown, unit=unit, language=reader_language()) or {}),
+    )
     return layout(
-        figure, f"Net value per {period} at every capacity; the charter's is {capacity}"
+        figure,
+        said(
+            "Net value per %(period)s at every capacity; the charter's is %(capacity)s",
+            period=said(period),
+            capacity=f"{capacity:,}",
+        ),
     )
 
 
@@ -120,22 +168,29 @@ def calibration(rows: pd.DataFrame, *, bins: int = 10) -> go.Figure:
     means = frame.groupby("bin").agg(p=("p", "mean"), y=("y", "mean"), n=("y", "size"))
     figure = go.Figure()
     figure.add_scatter(
-        x=[0, 1], y=[0, 1], name="perfect", line={"dash": "dot", "color": OTHER}
+        x=[0, 1],
+        y=[0, 1],
+        name=said("perfect"),
+        line={"dash": "dot", "color": OTHER},
     )
     figure.add_scatter(
         x=means["p"],
         y=means["y"],
         mode="lines+markers",
-        name="the model",
+        name=said("the model"),
         line_color=MODEL,
-        text=[f"{n:,} rows" for n in means["n"]],
+        text=[said("%(rows)s rows", rows=f"{n:,}") for n in means["n"]],
     )
     top = float(max(means["p"].max(), means["y"].max()) * 1.1)
-    figure.update_xaxes(title="predicted probability", range=[0, top])
-    figure.update_yaxes(title="observed rate", range=[0, top])
+    figure.update_xaxes(title=said("predicted probability"), range=[0, top])
+    figure.update_yaxes(title=said("observed rate"), range=[0, top])
     gap = float(np.average(np.abs(means["p"] - means["y"]), weights=means["n"]))
     return layout(
-        figure, f"Predicted against observed: off by {gap:.1%} on average per decile"
+        figure,
+        said(
+            "Predicted against observed: off by %(gap)s on average per decile",
+            gap=f"{gap:.1%}",
+        ),
     )
 
 
@@ -189,16 +244,20 @@ def importance(
         marker_color=MODEL,
         error_x={"type": "data", "array": [item.spread for item in reversed(top)]},
     )
-    figure.update_xaxes(title=f"drop in {score} when the feature is shuffled")
+    figure.update_xaxes(
+        title=said("drop in %(score)s when the feature is shuffled", score=score)
+    )
     title = (
-        f"The model leans most on {top[0].feature}"
+        said("The model leans most on %(feature)s", feature=top[0].feature)
         if top and top[0].drop > 0
-        else "No single feature matters much on its own"
+        else said("No single feature matters much on its own")
     )
     if len(found) < features:
-        title += (
-            f" (of the {len(found):,} of {features:,} features its score moves with "
-            "most; the others were not shuffled)"
+        title += said(
+            " (of the %(shuffled)s of %(features)s features its score moves with "
+            "most; the others were not shuffled)",
+            shuffled=f"{len(found):,}",
+            features=f"{features:,}",
         )
     return layout(figure, title, height=max(300, 26 * len(top) + 120))
 
@@ -219,7 +278,7 @@ def split(result: Comparison) -> go.Figure:
     for name, colour in (("train", TODAY), ("validation", OTHER), ("test", MODEL)):
         if name in counts:
             figure.add_bar(
-                x=counts.index, y=counts[name], name=name, marker_color=colour
+                x=counts.index, y=counts[name], name=said(name), marker_color=colour
             )
     # Two years of weeks would print a hundred labels on top of each other.
     step = -(-len(counts) // 24)
@@ -227,8 +286,21 @@ def split(result: Comparison) -> go.Figure:
         barmode="stack",
         xaxis={"type": "category", "tickvals": list(counts.index[::step])},
     )
-    figure.update_yaxes(title="rows")
-    return layout(figure, holdout.description[:1].upper() + holdout.description[1:])
+    figure.update_yaxes(title=said("rows"))
+    description = said(holdout.description)  # the tasks' sentence, English for now
+    return layout(figure, description[:1].upper() + description[1:])
+
+
+# The sides of the split and the ladder's roles, as the charts name them.
+_CHART_WORDS = (
+    marked("train"),
+    marked("validation"),
+    marked("test"),
+    marked("chosen"),
+    marked("today"),
+    marked("baseline"),
+    marked("candidate"),
+)
 
 
 def for_task(result: Comparison, *, kpi_definition: Kpi) -> list[go.Figure]:

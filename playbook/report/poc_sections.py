@@ -9,9 +9,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from playbook.core.locale_format import periods_counted
+from playbook.core.messages import marked
 from playbook.report import charts, display, poc_charts
+from playbook.report.display import said
 from playbook.serve.saved_model import CARD_FILE, SavedStage
 from playbook.tasks import comparison, contact_policy, kpi, poc_stage
+from playbook.tasks.latency import JUDGED_ON_BATCH, JUDGED_ON_ROW
 from playbook.tasks.poc_stage import PocStage
 
 
@@ -25,15 +29,27 @@ def ladder(stage: PocStage) -> None:
     """Every baseline and the model on the same test rows: a chart, then the table."""
     report = stage.evidence.kpi
     display.figures([poc_charts.ladder(stage.comparison)])
+    frame = comparison.ladder_frame(stage.evidence.ladder)
+    for column in ("policy", "role"):
+        frame[column] = frame[column].map(said)
     display.table(
-        comparison.ladder_frame(stage.evidence.ladder),
-        caption=f"KPI in {report.unit} per {report.period}; {report.method}",
+        frame,
+        caption=said(
+            "KPI in %(axis)s; %(method)s",
+            axis=charts.per_period_axis(report.unit, report.period),
+            method=_method(report),
+        ),
     )
     policies = stage.evidence.contact_policies
     if policies is not None:
         display.bullets(
-            "Who the model contacts",
-            contact_policy.sentences(policies, unit=report.unit, period=report.period),
+            said("Who the model contacts"),
+            contact_policy.sentences(
+                policies,
+                unit=report.unit,
+                period=report.period,
+                language=display.reader_language(),
+            ),
         )
 
 
@@ -41,7 +57,10 @@ def kpi_by_period(stage: PocStage) -> None:
     """The KPI of the model and of today's baseline in each test period."""
     report = stage.evidence.kpi
     display.figures([charts.kpi_by_period(report)])
-    display.table(kpi.as_table(report), caption=report.method)
+    display.table(
+        kpi.as_table(report, language=display.reader_language()),
+        caption=_method(report),
+    )
 
 
 def split(stage: PocStage) -> None:
@@ -53,10 +72,19 @@ def candidates(stage: PocStage) -> None:
     """Every candidate setting tried on the validation rows, and the one chosen."""
     found = stage.evidence.candidates
     tried = sum(c.fit_seconds for c in found)
+    shown = display.frame(found)
+    if "name" in shown:
+        shown["name"] = shown["name"].map(said)
     display.table(
-        display.frame(found),
-        caption=f"{stage.evidence.tuning_trials} settings fitted in {tried:.0f} s "
-        f"(budget {stage.tuning_seconds:.0f} s); chosen: {stage.evidence.model_name}",
+        shown,
+        caption=said(
+            "%(trials)s settings fitted in %(seconds)s s (budget %(budget)s s); "
+            "chosen: %(model)s",
+            trials=stage.evidence.tuning_trials,
+            seconds=f"{tried:.0f}",
+            budget=f"{stage.tuning_seconds:.0f}",
+            model=said(stage.evidence.model_name),
+        ),
     )
 
 
@@ -81,10 +109,13 @@ def losing_segments(stage: PocStage) -> None:
     definition = stage.poc.need("kpi")
     if not stage.segments:
         display.bullets(
-            "Segments",
+            said("Segments"),
             [
-                "No feature splits the test rows into segments of "
-                f"{poc_stage.SEGMENT_MIN_ROWS} rows or more."
+                said(
+                    "No feature splits the test rows into segments of %(rows)s rows "
+                    "or more.",
+                    rows=poc_stage.SEGMENT_MIN_ROWS,
+                )
             ],
         )
         return
@@ -99,23 +130,88 @@ def losing_segments(stage: PocStage) -> None:
 
 def latency(stage: PocStage) -> None:
     """Measured prediction times against the charter's requirement."""
-    display.table(
-        display.frame([stage.evidence.latency]), caption="Prediction time (ms)"
+    measured = stage.evidence.latency
+    shown = display.frame([measured])
+    shown["judged_on"] = (
+        said(JUDGED_ON_BATCH, rows=f"{measured.batch_rows:,}")
+        if measured.mode == "batch"
+        else said(JUDGED_ON_ROW)
     )
+    shown["mode"] = shown["mode"].map(said)
+    display.table(shown, caption=said("Prediction time (ms)"))
 
 
 def saved_files(saved: SavedStage) -> None:
     """What stage 4 saved in the run folder for the later stages and for scoring."""
     display.bullets(
-        "Saved in the run folder",
+        said("Saved in the run folder"),
         [
-            f"{_relative(saved, saved.model_dir)}/: the model, its data contract and "
-            f"{CARD_FILE}",
-            f"{_relative(saved, saved.test_scores)}: every policy's decisions on the "
-            "test rows",
+            said(
+                "%(folder)s/: the model, its data contract and %(card)s",
+                folder=_relative(saved, saved.model_dir),
+                card=CARD_FILE,
+            ),
+            said(
+                "%(file)s: every policy's decisions on the test rows",
+                file=_relative(saved, saved.test_scores),
+            ),
         ],
+    )
+
+
+def _method(report: kpi.KpiReport) -> str:
+    """How the lift's interval was found, for the reader.
+
+    The tasks describe their method in English (`KpiReport.method`); a reader of
+    another language reads the interval's terms (its confidence and what it rests on)
+    and finds the method's detail on the English page.
+    """
+    language = display.reader_language()
+    if language == "en":
+        return report.method
+    return said(
+        "%(confidence)s interval on the lift, resting on %(periods)s of test rows "
+        "(%(rows)s rows)",
+        confidence=f"{report.confidence:.0%}",
+        periods=periods_counted(
+            report.interval_periods, report.period, language=language
+        ),
+        rows=f"{report.test_rows:,}",
     )
 
 
 def _relative(saved: SavedStage, path: Path) -> str:
     return path.relative_to(saved.run_dir).as_posix()
+
+
+# The names the tasks give policies and candidates, said in the reader's language.
+POLICY_NAMES = (
+    marked("the model, break-even"),
+    marked("the model, fill capacity"),
+    marked("logistic regression"),
+    marked("gradient-boosted trees"),
+)
+# The headers of stage 4's tables (`display.table` says each in the reader's language).
+TABLE_HEADERS = (
+    marked("policy"),
+    marked("role"),
+    marked("period"),
+    marked("model"),
+    marked("lift"),
+    marked("name"),
+    marked("validation_kpi"),
+    marked("params"),
+    marked("fit_seconds"),
+    marked("skipped"),
+    marked("mode"),
+    marked("budget_ms"),
+    marked("batch_rows"),
+    marked("batch_p50_ms"),
+    marked("batch_p95_ms"),
+    marked("row_p50_ms"),
+    marked("row_p95_ms"),
+    marked("meets"),
+    marked("batch"),
+    marked("real_time"),
+    marked("judged_on"),
+)

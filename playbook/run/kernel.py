@@ -19,7 +19,9 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
+from playbook.core.language import Language
 from playbook.errors import KernelError
+from playbook.report import stage_prose
 
 # Run silently in the kernel before each stage but the first: forget every name the
 # previous stage defined (its frames, models, outputs) and number cells from 1 again.
@@ -77,7 +79,12 @@ class JourneyKernel:
         self.close(now=kind is not None)
 
     def execute(
-        self, notebook: Path, output: Path, *, parameters: Mapping[str, Any]
+        self,
+        notebook: Path,
+        output: Path,
+        *,
+        parameters: Mapping[str, Any],
+        language: Language = "en",
     ) -> None:
         """Run one notebook in the journey's kernel and save it, executed, to `output`.
 
@@ -85,6 +92,8 @@ class JourneyKernel:
             notebook: The stage notebook to run (left as it is).
             output: Where the executed copy goes; rewritten after every cell.
             parameters: Values injected after the cell tagged `parameters`.
+            language: The reader's language: the markdown cells run and are saved
+                in it (`playbook.report.stage_prose`).
 
         Raises:
             papermill.PapermillExecutionError: A cell raised; the notebook was saved
@@ -110,7 +119,7 @@ class JourneyKernel:
 
         from playbook.run.journey_engine import JourneyEngine, atomic
 
-        node = load_notebook_node(str(notebook))
+        node = stage_prose.in_language(load_notebook_node(str(notebook)), language)
         node = parameterize_notebook(
             node, dict(parameters), report_mode=False, kernel_name=self.kernel_name
         )

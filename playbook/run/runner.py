@@ -31,6 +31,7 @@ from playbook.core import bundled, journey
 from playbook.core.files import relative_path
 from playbook.core.journey import STAGES, STOPPED, Stage
 from playbook.core.language import Language, language_of
+from playbook.core.messages import translated
 from playbook.errors import CharterError, StageSelectionError, exit_code_for
 from playbook.report import pages, portfolio
 from playbook.run import evidence_types, interruption, kernel, liveness, manifest
@@ -432,6 +433,7 @@ def _run_stage(
     import papermill
 
     entry = record["stages"][stage.key]
+    language = language_of(record.get("language"))
     executed = run_dir / EXECUTED / stage.notebook
     entry.update(status="running", notebook=str(executed.relative_to(run_dir)))
     manifest.write(run_dir, record)
@@ -447,7 +449,12 @@ def _run_stage(
     started = time.perf_counter()
     exit_code = 0
     try:
-        session.execute(notebooks / stage.notebook, executed, parameters=parameters)
+        session.execute(
+            notebooks / stage.notebook,
+            executed,
+            parameters=parameters,
+            language=language,
+        )
     except papermill.PapermillExecutionError as error:
         exit_code = exit_code_for(error.ename)
         entry.update(
@@ -504,8 +511,8 @@ def _run_stage(
         pages.export_stage(
             executed,
             html,
-            title=f"{stage.number}. {stage.title}",
-            language=language_of(record.get("language")),
+            title=f"{stage.number}. {translated(language, stage.title)}",
+            language=language,
         )
         entry["report"] = html.name
     manifest.write(run_dir, record)

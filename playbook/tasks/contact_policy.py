@@ -14,6 +14,7 @@ capacity, each at the same price.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import numpy as np
@@ -21,10 +22,16 @@ from sklearn.linear_model import LogisticRegression
 
 from playbook.charter import kpi_terms
 from playbook.charter.model import Kpi
+from playbook.core.language import Language
+from playbook.core.locale_format import format_money
+from playbook.core.messages import marked, translated
 from playbook.tasks import kpi
 
 BREAK_EVEN, FILL_CAPACITY = "break_even", "fill_capacity"
-POLICY_WORDS = {BREAK_EVEN: "break-even", FILL_CAPACITY: "fill capacity"}
+POLICY_WORDS = {
+    BREAK_EVEN: marked("break-even"),
+    FILL_CAPACITY: marked("fill capacity"),
+}
 
 
 @dataclass(frozen=True)
@@ -228,44 +235,83 @@ def figures(
     )
 
 
-def sentences(policies: ContactPolicies, *, unit: str, period: str) -> list[str]:
+def sentences(
+    policies: ContactPolicies, *, unit: str, period: str, language: Language = "en"
+) -> list[str]:
     """What a reader needs to know of the two policies, as sentences for the page."""
     fill = policies.fill_capacity
+    one = functools.partial(_one, unit=unit, period=period, language=language)
     words = [
-        f"The price's break-even: a contact pays when the chance of a positive is at "
-        f"least {policies.price_break_even:.1%}.",
+        translated(
+            language,
+            "The price's break-even: a contact pays when the chance of a positive is "
+            "at least %(share)s.",
+            share=f"{policies.price_break_even:.1%}",
+        ),
     ]
     if policies.break_even is None or policies.threshold is None:
         words.append(
-            f"Break-even was not applied: {policies.fallback} The model fills its "
-            f"capacity: {_one(fill, unit=unit, period=period)}."
+            translated(
+                language,
+                "Break-even was not applied: %(why)s The model fills its capacity: "
+                "%(fill)s.",
+                why=translated(language, policies.fallback)
+                if policies.fallback
+                else "",
+                fill=one(fill),
+            )
         )
     else:
         words += [
-            "Break-even stops the model's list at that probability (the model's "
-            "probabilities are calibrated on rows it was not fitted on); on the "
-            "validation rows, never the test rows, stopping there earned at least as "
-            "much as filling the capacity.",
-            f"Break-even: {_one(policies.break_even, unit=unit, period=period)}; "
-            f"fill capacity: {_one(fill, unit=unit, period=period)}.",
+            translated(
+                language,
+                "Break-even stops the model's list at that probability (the model's "
+                "probabilities are calibrated on rows it was not fitted on); on the "
+                "validation rows, never the test rows, stopping there earned at least "
+                "as much as filling the capacity.",
+            ),
+            translated(
+                language,
+                "Break-even: %(break_even)s; fill capacity: %(fill)s.",
+                break_even=one(policies.break_even),
+                fill=one(fill),
+            ),
         ]
     words.append(
-        f"The decision uses {POLICY_WORDS[policies.chosen]} "
-        f"(kpi.contact_policy: {policies.asked})."
+        translated(
+            language,
+            "The decision uses %(policy)s (kpi.contact_policy: %(asked)s).",
+            policy=translated(language, POLICY_WORDS[policies.chosen]),
+            asked=policies.asked,
+        )
     )
+    today = translated(language, policies.today_name)
     words.append(
-        f"{policies.today_name.capitalize()} is judged as it runs today: it "
-        "contacts the cases it selects, up to the same capacity, each at the same "
-        "cost and value as the model's contacts; it does not stop at break-even, as "
-        "it has no probability calibrated on these rows."
+        translated(
+            language,
+            "%(today)s is judged as it runs today: it contacts the cases it selects, "
+            "up to the same capacity, each at the same cost and value as the model's "
+            "contacts; it does not stop at break-even, as it has no probability "
+            "calibrated on these rows.",
+            today=today[:1].upper() + today[1:],
+        )
     )
     return words
 
 
-def _one(figures: PolicyFigures, *, unit: str, period: str) -> str:
+def _one(figures: PolicyFigures, *, unit: str, period: str, language: Language) -> str:
     """A policy's figures in a clause: contacts, value and lift per period."""
-    value, lift = kpi.format_apart([figures.kpi, figures.lift], unit)
-    return (
-        f"{figures.contacted:,.0f} contacts per {period}, {value} per {period} "
-        f"(lift {lift} over today)"
+    if language == "en":
+        value, lift = kpi.format_apart([figures.kpi, figures.lift], unit)
+    else:
+        value = format_money(figures.kpi, unit, language=language)
+        lift = format_money(figures.lift, unit, language=language)
+    return translated(
+        language,
+        "%(contacts)s contacts per %(period)s, %(value)s per %(period)s (lift "
+        "%(lift)s over today)",
+        contacts=f"{figures.contacted:,.0f}",
+        period=translated(language, period),
+        value=value,
+        lift=lift,
     )

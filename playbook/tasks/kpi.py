@@ -522,8 +522,8 @@ def format_apart(values: list[float], unit: str) -> list[str]:
     return shown
 
 
-def as_table(report: KpiReport) -> pd.DataFrame:
-    """The KPI per test period and overall, for a reader."""
+def as_table(report: KpiReport, *, language: Language = "en") -> pd.DataFrame:
+    """The KPI per test period and overall, for a reader of `language`."""
     rows = [
         {
             "period": label,
@@ -535,7 +535,11 @@ def as_table(report: KpiReport) -> pd.DataFrame:
     ]
     rows.append(
         {
-            "period": f"mean per {report.period}",
+            "period": translated(
+                language,
+                "mean per %(period)s",
+                period=translated(language, report.period),
+            ),
             "today": report.baseline,
             "model": report.model,
             "lift": report.lift,

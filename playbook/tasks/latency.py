@@ -10,6 +10,11 @@ import pandas as pd
 from sklearn.pipeline import Pipeline
 
 from playbook.charter.model import Prediction
+from playbook.core.messages import marked
+
+# What the requirement is judged on, in words a page says in the reader's language.
+JUDGED_ON_BATCH = marked("p95 of scoring %(rows)s rows at once")
+JUDGED_ON_ROW = marked("p95 of scoring one row at a time")
 
 
 @dataclass(frozen=True)
@@ -69,9 +74,9 @@ def measure(
         row_p95_ms=float(row_p95),
         meets=None if budget is None else bool(judged <= budget),
         judged_on=(
-            f"p95 of scoring {len(batch):,} rows at once"
+            JUDGED_ON_BATCH % {"rows": f"{len(batch):,}"}
             if mode == "batch"
-            else "p95 of scoring one row at a time"
+            else JUDGED_ON_ROW
         ),
     )
 
