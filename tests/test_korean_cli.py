@@ -287,3 +287,23 @@ def test_the_english_portfolio_keeps_its_words(mixed_runs):
     frame, rows = html.split("<tbody>", 1)
     english_row = rows.split('data-status="stopped"')[1].split("</tr>")[0]
     assert not HANGUL.search(frame) and not HANGUL.search(english_row)
+
+
+def test_schema_problems_in_korean(open_charter):
+    charter = yaml.safe_load(open_charter.read_text("utf-8"))
+    charter["kpi"]["min_lift"] = "200만원"
+    charter["kpi"]["period"] = "mont"
+    charter["timline"] = {}
+    charter["seed"] = -1
+    del charter["data"]["checks"]
+    open_charter.write_text(yaml.safe_dump(charter, allow_unicode=True), "utf-8")
+    result = _invoke("check", str(open_charter), "--lang", "ko")
+    out = result.output
+    assert result.exit_code == 2
+    assert "kpi.min_lift: '200만원' 값을 2,000,000(으)로 읽었습니다" in out
+    assert "timline: 알 수 없는 필드입니다. timeline을(를) 뜻했습니까?" in out
+    assert "data.checks 필드가 없습니다" in out and "이상의 정수" in out
+    assert english_lines(out, identifiers=("mont",)) == []
+    english = _invoke("check", str(open_charter)).output
+    assert "kpi.min_lift: read '200만원' as 2,000,000. Write the plain" in english
+    assert "timline: unknown field. Did you mean timeline?" in english

@@ -86,7 +86,7 @@ def check(
     document, problems = yaml_reader.read(path, shown=file)
     if document is None:
         return CheckReport(file, problems)
-    problems = [*problems, *validate.validate(document)]
+    problems = [*problems, *validate.validate(document, language=language)]
     if any(problem.severity == BLOCKER for problem in problems):
         return CheckReport(file, in_order(problems))
     # What `charter.load` would build: it refuses exactly the blockers found above.
