@@ -173,130 +173,139 @@ def _open(
     return [Finding(path, blocks, *said)]
 
 
+def _open_questions(
+    questions: list[tuple[str, object, str, str]],
+    *,
+    blocks: bool,
+    language: Language,
+) -> list[Finding]:
+    """A finding for each question (field, answer, message, hint) left open."""
+    return [
+        finding
+        for path, present, message, hint in questions
+        for finding in _open(
+            path, present, message, hint, blocks=blocks, language=language
+        )
+    ]
+
+
 def _blockers(poc: Charter, language: Language) -> list[Finding]:
     business, kpi = poc.business, poc.kpi
-    return [
-        *_open(
-            "business.decision",
-            business.decision,
-            marked("no decision that the prediction feeds"),
-            marked(
-                "Say who does what with a prediction, and when: a prediction nobody "
-                "acts on earns nothing."
+    return _open_questions(
+        [
+            (
+                "business.decision",
+                business.decision,
+                marked("no decision that the prediction feeds"),
+                marked(
+                    "Say who does what with a prediction, and when: a prediction "
+                    "nobody acts on earns nothing."
+                ),
             ),
-            blocks=True,
-            language=language,
-        ),
-        *_open(
-            "business.users",
-            business.users,
-            marked("nobody is named who uses the predictions"),
-            marked("List the people or teams who act on them (business.users)."),
-            blocks=True,
-            language=language,
-        ),
-        *_open(
-            "baseline",
-            poc.baseline,
-            marked("no baseline (How is the problem solved today?)"),
-            marked(
-                "Describe today's way of deciding (a rule, a score, or the best "
-                "trivial guess); the model is judged against it."
+            (
+                "business.users",
+                business.users,
+                marked("nobody is named who uses the predictions"),
+                marked("List the people or teams who act on them (business.users)."),
             ),
-            blocks=True,
-            language=language,
-        ),
-        *_open(
-            "success.metric",
-            poc.success and poc.success.metric,
-            marked("no success metric"),
-            marked("Say which measure decides success, against what, on which data."),
-            blocks=True,
-            language=language,
-        ),
-        *_open(
-            "kpi.min_lift",
-            kpi and kpi.min_lift is not None,
-            marked(
-                "no minimum lift: nothing says how much better than today counts as "
-                "success"
+            (
+                "baseline",
+                poc.baseline,
+                marked("no baseline (How is the problem solved today?)"),
+                marked(
+                    "Describe today's way of deciding (a rule, a score, or the best "
+                    "trivial guess); the model is judged against it."
+                ),
             ),
-            marked(
-                "Add the extra value per period over today that makes the model worth "
-                "building, in the KPI's unit."
+            (
+                "success.metric",
+                poc.success and poc.success.metric,
+                marked("no success metric"),
+                marked(
+                    "Say which measure decides success, against what, on which data."
+                ),
             ),
-            blocks=True,
-            language=language,
-        ),
-        *_open(
-            "data.label_definition",
-            poc.data.label_definition,
-            translated(
-                language,
-                "no label definition for the target %(target)s",
-                target=repr(poc.data.target),
+            (
+                "kpi.min_lift",
+                kpi and kpi.min_lift is not None,
+                marked(
+                    "no minimum lift: nothing says how much better than today counts "
+                    "as success"
+                ),
+                marked(
+                    "Add the extra value per period over today that makes the model "
+                    "worth building, in the KPI's unit."
+                ),
             ),
-            marked(
-                "Say exactly what the target means and when it becomes known, e.g. "
-                "'the customer cancelled within 30 days after renewal'."
+            (
+                "data.label_definition",
+                poc.data.label_definition,
+                translated(
+                    language,
+                    "no label definition for the target %(target)s",
+                    target=repr(poc.data.target),
+                ),
+                marked(
+                    "Say exactly what the target means and when it becomes known, e.g. "
+                    "'the customer cancelled within 30 days after renewal'."
+                ),
             ),
-            blocks=True,
-            language=language,
-        ),
-    ]
+        ],
+        blocks=True,
+        language=language,
+    )
 
 
 def _warnings(poc: Charter, language: Language) -> list[Finding]:
     business = poc.business
-    found: list[Finding] = []
-    found += _open(
-        "business.question",
-        business.question and business.value,
-        marked("the business question or its value is not written down"),
-        marked("Fill in business.question and business.value."),
-        blocks=False,
-        language=language,
-    )
-    found += _open(
-        "prediction",
-        poc.prediction
-        and (poc.prediction.mode == "batch" or poc.prediction.latency_budget_ms),
-        marked("how fast the model must answer is not said")
-        if poc.prediction is None
-        else marked("a real-time model has no latency budget"),
-        marked(
-            "Set prediction.mode (batch or real_time) and, for real time, "
-            "prediction.latency_budget_ms."
-        ),
-        blocks=False,
-        language=language,
-    )
-    found += _open(
-        "success.trade_offs",
-        poc.success and poc.success.trade_offs,
-        marked("no trade-offs accepted"),
-        marked(
-            "Say what the business accepts in exchange for the lift (more contacts, "
-            "some misses)."
-        ),
-        blocks=False,
-        language=language,
-    )
-    found += _open(
-        "team.process",
-        poc.team and poc.team.process,
-        marked("no team process"),
-        marked("Say how the team works and who decides go, iterate or stop."),
-        blocks=False,
-        language=language,
-    )
     held = poc.team.roles if poc.team else {}
     nobody = [role for role in ROLE_KEYS if not held.get(role)]
-    found += _open(
-        "team.roles",
-        not nobody,
-        translated(language, "nobody holds %(roles)s", roles=", ".join(nobody)),
-        marked("Name who holds each role, or stage 2 shows what covers the gap."),
+    found = _open_questions(
+        [
+            (
+                "business.question",
+                business.question and business.value,
+                marked("the business question or its value is not written down"),
+                marked("Fill in business.question and business.value."),
+            ),
+            (
+                "prediction",
+                poc.prediction
+                and (
+                    poc.prediction.mode == "batch" or poc.prediction.latency_budget_ms
+                ),
+                marked("how fast the model must answer is not said")
+                if poc.prediction is None
+                else marked("a real-time model has no latency budget"),
+                marked(
+                    "Set prediction.mode (batch or real_time) and, for real time, "
+                    "prediction.latency_budget_ms."
+                ),
+            ),
+            (
+                "success.trade_offs",
+                poc.success and poc.success.trade_offs,
+                marked("no trade-offs accepted"),
+                marked(
+                    "Say what the business accepts in exchange for the lift (more "
+                    "contacts, some misses)."
+                ),
+            ),
+            (
+                "team.process",
+                poc.team and poc.team.process,
+                marked("no team process"),
+                marked("Say how the team works and who decides go, iterate or stop."),
+            ),
+            (
+                "team.roles",
+                not nobody,
+                translated(language, "nobody holds %(roles)s", roles=", ".join(nobody)),
+                marked(
+                    "Name who holds each role, or stage 2 shows what covers the gap."
+                ),
+            ),
+        ],
         blocks=False,
         language=language,
     )
