@@ -307,3 +307,18 @@ def test_schema_problems_in_korean(open_charter):
     english = _invoke("check", str(open_charter)).output
     assert "kpi.min_lift: read '200만원' as 2,000,000. Write the plain" in english
     assert "timline: unknown field. Did you mean timeline?" in english
+
+
+def test_a_file_outside_the_charters_folder_is_refused_in_korean(open_charter):
+    charter = yaml.safe_load(open_charter.read_text("utf-8"))
+    (open_charter.parent / "x.checks.yaml").write_text("expectations: []\n")
+    charter["data"]["checks"] = "../x.checks.yaml"
+    inner = open_charter.parent / "project" / "charter.yaml"
+    inner.parent.mkdir()
+    inner.write_text(yaml.safe_dump(charter, allow_unicode=True), "utf-8")
+    result = _invoke("check", str(inner), "--lang", "ko")
+    assert result.exit_code == 2
+    assert "폴더(" in result.output and "밖에 있어 열지 않았습니다" in result.output
+    assert english_lines(result.output) == []
+    english = _invoke("check", str(inner)).output
+    assert "is outside the folders playbook may read from" in english

@@ -109,7 +109,13 @@ def check(
             )
         )
     refused = [
-        _located(document, item.field, BLOCKER, item.message, item.hint)
+        _located(
+            document,
+            item.field,
+            BLOCKER,
+            item.message_in(language),
+            item.hint_in(language),
+        )
         for item in data_paths.outside(poc, allowed=allowed)
     ]
     if refused:  # nothing outside the allowed folders is opened, not even a header
