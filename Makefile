@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup demo test check lint format lock bench clean
+.PHONY: setup demo test check lint format lock bench clean messages
 
 setup: $(STAMP)
 
@@ -48,6 +48,17 @@ lock:
 	.lock-venv/bin/python -m pip install --quiet -e ".[dev]"
 	.lock-venv/bin/python -m pip freeze --exclude-editable | grep -v "^-e" > constraints.txt
 	rm -rf .lock-venv
+
+# Extract every message of the code, page templates and notebooks (babel.cfg) and add the new ones
+# to each language's catalogue, untranslated; tests/test_messages.py then names them
+# until their translation is written. The template (.pot) is not kept.
+POT := $(VENV)/playbook.pot
+messages: setup
+	$(BIN)/pybabel extract --no-default-keywords -k _ -k translated:2 -k marked \
+		-F babel.cfg -o $(POT) .
+	$(BIN)/pybabel update -i $(POT) -d playbook/locale -D playbook \
+		--no-fuzzy-matching --ignore-obsolete
+	rm -f $(POT)
 
 bench: setup
 	$(BIN)/python bench/journey.py

@@ -12,7 +12,6 @@ import re
 import shutil
 import subprocess
 import sys
-from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
@@ -20,38 +19,8 @@ import pytest
 from playbook.core.journey import STAGES
 from playbook.core.language import FONT_STACK
 from playbook.report import pages
+from tests.korean_text import ENGLISH, HANGUL, english_sentences
 from tests.test_portfolio import write_run
-
-HANGUL = re.compile(r"[\uac00-\ud7a3]")
-# Three Latin words in a row make an English sentence (or most of one).
-ENGLISH = re.compile(r"[A-Za-z]{2,}(?:[ ,:'-]+[A-Za-z]{2,}){2,}")
-# What stays Latin on a Korean page: decision codes beside their Korean word, units,
-# identifiers of the run and the software, and the rubric stage 7 cites by its name.
-ALLOWED = {"GO", "ITERATE", "STOP", "KPI", "KRW", "POC", "SYNTHETIC", "sha256"}
-ALLOWED |= {"ML", "Test", "Score", "Mo"}
-
-
-class _Text(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__()
-        self.nodes: list[str] = []
-        self._skip = 0
-
-    def handle_starttag(self, tag, attrs):
-        self._skip += tag in ("script", "style", "code", "pre", "title")
-
-    def handle_endtag(self, tag):
-        self._skip -= tag in ("script", "style", "code", "pre", "title")
-
-    def handle_data(self, data):
-        if not self._skip and data.strip():
-            self.nodes.append(data.strip())
-
-
-def text_nodes(html: str) -> list[str]:
-    parser = _Text()
-    parser.feed(html)
-    return parser.nodes
 
 
 def hangul_font_is_installed() -> None:
@@ -79,23 +48,6 @@ def korean_run(tmp_path: Path) -> Path:
     record["kpi"]["baseline_name"] = "현행 규칙"
     pages.write_index(run_dir, {**record, "language": "ko"})
     return run_dir
-
-
-def english_sentences(html: str, *, identifiers: tuple[str, ...] = ()) -> list[str]:
-    """Each text node holding an English sentence; `identifiers` (a POC's id) aside."""
-    found = []
-    for node in text_nodes(html):
-        for match in ENGLISH.finditer(_without(node, identifiers)):
-            words = set(re.findall(r"[A-Za-z0-9]+", match.group()))
-            if not words <= ALLOWED:
-                found.append(node)
-    return found
-
-
-def _without(node: str, identifiers: tuple[str, ...]) -> str:
-    for identifier in identifiers:
-        node = node.replace(identifier, "")
-    return node
 
 
 @pytest.mark.parametrize("page", ["index.html", "memo.html"])

@@ -1,6 +1,7 @@
 """The message catalogue: each message has a Korean entry with the same placeholders."""
 
 import re
+from pathlib import Path
 
 import pytest
 from babel.messages.pofile import read_po
@@ -86,3 +87,11 @@ def _memo_page(code):
         stopped=None,
         unread=None,
     )
+
+
+def test_make_messages_extracts_with_the_keywords_of_the_code():
+    makefile = (Path(__file__).resolve().parents[1] / "Makefile").read_text()
+    recipe = makefile.split("\nmessages:", 1)[1].split("\n\n", 1)[0]
+    keywords = set(re.findall(r"-k (\w+)", recipe))
+    assert keywords == {*messages.CATALOGUE_KEYWORDS, "_"}
+    assert "--no-default-keywords" in recipe and "-F ../babel.cfg" in recipe

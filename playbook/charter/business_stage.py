@@ -48,9 +48,9 @@ def build(poc: Charter) -> journey.StageOutcome[BusinessEvidence]:
         passes, the warnings are the reasons.
     """
     evidence = BusinessEvidence(
-        review=review.review(poc),
+        review=review.review(poc, language=poc.language),
         value=review.value_model(poc),
-        timeline=review.timeline_check(poc),
+        timeline=review.timeline_check(poc, language=poc.language),
     )
     return journey.StageOutcome(
         stage=STAGE,

@@ -30,7 +30,7 @@ from playbook.charter.model import Charter
 from playbook.charter.problems import BLOCKER, NOTE, WARNING, Problem, in_order
 from playbook.charter.yaml_reader import Document
 from playbook.core.language import Language
-from playbook.core.messages import translated
+from playbook.core.messages import marked, translated
 
 # How many of the data's columns a message lists.
 _SHOWN_COLUMNS = 30
@@ -67,6 +67,7 @@ def check(
     shown: str | None = None,
     data_fit: DataFit | None = None,
     allowed: Sequence[str | Path] = (),
+    language: Language = "en",
 ) -> CheckReport:
     """Check a charter file and report every problem found.
 
@@ -78,17 +79,19 @@ def check(
         allowed: Folders outside the charter's that its files may be in
             (`--allow-path`); a file outside every such folder is a blocker, and is
             not opened (`playbook.charter.data_paths`).
+        language: The language of the readiness findings and the data's column
+            problems; the schema's problems are English still.
     """
     file = shown if shown is not None else str(path)
     document, problems = yaml_reader.read(path, shown=file)
     if document is None:
         return CheckReport(file, problems)
-    problems = [*problems, *validate.validate(document)]
+    problems = [*problems, *validate.validate(document, language=language)]
     if any(problem.severity == BLOCKER for problem in problems):
         return CheckReport(file, in_order(problems))
     # What `charter.load` would build: it refuses exactly the blockers found above.
     poc = from_fields(document.data, source=Path(path).resolve())
-    for finding in review.findings(poc):
+    for finding in review.findings(poc, language=language):
         line, column = (
             document.key_at(finding.path)
             if finding.path in document.keys
@@ -106,43 +109,65 @@ def check(
             )
         )
     refused = [
-        _located(document, item.field, BLOCKER, item.message, item.hint)
+        _located(
+            document,
+            item.field,
+            BLOCKER,
+            item.message_in(language),
+            item.hint_in(language),
+        )
         for item in data_paths.outside(poc, allowed=allowed)
     ]
     if refused:  # nothing outside the allowed folders is opened, not even a header
         return CheckReport(file, in_order([*problems, *refused]))
-    columns = data_columns(poc, document)
+    columns = data_columns(poc, document, language=language)
     problems += columns
     if data_fit is not None and not columns:
         problems += data_fit(poc, document)
     return CheckReport(file, in_order(problems))
 
 
-def data_columns(poc: charter.Charter, document: Document) -> list[Problem]:
+def data_columns(
+    poc: charter.Charter, document: Document, *, language: Language = "en"
+) -> list[Problem]:
     """Columns the charter names that the data's header lacks, read cheaply.
 
     Only a CSV or Parquet file is read, and only its header; for a folder of files, a
     SQL query or a file that is not there, a note says the columns were not checked.
+
+    Args:
+        poc: The charter.
+        document: The charter's YAML, for each field's line and column.
+        language: The reader's language.
     """
     source = poc.data.path
     if source is None or not source.is_file():
         why = (
-            "the data comes from a SQL query"
+            marked("the data comes from a SQL query")
             if source is None
-            else f"{_relative(source, poc)} is not there"
+            else marked("%(file)s is not there")
             if not source.exists()
-            else f"{_relative(source, poc)} is a folder"
+            else marked("%(file)s is a folder")
             if source.is_dir()
-            else f"{_relative(source, poc)} is not a regular file (a pipe or a "
-            "device), and is never opened"
+            else marked(
+                "%(file)s is not a regular file (a pipe or a device), and is never "
+                "opened"
+            )
         )
+        file = "" if source is None else _relative(source, poc)
         return [
             _located(
                 document,
                 "data.path",
                 NOTE,
-                f"data columns not checked: {why}",
-                "Stage 3 checks them when the journey reads the data.",
+                translated(
+                    language,
+                    "data columns not checked: %(why)s",
+                    why=translated(language, why, file=file),
+                ),
+                translated(
+                    language, "Stage 3 checks them when the journey reads the data."
+                ),
                 at="data.sql" if source is None else "data.path",
             )
         ]
@@ -155,15 +180,22 @@ def data_columns(poc: charter.Charter, document: Document) -> list[Problem]:
                 document,
                 "data.path",
                 WARNING,
-                f"data.path: cannot read the header of {_relative(source, poc)} "
-                f"({type(error).__name__}: {str(error)[:120]})",
-                "Stage 3 says more when the journey reads it; check data.encoding, "
-                "or for a workbook whether openpyxl is installed.",
+                translated(
+                    language,
+                    "data.path: cannot read the header of %(file)s (%(error)s)",
+                    file=_relative(source, poc),
+                    error=f"{type(error).__name__}: {str(error)[:120]}",
+                ),
+                translated(
+                    language,
+                    "Stage 3 says more when the journey reads it; check "
+                    "data.encoding, or for a workbook whether openpyxl is installed.",
+                ),
             )
         ]
     problems = []
     named = named_columns(poc)
-    shown = header_note(header, named=list(named.values()))
+    shown = header_note(header, named=list(named.values()), language=language)
     for path, column_name in named.items():
         if column_name in header:
             continue
@@ -172,14 +204,28 @@ def data_columns(poc: charter.Charter, document: Document) -> list[Problem]:
                 document,
                 path,
                 BLOCKER,
-                f"{path}: the data has no column {column_name!r}",
-                f"{shown} Fix the charter or the extract.",
+                translated(
+                    language,
+                    "%(field)s: the data has no column %(column)s",
+                    field=path,
+                    column=repr(column_name),
+                ),
+                translated(
+                    language,
+                    "%(columns)s Fix the charter or the extract.",
+                    columns=shown,
+                ),
             )
         )
     return problems
 
 
-def header_note(header: Sequence[object], *, named: Sequence[str | None]) -> str:
+def header_note(
+    header: Sequence[object],
+    *,
+    named: Sequence[str | None],
+    language: Language = "en",
+) -> str:
     """The data's columns for a message about missing ones, unless none fits at all.
 
     A file that holds none of the columns the charter names may be no table (a
@@ -188,11 +234,15 @@ def header_note(header: Sequence[object], *, named: Sequence[str | None]) -> str
     if any(column in header for column in named if column):
         listed = ", ".join(map(str, header[:_SHOWN_COLUMNS]))
         more = ", ..." if len(header) > _SHOWN_COLUMNS else ""
-        return f"The data's columns: {listed}{more}."
-    return (
-        f"The data has none of them among its {len(header)} column(s), so its "
-        "header is not shown: check that the path names the data, and its "
-        "data.delimiter and data.encoding."
+        return translated(
+            language, "The data's columns: %(columns)s.", columns=listed + more
+        )
+    return translated(
+        language,
+        "The data has none of them among its %(count)s column(s), so its header is "
+        "not shown: check that the path names the data, and its data.delimiter and "
+        "data.encoding.",
+        count=len(header),
     )
 
 
@@ -238,10 +288,10 @@ def as_text(report: CheckReport, *, language: Language = "en") -> list[str]:
 
     Args:
         report: What `check` found.
-        language: The language of the summary line; the problems' own sentences
-            are English still.
+        language: The language of the severities and the summary line (the
+            problems' sentences are in the language `check` was given).
     """
-    lines = [str(problem) for problem in report.problems]
+    lines = [_line(problem, language) for problem in report.problems]
     blockers, warnings = len(report.blockers), len(report.warnings)
     counts = {"file": report.file, "blockers": blockers, "warnings": warnings}
     if language == "en":
@@ -273,6 +323,22 @@ def as_text(report: CheckReport, *, language: Language = "en") -> list[str]:
             )
         )
     return lines
+
+
+_SEVERITIES = {
+    BLOCKER: marked("blocker"),
+    WARNING: marked("warning"),
+    NOTE: marked("note"),
+}
+
+
+def _line(problem: Problem, language: Language) -> str:
+    """A problem as a compiler prints it, its severity in the reader's language."""
+    if language == "en":
+        return str(problem)
+    word = _SEVERITIES.get(problem.severity)
+    severity = translated(language, word) if word else problem.severity
+    return str(dataclasses.replace(problem, severity=severity))
 
 
 def as_json(reports: list[CheckReport]) -> str:

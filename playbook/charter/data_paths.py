@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from playbook.charter.model import Charter
+from playbook.core.language import Language
+from playbook.core.messages import translated
 from playbook.errors import CharterError
 
 FIELDS = ("data.path", "data.fresh", "data.checks")
@@ -40,19 +42,34 @@ class OutsidePath:
     @property
     def message(self) -> str:
         """What is wrong, for a reader: the field, the file, the folders allowed."""
-        folders = ", ".join(str(root) for root in self.roots)
-        return (
-            f"{self.field}: {self.path} is outside the folders playbook may read "
-            f"from ({folders}); it was not opened"
-        )
+        return self.message_in("en")
 
     @property
     def hint(self) -> str:
         """What to do about it."""
-        also = ", or pass the file with --data" if self.field == "data.path" else ""
-        return (
+        return self.hint_in("en")
+
+    def message_in(self, language: Language) -> str:
+        """What is wrong, in the reader's language."""
+        return translated(
+            language,
+            "%(field)s: %(file)s is outside the folders playbook may read from "
+            "(%(folders)s); it was not opened",
+            field=self.field,
+            file=self.path,
+            folders=", ".join(str(root) for root in self.roots),
+        )
+
+    def hint_in(self, language: Language) -> str:
+        """What to do about it, in the reader's language."""
+        return translated(
+            language,
             "Move the file into the charter's folder, list its folder in "
-            f"data.allowed_folders, or run with --allow-path {self.path.parent}{also}."
+            "data.allowed_folders, or run with --allow-path %(folder)s%(also)s.",
+            folder=self.path.parent,
+            also=translated(language, ", or pass the file with --data")
+            if self.field == "data.path"
+            else "",
         )
 
 

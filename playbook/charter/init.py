@@ -283,8 +283,11 @@ def write(
     answers: Mapping[str, Any],
     *,
     force: bool = False,
+    language: Language = "en",
 ) -> InitResult:
     """Write a new charter from a template and answers, if it passes `check`.
+
+    `language` is the reader's: of the check's findings and of the refusal.
 
     Raises:
         PlaybookError: `out` exists and `force` is not set (nothing is written).
@@ -303,10 +306,11 @@ def write(
     try:
         with os.fdopen(handle, "w", encoding="utf-8") as stream:
             stream.write(text)
-        report = charter_check.check(temporary, shown=str(out))
+        report = charter_check.check(temporary, shown=str(out), language=language)
         if report.blockers:
             raise CharterError(
-                listing(report.blockers, file=str(out)) + "\nNothing was written."
+                listing(report.blockers, file=str(out), language=language)
+                + translated(language, "\nNothing was written.")
             )
         temporary.replace(out)
     finally:

@@ -9,6 +9,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from playbook.core.language import Language
+from playbook.core.messages import translated
+
 BLOCKER, WARNING, NOTE = "blocker", "warning", "note"
 
 
@@ -30,15 +33,19 @@ class Problem:
         return f"{text}. {self.hint}" if self.hint else f"{text}."
 
 
-def listing(problems: list[Problem], *, file: str) -> str:
+def listing(problems: list[Problem], *, file: str, language: Language = "en") -> str:
     """All problems in one message, one per line in the file's order, for an error."""
     problems = in_order(problems)
     if len(problems) == 1:
         return str(problems[0])
     lines = "\n".join(f"  {problem}" for problem in problems)
-    return (
-        f"{file}: {len(problems)} problems in the charter:\n{lines}\n"
-        f"Fix them, then run again (`playbook check` lists them as well)."
+    return translated(
+        language,
+        "%(file)s: %(count)s problems in the charter:\n%(lines)s\nFix them, then run "
+        "again (`playbook check` lists them as well).",
+        file=file,
+        count=len(problems),
+        lines=lines,
     )
 
 

@@ -19,7 +19,7 @@ from playbook.charter.field_table import ROLE_KEYS
 from playbook.charter.model import Charter
 from playbook.core.language import Language
 from playbook.core.locale_format import format_money, per_period, periods_counted
-from playbook.core.messages import translated
+from playbook.core.messages import marked, translated
 
 PERIODS_PER_YEAR = {"day": 365, "week": 52, "month": 12, "quarter": 4}
 SHORTEST_MONTHS, LONGEST_MONTHS = 2, 6
@@ -114,9 +114,14 @@ class ValueModel:
     per_year: list[list[float]]
 
 
-def review(poc: Charter) -> CharterReview:
-    """Check the charter against the POC evaluation questions."""
-    found = findings(poc)
+def review(poc: Charter, *, language: Language = "en") -> CharterReview:
+    """Check the charter against the POC evaluation questions.
+
+    Args:
+        poc: The charter.
+        language: The language of the blockers and warnings.
+    """
+    found = findings(poc, language=language)
     kpi = poc.kpi
     per_period = kpi.min_lift if kpi and kpi.min_lift is not None else None
     per_year = per_period * PERIODS_PER_YEAR[kpi.period] if kpi and per_period else None
@@ -134,7 +139,7 @@ def review(poc: Charter) -> CharterReview:
     )
 
 
-def findings(poc: Charter) -> list[Finding]:
+def findings(poc: Charter, *, language: Language = "en") -> list[Finding]:
     """Every readiness blocker and warning of a charter that loaded.
 
     Blockers: no decision the prediction feeds, no users, no baseline, no success
@@ -142,129 +147,190 @@ def findings(poc: Charter) -> list[Finding]:
     beside a time column (nothing would read it). Warnings: questions left open, a
     timeline outside 2 to 6 months, no budget, roles nobody holds, a minimum lift that
     would not repay the budget within a year.
+
+    Args:
+        poc: The charter.
+        language: The language of each finding's message and hint.
     """
-    return [*_blockers(poc), *_warnings(poc)]
+    return [*_blockers(poc, language), *_warnings(poc, language)]
 
 
 def _open(
-    path: str, present: object, message: str, hint: str, *, blocks: bool
+    path: str,
+    present: object,
+    message: str,
+    hint: str,
+    *,
+    blocks: bool,
+    language: Language,
 ) -> list[Finding]:
-    """A finding when `present` is empty: the charter leaves this question open."""
-    return [] if present else [Finding(path, blocks, message, hint)]
+    """A finding when `present` is empty: the charter leaves this question open.
+
+    `message` and `hint` are marked for the catalogue where they are written.
+    """
+    if present:
+        return []
+    said = translated(language, message), translated(language, hint)
+    return [Finding(path, blocks, *said)]
 
 
-def _blockers(poc: Charter) -> list[Finding]:
-    business, kpi = poc.business, poc.kpi
+def _open_questions(
+    questions: list[tuple[str, object, str, str]],
+    *,
+    blocks: bool,
+    language: Language,
+) -> list[Finding]:
+    """A finding for each question (field, answer, message, hint) left open."""
     return [
-        *_open(
-            "business.decision",
-            business.decision,
-            "no decision that the prediction feeds",
-            "Say who does what with a prediction, and when: a prediction nobody acts "
-            "on earns nothing.",
-            blocks=True,
-        ),
-        *_open(
-            "business.users",
-            business.users,
-            "nobody is named who uses the predictions",
-            "List the people or teams who act on them (business.users).",
-            blocks=True,
-        ),
-        *_open(
-            "baseline",
-            poc.baseline,
-            "no baseline (How is the problem solved today?)",
-            "Describe today's way of deciding (a rule, a score, or the best trivial "
-            "guess); the model is judged against it.",
-            blocks=True,
-        ),
-        *_open(
-            "success.metric",
-            poc.success and poc.success.metric,
-            "no success metric",
-            "Say which measure decides success, against what, on which data.",
-            blocks=True,
-        ),
-        *_open(
-            "kpi.min_lift",
-            kpi and kpi.min_lift is not None,
-            "no minimum lift: nothing says how much better than today counts as "
-            "success",
-            "Add the extra value per period over today that makes the model worth "
-            "building, in the KPI's unit.",
-            blocks=True,
-        ),
-        *_open(
-            "data.label_definition",
-            poc.data.label_definition,
-            f"no label definition for the target {poc.data.target!r}",
-            "Say exactly what the target means and when it becomes known, e.g. 'the "
-            "customer cancelled within 30 days after renewal'.",
-            blocks=True,
-        ),
-        *_count_beside_time(poc),
+        finding
+        for path, present, message, hint in questions
+        for finding in _open(
+            path, present, message, hint, blocks=blocks, language=language
+        )
     ]
 
 
-def _warnings(poc: Charter) -> list[Finding]:
+def _blockers(poc: Charter, language: Language) -> list[Finding]:
+    business, kpi = poc.business, poc.kpi
+    return [
+        *_open_questions(
+            [
+                (
+                    "business.decision",
+                    business.decision,
+                    marked("no decision that the prediction feeds"),
+                    marked(
+                        "Say who does what with a prediction, and when: a prediction "
+                        "nobody acts on earns nothing."
+                    ),
+                ),
+                (
+                    "business.users",
+                    business.users,
+                    marked("nobody is named who uses the predictions"),
+                    marked(
+                        "List the people or teams who act on them (business.users)."
+                    ),
+                ),
+                (
+                    "baseline",
+                    poc.baseline,
+                    marked("no baseline (How is the problem solved today?)"),
+                    marked(
+                        "Describe today's way of deciding (a rule, a score, or the best "
+                        "trivial guess); the model is judged against it."
+                    ),
+                ),
+                (
+                    "success.metric",
+                    poc.success and poc.success.metric,
+                    marked("no success metric"),
+                    marked(
+                        "Say which measure decides success, against what, on which data."
+                    ),
+                ),
+                (
+                    "kpi.min_lift",
+                    kpi and kpi.min_lift is not None,
+                    marked(
+                        "no minimum lift: nothing says how much better than today counts "
+                        "as success"
+                    ),
+                    marked(
+                        "Add the extra value per period over today that makes the model "
+                        "worth building, in the KPI's unit."
+                    ),
+                ),
+                (
+                    "data.label_definition",
+                    poc.data.label_definition,
+                    translated(
+                        language,
+                        "no label definition for the target %(target)s",
+                        target=repr(poc.data.target),
+                    ),
+                    marked(
+                        "Say exactly what the target means and when it becomes known, e.g. "
+                        "'the customer cancelled within 30 days after renewal'."
+                    ),
+                ),
+            ],
+            blocks=True,
+            language=language,
+        ),
+        *_count_beside_time(poc, language),
+    ]
+
+
+def _warnings(poc: Charter, language: Language) -> list[Finding]:
     business = poc.business
-    found: list[Finding] = []
-    found += _open(
-        "business.question",
-        business.question and business.value,
-        "the business question or its value is not written down",
-        "Fill in business.question and business.value.",
-        blocks=False,
-    )
-    found += _open(
-        "prediction",
-        poc.prediction
-        and (poc.prediction.mode == "batch" or poc.prediction.latency_budget_ms),
-        "how fast the model must answer is not said"
-        if poc.prediction is None
-        else "a real-time model has no latency budget",
-        "Set prediction.mode (batch or real_time) and, for real time, "
-        "prediction.latency_budget_ms.",
-        blocks=False,
-    )
-    found += _open(
-        "success.trade_offs",
-        poc.success and poc.success.trade_offs,
-        "no trade-offs accepted",
-        "Say what the business accepts in exchange for the lift (more contacts, some "
-        "misses).",
-        blocks=False,
-    )
-    found += _open(
-        "team.process",
-        poc.team and poc.team.process,
-        "no team process",
-        "Say how the team works and who decides go, iterate or stop.",
-        blocks=False,
-    )
     held = poc.team.roles if poc.team else {}
     nobody = [role for role in ROLE_KEYS if not held.get(role)]
-    found += _open(
-        "team.roles",
-        not nobody,
-        "nobody holds " + ", ".join(nobody),
-        "Name who holds each role, or stage 2 shows what covers the gap.",
+    found = _open_questions(
+        [
+            (
+                "business.question",
+                business.question and business.value,
+                marked("the business question or its value is not written down"),
+                marked("Fill in business.question and business.value."),
+            ),
+            (
+                "prediction",
+                poc.prediction
+                and (
+                    poc.prediction.mode == "batch" or poc.prediction.latency_budget_ms
+                ),
+                marked("how fast the model must answer is not said")
+                if poc.prediction is None
+                else marked("a real-time model has no latency budget"),
+                marked(
+                    "Set prediction.mode (batch or real_time) and, for real time, "
+                    "prediction.latency_budget_ms."
+                ),
+            ),
+            (
+                "success.trade_offs",
+                poc.success and poc.success.trade_offs,
+                marked("no trade-offs accepted"),
+                marked(
+                    "Say what the business accepts in exchange for the lift (more "
+                    "contacts, some misses)."
+                ),
+            ),
+            (
+                "team.process",
+                poc.team and poc.team.process,
+                marked("no team process"),
+                marked("Say how the team works and who decides go, iterate or stop."),
+            ),
+            (
+                "team.roles",
+                not nobody,
+                translated(language, "nobody holds %(roles)s", roles=", ".join(nobody)),
+                marked(
+                    "Name who holds each role, or stage 2 shows what covers the gap."
+                ),
+            ),
+        ],
         blocks=False,
+        language=language,
     )
-    timing = timeline_check(poc)
+    timing = timeline_check(poc, language=language)
     if not timing.fits:
-        hint = _TIMELINE_HINTS[timing.verdict]
+        hint = translated(language, _TIMELINE_HINTS[timing.verdict])
         found.append(Finding("timeline", False, timing.message, hint))
     found += _open(
         "budget",
         poc.budget,
-        "no budget",
-        "Add budget.amount and budget.currency: without them nobody can say whether "
-        "the minimum lift repays the POC.",
+        marked("no budget"),
+        marked(
+            "Add budget.amount and budget.currency: without them nobody can say "
+            "whether the minimum lift repays the POC."
+        ),
         blocks=False,
+        language=language,
     )
-    found += _period_findings(poc)
+    found += _period_findings(poc, language)
     model = value_model(poc)
     if model and model.budget and model.min_lift_per_year < model.budget:
         gains = kpi_terms.lift_verb(poc.kpi.kind if poc.kpi else "")
@@ -272,17 +338,40 @@ def _warnings(poc: Charter) -> list[Finding]:
             Finding(
                 "kpi.min_lift",
                 False,
-                f"at the minimum lift the model {gains} {model.min_lift_per_year:,.0f} "
-                f"{model.unit} a year, less than the POC budget ({model.budget:,.0f} "
-                f"{model.currency}): it would take "
-                f"{model.budget / model.min_lift_per_year:.1f} years to repay",
-                "Raise the minimum lift or cut the budget.",
+                translated(
+                    language,
+                    _SHORT_OF_BUDGET[gains],
+                    amount=_money(model.min_lift_per_year, model.unit, language),
+                    budget=_money(model.budget, model.currency or "", language),
+                    years=f"{model.budget / model.min_lift_per_year:.1f}",
+                ),
+                translated(language, "Raise the minimum lift or cut the budget."),
             )
         )
     return found
 
 
-def _count_beside_time(poc: Charter) -> list[Finding]:
+# A minimum lift whose year is worth less than the budget, by what the lift does.
+_SHORT_OF_BUDGET = {
+    "earns": marked(
+        "at the minimum lift the model earns %(amount)s a year, less than the POC "
+        "budget (%(budget)s): it would take %(years)s years to repay"
+    ),
+    "saves": marked(
+        "at the minimum lift the model saves %(amount)s a year, less than the POC "
+        "budget (%(budget)s): it would take %(years)s years to repay"
+    ),
+}
+
+
+def _money(amount: float, unit: str, language: Language) -> str:
+    """An amount as a finding states it: whole units in English, 만원/억원 in Korean."""
+    if language == "en":
+        return f"{amount:,.0f} {unit}"
+    return format_money(amount, unit, language=language)
+
+
+def _count_beside_time(poc: Charter, language: Language) -> list[Finding]:
     """A count of cases per period beside a time column: nothing would read it.
 
     A blocker, not a warning: whoever set both believes the KPI is scaled to the
@@ -295,18 +384,26 @@ def _count_beside_time(poc: Charter) -> list[Finding]:
         Finding(
             "data.cases_per_period",
             True,
-            f"data.cases_per_period ({data.cases_per_period:,.0f}) and data.time "
-            f"({data.time!r}) are both set: with a time column the periods are real, "
-            "so the count would never be read and the capacity and minimum lift "
-            "apply to each real period as written",
-            "Remove data.cases_per_period if the time column dates the cases; remove "
-            "data.time if it does not (the held-out rows are then scaled to the "
-            "count).",
+            translated(
+                language,
+                "data.cases_per_period (%(count)s) and data.time (%(column)s) are "
+                "both set: with a time column the periods are real, so the count "
+                "would never be read and the capacity and minimum lift apply to each "
+                "real period as written",
+                count=f"{data.cases_per_period:,.0f}",
+                column=repr(data.time),
+            ),
+            translated(
+                language,
+                "Remove data.cases_per_period if the time column dates the cases; "
+                "remove data.time if it does not (the held-out rows are then scaled "
+                "to the count).",
+            ),
         )
     ]
 
 
-def _period_findings(poc: Charter) -> list[Finding]:
+def _period_findings(poc: Charter, language: Language) -> list[Finding]:
     """A top-k KPI per period on data without periods and no count of cases.
 
     Without a time column the held-out rows are one draw of cases, not a period: the
@@ -322,26 +419,39 @@ def _period_findings(poc: Charter) -> list[Finding]:
         Finding(
             "data.cases_per_period",
             False,
-            f"the data has no time column, so the held-out rows are judged as one "
-            f"draw of cases, not a {kpi.period}: the capacity and the minimum lift "
-            f"apply to the held-out rows as a whole, and the yearly value and the A/B "
-            f"test's duration do not read per {kpi.period}",
-            f"Set data.cases_per_period to how many cases arrive per {kpi.period}; "
-            f"the held-out rows' KPI is then scaled to a {kpi.period}, and the "
-            f"capacity and minimum lift stay per {kpi.period}.",
+            translated(
+                language,
+                "the data has no time column, so the held-out rows are judged as one "
+                "draw of cases, not a %(period)s: the capacity and the minimum lift "
+                "apply to the held-out rows as a whole, and the yearly value and the "
+                "A/B test's duration do not read per %(period)s",
+                period=translated(language, kpi.period),
+            ),
+            translated(
+                language,
+                "Set data.cases_per_period to how many cases arrive per %(period)s; "
+                "the held-out rows' KPI is then scaled to a %(period)s, and the "
+                "capacity and minimum lift stay per %(period)s.",
+                period=translated(language, kpi.period),
+            ),
         )
     ]
 
 
 _TIMELINE_HINTS = {
-    "missing": "Add timeline.start and timeline.end (YYYY-MM-DD).",
-    "too_long": "Cut the scope to a first milestone of 2 to 6 months.",
-    "too_short": "Plan at least 2 months, or say why this one can be faster.",
+    "missing": marked("Add timeline.start and timeline.end (YYYY-MM-DD)."),
+    "too_long": marked("Cut the scope to a first milestone of 2 to 6 months."),
+    "too_short": marked("Plan at least 2 months, or say why this one can be faster."),
 }
 
 
-def timeline_check(poc: Charter) -> TimelineCheck:
-    """The POC's timeline against the 2-6 month rule for a POC."""
+def timeline_check(poc: Charter, *, language: Language = "en") -> TimelineCheck:
+    """The POC's timeline against the 2-6 month rule for a POC.
+
+    Args:
+        poc: The charter.
+        language: The language of the verdict's message.
+    """
     if poc.timeline is None:
         return TimelineCheck(
             None,
@@ -351,37 +461,38 @@ def timeline_check(poc: Charter) -> TimelineCheck:
             LONGEST_MONTHS,
             "missing",
             translated(
-                poc.language, "no timeline: start and end of the POC are not planned"
+                language, "no timeline: start and end of the POC are not planned"
             ),
         )
     months = poc.timeline.months
+    span = {
+        "months": f"{months:.1f}",
+        "shortest": SHORTEST_MONTHS,
+        "longest": LONGEST_MONTHS,
+    }
     if months > LONGEST_MONTHS:
         verdict = "too_long"
         message = translated(
-            poc.language,
+            language,
             "the timeline is %(months)s months, over %(longest)s: the goals may be "
             "too aggressive for a POC",
-            months=f"{months:.1f}",
-            longest=LONGEST_MONTHS,
+            **span,
         )
     elif months < SHORTEST_MONTHS:
         verdict = "too_short"
         message = translated(
-            poc.language,
+            language,
             "the timeline is %(months)s months, under %(shortest)s: a first POC "
             "rarely gets data access, a baseline and an evaluation done that fast",
-            months=f"{months:.1f}",
-            shortest=SHORTEST_MONTHS,
+            **span,
         )
     else:
         verdict = "fits"
         message = translated(
-            poc.language,
+            language,
             "the timeline is %(months)s months, within the %(shortest)s to "
             "%(longest)s months a POC should take",
-            months=f"{months:.1f}",
-            shortest=SHORTEST_MONTHS,
-            longest=LONGEST_MONTHS,
+            **span,
         )
     return TimelineCheck(
         str(poc.timeline.start),
@@ -440,16 +551,11 @@ def value_rows(
             }
         ]
 
-    def amount(value: float, unit: str) -> str:
-        if language == "en":
-            return f"{value:,.0f} {unit}"
-        return format_money(value, unit, language=language)
-
     period = translated(language, model.period)
     rows = [
         {
             "what": translated(language, "minimum lift per %(period)s", period=period),
-            "value": amount(model.min_lift_per_period, model.unit),
+            "value": _money(model.min_lift_per_period, model.unit, language),
         },
         {
             "what": translated(
@@ -459,14 +565,14 @@ def value_rows(
                     model.periods_per_year, model.period, language=language
                 ),
             ),
-            "value": amount(model.min_lift_per_year, model.unit),
+            "value": _money(model.min_lift_per_year, model.unit, language),
         },
     ]
     if model.budget is not None:
         rows.append(
             {
                 "what": translated(language, "POC budget"),
-                "value": amount(model.budget, model.currency or ""),
+                "value": _money(model.budget, model.currency or "", language),
             }
         )
     if model.payback_months is not None:

@@ -25,18 +25,33 @@ from playbook.charter.fields import (
     is_absent,
 )
 from playbook.charter.problems import BLOCKER, NOTE, WARNING, Problem, shown_value
+from playbook.charter.validate_words import (
+    AT_LEAST,
+    AT_MOST,
+    HINTS,
+    bound_hint,
+    description,
+    example_of,
+    number_text,
+)
 from playbook.charter.yaml_reader import Document
+from playbook.core.language import Language
 from playbook.core.locale_format import parse_amount
+from playbook.core.messages import translated
 from playbook.core.printable import printable
 
 
-def validate(document: Document) -> list[Problem]:
+def validate(document: Document, *, language: Language = "en") -> list[Problem]:
     """Check a parsed charter against `FIELDS`; report every problem at once.
 
     A charter from a future version gets one problem, the version, since its other
     fields may mean something this playbook does not know.
+
+    Args:
+        document: The parsed charter.
+        language: The language of the problems' messages and hints.
     """
-    check = _Check(document)
+    check = _Check(document, language)
     version = document.data.get("version")
     future = (
         isinstance(version, int)
@@ -46,10 +61,19 @@ def validate(document: Document) -> list[Problem]:
     if future:
         check.add(
             "version",
-            f"version {version} is newer than this playbook understands (up to "
-            f"{SUPPORTED_VERSION})",
-            f"Upgrade playbook (pip install --upgrade playbook), or write the "
-            f"charter in version {SUPPORTED_VERSION}: `playbook init` writes one.",
+            translated(
+                language,
+                "version %(version)s is newer than this playbook understands (up to "
+                "%(supported)s)",
+                version=version,
+                supported=SUPPORTED_VERSION,
+            ),
+            translated(
+                language,
+                "Upgrade playbook (pip install --upgrade playbook), or write the "
+                "charter in version %(supported)s: `playbook init` writes one.",
+                supported=SUPPORTED_VERSION,
+            ),
         )
         return check.problems
     check.section(FIELDS, document.data, "")
@@ -68,14 +92,15 @@ def check_value(path: str, value: Any) -> str | None:
     if is_absent(value):
         return f"{path} is required: give it a value" if item.required else None
     document = Document("", {})
-    check = _Check(document)
+    check = _Check(document, "en")
     check.value(item, value, path)
     return check.problems[0].message if check.problems else None
 
 
 class _Check:
-    def __init__(self, document: Document) -> None:
+    def __init__(self, document: Document, language: Language) -> None:
         self.document = document
+        self.language = language
         self.problems: list[Problem] = []
 
     def add(
@@ -111,24 +136,46 @@ class _Check:
                 if close:
                     self.add(
                         child_path,
-                        f"{said}: not a role playbook knows",
-                        f"Did you mean {close[0]}? Roles it knows: {', '.join(known)}.",
+                        translated(
+                            self.language,
+                            "%(field)s: not a role playbook knows",
+                            field=said,
+                        ),
+                        translated(
+                            self.language,
+                            "Did you mean %(close)s? Roles it knows: %(known)s.",
+                            close=close[0],
+                            known=", ".join(known),
+                        ),
                         severity=WARNING,
                         at_key=True,
                     )
                 value = mapping[key]
                 if value is not None and not _is_text(value):
-                    self.add(child_path, _expected(said, "some text", value), "")
+                    some_text = translated(self.language, "some text")
+                    self.add(child_path, self.expected(said, some_text, value), "")
                 continue
             close = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
-            where = f"in {path}" if path else "at the top"
+            fields = ", ".join(known)
             self.add(
                 child_path,
-                f"{said}: unknown field",
-                f"Did you mean {close[0]}?"
+                translated(self.language, "%(field)s: unknown field", field=said),
+                translated(self.language, "Did you mean %(close)s?", close=close[0])
                 if close
-                else f"Fields {where}: {', '.join(known)}. Remove it, or make it a "
-                "comment (# ...).",
+                else translated(
+                    self.language,
+                    "Fields in %(section)s: %(fields)s. Remove it, or make it a "
+                    "comment (# ...).",
+                    section=path,
+                    fields=fields,
+                )
+                if path
+                else translated(
+                    self.language,
+                    "Fields at the top: %(fields)s. Remove it, or make it a comment "
+                    "(# ...).",
+                    fields=fields,
+                ),
                 at_key=True,
             )
         for child in item.fields:
@@ -144,8 +191,13 @@ class _Check:
             if child.required and child.kind == "texts" and _no_text(value):
                 self.add(
                     child_path,
-                    f"{child_path} is empty: expected {_description(child)}",
-                    _HINTS["texts"],
+                    translated(
+                        self.language,
+                        "%(field)s is empty: expected %(expected)s",
+                        field=child_path,
+                        expected=self.description(child),
+                    ),
+                    translated(self.language, HINTS[child.kind]),
                 )
                 continue
             self.value(child, value, child_path)
@@ -177,8 +229,16 @@ class _Check:
             # "200만원", "2억", "1,500,000원": read, and said, so a misreading shows.
             self.add(
                 path,
-                f"{path}: read {value!r} as {amount:,.0f}",
-                "Write the plain number to silence this note.",
+                translated(
+                    self.language,
+                    "%(field)s: read %(given)s as %(amount)s",
+                    field=path,
+                    given=repr(value),
+                    amount=f"{amount:,.0f}",
+                ),
+                translated(
+                    self.language, "Write the plain number to silence this note."
+                ),
                 severity=NOTE,
             )
             value = amount
@@ -199,48 +259,84 @@ class _Check:
             self.wrong(item, value, path)
             return
         if kind in ("number", "integer"):
+            whole = kind == "integer"
             if item.minimum is not None and value < item.minimum:
-                self.add(
-                    path,
-                    _expected(
-                        path, f"{_a(kind)} of at least {_num(item.minimum)}", value
-                    ),
-                    _bound_hint(item),
+                least = translated(
+                    self.language, AT_LEAST[whole], bound=number_text(item.minimum)
                 )
+                self.add(path, self.expected(path, least, value), self.bounds(item))
             elif item.maximum is not None and value > item.maximum:
-                self.add(
-                    path,
-                    _expected(
-                        path, f"{_a(kind)} of at most {_num(item.maximum)}", value
-                    ),
-                    _bound_hint(item),
+                most = translated(
+                    self.language, AT_MOST[whole], bound=number_text(item.maximum)
                 )
+                self.add(path, self.expected(path, most, value), self.bounds(item))
         if item.pattern and not re.match(item.pattern, str(value)):
             self.add(
                 path,
-                f"{path} must be a short id of lower-case letters, digits, '-' or '_' "
-                f"(it names the run folder), got {value!r}",
-                f"For example `{path}: {item.example}`.",
+                translated(
+                    self.language,
+                    "%(field)s must be a short id of lower-case letters, digits, '-' "
+                    "or '_' (it names the run folder), got %(given)s",
+                    field=path,
+                    given=repr(value),
+                ),
+                translated(
+                    self.language,
+                    "For example `%(field)s: %(example)s`.",
+                    field=path,
+                    example=item.example,
+                ),
             )
 
     def wrong(self, item: Field, value: Any, path: str) -> None:
-        hint = _HINTS.get(item.kind, "")
+        hint = translated(self.language, HINTS[item.kind]) if item.kind in HINTS else ""
         if item.kind == "choice" and isinstance(value, str):
             close = difflib.get_close_matches(value, item.choices, n=1, cutoff=0.6)
             if close:
-                hint = f"Did you mean {close[0]}?"
-        self.add(path, _expected(path, _description(item), value), hint)
+                hint = translated(
+                    self.language, "Did you mean %(close)s?", close=close[0]
+                )
+        self.add(path, self.expected(path, self.description(item), value), hint)
 
     def missing(self, item: Field, path: str, *, parent: str, why: str = "") -> None:
-        example = _example(item)
+        example = example_of(item)
         self.add(
             path,
-            f"{path} is missing{why}: expected {_description(item)}",
-            f"Add it to the charter, e.g. `{item.name}: {example}`."
+            translated(
+                self.language,
+                "%(field)s is missing%(why)s: expected %(expected)s",
+                field=path,
+                why=why,
+                expected=self.description(item),
+            ),
+            translated(
+                self.language,
+                "Add it to the charter, e.g. `%(name)s: %(example)s`.",
+                name=item.name,
+                example=example,
+            )
             if example
-            else "Add it to the charter.",
+            else translated(self.language, "Add it to the charter."),
             at_key=True,
         )
+
+    def expected(self, path: str, expected: str, value: Any) -> str:
+        """A field's value against what it should hold, as one message."""
+        return translated(
+            self.language,
+            "%(field)s: expected %(expected)s, got %(given)s",
+            field=path,
+            expected=expected,
+            given=shown_value(value),
+        )
+
+    def description(self, item: Field) -> str:
+        """What a field of this kind holds, with its example."""
+        return description(item, self.language)
+
+    def bounds(self, item: Field) -> str:
+        """The hint for a number out of the field's bounds."""
+        return bound_hint(item, self.language)
 
     def rule(self, item: Field, rule: Rule, mapping: dict, path: str) -> None:
         if rule.when is not None:
@@ -251,7 +347,12 @@ class _Check:
                 current = sibling.default if sibling else None
             if current not in values:
                 return
-            why = f" ({_join(path, name)} is {current})"
+            why = translated(
+                self.language,
+                " (%(field)s is %(value)s)",
+                field=_join(path, name),
+                value=current,
+            )
         else:
             why = ""
         present = [
@@ -263,8 +364,13 @@ class _Check:
             names = " and ".join(_join(path, group[0]) for group in present)
             self.add(
                 path,
-                f"{path} gives both {names}",
-                "Keep one of them.",
+                translated(
+                    self.language,
+                    "%(field)s gives both %(names)s",
+                    field=path,
+                    names=names,
+                ),
+                translated(self.language, "Keep one of them."),
             )
             return
         if present:
@@ -282,8 +388,14 @@ class _Check:
         )
         self.add(
             path,
-            f"{path} needs {options}{why}",
-            "Add one of them to the charter.",
+            translated(
+                self.language,
+                "%(field)s needs %(options)s%(why)s",
+                field=path,
+                options=options,
+                why=why,
+            ),
+            translated(self.language, "Add one of them to the charter."),
             at_key=True,
         )
 
@@ -304,12 +416,13 @@ class _Check:
         if isinstance(timeline, dict):
             start, end = as_date(timeline.get("start")), as_date(timeline.get("end"))
             if start and end and end <= start:
+                after = translated(
+                    self.language, "a date after start (%(start)s)", start=start
+                )
                 self.add(
                     "timeline.end",
-                    _expected(
-                        "timeline.end", f"a date after start ({start})", str(end)
-                    ),
-                    "Check the two dates.",
+                    self.expected("timeline.end", after, str(end)),
+                    translated(self.language, "Check the two dates."),
                 )
         baseline = data.get("baseline")
         rule = baseline.get("rule") if isinstance(baseline, dict) else None
@@ -327,9 +440,18 @@ class _Check:
                 if other != kind and kind in KIND_FIELDS and name in kpi:
                     self.add(
                         f"kpi.{name}",
-                        f"kpi.{name} is ignored: it prices a {other} decision and "
-                        f"kpi.kind is {kind}",
-                        "Remove it, or set kpi.kind to the decision it prices.",
+                        translated(
+                            self.language,
+                            "kpi.%(name)s is ignored: it prices a %(other)s decision "
+                            "and kpi.kind is %(kind)s",
+                            name=name,
+                            other=other,
+                            kind=kind,
+                        ),
+                        translated(
+                            self.language,
+                            "Remove it, or set kpi.kind to the decision it prices.",
+                        ),
                         severity=WARNING,
                         at_key=True,
                     )
@@ -345,10 +467,15 @@ class _Check:
             value = condition.get("value") if isinstance(condition, dict) else None
             if isinstance(value, bool):
                 path = f"baseline.rule.conditions[{index}].value"
+                either = translated(self.language, "a number or some text")
                 self.add(
                     path,
-                    _expected(path, "a number or some text", value),
-                    'Quote it to compare with text (`value: "yes"`), or use 1 or 0.',
+                    self.expected(path, either, value),
+                    translated(
+                        self.language,
+                        'Quote it to compare with text (`value: "yes"`), or use 1 '
+                        "or 0.",
+                    ),
                 )
 
     def data_text(self, section: dict[str, Any]) -> None:
@@ -358,47 +485,60 @@ class _Check:
             try:
                 codecs.lookup(str(encoding).strip())
             except LookupError:
+                named = translated(
+                    self.language,
+                    "a text encoding such as utf-8, cp949, euc-kr or latin-1",
+                )
                 self.add(
                     "data.encoding",
-                    _expected(
-                        "data.encoding",
-                        "a text encoding such as utf-8, cp949, euc-kr or latin-1",
-                        encoding,
+                    self.expected("data.encoding", named, encoding),
+                    translated(
+                        self.language, "Name the encoding the CSV was saved with."
                     ),
-                    "Name the encoding the CSV was saved with.",
                 )
         delimiter = section.get("delimiter")
         if delimiter is not None and not (
             isinstance(delimiter, str) and len(delimiter) == 1
         ):
+            one = translated(self.language, "one character such as ';' or ','")
             self.add(
                 "data.delimiter",
-                _expected(
-                    "data.delimiter", "one character such as ';' or ','", delimiter
-                ),
-                'Quote it: `delimiter: ";"`.',
+                self.expected("data.delimiter", one, delimiter),
+                translated(self.language, 'Quote it: `delimiter: ";"`.'),
             )
         for name in ("path", "fresh"):
             value = section.get(name)
             if isinstance(value, str) and url_in(value):
                 self.add(
                     f"data.{name}",
-                    f"data.{name} is a URL ({shown_value(hide_password(value))}); "
-                    "playbook reads local files only",
-                    "Download the file first (e.g. `curl -o data.csv URL`), then set "
-                    f"data.{name} to the downloaded file.",
+                    translated(
+                        self.language,
+                        "data.%(name)s is a URL (%(url)s); playbook reads local "
+                        "files only",
+                        name=name,
+                        url=shown_value(hide_password(value)),
+                    ),
+                    translated(
+                        self.language,
+                        "Download the file first (e.g. `curl -o data.csv URL`), then "
+                        "set data.%(name)s to the downloaded file.",
+                        name=name,
+                    ),
                 )
         time_format = section.get("time_format")
         if isinstance(time_format, str) and not re.search(r"%[Yy]", time_format):
+            pattern = translated(
+                self.language,
+                "a strftime pattern with the year (%Y or %y), such as '%d.%m.%Y'",
+            )
             self.add(
                 "data.time_format",
-                _expected(
-                    "data.time_format",
-                    "a strftime pattern with the year (%Y or %y), such as '%d.%m.%Y'",
-                    time_format,
+                self.expected("data.time_format", pattern, time_format),
+                translated(
+                    self.language,
+                    "Without the year the same month of two years is one period; "
+                    "add the year to the time column, or leave data.time out.",
                 ),
-                "Without the year the same month of two years is one period; add "
-                "the year to the time column, or leave data.time out.",
             )
         sql = section.get("sql")
         url = sql.get("url") if isinstance(sql, dict) else None
@@ -406,80 +546,14 @@ class _Check:
         if isinstance(url, str) and password_in(url):
             self.add(
                 "data.sql.url",
-                "data.sql.url holds a password",
-                "Write ${NAME} in its place (e.g. postgresql://analyst:"
-                "${CRM_DB_PASSWORD}@db/crm) and set the environment variable NAME "
-                "where playbook runs.",
+                translated(self.language, "data.sql.url holds a password"),
+                translated(
+                    self.language,
+                    "Write ${NAME} in its place (e.g. postgresql://analyst:"
+                    "${CRM_DB_PASSWORD}@db/crm) and set the environment variable "
+                    "NAME where playbook runs.",
+                ),
             )
-
-
-_HINTS = {
-    "number": "Write a plain number (2000000), or an amount in won such as 200만원, "
-    "2억 or 1,500,000원.",
-    "integer": "Write a whole number, without a decimal point.",
-    "date": "Write the date as YYYY-MM-DD.",
-    "choice": "Use one of the values listed.",
-    "flag": "Write true or false.",
-    "texts": "Write one item per line, each starting with '- '.",
-    "text": "Write the text after the colon.",
-    "section": "Indent its fields under it, one `field: value` per line.",
-    "sections": "Write one item per line, each starting with '- '.",
-    "scalar": "Write a number or some text.",
-}
-
-
-def _description(item: Field) -> str:
-    example = _example(item)
-    such = f" such as {example}" if example and item.kind != "choice" else ""
-    if item.kind == "text":
-        return f"some text{such}"
-    if item.kind == "number":
-        return f"a number{such}"
-    if item.kind == "integer":
-        return f"a whole number{such}"
-    if item.kind == "date":
-        return "a date such as 2026-01-31"
-    if item.kind == "choice":
-        return "one of " + ", ".join(item.choices)
-    if item.kind == "flag":
-        return "true or false"
-    if item.kind == "texts":
-        return "a list of text items"
-    if item.kind == "sections":
-        return "a list of {" + ", ".join(c.name for c in item.fields) + "} items"
-    if item.kind == "section":
-        return "a section of fields (" + ", ".join(c.name for c in item.fields) + ")"
-    return "a number or some text"
-
-
-def _example(item: Field) -> str:
-    if item.example is None or item.kind in ("section", "sections", "texts"):
-        return ""
-    return str(item.example)
-
-
-def _expected(path: str, expected: str, value: Any) -> str:
-    return f"{path}: expected {expected}, got {shown_value(value)}"
-
-
-def _a(kind: str) -> str:
-    return "a whole number" if kind == "integer" else "a number"
-
-
-def _num(value: float) -> str:
-    return str(int(value)) if float(value).is_integer() else str(value)
-
-
-def _bound_hint(item: Field) -> str:
-    if item.minimum is not None and item.maximum is not None:
-        return f"Use a value from {_num(item.minimum)} to {_num(item.maximum)}."
-    if item.minimum == 0:
-        return "A cost, a value or a count cannot be negative."
-    if item.minimum is not None:
-        return f"Use {_num(item.minimum)} or more."
-    if item.maximum is not None:
-        return f"Use {_num(item.maximum)} or less."
-    return ""
 
 
 def _join(path: str, name: str) -> str:

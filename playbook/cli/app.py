@@ -27,6 +27,8 @@ from playbook.cli.options import (
     StagesOption,
 )
 from playbook.cli.safe_text import shown
+from playbook.core.language import Language, language_of
+from playbook.core.messages import marked, translated
 from playbook.core.printable import printable
 from playbook.errors import PlaybookError
 from playbook.synthetic import demo as demo_example
@@ -185,13 +187,31 @@ def demo(
             seed=seed,
             language=lang or "en",
         )
-    console.print(f"SYNTHETIC {template} example in {shown(example.folder)}/")
+    language: Language = lang or "en"
+    console.print(
+        translated(
+            language,
+            "SYNTHETIC %(template)s example in %(folder)s/",
+            template=template,
+            folder=shown(example.folder),
+        )
+    )
     for name in example.kept:
         console.print(
-            f"  kept your edited {shown(name)} (delete it to get the original back)"
+            translated(
+                language,
+                "  kept your edited %(name)s (delete it to get the original back)",
+                name=shown(name),
+            )
         )
     if no_run:
-        console.print(f"Run it with: playbook run {shown(example.charter)}")
+        console.print(
+            translated(
+                language,
+                "Run it with: playbook run %(charter)s",
+                charter=shown(example.charter),
+            )
+        )
         raise typer.Exit()
     _journey(
         example.charter,
@@ -212,6 +232,7 @@ def score(
         Path, typer.Option("--out", help="Where to write the scores (CSV).")
     ] = Path("scores.csv"),
     force: ReplaceOption = False,
+    lang: LangOption = None,
 ) -> None:
     """Score new data with a saved model, refusing data that breaks its contract.
 
@@ -226,20 +247,36 @@ def score(
 
     with exit_on_error():
         result = scoring.score_file(model, data, out=out, force=force)
+    language: Language = lang or "en"
     console.print(
-        f"Scored {result.rows:,} rows over {result.periods} period(s); "
-        f"{result.acted:,} {ACTED[result.task]}. Data contract: "
-        f"{result.contract.evaluated} expectations met."
+        translated(
+            language,
+            ACTED[result.task],
+            rows=f"{result.rows:,}",
+            periods=result.periods,
+            acted=f"{result.acted:,}",
+            expectations=result.contract.evaluated,
+        )
     )
     if result.capacity is not None:
         console.print(scoring.capacity_words(result.capacity))
-    console.print(f"Scores: {shown(result.out)}")
+    console.print(translated(language, "Scores: %(path)s", path=shown(result.out)))
 
 
+# What `score` says it did, by the model's task.
 ACTED = {
-    "top_k": "on the list to act on",
-    "forecast": "forecast",
-    "routing": "routed by the model",
+    "top_k": marked(
+        "Scored %(rows)s rows over %(periods)s period(s); %(acted)s on the list to "
+        "act on. Data contract: %(expectations)s expectations met."
+    ),
+    "forecast": marked(
+        "Scored %(rows)s rows over %(periods)s period(s); %(acted)s forecast. "
+        "Data contract: %(expectations)s expectations met."
+    ),
+    "routing": marked(
+        "Scored %(rows)s rows over %(periods)s period(s); %(acted)s routed by the "
+        "model. Data contract: %(expectations)s expectations met."
+    ),
 }
 
 
@@ -298,9 +335,12 @@ def batch(
     from playbook.run import batch as batches
     from playbook.run import ci
 
+    language: Language = lang or "en"
     with exit_on_error():
         plan = batches.load_spec(spec, runs_dir=runs_dir)
-        with progress.BatchProgress(console, total=len(plan.jobs)) as show:
+        with progress.BatchProgress(
+            console, total=len(plan.jobs), language=language
+        ) as show:
             result = batches.run_batch(
                 plan,
                 workers=workers,
@@ -308,17 +348,25 @@ def batch(
                 force=force,
                 scheduler=scheduler,
                 on_event=show,
-                language=lang or "en",
+                language=language,
             )
-    console.print(progress.results_table(result))
+    console.print(progress.results_table(result, language=language))
     if result.interrupted:
-        console.print("[red]Interrupted:[/] finished runs are kept; see the record.")
-    console.print(f"Record: {shown(result.record)}")
-    console.print(f"Portfolio: {shown(result.portfolio)}")
+        console.print(
+            "[red]"
+            + translated(language, "Interrupted:")
+            + "[/] "
+            + translated(language, "finished runs are kept; see the record.")
+        )
+    console.print(translated(language, "Record: %(path)s", path=shown(result.record)))
+    console.print(
+        translated(language, "Portfolio: %(path)s", path=shown(result.portfolio))
+    )
     if junit is not None:
         suites = ci.batch_suites(result.results, fail_on=fail_on)
         with exit_on_error():
-            console.print(f"JUnit report: {shown(ci.write_junit(junit, suites))}")
+            written = shown(ci.write_junit(junit, suites))
+            console.print(translated(language, "JUnit report: %(path)s", path=written))
     code = ci.batch_exit_code(result.exit_code, result.results, fail_on=fail_on)
     raise typer.Exit(code=code)
 
@@ -338,17 +386,24 @@ def report(
     from playbook.report import portfolio
     from playbook.run import runner
 
+    language: Language = lang or "en"
     if not runs_dir.is_dir():
         fail(
             PlaybookError(
-                f"{runs_dir}: no such runs folder. Point `playbook report` at the "
-                "folder given to --runs-dir (default: runs)."
+                translated(
+                    language,
+                    "%(folder)s: no such runs folder. Point `playbook report` at the "
+                    "folder given to --runs-dir (default: runs).",
+                    folder=runs_dir,
+                )
             )
         )
     with exit_on_error():
-        journey_output.print_abandoned(console, runner.mark_abandoned(runs_dir))
-        page = portfolio.write(runs_dir, language=lang or "en")
-    console.print(f"Portfolio: {shown(page)}")
+        journey_output.print_abandoned(
+            console, runner.mark_abandoned(runs_dir), language=language
+        )
+        page = portfolio.write(runs_dir, language=language)
+    console.print(translated(language, "Portfolio: %(path)s", path=shown(page)))
 
 
 _SEVERITY_STYLE = {"blocker": "red", "warning": "yellow", "note": "cyan"}
@@ -397,13 +452,32 @@ def check(
     if print_schema:
         typer.echo(json_schema.schema_text(), nl=False)
         return
+    language: Language = lang or "en"
     if output not in ("text", "json"):
-        fail(PlaybookError(f"--format {output!r}: use text or json."))
+        fail(
+            PlaybookError(
+                translated(
+                    language,
+                    "--format %(given)s: use text or json.",
+                    given=repr(output),
+                )
+            )
+        )
     if not charters:
-        fail(PlaybookError("name a charter to check, e.g. playbook check charter.yaml"))
+        fail(
+            PlaybookError(
+                translated(
+                    language,
+                    "name a charter to check, e.g. playbook check charter.yaml",
+                )
+            )
+        )
     reports = [
         charter_check.check(
-            path, data_fit=charter_fit.problems, allowed=allow_path or ()
+            path,
+            data_fit=charter_fit.problems,
+            allowed=allow_path or (),
+            language=language,
         )
         for path in charters
     ]
@@ -411,7 +485,7 @@ def check(
         typer.echo(charter_check.as_json(reports))
     else:
         for report in reports:
-            *lines, summary = charter_check.as_text(report, language=lang or "en")
+            *lines, summary = charter_check.as_text(report, language=language)
             for problem, line in zip(report.problems, lines, strict=True):
                 style = _SEVERITY_STYLE.get(problem.severity, "")
                 console.print(f"[{style}]{shown(line)}[/]" if style else shown(line))
@@ -474,12 +548,13 @@ def init(
     from playbook.charter import check as charter_check
     from playbook.charter import init as charter_init
 
+    language: Language = lang or "en"
     with exit_on_error():
         source = charter_init.template_path(template)
         charter_init.refuse_overwrite(out, force=force)
         given = charter_init.read_answers(answers) if answers else {}
         given.update(charter_init.parse_sets(sets or []))
-        for line in charter_init.amounts_read(sets or [], language=lang or "en"):
+        for line in charter_init.amounts_read(sets or [], language=language):
             console.print(shown(line))
         charter_init.check_answers(given)
         if interactive if interactive is not None else sys.stdin.isatty():
@@ -496,7 +571,7 @@ def init(
                 default = charter_init.shown(question.default)
                 kept = f" [{printable(default)}]" if len(default) <= 60 else ""
                 return typer.prompt(
-                    f"  value (Enter keeps it){kept}",
+                    translated(language, "  value (Enter keeps it)") + kept,
                     default=default,
                     show_default=False,
                 )
@@ -504,13 +579,24 @@ def init(
             given = charter_init.ask_all(
                 source.read_text(encoding="utf-8"), ask, given=given
             )
-        result = charter_init.write(source, out, given, force=force)
-    console.print(f"Wrote {shown(result.path)} from the {shown(source.stem)} template.")
-    for line in charter_check.as_text(result.report, language=lang or "en"):
+        result = charter_init.write(source, out, given, force=force, language=language)
+    console.print(
+        translated(
+            language,
+            "Wrote %(path)s from the %(template)s template.",
+            path=shown(result.path),
+            template=shown(source.stem),
+        )
+    )
+    for line in charter_check.as_text(result.report, language=language):
         console.print(shown(line))
     console.print(
-        f"Next: point data.path at your data, then `playbook check "
-        f"{shown(result.path)}` and `playbook run {shown(result.path)}`."
+        translated(
+            language,
+            "Next: point data.path at your data, then `playbook check %(path)s` and "
+            "`playbook run %(path)s`.",
+            path=shown(result.path),
+        )
     )
 
 
@@ -536,22 +622,36 @@ def _journey(
         with exit_on_error():
             result = journey_output.run_with_progress(charter, options, console=console)
     except KeyboardInterrupt as stop:  # Ctrl-C, or SIGTERM
-        journey_output.print_interrupted(console, stop)
+        journey_output.print_interrupted(
+            console, stop, language=journey_output.journey_language(charter, options)
+        )
         raise typer.Exit(code=interruption.exit_code_of(stop)) from None
     finally:
         restore()
     journey_output.print_summary(console, result)
+    language = language_of(result.manifest.get("language"))
     if junit is not None:
         with exit_on_error():
             written = ci.write_junit(
                 junit, [ci.suite_of(result.manifest, fail_on=fail_on)]
             )
-        console.print(f"JUnit report: {shown(written)}")
+        console.print(
+            translated(language, "JUnit report: %(path)s", path=shown(written))
+        )
     code = ci.exit_code(result.exit_code, result.manifest["decision"], fail_on=fail_on)
     if code == errors.BELOW_BAR:
+        below = translated(language, "Below the bar:")
         console.print(
-            f"[red]Below the bar:[/] --fail-on {fail_on} fails a "
-            f"{result.manifest['decision'].upper()} decision (exit {code})."
+            f"[red]{below}[/] "
+            + translated(
+                language,
+                "--fail-on %(bar)s fails a %(decision)s decision (exit %(code)s).",
+                bar=fail_on,
+                decision=journey_output.decision_word(
+                    result.manifest["decision"], language
+                ),
+                code=code,
+            )
         )
     raise typer.Exit(code=code)
 

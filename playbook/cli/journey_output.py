@@ -15,17 +15,29 @@ from typing import Any
 from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
+from playbook import charter as charters
+from playbook.charter import overrides as charter_overrides
 from playbook.cli.safe_text import shown
-from playbook.core.journey import STAGES
-from playbook.core.language import Language
+from playbook.core.journey import STAGES, Stage
+from playbook.core.language import Language, language_of
+from playbook.core.locale_format import format_money
+from playbook.core.messages import marked, translated
+from playbook.errors import PlaybookError
+from playbook.report.page_templates import stage_title
 from playbook.run import interruption, rerun, runner
-from playbook.tasks.kpi import format_amount
 
 _STATUS_MARK = {
-    "complete": "[green]done[/]",
-    "stopped": "[yellow]stopped by a gate[/]",
-    "failed": "[red]failed[/]",
+    "complete": ("green", marked("done")),
+    "stopped": ("yellow", marked("stopped by a gate")),
+    "failed": ("red", marked("failed")),
 }
+_DECISION_WORDS = {
+    "go": marked("GO"),
+    "iterate": marked("ITERATE"),
+    "stop": marked("STOP"),
+}
+# How the run folder of an interrupted journey travels with the interruption.
+_RUN_FOLDER = "run folder: "
 _DECISION_STYLE = {"go": "bold green", "iterate": "bold yellow", "stop": "bold red"}
 
 
@@ -69,6 +81,7 @@ def run_with_progress(
         PlaybookError: The stages, the charter or the data are unfit to start.
     """
     overrides: dict[str, Any] = {}
+    language = journey_language(charter, options)
     earlier = rerun.manifest_of(charter)
     if earlier is not None:
         again = rerun.read(earlier)
@@ -88,14 +101,22 @@ def run_with_progress(
         def show(event: runner.StageEvent) -> None:
             if event.run_dir is not None and not reached:
                 reached.append(event.run_dir)
-            label = f"Stage {event.stage.number} of {len(STAGES)}: {event.stage.title}"
+            label = stage_label(event.stage, language)
             if event.status == "running":
                 tasks[event.stage.key] = progress.add_task(label)
                 return
             progress.remove_task(tasks.pop(event.stage.key))
-            mark = _STATUS_MARK.get(event.status, event.status)
+            style, word = _STATUS_MARK.get(event.status, ("", event.status))
+            mark = f"[{style}]{translated(language, word)}[/]" if style else word
             summary = f" - {shown(event.summary)}" if event.summary else ""
-            progress.console.print(f"{label}: {mark} in {event.seconds:.1f}s{summary}")
+            ended = translated(
+                language,
+                "%(stage)s: %(status)s in %(seconds)ss",
+                stage=label,
+                status=mark,
+                seconds=f"{event.seconds:.1f}",
+            )
+            progress.console.print(f"{ended}{summary}")
 
         try:
             return runner.run_journey(
@@ -112,8 +133,45 @@ def run_with_progress(
                 language=options.language,
             )
         except KeyboardInterrupt as stop:
-            stop.add_note(f"run folder: {reached[0]}" if reached else "no run folder")
+            stop.add_note(f"{_RUN_FOLDER}{reached[0]}" if reached else "no run folder")
             raise
+
+
+def decision_word(code: str, language: Language) -> str:
+    """A decision as the terminal shows it: GO, or 진행 (GO) in Korean."""
+    return translated(language, _DECISION_WORDS.get(code, code.upper()))
+
+
+def stage_label(stage: Stage, language: Language) -> str:
+    """A stage as the terminal names it: "Stage 4 of 7: POC: baseline versus model"."""
+    return translated(
+        language,
+        "Stage %(number)s of %(total)s: %(title)s",
+        number=stage.number,
+        total=len(STAGES),
+        title=stage_title(stage.title, language=language),
+    )
+
+
+def journey_language(charter: Path, options: JourneyOptions) -> Language:
+    """The language of a journey's terminal lines: --lang, else what the run asks for.
+
+    A run asks in its charter's `report.language`, or, run again from its manifest,
+    in the language it ran in. A charter that cannot be loaded is refused by the
+    runner right after, with its problems; until then the lines are English.
+    """
+    if options.language is not None:
+        return options.language
+    try:
+        earlier = rerun.manifest_of(charter)
+        if earlier is not None:
+            again = rerun.read(earlier)
+            if charter_overrides.LANGUAGE in again.overrides:
+                return language_of(again.overrides[charter_overrides.LANGUAGE])
+            charter = again.charter
+        return charters.load(charter).language
+    except PlaybookError:
+        return "en"
 
 
 def _filled(options: JourneyOptions, again: rerun.Rerun) -> JourneyOptions:
@@ -131,61 +189,97 @@ def _filled(options: JourneyOptions, again: rerun.Rerun) -> JourneyOptions:
     )
 
 
-def print_interrupted(console: Console, stop: KeyboardInterrupt) -> None:
+def print_interrupted(
+    console: Console, stop: KeyboardInterrupt, *, language: Language = "en"
+) -> None:
     """One line for a journey stopped by Ctrl-C or SIGTERM: where its record is."""
     notes = getattr(stop, "__notes__", [])
-    where = next((note for note in notes if note.startswith("run folder: ")), None)
+    where = next((note for note in notes if note.startswith(_RUN_FOLDER)), None)
     cause = (
         "SIGTERM"
         if interruption.exit_code_of(stop) != interruption.INTERRUPTED
         else "Ctrl-C"
     )
-    kept = (
-        f"; what ran is kept and its manifest says interrupted ({shown(where)})"
-        if where
-        else "; nothing was run"
-    )
-    console.print(f"[red]interrupted[/] by {cause}{kept}.")
+    head = translated(language, "interrupted")
+    if where:
+        rest = translated(
+            language,
+            " by %(cause)s; what ran is kept and its manifest says interrupted "
+            "(run folder: %(folder)s).",
+            cause=cause,
+            folder=shown(where.removeprefix(_RUN_FOLDER)),
+        )
+    else:
+        rest = translated(language, " by %(cause)s; nothing was run.", cause=cause)
+    console.print(f"[red]{head}[/]{rest}")
 
 
-def print_abandoned(console: Console, found: list[tuple[Path, str]]) -> None:
+def print_abandoned(
+    console: Console, found: list[tuple[Path, str]], *, language: Language = "en"
+) -> None:
     """One line per earlier run found abandoned (its process died while it ran)."""
     for run_dir, reason in found:
-        console.print(
-            f"[yellow]abandoned:[/] {shown(run_dir)}: {shown(reason)}; its manifest "
-            "now says abandoned."
+        head = translated(language, "abandoned:")
+        rest = translated(
+            language,
+            " %(folder)s: %(reason)s; its manifest now says abandoned.",
+            folder=shown(run_dir),
+            reason=shown(reason),
         )
+        console.print(f"[yellow]{head}[/]{rest}")
 
 
 def print_summary(console: Console, result: runner.JourneyResult) -> None:
     """Print how a journey ended: failures, gates, the decision, the KPI, the report.
 
-    Earlier runs found abandoned on the way are listed first.
+    Earlier runs found abandoned on the way are listed first. Everything is written
+    in the run's language.
     """
-    print_abandoned(console, list(result.abandoned))
     record = result.manifest
+    language = language_of(record.get("language"))
+    print_abandoned(console, list(result.abandoned), language=language)
     for key, entry in record["stages"].items():
         if entry["status"] == "failed" and entry["error"]:
             error = entry["error"]
-            where = f"cell {error['cell']}" if error["cell"] else "a cell"
+            where = (
+                translated(language, "cell %(cell)s", cell=error["cell"])
+                if error["cell"]
+                else translated(language, "a cell")
+            )
+            failed = translated(
+                language,
+                "Stage %(number)s (%(key)s) failed in %(where)s of %(notebook)s:",
+                number=entry["number"],
+                key=key,
+                where=where,
+                notebook=shown(result.run_dir / entry["notebook"]),
+            )
             console.print(
-                f"[red]Stage {entry['number']} ({key}) {entry['status']} in {where} of "
-                f"{shown(result.run_dir / entry['notebook'])}:[/] "
-                f"{shown(error['name'])}: {shown(error['message'], keep_newlines=True)}"
+                f"[red]{failed}[/] {shown(error['name'])}: "
+                f"{shown(error['message'], keep_newlines=True)}"
             )
     for gate in record["gates"]:
         if not gate["passed"]:
             stage = record["stages"][gate["stage"]]
-            console.print(
-                f"[yellow]The {shown(gate['gate'])} gate stopped the journey at stage "
-                f"{stage['number']} ({stage['title']}):[/]"
+            stopped = translated(
+                language,
+                "The %(gate)s gate stopped the journey at stage %(number)s "
+                "(%(title)s):",
+                gate=shown(gate["gate"]),
+                number=stage["number"],
+                title=stage_title(stage["title"], language=language),
             )
+            console.print(f"[yellow]{stopped}[/]")
             for reason in gate["reasons"]:
                 console.print(f"  - {shown(reason)}")
     if record["decision"]:
+        word = decision_word(record["decision"], language)
         console.print(
-            f"Decision: [{_DECISION_STYLE[record['decision']]}]"
-            f"{record['decision'].upper()}[/]"
+            translated(
+                language,
+                "Decision: %(decision)s",
+                decision=f"[{_DECISION_STYLE[record['decision']]}]{word}[/]",
+            )
         )
         for reason in record["reasons"]:
             console.print(f"  - {shown(reason)}")
@@ -193,8 +287,15 @@ def print_summary(console: Console, result: runner.JourneyResult) -> None:
     if kpi:
         console.print(
             shown(
-                f"{kpi['metric']}: model {format_amount(kpi['model'], kpi['unit'])}, "
-                f"today {format_amount(kpi['baseline'], kpi['unit'])}"
+                translated(
+                    language,
+                    "%(metric)s: model %(model)s, today %(baseline)s",
+                    metric=kpi["metric"],
+                    model=format_money(kpi["model"], kpi["unit"], language=language),
+                    baseline=format_money(
+                        kpi["baseline"], kpi["unit"], language=language
+                    ),
+                )
             )
         )
-    console.print(f"Report: {shown(result.index)}")
+    console.print(translated(language, "Report: %(path)s", path=shown(result.index)))

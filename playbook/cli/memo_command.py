@@ -34,8 +34,16 @@ def memo(
     items and the next steps; the run's index page links it first. Exit codes: 0
     written, 1 the folder is no run folder, or Chromium is missing or failed.
     """
+    import json
+
+    from playbook.core.language import language_of
+    from playbook.core.messages import translated
     from playbook.report import memo_page, pages
 
-    yield f"Memo: {pages.refresh(run_dir, language=lang)}"
+    written = pages.refresh(run_dir, language=lang)
+    # Written in --lang, else in the run's own language: say so in the same one.
+    record = json.loads((run_dir / "manifest.json").read_text(encoding="utf-8"))
+    language = lang or language_of(record.get("language"))
+    yield translated(language, "Memo: %(path)s", path=written)
     if pdf:
         yield f"PDF: {memo_page.print_pdf(run_dir)}"

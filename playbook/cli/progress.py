@@ -20,25 +20,29 @@ from rich.live import Live
 from rich.table import Table
 from rich.text import Text
 
+from playbook.cli.journey_output import decision_word
 from playbook.cli.safe_text import plain
 from playbook.core.journey import STAGES
+from playbook.core.language import Language
+from playbook.core.locale_format import format_money
+from playbook.core.messages import marked, translated
+from playbook.report.page_templates import stage_title
 from playbook.run.batch import (
     BatchEvent,
     BatchResult,
     JobResult,
     Outcome,
 )
-from playbook.tasks.kpi import format_amount
 
 _OUTCOME_STYLE = {
-    Outcome.COMPLETE: ("complete", "green"),
-    Outcome.SKIPPED: ("skipped (done before)", "green"),
-    Outcome.STOPPED: ("stopped by a gate", "yellow"),
-    Outcome.FAILED: ("failed", "red"),
-    Outcome.TIMED_OUT: ("timed out", "red"),
-    Outcome.CRASHED: ("crashed", "red"),
-    Outcome.INTERRUPTED: ("interrupted", "red"),
-    Outcome.NOT_STARTED: ("not started", "red"),
+    Outcome.COMPLETE: (marked("complete"), "green"),
+    Outcome.SKIPPED: (marked("skipped (done before)"), "green"),
+    Outcome.STOPPED: (marked("stopped by a gate"), "yellow"),
+    Outcome.FAILED: (marked("failed"), "red"),
+    Outcome.TIMED_OUT: (marked("timed out"), "red"),
+    Outcome.CRASHED: (marked("crashed"), "red"),
+    Outcome.INTERRUPTED: (marked("interrupted"), "red"),
+    Outcome.NOT_STARTED: (marked("not started"), "red"),
 }
 _DECISION_STYLE = {"go": "bold green", "iterate": "bold yellow", "stop": "bold red"}
 
@@ -49,12 +53,16 @@ class BatchProgress:
     Args:
         console: Where to draw.
         total: How many journeys the batch has.
+        language: The reader's language.
     """
 
-    def __init__(self, console: Console, *, total: int) -> None:
+    def __init__(
+        self, console: Console, *, total: int, language: Language = "en"
+    ) -> None:
         """Start counting; nothing is drawn until the `with` block starts."""
         self.console = console
         self.total = total
+        self.language = language
         self.started = time.monotonic()
         self.running: dict[int, dict[str, Any]] = {}
         self.ended: dict[Outcome, int] = {}
@@ -91,7 +99,8 @@ class BatchProgress:
                 "began": time.monotonic(),
             }
             if self._live is None:
-                self.console.print(plain(f"started  {job.name}"))
+                started = translated(self.language, "started  %(name)s", name=job.name)
+                self.console.print(plain(started))
         elif event.kind == "stage" and job.index in self.running:
             if event.status == "running":
                 self.running[job.index].update(
@@ -101,108 +110,157 @@ class BatchProgress:
             self.running.pop(job.index, None)
             outcome = event.result.outcome
             self.ended[outcome] = self.ended.get(outcome, 0) + 1
-            self.console.print(_finished_line(event.result))
+            self.console.print(_finished_line(event.result, self.language))
         if self._live is not None:
             self._live.update(self._render())
 
     def _render(self) -> Group:
+        language = self.language
         done = sum(self.ended.values())
         queued = self.total - done - len(self.running)
         counts = ", ".join(
-            f"{count} {_OUTCOME_STYLE[outcome][0]}"
+            translated(
+                language,
+                "%(count)s %(outcome)s",
+                count=count,
+                outcome=translated(language, _OUTCOME_STYLE[outcome][0]),
+            )
             for outcome, count in sorted(self.ended.items())
         )
-        elapsed = time.monotonic() - self.started
         head = Text(
-            f"{done} of {self.total} journeys ended"
-            + (f" ({counts})" if counts else "")
-            + f"; {len(self.running)} running, {max(queued, 0)} queued; "
-            f"{_clock(elapsed)} elapsed"
+            translated(
+                language,
+                "%(done)s of %(total)s journeys ended%(counts)s; %(running)s running, "
+                "%(queued)s queued; %(elapsed)s elapsed",
+                done=done,
+                total=self.total,
+                counts=f" ({counts})" if counts else "",
+                running=len(self.running),
+                queued=max(queued, 0),
+                elapsed=_clock(time.monotonic() - self.started),
+            )
         )
         table = Table(box=None, show_header=bool(self.running), pad_edge=False)
-        table.add_column("Running")
-        table.add_column("Stage")
-        table.add_column("For", justify="right")
+        table.add_column(translated(language, "Running"))
+        table.add_column(translated(language, "Stage"))
+        table.add_column(translated(language, "For"), justify="right")
         now = time.monotonic()
         for state in self.running.values():
             stage = state["stage"]
             label = (
-                f"{stage} of {len(STAGES)}: {STAGES[stage - 1].title}"
+                translated(
+                    language,
+                    "%(number)s of %(total)s: %(title)s",
+                    number=stage,
+                    total=len(STAGES),
+                    title=stage_title(STAGES[stage - 1].title, language=self.language),
+                )
                 if stage
-                else "starting"
+                else translated(language, "starting")
             )
             table.add_row(plain(state["name"]), label, _clock(now - state["since"]))
         return Group(head, table)
 
 
-def results_table(result: BatchResult) -> Group:
+def results_table(result: BatchResult, *, language: Language = "en") -> Group:
     """Each journey's outcome, decision, lift and run folder, in the spec's order.
 
     Below the table, one line per journey that did not complete says why.
     """
-    table = Table(title=f"Batch {result.batch_id}", show_edge=False, pad_edge=False)
-    table.add_column("Journey", overflow="fold")
-    table.add_column("Outcome")
-    table.add_column("Decision")
-    table.add_column("Lift per period", justify="right")
-    table.add_column("Run", overflow="fold")
+    table = Table(
+        title=translated(language, "Batch %(id)s", id=result.batch_id),
+        show_edge=False,
+        pad_edge=False,
+    )
+    table.add_column(translated(language, "Journey"), overflow="fold")
+    table.add_column(translated(language, "Outcome"))
+    table.add_column(translated(language, "Decision"))
+    table.add_column(translated(language, "Lift per period"), justify="right")
+    table.add_column(translated(language, "Run"), overflow="fold")
     reasons = []
     for job_result in result.results:
-        word, style = _OUTCOME_STYLE.get(job_result.outcome, (job_result.outcome, ""))
+        word, style = _outcome(job_result.outcome, language)
         decision = job_result.decision
         if job_result.seconds:
-            word += f" in {job_result.seconds:.0f}s"
+            word = translated(
+                language,
+                "%(outcome)s in %(seconds)ss",
+                outcome=word,
+                seconds=f"{job_result.seconds:.0f}",
+            )
         table.add_row(
             plain(job_result.job.name),
             Text(word, style=style),
-            Text(decision.upper(), style=_DECISION_STYLE.get(decision, ""))
+            Text(
+                decision_word(decision, language),
+                style=_DECISION_STYLE.get(decision, ""),
+            )
             if decision
             else Text("-"),
-            _lift(job_result.kpi),
+            _lift(job_result.kpi, language),
             plain(_short(job_result.run_dir) if job_result.run_dir else "-"),
         )
         if (
             job_result.outcome not in (Outcome.COMPLETE, Outcome.SKIPPED)
             and job_result.message
         ):
-            stage = f" at stage {job_result.stage}" if job_result.stage else ""
+            where = (
+                translated(language, " at stage %(number)s", number=job_result.stage)
+                if job_result.stage
+                else ""
+            )
             reasons.append(
-                plain(f"- {job_result.job.name}{stage}: {job_result.message}")
+                plain(f"- {job_result.job.name}{where}: {job_result.message}")
             )
     if reasons:
-        return Group(table, Text("Why some did not complete:"), *reasons)
+        return Group(
+            table, Text(translated(language, "Why some did not complete:")), *reasons
+        )
     return Group(table)
 
 
-def _finished_line(result: JobResult) -> Text:
-    word, style = _OUTCOME_STYLE.get(result.outcome, (result.outcome, ""))
-    line = Text("ended    ")
+def _outcome(outcome: Outcome, language: Language) -> tuple[str, str]:
+    """An outcome's word in the reader's language, and its colour."""
+    word, style = _OUTCOME_STYLE.get(outcome, (str(outcome), ""))
+    return translated(language, word), style
+
+
+def _finished_line(result: JobResult, language: Language = "en") -> Text:
+    word, style = _outcome(result.outcome, language)
+    line = Text(translated(language, "ended    "))
     line.append(plain(result.job.name))
     line.append(": ")
     line.append(word, style=style)
     if result.decision:
         line.append(
-            f", {result.decision.upper()}",
+            ", " + decision_word(result.decision, language),
             style=_DECISION_STYLE.get(result.decision, ""),
         )
     if result.kpi:
-        line.append(f", lift {_lift(result.kpi)}")
+        line.append(
+            translated(language, ", lift %(lift)s", lift=_lift(result.kpi, language))
+        )
     if result.seconds:
-        line.append(f" in {result.seconds:.1f}s")
+        line.append(
+            translated(language, " in %(seconds)ss", seconds=f"{result.seconds:.1f}")
+        )
     if result.outcome not in (Outcome.COMPLETE, Outcome.SKIPPED) and result.message:
         line.append(plain(f" - {result.message}", style="dim"))
     return line
 
 
-def _lift(kpi: Mapping[str, Any] | None) -> str:
+def _lift(kpi: Mapping[str, Any] | None, language: Language = "en") -> str:
     if not kpi or kpi.get("lift") is None:
         return "-"
     unit = str(kpi.get("unit") or "")
-    text = format_amount(kpi["lift"], unit)
+    text = format_money(kpi["lift"], unit, language=language)
     low, high = kpi.get("lift_ci_low"), kpi.get("lift_ci_high")
     if low is not None and high is not None:
+        # The interval's unit is the lift's: Korean won keep theirs (만원) to read.
+        bare = "" if language == "en" else unit
         text += (
-            f" [{format_amount(low, '').strip()}, {format_amount(high, '').strip()}]"
+            f" [{format_money(low, bare, language=language).strip()}, "
+            f"{format_money(high, bare, language=language).strip()}]"
         )
     return text
 

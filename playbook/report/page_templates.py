@@ -127,3 +127,13 @@ def _escaped(value: Any) -> Any:
     if hasattr(value, "__html__"):
         return value
     return markupsafe.Markup(html.escape(str(value), quote=True))
+
+
+def stage_title(title: str, *, language: Language) -> str:
+    """A stage's title in the reader's language, as plain text (not HTML).
+
+    The catalogue holds the titles as the page templates write them, HTML-escaped
+    (`words.html.j2`), so that one entry serves the pages and the terminal.
+    """
+    escaped = html.escape(title, quote=False)
+    return html.unescape(messages.translated(language, escaped))

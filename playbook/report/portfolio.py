@@ -14,35 +14,34 @@ it typed rows.
 from __future__ import annotations
 
 import datetime as dt
-import html
 import json
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import quote
 
 from playbook.charter import overrides as charter_overrides
 from playbook.core.files import write_atomic
 from playbook.core.journey import STAGES
-from playbook.core.language import FONT_STACK, Language
+from playbook.core.language import Language, language_of
+from playbook.core.locale_format import format_money
+from playbook.core.messages import marked, translated
 from playbook.report import page_templates
-
-if TYPE_CHECKING:
-    import plotly.graph_objects as go
+from playbook.report.page_templates import stage_title
 
 INDEX = "index.html"
 # Beside the POC folders; a POC id cannot start with "_", so no POC can clash with it.
 ASSETS_DIR = "_portfolio"
 PERIODS_PER_YEAR = {"day": 365.0, "week": 52.0, "month": 12.0, "quarter": 4.0}
 
-# The chart's legend words and every colour; the table's words are in the template.
-_DECISIONS = {
-    "go": ("GO", "#1b7f3b", "#e3f4e8"),
-    "iterate": ("ITERATE", "#8a5300", "#fff1d6"),
-    "stop": ("STOP", "#b3261e", "#fde7e5"),
-    None: ("none yet", "#5f6368", "#eef0f2"),
+# Each decision's word (a message id) and colours, for the chart and the table.
+DECISIONS = {
+    "go": (marked("GO"), "#1b7f3b", "#e3f4e8"),
+    "iterate": (marked("ITERATE"), "#8a5300", "#fff1d6"),
+    "stop": (marked("STOP"), "#b3261e", "#fde7e5"),
+    None: (marked("none yet"), "#5f6368", "#eef0f2"),
 }
 _REACHED = ("complete", "stopped", "failed", "interrupted", "abandoned", "running")
 
@@ -64,11 +63,12 @@ class RunSummary:
     seed: int | None
     scenario: str
     synthetic: bool
+    language: Language = "en"
 
     @property
     def lift(self) -> float | None:
         """The KPI lift per period, when stage 4 measured it."""
-        return _number((self.kpi or {}).get("lift"))
+        return number((self.kpi or {}).get("lift"))
 
 
 @dataclass(frozen=True)
@@ -83,10 +83,6 @@ class PocSummary:
     def latest(self) -> RunSummary:
         """The most recent run."""
         return self.runs[-1]
-
-
-# A POC row's yearly lift, and how far its interval reaches below and above it.
-_Lift = tuple[PocSummary, float, float, float]
 
 
 @dataclass(frozen=True)
@@ -134,11 +130,15 @@ def collect(runs_dir: Path) -> Portfolio:
 
 @dataclass(frozen=True)
 class Age:
-    """How long ago a run started, in the largest whole unit (-1 s when unknown)."""
+    """How long ago a run started, in the largest whole unit (-1 s when unknown).
+
+    `text` is the age as its row's language writes it ("3 d", "3일").
+    """
 
     seconds: float
     count: str | None
     unit: str
+    text: str = ""
 
 
 @dataclass(frozen=True)
@@ -172,7 +172,8 @@ class Sparkline:
 class PocRow:
     """One row of the POC table: a POC under one scenario, told by its latest run.
 
-    `runs` links every run of the row, newest first.
+    `runs` links every run of the row, newest first. The row is written in its
+    latest run's `language`; the page around it in the page's.
     """
 
     poc: str
@@ -196,6 +197,7 @@ class PocRow:
     runs: tuple[RunLink, ...]
     first_age: Age
     last_age: Age
+    language: Language = "en"
 
 
 @dataclass(frozen=True)
@@ -256,6 +258,8 @@ def render(portfolio: Portfolio, *, now: dt.datetime, language: Language = "en")
         now: The time ages are counted to.
         language: The language of the page's frame.
     """
+    from playbook.report import portfolio_chart  # it reads this module's types
+
     pocs = sorted(
         portfolio.pocs,
         key=lambda poc: poc.latest.started_at or dt.datetime.min.replace(tzinfo=dt.UTC),
@@ -265,8 +269,10 @@ def render(portfolio: Portfolio, *, now: dt.datetime, language: Language = "en")
         folder=str(portfolio.runs_dir.resolve()),
         written=f"{now:%Y-%m-%d %H:%M}",
         synthetic=any(run.synthetic for poc in portfolio.pocs for run in poc.runs),
-        totals=_totals(portfolio),
-        chart=_chart(portfolio) if portfolio.pocs else None,
+        totals=_totals(portfolio, language),
+        chart=portfolio_chart.chart(portfolio, language=language)
+        if portfolio.pocs
+        else None,
         rows=tuple(_row(poc, now=now) for poc in pocs),
         unreadable=portfolio.unreadable,
     )
@@ -275,6 +281,8 @@ def render(portfolio: Portfolio, *, now: dt.datetime, language: Language = "en")
         language=language,
         asset=f"{ASSETS_DIR}/assets/plotly.min.js",
         page=page,
+        # Each row's words in its own language, the frame's through `_`.
+        translated=translated,
     )
 
 
@@ -308,6 +316,7 @@ def _summary(folder: Path, record: Mapping[str, Any]) -> RunSummary:
         seed=record.get("seed"),
         scenario=charter_overrides.label(None, overrides),
         synthetic=bool(record.get("synthetic_data")),
+        language=language_of(record.get("language")),
     )
 
 
@@ -319,35 +328,42 @@ def _time(text: Any) -> dt.datetime | None:
     return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
 
 
-def _number(value: Any) -> float | None:
+def number(value: Any) -> float | None:
+    """The value as a finite float, or None when it is missing or not a number."""
     if isinstance(value, bool) or not isinstance(value, int | float):
         return None
     return float(value) if math.isfinite(value) else None
 
 
-def _e(value: Any) -> str:
-    return html.escape(str(value), quote=True)
+def amount(value: float, unit: str, language: Language = "en") -> str:
+    """An amount as the page shows it, in the reader's language."""
+    return format_money(value, unit, language=language).strip()
 
 
-def _amount(value: float, unit: str) -> str:
-    from playbook.tasks.kpi import format_amount
+# An age's units, largest first: seconds in each, and how each language writes it.
+_AGE_UNITS = (
+    (86400, "d", "일"),
+    (3600, "h", "시간"),
+    (60, "min", "분"),
+    (1, "s", "초"),
+)
 
-    return format_amount(value, unit).strip()
 
-
-def _age(start: dt.datetime | None, now: dt.datetime) -> Age:
+def _age(start: dt.datetime | None, now: dt.datetime, language: Language) -> Age:
     if start is None:
         return Age(seconds=-1.0, count=None, unit="")
     seconds = max((now - start).total_seconds(), 0.0)
-    for size, unit in ((86400, "d"), (3600, "h"), (60, "min")):
-        if seconds >= size:
-            return Age(seconds=seconds, count=f"{seconds / size:.0f}", unit=unit)
-    return Age(seconds=seconds, count=f"{seconds:.0f}", unit="s")
+    size, unit, korean = next(
+        (each for each in _AGE_UNITS if seconds >= each[0]), _AGE_UNITS[-1]
+    )
+    count = f"{seconds / size:.0f}"
+    text = f"{count}{korean}" if language == "ko" else f"{count} {unit}"
+    return Age(seconds=seconds, count=count, unit=unit, text=text)
 
 
-def _totals(portfolio: Portfolio) -> Totals:
+def _totals(portfolio: Portfolio, language: Language) -> Totals:
     latest = [poc.latest for poc in portfolio.pocs]
-    counts = {key: sum(run.decision == key for run in latest) for key in _DECISIONS}
+    counts = {key: sum(run.decision == key for run in latest) for key in DECISIONS}
     at_stake: dict[str, float] = {}
     for run in latest:
         kpi = run.kpi or {}
@@ -362,143 +378,8 @@ def _totals(portfolio: Portfolio) -> Totals:
         iterate=counts["iterate"],
         stop=counts["stop"],
         undecided=counts[None],
-        at_stake=tuple(_amount(v, unit) for unit, v in at_stake.items()),
+        at_stake=tuple(amount(v, unit, language) for unit, v in at_stake.items()),
     )
-
-
-def _lifts_by_unit(portfolio: Portfolio) -> dict[str, list[_Lift]]:
-    """Each POC row's yearly lift and its error bars (down, up), by unit."""
-    by_unit: dict[str, list[_Lift]] = {}
-    for poc in portfolio.pocs:
-        kpi = poc.latest.kpi or {}
-        period = kpi.get("period")
-        value = annual(poc.latest.lift, period)
-        if value is None:
-            continue
-        low = annual(_number(kpi.get("lift_ci_low")), period)
-        high = annual(_number(kpi.get("lift_ci_high")), period)
-        by_unit.setdefault(str(kpi.get("unit") or ""), []).append(
-            (
-                poc,
-                value,
-                value - low if low is not None else 0.0,
-                high - value if high is not None else 0.0,
-            )
-        )
-    return by_unit
-
-
-def _chart(portfolio: Portfolio) -> str:
-    """Decisions by stage reached, and the yearly lift at stake per POC row.
-
-    Amounts in different units (KRW, EUR, cost units) never share an axis: each unit
-    gets its own panel. Plotly reads HTML-like markup in its text, so manifest strings
-    are escaped here.
-    """
-    from plotly.subplots import make_subplots
-
-    by_unit = _lifts_by_unit(portfolio)
-    units = sorted(by_unit, key=lambda unit: -len(by_unit[unit])) or [""]
-    panels = len(units)
-    bars = sum(len(rows) for rows in by_unit.values())
-    fig = make_subplots(
-        rows=panels,
-        cols=2,
-        column_widths=[0.42, 0.58],
-        horizontal_spacing=0.22,
-        vertical_spacing=min(0.12, 0.5 / panels),
-        specs=[[{"rowspan": panels}, {}]] + [[None, {}] for _ in range(panels - 1)],
-        subplot_titles=(
-            "POCs by stage reached (latest run)",
-            *(
-                f"Lift over today's baseline per year, {_e(unit) or 'no unit'}"
-                for unit in units
-            ),
-        ),
-    )
-    _add_decision_bars(fig, [poc.latest for poc in portfolio.pocs])
-    for row, unit in enumerate(units, start=1):
-        _add_lift_panel(fig, by_unit.get(unit, []), unit=unit, row=row)
-    fig.update_xaxes(title_text="POCs", dtick=1, row=1, col=1)
-    fig.update_yaxes(autorange="reversed", row=1, col=1)
-    fig.update_layout(
-        barmode="stack",
-        template="plotly_white",
-        height=max(380, 110 * panels + 30 * bars),
-        margin={"l": 10, "r": 20, "t": 50, "b": 90},
-        legend={"orientation": "h", "y": -0.22, "x": 0},
-        font={"size": 13, "family": FONT_STACK},
-    )
-    return page_templates.chart_div(fig, "portfolio-chart")
-
-
-def _add_decision_bars(fig: go.Figure, latest: Sequence[RunSummary]) -> None:
-    """Stacked bars: how many POCs' latest runs reached each stage, by decision."""
-    stage_names = [f"{s.number}. {s.title}" for s in STAGES]
-    for decision, (word, colour, _) in _DECISIONS.items():
-        counts = [
-            sum(
-                run.decision == decision and run.stage_reached == stage.number
-                for run in latest
-            )
-            for stage in STAGES
-        ]
-        if any(counts):
-            fig.add_bar(
-                x=counts,
-                y=stage_names,
-                orientation="h",
-                name=word,
-                marker_color=colour,
-                hovertemplate=f"%{{y}}: %{{x}} POC(s), {_e(word)}<extra></extra>",
-                row=1,
-                col=1,
-            )
-
-
-def _add_lift_panel(
-    fig: go.Figure,
-    lifts: Sequence[_Lift],
-    *,
-    unit: str,
-    row: int,
-) -> None:
-    """One unit's panel: each POC row's yearly lift with its interval."""
-    rows = sorted(lifts, key=lambda item: item[1])
-    if not rows:
-        return
-    fig.add_bar(
-        x=[value for _, value, _, _ in rows],
-        y=[_e(_row_name(poc)) for poc, _, _, _ in rows],
-        orientation="h",
-        marker_color=[
-            _DECISIONS.get(poc.latest.decision, _DECISIONS[None])[1]
-            for poc, _, _, _ in rows
-        ],
-        error_x={
-            "type": "data",
-            "symmetric": False,
-            "array": [max(up, 0.0) for _, _, _, up in rows],
-            "arrayminus": [max(down, 0.0) for _, _, down, _ in rows],
-            "color": "#202124",
-        },
-        text=[_amount(value, unit) for _, value, _, _ in rows],
-        hovertemplate="%{y}: %{text} a year<extra></extra>",
-        showlegend=False,
-        row=row,
-        col=2,
-    )
-    fig.update_xaxes(
-        tickformat="~s",
-        zeroline=True,
-        zerolinecolor="#5f6368",
-        row=row,
-        col=2,
-    )
-
-
-def _row_name(poc: PocSummary) -> str:
-    return f"{poc.poc} ({poc.scenario})" if poc.scenario else poc.poc
 
 
 def _row(poc: PocSummary, *, now: dt.datetime) -> PocRow:
@@ -506,10 +387,14 @@ def _row(poc: PocSummary, *, now: dt.datetime) -> PocRow:
     kpi = run.kpi or {}
     unit = str(kpi.get("unit") or "")
     lift = run.lift
-    low, high = _number(kpi.get("lift_ci_low")), _number(kpi.get("lift_ci_high"))
+    language = run.language
+    low, high = number(kpi.get("lift_ci_low")), number(kpi.get("lift_ci_high"))
     lift_low = lift_high = None
     if low is not None and high is not None:
-        lift_low, lift_high = _amount(low, ""), _amount(high, "")
+        # English shows the interval bare (the lift beside it has the unit); Korean
+        # won read only with their unit (만원).
+        bare = "" if language == "en" else unit
+        lift_low, lift_high = amount(low, bare, language), amount(high, bare, language)
     search = " ".join(
         str(part)
         for part in (poc.poc, run.title, run.owner or "", poc.scenario)
@@ -525,20 +410,23 @@ def _row(poc: PocSummary, *, now: dt.datetime) -> PocRow:
         status=run.status,
         status_colours=page_templates.status_colours(run.status),
         decision=None if run.decision is None else str(run.decision),
-        decision_colours=_DECISIONS.get(run.decision, _DECISIONS[None])[1:],
+        decision_colours=DECISIONS.get(run.decision, DECISIONS[None])[1:],
         stage_number=run.stage_reached,
         stage_title=(
-            STAGES[run.stage_reached - 1].title if run.stage_reached else None
+            stage_title(STAGES[run.stage_reached - 1].title, language=language)
+            if run.stage_reached
+            else None
         ),
-        lift=None if lift is None else _amount(lift, unit),
+        lift=None if lift is None else amount(lift, unit, language),
         lift_low=lift_low,
         lift_high=lift_high,
         period=str(kpi.get("period")) if kpi.get("period") else None,
         lift_sort=f"{lift if lift is not None else '-1e300'}",
         spark=_sparkline(poc),
         runs=tuple(_run_link(one) for one in reversed(poc.runs)),
-        first_age=_age(poc.runs[0].started_at, now),
-        last_age=_age(run.started_at, now),
+        first_age=_age(poc.runs[0].started_at, now, language),
+        last_age=_age(run.started_at, now, language),
+        language=language,
     )
 
 
@@ -558,7 +446,7 @@ def _sparkline(poc: PocSummary) -> Sparkline | None:
     if not points:
         return None
     unit = str((points[-1][0].kpi or {}).get("unit") or "")
-    min_lift = _number((points[-1][0].kpi or {}).get("min_lift"))
+    min_lift = number((points[-1][0].kpi or {}).get("min_lift"))
     values = [value for _, value in points] + (
         [min_lift] if min_lift is not None else []
     )
@@ -580,8 +468,10 @@ def _sparkline(poc: PocSummary) -> Sparkline | None:
             f"{x:.1f},{y(v)}" for x, (_, v) in zip(xs, points, strict=True)
         ),
         marks=tuple(
-            (f"{x:.1f}", y(v), _DECISIONS.get(run.decision, _DECISIONS[None])[1])
+            (f"{x:.1f}", y(v), DECISIONS.get(run.decision, DECISIONS[None])[1])
             for x, (run, v) in zip(xs, points, strict=True)
         ),
-        labels=tuple((run.run_id, _amount(v, unit)) for run, v in points),
+        labels=tuple(
+            (run.run_id, amount(v, unit, poc.latest.language)) for run, v in points
+        ),
     )
