@@ -217,12 +217,17 @@ def test_score_says_what_it_did_in_korean(tmp_path, monkeypatch):
     done = SimpleNamespace(
         rows=1200, periods=3, acted=150, task="top_k", out=tmp_path / "s.csv",
         contract=SimpleNamespace(evaluated=12),
+        capacity=scoring.ListCapacity(
+            per_period=40, applied=5, rows=250, cases_per_period=2000.0,
+            period="month", whole_file=False,
+        ),
     )  # fmt: skip
     monkeypatch.setattr(scoring, "score_file", lambda *args, **kwargs: done)
     data = tmp_path / "d.csv"
     data.write_text("a\n1\n")
     result = _invoke("score", str(tmp_path), str(data), "--lang", "ko")
     assert "3개 기간의 1,200행에 점수를 매겼고, 이 중 150행이" in result.output
+    assert "목록의 용량은 5건입니다. 월당 40건" in result.output
     assert english_lines(result.output) == []
     english = _invoke("score", str(tmp_path), str(data))
     assert english.output.startswith(
@@ -300,7 +305,7 @@ def test_schema_problems_in_korean(open_charter):
     result = _invoke("check", str(open_charter), "--lang", "ko")
     out = result.output
     assert result.exit_code == 2
-    assert "kpi.min_lift: '200만원' 값을 2,000,000(으)로 읽었습니다" in out
+    assert "kpi.min_lift: '200만원' 값을 2,000,000으로 읽었습니다" in out
     assert "timline: 알 수 없는 필드입니다. timeline을(를) 뜻했습니까?" in out
     assert "data.checks 필드가 없습니다" in out and "이상의 정수" in out
     assert english_lines(out, identifiers=("mont",)) == []

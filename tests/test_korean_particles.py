@@ -26,7 +26,11 @@ from playbook.core.locale_format import korean_won
         ("기준선과(와) 모델", "기준선과 모델"),
         ("리프트은(는)", "리프트는"),
         ("KPI이(가)", "KPI가"),
-        ("(kpi.min_lift)을(를)", "(kpi.min_lift)를"),
+        # An English word is said, not spelled: both forms stay ("timeline" ends in
+        # ㄴ aloud, "lift" in a vowel, and no spelling rule tells which).
+        ("(kpi.min_lift)을(를)", "(kpi.min_lift)을(를)"),
+        ("timeline을(를) 뜻했습니까?", "timeline을(를) 뜻했습니까?"),
+        ("(AUC)이(가)", "(AUC)가"),
         ("둘: 2억원(으)로, 3(으)로", "둘: 2억원으로, 3으로"),
         ("괄호 없는 문장", "괄호 없는 문장"),
     ],

@@ -94,4 +94,4 @@ def test_make_messages_extracts_with_the_keywords_of_the_code():
     recipe = makefile.split("\nmessages:", 1)[1].split("\n\n", 1)[0]
     keywords = set(re.findall(r"-k (\w+)", recipe))
     assert keywords == {*messages.CATALOGUE_KEYWORDS, "_"}
-    assert "--no-default-keywords" in recipe and "-F ../babel.cfg" in recipe
+    assert "--no-default-keywords" in recipe and "-F babel.cfg" in recipe

@@ -192,74 +192,70 @@ def _open_questions(
 
 def _blockers(poc: Charter, language: Language) -> list[Finding]:
     business, kpi = poc.business, poc.kpi
-    return [
-        *_open_questions(
-            [
-                (
-                    "business.decision",
-                    business.decision,
-                    marked("no decision that the prediction feeds"),
-                    marked(
-                        "Say who does what with a prediction, and when: a prediction "
-                        "nobody acts on earns nothing."
-                    ),
+    found = _open_questions(
+        [
+            (
+                "business.decision",
+                business.decision,
+                marked("no decision that the prediction feeds"),
+                marked(
+                    "Say who does what with a prediction, and when: a prediction "
+                    "nobody acts on earns nothing."
                 ),
-                (
-                    "business.users",
-                    business.users,
-                    marked("nobody is named who uses the predictions"),
-                    marked(
-                        "List the people or teams who act on them (business.users)."
-                    ),
+            ),
+            (
+                "business.users",
+                business.users,
+                marked("nobody is named who uses the predictions"),
+                marked("List the people or teams who act on them (business.users)."),
+            ),
+            (
+                "baseline",
+                poc.baseline,
+                marked("no baseline (How is the problem solved today?)"),
+                marked(
+                    "Describe today's way of deciding (a rule, a score, or the best "
+                    "trivial guess); the model is judged against it."
                 ),
-                (
-                    "baseline",
-                    poc.baseline,
-                    marked("no baseline (How is the problem solved today?)"),
-                    marked(
-                        "Describe today's way of deciding (a rule, a score, or the best "
-                        "trivial guess); the model is judged against it."
-                    ),
+            ),
+            (
+                "success.metric",
+                poc.success and poc.success.metric,
+                marked("no success metric"),
+                marked(
+                    "Say which measure decides success, against what, on which data."
                 ),
-                (
-                    "success.metric",
-                    poc.success and poc.success.metric,
-                    marked("no success metric"),
-                    marked(
-                        "Say which measure decides success, against what, on which data."
-                    ),
+            ),
+            (
+                "kpi.min_lift",
+                kpi and kpi.min_lift is not None,
+                marked(
+                    "no minimum lift: nothing says how much better than today counts "
+                    "as success"
                 ),
-                (
-                    "kpi.min_lift",
-                    kpi and kpi.min_lift is not None,
-                    marked(
-                        "no minimum lift: nothing says how much better than today counts "
-                        "as success"
-                    ),
-                    marked(
-                        "Add the extra value per period over today that makes the model "
-                        "worth building, in the KPI's unit."
-                    ),
+                marked(
+                    "Add the extra value per period over today that makes the model "
+                    "worth building, in the KPI's unit."
                 ),
-                (
-                    "data.label_definition",
-                    poc.data.label_definition,
-                    translated(
-                        language,
-                        "no label definition for the target %(target)s",
-                        target=repr(poc.data.target),
-                    ),
-                    marked(
-                        "Say exactly what the target means and when it becomes known, e.g. "
-                        "'the customer cancelled within 30 days after renewal'."
-                    ),
+            ),
+            (
+                "data.label_definition",
+                poc.data.label_definition,
+                translated(
+                    language,
+                    "no label definition for the target %(target)s",
+                    target=repr(poc.data.target),
                 ),
-            ],
-            blocks=True,
-            language=language,
-        ),
-        *_count_beside_time(poc, language),
-    ]
+                marked(
+                    "Say exactly what the target means and when it becomes known, e.g. "
+                    "'the customer cancelled within 30 days after renewal'."
+                ),
+            ),
+        ],
+        blocks=True,
+        language=language,
+    )
+    return found + _count_beside_time(poc, language)
 
 
 def _warnings(poc: Charter, language: Language) -> list[Finding]:

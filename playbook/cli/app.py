@@ -259,7 +259,7 @@ def score(
         )
     )
     if result.capacity is not None:
-        console.print(scoring.capacity_words(result.capacity))
+        console.print(scoring.capacity_words(result.capacity, language=language))
     console.print(translated(language, "Scores: %(path)s", path=shown(result.out)))
 
 

@@ -41,6 +41,9 @@ _PARTICLE = re.compile("|".join(map(re.escape, _PAIRS)))
 # What a reader skips when reading the word before a particle: closing brackets
 # and quotes ("(kpi.min_lift)을(를)" reads after "lift").
 _CLOSERS = ")]'\"\u2019\u201d "
+# A word of two or more letters ending in a small letter is read as a word (not
+# spelled out as KPI or AUC are).
+_ENGLISH_WORD_END = re.compile(r"[A-Za-z][a-z]$")
 
 
 def final_consonant(text: str) -> str | None:
@@ -64,10 +67,15 @@ def final_consonant(text: str) -> str | None:
 def particle(word: str, written: str) -> str:
     """The form of a written particle pair (`(으)로`, `을(를)` ...) after `word`.
 
+    After an English word (`timeline`) both forms stay: a reader says the word, not
+    its letters, and no rule of spelling tells how it ends aloud.
+
     Raises:
         KeyError: `written` is no pair this module knows.
     """
     after_final, after_vowel, after_rieul = _PAIRS[written]
+    if _ENGLISH_WORD_END.search(word.rstrip(_CLOSERS)):
+        return written
     final = final_consonant(word)
     return (
         after_vowel if final is None else after_rieul if final == "ㄹ" else after_final

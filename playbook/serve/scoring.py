@@ -22,6 +22,8 @@ import pandas as pd
 
 from playbook import data
 from playbook.core.files import write_csv
+from playbook.core.language import Language
+from playbook.core.messages import translated
 from playbook.data import contracts, pii, redaction
 from playbook.errors import ContractBroken, DataError, PlaybookError
 from playbook.serve import pseudonyms, saved_model
@@ -97,26 +99,38 @@ def list_capacity(model: ModelBundle, *, rows: int) -> ListCapacity | None:
     )
 
 
-def capacity_words(capacity: ListCapacity) -> str:
+def capacity_words(capacity: ListCapacity, *, language: Language = "en") -> str:
     """What capacity the list got, in a sentence for the terminal."""
-    period = capacity.period or "period"
+    period = translated(language, capacity.period or "period")
     if capacity.cases_per_period is not None:
-        return (
-            f"Capacity {capacity.applied:,} on the list: {capacity.per_period:,} per "
-            f"{period} (kpi.capacity_per_period) scaled to the {capacity.rows:,} rows "
-            f"scored, {capacity.rows:,} of the {capacity.cases_per_period:,.0f} cases "
-            f"that arrive per {period} (data.cases_per_period), as stage 4 scales it."
+        return translated(
+            language,
+            "Capacity %(applied)s on the list: %(per_period)s per %(period)s "
+            "(kpi.capacity_per_period) scaled to the %(rows)s rows scored, %(rows)s "
+            "of the %(cases)s cases that arrive per %(period)s "
+            "(data.cases_per_period), as stage 4 scales it.",
+            applied=f"{capacity.applied:,}",
+            per_period=f"{capacity.per_period:,}",
+            period=period,
+            rows=f"{capacity.rows:,}",
+            cases=f"{capacity.cases_per_period:,.0f}",
         )
     if capacity.whole_file:
-        return (
-            f"Capacity {capacity.applied:,} on the list: the data has no time column "
-            f"and the charter sets no data.cases_per_period, so the whole file is "
-            f"one {period} with the full kpi.capacity_per_period. Set "
-            "data.cases_per_period to scale it to the rows scored."
+        return translated(
+            language,
+            "Capacity %(applied)s on the list: the data has no time column and the "
+            "charter sets no data.cases_per_period, so the whole file is one "
+            "%(period)s with the full kpi.capacity_per_period. Set "
+            "data.cases_per_period to scale it to the rows scored.",
+            applied=f"{capacity.applied:,}",
+            period=period,
         )
-    return (
-        f"Capacity {capacity.applied:,} on the list in each {period} of the time "
-        "column (kpi.capacity_per_period)."
+    return translated(
+        language,
+        "Capacity %(applied)s on the list in each %(period)s of the time column "
+        "(kpi.capacity_per_period).",
+        applied=f"{capacity.applied:,}",
+        period=period,
     )
 
 
