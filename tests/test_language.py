@@ -127,7 +127,7 @@ def test_init_reads_won_and_says_what_it_read():
     said = charter_init.amounts_read(
         ["budget.amount=2억", "kpi.min_lift=2000000"], language="ko"
     )
-    assert said == ["budget.amount=2억 값을 금액 200,000,000(으)로 읽었습니다."]
+    assert said == ["budget.amount=2억 값을 금액 200,000,000으로 읽었습니다."]
 
 
 def test_check_lang_ko_sums_up_in_korean(write_charter):

@@ -18,6 +18,7 @@ import pandas as pd
 
 from playbook.charter.check import header_note
 from playbook.charter.model import Charter
+from playbook.core.messages import marked, translated
 from playbook.data import pii, sources, time_column
 from playbook.errors import DataError
 
@@ -27,12 +28,12 @@ _SPARK = "▁▂▃▄▅▆▇█"
 _YES_NO = {"0", "1", "0.0", "1.0", "yes", "no", "y", "n", "true", "false"}
 _FREQ = {"day": "D", "week": "W", "month": "M", "quarter": "Q"}
 _ACCESS_NOTES = {
-    "sandbox_copy": (
+    "sandbox_copy": marked(
         "a sandbox copy: the POC reads a snapshot, so it cannot harm production and "
         "its numbers can be reproduced from its fingerprint, but the copy ages; "
         "refresh it (and run again) before a decision"
     ),
-    "platform_read": (
+    "platform_read": marked(
         "read access to the data platform: the POC reads the live tables, so it sees "
         "today's data, but two runs may read different rows; compare the fingerprints "
         "of the runs before comparing their numbers"
@@ -52,11 +53,12 @@ def source_name(poc: Charter, *, path: str | Path | None = None) -> str:
 def access_note(poc: Charter) -> str:
     """What the charter's access mode (sandbox copy or platform read) means."""
     if poc.data.access is None:
-        return (
+        return translated(
+            poc.language,
             "not stated in the charter: say in data.access whether the POC works on "
-            "a sandbox copy or reads the data platform"
+            "a sandbox copy or reads the data platform",
         )
-    return _ACCESS_NOTES[poc.data.access]
+    return translated(poc.language, _ACCESS_NOTES[poc.data.access])
 
 
 def require_columns(
@@ -148,10 +150,21 @@ def require_unique_ids(
     present = frame[key].notna().all(axis=1)
     repeated = frame.loc[present, key].duplicated(keep=False)
     within = f" within the same {poc.data.time}" if poc.data.time else ""
+    if not repeated.any() and poc.data.time:
+        return translated(
+            poc.language,
+            "Every row has its own %(id)s within the same %(time)s: %(rows)s rows, "
+            "one per case.",
+            id=poc.data.id,
+            time=poc.data.time,
+            rows=f"{int(present.sum()):,}",
+        )
     if not repeated.any():
-        return (
-            f"Every row has its own {poc.data.id}{within}: "
-            f"{int(present.sum()):,} rows, one per case."
+        return translated(
+            poc.language,
+            "Every row has its own %(id)s: %(rows)s rows, one per case.",
+            id=poc.data.id,
+            rows=f"{int(present.sum()):,}",
         )
     rows = frame.loc[present, key][repeated]
     ids = rows[poc.data.id].drop_duplicates().head(3)

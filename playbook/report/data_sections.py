@@ -106,7 +106,7 @@ def features(evidence: DataStrategyEvidence) -> None:
     """The columns the model may not use, each with the reason."""
     excluded = evidence.excluded
     display.table(
-        display.frame([{"column": c, "reason": r} for c, r in excluded.items()]),
+        display.frame([{"column": c, "reason": said(r)} for c, r in excluded.items()]),
         caption=said(
             "%(features)s of %(columns)s columns are features; these %(excluded)s "
             "are not",

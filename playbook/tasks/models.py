@@ -18,6 +18,7 @@ from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
 from playbook.charter.model import Charter
+from playbook.core.messages import marked
 from playbook.data import leakage, pii
 
 
@@ -64,9 +65,9 @@ def excluded_columns(frame: pd.DataFrame, *, poc: Charter) -> dict[str, str]:
     data = poc.data
     reasons: dict[str, str] = {}
     for column, why in (
-        (data.target, "the target"),
-        (data.id, "the id (data.id)"),
-        (data.time, "the time column (data.time)"),
+        (data.target, marked("the target")),
+        (data.id, marked("the id (data.id)")),
+        (data.time, marked("the time column (data.time)")),
     ):
         if column:
             reasons[column] = why
@@ -75,7 +76,7 @@ def excluded_columns(frame: pd.DataFrame, *, poc: Charter) -> dict[str, str]:
             "today's score (baseline.score_column): the model must beat it, not copy it"
         )
     for column in data.exclude:
-        reasons.setdefault(column, "excluded by the charter (data.exclude)")
+        reasons.setdefault(column, marked("excluded by the charter (data.exclude)"))
     if poc.kpi is not None and poc.kpi.kind == "forecast":
         for column in data.calendar.observed_same_day:
             reasons.setdefault(
