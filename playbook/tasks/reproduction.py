@@ -8,9 +8,9 @@ the same in its own process and compares (`playbook.beyond.reproducibility`): th
 sample and the same predictions mean that fitting depends on nothing the run does not
 pin (the seed, the settings, the data).
 
-A calibrated model is re-fitted without its calibration: calibrating fits the model
-once per fold and once more (four fits for one), and its folds and sigmoid are
-themselves seeded; the learner is what could carry an unpinned choice.
+A calibrated model is re-fitted without its calibration: its sigmoid is fitted on
+tuning's validation scores, not on the sample, and the learner is what could carry an
+unpinned choice.
 """
 
 from __future__ import annotations
@@ -27,9 +27,10 @@ from sklearn.pipeline import Pipeline
 
 from playbook.charter.model import Charter
 from playbook.tasks import top_k
+from playbook.tasks.calibration import SigmoidCalibrated
 
-# Training rows in the sample: enough for every candidate to fit (a few positives in
-# each calibration fold at a 1% rate), few enough to fit in about a second.
+# Training rows in the sample: enough for every candidate to fit (a few dozen
+# positives at a 1% rate), few enough to fit in about a second.
 SAMPLE_ROWS = 2_000
 
 
@@ -102,7 +103,9 @@ def sample_fit(
 def _learner(model: Pipeline) -> Any:
     """The estimator a calibrated pipeline wraps; any other pipeline as it is."""
     last = model[-1] if isinstance(model, Pipeline) else model
-    if isinstance(last, CalibratedClassifierCV):
+    # Models saved before the sigmoid was fitted on validation rows wrap their
+    # learner in scikit-learn's cross-validated calibration.
+    if isinstance(last, SigmoidCalibrated | CalibratedClassifierCV):
         return last.estimator
     return model
 
