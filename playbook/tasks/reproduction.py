@@ -24,6 +24,7 @@ import pandas as pd
 from sklearn.base import clone
 from sklearn.calibration import CalibratedClassifierCV
 from sklearn.pipeline import Pipeline
+from threadpoolctl import threadpool_limits
 
 from playbook.charter.model import Charter
 from playbook.tasks import top_k
@@ -86,7 +87,12 @@ def sample_fit(
     learner = _learner(model)
     name = type(learner[-1] if isinstance(learner, Pipeline) else learner).__name__
     try:
-        refitted = clone(learner).fit(sample[features], target)
+        # One thread: on 2,000 rows OpenMP's threads mostly wait on each other (a
+        # minute of CPU instead of a second on a loaded 2-core machine); gradient
+        # boosting sums each histogram on one thread anyway, so the fit and its
+        # fingerprint are the same.
+        with threadpool_limits(limits=1):
+            refitted = clone(learner).fit(sample[features], target)
     except ValueError as error:  # a sample with one class, too few rows to fit
         first_line = str(error).split("\n")[0]
         return SampleFit(name, size, sample_sha, None, problem=first_line)
