@@ -167,10 +167,16 @@ def test_repeated_ids_stay_on_one_side_of_a_split_without_time(tiny):
     assert not set(ids.iloc[fit]) & set(ids.iloc[check])
 
 
-def _validation_scores(estimator, features, positive, *, check):
-    """Scores of `estimator` fitted without the `check` rows, on them (as tuning)."""
-    fitted = estimator.fit(features[~check], positive[~check])
-    return fitted.predict_proba(features[check])[:, 1], positive[check]
+def _calibrate(build, features, positive, *, check):
+    """`top_k.calibrated` as stage 4 calls it: the validation scores of the same
+    setting fitted without the `check` rows (as tuning fits it)."""
+    from playbook.tasks import top_k
+
+    fitted = build(seed=1).fit(features[~check], positive[~check])
+    scores = fitted.predict_proba(features[check])[:, 1]
+    return top_k.calibrated(
+        build(seed=1), features, positive, validation=(scores, positive[check])
+    )
 
 
 def test_calibration_turns_scores_into_probabilities_and_keeps_the_ranking():
@@ -189,13 +195,8 @@ def test_calibration_turns_scores_into_probabilities_and_keeps_the_ranking():
     features = pd.DataFrame({"signal": signal, "month": np.arange(rows) * 12 // rows})
     check = np.arange(rows) >= rows * 3 // 4
     raw = models.gradient_boosting(seed=1).fit(features, positive)
-    model, calibration, probability = top_k.calibrated(
-        models.gradient_boosting(seed=1),
-        features,
-        positive,
-        validation=_validation_scores(
-            models.gradient_boosting(seed=1), features, positive, check=check
-        ),
+    model, calibration, probability = _calibrate(
+        models.gradient_boosting, features, positive, check=check
     )
     assert calibration.calibrated and not calibration.weak_signal
     assert calibration.slope < 0
@@ -225,13 +226,8 @@ def test_a_calibration_that_falls_back_says_the_signal_is_weak_and_publishes_sco
     features = pd.DataFrame({"noise": rng.normal(size=rows)})
     positive = rng.random(rows) < 0.09
     check = rng.random(rows) < 0.25
-    model, calibration, probability = top_k.calibrated(
-        models.logistic(seed=1),
-        features,
-        positive,
-        validation=_validation_scores(
-            models.logistic(seed=1), features, positive, check=check
-        ),
+    model, calibration, probability = _calibrate(
+        models.logistic, features, positive, check=check
     )
     assert not calibration.calibrated
     assert calibration.weak_signal and calibration.slope >= 0
