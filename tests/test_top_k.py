@@ -167,6 +167,18 @@ def test_repeated_ids_stay_on_one_side_of_a_split_without_time(tiny):
     assert not set(ids.iloc[fit]) & set(ids.iloc[check])
 
 
+def _calibrate(build, features, positive, *, check):
+    """`top_k.calibrated` as stage 4 calls it: the validation scores of the same
+    setting fitted without the `check` rows (as tuning fits it)."""
+    from playbook.tasks import top_k
+
+    fitted = build(seed=1).fit(features[~check], positive[~check])
+    scores = fitted.predict_proba(features[check])[:, 1]
+    return top_k.calibrated(
+        build(seed=1), features, positive, validation=(scores, positive[check])
+    )
+
+
 def test_calibration_turns_scores_into_probabilities_and_keeps_the_ranking():
     from scipy.stats import spearmanr
 
@@ -175,43 +187,67 @@ def test_calibration_turns_scores_into_probabilities_and_keeps_the_ranking():
     rng = np.random.default_rng(4)
     rows = 4000
     signal = rng.normal(size=rows)
-    # Rows in time order with a base rate that climbs from 2% to 40%, and a month
-    # column that tells the periods apart, as in a campaign extract sorted by date
-    # (bank marketing): unshuffled folds each see a different world, and a sigmoid
-    # fitted on their scores learnt a falling slope that turned the ranking over.
+    # Rows in time order with a base rate that climbs from 2% to 40%, a month column
+    # telling the periods apart, and the latest quarter as the validation rows, as
+    # a time split holds them out: the sigmoid learns a later period's rate, rising.
     base = np.linspace(-4, -0.4, rows)
     positive = rng.random(rows) < 1 / (1 + np.exp(-(base + 1.2 * signal)))
     features = pd.DataFrame({"signal": signal, "month": np.arange(rows) * 12 // rows})
+    check = np.arange(rows) >= rows * 3 // 4
     raw = models.gradient_boosting(seed=1).fit(features, positive)
-    model, calibration = top_k.calibrated(
-        models.gradient_boosting(seed=1), features, positive, seed=1
+    model, calibration, probability = _calibrate(
+        models.gradient_boosting, features, positive, check=check
     )
     assert calibration.calibrated and not calibration.weak_signal
     assert calibration.slope < 0
     assert top_k.publishes_probabilities(model)
     raw_scores = raw.predict_proba(features)[:, 1]
     probabilities = model.predict_proba(features)[:, 1]
+    # The final model is the plain fit on every row (no fold refits), its scores
+    # passed through the sigmoid: the same ranking.
     assert spearmanr(raw_scores, probabilities).statistic == pytest.approx(1.0)
-    # Class weights pushed the raw scores towards 50%; the calibrated mean is the rate.
-    assert abs(probabilities.mean() - positive.mean()) < 0.02
-    assert abs(raw_scores.mean() - positive.mean()) > 0.1
+    assert (model.predict(features) == (probabilities >= 0.5)).all()
+    # Class weights pushed the raw scores towards 50%; the calibrated mean on the
+    # validation rows is their rate.
+    assert probability is not None and len(probability) == check.sum()
+    assert abs(probability.mean() - positive[check].mean()) < 0.02
+    assert abs(raw_scores[check].mean() - positive[check].mean()) > 0.1
 
 
 def test_a_calibration_that_falls_back_says_the_signal_is_weak_and_publishes_scores():
     from playbook.tasks import top_k
 
     # Scores with no relation to the outcome, fitted with class weights: whether a
-    # sigmoid on cross-validated scores rises is then a coin flip, and on these rows
-    # (seed 1) it does not. The model keeps its raw scores, which average about 50%
-    # at a 9% base rate and must not be read as probabilities.
+    # sigmoid on validation scores rises is then a coin flip, and on these rows it
+    # does not. The model keeps its raw scores, which average about 50% at a 9%
+    # base rate and must not be read as probabilities.
     rng = np.random.default_rng(1)
     rows = 3000
     features = pd.DataFrame({"noise": rng.normal(size=rows)})
     positive = rng.random(rows) < 0.09
-    model, calibration = top_k.calibrated(
-        models.logistic(seed=1), features, positive, seed=2
+    check = rng.random(rows) < 0.25
+    model, calibration, probability = _calibrate(
+        models.logistic, features, positive, check=check
     )
     assert not calibration.calibrated
     assert calibration.weak_signal and calibration.slope >= 0
+    assert probability is None
     assert not top_k.publishes_probabilities(model)
     assert model.predict_proba(features)[:, 1].mean() > 0.3
+
+
+def test_validation_rows_of_one_outcome_leave_the_scores_uncalibrated():
+    from playbook.tasks import top_k
+
+    rng = np.random.default_rng(2)
+    features = pd.DataFrame({"signal": rng.normal(size=400)})
+    positive = features["signal"].to_numpy() + rng.normal(size=400) > 1
+    model, calibration, probability = top_k.calibrated(
+        models.logistic(seed=1),
+        features,
+        positive,
+        validation=(rng.random(50), np.zeros(50, dtype=bool)),
+    )
+    assert not calibration.calibrated and not calibration.weak_signal
+    assert np.isnan(calibration.slope) and probability is None
+    assert not top_k.publishes_probabilities(model)

@@ -19,6 +19,7 @@ from playbook.tasks.decision import Decision
 from playbook.tasks.experiment import ExperimentInputs
 from playbook.tasks.holdout import Holdout
 from playbook.tasks.kpi import KpiReport
+from playbook.tasks.training_sample import TrainingSample
 
 TODAY, BASELINE, CANDIDATE = "today", "baseline", "candidate"
 MODEL_NAME = "the model"
@@ -90,7 +91,7 @@ class Calibration:
     """Whether a yes/no model's scores are published as probabilities, and why.
 
     Attributes:
-        calibrated: True when a sigmoid fitted on cross-validated scores turns them
+        calibrated: True when a sigmoid fitted on validation scores turns them
             into probabilities; False when it could not (the scores are then a
             ranking, published as scores, never as probabilities).
         slope: The sigmoid's slope on the score; negative when a higher score means
@@ -119,7 +120,9 @@ class Comparison:
     scores are probabilities (None for the other tasks); `calendar` what a forecast
     found in its calendar (None for the other tasks); `contact_policies` sets a
     yes/no model's break-even and fill-capacity policies side by side (None for the
-    other tasks).
+    other tasks); `training_sample` the seeded sample of the training rows a yes/no
+    model was fitted on, when they were more than `training_sample.MAX_TRAINING_ROWS`
+    (None when it was fitted on all of them).
     """
 
     task: str
@@ -139,6 +142,7 @@ class Comparison:
     calibration: Calibration | None = None
     calendar: CalendarReport | None = None
     contact_policies: ContactPolicies | None = None
+    training_sample: TrainingSample | None = None
 
     def latest_test_rows(self) -> pd.DataFrame:
         """The test rows of the latest period: one scoring run's list."""

@@ -18,7 +18,6 @@ import functools
 from dataclasses import dataclass
 
 import numpy as np
-from sklearn.linear_model import LogisticRegression
 
 from playbook.charter import kpi_terms
 from playbook.charter.model import Kpi
@@ -128,36 +127,6 @@ def price_break_even(definition: Kpi) -> float:
     return terms.contact_cost / gain if gain > 0 else float("inf")
 
 
-def validation_probabilities(
-    scores: np.ndarray, positive: np.ndarray
-) -> np.ndarray | None:
-    """Scores on the validation rows made probabilities there (a sigmoid, as Platt).
-
-    Tuning's models are not calibrated (class weights inflate their scores); a
-    sigmoid of the score's log-odds, fitted on the validation rows, maps them to the
-    chance of a positive, as the final model's calibration does on its own folds.
-
-    Returns:
-        The probabilities, or None when a higher score did not mean a higher chance
-        of a positive on these rows (or they hold one outcome only): then no
-        probability threshold can be chosen.
-    """
-    if len(np.unique(positive)) < 2:
-        return None
-    clipped = np.clip(scores, _EDGE, 1 - _EDGE)
-    log_odds = np.log(clipped / (1 - clipped))[:, None]
-    sigmoid = LogisticRegression(C=_NO_PENALTY).fit(log_odds, positive)
-    if sigmoid.coef_[0, 0] <= 0:
-        return None
-    return sigmoid.predict_proba(log_odds)[:, 1]
-
-
-# Scores are clipped this far from 0 and 1 before their log-odds are taken.
-_EDGE = 1e-9
-# The sigmoid has two parameters and many rows: no penalty is needed.
-_NO_PENALTY = 1e6
-
-
 def choose_threshold(
     probability: np.ndarray,
     positive: np.ndarray,
@@ -177,7 +146,8 @@ def choose_threshold(
 
     Args:
         probability: The model's probabilities on the validation rows (from a model
-            fitted without them, `validation_probabilities`).
+            fitted without them, made probabilities there by
+            `calibration.fit_sigmoid`).
         positive: Whether each validation row is a positive.
         periods: Each validation row's KPI period.
         definition: The charter's KPI (its prices).

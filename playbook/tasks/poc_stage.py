@@ -32,6 +32,7 @@ from playbook.tasks.kpi import KpiReport, lift_summary
 from playbook.tasks.latency import LatencyReport
 from playbook.tasks.reproduction import SampleFit
 from playbook.tasks.segments import Segment
+from playbook.tasks.training_sample import TrainingSample
 
 STAGE = "04_poc"
 
@@ -83,6 +84,9 @@ class PocEvidence:
         contact_policies: A yes/no model's break-even and fill-capacity policies
             side by side, the threshold, and which one the decision uses. None for
             forecasts and routing.
+        training_sample: The seeded sample of the training rows a yes/no model was
+            fitted on when there were more than it needs; None when it was fitted
+            on all of them (and for forecasts and routing).
     """
 
     task: str
@@ -101,6 +105,7 @@ class PocEvidence:
     calibration: Calibration | None = None
     calendar: CalendarReport | None = None
     contact_policies: ContactPolicies | None = None
+    training_sample: TrainingSample | None = None
 
 
 @dataclass(frozen=True)
@@ -274,6 +279,7 @@ def evidence(
         calibration=result.calibration,
         calendar=result.calendar,
         contact_policies=result.contact_policies,
+        training_sample=result.training_sample,
     )
 
 

@@ -8,9 +8,9 @@ the same in its own process and compares (`playbook.beyond.reproducibility`): th
 sample and the same predictions mean that fitting depends on nothing the run does not
 pin (the seed, the settings, the data).
 
-A calibrated model is re-fitted without its calibration: calibrating fits the model
-once per fold and once more (four fits for one), and its folds and sigmoid are
-themselves seeded; the learner is what could carry an unpinned choice.
+A calibrated model is re-fitted without its calibration: its sigmoid is fitted on
+tuning's validation scores, not on the sample, and the learner is what could carry an
+unpinned choice.
 """
 
 from __future__ import annotations
@@ -24,12 +24,14 @@ import pandas as pd
 from sklearn.base import clone
 from sklearn.calibration import CalibratedClassifierCV
 from sklearn.pipeline import Pipeline
+from threadpoolctl import threadpool_limits
 
 from playbook.charter.model import Charter
 from playbook.tasks import top_k
+from playbook.tasks.calibration import SigmoidCalibrated
 
-# Training rows in the sample: enough for every candidate to fit (a few positives in
-# each calibration fold at a 1% rate), few enough to fit in about a second.
+# Training rows in the sample: enough for every candidate to fit (a few dozen
+# positives at a 1% rate), few enough to fit in about a second.
 SAMPLE_ROWS = 2_000
 
 
@@ -85,7 +87,12 @@ def sample_fit(
     learner = _learner(model)
     name = type(learner[-1] if isinstance(learner, Pipeline) else learner).__name__
     try:
-        refitted = clone(learner).fit(sample[features], target)
+        # One thread: on 2,000 rows OpenMP's threads mostly wait on each other (a
+        # minute of CPU instead of a second on a loaded 2-core machine); gradient
+        # boosting sums each histogram on one thread anyway, so the fit and its
+        # fingerprint are the same.
+        with threadpool_limits(limits=1):
+            refitted = clone(learner).fit(sample[features], target)
     except ValueError as error:  # a sample with one class, too few rows to fit
         first_line = str(error).split("\n")[0]
         return SampleFit(name, size, sample_sha, None, problem=first_line)
@@ -102,7 +109,9 @@ def sample_fit(
 def _learner(model: Pipeline) -> Any:
     """The estimator a calibrated pipeline wraps; any other pipeline as it is."""
     last = model[-1] if isinstance(model, Pipeline) else model
-    if isinstance(last, CalibratedClassifierCV):
+    # Models saved before the sigmoid was fitted on validation rows wrap their
+    # learner in scikit-learn's cross-validated calibration.
+    if isinstance(last, SigmoidCalibrated | CalibratedClassifierCV):
         return last.estimator
     return model
 

@@ -15,21 +15,21 @@ import math
 import numpy as np
 import pandas as pd
 from sklearn.base import clone
-from sklearn.calibration import CalibratedClassifierCV
 from sklearn.metrics import average_precision_score, brier_score_loss, roc_auc_score
-from sklearn.model_selection import StratifiedKFold
 from sklearn.pipeline import Pipeline
 
 from playbook.charter import kpi_terms
 from playbook.charter.model import Baseline, Charter, Kpi
 from playbook.errors import DataError
 from playbook.tasks import (
+    calibration,
     contact_policy,
     experiment,
     holdout,
     kpi,
     models,
     period_scaling,
+    training_sample,
     tuning,
 )
 from playbook.tasks.baselines import RuleBaseline
@@ -73,6 +73,10 @@ def compare(
     features = models.feature_columns(frame, poc=poc)
     positive = is_positive(frame, poc=poc)
     fit, check = holdout.validation(frame, split, poc=poc, seed=seed)
+    # Many training rows: every setting and the chosen one are fitted on the same
+    # seeded sample of them; validation and test rows are scored in full.
+    sampled, sample = training_sample.draw(split.train, seed=seed)
+    fit = fit[np.isin(fit, split.train[sampled])]
     if len(np.unique(positive[fit])) < 2 or len(np.unique(positive[check])) < 2:
         raise DataError(
             f"{poc.data.path}: the training rows are too few to hold out validation "
@@ -83,7 +87,7 @@ def compare(
     capacity = _validation_capacity(check_periods, split, poc=poc)
 
     # Each setting's scores on the validation rows, in the order tuning tries them:
-    # the chosen one's pick the break-even threshold without another fit.
+    # the chosen one's calibrate the final model without another fit.
     validation_scores: list[np.ndarray] = []
 
     def validate(pipeline: Pipeline) -> float:
@@ -106,21 +110,17 @@ def compare(
         seed=seed,
         trials=trials,
     )
-    train = frame.iloc[split.train]
-    model, calibration = calibrated(
-        tuned.best_spec.build(tuned.best_params, seed),
-        train[features],
-        positive[split.train],
-        seed=seed,
-    )
-    # Whether to stop at break-even is decided with the chosen setting fitted
-    # without the validation rows, its scores made probabilities on them: never
-    # with the test rows.
+    train = split.train[sampled]
+    # The chosen setting, fitted without the validation rows, scored them: its
+    # sigmoid there calibrates the final model and picks the break-even threshold,
+    # never the test rows.
     chosen_scores = validation_scores[[c.chosen for c in tuned.tried].index(True)]
-    probability = contact_policy.validation_probabilities(
-        chosen_scores, positive[check]
+    model, scores_are, probability = calibrated(
+        tuned.best_spec.build(tuned.best_params, seed),
+        frame.iloc[train][features],
+        positive[train],
+        validation=(chosen_scores, positive[check]),
     )
-    trusted = calibration.calibrated and probability is not None
     threshold = (
         contact_policy.choose_threshold(
             probability,
@@ -129,7 +129,7 @@ def compare(
             definition=definition,
             capacity=capacity,
         )
-        if probability is not None and trusted
+        if probability is not None
         else None
     )
     scored = score(
@@ -144,7 +144,14 @@ def compare(
     policies = scored.contact_policies
     if policies is not None and threshold is None:
         policies = dataclasses.replace(
-            policies, fallback=_LOST_ON_VALIDATION if trusted else _NOT_PROBABILITIES
+            policies,
+            fallback=_LOST_ON_VALIDATION
+            if probability is not None
+            else _NOT_PROBABILITIES,
+        )
+    if sample is not None:
+        split = dataclasses.replace(
+            split, description=f"{split.description}; {sample.words()}"
         )
     return Comparison(
         task="top_k",
@@ -161,8 +168,9 @@ def compare(
         test_frame=frame.iloc[split.test],
         periods=holdout.periods_of(frame, poc=poc).to_numpy(),
         validation=check,
-        calibration=calibration,
+        calibration=scores_are,
         contact_policies=policies,
+        training_sample=sample,
     )
 
 
@@ -432,41 +440,50 @@ def _policies(
 
 
 def calibrated(
-    estimator: Pipeline, features: pd.DataFrame, positive: np.ndarray, *, seed: int
-) -> tuple[Pipeline, Calibration]:
-    """The estimator fitted on every row, its scores made probabilities where they can.
+    estimator: Pipeline,
+    features: pd.DataFrame,
+    positive: np.ndarray,
+    *,
+    validation: tuple[np.ndarray, np.ndarray],
+) -> tuple[Pipeline, Calibration, np.ndarray | None]:
+    """The estimator fitted on the training rows, its scores made probabilities.
 
-    Class weights inflate a model's scores; a sigmoid fitted on cross-validated scores
-    maps them back to probabilities. The folds are shuffled: rows in time order would
-    put different periods in each fold, and the sigmoid could then learn a falling
-    slope and turn the ranking upside down. A sigmoid keeps the ranking (and so the
-    top-k KPI) only while its slope rises; when it does not, a higher score did not
-    mean a higher chance of a positive on rows the model had not seen, which says the
-    signal is weak. The model is then kept uncalibrated, as the ranking matters more
-    than the probabilities, and the returned `Calibration` says so: its scores are
-    published as scores, never as probabilities (`publishes_probabilities`).
+    The sigmoid is fitted once, on the validation rows' scores of the same setting
+    fitted without them (tuning's; `playbook.tasks.calibration`), and kept by the
+    model fitted on every training row. It keeps the ranking (and so the top-k KPI)
+    only while it rises; when it does not, a higher score did not mean a higher
+    chance of a positive on rows the model had not seen, which says the signal is
+    weak. The model is then kept uncalibrated, as the ranking matters more than the
+    probabilities, and the returned `Calibration` says so: its scores are published
+    as scores, never as probabilities (`publishes_probabilities`).
+
+    Args:
+        estimator: The chosen setting, unfitted.
+        features: The training rows' features.
+        positive: Whether each training row is a positive.
+        validation: The chosen setting's scores on the validation rows (fitted
+            without them), and whether each of those rows is a positive.
 
     Returns:
-        The fitted pipeline, and whether its scores are probabilities.
+        The fitted pipeline; whether its scores are probabilities; the validation
+        rows' probabilities (None when the sigmoid does not rise or the validation
+        rows hold one outcome).
     """
-    folds = StratifiedKFold(n_splits=3, shuffle=True, random_state=seed)
-    model = Pipeline(
-        [
-            (
-                _CALIBRATED,
-                CalibratedClassifierCV(
-                    estimator, method="sigmoid", cv=folds, ensemble=False
-                ),
-            )
-        ]
-    ).fit(features, positive)
-    (sigmoid,) = model[-1].calibrated_classifiers_[0].calibrators
-    slope = float(sigmoid.a_)
-    # p = 1 / (1 + exp(a * score + b)): the probability rises with the score if a < 0.
-    if slope < 0:
-        return model, Calibration(calibrated=True, slope=slope, weak_signal=False)
-    fallback = Pipeline([("uncalibrated", clone(estimator).fit(features, positive))])
-    return fallback, Calibration(calibrated=False, slope=slope, weak_signal=True)
+    fitted = clone(estimator).fit(features, positive)
+    scores, outcomes = validation
+    sigmoid = calibration.fit_sigmoid(scores, outcomes)
+    slope = math.nan if sigmoid is None else -sigmoid.slope
+    if sigmoid is None or not sigmoid.rises:
+        return (
+            Pipeline([("uncalibrated", fitted)]),
+            Calibration(calibrated=False, slope=slope, weak_signal=sigmoid is not None),
+            None,
+        )
+    return (
+        Pipeline([(_CALIBRATED, calibration.SigmoidCalibrated(fitted, sigmoid))]),
+        Calibration(calibrated=True, slope=slope, weak_signal=False),
+        sigmoid.probability(scores),
+    )
 
 
 # The name of the step that turns scores into probabilities; a pipeline without it
