@@ -22,7 +22,7 @@ from typer.testing import CliRunner
 
 from playbook import charter
 from playbook.beyond import ab_test
-from playbook.charter import review
+from playbook.charter import review, value_model
 from playbook.cli.app import app
 from playbook.serve import saved_model, scoring
 from playbook.synthetic import churn as synthetic
@@ -121,8 +121,10 @@ def test_stage_1_values_the_minimum_lift_a_year_at_the_truth(untimed, by_hand):
     """Written per month, the minimum lift is worth twelve of them a year; divided
     by hand (today's only way), a quarter of that."""
     truth = untimed.kpi.min_lift * 12
-    assert review.value_model(untimed).min_lift_per_year == pytest.approx(truth)
-    assert review.value_model(by_hand).min_lift_per_year == pytest.approx(truth / 4)
+    assert value_model.value_model(untimed).min_lift_per_year == pytest.approx(truth)
+    assert value_model.value_model(by_hand).min_lift_per_year == pytest.approx(
+        truth / 4
+    )
 
 
 def test_the_ab_test_lasts_the_hand_scaled_truth(untimed, by_hand, rows_and_model):

@@ -17,7 +17,7 @@ from playbook.beyond import ab_test, history, shadow
 from playbook.beyond.ab_test import AbPlan, Design, RatePlan
 from playbook.beyond.history import PastRun
 from playbook.beyond.shadow import Replay
-from playbook.charter import review
+from playbook.charter import timeline
 from playbook.charter.model import Charter
 from playbook.core import journey
 from playbook.core.language import Language
@@ -115,7 +115,7 @@ def build(
         inputs=stage4.evidence.experiment_inputs,
         significance=settings.significance,
         power=settings.power,
-        longest_months=review.LONGEST_MONTHS,
+        longest_months=timeline.LONGEST_MONTHS,
     )
     source, latest = journey.latest_scores(out_dir)
     losing = [s for s in found if s.loses]
@@ -162,10 +162,10 @@ def ab_problem(evidence: IterateEvidence, *, language: Language = "en") -> str |
         return None
     shortest = min(plans, key=lambda p: p.periods)
     period = shortest.period
-    longest = ab_test.periods_in(review.LONGEST_MONTHS, period)
+    longest = ab_test.periods_in(timeline.LONGEST_MONTHS, period)
     allowed = periods_counted(longest, period, language=language)
     if period != "month":
-        months = periods_counted(review.LONGEST_MONTHS, "month", language=language)
+        months = periods_counted(timeline.LONGEST_MONTHS, "month", language=language)
         allowed += f" ({months})"
     return translated(
         language,

@@ -30,7 +30,8 @@ from playbook.beyond.readiness import (
 )
 from playbook.beyond.verdict import amounts_apart, counted, gain
 from playbook.charter.model import Budget, Charter
-from playbook.charter.review import LONGEST_MONTHS, PERIODS_PER_YEAR, SHORTEST_MONTHS
+from playbook.charter.timeline import LONGEST_MONTHS, SHORTEST_MONTHS
+from playbook.charter.value_model import PERIODS_PER_YEAR
 from playbook.core.language import Language
 from playbook.core.messages import marked, translated
 from playbook.tasks.decision import Decision

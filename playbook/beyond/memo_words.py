@@ -15,7 +15,8 @@ import math
 from playbook.beyond import beyond_stage
 from playbook.beyond.beyond_stage import BeyondEvidence
 from playbook.charter.model import Charter
-from playbook.charter.review import LONGEST_MONTHS, PERIODS_PER_YEAR, SHORTEST_MONTHS
+from playbook.charter.timeline import LONGEST_MONTHS, SHORTEST_MONTHS
+from playbook.charter.value_model import PERIODS_PER_YEAR
 from playbook.core.language import Language
 from playbook.core.locale_format import format_date, format_money, per_period
 from playbook.core.messages import translated

@@ -22,8 +22,8 @@ from playbook.beyond.beyond_stage import STAGE as BEYOND_STAGE
 from playbook.beyond.beyond_stage import BeyondEvidence
 from playbook.beyond.iterate_stage import STAGE as ITERATE_STAGE
 from playbook.beyond.iterate_stage import IterateEvidence
-from playbook.charter.review import LONGEST_MONTHS
 from playbook.charter.team_stage import TeamEvidence
+from playbook.charter.timeline import LONGEST_MONTHS
 from playbook.core import journey
 from playbook.core.journey import PASSED, StageOutcome
 from playbook.core.language import Language

@@ -1,7 +1,9 @@
 """The POC charter: schema, loading, check, init, overrides, stages 1 and 2.
 
-Stage 1 reviews the charter (`review`, its evidence in `business_stage`); stage 2
-compares its team with the roles a POC needs (`team`, its evidence in `team_stage`).
+Stage 1 reviews the charter (`review`, with what its minimum lift is worth in
+`value_model` and its plan against the 2-6 month rule in `timeline`; its evidence in
+`business_stage`); stage 2 compares its team with the roles a POC needs (`team`, its
+evidence in `team_stage`).
 
 `from playbook import charter; charter.load(path)` is the way in; the charter's
 dataclasses (`Charter`, `Kpi`, `Data`, ...) are exported here too. The fields, their

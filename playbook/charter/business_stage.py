@@ -9,9 +9,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from playbook.charter import review
+from playbook.charter import review, timeline, value_model
 from playbook.charter.model import Charter
-from playbook.charter.review import CharterReview, TimelineCheck, ValueModel
+from playbook.charter.review import CharterReview
+from playbook.charter.timeline import TimelineCheck
+from playbook.charter.value_model import ValueModel
 from playbook.core import journey
 from playbook.core.language import Language
 from playbook.core.messages import translated
@@ -49,8 +51,8 @@ def build(poc: Charter) -> journey.StageOutcome[BusinessEvidence]:
     """
     evidence = BusinessEvidence(
         review=review.review(poc, language=poc.language),
-        value=review.value_model(poc),
-        timeline=review.timeline_check(poc, language=poc.language),
+        value=value_model.value_model(poc),
+        timeline=timeline.timeline_check(poc, language=poc.language),
     )
     return journey.StageOutcome(
         stage=STAGE,

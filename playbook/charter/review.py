@@ -17,16 +17,15 @@ from dataclasses import dataclass
 from playbook.charter import kpi_terms
 from playbook.charter.field_table import ROLE_KEYS
 from playbook.charter.model import Charter
+from playbook.charter.timeline import TIMELINE_HINTS, timeline_check
+from playbook.charter.value_model import (
+    PERIODS_PER_YEAR,
+    amount_per_period,
+    amount_words,
+    value_model,
+)
 from playbook.core.language import Language
-from playbook.core.locale_format import format_money, per_period, periods_counted
 from playbook.core.messages import marked, translated
-
-PERIODS_PER_YEAR = {"day": 365, "week": 52, "month": 12, "quarter": 4}
-SHORTEST_MONTHS, LONGEST_MONTHS = 2, 6
-# The value model's sensitivity grid: the lift as a multiple of the charter's minimum
-# lift, and the share of decisions in which the users follow the model.
-LIFT_MULTIPLES = (0.5, 1.0, 1.5, 2.0, 3.0)
-ADOPTION_SHARES = (0.25, 0.5, 0.75, 1.0)
 
 
 @dataclass(frozen=True)
@@ -72,46 +71,6 @@ class CharterReview:
     def passed(self) -> bool:
         """True when nothing blocks the POC from starting."""
         return not self.blockers
-
-
-@dataclass(frozen=True)
-class TimelineCheck:
-    """The POC's timeline against the 2-6 month rule."""
-
-    start: str | None
-    end: str | None
-    months: float | None
-    shortest: int
-    longest: int
-    verdict: str
-    message: str
-
-    @property
-    def fits(self) -> bool:
-        """True when the timeline is within the rule."""
-        return self.verdict == "fits"
-
-
-@dataclass(frozen=True)
-class ValueModel:
-    """What the minimum lift is worth, and how that moves with lift and adoption.
-
-    `per_year[i][j]` is the value a year at `adoption[i]` of the decisions following
-    the model and a lift of `lifts[j]` per period.
-    """
-
-    unit: str
-    period: str
-    periods_per_year: int
-    min_lift_per_period: float
-    min_lift_per_year: float
-    budget: float | None
-    currency: str | None
-    payback_months: float | None
-    lifts: list[float]
-    multiples: list[float]
-    adoption: list[float]
-    per_year: list[list[float]]
 
 
 def review(poc: Charter, *, language: Language = "en") -> CharterReview:
@@ -313,7 +272,7 @@ def _warnings(poc: Charter, language: Language) -> list[Finding]:
     )
     timing = timeline_check(poc, language=language)
     if not timing.fits:
-        hint = translated(language, _TIMELINE_HINTS[timing.verdict])
+        hint = translated(language, TIMELINE_HINTS[timing.verdict])
         found.append(Finding("timeline", False, timing.message, hint))
     found += _open(
         "budget",
@@ -337,8 +296,8 @@ def _warnings(poc: Charter, language: Language) -> list[Finding]:
                 translated(
                     language,
                     _SHORT_OF_BUDGET[gains],
-                    amount=_money(model.min_lift_per_year, model.unit, language),
-                    budget=_money(model.budget, model.currency or "", language),
+                    amount=amount_words(model.min_lift_per_year, model.unit, language),
+                    budget=amount_words(model.budget, model.currency or "", language),
                     years=f"{model.budget / model.min_lift_per_year:.1f}",
                 ),
                 translated(language, "Raise the minimum lift or cut the budget."),
@@ -358,13 +317,6 @@ _SHORT_OF_BUDGET = {
         "budget (%(budget)s): it would take %(years)s years to repay"
     ),
 }
-
-
-def _money(amount: float, unit: str, language: Language) -> str:
-    """An amount as a finding states it: whole units in English, 만원/억원 in Korean."""
-    if language == "en":
-        return f"{amount:,.0f} {unit}"
-    return format_money(amount, unit, language=language)
 
 
 def _count_beside_time(poc: Charter, language: Language) -> list[Finding]:
@@ -434,166 +386,6 @@ def _period_findings(poc: Charter, language: Language) -> list[Finding]:
     ]
 
 
-_TIMELINE_HINTS = {
-    "missing": marked("Add timeline.start and timeline.end (YYYY-MM-DD)."),
-    "too_long": marked("Cut the scope to a first milestone of 2 to 6 months."),
-    "too_short": marked("Plan at least 2 months, or say why this one can be faster."),
-}
-
-
-def timeline_check(poc: Charter, *, language: Language = "en") -> TimelineCheck:
-    """The POC's timeline against the 2-6 month rule for a POC.
-
-    Args:
-        poc: The charter.
-        language: The language of the verdict's message.
-    """
-    if poc.timeline is None:
-        return TimelineCheck(
-            None,
-            None,
-            None,
-            SHORTEST_MONTHS,
-            LONGEST_MONTHS,
-            "missing",
-            translated(
-                language, "no timeline: start and end of the POC are not planned"
-            ),
-        )
-    months = poc.timeline.months
-    span = {
-        "months": f"{months:.1f}",
-        "shortest": SHORTEST_MONTHS,
-        "longest": LONGEST_MONTHS,
-    }
-    if months > LONGEST_MONTHS:
-        verdict = "too_long"
-        message = translated(
-            language,
-            "the timeline is %(months)s months, over %(longest)s: the goals may be "
-            "too aggressive for a POC",
-            **span,
-        )
-    elif months < SHORTEST_MONTHS:
-        verdict = "too_short"
-        message = translated(
-            language,
-            "the timeline is %(months)s months, under %(shortest)s: a first POC "
-            "rarely gets data access, a baseline and an evaluation done that fast",
-            **span,
-        )
-    else:
-        verdict = "fits"
-        message = translated(
-            language,
-            "the timeline is %(months)s months, within the %(shortest)s to "
-            "%(longest)s months a POC should take",
-            **span,
-        )
-    return TimelineCheck(
-        str(poc.timeline.start),
-        str(poc.timeline.end),
-        round(months, 2),
-        SHORTEST_MONTHS,
-        LONGEST_MONTHS,
-        verdict,
-        message,
-    )
-
-
-def value_model(poc: Charter) -> ValueModel | None:
-    """What the minimum lift is worth per period and per year, and its sensitivity.
-
-    Returns:
-        None when the charter has no minimum lift.
-    """
-    kpi = poc.kpi
-    if kpi is None or kpi.min_lift is None:
-        return None
-    periods = PERIODS_PER_YEAR[kpi.period]
-    per_year = kpi.min_lift * periods
-    budget = poc.budget.amount if poc.budget else None
-    payback = (
-        budget / (kpi.min_lift * periods / 12) if budget and per_year > 0 else None
-    )
-    lifts = [kpi.min_lift * multiple for multiple in LIFT_MULTIPLES]
-    return ValueModel(
-        unit=kpi.unit,
-        period=kpi.period,
-        periods_per_year=periods,
-        min_lift_per_period=kpi.min_lift,
-        min_lift_per_year=per_year,
-        budget=budget,
-        currency=poc.budget.currency if poc.budget else None,
-        payback_months=payback,
-        lifts=lifts,
-        multiples=list(LIFT_MULTIPLES),
-        adoption=list(ADOPTION_SHARES),
-        per_year=[
-            [lift * share * periods for lift in lifts] for share in ADOPTION_SHARES
-        ],
-    )
-
-
-def value_rows(
-    model: ValueModel | None, *, language: Language = "en"
-) -> list[dict[str, str]]:
-    """The value model as rows for a table: per period, per year, budget, payback."""
-    if model is None:
-        return [
-            {
-                "what": translated(language, "minimum lift"),
-                "value": translated(language, "not in the charter"),
-            }
-        ]
-
-    period = translated(language, model.period)
-    rows = [
-        {
-            "what": translated(language, "minimum lift per %(period)s", period=period),
-            "value": _money(model.min_lift_per_period, model.unit, language),
-        },
-        {
-            "what": translated(
-                language,
-                "per year (%(periods)s)",
-                periods=periods_counted(
-                    model.periods_per_year, model.period, language=language
-                ),
-            ),
-            "value": _money(model.min_lift_per_year, model.unit, language),
-        },
-    ]
-    if model.budget is not None:
-        rows.append(
-            {
-                "what": translated(language, "POC budget"),
-                "value": _money(model.budget, model.currency or "", language),
-            }
-        )
-    if model.payback_months is not None:
-        rows.append(
-            {
-                "what": translated(
-                    language, "months of the minimum lift that repay the budget"
-                ),
-                "value": f"{model.payback_months:.1f}",
-            }
-        )
-    return rows
-
-
-def _amount_per_period(
-    amount: float, unit: str, period: str, language: Language
-) -> str:
-    """The charter's minimum lift as its answer: "150,000 KRW per month", 월 15만원."""
-    if language == "en":
-        return f"{amount:,.0f} {unit} per {period}"
-    return per_period(
-        format_money(amount, unit, language=language), period, language=language
-    )
-
-
 def _questions(poc: Charter) -> list[QuestionCheck]:
     business, kpi, team = poc.business, poc.kpi, poc.team
     return [
@@ -629,7 +421,7 @@ def _questions(poc: Charter) -> list[QuestionCheck]:
             ),
             "kpi.min_lift",
             kpi and kpi.min_lift is not None,
-            _amount_per_period(kpi.min_lift, kpi.unit, kpi.period, poc.language)
+            amount_per_period(kpi.min_lift, kpi.unit, kpi.period, poc.language)
             if kpi and kpi.min_lift is not None
             else None,
             blocks=True,

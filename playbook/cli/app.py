@@ -7,8 +7,8 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from playbook import __version__, errors
-from playbook.cli import checks_commands, lab_command, memo_command
+from playbook import __version__
+from playbook.cli import checks_commands, lab_command, memo_command, score_command
 from playbook.cli.commands import (
     PlaybookTyper,
     console,
@@ -27,14 +27,14 @@ from playbook.cli.options import (
     StagesOption,
 )
 from playbook.cli.safe_text import shown
-from playbook.core.language import Language, language_of
-from playbook.core.messages import marked, translated
+from playbook.core.language import Language
+from playbook.core.messages import translated
 from playbook.core.printable import printable
 from playbook.errors import PlaybookError
 from playbook.synthetic import demo as demo_example
 
 if TYPE_CHECKING:
-    from playbook.cli.journey_output import JourneyOptions
+    pass
 
 app = PlaybookTyper(
     help=(
@@ -108,9 +108,10 @@ def run(
     must be fixed), 3 it completed but decided below the --fail-on bar, 1 an error (a
     stage crashed; its notebook and cell are named).
     """
+    from playbook.cli import journey_output
     from playbook.cli.journey_output import JourneyOptions
 
-    _journey(
+    journey_output.run_and_exit(
         charter,
         JourneyOptions(
             runs_dir,
@@ -122,6 +123,7 @@ def run(
             allowed_paths=tuple(allow_path or ()),
             language=lang,
         ),
+        console=console,
         fail_on=fail_on,
         junit=junit,
     )
@@ -177,6 +179,7 @@ def demo(
     the working folder that you have edited since the demo wrote them are kept as they
     are, so you can change the example's charter and run the demo again.
     """
+    from playbook.cli import journey_output
     from playbook.cli.journey_output import JourneyOptions
 
     with exit_on_error():
@@ -213,71 +216,11 @@ def demo(
             )
         )
         raise typer.Exit()
-    _journey(
+    journey_output.run_and_exit(
         example.charter,
         JourneyOptions(runs_dir, stages=stages, seed=seed, language=lang),
+        console=console,
     )
-
-
-@app.command()
-def score(
-    model: Annotated[
-        Path,
-        typer.Argument(
-            help="A run folder whose stage 4 ran, its model/ folder, or model.joblib."
-        ),
-    ],
-    data: Annotated[Path, typer.Argument(help="The data to score (CSV).")],
-    out: Annotated[
-        Path, typer.Option("--out", help="Where to write the scores (CSV).")
-    ] = Path("scores.csv"),
-    force: ReplaceOption = False,
-    lang: LangOption = None,
-) -> None:
-    """Score new data with a saved model, refusing data that breaks its contract.
-
-    Writes one row per input row: id and period, then for a yes/no model the
-    probability, the rank in its period and whether it makes the period's list; for a
-    forecast the forecast (pass recent history with the rows to forecast, their target
-    left empty: the lags come from it); for a router the route ("person" when unsure)
-    and its confidence. Exit codes: 0 scored, 2 the data breaks the model's data
-    contract (nothing is written), 1 any other error.
-    """
-    from playbook.serve import scoring as scoring
-
-    with exit_on_error():
-        result = scoring.score_file(model, data, out=out, force=force)
-    language: Language = lang or "en"
-    console.print(
-        translated(
-            language,
-            ACTED[result.task],
-            rows=f"{result.rows:,}",
-            periods=result.periods,
-            acted=f"{result.acted:,}",
-            expectations=result.contract.evaluated,
-        )
-    )
-    if result.capacity is not None:
-        console.print(scoring.capacity_words(result.capacity, language=language))
-    console.print(translated(language, "Scores: %(path)s", path=shown(result.out)))
-
-
-# What `score` says it did, by the model's task.
-ACTED = {
-    "top_k": marked(
-        "Scored %(rows)s rows over %(periods)s period(s); %(acted)s on the list to "
-        "act on. Data contract: %(expectations)s expectations met."
-    ),
-    "forecast": marked(
-        "Scored %(rows)s rows over %(periods)s period(s); %(acted)s forecast. "
-        "Data contract: %(expectations)s expectations met."
-    ),
-    "routing": marked(
-        "Scored %(rows)s rows over %(periods)s period(s); %(acted)s routed by the "
-        "model. Data contract: %(expectations)s expectations met."
-    ),
-}
 
 
 @app.command()
@@ -607,56 +550,8 @@ checks_app = PlaybookTyper(
 app.add_typer(checks_app, name="checks")
 
 
-def _journey(
-    charter: Path,
-    options: JourneyOptions,
-    *,
-    fail_on: str = "never",
-    junit: Path | None = None,
-) -> None:
-    from playbook.cli import journey_output
-    from playbook.run import ci, interruption
-
-    restore = interruption.interrupt_on_sigterm(sigint=True)
-    try:
-        with exit_on_error():
-            result = journey_output.run_with_progress(charter, options, console=console)
-    except KeyboardInterrupt as stop:  # Ctrl-C, or SIGTERM
-        journey_output.print_interrupted(
-            console, stop, language=journey_output.journey_language(charter, options)
-        )
-        raise typer.Exit(code=interruption.exit_code_of(stop)) from None
-    finally:
-        restore()
-    journey_output.print_summary(console, result)
-    language = language_of(result.manifest.get("language"))
-    if junit is not None:
-        with exit_on_error():
-            written = ci.write_junit(
-                junit, [ci.suite_of(result.manifest, fail_on=fail_on)]
-            )
-        console.print(
-            translated(language, "JUnit report: %(path)s", path=shown(written))
-        )
-    code = ci.exit_code(result.exit_code, result.manifest["decision"], fail_on=fail_on)
-    if code == errors.BELOW_BAR:
-        below = translated(language, "Below the bar:")
-        console.print(
-            f"[red]{below}[/] "
-            + translated(
-                language,
-                "--fail-on %(bar)s fails a %(decision)s decision (exit %(code)s).",
-                bar=fail_on,
-                decision=journey_output.decision_word(
-                    result.manifest["decision"], language
-                ),
-                code=code,
-            )
-        )
-    raise typer.Exit(code=code)
-
-
 # Commands declared in modules of their own, to keep this one short.
+app.command()(printing(score_command.score))
 app.command()(printing(memo_command.memo))
 app.command()(printing(lab_command.lab))
 checks_app.command("suggest")(printing(checks_commands.suggest))

@@ -10,13 +10,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
+import typer
 from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from playbook import charter as charters
+from playbook import errors
 from playbook.charter import overrides as charter_overrides
+from playbook.cli.commands import exit_on_error
 from playbook.cli.safe_text import shown
 from playbook.core.journey import STAGES, Stage
 from playbook.core.language import Language, language_of
@@ -299,3 +302,53 @@ def print_summary(console: Console, result: runner.JourneyResult) -> None:
             )
         )
     console.print(translated(language, "Report: %(path)s", path=shown(result.index)))
+
+
+def run_and_exit(
+    charter: Path,
+    options: JourneyOptions,
+    *,
+    console: Console,
+    fail_on: str = "never",
+    junit: Path | None = None,
+) -> NoReturn:
+    """Run a journey with its progress and summary, then exit with its code.
+
+    Ctrl-C or SIGTERM stops it with the interruption's code; `fail_on` turns a
+    decision below that bar into exit code 5, and `junit` writes the CI report.
+    """
+    from playbook.run import ci
+
+    restore = interruption.interrupt_on_sigterm(sigint=True)
+    try:
+        with exit_on_error():
+            result = run_with_progress(charter, options, console=console)
+    except KeyboardInterrupt as stop:  # Ctrl-C, or SIGTERM
+        print_interrupted(console, stop, language=journey_language(charter, options))
+        raise typer.Exit(code=interruption.exit_code_of(stop)) from None
+    finally:
+        restore()
+    print_summary(console, result)
+    language = language_of(result.manifest.get("language"))
+    if junit is not None:
+        with exit_on_error():
+            written = ci.write_junit(
+                junit, [ci.suite_of(result.manifest, fail_on=fail_on)]
+            )
+        console.print(
+            translated(language, "JUnit report: %(path)s", path=shown(written))
+        )
+    code = ci.exit_code(result.exit_code, result.manifest["decision"], fail_on=fail_on)
+    if code == errors.BELOW_BAR:
+        below = translated(language, "Below the bar:")
+        console.print(
+            f"[red]{below}[/] "
+            + translated(
+                language,
+                "--fail-on %(bar)s fails a %(decision)s decision (exit %(code)s).",
+                bar=fail_on,
+                decision=decision_word(result.manifest["decision"], language),
+                code=code,
+            )
+        )
+    raise typer.Exit(code=code)

@@ -7,9 +7,11 @@ in a notebook.
 
 from __future__ import annotations
 
-from playbook.charter import review as charter_review
-from playbook.charter.review import CharterReview, TimelineCheck, ValueModel
+from playbook.charter import value_model as charter_value
+from playbook.charter.review import CharterReview
 from playbook.charter.team import TeamCoverage
+from playbook.charter.timeline import TimelineCheck
+from playbook.charter.value_model import ValueModel
 from playbook.report import charts, display
 from playbook.report.display import said
 
@@ -36,7 +38,7 @@ def value_table(model: ValueModel | None) -> None:
     """The minimum lift in money: per period, per year, the budget and the payback."""
     display.table(
         display.frame(
-            charter_review.value_rows(model, language=display.reader_language())
+            charter_value.value_rows(model, language=display.reader_language())
         ),
         caption=said("The minimum lift in money"),
     )

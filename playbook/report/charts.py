@@ -8,7 +8,9 @@ import plotly.graph_objects as go
 
 from playbook.beyond.readiness import MET, NOT_MET, NOT_RUN, PERSON
 from playbook.charter.model import Budget, Charter
-from playbook.charter.review import CharterReview, TimelineCheck, ValueModel
+from playbook.charter.review import CharterReview
+from playbook.charter.timeline import TimelineCheck
+from playbook.charter.value_model import ValueModel
 from playbook.core.language import FONT_STACK
 from playbook.core.locale_format import format_money
 from playbook.core.messages import marked
