@@ -14,6 +14,9 @@ from playbook.serve.saved_model import CARD_FILE, SavedStage
 from playbook.tasks import comparison, contact_policy, kpi, poc_stage
 from playbook.tasks.poc_stage import PocStage
 
+# Features named in the sentence on which segments were split; the rest are counted.
+SCOPE_NAMED = 5
+
 
 def decision(stage: PocStage) -> None:
     """The go / iterate / stop decision with its reasons, and the lift's interval."""
@@ -77,14 +80,19 @@ def how_the_model_decides(stage: PocStage) -> None:
 
 
 def losing_segments(stage: PocStage) -> None:
-    """The segments of the test rows, lowest lift first; a note when there are none."""
+    """The segments of the test rows, lowest lift first; a note when there are none.
+
+    On wide data, which features were split and how many were left out.
+    """
     definition = stage.poc.need("kpi")
+    scope = segment_scope(stage.evidence)
     if not stage.segments:
         display.bullets(
             "Segments",
             [
                 "No feature splits the test rows into segments of "
-                f"{poc_stage.SEGMENT_MIN_ROWS} rows or more."
+                f"{poc_stage.SEGMENT_MIN_ROWS} rows or more.",
+                *([scope] if scope else []),
             ],
         )
         return
@@ -94,6 +102,24 @@ def losing_segments(stage: PocStage) -> None:
                 stage.segments, unit=definition.unit, period=definition.period
             )
         ]
+    )
+    if scope:
+        display.bullets("Segments", [scope])
+
+
+def segment_scope(found: poc_stage.PocEvidence) -> str | None:
+    """Which features the segments split, when not every one was; None when all were."""
+    if found.segment_features is None:
+        return None
+    named = ", ".join(found.segment_features[:SCOPE_NAMED])
+    more = len(found.segment_features) - SCOPE_NAMED
+    return (
+        f"Segments of the {len(found.segment_features)} features the model uses most "
+        f"(largest drop in permutation importance first: {named}"
+        f"{f' and {more} more' if more > 0 else ''}). The other "
+        f"{found.features_not_segmented:,} features were not split into segments: "
+        "each segment compared widens the others' intervals, and splitting every "
+        "column of wide data takes minutes."
     )
 
 
