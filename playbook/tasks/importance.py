@@ -141,11 +141,14 @@ def _shuffled(
     rng = np.random.default_rng([seed, 6])
     before = scorer(model, rows, target)
     found = []
+    # One copy, each column shuffled in it and put back: a copy per shuffle moved
+    # the whole sample (48 MB on 3,000 columns) 250 times for 50 columns.
+    shuffled = rows.copy()
     for name in columns:
         drops = []
         for _ in range(REPEATS):
-            shuffled = rows.copy()
             shuffled[name] = rows[name].to_numpy()[rng.permutation(len(rows))]
             drops.append(before - scorer(model, shuffled, target))
+        shuffled[name] = rows[name]
         found.append(Importance(name, float(np.mean(drops)), float(np.std(drops))))
     return sorted(found, key=lambda item: -item.drop)
