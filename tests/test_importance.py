@@ -43,7 +43,8 @@ def test_wide_data_shuffles_only_the_screened_features_and_finds_the_signal(
     monkeypatch,
 ):
     model, rows, target = _wide(columns=20)
-    monkeypatch.setattr(importance, "MOST_PERMUTED", 5)
+    monkeypatch.setattr(importance, "MOST_PERMUTED", 10)
+    monkeypatch.setattr(importance, "SCREENED_PERMUTED", 5)
     found, label = importance.importance(
         model, rows, target, features=list(rows.columns), task="top_k", seed=1
     )
@@ -123,3 +124,14 @@ def test_shuffling_in_one_copy_gives_what_a_copy_per_shuffle_gives():
         )
     assert found == sorted(expected, key=lambda item: -item.drop)
     pd.testing.assert_frame_equal(rows, before)
+
+
+def test_beyond_fifty_features_the_screens_first_twenty_are_shuffled():
+    model, rows, target = _wide(columns=60, rows=200)
+
+    found, _ = importance.importance(
+        model, rows, target, features=list(rows.columns), task="top_k", seed=3
+    )
+
+    assert len(found) == importance.SCREENED_PERMUTED == 20
+    assert "signal" in {item.feature for item in found}
