@@ -43,7 +43,8 @@ def test_wide_data_shuffles_only_the_screened_features_and_finds_the_signal(
     monkeypatch,
 ):
     model, rows, target = _wide(columns=20)
-    monkeypatch.setattr(importance, "MOST_PERMUTED", 5)
+    monkeypatch.setattr(importance, "MOST_PERMUTED", 10)
+    monkeypatch.setattr(importance, "SCREENED_PERMUTED", 5)
     found, label = importance.importance(
         model, rows, target, features=list(rows.columns), task="top_k", seed=1
     )
@@ -96,3 +97,41 @@ def test_the_chart_says_when_only_some_features_were_shuffled():
     )
     every = poc_charts.importance(found, score="average precision", features=1)
     assert "not shuffled" not in every.layout.title.text
+
+
+def test_shuffling_in_one_copy_gives_what_a_copy_per_shuffle_gives():
+    model, rows, target = _wide(columns=30)
+    before = rows.copy()
+    columns = ["signal", "plan", "noise_3", "constant"]
+
+    found = importance._shuffled(
+        model, rows, target, columns, "average_precision", seed=2
+    )
+
+    # The former way: a fresh copy of the sample for every shuffle.
+    scorer = importance.get_scorer("average_precision")
+    rng = np.random.default_rng([2, 6])
+    base = scorer(model, rows, target)
+    expected = []
+    for name in columns:
+        drops = []
+        for _ in range(importance.REPEATS):
+            shuffled = rows.copy()
+            shuffled[name] = rows[name].to_numpy()[rng.permutation(len(rows))]
+            drops.append(base - scorer(model, shuffled, target))
+        expected.append(
+            importance.Importance(name, float(np.mean(drops)), float(np.std(drops)))
+        )
+    assert found == sorted(expected, key=lambda item: -item.drop)
+    pd.testing.assert_frame_equal(rows, before)
+
+
+def test_beyond_fifty_features_the_screens_first_twenty_are_shuffled():
+    model, rows, target = _wide(columns=60, rows=200)
+
+    found, _ = importance.importance(
+        model, rows, target, features=list(rows.columns), task="top_k", seed=3
+    )
+
+    assert len(found) == importance.SCREENED_PERMUTED == 20
+    assert "signal" in {item.feature for item in found}

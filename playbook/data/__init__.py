@@ -4,7 +4,8 @@ Sources (CSV, Parquet, Excel, folders, SQL; `local_files` refuses URLs, devices 
 pipes), fingerprints, the time column read one way for every stage (`time_column`),
 the charter checked against the data (`charter_fit`) and its labels (`labels`),
 profiles and time coverage, personal data (found in `pii`, replaced by placeholders
-before any model sees it in `redaction`), target leaks, the Great Expectations data
+before any model sees it in `redaction`), target leaks (`leakage`; many number
+columns scored at once in `leak_screen`), the Great Expectations data
 contracts (ours, and suites GX saved: `gx_suites`; offline Data Docs: `data_docs`),
 `playbook checks suggest`, and stage 3's evidence (`strategy_stage`).
 `from playbook import data; data.read(poc)` is the way in for stages 4 to 7: the rows
@@ -18,6 +19,7 @@ from playbook.data import (
     data_docs,
     gx_suites,
     labels,
+    leak_screen,
     leakage,
     local_files,
     modelling_rows,
@@ -55,6 +57,7 @@ __all__ = [
     "gx_suites",
     "label_balance",
     "labels",
+    "leak_screen",
     "leakage",
     "load",
     "local_files",

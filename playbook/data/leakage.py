@@ -30,6 +30,7 @@ import numpy as np
 import pandas as pd
 
 from playbook.charter.model import Charter
+from playbook.data import leak_screen
 from playbook.data.frame import as_dates, looks_like_dates, target_kind
 
 BLOCKING, WARNING = "blocking", "warning"
@@ -148,7 +149,27 @@ def scan(
             LeakFinding(str(column), check, level, evidence, column in allowed)
         )
 
+    # A yes/no target's plain number columns are scored together first; the loop
+    # checks one by one only the rest and those the screen could not clear.
+    quick = (
+        leak_screen.screen(
+            sample,
+            target,
+            columns=columns,
+            warn_at=ALONE_WARN,
+            pure_share=PURE_SHARE,
+            pure_min_rows=PURE_MIN_ROWS,
+            pure_min_cover=PURE_MIN_COVER,
+            id_distinct=ID_DISTINCT,
+            id_min_rows=ID_MIN_ROWS,
+        )
+        if kind == "classes"
+        else None
+    )
     for column in columns:
+        if quick is not None and column in quick.alone:
+            signals[column] = quick.alone[column]
+            continue
         series = sample[column]
         if series.notna().sum() == 0:
             continue

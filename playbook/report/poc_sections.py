@@ -18,6 +18,9 @@ from playbook.tasks import comparison, contact_policy, kpi, poc_stage
 from playbook.tasks.latency import JUDGED_ON_BATCH, JUDGED_ON_ROW
 from playbook.tasks.poc_stage import PocStage
 
+# Features named in the sentence on which segments were split; the rest are counted.
+SCOPE_NAMED = 5
+
 
 def decision(stage: PocStage) -> None:
     """The go / iterate / stop decision with its reasons, and the lift's interval."""
@@ -105,8 +108,12 @@ def how_the_model_decides(stage: PocStage) -> None:
 
 
 def losing_segments(stage: PocStage) -> None:
-    """The segments of the test rows, lowest lift first; a note when there are none."""
+    """The segments of the test rows, lowest lift first; a note when there are none.
+
+    On wide data, which features were split and how many were left out.
+    """
     definition = stage.poc.need("kpi")
+    scope = segment_scope(stage.evidence)
     if not stage.segments:
         display.bullets(
             said("Segments"),
@@ -115,7 +122,8 @@ def losing_segments(stage: PocStage) -> None:
                     "No feature splits the test rows into segments of %(rows)s rows "
                     "or more.",
                     rows=poc_stage.SEGMENT_MIN_ROWS,
-                )
+                ),
+                *([scope] if scope else []),
             ],
         )
         return
@@ -125,6 +133,27 @@ def losing_segments(stage: PocStage) -> None:
                 stage.segments, unit=definition.unit, period=definition.period
             )
         ]
+    )
+    if scope:
+        display.bullets("Segments", [scope])
+
+
+def segment_scope(found: poc_stage.PocEvidence) -> str | None:
+    """Which features the segments split, when not every one was; None when all were."""
+    if found.segment_features is None:
+        return None
+    named = ", ".join(found.segment_features[:SCOPE_NAMED])
+    more = len(found.segment_features) - SCOPE_NAMED
+    if more > 0:
+        named = said("%(names)s and %(more)s more", names=named, more=more)
+    return said(
+        "Segments of the %(count)s features the model uses most (largest drop in "
+        "permutation importance first: %(names)s). The other %(left)s features were "
+        "not split into segments: each segment compared widens the others' "
+        "intervals, and splitting every column of wide data takes minutes.",
+        count=len(found.segment_features),
+        names=named,
+        left=f"{found.features_not_segmented:,}",
     )
 
 

@@ -42,6 +42,10 @@ SEGMENT_MIN_ROWS = 50
 # A sensitive group is compared from fewer rows than a segment: the fairness notes
 # must not leave a small group out, and below this even a group is only noise.
 GROUP_MIN_ROWS = 30
+# Segments split at most this many features, those the model leans on most
+# (permutation importance): splitting each of 3,000 columns took minutes, and every
+# segment compared widens the others' simultaneous intervals.
+SEGMENT_FEATURES = 20
 # The evidence keeps the worst losing segments only: enough for stage 6 and the memo
 # to say where to look, short enough for a reader.
 LOSING_SEGMENTS_KEPT = 10
@@ -72,6 +76,10 @@ class PocEvidence:
         losing_segments: Segments where the model loses to today's baseline at equal
             contacts, its interval below zero (`segments.compare`).
         fairness_groups: The model against today's baseline in each sensitive group.
+        segment_features: The features the segments split by, when only the
+            `SEGMENT_FEATURES` the model uses most were (most first); None when every
+            feature was.
+        features_not_segmented: How many features were not split into segments.
         sample_fit: The chosen settings fitted again on a seeded sample of the
             training rows, fingerprinted, for stage 7 to repeat.
         calibration: Whether a yes/no model's scores are probabilities; a
@@ -101,6 +109,8 @@ class PocEvidence:
     latency: LatencyReport
     losing_segments: list[Segment] = field(default_factory=list)
     fairness_groups: list[Segment] = field(default_factory=list)
+    segment_features: list[str] | None = None
+    features_not_segmented: int = 0
     sample_fit: SampleFit | None = None
     calibration: Calibration | None = None
     calendar: CalendarReport | None = None
@@ -176,11 +186,12 @@ def build(
         seed=seed,
     )
     columns = [c for c in result.features if c != poc.data.text]
+    split_by = most_used(columns, found)
     confidence = poc.need("kpi").confidence
     found_segments = segments.compare(
         result.rows,
         result.test_frame,
-        columns=columns,
+        columns=split_by,
         min_rows=SEGMENT_MIN_ROWS,
         confidence=confidence,
         equal_contacts=True,
@@ -218,6 +229,8 @@ def build(
         sensitive_groups=groups,
         sample_fit=refit,
         language=poc.language,
+        segment_features=split_by if len(split_by) < len(columns) else None,
+        features_not_segmented=len(columns) - len(split_by),
     )
     return PocStage(
         outcome=journey.StageOutcome(
@@ -237,6 +250,21 @@ def build(
     )
 
 
+def most_used(columns: list[str], found: list[Importance]) -> list[str]:
+    """The columns segments split by: all, or the `SEGMENT_FEATURES` used most.
+
+    Most used: the largest drops of permutation importance first (`found` is in that
+    order); columns it did not shuffle (wide data) follow in their own order, after
+    every measured one.
+    """
+    if len(columns) <= SEGMENT_FEATURES:
+        return columns
+    allowed = set(columns)
+    measured = [item.feature for item in found if item.feature in allowed]
+    ranked = list(dict.fromkeys([*measured, *columns]))
+    return ranked[:SEGMENT_FEATURES]
+
+
 def evidence(
     result: Comparison,
     *,
@@ -245,6 +273,8 @@ def evidence(
     sensitive_groups: list[Segment],
     sample_fit: SampleFit | None = None,
     language: Language = "en",
+    segment_features: list[str] | None = None,
+    features_not_segmented: int = 0,
 ) -> PocEvidence:
     """What later stages read of a comparison and its diagnostics.
 
@@ -256,6 +286,8 @@ def evidence(
         sample_fit: The chosen settings fitted on a sample, for stage 7 to repeat.
         language: The language of the decision's reasons (the same decision,
             worded from the same KPI).
+        segment_features: The features the segments split by, when not all were.
+        features_not_segmented: How many features were not split.
     """
     losing = [s for s in feature_segments if s.loses]
     return PocEvidence(
@@ -275,6 +307,8 @@ def evidence(
         latency=measured_latency,
         losing_segments=losing[:LOSING_SEGMENTS_KEPT],
         fairness_groups=sensitive_groups,
+        segment_features=segment_features,
+        features_not_segmented=features_not_segmented,
         sample_fit=sample_fit,
         calibration=result.calibration,
         calendar=result.calendar,
