@@ -1,7 +1,6 @@
 """`playbook score MODEL DATA`: new data scored with a saved model, printed.
 
-`playbook.cli.app` registers it: it prints each line the command yields and turns a
-`PlaybookError` into one line and its exit code.
+The lines it yields say how many rows made the list and which capacity it applied.
 """
 
 from __future__ import annotations
