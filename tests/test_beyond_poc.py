@@ -7,6 +7,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
+import joblib
 import numpy as np
 import pandas as pd
 import pytest
@@ -411,6 +412,38 @@ def test_reproducibility_fails_when_the_kpi_or_the_sample_fit_differs(rerun):
     )
     assert item.status == production.NOT_MET
     assert "training rows or the seed changed" in item.problem
+
+
+def test_reproducibility_rescores_at_the_saved_break_even_threshold(
+    built, rerun, tmp_path
+):
+    poc, _, result, _ = built
+    _, folder, held_out, stage4 = rerun
+    chosen = {"model": result.model, "features": result.features, "poc": poc}
+    filled = top_k.score(held_out[1], seed=42, **chosen)
+    # A threshold at the median listed score: break-even stops short of the capacity.
+    listed = filled.rows["model_score"][filled.rows["decision_model"] == 1]
+    threshold = float(listed.median())
+    stopped = top_k.score(held_out[1], seed=42, threshold=threshold, **chosen)
+    assert (stopped.rows["decision_model"] < filled.rows["decision_model"]).any()
+    shutil.copytree(folder, tmp_path, dirs_exist_ok=True)
+    model_file = tmp_path / journey.MODEL_DIR / saved_model.MODEL_FILE
+    joblib.dump({**joblib.load(model_file), "contact_threshold": threshold}, model_file)
+    kpi = journey.from_jsonable(KpiReport, journey.to_jsonable(stopped.kpi))
+    stage4 = dataclasses.replace(stage4, kpi=kpi)
+
+    def item(table):
+        saved_model.save_scores(tmp_path, journey.TEST_SCORES, table, poc=poc)
+        return reproducibility.check(
+            stage4, tmp_path, poc=poc, held_out=held_out, seed=42
+        )
+
+    # Stage 4 listed no row below the saved threshold: re-scored, nor does the model.
+    assert item(stopped.rows).status == production.MET
+    # A list that filled the capacity is not the saved model's list.
+    filled_item = item(filled.rows)
+    assert filled_item.status == production.NOT_MET
+    assert "(in decision_model, value_model)" in filled_item.problem
 
 
 def test_reproducibility_fails_when_stage_7_runs_with_another_seed(built, rerun):

@@ -17,7 +17,6 @@ from playbook.data import contracts, labels, time_column
 from playbook.data.contracts import ContractReport
 from playbook.errors import ModelError
 from playbook.serve import saved_model, scoring
-from playbook.tasks import evaluation
 from playbook.tasks.kpi import KpiReport, lift_summary
 
 
@@ -181,14 +180,7 @@ def score_fresh(
         from playbook.tasks import forecast
 
         rows = forecast.after_history(rows, earlier=earlier, poc=poc, within=False)
-    scored = evaluation.score(
-        rows,
-        model=model.pipeline,
-        features=model.features,
-        poc=poc,
-        seed=seed,
-        contact_threshold=model.contact_threshold,
-    )
+    scored = saved_model.score_labelled(model, rows, poc=poc, seed=seed)
     return FreshScore(scored.kpi, scored.rows, lift_summary(scored.kpi))
 
 

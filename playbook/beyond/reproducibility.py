@@ -2,9 +2,10 @@
 
 Repeating stage 4's comparison (tuning every candidate again) would take as long as
 stage 4 itself. Three cheaper checks cover what it proved, each exact:
-  1. the saved model scores the test rows again, and every column of the saved
-     `scores/test.csv` (each policy's decision, value and score) comes out the same,
-     row by row, to the last digit;
+  1. the saved model scores the test rows again (at its break-even threshold, as
+     stage 4 listed them), and every column of the saved `scores/test.csv` (each
+     policy's decision, value and score) comes out the same, row by row, to the
+     last digit;
   2. the KPI recomputed from those rows by the code stage 4 ran (`evaluation.score`,
      the seeded bootstrap interval included) equals the KPI stage 4 saved, to the
      last digit;
@@ -32,7 +33,7 @@ from playbook.core.language import Language
 from playbook.core.messages import marked, translated
 from playbook.errors import PlaybookError
 from playbook.serve import saved_model, scoring
-from playbook.tasks import evaluation, reproduction
+from playbook.tasks import reproduction
 from playbook.tasks.kpi import KpiReport
 from playbook.tasks.poc_stage import PocEvidence
 from playbook.tasks.reproduction import SampleFit
@@ -119,9 +120,8 @@ def repeat(
     train, test = held_out
     model = saved_model.load(journey.artifact(out_dir, journey.MODEL_DIR))
     saved = journey.read_table(out_dir, journey.TEST_SCORES)
-    again = evaluation.score(
-        test, model=model.pipeline, features=model.features, poc=poc, seed=seed
-    )
+    # At the saved break-even threshold, as stage 4 listed the test rows.
+    again = saved_model.score_labelled(model, test, poc=poc, seed=seed)
     refit = reproduction.sample_fit(
         train,
         model=model.pipeline,

@@ -27,8 +27,9 @@ from playbook.core.journey import to_jsonable
 from playbook.data import frame
 from playbook.errors import ModelError
 from playbook.serve import pseudonyms
+from playbook.tasks import evaluation
 from playbook.tasks.contact_policy import BREAK_EVEN
-from playbook.tasks.evaluation import Comparison
+from playbook.tasks.evaluation import Comparison, Scored
 from playbook.tasks.kpi import format_amount
 from playbook.tasks.latency import LatencyReport
 from playbook.tasks.poc_stage import PocStage
@@ -248,6 +249,31 @@ def load(path: str | Path) -> ModelBundle:
         contact_threshold=saved.get("contact_threshold"),
         cases_per_period=saved.get("cases_per_period"),
         period=saved.get("period", ""),
+    )
+
+
+def score_labelled(
+    model: ModelBundle, rows: pd.DataFrame, *, poc: Charter, seed: int
+) -> Scored:
+    """Labelled rows scored by the saved model as stage 4 scored its test rows.
+
+    A yes/no model lists at its saved break-even threshold (`contact_threshold`),
+    as stage 4 did: without it the list would fill the capacity, rows expected to
+    lose money included.
+
+    Args:
+        model: The saved model (`load`).
+        rows: Labelled rows with the model's features.
+        poc: The charter.
+        seed: Seed for the lift's interval.
+    """
+    return evaluation.score(
+        rows,
+        model=model.pipeline,
+        features=model.features,
+        poc=poc,
+        seed=seed,
+        contact_threshold=model.contact_threshold,
     )
 
 
