@@ -2,8 +2,7 @@
 
 A yes/no model's fit grows with its rows (gradient boosting's binning and histograms,
 the logistic regression's passes), and stage 4 fits each tuning setting and then the
-chosen one. On a million rows that is most of a journey, for a ranking that the last
-hundreds of thousands of rows of a few dozen columns barely move. Above
+chosen one. On a million rows that is most of a journey. Above
 `MAX_TRAINING_ROWS` the candidates are tuned and the chosen one fitted on a seeded
 random sample of the training rows (the same rows for every setting, drawn across all
 training periods); the validation rows score every setting in full, and the KPI is
@@ -18,8 +17,9 @@ from dataclasses import dataclass
 import numpy as np
 
 # Training rows a yes/no model is fitted on at most: a hundred thousand rows hold
-# thousands of positives even at a few percent, so the ranking is settled, and both
-# candidates fit them in seconds; beyond it time grows and the KPI hardly does.
+# thousands of positives even at a few percent, and both candidates fit them in
+# seconds. That more rows would not move the KPI is expected, not measured here, so
+# the page says that a sample was used and of how many rows.
 MAX_TRAINING_ROWS = 100_000
 
 
@@ -39,8 +39,8 @@ class TrainingSample:
         """The sample in words, for the split's description."""
         return (
             f"the model trained on a seeded random sample of {self.rows:,} of the "
-            f"{self.of_rows:,} training rows (more rows barely change the ranking "
-            "and cost time); the KPI is computed on every test row"
+            f"{self.of_rows:,} training rows, to bound the time of the fits; the KPI "
+            "is computed on every test row"
         )
 
 
