@@ -29,6 +29,35 @@ pytest_plugins = ["pytester"] + (
 
 REPO = Path(__file__).resolve().parents[1]
 
+# The slowest test files, slowest first (per-file wall time of `make test` on main at
+# 3a58943, 2026-12-01). `make test` runs each file on one of two workers (`--dist
+# loadfile`) and xdist hands out files in collection order (`--no-loadscope-reorder`
+# in pyproject.toml; by default it orders them by their number of tests, which put
+# the slow one-test files last, one worker running alone at the end). Files not
+# listed follow in their usual order; they take seconds and fill the gaps.
+SLOWEST_FIRST = (
+    "test_journey.py",
+    "test_privacy_journey.py",
+    "test_batch_dask.py",
+    "test_templates.py",
+    "test_batch.py",
+    "test_data_stage.py",
+    "test_ci.py",
+    "test_notebooks_anywhere.py",
+    "test_hostile_inputs.py",
+    "test_data_paths.py",
+    "test_drift.py",
+    "test_top_k.py",
+    "test_signals_and_disks.py",
+    "test_real_data.py",
+    "test_suggestions.py",
+    "test_charter_check.py",
+    "test_beyond_poc.py",
+    "test_routing.py",
+    "test_report.py",
+    "test_checks.py",
+)
+
 
 @pytest.fixture
 def churn_charter() -> charter.Charter:
@@ -91,3 +120,9 @@ def chromium():
         return done.stdout
 
     return run
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Put the slowest files first (SLOWEST_FIRST), keeping each file's own order."""
+    rank = {name: number for number, name in enumerate(SLOWEST_FIRST)}
+    items.sort(key=lambda item: rank.get(item.path.name, len(rank)))

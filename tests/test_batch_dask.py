@@ -25,19 +25,27 @@ from playbook.run import batch
 pytestmark = pytest.mark.journey
 
 
+# Stages 1 to 4 reach the decision and the KPI the two executors must agree on; stages
+# 5 to 7 run on Dask the same way (one stage at a time, the same events) and add only
+# minutes. The smallest tiny example: the numbers need not be good, only equal.
+SEEDS_STAGES = "1-4"
+
+
 @pytest.fixture(scope="module")
 def example(tmp_path_factory) -> Path:
-    return make_example(tmp_path_factory.mktemp("batch") / "example").parent
+    folder = tmp_path_factory.mktemp("batch") / "example"
+    return make_example(folder, customers=1500).parent
 
 
 @pytest.fixture(scope="module")
 def seeds_spec(example, tmp_path_factory) -> Path:
-    """The tiny example with two seeds, all seven stages: run locally and on Dask."""
+    """The tiny example with two seeds, stages 1 to 4: run locally and on Dask."""
     folder = tmp_path_factory.mktemp("seeds")
+    charter = str(example / "charter.yaml")
     return write_spec(
         folder,
         timeout=ENOUGH,
-        pocs=[{"charter": str(example / "charter.yaml"), "grid": {"seed": [1, 2]}}],
+        pocs=[{"charter": charter, "stages": SEEDS_STAGES, "grid": {"seed": [1, 2]}}],
     )
 
 
@@ -75,7 +83,7 @@ def test_the_same_spec_runs_on_a_dask_local_cluster(seeds_spec, local_seeds, tmp
     ]
     assert all(r.run_dir.parent.parent == runs for r in result.results)
     stages_seen = {(e.job.index, e.stage) for e in events if e.kind == "stage"}
-    assert {stage for _, stage in stages_seen} == set(range(1, 8))
+    assert {stage for _, stage in stages_seen} == set(range(1, 5))
     assert (runs / "index.html").exists()
 
 
