@@ -6,7 +6,7 @@ shows a section in one call. The words here only label what the evidence holds.
 
 from __future__ import annotations
 
-from playbook.beyond import beyond_stage, iterate_stage
+from playbook.beyond import beyond_stage, iterate_stage, monitoring
 from playbook.beyond.beyond_stage import BeyondEvidence, BeyondPoc
 from playbook.beyond.iterate_stage import IterateEvidence, Iteration
 from playbook.beyond.readiness import Readiness
@@ -34,7 +34,10 @@ def fresh_batch(evidence: BeyondEvidence) -> None:
     """Stage 5: where the fresh batch came from and how many rows it has."""
     fresh = evidence.fresh
     if fresh is None:
-        display.bullets(said("Fresh batch"), [beyond_stage.summary(evidence)])
+        display.bullets(
+            said("Fresh batch"),
+            [beyond_stage.summary(evidence, language=display.reader_language())],
+        )
         return
     display.bullets(
         said("Fresh batch"),
@@ -54,7 +57,11 @@ def fresh_contract(stage: BeyondPoc) -> None:
     if contract is None:
         display.bullets(
             said("Data contract on the fresh batch"),
-            [beyond_stage.contract_summary(stage.outcome.evidence)],
+            [
+                beyond_stage.contract_summary(
+                    stage.outcome.evidence, language=display.reader_language()
+                )
+            ],
         )
         return
     display.verdict(
@@ -79,10 +86,16 @@ def drift(evidence: BeyondEvidence) -> None:
     """Stage 5: how far each feature moved since training, and whether beyond noise."""
     report = evidence.drift
     if report is None or not report.judged:
-        display.bullets(said("Drift"), [beyond_stage.drift_summary(evidence)])
+        display.bullets(
+            said("Drift"),
+            [beyond_stage.drift_summary(evidence, language=display.reader_language())],
+        )
         return
     display.figures([beyond_charts.drift(report)])
-    display.bullets(said("Drift"), [beyond_stage.drift_summary(evidence)])
+    display.bullets(
+        said("Drift"),
+        [beyond_stage.drift_summary(evidence, language=display.reader_language())],
+    )
     display.table(
         display.frame(report.features),
         caption=said(
@@ -101,15 +114,23 @@ def lift_on_fresh(stage: BeyondPoc) -> None:
     if not stage.outcome.evidence.fresh_batch:
         display.bullets(
             said("The lift on later data"),
-            [beyond_stage.fresh_kpi_summary(stage.outcome.evidence)],
+            [
+                beyond_stage.fresh_kpi_summary(
+                    stage.outcome.evidence, language=display.reader_language()
+                )
+            ],
         )
         return
     display.figures([beyond_charts.lift_on_fresh(stage.poc_kpi, stage.scored)])
     fresh = stage.outcome.evidence.fresh_kpi
     if fresh is not None and fresh.partial is not None:
         display.bullets(
-            "Partial periods of the fresh batch",
-            [calendar.treatment_sentence(fresh.partial)],
+            said("Partial periods of the fresh batch"),
+            [
+                calendar.treatment_sentence(
+                    fresh.partial, language=display.reader_language()
+                )
+            ],
         )
 
 
@@ -118,7 +139,12 @@ def contract_record(evidence: BeyondEvidence) -> None:
     record = evidence.record
     if record is None:
         display.bullets(
-            said("Data contract record"), [beyond_stage.contract_summary(evidence)]
+            said("Data contract record"),
+            [
+                beyond_stage.contract_summary(
+                    evidence, language=display.reader_language()
+                )
+            ],
         )
         return
     fingerprint = record.sha256 or said("not a separate file")
@@ -133,7 +159,7 @@ def contract_record(evidence: BeyondEvidence) -> None:
 def thresholds(evidence: BeyondEvidence) -> None:
     """Stage 5: the proposed monitoring thresholds."""
     display.table(
-        display.frame(evidence.thresholds),
+        display.frame(evidence.thresholds, columns=list(monitoring.THRESHOLD_COLUMNS)),
         caption=said("Monitoring thresholds (proposed)"),
     )
 
@@ -164,7 +190,7 @@ def ab_test(stage: Iteration, *, poc: Charter) -> None:
         display.bullets(said("A/B test"), [ab.reason])
         return
     display.table(
-        display.frame(ab.table()),
+        display.frame(ab.table(language=display.reader_language())),
         caption=said(
             "A/B test for the minimum lift, %(units)s units per %(period)s",
             units=f"{ab.plan.units_per_period:,.0f}",
@@ -193,8 +219,11 @@ def ab_test(stage: Iteration, *, poc: Charter) -> None:
             problem=problem,
         ),
     )
-    display.bullets(said("Check before reading results"), [ab.plan.srm_check])
-    display.bullets(said("Guardrails to watch"), ab.plan.guardrails)
+    display.bullets(said("Check before reading results"), [said(ab.plan.srm_check)])
+    display.bullets(
+        said("Guardrails to watch"),
+        [said(guardrail) for guardrail in ab.plan.guardrails],
+    )
 
 
 def shadow_replay(evidence: IterateEvidence, *, poc: Charter) -> None:
@@ -212,7 +241,7 @@ def readiness(ready: Readiness) -> None:
     """
     rows = [
         {
-            "item": said(item.item),
+            "item": item.title(language=display.reader_language()),
             "status": said(item.status),
             "found": said(item.problem or item.evidence),
             "reference": item.reference,
