@@ -255,3 +255,18 @@ def test_names_are_listed_apart_in_korean():
     # Joined with commas, the same names would read as an English sentence.
     assert english_in([names_listed(["plan", "contract", "tenure"], language="en")])
     assert names_listed([], language="ko") == ""
+
+
+def test_readiness_statuses_and_run_changes_read_in_korean(tmp_path):
+    from playbook.beyond import history, readiness
+
+    statuses = [readiness.MET, readiness.NOT_MET, readiness.NOT_RUN, readiness.PERSON]
+    assert statuses == ["met", "not met", "not run", "needs a person"]
+    korean([translated("ko", status) for status in statuses])
+    first = {"charter_sha256": "a", "data_sha256": "b", "seed": 1}
+    later = {**first, "seed": 2, "fresh_sha256": "c"}
+    assert history._changes(None, first) == ["first run"]
+    changed = history._changes(first, later)
+    assert changed == ["seed", "fresh batch"]
+    assert [translated("ko", part) for part in changed] == ["시드", "새 배치"]
+    assert translated("ko", history._changes(first, first)[0]) == "기록된 변경 없음"

@@ -33,7 +33,9 @@ from playbook.tasks import latency as latency_words
 from playbook.tasks.poc_stage import STAGE as POC_STAGE
 from playbook.tasks.poc_stage import PocEvidence
 
-MET, NOT_MET, NOT_RUN, PERSON = "met", "not met", "not run", "needs a person"
+# Said on the pages in the reader's language (`translated(language, item.status)`).
+MET, NOT_MET = marked("met"), marked("not met")
+NOT_RUN, PERSON = marked("not run"), marked("needs a person")
 # The stage of an item no run can show, only a person.
 NO_STAGE = "-"
 BUSINESS_STAGE, TEAM_STAGE, DATA_STAGE = (journey.stage(n).key for n in (1, 2, 3))
@@ -505,7 +507,11 @@ def _beyond_items(
             beyond,
             lambda o: (
                 bool(o.evidence.thresholds),
-                f"{len(o.evidence.thresholds)} thresholds proposed",
+                translated(
+                    language,
+                    "%(count)s thresholds proposed",
+                    count=len(o.evidence.thresholds),
+                ),
             ),
             concern=marked("monitoring thresholds"),
             problem=lambda o: translated(

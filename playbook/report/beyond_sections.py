@@ -14,6 +14,7 @@ from playbook.beyond.scale_up_stage import ScaleUpEvidence
 from playbook.beyond.verdict import counted
 from playbook.charter.model import Charter
 from playbook.core.locale_format import periods_counted
+from playbook.core.messages import marked
 from playbook.data import calendar, contracts
 from playbook.report import beyond_charts, charts, display
 from playbook.report.display import said
@@ -21,13 +22,19 @@ from playbook.report.display import said
 # The columns of the run history a reader compares between runs.
 _HISTORY_COLUMNS = [
     "run_id",
-    "decision",
+    marked("decision"),
     "lift",
     "lift_ci_low",
     "lift_ci_high",
-    "changed",
+    marked("changed"),
 ]
-_READINESS_COLUMNS = ["item", "status", "found", "reference", "link"]
+_READINESS_COLUMNS = [
+    marked("item"),
+    marked("status"),
+    marked("found"),
+    marked("reference"),
+    marked("link"),
+]
 
 
 def fresh_batch(evidence: BeyondEvidence) -> None:
@@ -167,8 +174,16 @@ def thresholds(evidence: BeyondEvidence) -> None:
 def run_history(evidence: IterateEvidence, *, poc: Charter) -> None:
     """Stage 6: the lift in every run of the POC, and what changed between runs."""
     display.figures([beyond_charts.run_history(evidence.runs)])
+    shown = display.frame(evidence.runs, columns=_HISTORY_COLUMNS)
+    # The history keeps the catalogue's words (a decision, what changed); the page
+    # says them in its reader's language.
+    shown["decision"] = [said(d) if d else d for d in shown["decision"]]
+    shown["changed"] = [
+        "; ".join(said(part) for part in changed.split("; ")) if changed else changed
+        for changed in shown["changed"]
+    ]
     display.table(
-        display.frame(evidence.runs, columns=_HISTORY_COLUMNS),
+        shown,
         caption=said("Runs of %(poc)s: %(runs)s", poc=poc.poc, runs=len(evidence.runs))
         if display.reader_language() != "en"
         else f"{counted(len(evidence.runs), 'run')} of {poc.poc}",
