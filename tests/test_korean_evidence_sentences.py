@@ -270,3 +270,19 @@ def test_readiness_statuses_and_run_changes_read_in_korean(tmp_path):
     assert changed == ["seed", "fresh batch"]
     assert [translated("ko", part) for part in changed] == ["시드", "새 배치"]
     assert translated("ko", history._changes(first, first)[0]) == "기록된 변경 없음"
+
+
+def test_the_charters_answers_on_speed_and_plan_read_in_its_language(charters):
+    from playbook.charter import review
+
+    ko, en = charters
+    answers = {q.fields: q.answer for q in review.review(ko, language="ko").questions}
+    korean([answers["timeline, budget"]])
+    assert answers["timeline, budget"].endswith("(3.8개월), 2,400만원")
+    english = {q.fields: q.answer for q in review.review(en).questions}
+    assert english["timeline, budget"] == (
+        "2026-01-05 to 2026-04-30 (3.8 months), 24,000,000 KRW"
+    )
+    speed = [a for a in english.values() if a.endswith(" ms")]
+    assert speed == ["batch, within 60,000 ms"]
+    assert "배치, 60,000 ms 이내" in answers.values()

@@ -10,14 +10,18 @@ from __future__ import annotations
 from playbook.charter import review as charter_review
 from playbook.charter.review import CharterReview, TimelineCheck, ValueModel
 from playbook.charter.team import TeamCoverage
+from playbook.core.messages import marked
 from playbook.report import charts, display
 from playbook.report.display import said
+
+# The questions table's columns, headed in the reader's language.
+_QUESTION_COLUMNS = [marked("question"), marked("answered"), marked("answer")]
 
 
 def questions_table(review: CharterReview) -> None:
     """The evaluation questions, whether the charter answers each, and the answer."""
     display.table(
-        display.frame(review.questions, columns=["question", "answered", "answer"]),
+        display.frame(review.questions, columns=_QUESTION_COLUMNS),
         caption=said(
             "%(answered)s of %(questions)s questions answered",
             answered=review.answered,
