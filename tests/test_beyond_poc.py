@@ -42,6 +42,7 @@ from playbook.tasks import (
 )
 from playbook.tasks.kpi import KpiReport
 from playbook.tasks.poc_stage import PocEvidence
+from tests.korean_text import HANGUL, english_in
 
 
 @pytest.fixture(scope="module")
@@ -493,6 +494,80 @@ def test_a_sample_fit_that_failed_must_fail_again_the_same_way(rerun):
     )
     assert both.status == production.MET
     assert "could not be fitted in stage 4 nor here (only one class)" in both.evidence
+
+
+def test_reproducibility_says_what_it_found_in_korean(rerun, tmp_path):
+    poc, folder, held_out, stage4 = rerun
+    found = reproducibility.repeat(folder, poc=poc, held_out=held_out, seed=42)
+    failed = dataclasses.replace(
+        stage4.sample_fit, predictions_sha256=None, problem="one class"
+    )
+    moved = dataclasses.replace(
+        stage4,
+        kpi=dataclasses.replace(
+            stage4.kpi, lift=found.kpi.lift + 1, lift_ci_low=found.kpi.lift_ci_low + 1
+        ),
+        sample_fit=dataclasses.replace(stage4.sample_fit, sample_sha256="0" * 64),
+    )
+    changed = dataclasses.replace(
+        found, saved_rows=found.saved_rows.assign(model_score=-1.0, model=-1)
+    )
+    said = {
+        "met": reproducibility.judge(stage4, found, language="ko").evidence,
+        "no fit": reproducibility.judge(
+            dataclasses.replace(stage4, sample_fit=None), found, language="ko"
+        ).evidence,
+        "both failed": reproducibility.judge(
+            dataclasses.replace(stage4, sample_fit=failed),
+            dataclasses.replace(found, refit=failed),
+            language="ko",
+        ).evidence,
+        "one failed": reproducibility.judge(
+            dataclasses.replace(stage4, sample_fit=failed), found, language="ko"
+        ).problem,
+        "moved": reproducibility.judge(moved, changed, language="ko").problem,
+        "other fit": reproducibility.judge(
+            dataclasses.replace(
+                stage4,
+                sample_fit=dataclasses.replace(
+                    stage4.sample_fit, predictions_sha256="0" * 64
+                ),
+            ),
+            found,
+            language="ko",
+        ).problem,
+        "not run": reproducibility.check(
+            None, folder, poc=poc, held_out=held_out, seed=42, language="ko"
+        ).evidence,
+    }
+    for case, sentence in said.items():
+        assert sentence and HANGUL.search(sentence), case
+        assert english_in([sentence]) == [], (case, sentence)
+    assert "비트 단위까지 같습니다" in said["met"]
+    assert "lift · lift_ci_low" in said["moved"]
+    # English reads as it always has.
+    assert reproducibility.judge(stage4, found).evidence.startswith(
+        f"scored the {len(found.rows):,} test rows again with the saved model: all "
+    )
+
+
+def test_the_scoring_smoke_test_says_what_it_scored_in_korean(built, tmp_path):
+    poc, frame, _, run = built
+    rows = frame.drop(columns=[poc.data.target]).head(50)
+    smoke = reproducibility.scoring_smoke(
+        run / "model", rows, source="새 배치", language="ko"
+    )
+    assert smoke.status == production.MET
+    assert smoke.evidence.startswith("새 배치의 50행을 스코어링했습니다.")
+    missing = reproducibility.scoring_smoke(
+        tmp_path, rows, source="새 배치", language="ko"
+    )
+    assert missing.problem.startswith("저장된 모델이 새 배치를 스코어링하지 못했습니다")
+    batch = pd.DataFrame({"row": range(12_345)})
+    _, said = scale_up_stage.smoke_sample(
+        batch, source="새 배치", forecast=False, language="ko"
+    )
+    assert said == "새 배치(전체 12,345행에서 고르게 뽑은 표본)"
 
 
 def test_a_sample_with_one_class_is_fingerprinted_and_says_why_it_was_not_fitted(

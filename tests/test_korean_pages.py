@@ -233,37 +233,10 @@ def korean_demo(tmp_path_factory) -> Path:
 
 
 STAGE_PAGES = [f"{stage.key}.html" for stage in STAGES]
-# Stage pages with sentences the stages still write in English from their evidence
-# (stage 1: the charter's findings, which `check` shares; 5: monitoring thresholds
-# and drift notes; 6: the A/B plan's rows and checks; 7: the readiness items'
-# findings): strict, so a page that becomes Korean fails here until it leaves this
-# list.
-STILL_ENGLISH = {
-    "01_business_question.html",
-    "05_beyond_poc.html",
-    "06_iterate.html",
-    "07_scale_up_evaluation.html",
-}
 
 
 @pytest.mark.journey
-@pytest.mark.parametrize(
-    "page",
-    [
-        "index.html",
-        *(
-            pytest.param(
-                page,
-                marks=pytest.mark.xfail(
-                    reason="sentences from the stage's evidence", strict=True
-                ),
-            )
-            if page in STILL_ENGLISH
-            else page
-            for page in STAGE_PAGES
-        ),
-    ],
-)
+@pytest.mark.parametrize("page", ["index.html", *STAGE_PAGES])
 def test_a_korean_demo_has_no_english_sentence_on_its_pages(korean_demo, page):
     html = (korean_demo / page).read_text(encoding="utf-8")
     poc = json.loads((korean_demo / "manifest.json").read_text())["poc"]

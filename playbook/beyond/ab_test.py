@@ -29,6 +29,24 @@ NOT_SPLIT = marked(
     "between two arms. Confirm it online with a shadow period instead: forecast "
     "alongside today's plan for a few periods and compare the costs of both."
 )
+# What a plan asks to check and watch: kept in the evidence as written here, and said
+# in the reader's language by the page (`translated(language, SRM_CHECK)`).
+SRM_CHECK = marked(
+    "Before reading any result, compare the units in each arm with a 50/50 split "
+    "(chi-square test); a p-value under 0.001 means the split is broken: fix it and "
+    "restart, never interpret."
+)
+GUARDRAILS = (
+    marked("Contacts per period stay within capacity in both arms"),
+    marked("Complaints and opt-outs among contacted customers"),
+    marked("Average offer cost per saved customer"),
+)
+# The columns of `Design.table`, headed in the reader's language.
+TEST_ON, UNITS_PER_ARM, PERIODS = (
+    marked("test on"),
+    marked("units per arm"),
+    marked("periods"),
+)
 
 
 @dataclass(frozen=True)
@@ -107,16 +125,8 @@ def plan(
         units_per_period=units_per_period,
         periods=math.ceil(2 * per_arm / units_per_period),
         period=period,
-        srm_check=(
-            "Before reading any result, compare the units in each arm with a 50/50 "
-            "split (chi-square test); a p-value under 0.001 means the split is "
-            "broken: fix it and restart, never interpret."
-        ),
-        guardrails=[
-            "Contacts per period stay within capacity in both arms",
-            "Complaints and opt-outs among contacted customers",
-            "Average offer cost per saved customer",
-        ],
+        srm_check=SRM_CHECK,
+        guardrails=list(GUARDRAILS),
     )
 
 
@@ -212,24 +222,33 @@ class Design:
     feasible: bool
     summary: str
 
-    def table(self) -> list[dict]:
-        """One row per test: what it tests, units per arm, periods."""
+    def table(self, *, language: Language = "en") -> list[dict]:
+        """One row per test: what it tests, units per arm, periods.
+
+        Args:
+            language: The language of what each row tests (the columns' names are
+                the catalogue's messages `TEST_ON`, `UNITS_PER_ARM`, `PERIODS`).
+        """
         rows = []
         if self.plan is not None:
             rows.append(
                 {
-                    "test on": "net value per unit",
-                    "units per arm": self.plan.units_per_arm,
-                    "periods": self.plan.periods,
+                    TEST_ON: translated(language, "net value per unit"),
+                    UNITS_PER_ARM: self.plan.units_per_arm,
+                    PERIODS: self.plan.periods,
                 }
             )
         if self.rates is not None:
             rows.append(
                 {
-                    "test on": f"rate of positives, {self.rates.p_control:.2%} to "
-                    f"{self.rates.p_treatment:.2%}",
-                    "units per arm": self.rates.units_per_arm,
-                    "periods": self.rates.periods,
+                    TEST_ON: translated(
+                        language,
+                        "rate of positives, %(control)s to %(treatment)s",
+                        control=f"{self.rates.p_control:.2%}",
+                        treatment=f"{self.rates.p_treatment:.2%}",
+                    ),
+                    UNITS_PER_ARM: self.rates.units_per_arm,
+                    PERIODS: self.rates.periods,
                 }
             )
         return rows

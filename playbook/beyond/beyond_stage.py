@@ -195,7 +195,11 @@ def _drift(
 ) -> DriftReport:
     thresholds = poc.need("drift")
     reference, reference_name = monitoring.drift_reference(
-        frame.iloc[split.train], fresh, poc=poc, periods=len(split.train_periods)
+        frame.iloc[split.train],
+        fresh,
+        poc=poc,
+        periods=len(split.train_periods),
+        language=poc.language,
     )
     return drift.feature_drift(
         reference,
@@ -224,13 +228,18 @@ def fresh_kpi_summary(evidence: BeyondEvidence, *, language: Language = "en") ->
     )
 
 
-def contract_summary(evidence: BeyondEvidence) -> str:
+def contract_summary(evidence: BeyondEvidence, *, language: Language = "en") -> str:
     """How many of the contract's expectations the fresh batch meets, and where."""
     fresh = evidence.fresh
     if fresh is None:
-        return monitoring.NO_FRESH
-    met = fresh.expectations - fresh.failed
-    return f"{met} of {fresh.expectations} expectations met on {fresh.source}"
+        return translated(language, monitoring.NO_FRESH)
+    return translated(
+        language,
+        "%(met)s of %(expectations)s expectations met on %(source)s",
+        met=fresh.expectations - fresh.failed,
+        expectations=fresh.expectations,
+        source=fresh.source,
+    )
 
 
 def drift_summary(evidence: BeyondEvidence, *, language: Language = "en") -> str:

@@ -9,6 +9,7 @@ from pathlib import Path
 from playbook.beyond.beyond_stage import STAGE as BEYOND_STAGE
 from playbook.beyond.beyond_stage import BeyondEvidence
 from playbook.core import journey
+from playbook.core.messages import marked
 
 
 @dataclass(frozen=True)
@@ -92,12 +93,12 @@ def runs(out_dir: str | Path, *, poc: str) -> list[PastRun]:
 
 def _changes(previous: dict | None, record: dict) -> list[str]:
     if previous is None:
-        return ["first run"]
+        return [marked("first run")]
     changes = []
     for key, label in (
-        ("charter_sha256", "charter"),
-        ("data_sha256", "data"),
-        ("seed", "seed"),
+        ("charter_sha256", marked("charter")),
+        ("data_sha256", marked("data")),
+        ("seed", marked("seed")),
     ):
         if previous.get(key) != record.get(key):
             changes.append(label)
@@ -106,8 +107,8 @@ def _changes(previous: dict | None, record: dict) -> list[str]:
     if old != new:
         changes.append(f"playbook {old} -> {new}")
     if previous.get("fresh_sha256") != record.get("fresh_sha256"):
-        changes.append("fresh batch")
-    return changes or ["nothing recorded changed"]
+        changes.append(marked("fresh batch"))
+    return changes or [marked("nothing recorded changed")]
 
 
 def _stage5_evidence(folder: Path) -> BeyondEvidence | None:

@@ -19,8 +19,6 @@ from pathlib import Path
 
 from playbook.beyond import memo_words
 from playbook.beyond.readiness import (
-    AB_LENGTH,
-    AB_TITLE,
     NO_STAGE,
     NOT_RUN,
     PERSON,
@@ -188,13 +186,8 @@ def open_items(
         return []
     items = []
     for item in ready.items:
-        title, evidence = (
-            translated(language, item.item),
-            translated(language, item.evidence),
-        )
-        if item.concern == AB_LENGTH:
-            # Its title holds the longest POC: said again from its message.
-            title = translated(language, AB_TITLE, months=LONGEST_MONTHS)
+        title = item.title(language=language)
+        evidence = translated(language, item.evidence)
         # English runs the title into a sentence; a Korean title stays as written
         # (its "POC" keeps its capitals).
         what = title[:1].lower() + title[1:] if language == "en" else title

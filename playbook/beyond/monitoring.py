@@ -12,7 +12,9 @@ import pandas as pd
 from playbook import data
 from playbook.charter.model import Charter
 from playbook.core import journey
-from playbook.core.messages import marked
+from playbook.core.language import Language
+from playbook.core.locale_format import format_money, names_listed, per_period
+from playbook.core.messages import marked, translated
 from playbook.data import contracts, labels, time_column
 from playbook.data.contracts import ContractReport
 from playbook.errors import ModelError
@@ -64,6 +66,16 @@ class Threshold:
     basis: str
 
 
+# The thresholds table's columns, which a page heads in its reader's language.
+THRESHOLD_COLUMNS = (
+    marked("watch"),
+    marked("feature"),
+    marked("warning"),
+    marked("alert"),
+    marked("basis"),
+)
+
+
 def fresh_batch(poc: Charter) -> FreshBatch | None:
     """The charter's fresh batch (`data.fresh`); None when the charter names none.
 
@@ -93,7 +105,12 @@ _MIN_SEASON_ROWS = 200
 
 
 def drift_reference(
-    train: pd.DataFrame, batch: FreshBatch, *, poc: Charter, periods: int
+    train: pd.DataFrame,
+    batch: FreshBatch,
+    *,
+    poc: Charter,
+    periods: int,
+    language: Language = "en",
 ) -> tuple[pd.DataFrame, str]:
     """The training rows the fresh batch's features are compared with, and their name.
 
@@ -102,7 +119,10 @@ def drift_reference(
     compared with the training rows of the same calendar months; other tasks with all
     training rows.
     """
-    everything = (train, f"the {periods} training periods")
+    everything = (
+        train,
+        translated(language, "the %(periods)s training periods", periods=periods),
+    )
     kpi, time = poc.kpi, poc.data.time
     if kpi is None or kpi.kind != "forecast" or not time or time not in batch.rows:
         return everything
@@ -111,8 +131,17 @@ def drift_reference(
     same = train[trained.isin(set(months)).to_numpy()]
     if len(same) < _MIN_SEASON_ROWS:
         return everything
-    names = sorted({dt.date(2000, int(m), 1).strftime("%b") for m in set(months)})
-    return same, f"the training rows of the same months ({', '.join(names)})"
+    numbers = sorted({int(m) for m in set(months)})
+    names = (
+        [f"{m}월" for m in numbers]
+        if language == "ko"
+        else sorted(dt.date(2000, m, 1).strftime("%b") for m in numbers)
+    )
+    return same, translated(
+        language,
+        "the training rows of the same months (%(months)s)",
+        months=", ".join(names),
+    )
 
 
 def fresh_suite(
@@ -220,23 +249,28 @@ def propose_thresholds(
     data's 0.5-99.5% range is a warning. Missing values: more than 2 points above the
     training share is a warning, 5 points an alert. The KPI: worse than today's
     baseline per period is an alert. These are proposals for a person to review, not
-    measured facts.
+    measured facts; they are written in the charter's language (`report.language`).
     """
     settings = poc.need("drift")
     kpi = poc.need("kpi")
+    language = poc.language
     proposals = [
         Threshold(
             watch="PSI",
-            feature="every feature",
+            feature=translated(language, "every feature"),
             warning=f"PSI {settings.psi_warning:g}",
-            alert=(
-                f"PSI {settings.psi_alert:g}, or KS distance {settings.ks_alert:g} "
-                "for numbers"
+            alert=translated(
+                language,
+                "PSI %(psi)s, or KS distance %(ks)s for numbers",
+                psi=f"{settings.psi_alert:g}",
+                ks=f"{settings.ks_alert:g}",
             ),
-            basis=(
+            basis=translated(
+                language,
                 "charter drift thresholds, for a move larger than sampling noise at "
-                f"{kpi.confidence:.0%} (Holm's correction across {len(features)} "
-                "features)"
+                "%(confidence)s (Holm's correction across %(features)s features)",
+                confidence=f"{kpi.confidence:.0%}",
+                features=len(features),
             ),
         )
     ]
@@ -250,42 +284,75 @@ def propose_thresholds(
             low, high = np.nanpercentile(column.to_numpy(dtype=float), [0.5, 99.5])
             proposals.append(
                 Threshold(
-                    watch="range",
+                    watch=translated(language, "range"),
                     feature=feature,
-                    warning=f"values outside {_number(low)} to {_number(high)}",
-                    alert="more than 1% of a batch outside that range",
-                    basis="0.5-99.5% of the training rows",
+                    warning=translated(
+                        language,
+                        "values outside %(low)s to %(high)s",
+                        low=_number(low),
+                        high=_number(high),
+                    ),
+                    alert=translated(
+                        language,
+                        "more than %(share)s of a batch outside that range",
+                        share="1%",
+                    ),
+                    basis=translated(
+                        language, "%(range)s of the training rows", range="0.5-99.5%"
+                    ),
                 )
             )
         if missing:
-            proposals.append(_missing(feature, missing))
+            proposals.append(_missing(feature, missing, language=language))
         else:
             complete.append(feature)
     if complete:
-        proposals.append(_missing(", ".join(complete), 0.0))
+        named = names_listed(complete, language=language)
+        proposals.append(_missing(named, 0.0, language=language))
     if baseline_kpi is not None:
-        # A value must stay above today's; a cost (a forecast's errors) below it.
-        worse, margin = ("below", 1.1) if kpi.kind != "forecast" else ("above", 0.9)
-        per = f"{kpi.unit} per {kpi.period}"
-        proposals.append(
-            Threshold(
-                watch="KPI",
-                feature=kpi.name,
-                warning=f"{worse} {baseline_kpi * margin:,.0f} {per}",
-                alert=f"{worse} {baseline_kpi:,.0f} {per}",
-                basis="today's baseline on the test periods: past it, the model loses",
-            )
-        )
+        proposals.append(_kpi_threshold(poc, baseline_kpi=baseline_kpi))
     return proposals
 
 
-def _missing(feature: str, share: float) -> Threshold:
+def _kpi_threshold(poc: Charter, *, baseline_kpi: float) -> Threshold:
+    kpi, language = poc.need("kpi"), poc.language
+    # A value must stay above today's; a cost (a forecast's errors) below it.
+    worse, margin = (
+        (marked("below %(amount)s"), 1.1)
+        if kpi.kind != "forecast"
+        else (marked("above %(amount)s"), 0.9)
+    )
+
+    def amount(value: float) -> str:
+        if language == "en":
+            return f"{value:,.0f} {kpi.unit} per {kpi.period}"
+        money = format_money(value, kpi.unit, language=language, digits=0)
+        return per_period(money, kpi.period, language=language)
+
     return Threshold(
-        watch="missing values",
+        watch="KPI",
+        feature=kpi.name,
+        warning=translated(language, worse, amount=amount(baseline_kpi * margin)),
+        alert=translated(language, worse, amount=amount(baseline_kpi)),
+        basis=translated(
+            language, "today's baseline on the test periods: past it, the model loses"
+        ),
+    )
+
+
+def _missing(feature: str, share: float, *, language: Language) -> Threshold:
+    return Threshold(
+        watch=translated(language, "missing values"),
         feature=feature,
-        warning=f"more than {share + 0.02:.1%} missing",
-        alert=f"more than {share + 0.05:.1%} missing",
-        basis=f"{share:.1%} missing in training",
+        warning=translated(
+            language, "more than %(share)s missing", share=f"{share + 0.02:.1%}"
+        ),
+        alert=translated(
+            language, "more than %(share)s missing", share=f"{share + 0.05:.1%}"
+        ),
+        basis=translated(
+            language, "%(share)s missing in training", share=f"{share:.1%}"
+        ),
     )
 
 

@@ -29,10 +29,13 @@ from playbook.core.journey import PASSED, StageOutcome
 from playbook.core.language import Language
 from playbook.core.messages import marked, translated
 from playbook.serve import saved_model
+from playbook.tasks import latency as latency_words
 from playbook.tasks.poc_stage import STAGE as POC_STAGE
 from playbook.tasks.poc_stage import PocEvidence
 
-MET, NOT_MET, NOT_RUN, PERSON = "met", "not met", "not run", "needs a person"
+# Said on the pages in the reader's language (`translated(language, item.status)`).
+MET, NOT_MET = marked("met"), marked("not met")
+NOT_RUN, PERSON = marked("not run"), marked("needs a person")
 # The stage of an item no run can show, only a person.
 NO_STAGE = "-"
 BUSINESS_STAGE, TEAM_STAGE, DATA_STAGE = (journey.stage(n).key for n in (1, 2, 3))
@@ -69,6 +72,12 @@ class ReadinessItem:
     link: str | None = None
     concern: str = ""
     problem: str | None = None
+
+    def title(self, *, language: Language) -> str:
+        """The checklist title in a language (the A/B item's holds the longest POC)."""
+        if self.concern == AB_LENGTH:
+            return translated(language, AB_TITLE, months=LONGEST_MONTHS)
+        return translated(language, self.item)
 
 
 @dataclass(frozen=True)
@@ -352,10 +361,16 @@ def _poc_items(earlier: RunEvidence, language: Language) -> list[ReadinessItem]:
 
     def latency(outcome: StageOutcome[PocEvidence]) -> tuple[bool | None, str]:
         report = outcome.evidence.latency
-        evidence = (
-            f"{report.judged_on}: batch p95 {report.batch_p95_ms:,.1f} ms, one "
-            f"row p95 {report.row_p95_ms:,.2f} ms; budget "
-            + (f"{report.budget_ms:,.0f} ms" if report.budget_ms else "not set")
+        evidence = translated(
+            language,
+            "%(how)s: batch p95 %(batch)s ms, one row p95 %(row)s ms; budget "
+            "%(budget)s",
+            how=latency_words.judged_on(report, language=language),
+            batch=f"{report.batch_p95_ms:,.1f}",
+            row=f"{report.row_p95_ms:,.2f}",
+            budget=f"{report.budget_ms:,.0f} ms"
+            if report.budget_ms
+            else translated(language, "not set"),
         )
         return report.meets, evidence
 
@@ -394,7 +409,7 @@ def _poc_items(earlier: RunEvidence, language: Language) -> list[ReadinessItem]:
             earlier.poc,
             lambda o: (
                 earlier.model_card is not None,
-                earlier.model_card or "no model card written",
+                earlier.model_card or marked("no model card written"),
             ),
             concern=marked("the model card"),
             problem=lambda o: translated(
@@ -462,7 +477,7 @@ def _beyond_items(
             "ML Test Score Mo2",
             lambda o: (
                 o.evidence.fresh is not None and o.evidence.fresh.contract_passed,
-                beyond_stage.contract_summary(o.evidence),
+                beyond_stage.contract_summary(o.evidence, language=language),
             ),
             concern=marked("the fresh batch's contract"),
             problem=lambda o: readiness_problems.fresh_contract(o.evidence, language),
@@ -492,7 +507,11 @@ def _beyond_items(
             beyond,
             lambda o: (
                 bool(o.evidence.thresholds),
-                f"{len(o.evidence.thresholds)} thresholds proposed",
+                translated(
+                    language,
+                    "%(count)s thresholds proposed",
+                    count=len(o.evidence.thresholds),
+                ),
             ),
             concern=marked("monitoring thresholds"),
             problem=lambda o: translated(

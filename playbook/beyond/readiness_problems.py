@@ -18,6 +18,7 @@ from playbook.core.language import Language
 from playbook.core.locale_format import format_money, per_period
 from playbook.core.messages import translated
 from playbook.tasks.kpi import KpiReport
+from playbook.tasks.latency import judged_on
 from playbook.tasks.poc_stage import PocEvidence
 
 # Features a drift problem names before it says "and N more".
@@ -76,7 +77,7 @@ def latency(evidence: PocEvidence, language: Language = "en") -> str | None:
         language,
         "Prediction takes %(judged)s ms (%(how)s), over the %(budget)s ms budget.",
         judged=f"{judged:,.1f}",
-        how=report.judged_on,
+        how=judged_on(report, language=language),
         budget=f"{report.budget_ms:,.0f}",
     )
 

@@ -30,6 +30,7 @@ from playbook.beyond.readiness import ReadinessItem, measured
 from playbook.charter.model import Charter
 from playbook.core import journey
 from playbook.core.language import Language
+from playbook.core.locale_format import names_listed
 from playbook.core.messages import marked, translated
 from playbook.errors import PlaybookError
 from playbook.serve import saved_model, scoring
@@ -38,7 +39,7 @@ from playbook.tasks.kpi import KpiReport
 from playbook.tasks.poc_stage import PocEvidence
 from playbook.tasks.reproduction import SampleFit
 
-TITLE, REFERENCE = "Stage 4's result reproduces", "ML Test Score I1"
+TITLE, REFERENCE = marked("Stage 4's result reproduces"), "ML Test Score I1"
 CONCERN = marked("reproducibility")
 KPI_FIELDS = ("baseline", "model", "lift", "lift_ci_low", "lift_ci_high")
 
@@ -84,7 +85,7 @@ def check(
     """
     if stage4 is None:
         return _item(
-            "stage 4 did not run",
+            translated(language, "stage 4 did not run"),
             translated(
                 language,
                 "Stage 4 did not run in this run, so there is nothing to reproduce.",
@@ -150,7 +151,7 @@ def judge(
         for name in KPI_FIELDS
         if not _same_number(getattr(stage4.kpi, name), getattr(found.kpi, name))
     ]
-    fit_said, fit_problem = _refit(stage4.sample_fit, found.refit)
+    fit_said, fit_problem = _refit(stage4.sample_fit, found.refit, language=language)
     problems = []
     if columns:
         problems.append(
@@ -161,7 +162,7 @@ def judge(
                 rows=f"{rows:,}",
                 saved=f"{len(found.saved_rows):,}",
                 file=journey.TEST_SCORES,
-                columns=", ".join(columns),
+                columns=names_listed(columns, language=language),
             )
         )
     if fields:
@@ -170,7 +171,7 @@ def judge(
                 language,
                 "the KPI recomputed from the re-scored rows differs from stage 4's in "
                 "%(fields)s",
-                fields=", ".join(fields),
+                fields=names_listed(fields, language=language),
             )
         )
     if fit_problem:
@@ -185,11 +186,17 @@ def judge(
                 problems="; ".join(problems),
             ),
         )
-    evidence = (
-        f"scored the {len(found.rows):,} test rows again with the saved model: all "
-        f"{len(found.rows.columns)} columns of {journey.TEST_SCORES} equal, row by "
-        f"row; the KPI recomputed from them equals stage 4's to the last digit "
-        f"({', '.join(KPI_FIELDS)}; lift {found.kpi.lift:,.2f}); {fit_said}"
+    evidence = translated(
+        language,
+        "scored the %(rows)s test rows again with the saved model: all %(columns)s "
+        "columns of %(file)s equal, row by row; the KPI recomputed from them equals "
+        "stage 4's to the last digit (%(fields)s; lift %(lift)s); %(fit)s",
+        rows=f"{len(found.rows):,}",
+        columns=len(found.rows.columns),
+        file=journey.TEST_SCORES,
+        fields=names_listed(KPI_FIELDS, language=language),
+        lift=f"{found.kpi.lift:,.2f}",
+        fit=fit_said,
     )
     return measured(TITLE, REFERENCE, evidence=evidence, concern=CONCERN, problem=None)
 
@@ -232,17 +239,24 @@ def _same_number(first: float, again: float) -> bool:
     return first == again or (math.isnan(first) and math.isnan(again))
 
 
-def _refit(first: SampleFit | None, again: SampleFit) -> tuple[str, str | None]:
+def _refit(
+    first: SampleFit | None, again: SampleFit, *, language: Language
+) -> tuple[str, str | None]:
     """What the sample fit showed, and the problem it found (None when none)."""
     if first is None:
         return (
-            "stage 4 recorded no sample fit, so the fit itself was not repeated",
+            translated(
+                language,
+                "stage 4 recorded no sample fit, so the fit itself was not repeated",
+            ),
             None,
         )
     if first.sample_sha256 != again.sample_sha256:
-        return "", (
-            f"the seeded sample of {again.rows:,} training rows is not the one stage "
-            "4 fitted (its fingerprint differs): the training rows or the seed changed"
+        return "", translated(
+            language,
+            "the seeded sample of %(rows)s training rows is not the one stage 4 "
+            "fitted (its fingerprint differs): the training rows or the seed changed",
+            rows=f"{again.rows:,}",
         )
     if first.predictions_sha256 is None or again.predictions_sha256 is None:
         # A fit that failed must fail again, the same way: a sample stage 4 could not
@@ -251,31 +265,54 @@ def _refit(first: SampleFit | None, again: SampleFit) -> tuple[str, str | None]:
             again.problem,
             again.predictions_sha256,
         ):
-            return "", (
-                f"stage 4's sample fit {_fit_said(first)}, stage 7's {_fit_said(again)}"
+            return "", translated(
+                language,
+                "stage 4's sample fit %(first)s, stage 7's %(again)s",
+                first=_fit_said(first, language=language),
+                again=_fit_said(again, language=language),
             )
         return (
-            f"the same {first.rows:,}-row training sample (sha256 "
-            f"{first.sample_sha256[:12]}) could not be fitted in stage 4 nor here "
-            f"({first.problem}), so the fit itself was not compared",
+            translated(
+                language,
+                "the same %(rows)s-row training sample (sha256 %(sha)s) could not be "
+                "fitted in stage 4 nor here (%(problem)s), so the fit itself was not "
+                "compared",
+                rows=f"{first.rows:,}",
+                sha=first.sample_sha256[:12],
+                problem=first.problem,
+            ),
             None,
         )
     if first.predictions_sha256 != again.predictions_sha256:
-        return "", (
-            f"the chosen settings fitted again on stage 4's {first.rows:,}-row "
-            "training sample predict differently"
+        return "", translated(
+            language,
+            "the chosen settings fitted again on stage 4's %(rows)s-row training "
+            "sample predict differently",
+            rows=f"{first.rows:,}",
         )
     return (
-        f"the chosen settings ({first.learner}) fitted again on stage 4's "
-        f"{first.rows:,}-row training sample (sha256 {first.sample_sha256[:12]}) "
-        f"predict the same, bit for bit (sha256 {first.predictions_sha256[:12]})"
-    ), None
+        translated(
+            language,
+            "the chosen settings (%(learner)s) fitted again on stage 4's "
+            "%(rows)s-row training sample (sha256 %(sample)s) predict the same, bit "
+            "for bit (sha256 %(predictions)s)",
+            learner=first.learner,
+            rows=f"{first.rows:,}",
+            sample=first.sample_sha256[:12],
+            predictions=first.predictions_sha256[:12],
+        ),
+        None,
+    )
 
 
-def _fit_said(fit: SampleFit) -> str:
+def _fit_said(fit: SampleFit, *, language: Language) -> str:
     if fit.predictions_sha256 is None:
-        return f"failed ({fit.problem})"
-    return f"succeeded (predictions sha256 {fit.predictions_sha256[:12]})"
+        return translated(language, "failed (%(problem)s)", problem=fit.problem)
+    return translated(
+        language,
+        "succeeded (predictions sha256 %(sha)s)",
+        sha=fit.predictions_sha256[:12],
+    )
 
 
 def _item(evidence: str, problem: str) -> ReadinessItem:
@@ -284,13 +321,17 @@ def _item(evidence: str, problem: str) -> ReadinessItem:
     )
 
 
-def scoring_smoke(model_dir: Path, rows: pd.DataFrame, *, source: str) -> ReadinessItem:
+def scoring_smoke(
+    model_dir: Path, rows: pd.DataFrame, *, source: str, language: Language = "en"
+) -> ReadinessItem:
     """Score rows through the saved model the way `playbook score` does.
 
     Args:
         model_dir: The saved model's folder.
         rows: The rows to score.
-        source: Which rows they are, for the evidence ("the fresh batch").
+        source: Which rows they are, for the evidence ("the fresh batch"), in
+            `language`.
+        language: The language of the evidence and of the problem found.
     """
     text, reference = marked("The scoring entry point works"), "ML Test Score I6"
     concern = marked("the scoring entry point")
@@ -303,19 +344,37 @@ def scoring_smoke(model_dir: Path, rows: pd.DataFrame, *, source: str) -> Readin
             reference,
             evidence=str(error),
             concern=concern,
-            problem=f"The saved model could not score {source}: {error}",
+            problem=translated(
+                language,
+                "The saved model could not score %(source)s: %(error)s",
+                source=source,
+                error=str(error),
+            ),
         )
     ok = len(scores) == len(rows) and _sound(scores, model.task)
     acted = scoring.acted_on(scores, model.task)
-    evidence = (
-        f"scored {len(scores):,} rows of {source}; {acted:,} "
-        f"{'on the list to act on' if model.task == 'top_k' else 'decided'}"
+    scored = (
+        marked("scored %(rows)s rows of %(source)s; %(acted)s on the list to act on")
+        if model.task == "top_k"
+        else marked("scored %(rows)s rows of %(source)s; %(acted)s decided")
+    )
+    evidence = translated(
+        language,
+        scored,
+        rows=f"{len(scores):,}",
+        source=source,
+        acted=f"{acted:,}",
     )
     problem = (
         None
         if ok
-        else f"The saved model scored {source}, but its scores are not sound "
-        f"({evidence})."
+        else translated(
+            language,
+            "The saved model scored %(source)s, but its scores are not sound "
+            "(%(evidence)s).",
+            source=source,
+            evidence=evidence,
+        )
     )
     return measured(
         text, reference, evidence=evidence, concern=concern, problem=problem

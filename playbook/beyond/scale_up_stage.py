@@ -34,7 +34,7 @@ from playbook.charter.model import Charter
 from playbook.core import journey
 from playbook.core.language import Language
 from playbook.core.locale_format import format_money, per_period
-from playbook.core.messages import translated
+from playbook.core.messages import marked, translated
 from playbook.tasks import evaluation
 from playbook.tasks.decision import DECISIONS, Decision
 from playbook.tasks.decision_words import decision_code
@@ -113,12 +113,15 @@ def build(
     # own columns only (a forecast's rows carry history): a smoke test of scoring,
     # not a judgement on later data.
     smoke_rows, smoke_source = (
-        (fresh.rows, "the fresh batch")
+        (fresh.rows, marked("the fresh batch"))
         if fresh is not None
-        else (held_out[1][frame.columns], "the test rows (no fresh batch)")
+        else (held_out[1][frame.columns], marked("the test rows (no fresh batch)"))
     )
     smoke_rows, smoke_source = smoke_sample(
-        smoke_rows, source=smoke_source, forecast=poc.need("kpi").kind == "forecast"
+        smoke_rows,
+        source=translated(poc.language, smoke_source),
+        forecast=poc.need("kpi").kind == "forecast",
+        language=poc.language,
     )
     own = [
         reproducibility.check(
@@ -133,6 +136,7 @@ def build(
             journey.artifact(out_dir, journey.MODEL_DIR),
             smoke_rows.drop(columns=[poc.data.target], errors="ignore"),
             source=smoke_source,
+            language=poc.language,
         ),
     ]
     ready = readiness.readiness(earlier, run=run, own=own, language=poc.language)
@@ -146,7 +150,7 @@ def build(
 
 
 def smoke_sample(
-    rows: pd.DataFrame, *, source: str, forecast: bool
+    rows: pd.DataFrame, *, source: str, forecast: bool, language: Language = "en"
 ) -> tuple[pd.DataFrame, str]:
     """The rows the scoring entry point is tried on, and what they are in words.
 
@@ -158,7 +162,12 @@ def smoke_sample(
     if forecast or len(rows) <= SMOKE_ROWS:
         return rows, source
     kept = np.linspace(0, len(rows) - 1, SMOKE_ROWS).round().astype(int)
-    spread = f"{source} (evenly spread over its {len(rows):,} rows)"
+    spread = translated(
+        language,
+        "%(source)s (evenly spread over its %(rows)s rows)",
+        source=source,
+        rows=f"{len(rows):,}",
+    )
     return rows.iloc[kept], spread
 
 

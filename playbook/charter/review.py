@@ -25,6 +25,7 @@ from playbook.charter.value_model import (
     value_model,
 )
 from playbook.core.language import Language
+from playbook.core.locale_format import format_date
 from playbook.core.messages import marked, translated
 
 
@@ -482,16 +483,27 @@ def _check(
 def _speed(poc: Charter) -> str | None:
     if poc.prediction is None:
         return None
+    # The mode is the charter's word: said in the catalogue's words when it has it.
+    mode = translated(poc.language, poc.prediction.mode)
     if poc.prediction.latency_budget_ms is None:
-        return poc.prediction.mode
-    return f"{poc.prediction.mode}, within {poc.prediction.latency_budget_ms:,.0f} ms"
+        return mode
+    return translated(
+        poc.language,
+        "%(mode)s, within %(budget)s ms",
+        mode=mode,
+        budget=f"{poc.prediction.latency_budget_ms:,.0f}",
+    )
 
 
 def _plan(poc: Charter) -> str | None:
     if poc.timeline is None or poc.budget is None:
         return None
-    return (
-        f"{poc.timeline.start} to {poc.timeline.end} "
-        f"({poc.timeline.months:.1f} months), "
-        f"{poc.budget.amount:,.0f} {poc.budget.currency}"
+    language = poc.language
+    return translated(
+        language,
+        "%(start)s to %(end)s (%(months)s months), %(budget)s",
+        start=format_date(poc.timeline.start, language=language),
+        end=format_date(poc.timeline.end, language=language),
+        months=f"{poc.timeline.months:.1f}",
+        budget=amount_words(poc.budget.amount, poc.budget.currency, language),
     )

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
+from collections.abc import Iterable
 
 from babel.numbers import format_currency
 
@@ -64,6 +65,15 @@ def periods_counted(count: int, period: str, *, language: Language) -> str:
     if language == "ko" and counter:
         return f"{count:,}{counter}"
     return f"{count:,} {period}" if count == 1 else f"{count:,} {period}s"
+
+
+def names_listed(names: Iterable[str], *, language: Language) -> str:
+    """Names of columns or fields in a row: "a, b, c" in English, "a · b · c" in Korean.
+
+    A Korean sentence sets names apart with the middle dot (가운뎃점), keeping its
+    commas for its own clauses; a run of Latin column names then reads as names.
+    """
+    return (" · " if language == "ko" else ", ").join(names)
 
 
 def format_amount(value: float | None, unit: str, *, digits: int = 1) -> str:

@@ -21,6 +21,9 @@ import numpy as np
 import pandas as pd
 
 from playbook.charter.model import Charter
+from playbook.core.language import Language
+from playbook.core.locale_format import periods_counted
+from playbook.core.messages import translated
 from playbook.errors import CharterError
 
 # pandas' frequency for each KPI period; a week runs Monday to Sunday.
@@ -418,22 +421,50 @@ def sentences(report: CalendarReport) -> list[str]:
     return [*said, warning] if warning else said
 
 
-def treatment_sentence(treatment: PartialTreatment) -> str:
-    """The partial periods, each with its steps, and whether weighted or dropped."""
+def treatment_sentence(
+    treatment: PartialTreatment, *, language: Language = "en"
+) -> str:
+    """The partial periods, each with its steps, and whether weighted or dropped.
+
+    Args:
+        treatment: The partial periods and what the KPI did with them.
+        language: The reader's language.
+    """
     step, period = treatment.step or "step", treatment.period
+
+    def steps(count: int) -> str:
+        if language == "en":
+            return f"{count} {step}s"
+        return periods_counted(count, step, language=language)
+
     listed = ", ".join(
-        f"{p.period} ({p.steps} of {p.expected} {step}s)"
+        translated(
+            language,
+            "%(period)s (%(steps)s of %(expected)s)",
+            period=p.period,
+            steps=p.steps if language == "en" else steps(p.steps),
+            expected=steps(p.expected),
+        )
         for p in treatment.periods[:NAMED_RUNS]
     )
-    treated = (
-        "left out of the KPI (data.partial_periods: drop)"
-        if treatment.handling == "drop"
-        else f"weighted: each one's cost scaled to a whole {period} "
-        "(data.partial_periods: weight)"
-    )
-    return (
-        f"{len(treatment.periods)} {period}(s) are partial, {listed}; they are "
-        f"{treated}."
+    if language != "en":
+        period = translated(language, period)
+    if treatment.handling == "drop":
+        return translated(
+            language,
+            "%(count)s %(period)s(s) are partial, %(listed)s; they are left out of "
+            "the KPI (data.partial_periods: drop).",
+            count=len(treatment.periods),
+            period=period,
+            listed=listed,
+        )
+    return translated(
+        language,
+        "%(count)s %(period)s(s) are partial, %(listed)s; they are weighted: each "
+        "one's cost scaled to a whole %(period)s (data.partial_periods: weight).",
+        count=len(treatment.periods),
+        period=period,
+        listed=listed,
     )
 
 

@@ -6,7 +6,7 @@ shows a section in one call. The words here only label what the evidence holds.
 
 from __future__ import annotations
 
-from playbook.beyond import beyond_stage, iterate_stage
+from playbook.beyond import beyond_stage, iterate_stage, monitoring
 from playbook.beyond.beyond_stage import BeyondEvidence, BeyondPoc
 from playbook.beyond.iterate_stage import IterateEvidence, Iteration
 from playbook.beyond.readiness import Readiness
@@ -14,6 +14,7 @@ from playbook.beyond.scale_up_stage import ScaleUpEvidence
 from playbook.beyond.verdict import counted
 from playbook.charter.model import Charter
 from playbook.core.locale_format import periods_counted
+from playbook.core.messages import marked
 from playbook.data import calendar, contracts
 from playbook.report import beyond_charts, charts, display
 from playbook.report.display import said
@@ -21,20 +22,29 @@ from playbook.report.display import said
 # The columns of the run history a reader compares between runs.
 _HISTORY_COLUMNS = [
     "run_id",
-    "decision",
+    marked("decision"),
     "lift",
     "lift_ci_low",
     "lift_ci_high",
-    "changed",
+    marked("changed"),
 ]
-_READINESS_COLUMNS = ["item", "status", "found", "reference", "link"]
+_READINESS_COLUMNS = [
+    marked("item"),
+    marked("status"),
+    marked("found"),
+    marked("reference"),
+    marked("link"),
+]
 
 
 def fresh_batch(evidence: BeyondEvidence) -> None:
     """Stage 5: where the fresh batch came from and how many rows it has."""
     fresh = evidence.fresh
     if fresh is None:
-        display.bullets(said("Fresh batch"), [beyond_stage.summary(evidence)])
+        display.bullets(
+            said("Fresh batch"),
+            [beyond_stage.summary(evidence, language=display.reader_language())],
+        )
         return
     display.bullets(
         said("Fresh batch"),
@@ -54,7 +64,11 @@ def fresh_contract(stage: BeyondPoc) -> None:
     if contract is None:
         display.bullets(
             said("Data contract on the fresh batch"),
-            [beyond_stage.contract_summary(stage.outcome.evidence)],
+            [
+                beyond_stage.contract_summary(
+                    stage.outcome.evidence, language=display.reader_language()
+                )
+            ],
         )
         return
     display.verdict(
@@ -79,10 +93,16 @@ def drift(evidence: BeyondEvidence) -> None:
     """Stage 5: how far each feature moved since training, and whether beyond noise."""
     report = evidence.drift
     if report is None or not report.judged:
-        display.bullets(said("Drift"), [beyond_stage.drift_summary(evidence)])
+        display.bullets(
+            said("Drift"),
+            [beyond_stage.drift_summary(evidence, language=display.reader_language())],
+        )
         return
     display.figures([beyond_charts.drift(report)])
-    display.bullets(said("Drift"), [beyond_stage.drift_summary(evidence)])
+    display.bullets(
+        said("Drift"),
+        [beyond_stage.drift_summary(evidence, language=display.reader_language())],
+    )
     display.table(
         display.frame(report.features),
         caption=said(
@@ -101,15 +121,23 @@ def lift_on_fresh(stage: BeyondPoc) -> None:
     if not stage.outcome.evidence.fresh_batch:
         display.bullets(
             said("The lift on later data"),
-            [beyond_stage.fresh_kpi_summary(stage.outcome.evidence)],
+            [
+                beyond_stage.fresh_kpi_summary(
+                    stage.outcome.evidence, language=display.reader_language()
+                )
+            ],
         )
         return
     display.figures([beyond_charts.lift_on_fresh(stage.poc_kpi, stage.scored)])
     fresh = stage.outcome.evidence.fresh_kpi
     if fresh is not None and fresh.partial is not None:
         display.bullets(
-            "Partial periods of the fresh batch",
-            [calendar.treatment_sentence(fresh.partial)],
+            said("Partial periods of the fresh batch"),
+            [
+                calendar.treatment_sentence(
+                    fresh.partial, language=display.reader_language()
+                )
+            ],
         )
 
 
@@ -118,7 +146,12 @@ def contract_record(evidence: BeyondEvidence) -> None:
     record = evidence.record
     if record is None:
         display.bullets(
-            said("Data contract record"), [beyond_stage.contract_summary(evidence)]
+            said("Data contract record"),
+            [
+                beyond_stage.contract_summary(
+                    evidence, language=display.reader_language()
+                )
+            ],
         )
         return
     fingerprint = record.sha256 or said("not a separate file")
@@ -133,7 +166,7 @@ def contract_record(evidence: BeyondEvidence) -> None:
 def thresholds(evidence: BeyondEvidence) -> None:
     """Stage 5: the proposed monitoring thresholds."""
     display.table(
-        display.frame(evidence.thresholds),
+        display.frame(evidence.thresholds, columns=list(monitoring.THRESHOLD_COLUMNS)),
         caption=said("Monitoring thresholds (proposed)"),
     )
 
@@ -141,8 +174,16 @@ def thresholds(evidence: BeyondEvidence) -> None:
 def run_history(evidence: IterateEvidence, *, poc: Charter) -> None:
     """Stage 6: the lift in every run of the POC, and what changed between runs."""
     display.figures([beyond_charts.run_history(evidence.runs)])
+    shown = display.frame(evidence.runs, columns=_HISTORY_COLUMNS)
+    # The history keeps the catalogue's words (a decision, what changed); the page
+    # says them in its reader's language.
+    shown["decision"] = [said(d) if d else d for d in shown["decision"]]
+    shown["changed"] = [
+        "; ".join(said(part) for part in changed.split("; ")) if changed else changed
+        for changed in shown["changed"]
+    ]
     display.table(
-        display.frame(evidence.runs, columns=_HISTORY_COLUMNS),
+        shown,
         caption=said("Runs of %(poc)s: %(runs)s", poc=poc.poc, runs=len(evidence.runs))
         if display.reader_language() != "en"
         else f"{counted(len(evidence.runs), 'run')} of {poc.poc}",
@@ -164,7 +205,7 @@ def ab_test(stage: Iteration, *, poc: Charter) -> None:
         display.bullets(said("A/B test"), [ab.reason])
         return
     display.table(
-        display.frame(ab.table()),
+        display.frame(ab.table(language=display.reader_language())),
         caption=said(
             "A/B test for the minimum lift, %(units)s units per %(period)s",
             units=f"{ab.plan.units_per_period:,.0f}",
@@ -193,8 +234,11 @@ def ab_test(stage: Iteration, *, poc: Charter) -> None:
             problem=problem,
         ),
     )
-    display.bullets(said("Check before reading results"), [ab.plan.srm_check])
-    display.bullets(said("Guardrails to watch"), ab.plan.guardrails)
+    display.bullets(said("Check before reading results"), [said(ab.plan.srm_check)])
+    display.bullets(
+        said("Guardrails to watch"),
+        [said(guardrail) for guardrail in ab.plan.guardrails],
+    )
 
 
 def shadow_replay(evidence: IterateEvidence, *, poc: Charter) -> None:
@@ -212,7 +256,7 @@ def readiness(ready: Readiness) -> None:
     """
     rows = [
         {
-            "item": said(item.item),
+            "item": item.title(language=display.reader_language()),
             "status": said(item.status),
             "found": said(item.problem or item.evidence),
             "reference": item.reference,

@@ -12,14 +12,18 @@ from playbook.charter.review import CharterReview
 from playbook.charter.team import TeamCoverage
 from playbook.charter.timeline import TimelineCheck
 from playbook.charter.value_model import ValueModel
+from playbook.core.messages import marked
 from playbook.report import charts, display
 from playbook.report.display import said
+
+# The questions table's columns, headed in the reader's language.
+_QUESTION_COLUMNS = [marked("question"), marked("answered"), marked("answer")]
 
 
 def questions_table(review: CharterReview) -> None:
     """The evaluation questions, whether the charter answers each, and the answer."""
     display.table(
-        display.frame(review.questions, columns=["question", "answered", "answer"]),
+        display.frame(review.questions, columns=_QUESTION_COLUMNS),
         caption=said(
             "%(answered)s of %(questions)s questions answered",
             answered=review.answered,

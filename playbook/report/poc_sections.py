@@ -15,7 +15,7 @@ from playbook.report import charts, display, poc_charts
 from playbook.report.display import said
 from playbook.serve.saved_model import CARD_FILE, SavedStage
 from playbook.tasks import comparison, contact_policy, kpi, poc_stage
-from playbook.tasks.latency import JUDGED_ON_BATCH, JUDGED_ON_ROW
+from playbook.tasks import latency as latency_words
 from playbook.tasks.poc_stage import PocStage
 
 # Features named in the sentence on which segments were split; the rest are counted.
@@ -161,10 +161,8 @@ def latency(stage: PocStage) -> None:
     """Measured prediction times against the charter's requirement."""
     measured = stage.evidence.latency
     shown = display.frame([measured])
-    shown["judged_on"] = (
-        said(JUDGED_ON_BATCH, rows=f"{measured.batch_rows:,}")
-        if measured.mode == "batch"
-        else said(JUDGED_ON_ROW)
+    shown["judged_on"] = latency_words.judged_on(
+        measured, language=display.reader_language()
     )
     shown["mode"] = shown["mode"].map(said)
     display.table(shown, caption=said("Prediction time (ms)"))

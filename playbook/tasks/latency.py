@@ -10,7 +10,8 @@ import pandas as pd
 from sklearn.pipeline import Pipeline
 
 from playbook.charter.model import Prediction
-from playbook.core.messages import marked
+from playbook.core.language import Language
+from playbook.core.messages import marked, translated
 
 # What the requirement is judged on, in words a page says in the reader's language.
 JUDGED_ON_BATCH = marked("p95 of scoring %(rows)s rows at once")
@@ -79,6 +80,13 @@ def measure(
             else JUDGED_ON_ROW
         ),
     )
+
+
+def judged_on(report: LatencyReport, *, language: Language) -> str:
+    """What the requirement was judged on (`LatencyReport.judged_on`), in a language."""
+    if report.mode == "batch":
+        return translated(language, JUDGED_ON_BATCH, rows=f"{report.batch_rows:,}")
+    return translated(language, JUDGED_ON_ROW)
 
 
 def _elapsed_ms(model: Pipeline, rows: pd.DataFrame) -> float:
