@@ -17,9 +17,10 @@ from __future__ import annotations
 import csv
 import dataclasses
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 import pandas as pd
 
@@ -34,8 +35,17 @@ from playbook.core.messages import marked, translated
 
 # How many of the data's columns a message lists.
 _SHOWN_COLUMNS = 30
+
+
 # A check of the charter against the data's values, with the problems it finds.
-DataFit = Callable[[Charter, Document], list[Problem]]
+class DataFit(Protocol):
+    """Checks a charter against its data's values (`playbook.data.charter_fit`)."""
+
+    def __call__(
+        self, poc: Charter, document: Document, *, language: Language = "en"
+    ) -> list[Problem]:
+        """The problems found, their sentences in `language`."""
+        ...
 
 
 @dataclass(frozen=True)
@@ -123,7 +133,7 @@ def check(
     columns = data_columns(poc, document, language=language)
     problems += columns
     if data_fit is not None and not columns:
-        problems += data_fit(poc, document)
+        problems += data_fit(poc, document, language=language)
     return CheckReport(file, in_order(problems))
 
 

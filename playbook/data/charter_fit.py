@@ -24,16 +24,56 @@ from playbook.charter.model import Baseline, Charter, Condition
 from playbook.charter.problems import BLOCKER, WARNING, Problem
 from playbook.charter.review import Finding
 from playbook.charter.yaml_reader import Document
+from playbook.core.language import Language
+from playbook.core.messages import marked, translated
 from playbook.data import labels, sources, time_column
 from playbook.errors import DataError
 
 _COMPARISONS = {"==": "eq", "!=": "ne", "<": "lt", "<=": "le", ">": "gt", ">=": "ge"}
 # How many periods a message names before it counts the rest.
 _NAMED_PERIODS = 6
+# The blockers that stop a stage: one, or more.
+_DOES_NOT_FIT = {
+    True: marked(
+        "%(where)s: the charter does not fit the data (1 blocker):\n%(listed)s\n"
+        "Fix the charter or the extract, then run again (`playbook check` lists them "
+        "too)."
+    ),
+    False: marked(
+        "%(where)s: the charter does not fit the data (%(count)s blockers):\n"
+        "%(listed)s\nFix the charter or the extract, then run again (`playbook check` "
+        "lists them too)."
+    ),
+}
+# A rule value the column never holds: `==` selects nobody, `!=` everyone.
+_NEVER_OCCURS = {
+    "==": marked(
+        "%(value)s never occurs in column %(column)s (its values: %(values)s), so the "
+        "condition selects nobody"
+    ),
+    "!=": marked(
+        "%(value)s never occurs in column %(column)s (its values: %(values)s), so the "
+        "condition selects everyone"
+    ),
+}
+# What a baseline selecting nobody means: for today's way, or for the other one.
+_ZERO_BASELINE = {
+    True: marked(
+        "today's baseline there would be zero, and any model would look better than "
+        "it is"
+    ),
+    False: marked("that baseline would be zero there"),
+}
+# The one "period" of data without a time column.
+_WHOLE_DATA = "the data"
 
 
 def findings(
-    frame: pd.DataFrame, *, poc: Charter, source: str | Path | None = None
+    frame: pd.DataFrame,
+    *,
+    poc: Charter,
+    source: str | Path | None = None,
+    language: Language | None = None,
 ) -> list[Finding]:
     """Every way the charter does not fit the data, blockers first.
 
@@ -41,17 +81,22 @@ def findings(
         frame: The data, every row read.
         poc: The charter.
         source: The file read (e.g. `--data`), for messages.
+        language: The language of the findings (default: the charter's
+            `report.language`).
 
     Raises:
         DataError: The time column cannot be read (`time_column.parse`): no period,
             so no test period, can be told.
     """
-    found = labels.findings(frame, poc=poc)
+    said = language or poc.language
+    found = labels.findings(frame, poc=poc, language=said)
     if poc.data.time:
         time_column.parse(frame, poc=poc, source=source)
     if poc.baseline is not None and labels.ranks_one_outcome(poc):
-        values = _rule_values(frame, poc.baseline)
-        found += values or _selections(frame, poc=poc, baseline=poc.baseline)
+        values = _rule_values(frame, poc.baseline, said)
+        found += values or _selections(
+            frame, poc=poc, baseline=poc.baseline, language=said
+        )
     return sorted(found, key=lambda finding: not finding.blocks)
 
 
@@ -67,23 +112,27 @@ def require(
     found = findings(frame, poc=poc, source=source)
     blockers = [str(finding) for finding in found if finding.blocks]
     if blockers:
-        where = time_column.data_source(poc, source)
         listed = "\n".join(f"  - {blocker}" for blocker in blockers)
         raise DataError(
-            f"{where}: the charter does not fit the data ({len(blockers)} "
-            f"blocker{'s' * (len(blockers) != 1)}):\n{listed}\n"
-            "Fix the charter or the extract, then run again (`playbook check` lists "
-            "them too)."
+            translated(
+                poc.language,
+                _DOES_NOT_FIT[len(blockers) == 1],
+                where=time_column.data_source(poc, source),
+                count=len(blockers),
+                listed=listed,
+            )
         )
     return [finding for finding in found if not finding.blocks]
 
 
-def problems(poc: Charter, document: Document) -> list[Problem]:
+def problems(
+    poc: Charter, document: Document, *, language: Language = "en"
+) -> list[Problem]:
     """The charter against its data for `playbook check`, each on its field's line.
 
     The data is read whole (a file or a folder; a SQL source is left to stage 3). A
     file that cannot be read, or a time column that cannot, is one blocker: stage 3
-    would stop on it too.
+    would stop on it too. `language` is the language of the findings.
     """
     if poc.data.path is None:
         return []
@@ -92,7 +141,7 @@ def problems(poc: Charter, document: Document) -> list[Problem]:
     except DataError as error:
         return [_unreadable(document, "data.path", error)]
     try:
-        found = findings(frame, poc=poc)
+        found = findings(frame, poc=poc, language=language)
     except DataError as error:
         return [_unreadable(document, "data.time", error)]
     return [
@@ -118,7 +167,9 @@ def _unreadable(document: Document, path: str, error: DataError) -> Problem:
 # --- the rule's values ---------------------------------------------------------------
 
 
-def _rule_values(frame: pd.DataFrame, baseline: Baseline) -> list[Finding]:
+def _rule_values(
+    frame: pd.DataFrame, baseline: Baseline, language: Language
+) -> list[Finding]:
     """A condition `column == value` (or `!=`) whose value the column never holds."""
     found = []
     for index, condition in enumerate(baseline.conditions):
@@ -132,18 +183,30 @@ def _rule_values(frame: pd.DataFrame, baseline: Baseline) -> list[Finding]:
         near = labels.near_miss(str(condition.value), texts)
         numbers = pd.api.types.is_numeric_dtype(column)
         if near is not None:
-            hint = f"Did you mean {near!r}? Write the value as the data has it."
+            hint = translated(
+                language,
+                "Did you mean %(near)s? Write the value as the data has it.",
+                near=repr(near),
+            )
         elif numbers and isinstance(condition.value, str):
-            hint = "The column holds numbers: write the value without quotes."
+            hint = translated(
+                language, "The column holds numbers: write the value without quotes."
+            )
         else:
-            hint = "Write a value the column holds (case and spelling count)."
+            hint = translated(
+                language, "Write a value the column holds (case and spelling count)."
+            )
         found.append(
             Finding(
                 f"baseline.rule.conditions[{index}].value",
                 True,
-                f"{condition.value!r} never occurs in column {condition.column!r} "
-                f"(its values: {labels.listed(counts, 8)}), so the condition "
-                f"{'selects nobody' if condition.op == '==' else 'selects everyone'}",
+                translated(
+                    language,
+                    _NEVER_OCCURS[condition.op],
+                    value=repr(condition.value),
+                    column=repr(condition.column),
+                    values=labels.listed(counts, 8, language=language),
+                ),
                 hint,
             )
         )
@@ -175,7 +238,7 @@ def _rule_selects(frame: pd.DataFrame, baseline: Baseline) -> np.ndarray:
 
 
 def _selections(
-    frame: pd.DataFrame, *, poc: Charter, baseline: Baseline
+    frame: pd.DataFrame, *, poc: Charter, baseline: Baseline, language: Language
 ) -> list[Finding]:
     """Today's rule and score must select someone in every test period."""
     labelled = frame[~labels.missing(frame, poc=poc).to_numpy()]
@@ -187,8 +250,9 @@ def _selections(
             selected,
             periods,
             path="baseline.rule",
-            what="the rule",
+            what=translated(language, "the rule"),
             today=baseline.today == "rule",
+            language=language,
         )
     score = baseline.score_column
     if score and score in frame:
@@ -197,8 +261,9 @@ def _selections(
             scored,
             periods,
             path="baseline.score_column",
-            what=f"the score {score!r}",
+            what=translated(language, "the score %(score)s", score=repr(score)),
             today=baseline.today == "score",
+            language=language,
         )
     return found
 
@@ -206,7 +271,7 @@ def _selections(
 def _test_periods(frame: pd.DataFrame, *, poc: Charter) -> dict[str, np.ndarray]:
     """The rows of each test period: the latest `split.test_periods` with time."""
     if not poc.data.time or frame.empty:
-        return {"the data": np.ones(len(frame), dtype=bool)}
+        return {_WHOLE_DATA: np.ones(len(frame), dtype=bool)}
     periods = time_column.parse(frame, poc=poc).labels
     held_out = (poc.split.test_periods if poc.split else None) or 1
     latest = time_column.latest_periods(periods, count=held_out)
@@ -220,31 +285,47 @@ def _empty_periods(
     path: str,
     what: str,
     today: bool,
+    language: Language,
 ) -> list[Finding]:
     empty = [label for label, rows in periods.items() if not selected[rows].any()]
     if not empty:
         return []
-    if list(periods) == ["the data"]:
-        where = f"any of the {len(selected):,} labelled rows"
+    consequence = translated(language, _ZERO_BASELINE[today])
+    if list(periods) == [_WHOLE_DATA]:
+        message = translated(
+            language,
+            "%(what)s selects nobody in any of the %(rows)s labelled rows: "
+            "%(consequence)s",
+            what=what,
+            rows=f"{len(selected):,}",
+            consequence=consequence,
+        )
     else:
         named = ", ".join(empty[:_NAMED_PERIODS])
         more = len(empty) - _NAMED_PERIODS
-        where = (
-            f"{len(empty)} of the {len(periods)} test period(s) ({named}"
-            f"{f', +{more} more' if more > 0 else ''})"
+        if more > 0:
+            named = translated(
+                language, "%(named)s, +%(more)s more", named=named, more=more
+            )
+        message = translated(
+            language,
+            "%(what)s selects nobody in %(empty)s of the %(periods)s test period(s) "
+            "(%(named)s): %(consequence)s",
+            what=what,
+            empty=len(empty),
+            periods=len(periods),
+            named=named,
+            consequence=consequence,
         )
-    consequence = (
-        "today's baseline there would be zero, and any model would look better than "
-        "it is"
-        if today
-        else "that baseline would be zero there"
-    )
     return [
         Finding(
             path,
             today,
-            f"{what} selects nobody in {where}: {consequence}",
-            "Check each value against the data (case, spelling, units): today's way "
-            "must select the cases the business acts on today.",
+            message,
+            translated(
+                language,
+                "Check each value against the data (case, spelling, units): today's "
+                "way must select the cases the business acts on today.",
+            ),
         )
     ]

@@ -32,6 +32,8 @@ from typing import Any
 import pandas as pd
 
 from playbook.core.files import write_atomic
+from playbook.core.language import Language
+from playbook.core.messages import marked, translated
 from playbook.core.yaml_files import (
     described,
     is_name,
@@ -305,13 +307,37 @@ def _run(
     return results, meta
 
 
-def failure_reasons(report: ContractReport) -> list[str]:
-    """One sentence per failed expectation, naming the contract file."""
+# A failed expectation, with examples of the rows that failed it or without.
+_FAILED = {
+    True: marked(
+        "%(where)s: %(expectation)s on %(column)s: expected %(expected)s, found "
+        "%(observed)s (e.g. %(examples)s)"
+    ),
+    False: marked(
+        "%(where)s: %(expectation)s on %(column)s: expected %(expected)s, found "
+        "%(observed)s"
+    ),
+}
+
+
+def failure_reasons(report: ContractReport, *, language: Language = "en") -> list[str]:
+    """One sentence per failed expectation, naming the contract file.
+
+    The expectation keeps its Great Expectations name in every language: it is what
+    the contract file says.
+    """
     where = Path(report.source).name if report.source else report.suite
     return [
-        f"{where}: {r.expectation} on {r.column or 'the table'}: expected "
-        f"{r.expected}, found {r.observed}"
-        + (f" (e.g. {', '.join(r.examples)})" if r.examples else "")
+        translated(
+            language,
+            _FAILED[bool(r.examples)],
+            where=where,
+            expectation=r.expectation,
+            column=r.column or translated(language, "the table"),
+            expected=r.expected,
+            observed=r.observed,
+            examples=", ".join(r.examples),
+        )
         for r in report.results
         if not r.passed
     ]

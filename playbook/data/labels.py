@@ -19,6 +19,8 @@ import pandas as pd
 
 from playbook.charter.model import Charter
 from playbook.charter.review import Finding
+from playbook.core.language import Language
+from playbook.core.messages import translated
 from playbook.data.frame import QUANTITY_DISTINCT, target_kind
 
 # YAML reads these, unquoted, as true or false.
@@ -90,84 +92,133 @@ def unlabelled(
     )
 
 
-def sentence(found: UnlabelledRows) -> str:
+def sentence(found: UnlabelledRows, *, language: Language = "en") -> str:
     """The unlabelled rows in one sentence, for the reader."""
-    target = found.target
+    target = repr(found.target)
     if not found.rows:
-        return f"Every row has a label in {target!r}."
-    where = f"; no row of {', '.join(found.periods)} has one" if found.periods else ""
-    return (
-        f"{found.rows:,} of {found.total:,} rows ({found.share:.1%}) have no label "
-        f"in {target!r}{where}: they are left out of training and of the KPI."
+        return translated(
+            language, "Every row has a label in %(target)s.", target=target
+        )
+    counts = {
+        "rows": f"{found.rows:,}",
+        "total": f"{found.total:,}",
+        "share": f"{found.share:.1%}",
+        "target": target,
+    }
+    if found.periods:
+        return translated(
+            language,
+            "%(rows)s of %(total)s rows (%(share)s) have no label in %(target)s; no "
+            "row of %(periods)s has one: they are left out of training and of the KPI.",
+            periods=", ".join(found.periods),
+            **counts,
+        )
+    return translated(
+        language,
+        "%(rows)s of %(total)s rows (%(share)s) have no label in %(target)s: they are "
+        "left out of training and of the KPI.",
+        **counts,
     )
 
 
-def findings(frame: pd.DataFrame, *, poc: Charter) -> list[Finding]:
+def findings(
+    frame: pd.DataFrame, *, poc: Charter, language: Language = "en"
+) -> list[Finding]:
     """What keeps the target from serving a top-k KPI: each a blocker.
 
     Too many rows without a label, a quantity, more than two values, and a positive
     label that is not one of the values. Nothing for a forecast or a router.
+
+    Args:
+        frame: The data.
+        poc: The charter.
+        language: The language of the findings' sentences.
     """
     if not ranks_one_outcome(poc):
         return []
-    found = _unlabelled_share(unlabelled(frame, poc=poc))
+    found = _unlabelled_share(unlabelled(frame, poc=poc), language)
     present = frame[poc.data.target][~missing(frame, poc=poc)]
     if present.empty:
         return found  # label_balance says the target holds no values
-    return found + _unfit_target(present.value_counts(), poc=poc)
+    return found + _unfit_target(present.value_counts(), poc=poc, language=language)
 
 
-def _unlabelled_share(found: UnlabelledRows) -> list[Finding]:
+def _unlabelled_share(found: UnlabelledRows, language: Language) -> list[Finding]:
     if found.share <= found.allowed_share:
         return []
     return [
         Finding(
             "data.max_unlabelled_share",
             True,
-            f"{found.rows:,} of {found.total:,} rows ({found.share:.1%}) have no "
-            f"label in {found.target!r}, more than the {found.allowed_share:.0%} the "
-            "charter "
-            "accepts",
-            "Find out why the labels are missing (outcomes not known yet, a broken "
-            "join) and fix the extract; raise data.max_unlabelled_share only if "
-            "waiting outcomes explain them.",
+            translated(
+                language,
+                "%(rows)s of %(total)s rows (%(share)s) have no label in %(target)s, "
+                "more than the %(allowed)s the charter accepts",
+                rows=f"{found.rows:,}",
+                total=f"{found.total:,}",
+                share=f"{found.share:.1%}",
+                target=repr(found.target),
+                allowed=f"{found.allowed_share:.0%}",
+            ),
+            translated(
+                language,
+                "Find out why the labels are missing (outcomes not known yet, a broken "
+                "join) and fix the extract; raise data.max_unlabelled_share only if "
+                "waiting outcomes explain them.",
+            ),
         )
     ]
 
 
-def _unfit_target(values: pd.Series, *, poc: Charter) -> list[Finding]:
+def _unfit_target(
+    values: pd.Series, *, poc: Charter, language: Language
+) -> list[Finding]:
     """A quantity, or more than two values: a top-k KPI cannot rank by one outcome."""
-    target = poc.data.target
+    target = repr(poc.data.target)
     if target_kind(values.index.to_series()) == "quantity":
-        message = (
-            f"the target {target!r} holds {len(values):,} different numbers (more "
-            f"than {QUANTITY_DISTINCT}, e.g. {listed(values.iloc[:3], 3)}): a "
-            "quantity, and kpi.kind top_k ranks cases by the chance of one outcome"
+        message = translated(
+            language,
+            "the target %(target)s holds %(count)s different numbers (more than "
+            "%(limit)s, e.g. %(examples)s): a quantity, and kpi.kind top_k ranks "
+            "cases by the chance of one outcome",
+            target=target,
+            count=f"{len(values):,}",
+            limit=QUANTITY_DISTINCT,
+            examples=listed(values.iloc[:3], 3, language=language),
         )
-        hint = (
+        hint = translated(
+            language,
             "Set kpi.kind: forecast to plan a quantity, or make the target yes/no in "
-            "the extract (e.g. 1 when the amount passes a threshold, else 0)."
+            "the extract (e.g. 1 when the amount passes a threshold, else 0).",
         )
     elif len(values) > 2:
-        message = (
-            f"the target {target!r} holds {len(values)} values "
-            f"({listed(values, _SHOWN)}), and kpi.kind top_k needs two: the positive "
-            f"label ({poc.data.positive_label!r}) and one other"
+        message = translated(
+            language,
+            "the target %(target)s holds %(count)s values (%(values)s), and kpi.kind "
+            "top_k needs two: the positive label (%(label)s) and one other",
+            target=target,
+            count=len(values),
+            values=listed(values, _SHOWN, language=language),
+            label=repr(poc.data.positive_label),
         )
-        hint = (
+        hint = translated(
+            language,
             "Set kpi.kind: routing to choose among the values, or map them to two in "
-            "the extract (the outcome to act on, and the rest)."
+            "the extract (the outcome to act on, and the rest).",
         )
     else:
-        return _positive_label(values, poc=poc)
+        return _positive_label(values, poc=poc, language=language)
     return [Finding("data.target", True, message, hint)]
 
 
-def _positive_label(values: pd.Series, *, poc: Charter) -> list[Finding]:
+def _positive_label(
+    values: pd.Series, *, poc: Charter, language: Language
+) -> list[Finding]:
     label = poc.data.positive_label
     if _holds(values.index, label):
         return []
     texts = [str(value) for value in values.index]
+    shown = listed(values, _SHOWN, language=language)
     if isinstance(label, bool) and not pd.api.types.is_bool_dtype(values.index):
         meant = _YAML_TRUE if label else _YAML_FALSE
         guess = next((t for t in texts if t.strip().lower() in meant), None)
@@ -175,28 +226,59 @@ def _positive_label(values: pd.Series, *, poc: Charter) -> list[Finding]:
             Finding(
                 "data.positive_label",
                 True,
-                f"data.positive_label was read as {str(label).lower()}: YAML reads an "
-                f"unquoted yes, no, on or off as true or false, and the target "
-                f"{poc.data.target!r} holds {listed(values, _SHOWN)}",
-                f"Quote the label: positive_label: '{guess or texts[0]}'.",
+                translated(
+                    language,
+                    "data.positive_label was read as %(read)s: YAML reads an unquoted "
+                    "yes, no, on or off as true or false, and the target %(target)s "
+                    "holds %(values)s",
+                    read=str(label).lower(),
+                    target=repr(poc.data.target),
+                    values=shown,
+                ),
+                translated(
+                    language,
+                    "Quote the label: positive_label: '%(label)s'.",
+                    label=guess or texts[0],
+                ),
             )
         ]
     same_text = next((t for t in texts if t == str(label)), None)
     if same_text is not None and isinstance(label, int | float):
-        hint = f"The target holds it as text: quote it, positive_label: '{same_text}'."
+        hint = translated(
+            language,
+            "The target holds it as text: quote it, positive_label: '%(label)s'.",
+            label=same_text,
+        )
     elif same_text is not None:
-        hint = f"The target holds it as a number: write positive_label: {same_text}."
+        hint = translated(
+            language,
+            "The target holds it as a number: write positive_label: %(label)s.",
+            label=same_text,
+        )
+    elif (near := near_miss(str(label), texts)) is not None:
+        hint = translated(
+            language,
+            "Did you mean %(near)s? Set positive_label to the value that marks the "
+            "outcome the POC looks for.",
+            near=repr(near),
+        )
     else:
-        near = near_miss(str(label), texts)
-        hint = (f"Did you mean {near!r}? " if near else "") + (
-            "Set positive_label to the value that marks the outcome the POC looks for."
+        hint = translated(
+            language,
+            "Set positive_label to the value that marks the outcome the POC looks for.",
         )
     return [
         Finding(
             "data.positive_label",
             True,
-            f"data.positive_label {label!r} is not a value of the target "
-            f"{poc.data.target!r} (its values: {listed(values, _SHOWN)})",
+            translated(
+                language,
+                "data.positive_label %(label)s is not a value of the target "
+                "%(target)s (its values: %(values)s)",
+                label=repr(label),
+                target=repr(poc.data.target),
+                values=shown,
+            ),
             hint,
         )
     ]
@@ -221,11 +303,13 @@ def near_miss(value: str, candidates: list[str]) -> str | None:
     return folded[close[0]] if close else None
 
 
-def listed(values: pd.Series, count: int) -> str:
+def listed(values: pd.Series, count: int, *, language: Language = "en") -> str:
     """The first `count` values of a value count, quoted, with how many more."""
     shown = ", ".join(repr(_plain(value)) for value in values.index[:count])
     more = len(values) - count
-    return f"{shown}, +{more} more" if more > 0 else shown
+    if more <= 0:
+        return shown
+    return translated(language, "%(named)s, +%(more)s more", named=shown, more=more)
 
 
 def _plain(value: object) -> object:

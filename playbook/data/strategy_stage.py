@@ -250,7 +250,7 @@ def build(
         status=journey.PASSED if contract.passed else journey.STOPPED,
         summary=summary(evidence, language=poc.language),
         evidence=evidence,
-        reasons=reasons(evidence),
+        reasons=reasons(evidence, language=poc.language),
         gate=GATE,
     )
     return DataStrategyResult(
@@ -290,24 +290,37 @@ def summary(evidence: DataStrategyEvidence, *, language: Language = "en") -> str
     )
 
 
-def fit_notes(evidence: DataStrategyEvidence) -> list[str]:
+def fit_notes(
+    evidence: DataStrategyEvidence, *, language: Language = "en"
+) -> list[str]:
     """How the charter fits the data, for the reader: time, labels, warnings."""
     notes = []
     if evidence.time_layout:
         notes.append(
-            f"The time column is read as {evidence.time_layout}, the same way in "
-            "every stage: its periods are ordered in time."
+            translated(
+                language,
+                "The time column is read as %(layout)s, the same way in every stage: "
+                "its periods are ordered in time.",
+                layout=evidence.time_layout,
+            )
         )
     if evidence.unlabelled is not None:
-        notes.append(labels.sentence(evidence.unlabelled))
+        notes.append(labels.sentence(evidence.unlabelled, language=language))
     if evidence.calendar is not None:
         notes.extend(calendar.sentences(evidence.calendar))
     return notes + [str(finding) for finding in evidence.charter_warnings]
 
 
-def reasons(evidence: DataStrategyEvidence) -> list[str]:
-    """Why the contract stopped the stage; when it passed, how the charter fits."""
-    return contracts.failure_reasons(evidence.contract) or fit_notes(evidence)
+def reasons(evidence: DataStrategyEvidence, *, language: Language = "en") -> list[str]:
+    """Why the contract stopped the stage; when it passed, how the charter fits.
+
+    Args:
+        evidence: The stage's evidence.
+        language: The reader's language (the charter's `report.language`).
+    """
+    return contracts.failure_reasons(evidence.contract, language=language) or fit_notes(
+        evidence, language=language
+    )
 
 
 def _balance(table: pd.DataFrame) -> LabelBalance:
