@@ -40,6 +40,11 @@ def declared() -> dict[str, set[str]]:
     return found
 
 
+# Modules only the type checker has (its stubs of the standard library), imported
+# under `if TYPE_CHECKING:`: nothing installs them and nothing runs them.
+TYPE_CHECKER_ONLY = {"_typeshed"}
+
+
 def imports(*, module_level_only: bool = False) -> dict[str, set[str]]:
     """Third-party top-level modules imported by playbook/, with the files."""
     found: dict[str, set[str]] = {}
@@ -56,7 +61,8 @@ def imports(*, module_level_only: bool = False) -> dict[str, set[str]]:
                 continue
             for name in names:
                 top = name.split(".")[0]
-                if top and top not in sys.stdlib_module_names and top != "playbook":
+                ours_or_standard = {*sys.stdlib_module_names, *TYPE_CHECKER_ONLY}
+                if top and top not in ours_or_standard and top != "playbook":
                     found.setdefault(top, set()).add(path.relative_to(REPO).as_posix())
     return found
 
