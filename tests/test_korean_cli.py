@@ -55,8 +55,17 @@ def test_check_in_korean_has_no_english_sentence(open_charter):
     assert english_lines(result.output) == []
 
 
+def test_check_speaks_the_charters_language_unless_told_otherwise(open_charter):
+    # templates/ko sets report.language: ko; --lang overrides it.
+    asked = _invoke("check", str(open_charter))
+    assert "경고: budget: 예산이 없습니다" in asked.output
+    assert english_lines(asked.output) == []
+    english = _invoke("check", str(open_charter), "--lang", "en")
+    assert ": warning: budget: no budget. Add budget.amount" in english.output
+
+
 def test_check_in_english_is_unchanged(open_charter):
-    result = _invoke("check", str(open_charter))
+    result = _invoke("check", str(open_charter), "--lang", "en")
     assert ": warning: budget: no budget. Add budget.amount" in result.output
     assert "warnings: the charter is ready." in result.output
 
@@ -309,7 +318,7 @@ def test_schema_problems_in_korean(open_charter):
     assert "timline: 알 수 없는 필드입니다. timeline을(를) 뜻했습니까?" in out
     assert "data.checks 필드가 없습니다" in out and "이상의 정수" in out
     assert english_lines(out, identifiers=("mont",)) == []
-    english = _invoke("check", str(open_charter)).output
+    english = _invoke("check", str(open_charter), "--lang", "en").output
     assert "kpi.min_lift: read '200만원' as 2,000,000. Write the plain" in english
     assert "timline: unknown field. Did you mean timeline?" in english
 
@@ -325,5 +334,5 @@ def test_a_file_outside_the_charters_folder_is_refused_in_korean(open_charter):
     assert result.exit_code == 2
     assert "폴더(" in result.output and "밖에 있어 열지 않았습니다" in result.output
     assert english_lines(result.output) == []
-    english = _invoke("check", str(inner)).output
+    english = _invoke("check", str(inner), "--lang", "en").output
     assert "is outside the folders playbook may read from" in english

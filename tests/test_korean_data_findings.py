@@ -86,7 +86,10 @@ def test_check_in_english_keeps_its_english_finding_for_a_korean_charter(
     )
 
     report = charter_check.check(
-        tmp_path / "charter.yaml", shown="c.yaml", data_fit=charter_fit.problems
+        tmp_path / "charter.yaml",
+        shown="c.yaml",
+        data_fit=charter_fit.problems,
+        language="en",
     )
 
     assert "'x' never occurs in column 'poutcome'" in report.blockers[0].message

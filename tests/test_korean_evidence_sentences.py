@@ -14,7 +14,7 @@ import pytest
 from playbook import charter
 from playbook.beyond import ab_test, beyond_stage, monitoring
 from playbook.beyond.readiness import AB_LENGTH, AB_TITLE, ReadinessItem
-from playbook.charter.review import LONGEST_MONTHS
+from playbook.charter.timeline import LONGEST_MONTHS
 from playbook.core.locale_format import names_listed
 from playbook.core.messages import translated
 from playbook.data import calendar

@@ -30,7 +30,7 @@ from playbook.charter.loading import from_fields
 from playbook.charter.model import Charter
 from playbook.charter.problems import BLOCKER, NOTE, WARNING, Problem, in_order
 from playbook.charter.yaml_reader import Document
-from playbook.core.language import Language
+from playbook.core.language import Language, language_of
 from playbook.core.messages import marked, translated
 
 # How many of the data's columns a message lists.
@@ -54,6 +54,7 @@ class CheckReport:
 
     file: str
     problems: list[Problem]
+    language: Language = "en"
 
     @property
     def blockers(self) -> list[Problem]:
@@ -77,7 +78,7 @@ def check(
     shown: str | None = None,
     data_fit: DataFit | None = None,
     allowed: Sequence[str | Path] = (),
-    language: Language = "en",
+    language: Language | None = None,
 ) -> CheckReport:
     """Check a charter file and report every problem found.
 
@@ -89,16 +90,18 @@ def check(
         allowed: Folders outside the charter's that its files may be in
             (`--allow-path`); a file outside every such folder is a blocker, and is
             not opened (`playbook.charter.data_paths`).
-        language: The language of the readiness findings and the data's column
-            problems; the schema's problems are English still.
+        language: The language of the problems (`--lang`); without it, the
+            charter's own `report.language`, else English.
     """
     file = shown if shown is not None else str(path)
     document, problems = yaml_reader.read(path, shown=file)
     if document is None:
-        return CheckReport(file, problems)
+        return CheckReport(file, problems, language or "en")
+    if language is None:
+        language = _language_asked(document.data)
     problems = [*problems, *validate.validate(document, language=language)]
     if any(problem.severity == BLOCKER for problem in problems):
-        return CheckReport(file, in_order(problems))
+        return CheckReport(file, in_order(problems), language)
     # What `charter.load` would build: it refuses exactly the blockers found above.
     poc = from_fields(document.data, source=Path(path).resolve())
     for finding in review.findings(poc, language=language):
@@ -129,12 +132,18 @@ def check(
         for item in data_paths.outside(poc, allowed=allowed)
     ]
     if refused:  # nothing outside the allowed folders is opened, not even a header
-        return CheckReport(file, in_order([*problems, *refused]))
+        return CheckReport(file, in_order([*problems, *refused]), language)
     columns = data_columns(poc, document, language=language)
     problems += columns
     if data_fit is not None and not columns:
         problems += data_fit(poc, document, language=language)
-    return CheckReport(file, in_order(problems))
+    return CheckReport(file, in_order(problems), language)
+
+
+def _language_asked(fields: object) -> Language:
+    """The charter's `report.language`, read before the charter is checked."""
+    report = fields.get("report") if isinstance(fields, dict) else None
+    return language_of(report.get("language") if isinstance(report, dict) else None)
 
 
 def data_columns(

@@ -420,7 +420,7 @@ def check(
             path,
             data_fit=charter_fit.problems,
             allowed=allow_path or (),
-            language=language,
+            language=lang,
         )
         for path in charters
     ]
@@ -428,7 +428,7 @@ def check(
         typer.echo(charter_check.as_json(reports))
     else:
         for report in reports:
-            *lines, summary = charter_check.as_text(report, language=language)
+            *lines, summary = charter_check.as_text(report, language=report.language)
             for problem, line in zip(report.problems, lines, strict=True):
                 style = _SEVERITY_STYLE.get(problem.severity, "")
                 console.print(f"[{style}]{shown(line)}[/]" if style else shown(line))
