@@ -70,14 +70,19 @@ class _StoppedKernel(logging.Filter):
     kernel is shut down (or took the signal too) the task ends in `DeadKernelError`:
     papermill's logger says "Kernel died while waiting for execute reply", and asyncio
     prints the task's traceback ("Task exception was never retrieved") after the
-    command's own "interrupted" line. Nothing there to report.
+    command's own "interrupted" line. When the signal comes while the task is
+    sending the cell, the channels are already closed and the task ends in an
+    `AssertionError` of jupyter_client instead. Nothing there to report.
     """
 
     def filter(self, record: logging.LogRecord) -> bool:
         error = record.exc_info[1] if record.exc_info else None
         if type(error).__name__ == "DeadKernelError":
             return False
-        return not str(record.msg).startswith("Kernel died")
+        message = str(record.msg)
+        if "NotebookClient.async_execute_cell" in message:
+            return False  # the running cell's task, whatever it ended in
+        return not message.startswith("Kernel died")
 
 
 _QUIET = _StoppedKernel()
