@@ -19,7 +19,7 @@ import pytest
 from playbook.core.journey import STAGES
 from playbook.core.language import FONT_STACK
 from playbook.report import pages
-from tests.korean_text import ENGLISH, HANGUL, english_sentences
+from tests.korean_text import ENGLISH, HANGUL, english_in, english_sentences
 from tests.test_portfolio import write_run
 
 
@@ -242,6 +242,21 @@ def test_a_korean_demo_has_no_english_sentence_on_its_pages(korean_demo, page):
     poc = json.loads((korean_demo / "manifest.json").read_text())["poc"]
     assert '<html lang="ko">' in html
     assert english_sentences(html, identifiers=(poc,)) == []
+
+
+# What a chart shows in words, in plotly's JSON: titles (of the figure and its axes),
+# legend names and annotations. Text nodes never see them: they live in a script.
+CHART_WORDS = re.compile(r'"(?:title":\{"text|name|text)":"((?:[^"\\]|\\.)*)"')
+
+
+@pytest.mark.journey
+@pytest.mark.parametrize("page", ["index.html", *STAGE_PAGES])
+def test_a_korean_demo_charts_in_korean(korean_demo, page):
+    html = (korean_demo / page).read_text(encoding="utf-8")
+    scripts = "".join(re.findall(r"<script[^>]*>(.*?)</script>", html, flags=re.S))
+    words = [json.loads(f'"{found}"') for found in CHART_WORDS.findall(scripts)]
+    poc = json.loads((korean_demo / "manifest.json").read_text())["poc"]
+    assert english_in(words, identifiers=(poc,)) == []
 
 
 @pytest.mark.journey

@@ -6,10 +6,12 @@ import numpy as np
 import plotly.graph_objects as go
 
 from playbook.beyond import ab_test
-from playbook.beyond.drift import NOT_JUDGED, TREND, DriftReport
+from playbook.beyond.drift import ALERT, NOT_JUDGED, STABLE, TREND, WARNING, DriftReport
 from playbook.beyond.drift_words import trend_finding
 from playbook.beyond.monitoring import FreshScore
 from playbook.beyond.readiness import MET, NOT_MET, NOT_RUN, PERSON, Readiness
+from playbook.core.locale_format import names_listed, periods_counted
+from playbook.core.messages import marked
 from playbook.report.charts import (
     LEVEL_COLOURS,
     MODEL,
@@ -17,14 +19,48 @@ from playbook.report.charts import (
     TODAY,
     layout,
     mark_lift_axis,
+    money,
+    per_period_axis,
 )
-from playbook.tasks.kpi import KpiReport, format_amount
+from playbook.report.display import reader_language, said
+from playbook.tasks.kpi import KpiReport
 
 # The drift chart's colours: the charts' levels, a trend's numbers in blue.
 _DRIFT_COLOURS = {
     **LEVEL_COLOURS,
     TREND: "#2e86c1",
     NOT_JUDGED: STATUS_COLOURS[NOT_RUN],
+}
+# A period in the plural, as an axis counts it.
+_PERIODS = {
+    "day": marked("days"),
+    "week": marked("weeks"),
+    "month": marked("months"),
+    "quarter": marked("quarters"),
+}
+# The fresh batch's lift against zero, and the shadow replay's value against today's.
+_FRESH_HOLDS = marked(
+    "On the fresh batch the lift is %(lift)s [%(low)s, %(high)s]: it holds"
+)
+_FRESH_FALLS = marked(
+    "On the fresh batch the lift is %(lift)s [%(low)s, %(high)s]: it no longer "
+    "clears zero"
+)
+_SHADOW_MORE = marked(
+    "Model and today's baseline disagree on %(share)s; the model's decisions are "
+    "worth %(amount)s more per %(period)s"
+)
+_SHADOW_LESS = marked(
+    "Model and today's baseline disagree on %(share)s; the model's decisions are "
+    "worth %(amount)s less per %(period)s"
+)
+# Each drift level as a bar's label says it.
+_LEVEL_WORDS = {
+    ALERT: marked("alert"),
+    WARNING: marked("warning"),
+    STABLE: marked("stable"),
+    TREND: marked("trend"),
+    NOT_JUDGED: marked("not judged"),
 }
 
 
@@ -37,29 +73,38 @@ def drift(report: DriftReport) -> go.Figure:
         y=[f.feature for f in features],
         orientation="h",
         marker_color=[_DRIFT_COLOURS[f.level] for f in features],
-        text=[f"{f.psi:.3f} ({f.level})" for f in features],
+        text=[f"{f.psi:.3f} ({said(_LEVEL_WORDS[f.level])})" for f in features],
         textposition="outside",
     )
-    for value, name in ((report.rule.warning, "warning"), (report.rule.alert, "alert")):
+    for value, name in ((report.rule.warning, WARNING), (report.rule.alert, ALERT)):
         figure.add_vline(
             x=value,
             line_dash="dash",
             line_color=LEVEL_COLOURS[name],
-            annotation_text=name,
+            annotation_text=said(_LEVEL_WORDS[name]),
         )
-    figure.update_xaxes(title="population stability index (PSI)", rangemode="tozero")
+    figure.update_xaxes(
+        title=said("population stability index (PSI)"), rangemode="tozero"
+    )
     alerts = report.alerts
+    language = reader_language()
     if alerts:
-        title = (
-            f"{len(alerts)} feature(s) moved past an alert, more than noise: "
-            f"{', '.join(alerts[:4])}{' ...' if len(alerts) > 4 else ''}"
+        shown = names_listed(alerts[:4], language=language)
+        title = said(
+            "%(count)s feature(s) moved past an alert, more than noise: %(names)s",
+            count=len(alerts),
+            names=shown + (" ..." if len(alerts) > 4 else ""),
         )
     elif report.trend is not None:
-        title = f"A trend, no alert: {trend_finding(report.trend)}"
+        title = said(
+            "A trend, no alert: %(trend)s",
+            trend=trend_finding(report.trend, language=language),
+        )
     else:
-        title = (
-            f"No feature moved past an alert by more than noise between training "
-            f"and {report.current}"
+        title = said(
+            "No feature moved past an alert by more than noise between training "
+            "and %(current)s",
+            current=report.current,
         )
     return layout(figure, title, height=max(300, 32 * len(features) + 120))
 
@@ -88,27 +133,38 @@ def ab_duration(plan: ab_test.AbPlan, *, longest: int, unit: str) -> go.Figure:
         y=periods,
         mode="lines",
         line_color=MODEL,
-        name="duration needed",
+        name=said("duration needed"),
     )
     figure.add_scatter(
         x=[minimum],
         y=[plan.periods],
         mode="markers",
         marker={"size": 12, "color": "#c0392b"},
-        name="the charter's minimum lift",
+        name=said("the charter's minimum lift"),
     )
     figure.add_hline(
         y=longest,
         line_dash="dash",
         line_color=TODAY,
-        annotation_text=f"{longest} {plan.period}s",
+        annotation_text=periods_counted(
+            longest, plan.period, language=reader_language()
+        ),
     )
-    figure.update_xaxes(title=f"lift to detect, {unit} per {plan.period}")
-    figure.update_yaxes(title=f"{plan.period}s of traffic (log scale)", type="log")
-    title = (
-        f"Confirming a {format_amount(minimum, unit)} lift takes "
-        f"{plan.units_per_arm:,} customers per arm, "
-        f"about {plan.periods} {plan.period}(s)"
+    figure.update_xaxes(
+        title=said("lift to detect, %(axis)s", axis=per_period_axis(unit, plan.period))
+    )
+    figure.update_yaxes(
+        title=said(
+            "%(periods)s of traffic (log scale)", periods=said(_PERIODS[plan.period])
+        ),
+        type="log",
+    )
+    title = said(
+        "Confirming a %(amount)s lift takes %(units)s customers per arm, about "
+        "%(duration)s",
+        amount=money(minimum, unit),
+        units=f"{plan.units_per_arm:,}",
+        duration=periods_counted(plan.periods, plan.period, language=reader_language()),
     )
     return layout(figure, title)
 
@@ -126,17 +182,20 @@ def readiness(ready: Readiness) -> go.Figure:
                 x=[counts[status]],
                 y=["items"],
                 orientation="h",
-                name=status,
+                name=said(status),
                 marker_color=STATUS_COLOURS[status],
                 text=[counts[status]],
                 textposition="inside",
             )
     figure.update_layout(barmode="stack")
-    figure.update_xaxes(title="readiness items")
+    figure.update_xaxes(title=said("readiness items"))
     figure.update_yaxes(showticklabels=False)
-    title = (
-        f"{ready.met} of {ready.decided} items this run could decide are met; "
-        f"{counts[PERSON]} need a person"
+    title = said(
+        "%(met)s of %(decided)s items this run could decide are met; %(person)s need "
+        "a person",
+        met=ready.met,
+        decided=ready.decided,
+        person=counts[PERSON],
     )
     return layout(figure, title, height=220)
 
@@ -147,15 +206,18 @@ def lift_on_fresh(poc_kpi: KpiReport | None, later: FreshScore) -> go.Figure:
     fresh = later.kpi
     if fresh is None:
         return layout(
-            figure, f"No lift on the fresh batch: {later.summary}", height=200
+            figure,
+            said("No lift on the fresh batch: %(why)s", why=later.summary),
+            height=200,
         )
     unit, period = fresh.unit, fresh.period
-    rows = [("fresh batch", fresh.lift, fresh.lift_ci_low, fresh.lift_ci_high)]
+    batch = said("fresh batch")
+    rows = [(batch, fresh.lift, fresh.lift_ci_low, fresh.lift_ci_high)]
     if poc_kpi is not None:
         rows.insert(
             0,
             (
-                "POC test periods",
+                said("POC test periods"),
                 poc_kpi.lift,
                 poc_kpi.lift_ci_low,
                 poc_kpi.lift_ci_high,
@@ -167,7 +229,7 @@ def lift_on_fresh(poc_kpi: KpiReport | None, later: FreshScore) -> go.Figure:
             y=[name],
             mode="markers+text",
             name=name,
-            marker={"size": 13, "color": MODEL if name == "fresh batch" else TODAY},
+            marker={"size": 13, "color": MODEL if name == batch else TODAY},
             error_x={
                 "type": "data",
                 "symmetric": False,
@@ -176,17 +238,17 @@ def lift_on_fresh(poc_kpi: KpiReport | None, later: FreshScore) -> go.Figure:
                 "thickness": 3,
                 "width": 8,
             },
-            text=[format_amount(lift, unit)],
+            text=[money(lift, unit)],
             textposition="top center",
             showlegend=False,
         )
     mark_lift_axis(figure, min_lift=fresh.min_lift, unit=unit, period=period)
     holds = fresh.lift_ci_low > 0
-    title = (
-        f"On the fresh batch the lift is {format_amount(fresh.lift, unit)} "
-        f"[{format_amount(fresh.lift_ci_low, unit)}, "
-        f"{format_amount(fresh.lift_ci_high, unit)}]: it "
-        + ("holds" if holds else "no longer clears zero")
+    title = said(
+        _FRESH_HOLDS if holds else _FRESH_FALLS,
+        lift=money(fresh.lift, unit),
+        low=money(fresh.lift_ci_low, unit),
+        high=money(fresh.lift_ci_high, unit),
     )
     return layout(figure, title, height=300)
 
@@ -196,7 +258,7 @@ def run_history(runs: list) -> go.Figure:
     with_kpi = [run for run in runs if run.lift is not None]
     figure = go.Figure()
     if not with_kpi:
-        return layout(figure, "No run of this POC has reached stage 4 yet")
+        return layout(figure, said("No run of this POC has reached stage 4 yet"))
     unit = with_kpi[-1].unit or ""
     figure.add_scatter(
         x=[run.run_id for run in with_kpi],
@@ -212,7 +274,7 @@ def run_history(runs: list) -> go.Figure:
         },
         text=[run.changed for run in with_kpi],
         hovertemplate="%{x}<br>lift %{y:,.0f}<br>changed: %{text}<extra></extra>",
-        name="lift on the test periods",
+        name=said("lift on the test periods"),
     )
     fresh = [run for run in with_kpi if run.fresh_lift is not None]
     if fresh:
@@ -227,29 +289,36 @@ def run_history(runs: list) -> go.Figure:
                 "array": [run.fresh_ci_high - run.fresh_lift for run in fresh],
                 "arrayminus": [run.fresh_lift - run.fresh_ci_low for run in fresh],
             },
-            name="lift on the fresh batch",
+            name=said("lift on the fresh batch"),
         )
     if with_kpi[-1].min_lift is not None:
         figure.add_hline(
             y=with_kpi[-1].min_lift,
             line_dash="dash",
             line_color="#c0392b",
-            annotation_text="minimum lift",
+            annotation_text=said("minimum lift"),
         )
     figure.add_hline(y=0, line_color=TODAY)
-    figure.update_xaxes(title="run", type="category")
-    figure.update_yaxes(title=f"lift, {unit} per period")
+    figure.update_xaxes(title=said("run"), type="category")
+    figure.update_yaxes(title=said("lift, %(unit)s per period", unit=unit))
     first, last = with_kpi[0], with_kpi[-1]
-    title = (
-        f"{len(with_kpi)} runs of this POC: lift on the test periods "
-        f"{format_amount(first.lift, unit)} then {format_amount(last.lift, unit)}"
-        if len(with_kpi) > 1
-        else f"The first run of this POC: lift {format_amount(last.lift, unit)}"
-    )
+    if len(with_kpi) > 1:
+        title = said(
+            "%(runs)s runs of this POC: lift on the test periods %(first)s then "
+            "%(last)s",
+            runs=len(with_kpi),
+            first=money(first.lift, unit),
+            last=money(last.lift, unit),
+        )
+    else:
+        title = said(
+            "The first run of this POC: lift %(lift)s", lift=money(last.lift, unit)
+        )
     if len(fresh) > 1:
-        title += (
-            f"; on the fresh batch {format_amount(fresh[0].fresh_lift, unit)} then "
-            f"{format_amount(fresh[-1].fresh_lift, unit)}"
+        title += said(
+            "; on the fresh batch %(first)s then %(last)s",
+            first=money(fresh[0].fresh_lift, unit),
+            last=money(fresh[-1].fresh_lift, unit),
         )
     return layout(figure, title)
 
@@ -261,17 +330,17 @@ def shadow_replay(replay, *, unit: str, period: str) -> go.Figure:
         only_model = replay.acted_by_model - replay.acted_by_both
         only_today = replay.acted_by_today - replay.acted_by_both
         parts = (
-            ("model only", only_model, MODEL),
-            ("both", replay.acted_by_both, "#7f8c8d"),
-            ("today only", only_today, TODAY),
+            (said("model only"), only_model, MODEL),
+            (said("both"), replay.acted_by_both, "#7f8c8d"),
+            (said("today only"), only_today, TODAY),
         )
-        axis = "rows acted on (called, reviewed, contacted)"
+        axis = said("rows acted on (called, reviewed, contacted)")
     else:
         parts = (  # type: ignore[assignment]  # two parts where top-k has three
-            ("decided differently", replay.differ, MODEL),
-            ("decided alike", replay.rows - replay.differ, "#7f8c8d"),
+            (said("decided differently"), replay.differ, MODEL),
+            (said("decided alike"), replay.rows - replay.differ, "#7f8c8d"),
         )
-        axis = "rows"
+        axis = said("rows")
     for name, value, colour in parts:
         figure.add_bar(
             x=[value],
@@ -286,9 +355,10 @@ def shadow_replay(replay, *, unit: str, period: str) -> go.Figure:
     figure.update_xaxes(title=axis)
     figure.update_yaxes(showticklabels=False)
     gain = replay.model_value - replay.today_value
-    title = (
-        f"Model and today's baseline disagree on {replay.disagreement:.0%}; the "
-        f"model's decisions are worth {format_amount(abs(gain), unit)} "
-        f"{'more' if gain >= 0 else 'less'} per {period}"
+    title = said(
+        _SHADOW_MORE if gain >= 0 else _SHADOW_LESS,
+        share=f"{replay.disagreement:.0%}",
+        amount=money(abs(gain), unit),
+        period=said(period),
     )
     return layout(figure, title, height=240)
