@@ -222,66 +222,59 @@ def _positive_label(
     if isinstance(label, bool) and not pd.api.types.is_bool_dtype(values.index):
         meant = _YAML_TRUE if label else _YAML_FALSE
         guess = next((t for t in texts if t.strip().lower() in meant), None)
-        return [
-            Finding(
-                "data.positive_label",
-                True,
-                translated(
-                    language,
-                    "data.positive_label was read as %(read)s: YAML reads an unquoted "
-                    "yes, no, on or off as true or false, and the target %(target)s "
-                    "holds %(values)s",
-                    read=str(label).lower(),
-                    target=repr(poc.data.target),
-                    values=shown,
-                ),
-                translated(
-                    language,
-                    "Quote the label: positive_label: '%(label)s'.",
-                    label=guess or texts[0],
-                ),
-            )
-        ]
+        message = translated(
+            language,
+            "data.positive_label was read as %(read)s: YAML reads an unquoted "
+            "yes, no, on or off as true or false, and the target %(target)s "
+            "holds %(values)s",
+            read=str(label).lower(),
+            target=repr(poc.data.target),
+            values=shown,
+        )
+        hint = translated(
+            language,
+            "Quote the label: positive_label: '%(label)s'.",
+            label=guess or texts[0],
+        )
+    else:
+        message = translated(
+            language,
+            "data.positive_label %(label)s is not a value of the target "
+            "%(target)s (its values: %(values)s)",
+            label=repr(label),
+            target=repr(poc.data.target),
+            values=shown,
+        )
+        hint = _label_hint(label, texts, language=language)
+    return [Finding("data.positive_label", True, message, hint)]
+
+
+def _label_hint(label: object, texts: list[str], *, language: Language) -> str:
+    """How to write a positive label that is not one of the target's `texts`."""
     same_text = next((t for t in texts if t == str(label)), None)
     if same_text is not None and isinstance(label, int | float):
-        hint = translated(
+        return translated(
             language,
             "The target holds it as text: quote it, positive_label: '%(label)s'.",
             label=same_text,
         )
-    elif same_text is not None:
-        hint = translated(
+    if same_text is not None:
+        return translated(
             language,
             "The target holds it as a number: write positive_label: %(label)s.",
             label=same_text,
         )
-    elif (near := near_miss(str(label), texts)) is not None:
-        hint = translated(
+    if (near := near_miss(str(label), texts)) is not None:
+        return translated(
             language,
             "Did you mean %(near)s? Set positive_label to the value that marks the "
             "outcome the POC looks for.",
             near=repr(near),
         )
-    else:
-        hint = translated(
-            language,
-            "Set positive_label to the value that marks the outcome the POC looks for.",
-        )
-    return [
-        Finding(
-            "data.positive_label",
-            True,
-            translated(
-                language,
-                "data.positive_label %(label)s is not a value of the target "
-                "%(target)s (its values: %(values)s)",
-                label=repr(label),
-                target=repr(poc.data.target),
-                values=shown,
-            ),
-            hint,
-        )
-    ]
+    return translated(
+        language,
+        "Set positive_label to the value that marks the outcome the POC looks for.",
+    )
 
 
 def _holds(values: pd.Index, label: object) -> bool:
