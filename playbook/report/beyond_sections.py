@@ -62,14 +62,7 @@ def fresh_contract(stage: BeyondPoc) -> None:
     """Stage 5: whether the fresh batch keeps the data contract, and what it fails."""
     contract = stage.contract
     if contract is None:
-        display.bullets(
-            said("Data contract on the fresh batch"),
-            [
-                beyond_stage.contract_summary(
-                    stage.outcome.evidence, language=display.reader_language()
-                )
-            ],
-        )
+        _no_contract(said("Data contract on the fresh batch"), stage.outcome.evidence)
         return
     display.verdict(
         contract.passed,
@@ -86,6 +79,14 @@ def fresh_contract(stage: BeyondPoc) -> None:
     )
     display.table(
         contracts.failures_table(contract), caption=said("Failed expectations")
+    )
+
+
+def _no_contract(title: str, evidence: BeyondEvidence) -> None:
+    """A contract section with nothing to tabulate: the stage's one-line summary."""
+    display.bullets(
+        title,
+        [beyond_stage.contract_summary(evidence, language=display.reader_language())],
     )
 
 
@@ -145,14 +146,7 @@ def contract_record(evidence: BeyondEvidence) -> None:
     """Stage 5: the fresh batch's columns as the contract record keeps them."""
     record = evidence.record
     if record is None:
-        display.bullets(
-            said("Data contract record"),
-            [
-                beyond_stage.contract_summary(
-                    evidence, language=display.reader_language()
-                )
-            ],
-        )
+        _no_contract(said("Data contract record"), evidence)
         return
     fingerprint = record.sha256 or said("not a separate file")
     display.table(
