@@ -54,10 +54,12 @@ def test_arm_moments_match_a_simulation_of_the_offer(churn_charter):
 
 def test_plan_duration_covers_both_arms_at_the_stated_traffic():
     plan = ab_test.plan(
+        experiment.ExperimentInputs(
+            units_per_period=1000.0,
+            control=experiment.ArmMoments(0.0, 10.0),
+            treatment=experiment.ArmMoments(1.0, 10.0),
+        ),
         min_lift_per_period=1000.0,
-        units_per_period=1000.0,
-        control=experiment.ArmMoments(0.0, 10.0),
-        treatment=experiment.ArmMoments(1.0, 10.0),
         significance=0.05,
         power=0.8,
         period="month",

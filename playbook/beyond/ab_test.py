@@ -17,7 +17,7 @@ from playbook.charter.model import Kpi
 from playbook.core.language import Language
 from playbook.core.locale_format import periods_counted
 from playbook.core.messages import marked, translated
-from playbook.tasks.experiment import ArmMoments, ExperimentInputs
+from playbook.tasks.experiment import ExperimentInputs
 
 # Why no A/B test is sized; a page says them in its reader's language (`summary`).
 NO_MINIMUM = marked(
@@ -97,33 +97,39 @@ def sample_size_per_arm(
 
 
 def plan(
+    inputs: ExperimentInputs,
     *,
     min_lift_per_period: float,
-    units_per_period: float,
-    control: ArmMoments,
-    treatment: ArmMoments,
     significance: float,
     power: float,
     period: str,
 ) -> AbPlan:
-    """Plan the A/B test that would confirm the charter's minimum lift."""
-    effect = min_lift_per_period / units_per_period
+    """Plan the A/B test that would confirm the charter's minimum lift.
+
+    Args:
+        inputs: Stage 4's traffic and each arm's value per unit.
+        min_lift_per_period: The charter's minimum lift, per KPI period.
+        significance: The test's false-positive rate.
+        power: The chance the test finds the minimum lift when it is there.
+        period: The KPI period the traffic and the lift are counted in.
+    """
+    effect = min_lift_per_period / inputs.units_per_period
     per_arm = sample_size_per_arm(
         effect=effect,
-        sd_control=control.sd,
-        sd_treatment=treatment.sd,
+        sd_control=inputs.control.sd,
+        sd_treatment=inputs.treatment.sd,
         significance=significance,
         power=power,
     )
     return AbPlan(
         effect_per_unit=effect,
-        sd_control=control.sd,
-        sd_treatment=treatment.sd,
+        sd_control=inputs.control.sd,
+        sd_treatment=inputs.treatment.sd,
         significance=significance,
         power=power,
         units_per_arm=per_arm,
-        units_per_period=units_per_period,
-        periods=math.ceil(2 * per_arm / units_per_period),
+        units_per_period=inputs.units_per_period,
+        periods=math.ceil(2 * per_arm / inputs.units_per_period),
         period=period,
         srm_check=SRM_CHECK,
         guardrails=list(GUARDRAILS),
@@ -272,10 +278,8 @@ def design(
         reason = NO_MINIMUM if kpi.min_lift is None else NOT_SPLIT
         return Design(False, reason, None, None, longest, False, reason)
     money = plan(
+        inputs,
         min_lift_per_period=kpi.min_lift,
-        units_per_period=inputs.units_per_period,
-        control=inputs.control,
-        treatment=inputs.treatment,
         significance=significance,
         power=power,
         period=kpi.period,
