@@ -288,12 +288,7 @@ def _kept(
 
 
 def compare(
-    frame: pd.DataFrame,
-    *,
-    poc: Charter,
-    seed: int,
-    tuning_seconds: float,
-    trials: int | None = None,
+    frame: pd.DataFrame, *, poc: Charter, seed: int, budget: tuning.Budget
 ) -> Comparison:
     """Tune and fit the forecasting candidates and judge the best against the baselines.
 
@@ -322,9 +317,8 @@ def compare(
         models.REGRESSION_CANDIDATES,
         fit_rows=(enriched.iloc[fit][features], actual[fit]),
         validate=validate,
-        seconds=tuning_seconds,
+        budget=budget,
         seed=seed,
-        trials=trials,
     )
     model = tuned.best_spec.build(tuned.best_params, seed).fit(
         enriched.iloc[split.train][features], actual[split.train]
