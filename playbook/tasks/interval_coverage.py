@@ -21,7 +21,7 @@ from scipy import signal, special, stats
 
 from playbook.charter.model import Kpi
 from playbook.errors import PlaybookError
-from playbook.tasks import bootstrap, kpi, routing_kpi
+from playbook.tasks import bootstrap, forecast, kpi, routing_kpi
 from playbook.tasks.decision import decide_poc
 
 # The minimum lift the decision is judged against is the true lift divided by this:
@@ -383,14 +383,16 @@ def over_blocks(
 ) -> Coverage:
     """Coverage of `bootstrap.over_blocks` on block totals of an autocorrelated series.
 
-    The daily difference is 10 plus an AR(1) error (`autocorrelation` from one day to
-    the next, skewed gamma shocks with mean zero); the block totals are sums over
-    `block_length` consecutive days, so the true mean block total is
-    `10 * block_length`.
+    The interval is built as stage 4 builds a forecast's (`forecast.saving_interval`,
+    from the KPI's settings). The daily difference is 10 plus an AR(1) error
+    (`autocorrelation` from one day to the next, skewed gamma shocks with mean zero);
+    the block totals are sums over `block_length` consecutive days, so the true mean
+    block total is `10 * block_length`.
     """
     days = blocks * block_length
     truth = 10.0 * block_length
     labels = np.repeat(np.arange(blocks), block_length)
+    definition = _kpi("forecast", truth=truth, runs=runs)
 
     def judge(rng: np.random.Generator, seed: int) -> kpi.KpiReport:
         shocks = rng.gamma(2.0, 5.0, days + 50) - 10.0
@@ -398,15 +400,7 @@ def over_blocks(
         # dropped, let the series forget its start.
         error = signal.lfilter([1.0], [1.0, -autocorrelation], shocks)
         daily = 10.0 + error[50:]
-        interval = bootstrap.over_blocks(
-            daily,
-            blocks=labels,
-            resamples=runs.resamples,
-            confidence=runs.confidence,
-            seed=seed,
-            minimum=truth / SHORT_OF_MINIMUM,
-            period="week",
-        )
+        interval = forecast.saving_interval(daily, labels, kpi=definition, seed=seed)
         return _report(daily.reshape(blocks, -1).sum(axis=1), interval, truth, runs)
 
     return _coverage("bootstrap.over_blocks", _repeat(judge, runs), truth=truth)
