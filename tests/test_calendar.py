@@ -24,7 +24,7 @@ from playbook.data import calendar, strategy_stage
 from playbook.data.strategy_stage import DataStrategyEvidence
 from playbook.errors import CharterError
 from playbook.report import beyond_sections, display
-from playbook.tasks import forecast, models, poc_stage
+from playbook.tasks import forecast, models, poc_stage, tuning
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 BIKES = pd.read_csv(FIXTURES / "bike_sharing_daily.csv")
@@ -191,7 +191,9 @@ def test_stage_5_weights_or_drops_a_partial_fresh_week_and_its_page_says_which(
     fresh = BIKES[BIKES["day"].between("2012-11-05", "2012-12-30")]
     fresh[fresh["day"] != "2012-11-20"].to_csv(tmp_path / "fresh.csv", index=False)
     poc = bikes(earlier, partial_periods=choice, fresh="fresh.csv")
-    result = forecast.compare(earlier, poc=poc, seed=1, tuning_seconds=1, trials=1)
+    result = forecast.compare(
+        earlier, poc=poc, seed=1, budget=tuning.Budget(seconds=1, trials=1)
+    )
     enriched = forecast.prepare(earlier, poc=poc, seed=1)[0]
     run = save_model(
         poc, enriched, result, folder=tmp_path, seed=1, repeats=1, single_rows=1

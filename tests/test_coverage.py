@@ -16,7 +16,12 @@ from playbook.tasks import bootstrap, interval_coverage
 from playbook.tasks.interval_coverage import Runs
 
 WORLD = interval_coverage.REFERENCE_WORLD
-SMALL_WORLD = dataclasses.replace(WORLD, rows=250, periods=3, capacity=40)
+SMALL_WORLD = dataclasses.replace(
+    WORLD,
+    rows=250,
+    periods=3,
+    terms=dataclasses.replace(WORLD.terms, capacity_per_period=40),
+)
 ROUTING = interval_coverage.REFERENCE_ROUTING
 SIZES = [120, 300, 80, 500, 250, 60, 400, 150, 90, 200, 350, 100]
 
@@ -40,7 +45,8 @@ def _right_sized(result: interval_coverage.Coverage) -> float:
 
 
 def _monte_carlo_top_k(world, draws, rng):
-    gain = world.value_per_saved_customer * world.offer_success_rate
+    terms = world.terms
+    gain = terms.value_per_saved_customer * terms.offer_success_rate
     lifts = []
     for _ in range(draws):
         _, _, model, rule = interval_coverage.top_k_test_set(world, rng)
@@ -48,10 +54,12 @@ def _monte_carlo_top_k(world, draws, rng):
         effect = max(1 + world.period_sd * rng.standard_normal(), 0.0)
         chance = world.low + (world.high - world.low) * u**world.power
         # the expected value of the contacted rows, given who they are
-        value = gain * np.minimum(chance * effect, 1.0) - world.contact_cost
-        by_model = np.argsort(-u)[: world.capacity]
+        value = gain * np.minimum(chance * effect, 1.0) - terms.contact_cost
+        by_model = np.argsort(-u)[: terms.capacity_per_period]
         eligible = np.flatnonzero(rule.eligible)
-        by_rule = eligible[np.argsort(-rule.score[eligible])[: world.capacity]]
+        by_rule = eligible[
+            np.argsort(-rule.score[eligible])[: terms.capacity_per_period]
+        ]
         lifts.append(value[by_model].sum() - value[by_rule].sum())
     return np.mean(lifts), np.std(lifts) / np.sqrt(len(lifts))
 
@@ -83,7 +91,10 @@ def test_routing_true_lift_matches_a_monte_carlo_of_the_world():
 def test_top_k_true_lift_rejects_a_capacity_above_the_period():
     with pytest.raises(PlaybookError, match="capacity must be between 1 and rows"):
         interval_coverage.top_k_true_lift(
-            dataclasses.replace(WORLD, capacity=WORLD.rows)
+            dataclasses.replace(
+                WORLD,
+                terms=dataclasses.replace(WORLD.terms, capacity_per_period=WORLD.rows),
+            )
         )
 
 
@@ -120,9 +131,11 @@ def test_a_row_bootstrap_misses_months_that_differ_and_the_t_interval_does_not()
     for repetition in range(40):
         rng = np.random.default_rng([7, repetition])
         positive, periods, model, rule = interval_coverage.top_k_test_set(world, rng)
-        values = np.where(positive, 50.0, 0.0) - world.contact_cost
+        values = np.where(positive, 50.0, 0.0) - world.terms.contact_cost
         shares = [
-            interval_coverage.kpi.contact_shares(p, periods, capacity=world.capacity)
+            interval_coverage.kpi.contact_shares(
+                p, periods, capacity=world.terms.capacity_per_period
+            )
             for p in (model, rule)
         ]
         statistics = bootstrap.within_periods(

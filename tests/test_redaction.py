@@ -18,7 +18,7 @@ from playbook import charter, data
 from playbook.data import redaction
 from playbook.errors import CharterError
 from playbook.synthetic.tickets import tickets
-from playbook.tasks import evaluation, models, routing
+from playbook.tasks import evaluation, models, routing, tuning
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -238,7 +238,10 @@ def test_a_router_learns_the_text_around_resident_numbers_not_the_numbers(
     redacted = redaction.redact(frame, poc=routing_charter)
 
     result = routing.compare(
-        redacted, poc=routing_charter, seed=3, tuning_seconds=60.0, trials=1
+        redacted,
+        poc=routing_charter,
+        seed=3,
+        budget=tuning.Budget(seconds=60.0, trials=1),
     )
 
     vocabulary = result.model.named_steps["tfidf"].transformer_list[0][1].vocabulary_
@@ -262,4 +265,6 @@ def test_a_router_refuses_text_the_charter_keeps_out_of_every_model(
     )
 
     with pytest.raises(CharterError, match=r"data\.text names 'text', which no model"):
-        routing.compare(frame, poc=poc, seed=3, tuning_seconds=60.0, trials=1)
+        routing.compare(
+            frame, poc=poc, seed=3, budget=tuning.Budget(seconds=60.0, trials=1)
+        )

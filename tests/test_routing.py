@@ -14,13 +14,15 @@ from playbook.data import contracts
 from playbook.errors import CharterError, DataError
 from playbook.synthetic.tickets import QUEUES, tickets
 from playbook.synthetic.timeline import Batch
-from playbook.tasks import holdout, routing
+from playbook.tasks import holdout, routing, tuning
 from playbook.tasks.comparison import CANDIDATE, SCORE_COLUMNS, TODAY
 
 REPO = Path(__file__).resolve().parents[1]
 TEMPLATE = REPO / "templates" / "ticket_routing.yaml"
 # Enough for every candidate setting on the small data below, on a slow machine.
-ALL_SETTINGS = 600.0
+ALL_SETTINGS = tuning.Budget(seconds=600.0)
+# Spent before it starts: each candidate's first setting only.
+SPENT = tuning.Budget(seconds=0.0)
 
 
 def write(tmp_path: Path, edit=None) -> charter.Charter:
@@ -44,7 +46,7 @@ def frame() -> pd.DataFrame:
 
 @pytest.fixture(scope="module")
 def comparison(frame, poc):
-    return routing.compare(frame, poc=poc, seed=7, tuning_seconds=ALL_SETTINGS)
+    return routing.compare(frame, poc=poc, seed=7, budget=ALL_SETTINGS)
 
 
 ROUTES = (
@@ -174,14 +176,14 @@ def test_experiment_inputs_hold_the_value_per_ticket_of_each_arm(comparison):
 
 
 def test_same_seed_gives_the_same_numbers(frame, poc, comparison):
-    again = routing.compare(frame, poc=poc, seed=7, tuning_seconds=ALL_SETTINGS)
+    again = routing.compare(frame, poc=poc, seed=7, budget=ALL_SETTINGS)
     assert again.kpi == comparison.kpi
     assert again.ladder == comparison.ladder
     assert again.rows.equals(comparison.rows)
 
 
 def test_a_tiny_budget_still_returns_a_model(frame, poc):
-    quick = routing.compare(frame, poc=poc, seed=7, tuning_seconds=0.0)
+    quick = routing.compare(frame, poc=poc, seed=7, budget=SPENT)
     # Only each candidate's first setting runs once the budget is spent.
     assert len(quick.candidates) == len(routing.ROUTING_CANDIDATES)
     assert quick.model.predict(frame[["text"]].head(3)).shape == (3,)
@@ -250,39 +252,39 @@ def test_tickets_without_text_go_to_a_person(comparison, frame, poc):
 def test_compare_runs_with_some_tickets_missing_their_text(frame, poc):
     gappy = frame.copy()
     gappy.loc[gappy.sample(frac=0.05, random_state=1).index, "text"] = np.nan
-    result = routing.compare(gappy, poc=poc, seed=7, tuning_seconds=0.0)
+    result = routing.compare(gappy, poc=poc, seed=7, budget=SPENT)
     assert result.kpi.test_rows == len(result.rows)
 
 
 def test_a_routing_charter_without_data_text_names_the_field(tmp_path, frame):
     poc = write(tmp_path, lambda raw: raw["data"].pop("text"))
     with pytest.raises(CharterError, match=r"data\.text is missing"):
-        routing.compare(frame, poc=poc, seed=7, tuning_seconds=0.0)
+        routing.compare(frame, poc=poc, seed=7, budget=SPENT)
 
 
 def test_a_missing_text_column_names_the_field(poc, frame):
     with pytest.raises(DataError, match=r"data\.text names 'text'"):
         routing.compare(
-            frame.rename(columns={"text": "body"}), poc=poc, seed=7, tuning_seconds=0
+            frame.rename(columns={"text": "body"}), poc=poc, seed=7, budget=SPENT
         )
 
 
 def test_no_text_at_all_is_a_data_error(poc, frame):
     with pytest.raises(DataError, match="holds no text"):
-        routing.compare(frame.assign(text=""), poc=poc, seed=7, tuning_seconds=0)
+        routing.compare(frame.assign(text=""), poc=poc, seed=7, budget=SPENT)
 
 
 def test_missing_labels_are_a_data_error(poc, frame):
     gappy = frame.copy()
     gappy.loc[gappy.index[:3], "queue"] = None
     with pytest.raises(DataError, match=r"'queue' \(data.target\) is missing for 3"):
-        routing.compare(gappy, poc=poc, seed=7, tuning_seconds=0)
+        routing.compare(gappy, poc=poc, seed=7, budget=SPENT)
 
 
 def test_a_label_named_person_is_a_data_error(poc, frame):
     renamed = frame.assign(queue=frame["queue"].replace("billing", "person"))
     with pytest.raises(DataError, match="Rename that label"):
-        routing.compare(renamed, poc=poc, seed=7, tuning_seconds=0)
+        routing.compare(renamed, poc=poc, seed=7, budget=SPENT)
 
 
 def test_a_route_to_a_label_the_data_never_has_is_a_charter_error(tmp_path, frame):
@@ -294,12 +296,12 @@ def test_a_route_to_a_label_the_data_never_has_is_a_charter_error(tmp_path, fram
         CharterError,
         match=r"baseline\.routes\[1\]\.label .*Did you mean account_access",
     ):
-        routing.compare(frame, poc=poc, seed=7, tuning_seconds=0)
+        routing.compare(frame, poc=poc, seed=7, budget=SPENT)
 
 
 def test_a_charter_of_another_kind_is_refused(churn_charter, frame):
     with pytest.raises(CharterError, match=r"kpi\.kind: routing"):
-        routing.compare(frame, poc=churn_charter, seed=7, tuning_seconds=0)
+        routing.compare(frame, poc=churn_charter, seed=7, budget=SPENT)
 
 
 def test_prior_as_today_measures_the_lift_against_the_busiest_queue(tmp_path, frame):
@@ -307,7 +309,7 @@ def test_prior_as_today_measures_the_lift_against_the_busiest_queue(tmp_path, fr
         raw["baseline"]["today"] = "prior"
 
     poc = write(tmp_path, prior)
-    result = routing.compare(frame, poc=poc, seed=7, tuning_seconds=0)
+    result = routing.compare(frame, poc=poc, seed=7, budget=SPENT)
     assert result.kpi.baseline_name == "every ticket to the most common label"
     assert all(result.rows["decision_today"] == "delivery")
 
@@ -321,7 +323,7 @@ def test_rare_labels_still_split_and_leave_out_the_calibrated_svm(tmp_path, fram
     rare = frame.copy()
     rare.loc[rare.index[0], "queue"] = "lost_property"  # one row of its own
     rare.loc[rare.index[1:3], "queue"] = "complaints"  # two rows
-    result = routing.compare(rare, poc=poc, seed=7, tuning_seconds=0)
+    result = routing.compare(rare, poc=poc, seed=7, budget=SPENT)
     assert result.holdout.kind == "stratified"
     assert "linear SVM" not in {c.name for c in result.candidates}
     assert result.kpi.test_periods == ["all"]

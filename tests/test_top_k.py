@@ -122,9 +122,8 @@ def test_tuning_tries_settings_round_robin_and_breaks_ties_for_the_first():
         specs,
         fit_rows=(pd.DataFrame({"x": [0]}), [0]),
         validate=lambda model: model.value,
-        seconds=0,
+        budget=tuning.Budget(seconds=0, trials=5),  # every setting, whatever the clock
         seed=0,
-        trials=5,  # every setting, whatever the clock says
     )
     assert [(c.name, c.validation_kpi) for c in tuned.tried] == [
         ("linear", 1.0),
@@ -142,11 +141,19 @@ def test_a_spent_budget_still_fits_each_candidate_once_and_trials_override_it():
     specs = [_spec("linear", [1.0, 3.0]), _spec("trees", [2.0, 5.0])]
     rows = (pd.DataFrame({"x": [0]}), [0])
     spent = tuning.tune(
-        specs, fit_rows=rows, validate=lambda m: m.value, seconds=0, seed=0
+        specs,
+        fit_rows=rows,
+        validate=lambda m: m.value,
+        budget=tuning.Budget(seconds=0),
+        seed=0,
     )
     assert [c.name for c in spent.tried] == ["linear", "trees"]
     three = tuning.tune(
-        specs, fit_rows=rows, validate=lambda m: m.value, seconds=0, seed=0, trials=3
+        specs,
+        fit_rows=rows,
+        validate=lambda m: m.value,
+        budget=tuning.Budget(seconds=0, trials=3),
+        seed=0,
     )
     assert len(three.tried) == 3 and isinstance(three.tried[0], Candidate)
 

@@ -49,9 +49,8 @@ def _tune(specs, *, columns, seconds, clock, trials=None):
         specs,
         fit_rows=(_frame(columns), np.zeros(4)),
         validate=lambda model: model.value,
-        seconds=seconds,
+        budget=tuning.Budget(seconds=seconds, trials=trials),
         seed=0,
-        trials=trials,
         clock=clock,
     )
 
@@ -135,7 +134,7 @@ def test_real_candidates_on_a_wide_frame_end_within_twice_the_budget():
         validate=lambda pipeline: float(
             pipeline.predict_proba(features.iloc[400:])[:, 1][target[400:] == 1].mean()
         ),
-        seconds=budget,
+        budget=tuning.Budget(seconds=budget),
         seed=0,
         clock=time.process_time,
     )

@@ -11,7 +11,7 @@ import pandas as pd
 from sklearn.pipeline import Pipeline
 
 from playbook.charter.model import Charter
-from playbook.tasks import holdout
+from playbook.tasks import holdout, tuning
 from playbook.tasks.comparison import Comparison, Scored
 
 # Wall time for tuning the candidates, when the run's parameters do not set one.
@@ -53,9 +53,8 @@ def compare(
             the data.
         DataError: The data cannot be split into training and test rows for the task.
     """
-    return _task(poc).compare(
-        frame, poc=poc, seed=seed, tuning_seconds=tuning_seconds, trials=trials
-    )
+    budget = tuning.Budget(seconds=tuning_seconds, trials=trials)
+    return _task(poc).compare(frame, poc=poc, seed=seed, budget=budget)
 
 
 def score(

@@ -288,12 +288,7 @@ def _kept(
 
 
 def compare(
-    frame: pd.DataFrame,
-    *,
-    poc: Charter,
-    seed: int,
-    tuning_seconds: float,
-    trials: int | None = None,
+    frame: pd.DataFrame, *, poc: Charter, seed: int, budget: tuning.Budget
 ) -> Comparison:
     """Tune and fit the forecasting candidates and judge the best against the baselines.
 
@@ -322,9 +317,8 @@ def compare(
         models.REGRESSION_CANDIDATES,
         fit_rows=(enriched.iloc[fit][features], actual[fit]),
         validate=validate,
-        seconds=tuning_seconds,
+        budget=budget,
         seed=seed,
-        trials=trials,
     )
     model = tuned.best_spec.build(tuned.best_params, seed).fit(
         enriched.iloc[split.train][features], actual[split.train]
@@ -504,6 +498,28 @@ def score(
     return Scored(kpi=report, ladder=ladder, experiment_inputs=None, rows=table)
 
 
+def saving_interval(
+    saved: np.ndarray, blocks: np.ndarray, *, kpi: Kpi, seed: int
+) -> bootstrap.LiftInterval:
+    """The interval on a forecast's saving per KPI period, as stage 4 builds it.
+
+    Args:
+        saved: The cost the model saves on each time step, in time order.
+        blocks: Each step's KPI period.
+        kpi: The charter's KPI: its resamples, confidence, minimum lift and period.
+        seed: Seed of the simulation behind the interval (`bootstrap.over_blocks`).
+    """
+    return bootstrap.over_blocks(
+        saved,
+        blocks=blocks,
+        resamples=kpi.bootstrap_resamples,
+        confidence=kpi.confidence,
+        seed=seed,
+        minimum=kpi.min_lift,
+        period=kpi.period,
+    )
+
+
 def _cost_report(
     per_period: dict[str, np.ndarray],
     labels: list[str],
@@ -532,16 +548,7 @@ def _cost_report(
         kpi: The charter's KPI.
         seed: Seed of the simulation behind the interval.
     """
-    saved, blocks = steps
-    interval = bootstrap.over_blocks(
-        saved,
-        blocks=blocks,
-        resamples=kpi.bootstrap_resamples,
-        confidence=kpi.confidence,
-        seed=seed,
-        minimum=kpi.min_lift,
-        period=kpi.period,
-    )
+    interval = saving_interval(*steps, kpi=kpi, seed=seed)
     report = lift_report(
         kpi,
         baseline_name=baseline_name,

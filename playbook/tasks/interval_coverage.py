@@ -12,6 +12,7 @@ the true lift, the decision rule should say GO in at most 5% of them.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -19,9 +20,10 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import signal, special, stats
 
+from playbook.charter import kpi_terms
 from playbook.charter.model import Kpi
 from playbook.errors import PlaybookError
-from playbook.tasks import bootstrap, kpi, routing_kpi
+from playbook.tasks import bootstrap, forecast, kpi, routing_kpi
 from playbook.tasks.decision import decide_poc
 
 # The minimum lift the decision is judged against is the true lift divided by this:
@@ -86,20 +88,18 @@ class TopKWorld:
     product kept between 0 and 1). Today's rule ranks a row by the same `u` with
     probability `agree`, otherwise by an independent uniform number, and may contact
     only the rows it ranks in its top `eligible_share`. Every test period holds `rows`
-    rows drawn independently.
+    rows drawn independently; `terms` are the KPI's capacity and what a contact costs
+    and earns, as a charter's top-k KPI states them.
     """
 
     rows: int
     periods: int
-    capacity: int
     low: float
     high: float
     power: float
     agree: float
     eligible_share: float
-    value_per_saved_customer: float
-    offer_success_rate: float
-    contact_cost: float
+    terms: kpi_terms.TopKTerms
     period_sd: float = 0.0
 
 
@@ -108,15 +108,17 @@ class TopKWorld:
 REFERENCE_WORLD = TopKWorld(
     rows=1000,
     periods=4,
-    capacity=150,
     low=0.03,
     high=0.6,
     power=4,
     agree=0.5,
     eligible_share=0.12,
-    value_per_saved_customer=100.0,
-    offer_success_rate=0.5,
-    contact_cost=10.0,
+    terms=kpi_terms.TopKTerms(
+        capacity_per_period=150,
+        value_per_saved_customer=100.0,
+        offer_success_rate=0.5,
+        contact_cost=10.0,
+    ),
 )
 
 
@@ -127,7 +129,8 @@ class RoutingWorld:
     Today's router is right with chance `today_right` and wrong with `today_wrong`;
     the model is wrong with `model_wrong` and right with `model_right` times the
     period's effect `1 + period_sd * z` (kept between 0 and 1 - `model_wrong`), the
-    rest go to a person. Every period holds `tickets` tickets.
+    rest go to a person. Every period holds `tickets` tickets; `terms` are what a
+    right route earns and a wrong one costs, as a charter's routing KPI states them.
     """
 
     tickets: int
@@ -136,8 +139,7 @@ class RoutingWorld:
     today_wrong: float
     model_right: float
     model_wrong: float
-    value_per_correct: float
-    cost_per_wrong: float
+    terms: kpi_terms.RoutingTerms
     period_sd: float = 0.0
 
 
@@ -148,8 +150,7 @@ REFERENCE_ROUTING = RoutingWorld(
     today_wrong=0.15,
     model_right=0.55,
     model_wrong=0.12,
-    value_per_correct=1200.0,
-    cost_per_wrong=4000.0,
+    terms=kpi_terms.RoutingTerms(value_per_correct=1200.0, cost_per_wrong=4000.0),
 )
 
 
@@ -167,16 +168,18 @@ def top_k_true_lift(world: TopKWorld) -> float:
     Raises:
         PlaybookError: The capacity is not between 1 and the rows of a period.
     """
-    if not 0 < world.capacity < world.rows:
+    terms = world.terms
+    if not 0 < terms.capacity_per_period < world.rows:
         raise PlaybookError(
             f"TopKWorld: capacity must be between 1 and rows - 1, got capacity "
-            f"{world.capacity} for {world.rows} rows. With room for every row the lift "
-            "does not depend on the order, so there is nothing to simulate."
+            f"{terms.capacity_per_period} for {world.rows} rows. With room for every "
+            "row the lift does not depend on the order, so there is nothing to "
+            "simulate."
         )
     if world.period_sd > 0:
         return _top_k_lift_numerically(world)
-    a, b = world.rows - world.capacity, world.capacity
-    gain = world.value_per_saved_customer * world.offer_success_rate
+    a, b = world.rows - terms.capacity_per_period, terms.capacity_per_period
+    gain = terms.value_per_saved_customer * terms.offer_success_rate
     span = world.high - world.low
     mean_p = world.low + span / (world.power + 1)
 
@@ -192,12 +195,12 @@ def top_k_true_lift(world: TopKWorld) -> float:
         tail = moment * special.betaincc(a + k + 1, b, start)
         return float((1 - edge - tail) / (k + 1))
 
-    model = (gain * world.low - world.contact_cost) * integral(0, 0.0) + (
+    model = (gain * world.low - terms.contact_cost) * integral(0, 0.0) + (
         gain * span
     ) * integral(world.power, 0.0)
     start = 1 - world.eligible_share
     rule_constant = gain * (world.agree * world.low + (1 - world.agree) * mean_p)
-    rule = (rule_constant - world.contact_cost) * integral(0, start) + (
+    rule = (rule_constant - terms.contact_cost) * integral(0, start) + (
         gain * world.agree * span
     ) * integral(world.power, start)
     return world.rows * (model - rule)
@@ -211,18 +214,20 @@ _EFFECT_POINTS = 801
 
 
 def _top_k_lift_numerically(world: TopKWorld) -> float:
+    terms = world.terms
     s = np.linspace(0.0, 1.0, _SCORE_POINTS)
-    reached = special.betainc(world.rows - world.capacity, world.capacity, s)
+    capacity = terms.capacity_per_period
+    reached = special.betainc(world.rows - capacity, capacity, s)
     eligible = s >= 1 - world.eligible_share
     p = world.low + (world.high - world.low) * s**world.power
-    gain = world.value_per_saved_customer * world.offer_success_rate
+    gain = terms.value_per_saved_customer * terms.offer_success_rate
     lifts = []
     for multiplier in _effects(world.period_sd)[0]:
         q = np.minimum(multiplier * p, 1.0)
         mean_q = np.trapezoid(q, s)
-        model = (gain * q - world.contact_cost) * reached
+        model = (gain * q - terms.contact_cost) * reached
         rule_p = world.agree * q + (1 - world.agree) * mean_q
-        rule = np.where(eligible, (gain * rule_p - world.contact_cost) * reached, 0.0)
+        rule = np.where(eligible, (gain * rule_p - terms.contact_cost) * reached, 0.0)
         lifts.append(np.trapezoid(model - rule, s))
     return float(world.rows * np.dot(_effects(world.period_sd)[1], lifts))
 
@@ -237,11 +242,12 @@ def _effects(sd: float) -> tuple[np.ndarray, np.ndarray]:
 def routing_true_lift(world: RoutingWorld) -> float:
     """Expected model-minus-today value per period: the model's right share averaged."""
     multiplier, weight = _effects(world.period_sd)
+    terms = world.terms
     right = np.minimum(world.model_right * multiplier, 1 - world.model_wrong)
-    model = float(weight @ right) * world.value_per_correct
-    model -= world.model_wrong * world.cost_per_wrong
-    today = world.today_right * world.value_per_correct
-    today -= world.today_wrong * world.cost_per_wrong
+    model = float(weight @ right) * terms.value_per_correct
+    model -= world.model_wrong * terms.cost_per_wrong
+    today = world.today_right * terms.value_per_correct
+    today -= world.today_wrong * terms.cost_per_wrong
     return world.tickets * (model - today)
 
 
@@ -271,19 +277,14 @@ def routing_test_set(
     right = np.minimum(world.model_right * effect, 1 - world.model_wrong)
     right = np.repeat(right, world.tickets)
     draw, today_draw = rng.random(size), rng.random(size)
+    gain, loss = world.terms.value_per_correct, -world.terms.cost_per_wrong
     model = np.where(
-        draw < right,
-        world.value_per_correct,
-        np.where(draw < right + world.model_wrong, -world.cost_per_wrong, 0.0),
+        draw < right, gain, np.where(draw < right + world.model_wrong, loss, 0.0)
     )
     today = np.where(
         today_draw < world.today_right,
-        world.value_per_correct,
-        np.where(
-            today_draw < world.today_right + world.today_wrong,
-            -world.cost_per_wrong,
-            0.0,
-        ),
+        gain,
+        np.where(today_draw < world.today_right + world.today_wrong, loss, 0.0),
     )
     periods = np.repeat([f"p{i:02d}" for i in range(world.periods)], world.tickets)
     return model, today, periods
@@ -292,15 +293,7 @@ def routing_test_set(
 def top_k(world: TopKWorld, runs: Runs) -> Coverage:
     """Coverage of `kpi.evaluate`'s interval on the lift of a top-k policy."""
     truth = top_k_true_lift(world)
-    definition = _kpi(
-        "top_k",
-        truth=truth,
-        runs=runs,
-        capacity_per_period=world.capacity,
-        value_per_saved_customer=world.value_per_saved_customer,
-        offer_success_rate=world.offer_success_rate,
-        contact_cost=world.contact_cost,
-    )
+    definition = _kpi("top_k", truth=truth, runs=runs, terms=world.terms)
 
     def judge(rng: np.random.Generator, seed: int) -> kpi.KpiReport:
         positive, periods, model, rule = top_k_test_set(world, rng)
@@ -319,13 +312,7 @@ def top_k(world: TopKWorld, runs: Runs) -> Coverage:
 def routing(world: RoutingWorld, runs: Runs) -> Coverage:
     """Coverage of `routing_kpi.kpi_report`'s interval on the lift of a router."""
     truth = routing_true_lift(world)
-    definition = _kpi(
-        "routing",
-        truth=truth,
-        runs=runs,
-        value_per_correct=world.value_per_correct,
-        cost_per_wrong=world.cost_per_wrong,
-    )
+    definition = _kpi("routing", truth=truth, runs=runs, terms=world.terms)
 
     def judge(rng: np.random.Generator, seed: int) -> kpi.KpiReport:
         model, today, periods = routing_test_set(world, rng)
@@ -383,14 +370,16 @@ def over_blocks(
 ) -> Coverage:
     """Coverage of `bootstrap.over_blocks` on block totals of an autocorrelated series.
 
-    The daily difference is 10 plus an AR(1) error (`autocorrelation` from one day to
-    the next, skewed gamma shocks with mean zero); the block totals are sums over
-    `block_length` consecutive days, so the true mean block total is
-    `10 * block_length`.
+    The interval is built as stage 4 builds a forecast's (`forecast.saving_interval`,
+    from the KPI's settings). The daily difference is 10 plus an AR(1) error
+    (`autocorrelation` from one day to the next, skewed gamma shocks with mean zero);
+    the block totals are sums over `block_length` consecutive days, so the true mean
+    block total is `10 * block_length`.
     """
     days = blocks * block_length
     truth = 10.0 * block_length
     labels = np.repeat(np.arange(blocks), block_length)
+    definition = _kpi("forecast", truth=truth, runs=runs)
 
     def judge(rng: np.random.Generator, seed: int) -> kpi.KpiReport:
         shocks = rng.gamma(2.0, 5.0, days + 50) - 10.0
@@ -398,15 +387,7 @@ def over_blocks(
         # dropped, let the series forget its start.
         error = signal.lfilter([1.0], [1.0, -autocorrelation], shocks)
         daily = 10.0 + error[50:]
-        interval = bootstrap.over_blocks(
-            daily,
-            blocks=labels,
-            resamples=runs.resamples,
-            confidence=runs.confidence,
-            seed=seed,
-            minimum=truth / SHORT_OF_MINIMUM,
-            period="week",
-        )
+        interval = forecast.saving_interval(daily, labels, kpi=definition, seed=seed)
         return _report(daily.reshape(blocks, -1).sum(axis=1), interval, truth, runs)
 
     return _coverage("bootstrap.over_blocks", _repeat(judge, runs), truth=truth)
@@ -421,8 +402,14 @@ def _repeat(
         yield judge(rng, runs.seed + repetition)
 
 
-def _kpi(kind: str, *, truth: float, runs: Runs, **terms: float) -> Kpi:
-    """A KPI whose minimum lift sits 10% above the true lift."""
+def _kpi(
+    kind: str,
+    *,
+    truth: float,
+    runs: Runs,
+    terms: kpi_terms.TopKTerms | kpi_terms.RoutingTerms | None = None,
+) -> Kpi:
+    """A KPI of `kind` with `terms`, its minimum lift 10% above the true lift."""
     return Kpi(
         name="net value",
         unit="KRW",
@@ -431,7 +418,7 @@ def _kpi(kind: str, *, truth: float, runs: Runs, **terms: float) -> Kpi:
         confidence=runs.confidence,
         bootstrap_resamples=runs.resamples,
         kind=kind,
-        **terms,  # type: ignore[arg-type]
+        **(dataclasses.asdict(terms) if terms is not None else {}),
     )
 
 

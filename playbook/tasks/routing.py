@@ -81,21 +81,16 @@ BASELINE_NAMES = {
 
 
 def compare(
-    frame: pd.DataFrame,
-    *,
-    poc: Charter,
-    seed: int,
-    tuning_seconds: float,
-    trials: int | None = None,
+    frame: pd.DataFrame, *, poc: Charter, seed: int, budget: tuning.Budget
 ) -> Comparison:
     """Tune, fit and judge the text routers against the baselines on the test rows.
 
     Each candidate setting is fitted on part of the training rows, its threshold picked
     on the rest (the validation rows) to maximise the KPI, and the best setting of each
     candidate refitted on all training rows with that threshold. Settings are tried in
-    a fixed order until `tuning_seconds` is spent (each candidate's first setting is
-    always tried), so the same seed gives the same numbers whenever the budget lets
-    the same settings run; `trials` fixes their number whatever the clock. The linear
+    a fixed order until the budget's seconds are spent (each candidate's first setting
+    is always tried), so the same seed gives the same numbers whenever the budget lets
+    the same settings run; its `trials` fix their number whatever the clock. The linear
     SVM is left out when a label has fewer than three rows to fit on (its calibration
     needs one per fold).
 
@@ -118,8 +113,7 @@ def compare(
         poc=poc,
         kpi=definition,
         seed=seed,
-        seconds=tuning_seconds,
-        trials=trials,
+        budget=budget,
     )
     train = frame.iloc[split.train][features]
     fitted = _refit(specs, tried, train, labels[split.train], seed=seed)
@@ -307,8 +301,7 @@ def _tune(
     poc: Charter,
     kpi: Kpi,
     seed: int,
-    seconds: float,
-    trials: int | None,
+    budget: tuning.Budget,
 ) -> tuple[tuning.Tuned, list[Candidate]]:
     """Tune the candidates on the fit rows, each setting's threshold on the check rows.
 
@@ -335,8 +328,7 @@ def _tune(
         specs,
         fit_rows=(frame.iloc[fit][features], labels[fit]),
         validate=validate,
-        seconds=seconds,
-        trials=trials,
+        budget=budget,
         seed=seed,
     )
     tried = [

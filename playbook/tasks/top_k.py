@@ -53,12 +53,7 @@ BASELINE_NAMES = {
 
 
 def compare(
-    frame: pd.DataFrame,
-    *,
-    poc: Charter,
-    seed: int,
-    tuning_seconds: float,
-    trials: int | None = None,
+    frame: pd.DataFrame, *, poc: Charter, seed: int, budget: tuning.Budget
 ) -> Comparison:
     """Tune, fit and judge the candidate models against the baselines on the test rows.
 
@@ -106,9 +101,8 @@ def compare(
         models.BINARY_CANDIDATES,
         fit_rows=(frame.iloc[fit][features], positive[fit]),
         validate=validate,
-        seconds=tuning_seconds,
+        budget=budget,
         seed=seed,
-        trials=trials,
     )
     train = split.train[sampled]
     # The chosen setting, fitted without the validation rows, scored them: its

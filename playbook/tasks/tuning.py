@@ -38,6 +38,23 @@ PROBE_COLUMNS = 8
 
 
 @dataclass(frozen=True)
+class Budget:
+    """How much tuning may try: a wall time, or a fixed number of settings.
+
+    Attributes:
+        seconds: Wall time; no new setting starts after it is spent, but every
+            candidate's defaults are fitted (on wide data, only those whose projected
+            fit fits in what is left; see the module's docstring).
+        trials: Try exactly this many settings and ignore `seconds` (no candidate is
+            skipped on wide data either): pass the number a first run tried to repeat
+            it whatever the clock says.
+    """
+
+    seconds: float
+    trials: int | None = None
+
+
+@dataclass(frozen=True)
 class Tuned:
     """The tried settings of every candidate, and the best one.
 
@@ -56,30 +73,26 @@ def tune(
     *,
     fit_rows: tuple[pd.DataFrame, Any],
     validate: Callable[[Pipeline], float],
-    seconds: float,
+    budget: Budget,
     seed: int,
-    trials: int | None = None,
     clock: Callable[[], float] = time.perf_counter,
 ) -> Tuned:
     """Fit each candidate's settings on `fit_rows` and keep the best by `validate`.
 
     Settings are tried in a fixed order (round-robin across candidates), so a rerun
-    that tries as many settings reaches the same model to the last digit: pass
-    `trials` (the number a first run tried) to repeat a run whatever the clock says.
+    that tries as many settings reaches the same model to the last digit: a budget
+    of `trials` (the number a first run tried) repeats a run whatever the clock says.
 
     Args:
         specs: The candidates, each with its settings, defaults first.
         fit_rows: Features and target to fit on.
         validate: Scores a fitted pipeline on the validation rows (higher is better).
-        seconds: Wall-time budget; no new setting starts after it is spent, but
-            every candidate's defaults are fitted (on wide data, only those whose
-            projected fit fits in what is left; see the module's docstring).
+        budget: The wall time, or the number of settings, tuning may try.
         seed: Seed for the models.
-        trials: Try exactly this many settings and ignore `seconds` (no candidate
-            is skipped on wide data either).
         clock: Seconds now; injected by tests to make the budget independent of load.
     """
     started = clock()
+    seconds, trials = budget.seconds, budget.trials
     features, target = fit_rows
     results: list[tuple[float, int, CandidateSpec, dict[str, Any], float]] = []
     skipped: list[Candidate] = []
