@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 
 from playbook import charter
 from playbook.charter import overrides as charter_overrides
-from playbook.cli import lab_command
+from playbook.cli import journey_output, lab_command
 from playbook.cli.app import app
 from playbook.core import bundled, journey
 from playbook.core.journey import StageOutcome
@@ -145,6 +145,7 @@ def test_a_manifest_runs_again_from_wherever_its_folder_is(tmp_path):
             "tuning_seconds": 5.0,
             "data": "../../../extract.csv",
             "data_docs": True,
+            "allowed_paths": ["../../../../shared"],
         },
     )
 
@@ -156,6 +157,16 @@ def test_a_manifest_runs_again_from_wherever_its_folder_is(tmp_path):
     assert again.data.resolve() == (tmp_path / "project" / "extract.csv")
     assert (again.seed, again.stages, again.tuning_seconds) == (7, [1, 2, 3], 5.0)
     assert again.overrides == {"kpi.capacity_per_period": 20} and again.data_docs
+    shared = tmp_path / "shared"
+    assert [folder.resolve() for folder in again.allowed_paths] == [shared]
+    # Run again, --allow-path adds to the earlier run's folders, never drops them.
+    given = journey_output.JourneyOptions(tmp_path, allowed_paths=(tmp_path / "more",))
+    filled = journey_output._filled(given, again)
+    assert [p.resolve() for p in filled.allowed_paths] == [tmp_path / "more", shared]
+    # A manifest written before the folders were kept allows none.
+    (tmp_path / "older").mkdir()
+    older = _run_folder(tmp_path / "older", {"stages": [1]})
+    assert rerun.read(older / journey.MANIFEST).allowed_paths == []
 
 
 def test_a_manifest_whose_charter_is_not_beside_it_says_where_it_looked(tmp_path):

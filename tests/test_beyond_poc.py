@@ -842,10 +842,18 @@ def test_without_a_fresh_batch_stage_5_judges_nothing_on_later_data(
     # No finding on the test rows as later data: only that nothing shows the gain.
     assert not any("does not hold" in reason for reason in verdict.reasons)
     assert not any("drifted" in reason for reason in verdict.reasons)
-    missing = [d for d in outcome.evidence.downgrades if d.by == production.FRESH_LIFT]
+    missing = [
+        d for d in outcome.evidence.downgrades if d.by == production.NO_LATER_CHECK
+    ]
     assert [d.reason for d in missing] == [
         f"Nothing shows the gain holds on later data: {monitoring.NO_FRESH}."
     ]
+    # A GO held back for it names the missing check, never a fresh batch there was not.
+    go = dataclasses.replace(verdict, decision="go")
+    held = scale_up_stage.final_decision(go, missing)
+    assert held.reasons[0] == (
+        "Downgraded from stage 4's GO to ITERATE by the missing check on later data."
+    )
     assert f"On later data: {monitoring.NO_FRESH}." in outcome.evidence.memo.money
 
 

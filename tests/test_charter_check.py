@@ -15,6 +15,7 @@ from playbook import charter, data
 from playbook.charter import check as charter_check
 from playbook.charter import field_table, json_schema, team, yaml_reader
 from playbook.charter.data_fields import ForecastCalendar
+from playbook.charter.fields import MAX_AMOUNT, MAX_COUNT
 from playbook.errors import CharterError, DataError
 
 REPO = Path(__file__).resolve().parents[1]
@@ -148,6 +149,22 @@ BAD = [
         r"budget\.amount: expected a number of at least 0, got -5",
     ),
     (
+        "absurd capacity",
+        _edit("capacity_per_period: 250 ", f"capacity_per_period: {10**40} "),
+        (_line_of(CHURN, "capacity_per_period:"), 24),
+        r"kpi\.capacity_per_period: expected a whole number of at most 1000000000, "
+        r"got 10{40}",
+    ),
+    (
+        "absurd amount",
+        _edit(
+            "value_per_saved_customer: 480000 ", f"value_per_saved_customer: {10**20} "
+        ),
+        (_line_of(CHURN, "value_per_saved_customer:"), 29),
+        r"kpi\.value_per_saved_customer: expected a number of at most "
+        r"1000000000000000, got 10{20}",
+    ),
+    (
         "unknown key",
         _edit("  min_lift: 2000000 ", "  min_lfit: 2000000 "),
         (_line_of(CHURN, "min_lift:"), 3),
@@ -208,6 +225,17 @@ def test_check_says_what_and_where_for_bad_input(tmp_path, text, where, message)
     assert found[0].hint
     with pytest.raises(CharterError):
         charter.load(tmp_path / "charter.yaml")
+
+
+def test_counts_and_amounts_pass_up_to_their_bound_and_not_past_it(tmp_path):
+    at_bound = _edit("capacity_per_period: 250 ", f"capacity_per_period: {MAX_COUNT} ")
+    at_bound = at_bound.replace("amount: 24000000", f"amount: {MAX_AMOUNT}")
+    assert not _check(tmp_path, at_bound).blockers
+
+    past = at_bound.replace(f"amount: {MAX_AMOUNT}", f"amount: {MAX_AMOUNT + 1}")
+    blockers = _check(tmp_path, past).blockers
+    assert [p.path for p in blockers] == ["budget.amount"]
+    assert blockers[0].hint == "Use a value from 0 to 1000000000000000."
 
 
 def test_unknown_key_and_choice_get_a_did_you_mean(tmp_path):

@@ -18,6 +18,7 @@ from playbook import charter
 from playbook.data import contracts
 from playbook.data.frame import require_columns
 from playbook.errors import CharterError, DataCheckError, DataError
+from playbook.run import rerun
 
 
 @pytest.fixture
@@ -271,6 +272,9 @@ def test_a_journey_on_a_secret_file_shows_none_of_it(project, fields, allow):
     assert (run / "manifest.json").is_file() and (run / "index.html").is_file()
     assert list(run.rglob("03_*.ipynb")) and list(run.rglob("03_*.html"))
     assert secrets_in(result.stdout, result.stderr, written) == []
+    # The manifest keeps --allow-path, so `playbook run RUN` may read it again.
+    kept = rerun.read(run / "manifest.json").allowed_paths
+    assert [p.resolve() for p in kept] == [Path(p).resolve() for p in allowed[1::2]]
 
 
 def test_a_derived_charter_keeps_its_allowed_folders_absolute(tmp_path):

@@ -8,6 +8,7 @@ import pandas as pd
 import pytest
 import yaml
 
+from playbook.cli import checks_commands
 from playbook.data import contracts
 from playbook.data import suggest as suggestions
 from playbook.errors import DataCheckError
@@ -52,6 +53,7 @@ def test_the_suggested_suite_passes_on_its_own_data_and_loads_in_gx(extract, tmp
     )
 
     assert result.passes, result.failures
+    assert result.warnings == []
     assert result.name == "bank_extract"
     assert (result.rows, result.columns) == (600, 8)
     assert result.expectations == len(contracts.load_suite(out).expectations)
@@ -125,6 +127,31 @@ def test_an_existing_contract_is_kept_unless_forced(extract, tmp_path):
 
     suggestions.suggest_file(extract, target="y", out=out, force=True)
     assert out.read_text().startswith("# Starter data contract")
+
+
+def test_rows_with_fewer_fields_than_the_header_are_counted_and_named(tmp_path):
+    lines = ["id,note,y", '1,"two\nlines",yes', "2,b,no"]
+    # Seven short rows; the quoted note above spans two lines, so they end on 5, 7, ...
+    lines += [f"{i},x" if i % 2 else f"{i},x,no" for i in range(3, 17)]
+    source = tmp_path / "ragged.csv"
+    source.write_text("\n".join(lines) + "\n\n", encoding="utf-8")
+
+    result = suggestions.suggest_file(source, target="y", out=tmp_path / "r.yaml")
+
+    assert result.rows == 16
+    assert result.warnings == [
+        f"{source}: 7 row(s) have fewer fields than the header's 3 (line(s) 5, 7, 9, "
+        "11, 13 and 2 more); their missing fields were read as empty, so the "
+        "contract's missing-value bounds count them. Fix those lines (a missing "
+        "delimiter, or a line broken in two) and suggest again."
+    ]
+    printed = list(
+        checks_commands.suggest(
+            source, target="y", out=tmp_path / "r2.yaml", id_column=None, time=None,
+            encoding=None,
+        )
+    )  # fmt: skip
+    assert printed[1] == f"Warning: {result.warnings[0]}"
 
 
 def test_a_target_the_data_lacks_is_named_with_the_columns_there(extract, tmp_path):

@@ -43,6 +43,8 @@ E = TypeVar("E")
 # What an item is about; stage 7 names the downgrades of its decision by these.
 DECISION = marked("stage 4's decision")
 FRESH_LIFT = marked("the fresh batch's lift")
+# The same item without a fresh batch (or without stage 5): there is no batch to name.
+NO_LATER_CHECK = marked("the missing check on later data")
 DRIFT = marked("drift")
 AB_LENGTH = marked("the A/B test's length")
 AB_TITLE = marked("An A/B test can confirm the minimum lift within %(months)s months")
@@ -493,7 +495,11 @@ def _beyond_items(
             marked("The lift holds on the fresh batch (interval above zero)"),
             "ML Test Score M4",
             fresh_lift,
-            concern=FRESH_LIFT,
+            concern=(
+                FRESH_LIFT
+                if beyond is not None and beyond.evidence.fresh_batch
+                else NO_LATER_CHECK
+            ),
             problem=lambda o: readiness_problems.fresh_lift(o.evidence, language),
             missing=translated(
                 language,

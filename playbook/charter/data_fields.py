@@ -8,6 +8,7 @@ from typing import Any
 from playbook.charter.fields import (
     ACCESS_MODES,
     IDS_IN_SCORES,
+    MAX_COUNT,
     MAX_UNLABELLED_SHARE,
     Field,
     Rule,
@@ -217,6 +218,7 @@ DATA = Field(
             "capacity and minimum lift are written per real period.",
             10000,
             minimum=1,
+            maximum=MAX_COUNT,
         ),
         Field(
             "access",

@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from playbook.charter.data_fields import DATA
 from playbook.charter.fields import (
     BASELINES,
+    MAX_AMOUNT,
     POC_ID,
     RULE_OPERATORS,
     SEED_MAXIMUM,
@@ -423,6 +424,7 @@ FIELDS = Field(
                     24000000,
                     required=True,
                     minimum=0,
+                    maximum=MAX_AMOUNT,
                     ask=True,
                 ),
                 text_field(

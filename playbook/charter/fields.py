@@ -33,6 +33,11 @@ CONTACT_POLICIES = ("break_even", "fill_capacity")
 POC_ID = r"^[a-z0-9][a-z0-9_-]{0,63}$"
 # numpy and scikit-learn take seeds from 0 to 2**32 - 1; the charter and --seed too.
 SEED_MAXIMUM = 2**32 - 1
+# A count or an amount past these is a slip (10**40 typed for 10**4), not a plan: a
+# billion cases a period is more than any team acts on, and 10**15 of a money unit is
+# more than any POC is worth even in won.
+MAX_COUNT = 10**9
+MAX_AMOUNT = 10**15
 # Rows whose outcome is not known yet (the latest month or two of a year) are left out
 # of training and of the KPI. Up to a fifth is that; more says labels are missing for
 # another reason, which biases what the model learns: find out why before modelling.

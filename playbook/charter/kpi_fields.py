@@ -8,6 +8,8 @@ say which of them a kind requires.
 from playbook.charter.fields import (
     CONTACT_POLICIES,
     KPI_KINDS,
+    MAX_AMOUNT,
+    MAX_COUNT,
     Field,
     Rule,
     number_field,
@@ -50,6 +52,7 @@ KPI = Field(
             "The extra value per period over today that makes the model worth "
             "building, in the KPI's unit.",
             2000000,
+            maximum=MAX_AMOUNT,
             ask=True,
         ),
         number_field(
@@ -86,6 +89,7 @@ KPI = Field(
             "top_k: cases the team can act on per period.",
             250,
             minimum=1,
+            maximum=MAX_COUNT,
             ask=True,
         ),
         Field(
@@ -103,6 +107,7 @@ KPI = Field(
             "top_k: value kept when a case acted on turns out well.",
             480000,
             minimum=0,
+            maximum=MAX_AMOUNT,
             ask=True,
         ),
         number_field(
@@ -118,6 +123,7 @@ KPI = Field(
             "top_k: the cost of acting on one case.",
             12000,
             minimum=0,
+            maximum=MAX_AMOUNT,
             ask=True,
         ),
         number_field(
@@ -131,18 +137,21 @@ KPI = Field(
             "top_k: cost of an hour of review (with review_minutes).",
             60000,
             minimum=0,
+            maximum=MAX_AMOUNT,
         ),
         number_field(
             "over_cost_per_unit",
             "forecast: cost of each unit forecast too high.",
             1500,
             minimum=0,
+            maximum=MAX_AMOUNT,
         ),
         number_field(
             "under_cost_per_unit",
             "forecast: cost of each unit forecast too low.",
             4000,
             minimum=0,
+            maximum=MAX_AMOUNT,
         ),
         Field(
             "error_metric",
@@ -170,12 +179,14 @@ KPI = Field(
             "routing: value of a case routed right.",
             3000,
             minimum=0,
+            maximum=MAX_AMOUNT,
         ),
         number_field(
             "cost_per_wrong",
             "routing: cost of a case routed wrong.",
             8000,
             minimum=0,
+            maximum=MAX_AMOUNT,
         ),
     ),
     rules=(

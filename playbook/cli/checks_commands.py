@@ -60,6 +60,8 @@ def suggest(
         f"expectations over {result.columns} columns, inferred from {result.rows:,} "
         "rows. Review every range and set before you commit it."
     )
+    for warning in result.warnings:
+        yield f"Warning: {warning}"
     if not result.passes:
         yield "Its own data breaks it:"
         for failure in result.failures:

@@ -178,7 +178,10 @@ def journey_language(charter: Path, options: JourneyOptions) -> Language:
 
 
 def _filled(options: JourneyOptions, again: rerun.Rerun) -> JourneyOptions:
-    """The command line's options, each left out taken from the earlier run's."""
+    """The command line's options, each left out taken from the earlier run's.
+
+    The allowed folders are both: the earlier run's and any the command line adds.
+    """
     stages = ",".join(map(str, again.stages)) or None
     return replace(
         options,
@@ -189,6 +192,9 @@ def _filled(options: JourneyOptions, again: rerun.Rerun) -> JourneyOptions:
         if options.tuning_seconds is not None
         else again.tuning_seconds,
         data_docs=options.data_docs or again.data_docs,
+        allowed_paths=tuple(
+            dict.fromkeys([*options.allowed_paths, *again.allowed_paths])
+        ),
     )
 
 

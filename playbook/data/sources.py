@@ -280,6 +280,35 @@ def _read_csv(
         ) from None
 
 
+def short_rows(
+    path: str | Path, *, encoding: str | None = None, delimiter: str | None = None
+) -> list[int]:
+    """The lines of a CSV file whose rows have fewer fields than its header.
+
+    pandas reads the missing fields as empty without a word (a row with more fields
+    it refuses), so whoever reads such a file must be told. Nothing for a folder or a
+    Parquet or Excel file; blank lines are skipped, as pandas skips them.
+
+    Args:
+        path: The file, already read once with `load` (so it decodes and is CSV).
+        encoding: Its text encoding (default UTF-8).
+        delimiter: Its delimiter (default: sniffed, as `load` does).
+    """
+    path = Path(path)
+    if not path.is_file() or path.suffix.lower() in (
+        *PARQUET_SUFFIXES,
+        *EXCEL_SUFFIXES,
+    ):
+        return []
+    encoding = encoding or "utf-8"
+    sep = delimiter or _sniff_delimiter(_head(path, encoding=encoding))
+    text_encoding = "utf-8-sig" if encoding == "utf-8" else encoding
+    with path.open(encoding=text_encoding, newline="") as handle:
+        rows = csv.reader(handle, delimiter=sep)
+        header = next(rows, [])
+        return [rows.line_num for row in rows if row and len(row) < len(header)]
+
+
 def _concat_chunks(chunks: list[pd.DataFrame]) -> pd.DataFrame:
     """The chunks as one frame, typed as if read at once.
 

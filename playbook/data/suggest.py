@@ -16,7 +16,7 @@ import math
 import re
 import tempfile
 import textwrap
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -54,6 +54,7 @@ class SuggestedSuite:
     expectations: int
     passes: bool
     failures: list[str]
+    warnings: list[str] = field(default_factory=list)
 
 
 def suggest_file(
@@ -101,6 +102,7 @@ def suggest_file(
                 "encoding the CSV was saved with, such as utf-8, cp949 or latin-1."
             ) from None
     frame = data.load(source, encoding=encoding, delimiter=delimiter)
+    short = data.sources.short_rows(source, encoding=encoding, delimiter=delimiter)
     for flag, column in (("--target", target), ("--id", id_column), ("--time", time)):
         if column and column not in frame.columns:
             raise DataCheckError(
@@ -135,6 +137,26 @@ def suggest_file(
             for r in report.results
             if not r.passed
         ],
+        warnings=[_short_rows_words(source, short, columns=frame.shape[1])]
+        if short
+        else [],
+    )
+
+
+# Lines a warning names before it says how many more there are.
+NAMED_LINES = 5
+
+
+def _short_rows_words(source: Path, lines: list[int], *, columns: int) -> str:
+    """The warning for rows with fewer fields than the header, naming their lines."""
+    named = ", ".join(map(str, lines[:NAMED_LINES]))
+    if len(lines) > NAMED_LINES:
+        named += f" and {len(lines) - NAMED_LINES:,} more"
+    return (
+        f"{source}: {len(lines):,} row(s) have fewer fields than the header's "
+        f"{columns} (line(s) {named}); their missing fields were read as empty, so "
+        "the contract's missing-value bounds count them. Fix those lines (a missing "
+        "delimiter, or a line broken in two) and suggest again."
     )
 
 

@@ -4,13 +4,13 @@ A manifest keeps its paths relative: the charter's to the run folder, `--data`'s
 run folder too, the data's own to the charter. So a run folder that was moved, or zipped
 with the charter and data beside it and unzipped elsewhere, still says what to run:
 `playbook run RUN_FOLDER` (or its `manifest.json`) starts a new run of the same charter,
-data, seed, stages, overrides and tuning time.
+data, seed, stages, overrides, tuning time and allowed folders (`--allow-path`).
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +31,8 @@ class Rerun:
         overrides: The charter fields it replaced, by dotted path.
         tuning_seconds: Stage 4's tuning time it was given, if any.
         data_docs: Whether it built GX Data Docs of stage 3's contract.
+        allowed_paths: The folders outside the charter's it was allowed to read
+            (`--allow-path`); none for a run recorded before they were kept.
     """
 
     manifest: Path
@@ -41,6 +43,7 @@ class Rerun:
     overrides: dict[str, Any]
     tuning_seconds: float | None
     data_docs: bool
+    allowed_paths: list[Path] = field(default_factory=list)
 
 
 def manifest_of(path: str | Path) -> Path | None:
@@ -76,6 +79,10 @@ def read(manifest: str | Path) -> Rerun:
             overrides=dict(parameters.get("overrides") or {}),
             tuning_seconds=parameters.get("tuning_seconds"),
             data_docs=bool(parameters.get("data_docs")),
+            allowed_paths=[
+                run_dir / str(folder)
+                for folder in parameters.get("allowed_paths") or []
+            ],
         )
     except (OSError, ValueError, TypeError, KeyError, AttributeError) as error:
         raise CharterError(

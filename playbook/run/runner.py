@@ -232,6 +232,10 @@ def run_journey(
             "tuning_seconds": tuning_seconds,
             "data": relative_path(source, start=run_dir) if source else None,
             "data_docs": data_docs,
+            # --allow-path, so that running the folder again may read what this did.
+            "allowed_paths": [
+                relative_path(folder, start=run_dir) for folder in allowed_paths
+            ],
         },
         journey_sha256=charter_overrides.fingerprint(
             charter_sha256=charter_sha256,
