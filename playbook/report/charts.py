@@ -85,7 +85,11 @@ def minimum_lift_value(review: CharterReview, *, budget: Budget | None) -> go.Fi
         amount=money(values[0], unit),
         multiple=f"{values[0] / budget_amount:.1f}" if budget_amount > 0 else "",
     )
-    figure.update_yaxes(title=unit_word(unit), rangemode="tozero")
+    figure.update_yaxes(
+        title=unit_word(unit),
+        rangemode="tozero",
+        **(money_ticks(values, unit=unit, language=reader_language()) or {}),
+    )
     return layout(figure, title)
 
 
@@ -442,7 +446,17 @@ def value_sensitivity(model: ValueModel | None) -> go.Figure:
         text=text,
         texttemplate="%{text}",
         colorscale="Blues",
-        colorbar={"title": said("%(unit)s a year", unit=unit_word(unit))},
+        colorbar={
+            "title": said("%(unit)s a year", unit=unit_word(unit)),
+            **(
+                money_ticks(
+                    [v for row in model.per_year for v in row],
+                    unit=unit,
+                    language=reader_language(),
+                )
+                or {}
+            ),
+        },
         # plotly's own placeholders, placed by the catalogue's sentence.
         hovertemplate=said(
             "lift %(lift)s, %(share)s: %(value)s a year",
