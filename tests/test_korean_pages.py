@@ -249,30 +249,8 @@ def test_a_korean_demo_has_no_english_sentence_on_its_pages(korean_demo, page):
 CHART_WORDS = re.compile(r'"(?:title":\{"text|name|text)":"((?:[^"\\]|\\.)*)"')
 
 
-# Pages whose charts still hold English (report/charts.py: the value model, the
-# timeline, the leakage and split charts): strict, so a fixed page must leave the list.
-CHARTS_STILL_ENGLISH = {
-    "01_business_question.html",
-    "03_data_strategy.html",
-    "04_poc.html",
-}
-
-
 @pytest.mark.journey
-@pytest.mark.parametrize(
-    "page",
-    [
-        pytest.param(
-            page,
-            marks=pytest.mark.xfail(
-                page in CHARTS_STILL_ENGLISH,
-                reason="report/charts.py writes these charts in English",
-                strict=True,
-            ),
-        )
-        for page in ["index.html", *STAGE_PAGES]
-    ],
-)
+@pytest.mark.parametrize("page", ["index.html", *STAGE_PAGES])
 def test_a_korean_demo_charts_in_korean(korean_demo, page):
     html = (korean_demo / page).read_text(encoding="utf-8")
     scripts = "".join(re.findall(r"<script[^>]*>(.*?)</script>", html, flags=re.S))

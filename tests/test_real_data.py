@@ -23,7 +23,7 @@ from playbook.core import journey
 from playbook.data import charter_fit, labels, strategy_stage, time_column
 from playbook.data.strategy_stage import DataStrategyEvidence
 from playbook.errors import DataError
-from playbook.report import charts
+from playbook.report import poc_charts
 from playbook.run import runner
 from playbook.tasks import holdout, models
 from playbook.tasks.poc_stage import PocEvidence
@@ -98,7 +98,7 @@ def test_the_split_chart_draws_mm_yyyy_months_in_time_order(bank):
     poc = bank(as_mm_yyyy(BANK))
     frame = data.read(poc)
 
-    figure = charts.holdout(frame, holdout.split(frame, poc=poc, seed=1), poc=poc)
+    figure = poc_charts.holdout(frame, holdout.split(frame, poc=poc, seed=1), poc=poc)
 
     drawn = [list(bar.x) for bar in figure.data]
     assert drawn and all(months == sorted(months) for months in drawn)

@@ -18,6 +18,8 @@ from playbook.report.display import said
 
 # The questions table's columns, headed in the reader's language.
 _QUESTION_COLUMNS = [marked("question"), marked("answered"), marked("answer")]
+# The value table's columns (`value_model.value_rows`), headed in the reader's language.
+_VALUE_COLUMNS = (marked("what"), marked("value"))
 
 
 def questions_table(review: CharterReview) -> None:

@@ -7,19 +7,17 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from playbook.beyond.readiness import MET, NOT_MET, NOT_RUN, PERSON
-from playbook.charter.model import Budget, Charter
+from playbook.charter.model import Budget
 from playbook.charter.review import CharterReview
 from playbook.charter.timeline import TimelineCheck
 from playbook.charter.value_model import ValueModel
 from playbook.core.language import FONT_STACK
-from playbook.core.locale_format import format_money
+from playbook.core.locale_format import format_money, names_listed
 from playbook.core.messages import marked
 from playbook.data.leakage import LeakageReport
 from playbook.report.display import reader_language, said
 from playbook.report.page_templates import WON_UNITS, money_ticks
-from playbook.tasks import holdout as holdout_split
-from playbook.tasks.holdout import Holdout
-from playbook.tasks.kpi import KpiReport, format_amount
+from playbook.tasks.kpi import KpiReport
 
 TODAY, MODEL = "#8c8c8c", "#1f6fb4"
 LEVEL_COLOURS = {"stable": "#4c9a2a", "warning": "#e0a100", "alert": "#c0392b"}
@@ -66,29 +64,40 @@ def minimum_lift_value(review: CharterReview, *, budget: Budget | None) -> go.Fi
     figure = go.Figure()
     if review.min_lift_per_year is None:
         return layout(
-            figure, "No minimum lift in the charter: its value cannot be shown"
+            figure, said("No minimum lift in the charter: its value cannot be shown")
         )
     unit = review.unit or ""
-    names = ["Minimum lift, one year"]
+    names = [said("Minimum lift, one year")]
     values = [review.min_lift_per_year]
     if budget is not None:
-        names.append("POC budget")
+        names.append(said("POC budget"))
         values.append(budget.amount)
     figure.add_bar(
         x=names,
         y=values,
         marker_color=[MODEL, TODAY][: len(values)],
-        text=[format_amount(v, unit) for v in values],
+        text=[money(v, unit) for v in values],
         textposition="outside",
     )
-    title = (
-        "At the minimum lift the model is worth "
-        f"{format_amount(values[0], unit)} a year"
+    budget_amount = budget.amount if budget is not None else 0.0
+    title = said(
+        _WORTH_AGAINST_BUDGET if budget_amount > 0 else _WORTH,
+        amount=money(values[0], unit),
+        multiple=f"{values[0] / budget_amount:.1f}" if budget_amount > 0 else "",
     )
-    if budget is not None and budget.amount > 0:
-        title += f", {values[0] / budget.amount:.1f}x the POC budget"
-    figure.update_yaxes(title=unit, rangemode="tozero")
+    figure.update_yaxes(
+        title=unit_word(unit),
+        rangemode="tozero",
+        **(money_ticks(values, unit=unit, language=reader_language()) or {}),
+    )
     return layout(figure, title)
+
+
+_WORTH = marked("At the minimum lift the model is worth %(amount)s a year")
+_WORTH_AGAINST_BUDGET = marked(
+    "At the minimum lift the model is worth %(amount)s a year, %(multiple)sx the POC "
+    "budget"
+)
 
 
 def rows_per_period(periods: pd.DataFrame, *, target: str) -> go.Figure:
@@ -97,16 +106,11 @@ def rows_per_period(periods: pd.DataFrame, *, target: str) -> go.Figure:
         (c for c in ("positive_share", "labelled_share") if c in periods), None
     )
     line = periods[share] * 100 if share else periods["mean"]
-    axis = (
-        f"{target} labelled (%)"
-        if share == "labelled_share"
-        else f"{target} (%)"
-        if share
-        else f"mean {target}"
-    )
+    measure = share or "mean"
+    axis = said(_PERIOD_AXES[measure], target=target)
     figure = go.Figure()
     figure.add_bar(
-        x=periods["period"], y=periods["rows"], name="rows", marker_color=TODAY
+        x=periods["period"], y=periods["rows"], name=said("rows"), marker_color=TODAY
     )
     figure.add_scatter(
         x=periods["period"],
@@ -121,29 +125,33 @@ def rows_per_period(periods: pd.DataFrame, *, target: str) -> go.Figure:
         figure.add_scatter(
             x=gaps,
             y=[0] * len(gaps),
-            name="no rows",
+            name=said("no rows"),
             mode="markers",
             marker={"symbol": "x", "size": 11, "color": "#c0392b"},
         )
     present = periods[periods["rows"] > 0]
-    spread = (
-        f"{present[share].min():.0%} to {present[share].max():.0%}"
-        + (" labelled" if share == "labelled_share" else "")
-        if share
-        else f"mean {present['mean'].min():,.3g} to {present['mean'].max():,.3g}"
-    )
-    title = (
-        f"{len(present)} periods, {present['rows'].min():,} to "
-        f"{present['rows'].max():,} rows each; {target} {spread}"
+    low, high = present[measure].min(), present[measure].max()
+    title = said(
+        _PERIOD_TITLES[measure],
+        periods=len(present),
+        least=f"{present['rows'].min():,}",
+        most=f"{present['rows'].max():,}",
+        target=target,
+        low=f"{low:.0%}" if share else f"{low:,.3g}",
+        high=f"{high:.0%}" if share else f"{high:,.3g}",
     )
     title += (
-        f"; {len(gaps)} period(s) missing: {', '.join(gaps[:5])}"
+        said(
+            "; %(count)s period(s) missing: %(names)s",
+            count=len(gaps),
+            names=names_listed(gaps[:5], language=reader_language()),
+        )
         if gaps
-        else "; no gaps"
+        else said("; no gaps")
     )
     figure.update_layout(
         xaxis={"type": "category"},
-        yaxis={"title": "rows", "rangemode": "tozero"},
+        yaxis={"title": said("rows"), "rangemode": "tozero"},
         yaxis2={
             "title": axis,
             "overlaying": "y",
@@ -154,28 +162,26 @@ def rows_per_period(periods: pd.DataFrame, *, target: str) -> go.Figure:
     return layout(figure, title)
 
 
-def holdout(frame: pd.DataFrame, split: Holdout, *, poc: Charter) -> go.Figure:
-    """Rows per period on each side of the split."""
-    side = np.full(len(frame), "train", dtype=object)
-    side[split.test] = "test"
-    # The split's own periods, labelled so that text order is time order.
-    period = holdout_split.periods_of(frame, poc=poc)
-    counts = pd.crosstab(period, side)
-    figure = go.Figure()
-    for name, colour in (("train", TODAY), ("test", MODEL)):
-        if name in counts:
-            figure.add_bar(
-                x=counts.index, y=counts[name], name=name, marker_color=colour
-            )
-    figure.update_layout(barmode="stack", xaxis={"type": "category"})
-    figure.update_yaxes(title="rows")
-    title = (
-        f"Trained on {len(split.train_periods)} period(s), {len(split.train):,} rows; "
-        f"tested on the latest {len(split.test_periods)}, {len(split.test):,} rows"
-        if split.kind == "time"
-        else f"Trained on {len(split.train):,} rows, tested on {len(split.test):,}"
-    )
-    return layout(figure, title)
+# The period chart's right axis and title, by what its line shows.
+_PERIOD_AXES = {
+    "labelled_share": marked("%(target)s labelled (%%)"),
+    "positive_share": marked("%(target)s (%%)"),
+    "mean": marked("mean %(target)s"),
+}
+_PERIOD_TITLES = {
+    "labelled_share": marked(
+        "%(periods)s periods, %(least)s to %(most)s rows each; %(target)s %(low)s to "
+        "%(high)s labelled"
+    ),
+    "positive_share": marked(
+        "%(periods)s periods, %(least)s to %(most)s rows each; %(target)s %(low)s to "
+        "%(high)s"
+    ),
+    "mean": marked(
+        "%(periods)s periods, %(least)s to %(most)s rows each; %(target)s mean "
+        "%(low)s to %(high)s"
+    ),
+}
 
 
 def kpi_by_period(report: KpiReport) -> go.Figure:
@@ -387,25 +393,35 @@ def leak_signals(report: LeakageReport) -> go.Figure:
         textposition="outside",
     )
     figure.update_xaxes(
-        title=f"{report.measure} of the column alone", range=[0.5, 1.05]
+        title=said("%(measure)s of the column alone", measure=report.measure),
+        range=[0.5, 1.05],
     )
     figure.update_yaxes(autorange="reversed")
     excluded = report.excluded
     if excluded:
-        title = (
-            f"{len(excluded)} column(s) leak {report.target} and stay out of the "
-            "model: "
-            f"{', '.join(excluded[:4])}{' ...' if len(excluded) > 4 else ''}"
+        named = names_listed(excluded[:4], language=reader_language())
+        title = said(
+            "%(count)s column(s) leak %(target)s and stay out of the model: %(names)s",
+            count=len(excluded),
+            target=report.target,
+            names=named + (" ..." if len(excluded) > 4 else ""),
         )
     elif report.findings:
-        title = f"{len(report.findings)} warning(s) to check; no column blocked"
+        title = said(
+            "%(count)s warning(s) to check; no column blocked",
+            count=len(report.findings),
+        )
     elif signals:
-        title = (
-            f"No column gives {report.target} away: the strongest alone, "
-            f"{signals[0].column}, reaches {report.measure} {signals[0].alone:.2f}"
+        title = said(
+            "No column gives %(target)s away: the strongest alone, %(column)s, "
+            "reaches %(measure)s %(value)s",
+            target=report.target,
+            column=signals[0].column,
+            measure=report.measure,
+            value=f"{signals[0].alone:.2f}",
         )
     else:
-        title = "No column to check"
+        title = said("No column to check")
     return layout(figure, title, height=max(260, 26 * len(signals) + 120))
 
 
@@ -413,14 +429,16 @@ def value_sensitivity(model: ValueModel | None) -> go.Figure:
     """Value a year over lift and adoption, against the POC budget (stage 1)."""
     figure = go.Figure()
     if model is None:
-        return layout(figure, "No minimum lift in the charter: no value to model")
+        return layout(figure, said("No minimum lift in the charter: no value to model"))
     unit = model.unit
     columns = [
-        f"{multiple:g}x ({format_amount(lift, unit)})"
+        said(
+            "%(multiple)sx (%(lift)s)", multiple=f"{multiple:g}", lift=money(lift, unit)
+        )
         for multiple, lift in zip(model.multiples, model.lifts, strict=True)
     ]
-    rows = [f"{share:.0%} adopted" for share in model.adoption]
-    text = [[format_amount(value, unit) for value in row] for row in model.per_year]
+    rows = [said("%(share)s adopted", share=f"{s:.0%}") for s in model.adoption]
+    text = [[money(value, unit) for value in row] for row in model.per_year]
     figure.add_heatmap(
         z=model.per_year,
         x=columns,
@@ -428,20 +446,46 @@ def value_sensitivity(model: ValueModel | None) -> go.Figure:
         text=text,
         texttemplate="%{text}",
         colorscale="Blues",
-        colorbar={"title": f"{unit} a year"},
-        hovertemplate="lift %{x}, %{y}: %{text} a year<extra></extra>",
+        colorbar={
+            "title": said("%(unit)s a year", unit=unit_word(unit)),
+            **(
+                money_ticks(
+                    [v for row in model.per_year for v in row],
+                    unit=unit,
+                    language=reader_language(),
+                )
+                or {}
+            ),
+        },
+        # plotly's own placeholders, placed by the catalogue's sentence.
+        hovertemplate=said(
+            "lift %(lift)s, %(share)s: %(value)s a year",
+            lift="%{x}",
+            share="%{y}",
+            value="%{text}",
+        )
+        + "<extra></extra>",
     )
-    figure.update_xaxes(title=f"lift per {model.period} (multiple of the minimum)")
-    figure.update_yaxes(title="share of decisions that follow the model")
+    figure.update_xaxes(
+        title=said(
+            "lift per %(period)s (multiple of the minimum)",
+            period=said(model.period),
+        )
+    )
+    figure.update_yaxes(title=said("share of decisions that follow the model"))
     if model.budget:
         repaid = sum(v >= model.budget for row in model.per_year for v in row)
-        title = (
-            f"{repaid} of {len(rows) * len(columns)} combinations repay the "
-            f"{format_amount(model.budget, model.currency or unit)} budget "
-            "within a year"
+        title = said(
+            "%(repaid)s of %(combinations)s combinations repay the %(budget)s budget "
+            "within a year",
+            repaid=repaid,
+            combinations=len(rows) * len(columns),
+            budget=money(model.budget, model.currency or unit),
         )
     else:
-        title = f"At the minimum lift, fully adopted: {text[-1][1]} a year"
+        title = said(
+            "At the minimum lift, fully adopted: %(value)s a year", value=text[-1][1]
+        )
     return layout(figure, title, height=360)
 
 
@@ -449,35 +493,42 @@ def timeline_rule(check: TimelineCheck) -> go.Figure:
     """The POC's length against the 2-6 month rule (stage 1)."""
     figure = go.Figure()
     if check.months is None:
-        return layout(figure, "No timeline in the charter: it cannot be checked")
+        return layout(figure, said("No timeline in the charter: it cannot be checked"))
+    words = {
+        "months": f"{check.months:.1f}",
+        "shortest": check.shortest,
+        "longest": check.longest,
+    }
     figure.add_vrect(
         x0=check.shortest,
         x1=check.longest,
         fillcolor="#4c9a2a",
         opacity=0.15,
         line_width=0,
-        annotation_text=f"{check.shortest}-{check.longest} months",
+        annotation_text=said("%(shortest)s-%(longest)s months", **words),
         annotation_position="top left",
     )
     colour = MODEL if check.fits else LEVEL_COLOURS["alert"]
     figure.add_bar(
         x=[check.months],
-        y=["this POC"],
+        y=[said("this POC")],
         orientation="h",
         marker_color=colour,
-        text=[f"{check.months:.1f} months"],
+        text=[said("%(months)s months", **words)],
         textposition="outside",
     )
     figure.update_xaxes(
-        title="months", range=[0, max(check.longest + 2, check.months * 1.2)]
+        title=said("months"), range=[0, max(check.longest + 2, check.months * 1.2)]
     )
-    title = {
-        "fits": f"{check.months:.1f} months: within the {check.shortest}-"
-        f"{check.longest} month rule",
-        "too_long": f"{check.months:.1f} months: longer than a POC should take",
-        "too_short": f"{check.months:.1f} months: shorter than a first POC needs",
-    }[check.verdict]
-    return layout(figure, title, height=220)
+    return layout(figure, said(_TIMELINE_TITLES[check.verdict], **words), height=220)
+
+
+# The timeline chart's title by the check's verdict.
+_TIMELINE_TITLES = {
+    "fits": marked("%(months)s months: within the %(shortest)s-%(longest)s month rule"),
+    "too_long": marked("%(months)s months: longer than a POC should take"),
+    "too_short": marked("%(months)s months: shorter than a first POC needs"),
+}
 
 
 ROLE_CELL_COLOURS = {

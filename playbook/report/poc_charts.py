@@ -7,7 +7,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from playbook.charter import kpi_terms
-from playbook.charter.model import Kpi
+from playbook.charter.model import Charter, Kpi
 from playbook.core.messages import marked
 from playbook.report.charts import (
     MODEL,
@@ -18,9 +18,12 @@ from playbook.report.charts import (
     per_period_axis,
 )
 from playbook.report.display import reader_language, said
+from playbook.tasks import holdout as holdout_split
 from playbook.tasks.comparison import CANDIDATE, Comparison
 from playbook.tasks.comparison import TODAY as TODAY_ROLE
+from playbook.tasks.holdout import Holdout
 from playbook.tasks.importance import Importance
+from playbook.tasks.split_words import described
 
 OTHER = "#c9c9c9"
 # Candidates that tuning did not choose, still shown on the ladder.
@@ -203,9 +206,9 @@ def forecast_against_actuals(rows: pd.DataFrame, *, today: str) -> go.Figure:
     )
     figure = go.Figure()
     for column, name, colour, dash in (
-        ("actual", "actual", "#222", None),
-        ("decision_model", "the model", MODEL, None),
-        ("decision_today", today, TODAY, "dot"),
+        ("actual", said("actual"), "#222", None),
+        ("decision_model", said("the model"), MODEL, None),
+        ("decision_today", said(today), TODAY, "dot"),
     ):
         figure.add_scatter(
             x=by_time.index,
@@ -213,12 +216,14 @@ def forecast_against_actuals(rows: pd.DataFrame, *, today: str) -> go.Figure:
             name=name,
             line={"color": colour, "dash": dash},
         )
-    figure.update_yaxes(title="total over all series")
+    figure.update_yaxes(title=said("total over all series"))
     model_error = (by_time["decision_model"] - by_time["actual"]).abs().sum()
     today_error = (by_time["decision_today"] - by_time["actual"]).abs().sum()
-    title = (
-        f"Forecasts against actuals over the test periods: the model's total error is "
-        f"{model_error / max(today_error, 1e-9):.0%} of {today}'s"
+    title = said(
+        "Forecasts against actuals over the test periods: the model's total error is "
+        "%(share)s of %(baseline)s's",
+        share=f"{model_error / max(today_error, 1e-9):.0%}",
+        baseline=said(today),
     )
     return layout(figure, title)
 
@@ -262,6 +267,39 @@ def importance(
     return layout(figure, title, height=max(300, 26 * len(top) + 120))
 
 
+def holdout(frame: pd.DataFrame, split: Holdout, *, poc: Charter) -> go.Figure:
+    """Rows per period on each side of the split."""
+    side = np.full(len(frame), "train", dtype=object)
+    side[split.test] = "test"
+    # The split's own periods, labelled so that text order is time order.
+    period = holdout_split.periods_of(frame, poc=poc)
+    counts = pd.crosstab(period, side)
+    figure = go.Figure()
+    for name, colour in (("train", TODAY), ("test", MODEL)):
+        if name in counts:
+            figure.add_bar(
+                x=counts.index, y=counts[name], name=said(name), marker_color=colour
+            )
+    figure.update_layout(barmode="stack", xaxis={"type": "category"})
+    figure.update_yaxes(title=said("rows"))
+    by_time = split.kind == "time"
+    title = said(
+        _BY_TIME if by_time else _AT_RANDOM,
+        periods=len(split.train_periods),
+        train=f"{len(split.train):,}",
+        tested=len(split.test_periods),
+        test=f"{len(split.test):,}",
+    )
+    return layout(figure, title)
+
+
+_BY_TIME = marked(
+    "Trained on %(periods)s period(s), %(train)s rows; tested on the latest "
+    "%(tested)s, %(test)s rows"
+)
+_AT_RANDOM = marked("Trained on %(train)s rows, tested on %(test)s")
+
+
 def split(result: Comparison) -> go.Figure:
     """Rows per period on each side of the split: fitted, validated, tested."""
     holdout = result.holdout
@@ -287,7 +325,7 @@ def split(result: Comparison) -> go.Figure:
         xaxis={"type": "category", "tickvals": list(counts.index[::step])},
     )
     figure.update_yaxes(title=said("rows"))
-    description = said(holdout.description)  # the tasks' sentence, English for now
+    description = described(holdout.account, language=reader_language())
     return layout(figure, description[:1].upper() + description[1:])
 
 
@@ -357,25 +395,33 @@ def kpi_by_threshold(
     routed = confidence[None, :] >= grid[:, None]
     kpi = (routed * value[None, :]).sum(axis=1) / periods
     figure = go.Figure()
-    figure.add_scatter(x=grid, y=kpi, name=f"{unit} per {period}", line_color=MODEL)
+    axis, routed_share = per_period_axis(unit, period), said("share routed (%)")
+    figure.add_scatter(x=grid, y=kpi, name=axis, line_color=MODEL)
     figure.add_scatter(
         x=grid,
         y=routed.mean(axis=1) * 100,
-        name="share routed (%)",
+        name=routed_share,
         yaxis="y2",
         line={"color": TODAY, "dash": "dot"},
     )
     figure.add_vline(
-        x=threshold, line_dash="dash", line_color="#555", annotation_text="chosen"
+        x=threshold,
+        line_dash="dash",
+        line_color="#555",
+        annotation_text=said("chosen"),
     )
     figure.update_layout(
-        yaxis={"title": f"{unit} per {period}"},
-        yaxis2={"overlaying": "y", "side": "right", "title": "share routed (%)"},
+        yaxis={"title": axis},
+        yaxis2={"overlaying": "y", "side": "right", "title": routed_share},
     )
-    figure.update_xaxes(title="route only when the model's confidence is at least")
+    figure.update_xaxes(
+        title=said("route only when the model's confidence is at least")
+    )
     at = routed[np.searchsorted(grid, threshold)].mean()
-    title = (
-        f"At the threshold chosen on validation rows ({threshold:.2f}) the model "
-        f"routes {at:.0%} of the tickets; the rest go to a person"
+    title = said(
+        "At the threshold chosen on validation rows (%(threshold)s) the model routes "
+        "%(share)s of the tickets; the rest go to a person",
+        threshold=f"{threshold:.2f}",
+        share=f"{at:.0%}",
     )
     return layout(figure, title)

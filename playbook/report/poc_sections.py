@@ -135,7 +135,7 @@ def losing_segments(stage: PocStage) -> None:
         ]
     )
     if scope:
-        display.bullets("Segments", [scope])
+        display.bullets(said("Segments"), [scope])
 
 
 def segment_scope(found: poc_stage.PocEvidence) -> str | None:

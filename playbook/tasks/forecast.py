@@ -46,6 +46,7 @@ from playbook.tasks.forecast_history import (
 from playbook.tasks.forecast_history import after_history as after_history
 from playbook.tasks.forecast_history import with_history as with_history
 from playbook.tasks.kpi import KpiReport, lift_report
+from playbook.tasks.split_words import CalendarNotes, IncompletePeriod
 
 BASELINE_NAMES = {
     "seasonal_naive": "seasonal naive",
@@ -76,7 +77,7 @@ def prepare(
             test period is partial and the charter drops partial periods.
     """
     settings = poc.data.calendar
-    notes = [_missing_note(frame, poc=poc)]
+    missing, step = _missing_steps(frame, poc=poc)
     if settings.missing_steps == "zero":
         frame = with_missing_steps_as_zero(frame, poc=poc)
     enriched = add_history(frame, poc=poc).reset_index(drop=True)
@@ -89,20 +90,29 @@ def prepare(
             "season."
         )
     periods = holdout.periods_of(enriched, poc=poc)
-    enriched, periods, note = _without_partial_last_period(enriched, periods, poc=poc)
+    enriched, periods, incomplete = _without_partial_last_period(
+        enriched, periods, poc=poc
+    )
     split = holdout.split(enriched, poc=poc, seed=seed, periods=periods)
     partial = [
         found
         for found in partial_periods(frame, poc=poc)
         if found.period in split.test_periods
     ]
-    notes.insert(0, note)
     if settings.partial_periods == "drop" and partial:
         split = _without_partial_test_periods(split, periods, partial=partial, poc=poc)
     enriched[_WEIGHT] = _weights(periods, partial=partial, poc=poc)
-    notes.append(_partial_note(partial, poc=poc))
-    description = "; ".join([split.description, *(n for n in notes if n)])
-    return enriched, periods, dataclasses.replace(split, description=description)
+    notes = CalendarNotes(
+        period=poc.need("kpi").period,
+        target=poc.data.target,
+        step=step,
+        missing_steps=missing,
+        missing_handling=settings.missing_steps,
+        partial=partial,
+        partial_handling=settings.partial_periods,
+        incomplete_last=incomplete,
+    )
+    return enriched, periods, split.noted(calendar=notes)
 
 
 def with_missing_steps_as_zero(frame: pd.DataFrame, *, poc: Charter) -> pd.DataFrame:
@@ -230,34 +240,17 @@ def _without_partial_test_periods(
     return dataclasses.replace(split, test=test, test_periods=kept)
 
 
-def _missing_note(frame: pd.DataFrame, *, poc: Charter) -> str:
-    """The split's words on the steps the series lack (none: no words)."""
+def _missing_steps(frame: pd.DataFrame, *, poc: Charter) -> tuple[int, str | None]:
+    """How many steps the series lack, and the grid's step for the split's notes."""
     found = calendar.grid(
         time_column.parse(frame, poc=poc).when, calendar.series_of(frame, poc=poc)
     )
-    missing = len(found.missing)
-    if not missing:
-        return ""
-    step = calendar.step_name(found.step) or "step"
-    if poc.data.calendar.missing_steps == "zero":
-        return f"{missing} missing {step}(s) added with {poc.data.target} 0"
-    return f"{missing} missing {step}(s) left out, their history read a season before"
-
-
-def _partial_note(partial: list[PartialPeriod], *, poc: Charter) -> str:
-    """The split's words on the partial test periods: weighted or dropped."""
-    if not partial:
-        return ""
-    listed = ", ".join(f"{p.period} ({p.steps} of {p.expected} steps)" for p in partial)
-    period = poc.need("kpi").period
-    if poc.data.calendar.partial_periods == "drop":
-        return f"partial test {period}(s) dropped from the KPI: {listed}"
-    return f"partial test {period}(s) weighted to a whole {period}: {listed}"
+    return len(found.missing), calendar.step_name(found.step)
 
 
 def _without_partial_last_period(
     rows: pd.DataFrame, periods: pd.Series, *, poc: Charter
-) -> tuple[pd.DataFrame, pd.Series, str]:
+) -> tuple[pd.DataFrame, pd.Series, IncompletePeriod | None]:
     """Drop the last period when the calendar covers fewer of its steps than usual.
 
     The steps counted are the grid's (missing ones included): a day missing from the
@@ -271,13 +264,14 @@ def _without_partial_last_period(
     labels = calendar.period_labels(pd.Series(times), period=poc.need("kpi").period)
     steps = labels.value_counts().sort_index()
     if len(steps) < 3 or steps.iloc[-1] >= steps.median():
-        return rows, periods, ""
+        return rows, periods, None
     keep = (periods != steps.index[-1]).to_numpy()
-    note = (
-        f"the last {poc.need('kpi').period} ({steps.index[-1]}, {steps.iloc[-1]} of "
-        f"{steps.median():.0f} time steps in the data) left out as incomplete"
+    left_out = IncompletePeriod(
+        label=str(steps.index[-1]),
+        steps=int(steps.iloc[-1]),
+        usual=float(steps.median()),
     )
-    return (*_kept(rows, periods, keep=keep), note)
+    return (*_kept(rows, periods, keep=keep), left_out)
 
 
 def _kept(

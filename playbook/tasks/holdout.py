@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass, field
 
@@ -12,6 +13,8 @@ from sklearn.model_selection import GroupShuffleSplit, train_test_split
 from playbook.charter.model import Charter
 from playbook.data import calendar, time_column
 from playbook.errors import DataError
+from playbook.tasks.split_words import CalendarNotes, SplitAccount, described
+from playbook.tasks.training_sample import TrainingSample
 
 
 @dataclass(frozen=True)
@@ -24,7 +27,8 @@ class Holdout:
         test: Positions of the test rows.
         train_periods: The periods trained on (each has rows).
         test_periods: The test periods judged (each has rows).
-        description: How the rows were held out, in words.
+        account: How the rows were held out, the facts its sentence is written
+            from (`split_words.described`).
         missing_periods: Periods of the test window without a single row: a forecast's
             window is the latest periods of the complete calendar, so a week the data
             lacks is reported missing, never replaced by an earlier one.
@@ -35,8 +39,30 @@ class Holdout:
     test: np.ndarray
     train_periods: list[str]
     test_periods: list[str]
-    description: str
+    account: SplitAccount
     missing_periods: list[str] = field(default_factory=list)
+
+    @property
+    def description(self) -> str:
+        """How the rows were held out, in English (the model card's and evidence's)."""
+        return described(self.account)
+
+    def noted(
+        self,
+        *,
+        calendar: CalendarNotes | None = None,
+        sample: TrainingSample | None = None,
+    ) -> Holdout:
+        """The same split, its account noting a forecast's calendar or a sample."""
+        account = self.account
+        return dataclasses.replace(
+            self,
+            account=dataclasses.replace(
+                account,
+                calendar=calendar or account.calendar,
+                sample=sample or account.sample,
+            ),
+        )
 
 
 def periods_of(frame: pd.DataFrame, *, poc: Charter) -> pd.Series:
@@ -98,11 +124,9 @@ def split(
             )
         )
         result = _drawn_at_random(
-            "grouped",
             train,
             test,
-            f"a random {share:.0%} of the ids ({poc.data.id}) held out with all "
-            "their rows, so no id sits on both sides",
+            SplitAccount(kind="grouped", share=share, id_column=poc.data.id),
         )
     else:
         share = plan.test_share or 0.25
@@ -111,13 +135,13 @@ def split(
             np.arange(len(frame)), test_size=share, stratify=strata, random_state=seed
         )
         result = _drawn_at_random(
-            "stratified",
             train,
             test,
-            f"a stratified random {share:.0%} of the rows held out"
-            if strata is not None
-            else f"a random {share:.0%} of the rows held out (too few rows to "
-            f"stratify by {poc.data.target!r})",
+            SplitAccount(
+                kind="stratified",
+                share=share,
+                unstratified_target=None if strata is not None else poc.data.target,
+            ),
         )
     for side, rows in (("training", result.train), ("test", result.test)):
         if target.iloc[rows].nunique() < 2:
@@ -204,37 +228,34 @@ def _latest_periods(
             "split.test_periods."
         )
     is_test = periods.isin(test_labels).to_numpy()
-    absent = (
-        f"; {len(missing)} of them without a single row, reported missing and not "
-        f"judged: {', '.join(missing)}"
-        if missing
-        else ""
-    )
     return Holdout(
         kind="time",
         train=np.flatnonzero(~is_test),
         test=np.flatnonzero(is_test),
         train_periods=train_labels,
         test_periods=test_labels,
-        description=(
-            f"trained on {train_labels[0]} to {train_labels[-1]}, tested on the "
-            f"latest {held_out} period(s), {window[0]} to {window[-1]}{absent}"
+        account=SplitAccount(
+            kind="time",
+            train_first=train_labels[0],
+            train_last=train_labels[-1],
+            window=window,
+            missing=missing,
         ),
         missing_periods=missing,
     )
 
 
 def _drawn_at_random(
-    kind: str, train: np.ndarray, test: np.ndarray, description: str
+    train: np.ndarray, test: np.ndarray, account: SplitAccount
 ) -> Holdout:
     """A holdout of rows drawn at random: one period, "all", on each side."""
     return Holdout(
-        kind=kind,
+        kind=account.kind,
         train=np.sort(train),
         test=np.sort(test),
         train_periods=["all"],
         test_periods=["all"],
-        description=description,
+        account=account,
     )
 
 

@@ -144,9 +144,7 @@ def compare(
             else _NOT_PROBABILITIES,
         )
     if sample is not None:
-        split = dataclasses.replace(
-            split, description=f"{split.description}; {sample.words()}"
-        )
+        split = split.noted(sample=sample)
     return Comparison(
         task="top_k",
         holdout=split,

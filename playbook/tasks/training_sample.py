@@ -16,6 +16,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from playbook.core.language import Language
+from playbook.core.messages import translated
+
 # Training rows a yes/no model is fitted on at most: a hundred thousand rows hold
 # thousands of positives even at a few percent, and both candidates fit them in
 # seconds. That more rows would not move the KPI is expected, not measured here, so
@@ -35,12 +38,19 @@ class TrainingSample:
     rows: int
     of_rows: int
 
-    def words(self) -> str:
-        """The sample in words, for the split's description."""
-        return (
-            f"the model trained on a seeded random sample of {self.rows:,} of the "
-            f"{self.of_rows:,} training rows, to bound the time of the fits; the KPI "
-            "is computed on every test row"
+    def words(self, *, language: Language = "en") -> str:
+        """The sample in words, for the split's description.
+
+        Args:
+            language: The reader's language.
+        """
+        return translated(
+            language,
+            "the model trained on a seeded random sample of %(rows)s of the "
+            "%(of_rows)s training rows, to bound the time of the fits; the KPI is "
+            "computed on every test row",
+            rows=f"{self.rows:,}",
+            of_rows=f"{self.of_rows:,}",
         )
 
 
