@@ -5,7 +5,7 @@ import pandas as pd
 import pytest
 
 from playbook import charter
-from playbook.data import leakage
+from playbook.data import leakage, pii
 from playbook.synthetic import churn as synthetic
 from playbook.tasks import models
 
@@ -185,6 +185,25 @@ def test_features_leave_out_pii_leaks_ids_and_charter_exclusions(
     assert excluded["email"].startswith("personal data (e-mail address)")
     assert excluded["heat_failure"].startswith("possible leak (pure value)")
     assert excluded["reading"].startswith("possible leak (id-like)")
+
+
+def test_stage_3s_deep_scan_reused_keeps_out_the_same_columns(machines, make_charter):
+    frame = machines.assign(
+        email=[f"user{i}@example.com" for i in range(len(machines))]
+    )
+    poc = make_charter(target="failed")
+    data = poc.data
+    personal = pii.detect(
+        frame, declared=data.pii, allowed=data.allow_pii, free_text=data.text
+    )
+    deep = leakage.scan(
+        frame, poc=poc, skip=[p.column for p in personal], deep=True, seed=1
+    )
+
+    reused = models.excluded_columns(frame, poc=poc, personal=personal, leaks=deep)
+
+    assert reused == models.excluded_columns(frame, poc=poc)
+    assert {"email", "heat_failure", "reading"} <= set(reused)
 
 
 def test_allow_pii_lets_the_model_use_a_personal_column(machines, make_charter):

@@ -3,6 +3,8 @@
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from playbook.data import pii
 from playbook.report import display as view
@@ -270,3 +272,41 @@ def test_the_leak_search_finds_values_in_binary_files_at_any_width(tmp_path, off
         "id mobile",
         "customer_name",
     }
+
+
+# Values near every pattern: digits in runs and groups, the marks a pattern needs,
+# separators, letters, a placeholder and digits of another script.
+_NEAR_PII = st.lists(
+    st.sampled_from(
+        [
+            *("0", "1", "2", "5", "9", "010", "1234", "٣"),
+            *("-", " ", ".", "@", ":", "+", "(", ")", "\n"),
+            *("a", "x.com", "<PHONE>", "kim"),
+        ]
+    ),
+    max_size=14,
+).map("".join)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(_NEAR_PII, min_size=1, max_size=30))
+def test_only_values_that_could_hold_pii_are_searched_and_nothing_is_missed(
+    texts: list[str],
+):
+    series = pd.Series(texts, dtype=object)
+    quick = pii._by_values(series)
+    with pytest.MonkeyPatch.context() as patched:
+        patched.setattr(pii, "_could_hold", lambda t: np.ones(len(t), dtype=bool))
+        searched_all = pii._by_values(series)
+
+    assert quick == searched_all
+
+
+def test_distinct_ids_are_not_searched_and_the_shortest_phone_number_is():
+    # A Seoul landline has the fewest digits of any pattern: 9.
+    ids = pd.Series([f"SYN-{i:06d}" for i in range(1000)] + ["02-123-4567"])
+
+    could = pii._could_hold(ids.tolist())
+
+    assert could.sum() == 1 and could[-1]
+    assert pii._by_values(ids)[0] == ["phone number"]

@@ -142,9 +142,11 @@ def build(
     scored = monitoring.score_fresh(
         fresh, out_dir=out_dir, poc=poc, seed=seed, earlier=frame
     )
+    # Once: the columns follow from the data and the charter (a PII and leak scan).
+    features = models.tabular_columns(frame, poc=poc)
     limits = monitoring.propose_thresholds(
         frame.iloc[split.train],
-        features=models.tabular_columns(frame, poc=poc),
+        features=features,
         poc=poc,
         baseline_kpi=poc_kpi.baseline if poc_kpi is not None else None,
     )
@@ -164,7 +166,7 @@ def build(
             contracts.load_suite(poc.data.checks), batch=fresh, target=poc.data.target
         )
         contract = contracts.validate(fresh.rows, suite)
-        report = _drift(frame, split=split, fresh=fresh, poc=poc)
+        report = _drift(frame, split=split, fresh=fresh, poc=poc, features=features)
         evidence = BeyondEvidence(
             fresh_batch=True,
             drift=report,
@@ -191,7 +193,12 @@ def _facts(fresh: FreshBatch, *, contract: ContractReport) -> FreshBatchFacts:
 
 
 def _drift(
-    frame: pd.DataFrame, *, split: Holdout, fresh: FreshBatch, poc: Charter
+    frame: pd.DataFrame,
+    *,
+    split: Holdout,
+    fresh: FreshBatch,
+    poc: Charter,
+    features: list[str],
 ) -> DriftReport:
     thresholds = poc.need("drift")
     reference, reference_name = monitoring.drift_reference(
@@ -204,7 +211,7 @@ def _drift(
     return drift.feature_drift(
         reference,
         fresh.rows,
-        columns=models.tabular_columns(frame, poc=poc),
+        columns=features,
         rule=drift.DriftRule(
             warning=thresholds.psi_warning,
             alert=thresholds.psi_alert,

@@ -53,8 +53,18 @@ GATE = "data_contract"
 class ColumnRule(Protocol):
     """The model's rule for the columns it leaves out, each with the reason."""
 
-    def __call__(self, frame: pd.DataFrame, *, poc: Charter) -> dict[str, str]:
-        """The columns kept out of the model, column to reason, in the frame's order."""
+    def __call__(
+        self,
+        frame: pd.DataFrame,
+        *,
+        poc: Charter,
+        personal: list[PiiColumn] | None = None,
+        leaks: LeakageReport | None = None,
+    ) -> dict[str, str]:
+        """The columns kept out of the model, column to reason, in the frame's order.
+
+        `personal` and `leaks` are this stage's own findings on the frame, reused.
+        """
         ...
 
 
@@ -212,7 +222,7 @@ def build(
     balance = label_balance(frame, poc=poc, source=source)
     periods = rows_per_period(frame, poc=poc, source=source) if time else None
     leaks = leakage.scan(frame, poc=poc, skip=hidden, deep=True, seed=seed)
-    excluded = excluded_columns(frame, poc=poc)
+    excluded = excluded_columns(frame, poc=poc, personal=personal, leaks=leaks)
     # Data Docs go beside the stage's page: never into a finished run's folder.
     folder = journey.open_run(Path(docs).parent) / Path(docs).name if docs else None
     contract = contracts.validate(

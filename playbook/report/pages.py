@@ -18,10 +18,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-import nbformat
 import plotly
 import plotly.graph_objects as go
-from nbconvert import HTMLExporter
 from plotly.subplots import make_subplots
 
 from playbook.core.files import write_atomic
@@ -177,6 +175,12 @@ def export_stage(
     Raises:
         ReportError: The notebook cannot be read.
     """
+    # Imported here, not at the top: nbformat reaches jsonschema, whose format checks
+    # build a grammar at import (2 s of CPU), and every stage's kernel imports this
+    # package while only the runner exports pages.
+    import nbformat
+    from nbconvert import HTMLExporter
+
     try:
         node = nbformat.read(notebook, as_version=4)
     except (OSError, ValueError) as error:

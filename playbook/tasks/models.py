@@ -50,7 +50,13 @@ def tabular_columns(frame: pd.DataFrame, *, poc: Charter) -> list[str]:
     return [c for c in feature_columns(frame, poc=poc) if c != poc.data.text]
 
 
-def excluded_columns(frame: pd.DataFrame, *, poc: Charter) -> dict[str, str]:
+def excluded_columns(
+    frame: pd.DataFrame,
+    *,
+    poc: Charter,
+    personal: list[pii.PiiColumn] | None = None,
+    leaks: leakage.LeakageReport | None = None,
+) -> dict[str, str]:
     """The columns kept out of the model, each with the reason, in the frame's order.
 
     The target, the id and the time column; the columns the charter excludes
@@ -61,6 +67,16 @@ def excluded_columns(frame: pd.DataFrame, *, poc: Charter) -> dict[str, str]:
     columns that leak the target (`playbook.data.leakage`, its quick checks), unless
     `data.allow_leaks` lists them. It depends only on the data and the charter, so any
     stage gets the same answer, whether stage 3 ran or not.
+
+    Args:
+        frame: The data.
+        poc: The charter.
+        personal: `pii.detect`'s answer on this frame with the charter's `data.pii`,
+            `data.allow_pii` and `data.text`, when the caller has it; None finds it.
+        leaks: `leakage.scan`'s answer on this frame skipping `personal`, quick or
+            deep (the deep scan only adds warnings, which keep no column out), when
+            the caller has it; None runs the quick scan. Stage 3 passes both, so
+            the scans run once on a million rows.
     """
     data = poc.data
     reasons: dict[str, str] = {}
@@ -84,17 +100,19 @@ def excluded_columns(frame: pd.DataFrame, *, poc: Charter) -> dict[str, str]:
                 "observed on the day (data.observed_same_day): read lagged by the "
                 "horizon instead",
             )
-    personal = pii.detect(
-        frame, declared=data.pii, allowed=data.allow_pii, free_text=data.text
-    )
+    if personal is None:
+        personal = pii.detect(
+            frame, declared=data.pii, allowed=data.allow_pii, free_text=data.text
+        )
     for found in personal:
         if found.excluded:
             reasons.setdefault(
                 found.column,
                 f"personal data ({found.kind}); list it in data.allow_pii to use it",
             )
-    report = leakage.scan(frame, poc=poc, skip=[p.column for p in personal])
-    for finding in report.findings:
+    if leaks is None:
+        leaks = leakage.scan(frame, poc=poc, skip=[p.column for p in personal])
+    for finding in leaks.findings:
         if finding.excluded:
             reasons.setdefault(
                 finding.column,
