@@ -22,6 +22,7 @@ import os
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 import argparse
+import dataclasses
 import functools
 import json
 import shutil
@@ -125,6 +126,15 @@ def main() -> None:
                 "lift": found.kpi.lift,
                 "interval": [found.kpi.lift_ci_low, found.kpi.lift_ci_high],
                 "model": found.model_name,
+                "importance_scope": (
+                    dataclasses.asdict(found.importance_scope)
+                    if getattr(found, "importance_scope", None)
+                    else None
+                ),
+                "latency_calls": [
+                    getattr(found.latency, "batch_calls", None),
+                    getattr(found.latency, "row_calls", None),
+                ],
                 "threads": os.environ["OMP_NUM_THREADS"],
             }
         )
