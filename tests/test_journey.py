@@ -184,6 +184,28 @@ def test_stage_7_finds_the_untouched_run_reproduces_without_repeating_stage_4(
     assert "bit for bit" in item["evidence"]
 
 
+def test_stage_4_states_what_its_diagnostics_measured(complete_run):
+    _, run_dir = complete_run
+    found = _evidence(run_dir, "04_poc")
+    scope, speed = found["importance_scope"], found["latency"]
+    # Narrow data: every feature shuffled on (a sample of at most 2,000) test rows.
+    assert scope["sample_rows"] == min(scope["test_rows"], 2000) > 0
+    assert scope["shuffled"] == scope["candidates"] == scope["features"] > 0
+    assert not scope["stopped_early"] and not scope["encoded_once"]
+    assert speed["batch_calls"] >= 3 and speed["row_calls"] >= 3
+    page = (run_dir / "04_poc.html").read_text()
+    rows = (
+        f"all {scope['test_rows']:,} test rows"
+        if scope["sample_rows"] == scope["test_rows"]
+        else f"{scope['sample_rows']:,} of the {scope['test_rows']:,} test rows"
+    )
+    assert f"{rows}, each feature shuffled 5 times" in page
+    assert (
+        f"p50 and p95 of {speed['batch_calls']} whole-batch and "
+        f"{speed['row_calls']} one-row calls"
+    ) in page
+
+
 @pytest.mark.browser
 def test_run_index_shows_the_decision_and_a_drawn_chart_offline(
     complete_run, chromium, tmp_path

@@ -16,6 +16,7 @@ from playbook.report.display import said
 from playbook.serve.saved_model import CARD_FILE, SavedStage
 from playbook.tasks import comparison, contact_policy, kpi, poc_stage
 from playbook.tasks import latency as latency_words
+from playbook.tasks.importance import ImportanceScope
 from playbook.tasks.poc_stage import PocStage
 
 # Features named in the sentence on which segments were split; the rest are counted.
@@ -105,6 +106,41 @@ def how_the_model_decides(stage: PocStage) -> None:
             )
         ]
     )
+    scope = stage.evidence.importance_scope
+    if scope is not None:
+        display.bullets(said("Permutation importance"), importance_scope(scope))
+
+
+def importance_scope(scope: ImportanceScope) -> list[str]:
+    """Which test rows permutation importance scored, and why it shuffled fewer."""
+    said_rows = (
+        said(
+            "Measured on a seeded random sample of %(sample)s of the %(rows)s test "
+            "rows, each feature shuffled %(repeats)s times.",
+            sample=f"{scope.sample_rows:,}",
+            rows=f"{scope.test_rows:,}",
+            repeats=scope.repeats,
+        )
+        if scope.sample_rows < scope.test_rows
+        else said(
+            "Measured on all %(rows)s test rows, each feature shuffled %(repeats)s "
+            "times.",
+            rows=f"{scope.test_rows:,}",
+            repeats=scope.repeats,
+        )
+    )
+    if not scope.stopped_early:
+        return [said_rows]
+    return [
+        said_rows,
+        said(
+            "Its share of the tuning time ran out after %(shuffled)s of the "
+            "%(candidates)s features it meant to shuffle (those the model's score "
+            "moves with most); the others are not ranked.",
+            shuffled=scope.shuffled,
+            candidates=scope.candidates,
+        ),
+    ]
 
 
 def losing_segments(stage: PocStage) -> None:
@@ -160,12 +196,20 @@ def segment_scope(found: poc_stage.PocEvidence) -> str | None:
 def latency(stage: PocStage) -> None:
     """Measured prediction times against the charter's requirement."""
     measured = stage.evidence.latency
-    shown = display.frame([measured])
+    shown = display.frame([measured]).drop(columns=["batch_calls", "row_calls"])
     shown["judged_on"] = latency_words.judged_on(
         measured, language=display.reader_language()
     )
     shown["mode"] = shown["mode"].map(said)
-    display.table(shown, caption=said("Prediction time (ms)"))
+    display.table(
+        shown,
+        caption=said(
+            "Prediction time (ms): p50 and p95 of %(batch)s whole-batch and "
+            "%(rows)s one-row calls",
+            batch=measured.batch_calls,
+            rows=measured.row_calls,
+        ),
+    )
 
 
 def saved_files(saved: SavedStage) -> None:

@@ -24,10 +24,11 @@ from playbook.data.calendar import CalendarReport
 from playbook.tasks import evaluation, importance, latency, reproduction, segments
 from playbook.tasks.comparison import Calibration, Candidate, Comparison, Rung
 from playbook.tasks.contact_policy import ContactPolicies
+from playbook.tasks.deadline import Deadline
 from playbook.tasks.decision import Decision, decide_poc
 from playbook.tasks.decision_words import decision_code
 from playbook.tasks.experiment import ExperimentInputs
-from playbook.tasks.importance import Importance
+from playbook.tasks.importance import Importance, ImportanceScope
 from playbook.tasks.kpi import KpiReport, lift_summary
 from playbook.tasks.latency import LatencyReport
 from playbook.tasks.reproduction import SampleFit
@@ -53,6 +54,13 @@ LOSING_SEGMENTS_KEPT = 10
 # few enough to keep the stage quick on a large test period.
 LATENCY_REPEATS = 5
 LATENCY_SINGLE_ROWS = 50
+# The diagnostics' shares of --tuning-seconds (wall time, as tuning's): permutation
+# importance on wide data, and the latency calls. Their predictions were most of
+# stage 4 on 3,000 columns (23 and 12 s of CPU at a 5 s budget); with these shares
+# and their stated minimums the stage stays near twice the budget. Narrow data's
+# importance shuffles every feature whatever the clock.
+IMPORTANCE_SHARE = 0.2
+LATENCY_SHARE = 0.1
 
 
 @dataclass(frozen=True)
@@ -95,6 +103,10 @@ class PocEvidence:
         training_sample: The seeded sample of the training rows a yes/no model was
             fitted on when there were more than it needs; None when it was fitted
             on all of them (and for forecasts and routing).
+        importance_scope: What permutation importance measured: its seeded sample
+            of the test rows, the features it shuffled of those the model reads,
+            and whether its time allowance stopped it early. None in evidence
+            saved before it was recorded.
     """
 
     task: str
@@ -116,6 +128,7 @@ class PocEvidence:
     calendar: CalendarReport | None = None
     contact_policies: ContactPolicies | None = None
     training_sample: TrainingSample | None = None
+    importance_scope: ImportanceScope | None = None
 
 
 @dataclass(frozen=True)
@@ -177,16 +190,17 @@ def build(
     result = evaluation.compare(
         frame, poc=poc, seed=seed, tuning_seconds=tuning_seconds, trials=trials
     )
-    found, score_name = importance.importance(
+    ranking = importance.importance(
         result.model,
         result.test_frame,
         result.rows["actual"].to_numpy(),
         features=result.features,
         task=result.task,
         seed=seed,
+        deadline=Deadline(max(tuning_seconds, 0.0) * IMPORTANCE_SHARE),
     )
     columns = [c for c in result.features if c != poc.data.text]
-    split_by = most_used(columns, found)
+    split_by = most_used(columns, ranking.found)
     confidence = poc.need("kpi").confidence
     found_segments = segments.compare(
         result.rows,
@@ -213,6 +227,7 @@ def build(
         repeats=LATENCY_REPEATS,
         single_rows=LATENCY_SINGLE_ROWS,
         seed=seed,
+        deadline=Deadline(max(tuning_seconds, 0.0) * LATENCY_SHARE),
     )
     refit = reproduction.sample_fit(
         evaluation.held_out(frame, poc=poc, seed=seed)[0],
@@ -231,6 +246,7 @@ def build(
         language=poc.language,
         segment_features=split_by if len(split_by) < len(columns) else None,
         features_not_segmented=len(columns) - len(split_by),
+        importance_scope=ranking.scope,
     )
     return PocStage(
         outcome=journey.StageOutcome(
@@ -244,8 +260,8 @@ def build(
         frame=frame,
         comparison=result,
         tuning_seconds=tuning_seconds,
-        importance=found,
-        importance_score=score_name,
+        importance=ranking.found,
+        importance_score=ranking.score,
         segments=found_segments,
     )
 
@@ -275,6 +291,7 @@ def evidence(
     language: Language = "en",
     segment_features: list[str] | None = None,
     features_not_segmented: int = 0,
+    importance_scope: ImportanceScope | None = None,
 ) -> PocEvidence:
     """What later stages read of a comparison and its diagnostics.
 
@@ -288,6 +305,7 @@ def evidence(
             worded from the same KPI).
         segment_features: The features the segments split by, when not all were.
         features_not_segmented: How many features were not split.
+        importance_scope: What permutation importance measured.
     """
     losing = [s for s in feature_segments if s.loses]
     return PocEvidence(
@@ -314,6 +332,7 @@ def evidence(
         calendar=result.calendar,
         contact_policies=result.contact_policies,
         training_sample=result.training_sample,
+        importance_scope=importance_scope,
     )
 
 

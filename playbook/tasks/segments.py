@@ -112,15 +112,26 @@ def compare(
     # Bonferroni: each interval at 1 - (1 - confidence) / segments, both tails.
     tail = (1 - confidence) / (2 * max(len(split), 1))
     top_k = equal_contacts and all(c in scores.columns for c in _TOP_K_COLUMNS)
+    # Each column read once, not once per segment: on 500,000 test rows the
+    # per-segment reads took seconds.
+    if top_k:
+        footing = _Footing(
+            value=scores["value_if_contacted"].to_numpy(dtype=float),
+            contacted=scores["decision_model"].to_numpy(dtype=float),
+            today_score=np.nan_to_num(
+                scores["today_score"].to_numpy(dtype=float), nan=-np.inf
+            ),
+            period_codes=periods,
+        )
+    else:
+        own = (
+            scores["value_model"].to_numpy(dtype=float),
+            scores["value_today"].to_numpy(dtype=float),
+        )
     found = []
     for column, label, mask in split:
         model, today = (
-            _at_equal_contacts(scores, mask, periods)
-            if top_k
-            else (
-                scores["value_model"].to_numpy(dtype=float)[mask],
-                scores["value_today"].to_numpy(dtype=float)[mask],
-            )
+            footing.at_equal_contacts(mask) if top_k else (own[0][mask], own[1][mask])
         )
         difference = model - today
         lift = float(difference.sum() / count)
@@ -148,25 +159,35 @@ def compare(
     return sorted(found, key=lambda segment: segment.lift)
 
 
-def _at_equal_contacts(
-    scores: pd.DataFrame, mask: np.ndarray, periods: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
-    """Each segment row's value under the model and under today's best equal use.
+@dataclass(frozen=True)
+class _Footing:
+    """The scored rows of a decision with a capacity, as arrays, for equal contacts.
 
-    In each period the model contacts some of the segment's rows; today's policy gets
-    as many contacts there and spends them on its own top rows by score.
+    Attributes:
+        value: Each row's value if contacted.
+        contacted: The model's decision for each row (1 contacted, 0 not).
+        today_score: Today's score (-inf where it has none).
+        period_codes: Each row's period, as a number.
     """
-    value = scores["value_if_contacted"].to_numpy(dtype=float)[mask]
-    contacted = scores["decision_model"].to_numpy(dtype=float)[mask]
-    score = np.nan_to_num(
-        scores["today_score"].to_numpy(dtype=float)[mask], nan=-np.inf
-    )
-    within = periods[mask]
-    today = np.zeros(len(value))
-    for period in np.unique(within):
-        rows = np.flatnonzero(within == period)
-        today[rows] = _top_shares(score[rows], int(contacted[rows].sum()))
-    return value * contacted, value * today
+
+    value: np.ndarray
+    contacted: np.ndarray
+    today_score: np.ndarray
+    period_codes: np.ndarray
+
+    def at_equal_contacts(self, mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Each segment row's value under the model and under today's best equal use.
+
+        In each period the model contacts some of the segment's rows; today's policy
+        gets as many contacts there and spends them on its own top rows by score.
+        """
+        value, contacted = self.value[mask], self.contacted[mask]
+        score, within = self.today_score[mask], self.period_codes[mask]
+        today = np.zeros(len(value))
+        for period in np.unique(within):
+            rows = np.flatnonzero(within == period)
+            today[rows] = _top_shares(score[rows], int(contacted[rows].sum()))
+        return value * contacted, value * today
 
 
 def _top_shares(score: np.ndarray, contacts: int) -> np.ndarray:

@@ -1,0 +1,145 @@
+"""Stage 4 (`poc_stage.build`) in one process, in CPU seconds, part by part.
+
+The machine is shared, so wall time says little; `time.process_time` counts this
+process's CPU (all its threads). The process starts with one OpenMP thread, as a
+journey kernel does (`playbook.run.kernel`). Each part is the CPU seconds spent inside
+one call of the stage (inclusive: the leakage scan is inside the comparison, the
+tuning too):
+
+    .venv/bin/python bench/poc_cpu.py --rows 3000 --columns 3000 --tuning-seconds 5
+    .venv/bin/python bench/poc_cpu.py --rows 1000000 --tuning-seconds 10
+
+Data: the SYNTHETIC churn demo (`playbook demo --rows N --no-run`), widened with
+SYNTHETIC noise columns by `bench/scale.py`'s `widen` when `--columns` is given.
+Prints one JSON line; nothing is appended to bench/results.md.
+"""
+
+from __future__ import annotations
+
+import os
+
+# Before numpy and scikit-learn load: one OpenMP thread, as in a journey kernel.
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+
+import argparse
+import dataclasses
+import functools
+import json
+import shutil
+import sys
+import time
+from collections import defaultdict
+from pathlib import Path
+
+BENCH = Path(__file__).resolve().parent
+WORK = BENCH / "work" / "poc_cpu"
+sys.path.insert(0, str(BENCH))
+
+import scale  # noqa: E402
+
+from playbook import charter, data  # noqa: E402
+from playbook.data import leakage  # noqa: E402
+from playbook.tasks import (  # noqa: E402
+    evaluation,
+    importance,
+    latency,
+    models,
+    poc_stage,
+    reproduction,
+    segments,
+    top_k,
+    tuning,
+)
+
+# The calls timed, by the name the table gives them.
+PARTS = {
+    "comparison": (evaluation, "compare"),
+    "excluded columns (leakage scan)": (models, "excluded_columns"),
+    "leakage scan": (leakage, "scan"),
+    "tuning": (tuning, "tune"),
+    "final fit and calibration": (top_k, "calibrated"),
+    "scoring the test rows": (top_k, "score"),
+    "permutation importance": (importance, "importance"),
+    "segments and groups": (segments, "compare"),
+    "latency": (latency, "measure"),
+    "sample fit (stage 7)": (reproduction, "sample_fit"),
+}
+
+
+def timed(spent: dict[str, float], name: str, function):
+    @functools.wraps(function)
+    def wrapper(*args, **kwargs):
+        started = time.process_time()
+        try:
+            return function(*args, **kwargs)
+        finally:
+            spent[name] += time.process_time() - started
+
+    return wrapper
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=3000)
+    parser.add_argument("--columns", type=int, default=None)
+    parser.add_argument("--tuning-seconds", type=float, default=5.0)
+    parser.add_argument("--seed", type=int, default=42)
+    args = parser.parse_args()
+
+    folder = WORK / f"example-{args.rows}"
+    if not (folder / "charter.yaml").exists():
+        shutil.rmtree(folder, ignore_errors=True)
+        scale.demo(args.rows, folder)
+    chartered = folder / "charter.yaml"
+    path = None
+    if args.columns:
+        path = folder / f"churn_wide_{args.columns}_SYNTHETIC.csv"
+        if not path.exists():
+            scale.widen(chartered, columns=args.columns, seed=1).rename(path)
+
+    spent: dict[str, float] = defaultdict(float)
+    for name, (module, attribute) in PARTS.items():
+        setattr(module, attribute, timed(spent, name, getattr(module, attribute)))
+    load = os.getloadavg()
+    poc = charter.load(str(chartered))
+    started_cpu = time.process_time()
+    frame = data.read(poc, path=str(path) if path else None)
+    read_cpu = time.process_time() - started_cpu
+    stage_cpu, stage_wall = time.process_time(), time.perf_counter()
+    stage = poc_stage.build(
+        frame, poc=poc, seed=args.seed, tuning_seconds=args.tuning_seconds
+    )
+    found = stage.evidence
+    print(
+        json.dumps(
+            {
+                "rows": len(frame),
+                "columns": len(frame.columns),
+                "tuning_seconds": args.tuning_seconds,
+                "read_cpu": round(read_cpu, 1),
+                "stage_cpu": round(time.process_time() - stage_cpu, 1),
+                "stage_wall": round(time.perf_counter() - stage_wall, 1),
+                "parts_cpu": {k: round(v, 1) for k, v in spent.items()},
+                "load_before": [round(x, 1) for x in load],
+                "load_after": [round(x, 1) for x in os.getloadavg()],
+                "decision": found.decision.decision,
+                "lift": found.kpi.lift,
+                "interval": [found.kpi.lift_ci_low, found.kpi.lift_ci_high],
+                "model": found.model_name,
+                "importance_scope": (
+                    dataclasses.asdict(found.importance_scope)
+                    if getattr(found, "importance_scope", None)
+                    else None
+                ),
+                "latency_calls": [
+                    getattr(found.latency, "batch_calls", None),
+                    getattr(found.latency, "row_calls", None),
+                ],
+                "threads": os.environ["OMP_NUM_THREADS"],
+            }
+        )
+    )
+
+
+if __name__ == "__main__":
+    main()
