@@ -90,3 +90,15 @@ def test_nothing_is_said_when_every_feature_was_split():
 def _evidence() -> poc_stage.PocEvidence:
     report = runs.kpi(runs.template("churn"), lift=10.0, low=5.0, high=15.0)
     return runs.poc_outcome(report).evidence
+
+
+def test_features_the_screen_put_first_follow_the_shuffled_ones():
+    columns = [f"f{i:03d}" for i in range(100)]
+    found = [Importance("f050", 0.3, 0.0), Importance("f010", 0.1, 0.0)]
+    # The screen's order when importance stopped after two: its others come next.
+    screened = ["f010", "f050", "f099", "f098", "gone", *columns]
+
+    chosen = poc_stage.most_used(columns, found, screened=screened)
+
+    assert chosen[:4] == ["f050", "f010", "f099", "f098"]
+    assert chosen[4:] == [c for c in columns if c not in chosen[:4]][:16]

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -89,11 +89,16 @@ class ImportanceScope:
 
 @dataclass(frozen=True)
 class Ranking:
-    """Permutation importance: the features, largest drop first, and its scope."""
+    """Permutation importance: the features, largest drop first, and its scope.
+
+    `screened` is the screen's order of every feature on wide data (empty when every
+    feature was shuffled).
+    """
 
     found: list[Importance]
     score: str
     scope: ImportanceScope
+    screened: list[str] = field(default_factory=list)
 
 
 def importance(
@@ -127,7 +132,7 @@ def importance(
     rng = np.random.default_rng([seed, 5])
     keep = np.sort(rng.permutation(len(rows))[:SAMPLE_ROWS])
     sample, outcome = rows.iloc[keep][features], np.asarray(target)[keep]
-    encoded, candidates = None, features
+    encoded, candidates, screened = None, features, []
     if len(features) > MOST_PERMUTED:
         encoded = EncodedSample.of(model, sample, seed=seed)
         output = (
@@ -135,8 +140,8 @@ def importance(
             if encoded is not None
             else None
         )
-        candidates = screen(model, sample, task=task, output=output)
-        candidates = candidates[:SCREENED_PERMUTED]
+        screened = screen(model, sample, task=task, output=output)
+        candidates = screened[:SCREENED_PERMUTED]
         found = _shuffled(
             model,
             sample,
@@ -179,7 +184,7 @@ def importance(
         encoded_once=encoded is not None,
         seconds=deadline.spent(),
     )
-    return Ranking(found, label, scope)
+    return Ranking(found, label, scope, screened)
 
 
 def screen(
@@ -397,7 +402,9 @@ def _correlations(columns: np.ndarray, values: np.ndarray) -> np.ndarray:
     centred = columns - columns.mean(axis=0)
     target = values - values.mean()
     spread = np.sqrt((centred**2).sum(axis=0) * (target**2).sum())
-    constant = (columns.max(axis=0) == columns.min(axis=0)) | (values.std() == 0)
+    constant = (columns.max(axis=0) == columns.min(axis=0)) | (
+        values.max() == values.min()
+    )
     with np.errstate(divide="ignore", invalid="ignore"):
         found = centred.T @ target / spread
     return np.where(constant, 0.0, found)

@@ -200,7 +200,7 @@ def build(
         deadline=Deadline(max(tuning_seconds, 0.0) * IMPORTANCE_SHARE),
     )
     columns = [c for c in result.features if c != poc.data.text]
-    split_by = most_used(columns, ranking.found)
+    split_by = most_used(columns, ranking.found, screened=ranking.screened)
     confidence = poc.need("kpi").confidence
     found_segments = segments.compare(
         result.rows,
@@ -266,18 +266,22 @@ def build(
     )
 
 
-def most_used(columns: list[str], found: list[Importance]) -> list[str]:
+def most_used(
+    columns: list[str], found: list[Importance], *, screened: list[str] | None = None
+) -> list[str]:
     """The columns segments split by: all, or the `SEGMENT_FEATURES` used most.
 
     Most used: the largest drops of permutation importance first (`found` is in that
-    order); columns it did not shuffle (wide data) follow in their own order, after
-    every measured one.
+    order); then, on wide data, those its screen put first but that were not shuffled
+    (`screened`, when its time allowance stopped it early); then the columns in their
+    own order.
     """
     if len(columns) <= SEGMENT_FEATURES:
         return columns
     allowed = set(columns)
     measured = [item.feature for item in found if item.feature in allowed]
-    ranked = list(dict.fromkeys([*measured, *columns]))
+    then = [name for name in screened or [] if name in allowed]
+    ranked = list(dict.fromkeys([*measured, *then, *columns]))
     return ranked[:SEGMENT_FEATURES]
 
 
