@@ -145,6 +145,35 @@ class JourneyKernel:
         raise_for_execution_errors(node, atomic(output))
         write_ipynb(node, atomic(output))
 
+    def last_error_in(self, language: Language) -> str | None:
+        """The message of the error the last failed cell raised, in `language`.
+
+        A `PlaybookError` stays in the kernel, where it can still write its message
+        in any language; the notebook's traceback holds only its English. None when
+        the error says nothing but its English, or the kernel does not answer.
+        """
+        from jupyter_core.utils import run_sync
+
+        # Hex digits travel through the kernel's text/plain repr unchanged.
+        expression = (
+            f"__import__('sys').last_value.in_language({language!r}).encode().hex()"
+        )
+        try:
+            reply = run_sync(self._await_reply)(
+                self._client.execute(
+                    "",
+                    silent=True,
+                    store_history=False,
+                    user_expressions={"said": expression},
+                )
+            )
+        except Exception:  # queue.Empty: the kernel no longer answers
+            return None
+        found = reply["content"].get("user_expressions", {}).get("said", {})
+        if found.get("status") != "ok":
+            return None
+        return bytes.fromhex(found["data"]["text/plain"].strip("'\"")).decode()
+
     def close(self, *, now: bool = False) -> None:
         """Stop the kernel (at once when `now`); safe to call twice."""
         from jupyter_core.utils import run_sync

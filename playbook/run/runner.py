@@ -478,12 +478,13 @@ def _run_stage(
         )
     except papermill.PapermillExecutionError as error:
         exit_code = exit_code_for(error.ename)
+        said = session.last_error_in(language) if language != "en" else None
         entry.update(
             status="stopped" if exit_code == 2 else "failed",
             error={
                 "cell": _failed_cell(executed),
                 "name": error.ename,
-                "message": error.evalue,
+                "message": said or error.evalue,
             },
         )
         if exit_code == 2:  # the charter or the data are unfit: a gate, not a crash
@@ -492,7 +493,7 @@ def _run_stage(
                     "gate": "charter" if error.ename == "CharterError" else "data",
                     "stage": stage.key,
                     "passed": False,
-                    "reasons": [error.evalue],
+                    "reasons": [said or error.evalue],
                     "details": None,
                 }
             )
