@@ -5,22 +5,11 @@ and word for word as before in English."""
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
 
-from playbook.cli.app import app
 from playbook.core.messages import sentence
 from playbook.errors import CharterError, DataError, PlaybookError
 from tests.korean_text import HANGUL, english_lines
-
-TEMPLATES = Path(__file__).resolve().parents[1] / "templates"
-
-
-def _invoke(*args: str):
-    result = CliRunner().invoke(app, list(args))
-    assert result.exception is None or isinstance(result.exception, SystemExit), (
-        result.output
-    )
-    return result
+from tests.test_korean_cli import TEMPLATES, _invoke
 
 
 @pytest.fixture
