@@ -54,7 +54,7 @@ lock:
 # until their translation is written. The template (.pot) is not kept.
 POT := $(VENV)/playbook.pot
 messages: setup
-	$(BIN)/pybabel extract --no-default-keywords -k _ -k translated:2 -k marked -k said \
+	$(BIN)/pybabel extract --no-default-keywords -k _ -k translated:2 -k marked -k said -k sentence \
 		-F babel.cfg -o $(POT) .
 	$(BIN)/pybabel update -i $(POT) -d playbook/locale -D playbook \
 		--no-fuzzy-matching --ignore-obsolete

@@ -22,7 +22,18 @@ BELOW_BAR = 3
 
 
 class PlaybookError(Exception):
-    """Base class for every error raised by playbook."""
+    """Base class for every error raised by playbook.
+
+    Its message is text, or a sentence written in the reader's language when it is
+    shown (`playbook.core.messages.Sentence`): `str(error)` is English, and
+    `in_language` writes it in the language of the command that prints it.
+    """
+
+    def in_language(self, language: str) -> str:
+        """The message in `language`; a message given as plain text stays as it is."""
+        message = self.args[0] if len(self.args) == 1 else None
+        render = getattr(message, "in_language", None)
+        return str(render(language)) if callable(render) else str(self)
 
     @property
     def exit_code(self) -> int:

@@ -58,6 +58,13 @@ def probe_notebooks(tmp_path):
             "'wave_still_imported': 'wave' in sys.modules}",
         ),
     )
+    notebook(
+        folder / "03_data_strategy.ipynb",
+        "from playbook.core.messages import sentence\n"
+        "from playbook.errors import DataError\n"
+        "raise DataError(sentence('%(path)s: the file holds no columns. Export it "
+        "again with a header row.', path='d.csv'))",
+    )
     return folder
 
 
@@ -69,14 +76,21 @@ def test_stages_share_one_kernel_but_not_their_names(probe_notebooks, tmp_path):
         stages=[1, 2],
         notebooks_dir=probe_notebooks,
     )
+    # In Korean, and on to a stage whose data gate stops it.
     second = runner.run_journey(
         charter_path,
         runs_dir=tmp_path / "runs",
-        stages=[1, 2],
+        stages=[1, 2, 3],
         notebooks_dir=probe_notebooks,
+        language="ko",
     )
 
-    assert first.exit_code == second.exit_code == 0
+    assert first.exit_code == 0
+    assert second.exit_code == 2
+    # The error a notebook raised is asked for its message in the run's language.
+    said = "d.csv: 파일에 열이 없습니다. 헤더 행을 넣어 다시 내보내십시오."
+    assert second.manifest["gates"][-1]["reasons"] == [said]
+    assert second.manifest["stages"]["03_data_strategy"]["error"]["message"] == said
     one = _probe(first.run_dir, "01_business_question")
     two = _probe(first.run_dir, "02_team")
     assert one["wave_before"] is False

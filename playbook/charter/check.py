@@ -28,7 +28,14 @@ from playbook import charter
 from playbook.charter import data_paths, review, validate, yaml_reader
 from playbook.charter.loading import from_fields
 from playbook.charter.model import Charter
-from playbook.charter.problems import BLOCKER, NOTE, WARNING, Problem, in_order
+from playbook.charter.problems import (
+    BLOCKER,
+    NOTE,
+    WARNING,
+    Problem,
+    in_order,
+    line_in,
+)
 from playbook.charter.yaml_reader import Document
 from playbook.core.language import Language, language_of
 from playbook.core.messages import marked, translated
@@ -94,11 +101,13 @@ def check(
             charter's own `report.language`, else English.
     """
     file = shown if shown is not None else str(path)
-    document, problems = yaml_reader.read(path, shown=file)
+    document, problems = yaml_reader.read(path, shown=file, language=language or "en")
     if document is None:
         return CheckReport(file, problems, language or "en")
     if language is None:
         language = _language_asked(document.data)
+        if problems:  # a key given twice: said in the language the charter asks for
+            problems = yaml_reader.read(path, shown=file, language=language)[1]
     problems = [*problems, *validate.validate(document, language=language)]
     if any(problem.severity == BLOCKER for problem in problems):
         return CheckReport(file, in_order(problems), language)
@@ -138,6 +147,16 @@ def check(
     if data_fit is not None and not columns:
         problems += data_fit(poc, document, language=language)
     return CheckReport(file, in_order(problems), language)
+
+
+def language_asked(path: str | Path) -> Language:
+    """The `report.language` of a charter that may not load, else English.
+
+    A charter with a blocker still says which language its reader reads, as long
+    as its YAML parses: its problems are then written in that language.
+    """
+    document = yaml_reader.read(path)[0]
+    return _language_asked(document.data) if document is not None else "en"
 
 
 def _language_asked(fields: object) -> Language:
@@ -310,7 +329,7 @@ def as_text(report: CheckReport, *, language: Language = "en") -> list[str]:
         language: The language of the severities and the summary line (the
             problems' sentences are in the language `check` was given).
     """
-    lines = [_line(problem, language) for problem in report.problems]
+    lines = [line_in(problem, language) for problem in report.problems]
     blockers, warnings = len(report.blockers), len(report.warnings)
     counts = {"file": report.file, "blockers": blockers, "warnings": warnings}
     if language == "en":
@@ -342,22 +361,6 @@ def as_text(report: CheckReport, *, language: Language = "en") -> list[str]:
             )
         )
     return lines
-
-
-_SEVERITIES = {
-    BLOCKER: marked("blocker"),
-    WARNING: marked("warning"),
-    NOTE: marked("note"),
-}
-
-
-def _line(problem: Problem, language: Language) -> str:
-    """A problem as a compiler prints it, its severity in the reader's language."""
-    if language == "en":
-        return str(problem)
-    word = _SEVERITIES.get(problem.severity)
-    severity = translated(language, word) if word else problem.severity
-    return str(dataclasses.replace(problem, severity=severity))
 
 
 def as_json(reports: list[CheckReport]) -> str:

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from playbook.charter.model import Charter
 from playbook.core.language import Language
-from playbook.core.messages import translated
+from playbook.core.messages import in_every_language, translated
 from playbook.errors import CharterError
 
 FIELDS = ("data.path", "data.fresh", "data.checks")
@@ -128,8 +128,17 @@ def require_inside(
     """
     found = outside(poc, root=root, allowed=allowed, data_given=data_given)
     if found:
-        listed = "; ".join(item.message for item in found)
-        raise CharterError(f"{poc.source}: {listed}. {found[0].hint}")
+        raise CharterError(
+            in_every_language(
+                lambda language: (
+                    "; ".join(
+                        [f"{poc.source}: {found[0].message_in(language)}"]
+                        + [item.message_in(language) for item in found[1:]]
+                    )
+                    + f". {found[0].hint_in(language)}"
+                )
+            )
+        )
 
 
 def _inside(path: Path, roots: Sequence[Path]) -> bool:

@@ -9,6 +9,7 @@ checked as a whole before it is written, so what `init` writes passes `playbook 
 from __future__ import annotations
 
 import difflib
+import functools
 import json
 import os
 import tempfile
@@ -28,7 +29,14 @@ from playbook.charter.validate import check_value
 from playbook.core import bundled
 from playbook.core.language import Language
 from playbook.core.locale_format import parse_amount
-from playbook.core.messages import translated
+from playbook.core.messages import (
+    Sentence,
+    Written,
+    in_every_language,
+    said_in,
+    sentence,
+    translated,
+)
 from playbook.errors import CharterError, PlaybookError
 
 
@@ -70,9 +78,14 @@ def template_path(name: str) -> Path:
         return path
     names = templates()
     close = difflib.get_close_matches(name, names, n=1)
-    hint = f"Did you mean {close[0]}? " if close else ""
+    hint = sentence("Did you mean %(name)s? ", name=close[0]) if close else ""
     raise PlaybookError(
-        f"no template called {name!r}. {hint}Templates: {', '.join(names)}."
+        sentence(
+            "no template called %(name)s. %(hint)sTemplates: %(names)s.",
+            name=repr(name),
+            hint=hint,
+            names=", ".join(names),
+        )
     )
 
 
@@ -105,6 +118,7 @@ def ask_all(
     ask: Callable[[Question, str | None], str],
     *,
     given: Mapping[str, Any] | None = None,
+    language: Language = "en",
 ) -> dict[str, Any]:
     """Ask for each field not already given, again until the answer fits.
 
@@ -113,6 +127,7 @@ def ask_all(
         ask: Shows a question (and what was wrong with the last answer, if anything)
             and returns the typed answer; an empty answer keeps the default.
         given: Answers already known (from flags or a file): not asked again.
+        language: The language of what was wrong with an answer.
     """
     answers = dict(given or {})
     for question in questions(template_text):
@@ -124,7 +139,7 @@ def ask_all(
             if not typed.strip():
                 break
             value = parse_answer(question.path, typed)
-            problem = check_value(question.path, value)
+            problem = check_value(question.path, value, language=language)
             if problem is None:
                 if value != question.default:
                     answers[question.path] = value
@@ -164,7 +179,19 @@ def read_answers(path: str | Path) -> dict[str, Any]:
     document, problems = yaml_reader.read(path)
     blockers = [problem for problem in problems if problem.severity == BLOCKER]
     if document is None or blockers:
-        raise CharterError(listing(blockers, file=str(path)))
+        raise CharterError(
+            in_every_language(
+                lambda language: listing(
+                    [
+                        problem
+                        for problem in yaml_reader.read(path, language=language)[1]
+                        if problem.severity == BLOCKER
+                    ],
+                    file=str(path),
+                    language=language,
+                )
+            )
+        )
     return _flatten(document.data)
 
 
@@ -179,8 +206,11 @@ def parse_sets(items: list[str]) -> dict[str, Any]:
         path, sep, text = item.partition("=")
         if not sep or not path.strip():
             raise CharterError(
-                f"--set {item!r}: expected FIELD=VALUE, e.g. "
-                "--set kpi.min_lift=2000000."
+                sentence(
+                    "--set %(item)s: expected FIELD=VALUE, e.g. --set "
+                    "kpi.min_lift=2000000.",
+                    item=repr(item),
+                )
             )
         answers[path.strip()] = parse_answer(path.strip(), text)
     return answers
@@ -223,24 +253,39 @@ def check_answers(answers: Mapping[str, Any]) -> None:
         CharterError: Some answers name no field or do not fit; all are listed.
     """
     known = list(leaf_paths())
-    wrong = []
+    wrong: list[Sentence | Written] = []
     for path, value in answers.items():
         if field_at(path) is None and not path.startswith("team.roles."):
             close = difflib.get_close_matches(path, known, n=1, cutoff=0.6)
-            hint = f" Did you mean {close[0]}?" if close else ""
-            wrong.append(f"{path}: no such field in a charter.{hint}")
+            hint = sentence(" Did you mean %(close)s?", close=close[0]) if close else ""
+            wrong.append(
+                sentence(
+                    "%(field)s: no such field in a charter.%(hint)s",
+                    field=path,
+                    hint=hint,
+                )
+            )
             continue
         if field_at(path) is None:
             continue
-        problem = check_value(path, value)
-        if problem:
-            wrong.append(problem)
+        if check_value(path, value):
+            wrong.append(in_every_language(functools.partial(_unfit, path, value)))
     if wrong:
         raise CharterError(
-            "the answers do not fit the charter:\n"
-            + "\n".join(f"  {line}" for line in wrong)
-            + "\nFix them and run `playbook init` again."
+            in_every_language(
+                lambda language: translated(
+                    language,
+                    "the answers do not fit the charter:\n%(lines)s\nFix them and run "
+                    "`playbook init` again.",
+                    lines="\n".join(f"  {said_in(line, language)}" for line in wrong),
+                )
+            )
         )
+
+
+def _unfit(path: str, value: Any, language: Language) -> str:
+    """What is wrong with an answer, in `language`."""
+    return check_value(path, value, language=language) or ""
 
 
 def apply(template_text: str, answers: Mapping[str, Any]) -> str:
@@ -256,8 +301,12 @@ def apply(template_text: str, answers: Mapping[str, Any]) -> str:
     for path, value in answers.items():
         if _lookup(written, path) != value:
             raise PlaybookError(
-                f"{path}: could not write {value!r} into the template; edit the "
-                "charter by hand after `playbook init`."
+                sentence(
+                    "%(path)s: could not write %(value)s into the template; edit "
+                    "the charter by hand after `playbook init`.",
+                    path=path,
+                    value=repr(value),
+                )
             )
     return text
 
@@ -269,11 +318,19 @@ def refuse_overwrite(out: Path, *, force: bool) -> None:
         PlaybookError: `out` is a folder, or exists and `force` is not set.
     """
     if out.is_dir():
-        raise PlaybookError(f"{out} is a folder; --out names the charter file.")
+        raise PlaybookError(
+            sentence(
+                "%(out)s is a folder; --out names the charter file.",
+                out=out,
+            )
+        )
     if out.exists() and not force:
         raise PlaybookError(
-            f"{out} exists; playbook init never overwrites a charter. Choose another "
-            "--out, or add --force to replace it."
+            sentence(
+                "%(out)s exists; playbook init never overwrites a charter. "
+                "Choose another --out, or add --force to replace it.",
+                out=out,
+            )
         )
 
 
@@ -372,8 +429,11 @@ def _set(text: str, names: list[str], value: Any) -> str:
             return _replace(text, child, replacement)
         node = child
     raise PlaybookError(
-        f"{'.'.join(names)}: the template holds something else there; edit the "
-        "charter by hand after `playbook init`."
+        sentence(
+            "%(field)s: the template holds something else there; edit the "
+            "charter by hand after `playbook init`.",
+            field=".".join(names),
+        )
     )
 
 
@@ -391,8 +451,11 @@ def _replace(text: str, node: yaml.Node, replacement: str) -> str:
 def _insert(text: str, mapping: yaml.MappingNode, names: list[str], value: Any) -> str:
     if mapping.flow_style:
         raise PlaybookError(
-            f"{'.'.join(names)}: cannot add a field to a {{...}} section; edit the "
-            "charter by hand."
+            sentence(
+                "%(field)s: cannot add a field to a {...} section; edit the "
+                "charter by hand.",
+                field=".".join(names),
+            )
         )
     indent = mapping.value[0][0].start_mark.column if mapping.value else 0
     last = mapping.value[-1][1] if mapping.value else mapping

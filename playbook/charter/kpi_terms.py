@@ -13,6 +13,7 @@ from dataclasses import dataclass, fields
 from typing import TypeVar
 
 from playbook.charter.model import Kpi
+from playbook.core.messages import sentence
 from playbook.errors import CharterError
 
 T = TypeVar("T")
@@ -87,8 +88,13 @@ def _terms(kpi: Kpi, terms: type[T], *, kind: str) -> T:
     missing = [name for name, value in values.items() if value is None]
     if missing:
         raise CharterError(
-            f"kpi.{missing[0]} is missing, and a {kind} KPI needs it (this charter's "
-            f"kpi.kind is {kpi.kind}). Set kpi.kind and its fields in the charter; "
-            "`playbook check` lists every field a kind needs."
+            sentence(
+                "kpi.%(field)s is missing, and a %(kind)s KPI needs it (this "
+                "charter's kpi.kind is %(given)s). Set kpi.kind and its fields in the "
+                "charter; `playbook check` lists every field a kind needs.",
+                field=missing[0],
+                kind=kind,
+                given=kpi.kind,
+            )
         )
     return terms(**values)

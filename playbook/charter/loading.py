@@ -21,10 +21,11 @@ from playbook.charter import model, validate, yaml_reader
 from playbook.charter.data_fields import forecast_calendar, hide_password
 from playbook.charter.fields import MAX_UNLABELLED_SHARE, as_date, is_absent
 from playbook.charter.model import Charter
-from playbook.charter.problems import BLOCKER, listing
+from playbook.charter.problems import BLOCKER, Problem, listing
 from playbook.core import bundled
-from playbook.core.language import language_of
+from playbook.core.language import Language, language_of
 from playbook.core.locale_format import parse_amount
+from playbook.core.messages import in_every_language, sentence
 from playbook.errors import CharterError
 
 if TYPE_CHECKING:
@@ -52,13 +53,28 @@ def load(path: str | Path) -> Charter:
             the line and the field, and says what to write instead.
     """
     source = Path(path).resolve() if str(path) else bundled.tiny_example()
-    document, problems = yaml_reader.read(source, shown=str(source))
-    if document is not None:
-        problems = [*problems, *validate.validate(document)]
-    blockers = [problem for problem in problems if problem.severity == BLOCKER]
+    document, blockers = _blockers(source, "en")
     if blockers or document is None:
-        raise CharterError(listing(blockers, file=str(source)))
+        # The reader's language is not known until the charter loads: each language
+        # lists the blockers as `playbook check` does in it.
+        raise CharterError(
+            in_every_language(
+                lambda language: listing(
+                    _blockers(source, language)[1], file=str(source), language=language
+                )
+            )
+        )
     return from_fields(document.data, source=source)
+
+
+def _blockers(
+    source: Path, language: Language
+) -> tuple[yaml_reader.Document | None, list[Problem]]:
+    """The charter's document and the problems that block it, said in `language`."""
+    document, problems = yaml_reader.read(source, shown=str(source), language=language)
+    if document is not None:
+        problems = [*problems, *validate.validate(document, language=language)]
+    return document, [problem for problem in problems if problem.severity == BLOCKER]
 
 
 def from_fields(fields: Fields, *, source: Path) -> Charter:
@@ -150,8 +166,11 @@ def _needed_number(section: Fields, name: str) -> float:
 def _unchecked(name: str) -> NoReturn:
     # Only a caller that skipped `validate.validate` gets here.
     raise CharterError(
-        f"{name} is missing: the charter was not checked before it was read. Run "
-        "`playbook check` on it, or load it with `charter.load`."
+        sentence(
+            "%(field)s is missing: the charter was not checked before it was read. "
+            "Run `playbook check` on it, or load it with `charter.load`.",
+            field=name,
+        )
     )
 
 

@@ -15,6 +15,7 @@ from typing import Literal, overload
 from playbook.charter.data_fields import ForecastCalendar
 from playbook.charter.fields import MAX_UNLABELLED_SHARE
 from playbook.core.language import Language
+from playbook.core.messages import sentence
 from playbook.errors import CharterError
 
 # The optional sections `Charter.need` hands out.
@@ -303,8 +304,12 @@ class Charter:
         value = getattr(self, section)
         if value is None:
             raise CharterError(
-                f"{self.source}: the section '{section}' is missing, and this stage "
-                f"needs it. Add it (templates/churn.yaml shows an example), then run "
-                f"again."
+                sentence(
+                    "%(file)s: the section '%(section)s' is missing, and this stage "
+                    "needs it. Add it (templates/churn.yaml shows an example), then "
+                    "run again.",
+                    file=self.source,
+                    section=section,
+                )
             )
         return value

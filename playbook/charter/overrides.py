@@ -20,6 +20,7 @@ from typing import Any
 import yaml
 
 from playbook.core.files import relative_path
+from playbook.core.messages import marked, sentence
 from playbook.errors import ParameterError
 
 SEED = "seed"
@@ -28,6 +29,7 @@ FIXED = ("version", "poc", "data.path", "data.checks")
 # The reader's language: `--lang` sets it, and a batch may vary it, even when the
 # charter leaves it out (its section is created in the derived copy).
 LANGUAGE = "report.language"
+_SECTION, _LIST = marked("section"), marked("list")
 
 
 def expand_grid(grid: Mapping[str, Sequence[Any]]) -> list[dict[str, Any]]:
@@ -63,30 +65,55 @@ def check_overrides(
     for path, value in overrides.items():
         if path in FIXED:
             raise ParameterError(
-                f"{where}: {path} cannot vary in a batch: it names the POC or its "
-                "files. Write a separate charter, or give the POC its own `data:`."
+                sentence(
+                    "%(where)s: %(path)s cannot vary in a batch: it names the POC or "
+                    "its files. Write a separate charter, or give the POC its own "
+                    "`data:`.",
+                    where=where,
+                    path=path,
+                )
             )
         found, current = _lookup(charter_fields, path)
         if not found and path == LANGUAGE:
             continue
         if not found:
             close = _close_paths(charter_fields, path)
-            hint = f" Did you mean {', '.join(close)}?" if close else ""
+            hint = (
+                sentence(" Did you mean %(close)s?", close=", ".join(close))
+                if close
+                else ""
+            )
             raise ParameterError(
-                f"{where}: unknown parameter {path!r}: the charter has no such field."
-                f"{hint} A parameter is `{SEED}` or the dotted path of a field in the "
-                "charter, e.g. kpi.capacity_per_period."
+                sentence(
+                    "%(where)s: unknown parameter %(path)s: the charter has no such "
+                    "field.%(hint)s A parameter is `%(seed)s` or the dotted path of a "
+                    "field in the charter, e.g. kpi.capacity_per_period.",
+                    where=where,
+                    path=repr(path),
+                    hint=hint,
+                    seed=SEED,
+                )
             )
         if isinstance(current, dict | list):
-            kind = "section" if isinstance(current, dict) else "list"
+            kind = _SECTION if isinstance(current, dict) else _LIST
             raise ParameterError(
-                f"{where}: {path} is a {kind} in the charter; a parameter can only "
-                "replace a single value such as a number or some text."
+                sentence(
+                    "%(where)s: %(path)s is a %(kind)s in the charter; a parameter can "
+                    "only replace a single value such as a number or some text.",
+                    where=where,
+                    path=path,
+                    kind=sentence(kind),
+                )
             )
         if not _plain(value):
             raise ParameterError(
-                f"{where}: {path}: expected a number, some text, a date, true/false "
-                f"or nothing, got {value!r}."
+                sentence(
+                    "%(where)s: %(path)s: expected a number, some text, a date, "
+                    "true/false or nothing, got %(value)s.",
+                    where=where,
+                    path=path,
+                    value=repr(value),
+                )
             )
 
 

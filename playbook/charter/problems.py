@@ -7,12 +7,18 @@ to do.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 from playbook.core.language import Language
-from playbook.core.messages import translated
+from playbook.core.messages import marked, translated
 
 BLOCKER, WARNING, NOTE = "blocker", "warning", "note"
+_SEVERITIES = {
+    BLOCKER: marked("blocker"),
+    WARNING: marked("warning"),
+    NOTE: marked("note"),
+}
 
 
 @dataclass(frozen=True)
@@ -37,8 +43,8 @@ def listing(problems: list[Problem], *, file: str, language: Language = "en") ->
     """All problems in one message, one per line in the file's order, for an error."""
     problems = in_order(problems)
     if len(problems) == 1:
-        return str(problems[0])
-    lines = "\n".join(f"  {problem}" for problem in problems)
+        return line_in(problems[0], language)
+    lines = "\n".join(f"  {line_in(problem, language)}" for problem in problems)
     return translated(
         language,
         "%(file)s: %(count)s problems in the charter:\n%(lines)s\nFix them, then run "
@@ -47,6 +53,15 @@ def listing(problems: list[Problem], *, file: str, language: Language = "en") ->
         count=len(problems),
         lines=lines,
     )
+
+
+def line_in(problem: Problem, language: Language) -> str:
+    """A problem as a compiler prints it, its severity in the reader's language."""
+    if language == "en":
+        return str(problem)
+    word = _SEVERITIES.get(problem.severity)
+    severity = translated(language, word) if word else problem.severity
+    return str(dataclasses.replace(problem, severity=severity))
 
 
 def in_order(problems: list[Problem]) -> list[Problem]:

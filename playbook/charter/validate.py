@@ -81,18 +81,22 @@ def validate(document: Document, *, language: Language = "en") -> list[Problem]:
     return check.problems
 
 
-def check_value(path: str, value: Any) -> str | None:
+def check_value(path: str, value: Any, *, language: Language = "en") -> str | None:
     """What is wrong with one value for the field at `path`, or None when it fits.
 
     `playbook init` uses it to ask again when an answer does not fit.
     """
     item = field_at(path)
     if item is None:
-        return f"{path}: no such field"
+        return translated(language, "%(field)s: no such field", field=path)
     if is_absent(value):
-        return f"{path} is required: give it a value" if item.required else None
+        if not item.required:
+            return None
+        return translated(
+            language, "%(field)s is required: give it a value", field=path
+        )
     document = Document("", {})
-    check = _Check(document, "en")
+    check = _Check(document, language)
     check.value(item, value, path)
     return check.problems[0].message if check.problems else None
 

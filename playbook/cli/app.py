@@ -182,7 +182,7 @@ def demo(
     from playbook.cli import journey_output
     from playbook.cli.journey_output import JourneyOptions
 
-    with exit_on_error():
+    with exit_on_error(lang or "en"):
         example = demo_example.write_example(
             out or Path("examples") / template,
             template=template,
@@ -279,7 +279,7 @@ def batch(
     from playbook.run import ci
 
     language: Language = lang or "en"
-    with exit_on_error():
+    with exit_on_error(language):
         plan = batches.load_spec(spec, runs_dir=runs_dir)
         with progress.BatchProgress(
             console, total=len(plan.jobs), language=language
@@ -307,7 +307,7 @@ def batch(
     )
     if junit is not None:
         suites = ci.batch_suites(result.results, fail_on=fail_on)
-        with exit_on_error():
+        with exit_on_error(language):
             written = shown(ci.write_junit(junit, suites))
             console.print(translated(language, "JUnit report: %(path)s", path=written))
     code = ci.batch_exit_code(result.exit_code, result.results, fail_on=fail_on)
@@ -339,9 +339,10 @@ def report(
                     "folder given to --runs-dir (default: runs).",
                     folder=runs_dir,
                 )
-            )
+            ),
+            language,
         )
-    with exit_on_error():
+    with exit_on_error(language):
         journey_output.print_abandoned(
             console, runner.mark_abandoned(runs_dir), language=language
         )
@@ -404,7 +405,8 @@ def check(
                     "--format %(given)s: use text or json.",
                     given=repr(output),
                 )
-            )
+            ),
+            language,
         )
     if not charters:
         fail(
@@ -413,7 +415,8 @@ def check(
                     language,
                     "name a charter to check, e.g. playbook check charter.yaml",
                 )
-            )
+            ),
+            language,
         )
     reports = [
         charter_check.check(
@@ -492,7 +495,7 @@ def init(
     from playbook.charter import init as charter_init
 
     language: Language = lang or "en"
-    with exit_on_error():
+    with exit_on_error(language):
         source = charter_init.template_path(template)
         charter_init.refuse_overwrite(out, force=force)
         given = charter_init.read_answers(answers) if answers else {}
@@ -520,7 +523,10 @@ def init(
                 )
 
             given = charter_init.ask_all(
-                source.read_text(encoding="utf-8"), ask, given=given
+                source.read_text(encoding="utf-8"),
+                ask,
+                given=given,
+                language=language,
             )
         result = charter_init.write(source, out, given, force=force, language=language)
     console.print(

@@ -22,6 +22,8 @@ from rich.console import Console
 from typer.core import TyperArgument, TyperCommand, TyperOption
 
 from playbook.cli.safe_text import shown
+from playbook.core.language import Language
+from playbook.core.messages import sentence, translated
 from playbook.core.printable import printable
 from playbook.errors import PlaybookError
 
@@ -172,24 +174,35 @@ def printing(command: Callable[..., Iterator[str]]) -> Callable[..., None]:
 
 
 @contextmanager
-def exit_on_error() -> Iterator[None]:
-    """Turn a `PlaybookError` or an `OSError` into one red line and its exit code."""
+def exit_on_error(language: Language = "en") -> Iterator[None]:
+    """Turn a `PlaybookError` or an `OSError` into one red line and its exit code.
+
+    Args:
+        language: The language the command speaks: the error is written in it.
+    """
     try:
         yield
     except PlaybookError as error:
-        fail(error)
+        fail(error, language)
     except OSError as error:  # a full disk, a read-only folder: one line, not a trace
-        where = error.filename or "a file playbook was writing"
+        where = error.filename or sentence("a file playbook was writing")
         fail(
             PlaybookError(
-                f"{where}: {error.strerror or error}. Free space on that disk or make "
-                "the folder writable (or choose another --runs-dir / --out), then run "
-                "again."
-            )
+                sentence(
+                    "%(where)s: %(problem)s. Free space on that disk or make the "
+                    "folder writable (or choose another --runs-dir / --out), then "
+                    "run again.",
+                    where=where,
+                    problem=error.strerror or error,
+                )
+            ),
+            language,
         )
 
 
-def fail(error: PlaybookError) -> NoReturn:
-    """Print the error as one red line and exit with its code."""
-    print_error(f"[red]error:[/] {shown(error, keep_newlines=True)}")
+def fail(error: PlaybookError, language: Language = "en") -> NoReturn:
+    """Print the error as one red line, in the command's language, and exit."""
+    label = translated(language, "error:")
+    message = shown(error.in_language(language), keep_newlines=True)
+    print_error(f"[red]{label}[/] {message}")
     raise typer.Exit(code=error.exit_code)

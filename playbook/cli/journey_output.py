@@ -18,6 +18,7 @@ from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from playbook import charter as charters
 from playbook import errors
+from playbook.charter import check as charter_check
 from playbook.charter import overrides as charter_overrides
 from playbook.cli.commands import exit_on_error
 from playbook.cli.safe_text import shown
@@ -161,7 +162,8 @@ def journey_language(charter: Path, options: JourneyOptions) -> Language:
 
     A run asks in its charter's `report.language`, or, run again from its manifest,
     in the language it ran in. A charter that cannot be loaded is refused by the
-    runner right after, with its problems; until then the lines are English.
+    runner right after, with its problems, in the language its YAML asks for
+    (English when even that cannot be read).
     """
     if options.language is not None:
         return options.language
@@ -174,7 +176,7 @@ def journey_language(charter: Path, options: JourneyOptions) -> Language:
             charter = again.charter
         return charters.load(charter).language
     except PlaybookError:
-        return "en"
+        return charter_check.language_asked(charter)
 
 
 def _filled(options: JourneyOptions, again: rerun.Rerun) -> JourneyOptions:
@@ -326,18 +328,20 @@ def run_and_exit(
     from playbook.run import ci
 
     restore = interruption.interrupt_on_sigterm(sigint=True)
+    asked: Language = options.language or "en"
     try:
-        with exit_on_error():
+        asked = journey_language(charter, options)
+        with exit_on_error(asked):
             result = run_with_progress(charter, options, console=console)
     except KeyboardInterrupt as stop:  # Ctrl-C, or SIGTERM
-        print_interrupted(console, stop, language=journey_language(charter, options))
+        print_interrupted(console, stop, language=asked)
         raise typer.Exit(code=interruption.exit_code_of(stop)) from None
     finally:
         restore()
     print_summary(console, result)
     language = language_of(result.manifest.get("language"))
     if junit is not None:
-        with exit_on_error():
+        with exit_on_error(language):
             written = ci.write_junit(
                 junit, [ci.suite_of(result.manifest, fail_on=fail_on)]
             )

@@ -11,6 +11,12 @@ Python code calls `translated(language, "English sentence %(name)s", name=...)`;
 page templates call `_()` through Jinja2's i18n extension (`install`). `pybabel
 extract` finds both (see `CATALOGUE_KEYWORDS`), and tests/test_messages.py fails when
 a message has no Korean entry.
+
+An error is raised where its reader's language is often not known yet (a charter that
+does not load cannot say which language it asks for), so its message is a `Sentence`:
+the English sentence and its values, written in a language only when it is shown.
+`str(error)` is the English; the command that prints it calls
+`PlaybookError.in_language` with the language the command speaks.
 """
 
 from __future__ import annotations
@@ -18,6 +24,8 @@ from __future__ import annotations
 import functools
 import gettext
 import io
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import jinja2
@@ -25,12 +33,17 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
 from playbook.core.korean_particles import with_particles
-from playbook.core.language import Language
+from playbook.core.language import LANGUAGES, Language
 
 LOCALE = Path(__file__).resolve().parent.parent / "locale"
 DOMAIN = "playbook"
 # What `pybabel extract -k` needs to find the messages of the Python code.
-CATALOGUE_KEYWORDS = {"translated": (2,), "marked": None, "said": None}
+CATALOGUE_KEYWORDS = {
+    "translated": (2,),
+    "marked": None,
+    "said": None,
+    "sentence": None,
+}
 
 
 def catalogue_path(language: Language) -> Path:
@@ -76,6 +89,68 @@ def marked(message: str) -> str:
     `translated(language, name)`; gettext calls this `gettext_noop`.
     """
     return message
+
+
+@dataclass(frozen=True)
+class Sentence:
+    """A sentence written in the reader's language only when it is read.
+
+    Its values may be sentences themselves (a reason inside a message): they are
+    written in the same language. `str()` is the English sentence.
+    """
+
+    message: str
+    values: Mapping[str, object] = field(default_factory=dict)
+
+    def in_language(self, language: Language) -> str:
+        """The sentence in `language`, its placeholders filled in."""
+        values = {name: said_in(value, language) for name, value in self.values.items()}
+        return translated(language, self.message, **values)
+
+    def __str__(self) -> str:
+        """The English sentence."""
+        return self.in_language("en")
+
+
+def sentence(message: str, /, **values: object) -> Sentence:
+    """A sentence for a message that is shown later, in its reader's language.
+
+    Args:
+        message: The English sentence, placeholders as `%(name)s`.
+        **values: What the placeholders stand for (text, numbers, paths or
+            sentences).
+    """
+    return Sentence(message, values)
+
+
+@dataclass(frozen=True)
+class Written:
+    """A message written in every language at once.
+
+    For text built from parts that are each written in one language, such as a
+    charter's problems, one per line.
+    """
+
+    texts: Mapping[str, str]
+
+    def in_language(self, language: Language) -> str:
+        """The message as written for `language`."""
+        return self.texts[language]
+
+    def __str__(self) -> str:
+        """The English message."""
+        return self.texts["en"]
+
+
+def in_every_language(write: Callable[[Language], str]) -> Written:
+    """A message written by `write` once for each language playbook speaks."""
+    return Written({language: write(language) for language in LANGUAGES})
+
+
+def said_in(value: object, language: Language) -> object:
+    """A sentence, an error or a written message in `language`; anything else as is."""
+    render = getattr(value, "in_language", None)
+    return render(language) if callable(render) else value
 
 
 def install(environment: jinja2.Environment, language: Language) -> None:

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import yaml
 
+from playbook.core.messages import Sentence, sentence
 from playbook.errors import PlaybookError
 
 
@@ -84,30 +85,34 @@ def is_name(value: object) -> bool:
     return isinstance(value, str) and _NAME.match(value) is not None
 
 
-def shown_name(value: object) -> str:
+def shown_name(value: object) -> str | Sentence:
     """A name from a file, quoted, when it looks like one; else what kind it is."""
     return repr(value) if is_name(value) else described(value)
 
 
-def described(value: object) -> str:
+def described(value: object) -> Sentence:
     """What kind of value a file holds, without any of its content.
 
     Returns:
         E.g. "a text of 52 characters", "a number", "a list of 3 items".
     """
     if value is None:
-        return "nothing"
+        return sentence("nothing")
     if isinstance(value, bool):
-        return "true or false"
+        return sentence("true or false")
     if isinstance(value, int | float):
-        return "a number"
+        return sentence("a number")
     if isinstance(value, str):
-        return f"a text of {len(value):,} characters"
+        return sentence("a text of %(count)s characters", count=f"{len(value):,}")
     if isinstance(value, list):
-        return f"a list of {len(value):,} item{'s' * (len(value) != 1)}"
+        if len(value) == 1:
+            return sentence("a list of 1 item")
+        return sentence("a list of %(count)s items", count=f"{len(value):,}")
     if isinstance(value, dict):
-        return f"a mapping of {len(value):,} key{'s' * (len(value) != 1)}"
-    return f"a value of type {type(value).__name__}"
+        if len(value) == 1:
+            return sentence("a mapping of 1 key")
+        return sentence("a mapping of %(count)s keys", count=f"{len(value):,}")
+    return sentence("a value of type %(type)s", type=type(value).__name__)
 
 
 def top_level_lines(path: Path) -> dict[str, int]:

@@ -33,7 +33,7 @@ import pandas as pd
 
 from playbook.core.files import write_atomic
 from playbook.core.language import Language
-from playbook.core.messages import marked, translated
+from playbook.core.messages import Sentence, marked, sentence, translated
 from playbook.core.yaml_files import (
     described,
     is_name,
@@ -114,31 +114,51 @@ def load_suite(path: Path) -> Suite:
     extra = [key for key in raw if key not in allowed]
     if extra:
         holds = (
-            "a suite saved by Great Expectations holds only "
-            + gx_suites.listed(allowed)
+            sentence(
+                "a suite saved by Great Expectations holds only %(keys)s",
+                keys=gx_suites.listed(allowed),
+            )
             if saved_by_gx
-            else "a contract holds only `suite` and `expectations`; put notes in "
-            "comments"
+            else sentence(
+                "a contract holds only `suite` and `expectations`; put notes in "
+                "comments"
+            )
         )
         raise DataCheckError(
-            f"{source}: unknown top-level key(s) {_keys(extra, source)}; {holds}."
+            sentence(
+                "%(source)s: unknown top-level key(s) %(keys)s; %(holds)s.",
+                source=source,
+                keys=_keys(extra, source),
+                holds=holds,
+            )
         )
     if saved_by_gx:
         raw = gx_suites.as_contract(raw, source=source)
     name = raw.get("suite")
     if not isinstance(name, str) or not name.strip():
-        got = "it is missing" if name is None else f"got {described(name)}"
-        key = "`name` (GX's layout)" if saved_by_gx else "`suite`"
+        got = _missing_or(name)
+        key = sentence("`name` (GX's layout)") if saved_by_gx else "`suite`"
         raise DataCheckError(
-            f"{source}: {key} must name the suite, e.g. `suite: churn` (GX: "
-            f'`"name": "churn"`); {got}. Add it at the top of the file.'
+            sentence(
+                "%(source)s: %(key)s must name the suite, e.g. `suite: "
+                'churn` (GX: `"name": "churn"`); %(got)s. Add it at the top '
+                "of the file.",
+                source=source,
+                key=key,
+                got=got,
+            )
         )
     items = raw.get("expectations")
     if not isinstance(items, list) or not items:
-        got = "it is missing" if items is None else f"got {described(items)}"
+        got = _missing_or(items)
         raise DataCheckError(
-            f"{source}: `expectations` must be a non-empty list of "
-            f"`- type: expect_...` entries; {got}. Add the expectations to check."
+            sentence(
+                "%(source)s: `expectations` must be a non-empty list of `- "
+                "type: expect_...` entries; %(got)s. Add the expectations to "
+                "check.",
+                source=source,
+                got=got,
+            )
         )
     classes = _expectation_classes()
     specs = []
@@ -177,8 +197,11 @@ def export_gx(path: Path, *, out: Path, force: bool = False) -> ExportedSuite:
     out = Path(out)
     if out.exists() and not force:
         raise DataCheckError(
-            f"{out}: a file is already there. Pass --out for another file, or --force "
-            "to replace it."
+            sentence(
+                "%(out)s: a file is already there. Pass --out for another "
+                "file, or --force to replace it.",
+                out=out,
+            )
         )
     suite = load_suite(path)
     with _quiet():
@@ -372,10 +395,15 @@ def _read_yaml(source: Path) -> dict:
         error=DataCheckError,
     )
     if not isinstance(raw, dict):
-        got = described(raw) if raw is not None else "an empty file"
+        got = described(raw) if raw is not None else sentence("an empty file")
         raise DataCheckError(
-            f"{source}: expected a mapping with `suite` and `expectations`, got {got}. "
-            f"See data_checks/churn.yaml for the layout."
+            sentence(
+                "%(source)s: expected a mapping with `suite` and "
+                "`expectations`, got %(got)s. See data_checks/churn.yaml for "
+                "the layout.",
+                source=source,
+                got=got,
+            )
         )
     return raw
 
@@ -396,35 +424,58 @@ def _keys(keys: list[Any], source: Path) -> str:
 def _spec(item: Any, *, where: str, classes: dict[str, type]) -> ExpectationSpec:
     if not isinstance(item, dict):
         raise DataCheckError(
-            f"{where}: expected a mapping like `- type: expect_...` plus its "
-            f"arguments, got {described(item)}."
+            sentence(
+                "%(where)s: expected a mapping like `- type: expect_...` "
+                "plus its arguments, got %(given)s.",
+                where=where,
+                given=described(item),
+            )
         )
     kwargs = dict(item)
     kind = kwargs.pop("type", None)
     if not isinstance(kind, str):
-        got = "it is missing" if kind is None else f"got {described(kind)}"
+        got = _missing_or(kind)
         raise DataCheckError(
-            f"{where}: `type` must name a Great Expectations expectation, e.g. "
-            f"`type: expect_column_values_to_not_be_null`; {got}."
+            sentence(
+                "%(where)s: `type` must name a Great Expectations "
+                "expectation, e.g. `type: "
+                "expect_column_values_to_not_be_null`; %(got)s.",
+                where=where,
+                got=got,
+            )
         )
     if kind not in classes:
         raise DataCheckError(
-            f"{where}: unknown expectation type "
-            f"{shown_name(kind)}{_did_you_mean(kind, classes)}. "
-            f"Use a Great Expectations 1.x name (snake_case of a class in "
-            f"great_expectations.expectations)."
+            sentence(
+                "%(where)s: unknown expectation type "
+                "%(type)s%(did_you_mean)s. Use a Great Expectations "
+                "1.x name (snake_case of a class in "
+                "great_expectations.expectations).",
+                where=where,
+                type=shown_name(kind),
+                did_you_mean=_did_you_mean(kind, classes),
+            )
         )
     bad_keys = [key for key in kwargs if not isinstance(key, str)]
     if bad_keys:
         raise DataCheckError(
-            f"{where} ({kind}): argument names must be text, got "
-            f"{described(bad_keys[0])}."
+            sentence(
+                "%(where)s (%(kind)s): argument names must be text, got %(given)s.",
+                where=where,
+                kind=kind,
+                given=described(bad_keys[0]),
+            )
         )
     reserved = [key for key in _RESERVED if key in kwargs]
     if reserved:
         raise DataCheckError(
-            f"{where} ({kind}): {reserved[0]!r} is set by playbook when the suite "
-            f"runs. Remove it from the contract."
+            sentence(
+                "%(where)s (%(kind)s): %(reserved)s is set by playbook when "
+                "the suite runs. Remove it from the contract.",
+                where=where,
+                kind=kind,
+                reserved=repr(reserved[0]),
+            )
         )
     return ExpectationSpec(type=kind, kwargs=kwargs)
 
@@ -435,8 +486,14 @@ def _build(spec: ExpectationSpec, *, classes: dict[str, type], where: str) -> An
         return cls(**spec.kwargs)
     except (ValueError, TypeError) as exc:  # pydantic's ValidationError is a ValueError
         raise DataCheckError(
-            f"{where} ({spec.type}): bad arguments: {_short_errors(exc, cls)}. Fix the "
-            f"arguments (see the expectation's page in the GX 1.x gallery)."
+            sentence(
+                "%(where)s (%(type)s): bad arguments: %(errors)s. Fix "
+                "the arguments (see the expectation's page in the GX 1.x "
+                "gallery).",
+                where=where,
+                type=spec.type,
+                errors=_short_errors(exc, cls),
+            )
         ) from None
 
 
@@ -455,7 +512,7 @@ def _expectation_classes() -> dict[str, type]:
     }
 
 
-def _did_you_mean(kind: str, classes: dict[str, type]) -> str:
+def _did_you_mean(kind: str, classes: dict[str, type]) -> Sentence | str:
     """The known names closest to `kind`: the best, and any nearly as close."""
     # A CamelCase class name is compared without case and underscores.
     camel = "_" not in kind
@@ -472,7 +529,18 @@ def _did_you_mean(kind: str, classes: dict[str, type]) -> str:
     )
     best = scored[0][0] if scored else 0.0
     close = [repr(name) for score, name in scored[:3] if score >= max(0.6, best - 0.05)]
-    return f" (did you mean {' or '.join(close)}?)" if close else ""
+    return (
+        sentence(" (did you mean %(names)s?)", names=" or ".join(close))
+        if close
+        else ""
+    )
+
+
+def _missing_or(value: object) -> Sentence:
+    """A required value as a message quotes it: missing, or what was there."""
+    if value is None:
+        return sentence("it is missing")
+    return sentence("got %(given)s", given=described(value))
 
 
 def _short_errors(exc: Exception, cls: type) -> str:

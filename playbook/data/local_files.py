@@ -16,6 +16,7 @@ from pathlib import Path
 import pandas as pd
 
 from playbook.charter.data_fields import hide_password, url_in
+from playbook.core.messages import marked, sentence
 from playbook.errors import DataError
 
 
@@ -31,9 +32,12 @@ def require_local(path: str | Path) -> None:
     if url is not None:
         url = hide_password(url)
         raise DataError(
-            f"{url}: a URL; playbook reads local files only. Download the file "
-            f"first (e.g. curl -o data.csv '{url}'), then pass it with --data or set "
-            "data.path to it."
+            sentence(
+                "%(url)s: a URL; playbook reads local files only. Download "
+                "the file first (e.g. curl -o data.csv '%(url)s'), then pass "
+                "it with --data or set data.path to it.",
+                url=url,
+            )
         )
     try:
         mode = Path(path).stat().st_mode
@@ -42,17 +46,21 @@ def require_local(path: str | Path) -> None:
     if stat.S_ISREG(mode) or stat.S_ISDIR(mode):
         return
     kinds = (
-        (stat.S_ISFIFO, "a named pipe (FIFO)"),
-        (stat.S_ISCHR, "a character device"),
-        (stat.S_ISBLK, "a block device"),
-        (stat.S_ISSOCK, "a socket"),
+        (stat.S_ISFIFO, marked("a named pipe (FIFO)")),
+        (stat.S_ISCHR, marked("a character device")),
+        (stat.S_ISBLK, marked("a block device")),
+        (stat.S_ISSOCK, marked("a socket")),
     )
-    kind = next((name for test, name in kinds if test(mode)), "a special file")
+    kind = next((name for test, name in kinds if test(mode)), marked("a special file"))
     raise DataError(
-        f"{path}: {kind}, not a regular file; playbook reads data only from files "
-        "and folders, and never opens it (reading it might not end). Save the data "
-        "into a file (CSV, Parquet or Excel), then pass that with --data or set "
-        "data.path to it."
+        sentence(
+            "%(path)s: %(kind)s, not a regular file; playbook reads data "
+            "only from files and folders, and never opens it (reading it "
+            "might not end). Save the data into a file (CSV, Parquet or "
+            "Excel), then pass that with --data or set data.path to it.",
+            path=path,
+            kind=sentence(kind),
+        )
     )
 
 
@@ -71,16 +79,25 @@ def read_parquet(path: Path) -> pd.DataFrame:
         frame = None if nested else pd.read_parquet(path)
     except Exception as error:  # pyarrow's ArrowInvalid and OSError
         raise DataError(
-            f"{path}: not a readable Parquet file ({first_line(error)}). Export it "
-            "again, or give the file a .csv name if it is CSV."
+            sentence(
+                "%(path)s: not a readable Parquet file (%(detail)s). "
+                "Export it again, or give the file a .csv name if it is CSV.",
+                path=path,
+                detail=first_line(error),
+            )
         ) from None
     if frame is None:
         shown = ", ".join(f"{field.name!r} ({field.type})" for field in nested[:8])
         raise DataError(
-            f"{path}: {len(nested)} column(s) hold nested values (lists or "
-            f"structs): {shown}. playbook reads flat tables, one value per cell: "
-            "flatten them in the extract (a column per field, a list joined into "
-            "text), or export the file without them."
+            sentence(
+                "%(path)s: %(count)s column(s) hold nested values (lists or "
+                "structs): %(shown)s. playbook reads flat tables, one value "
+                "per cell: flatten them in the extract (a column per field, "
+                "a list joined into text), or export the file without them.",
+                path=path,
+                count=len(nested),
+                shown=shown,
+            )
         )
     return frame
 
@@ -94,18 +111,27 @@ def read_excel(path: Path, *, sheet: str | None) -> pd.DataFrame:
     """
     if importlib.util.find_spec("openpyxl") is None:
         raise DataError(
-            f"{path}: reading an Excel workbook needs the openpyxl package, which is "
-            'not installed. Install it (pip install "playbook[excel]"), or save the '
-            "sheet as CSV and point the charter at that."
+            sentence(
+                "%(path)s: reading an Excel workbook needs the openpyxl "
+                "package, which is not installed. Install it (pip install "
+                '"playbook[excel]"), or save the sheet as CSV and point the '
+                "charter at that.",
+                path=path,
+            )
         )
     try:
         with pd.ExcelFile(path, engine="openpyxl") as book:
             names = [str(name) for name in book.sheet_names]
             if sheet is not None and sheet not in names:
                 raise DataError(
-                    f"{path}: the workbook has no sheet {sheet!r} (data.sheet); its "
-                    f"sheets: {', '.join(map(repr, names))}. Set data.sheet to one "
-                    "of them, or leave it out to read the first."
+                    sentence(
+                        "%(path)s: the workbook has no sheet %(sheet)s (data.sheet); "
+                        "its sheets: %(sheets)s. Set data.sheet to one of them, or "
+                        "leave it out to read the first.",
+                        path=path,
+                        sheet=repr(sheet),
+                        sheets=", ".join(map(repr, names)),
+                    )
                 )
             return pd.read_excel(
                 book, sheet_name=sheet if sheet is not None else names[0]
@@ -114,8 +140,12 @@ def read_excel(path: Path, *, sheet: str | None) -> pd.DataFrame:
         raise
     except Exception as error:  # openpyxl's InvalidFileException, zipfile's errors
         raise DataError(
-            f"{path}: not a readable Excel workbook ({first_line(error)}). Save it "
-            "again from Excel, or export the sheet as CSV."
+            sentence(
+                "%(path)s: not a readable Excel workbook (%(detail)s). "
+                "Save it again from Excel, or export the sheet as CSV.",
+                path=path,
+                detail=first_line(error),
+            )
         ) from None
 
 

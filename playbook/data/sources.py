@@ -34,6 +34,7 @@ import numpy as np
 import pandas as pd
 
 from playbook.charter.model import Charter
+from playbook.core.messages import marked, sentence
 from playbook.data import local_files
 from playbook.data.sql_source import query
 from playbook.errors import DataError
@@ -43,7 +44,10 @@ PARQUET_SUFFIXES = (".parquet", ".pq")
 EXCEL_SUFFIXES = (".xlsx", ".xlsm")
 DELIMITERS = (",", ";", "\t", "|")
 # Encodings tried, in order, to name the one a non-UTF-8 file is probably in.
-_LIKELY_ENCODINGS = (("cp949", "Korean, Windows"), ("cp1252", "Western European"))
+_LIKELY_ENCODINGS = (
+    ("cp949", marked("Korean, Windows")),
+    ("cp1252", marked("Western European")),
+)
 _SNIFF_BYTES = 1 << 16
 CHUNKED_BYTES = 64 << 20
 """CSV files larger than this are read in chunks of `CHUNK_ROWS` rows: the peak memory
@@ -93,8 +97,11 @@ def data_file(poc: Charter) -> Path:
     """
     if poc.data.path is None:
         raise DataError(
-            f"{poc.source}: the charter names no data: set data.path to a file or "
-            "folder, or data.sql to a query."
+            sentence(
+                "%(source)s: the charter names no data: set data.path to a "
+                "file or folder, or data.sql to a query.",
+                source=poc.source,
+            )
         )
     return poc.data.path
 
@@ -127,13 +134,19 @@ def load(
         frame = _load_file(path, encoding=encoding, delimiter=delimiter, sheet=sheet)
     else:
         raise DataError(
-            f"{path}: no such data file or folder. Check the path (data.path in the "
-            "charter, or --data)."
+            sentence(
+                "%(path)s: no such data file or folder. Check the path "
+                "(data.path in the charter, or --data).",
+                path=path,
+            )
         )
     if frame.empty:
         raise DataError(
-            f"{path}: the data has a header but no rows. Point the charter at an "
-            "extract with data in it."
+            sentence(
+                "%(path)s: the data has a header but no rows. Point the "
+                "charter at an extract with data in it.",
+                path=path,
+            )
         )
     return frame
 
@@ -171,8 +184,12 @@ def fingerprint(
                 files=len(_data_files(source)),
             )
         raise DataError(
-            f"{source}: no such data file or folder. "
-            f"Check data.path in {poc.source}, or pass --data."
+            sentence(
+                "%(source)s: no such data file or folder. Check data.path in "
+                "%(charter)s, or pass --data.",
+                source=source,
+                charter=poc.source,
+            )
         )
     sql = poc.data.sql
     rows = (
@@ -230,13 +247,20 @@ def _load_file(
         return local_files.read_excel(path, sheet=sheet)
     if suffix == ".xls":
         raise DataError(
-            f"{path}: an Excel 97-2003 workbook (.xls), which playbook does not read. "
-            "Save it from Excel as .xlsx or as CSV, and point the charter at that."
+            sentence(
+                "%(path)s: an Excel 97-2003 workbook (.xls), which playbook "
+                "does not read. Save it from Excel as .xlsx or as CSV, and "
+                "point the charter at that.",
+                path=path,
+            )
         )
     if path.stat().st_size == 0:
         raise DataError(
-            f"{path}: the file is empty (0 bytes). Point the charter at the data, "
-            "or export it again."
+            sentence(
+                "%(path)s: the file is empty (0 bytes). Point the charter at "
+                "the data, or export it again.",
+                path=path,
+            )
         )
     return _read_csv(path, encoding=encoding, delimiter=delimiter)
 
@@ -248,13 +272,20 @@ def _read_csv(
     with path.open("rb") as handle:
         if handle.read(4) == b"PK\x03\x04":
             raise DataError(
-                f"{path}: a zip archive, not CSV text; an Excel workbook is one. "
-                "Give it its .xlsx name to read its first sheet, or export it as CSV."
+                sentence(
+                    "%(path)s: a zip archive, not CSV text; an Excel workbook is "
+                    "one. Give it its .xlsx name to read its first sheet, or "
+                    "export it as CSV.",
+                    path=path,
+                )
             )
     head = _head(path, encoding=encoding)
     if not head.strip():
         raise DataError(
-            f"{path}: the file holds no data, only blank space. Export it again."
+            sentence(
+                "%(path)s: the file holds no data, only blank space. Export it again.",
+                path=path,
+            )
         )
     sep = delimiter or _sniff_delimiter(head)
     options = {
@@ -270,13 +301,22 @@ def _read_csv(
         raise _encoding_error(path, encoding) from None
     except pd.errors.EmptyDataError:
         raise DataError(
-            f"{path}: the file holds no columns. Export it again with a header row."
+            sentence(
+                "%(path)s: the file holds no columns. Export it again with a "
+                "header row.",
+                path=path,
+            )
         ) from None
     except pd.errors.ParserError as error:
         raise DataError(
-            f"{path}: not readable as CSV with delimiter {sep!r}: "
-            f"{local_files.first_line(error)}. Set data.delimiter in the charter, or "
-            "fix the file."
+            sentence(
+                "%(path)s: not readable as CSV with delimiter %(sep)s: "
+                "%(detail)s. Set data.delimiter in the charter, or fix "
+                "the file.",
+                path=path,
+                sep=repr(sep),
+                detail=local_files.first_line(error),
+            )
         ) from None
 
 
@@ -358,14 +398,27 @@ def _encoding_error(path: Path, encoding: str) -> DataError:
         None,
     )
     advice = (
-        f"It reads as {guess[0]} ({guess[1]}): set `encoding: {guess[0]}` in the "
-        "charter's data section, or convert the file to UTF-8."
+        sentence(
+            "It reads as %(encoding)s (%(language)s): set `encoding: %(encoding)s` in "
+            "the charter's data section, or convert the file to UTF-8.",
+            encoding=guess[0],
+            language=sentence(guess[1]),
+        )
         if guess
-        else "Set data.encoding in the charter to the encoding the file was saved "
-        "in (e.g. cp949, euc-kr, latin-1), or convert the file to UTF-8."
+        else sentence(
+            "Set data.encoding in the charter to the encoding the file was saved in "
+            "(e.g. cp949, euc-kr, latin-1), or convert the file to UTF-8."
+        )
     )
     return DataError(
-        f"{path}: not {encoding} text (byte {position:,} cannot be decoded). {advice}"
+        sentence(
+            "%(path)s: not %(encoding)s text (byte %(position)s cannot be decoded). "
+            "%(advice)s",
+            path=path,
+            encoding=encoding,
+            position=f"{position:,}",
+            advice=advice,
+        )
     )
 
 
@@ -431,8 +484,12 @@ def _data_files(folder: Path) -> list[Path]:
     )
     if not files:
         raise DataError(
-            f"{folder}: the folder holds no .csv or .parquet files. Point data.path at "
-            "the folder of the extract's files, or at one file."
+            sentence(
+                "%(folder)s: the folder holds no .csv or .parquet files. "
+                "Point data.path at the folder of the extract's files, or at "
+                "one file.",
+                folder=folder,
+            )
         )
     return files
 
@@ -456,10 +513,16 @@ def _load_folder(
             for file, names in zip(_data_files(folder), columns, strict=True)
             if names != columns[0]
         )
-        differ = sorted(set(odd[1]) ^ first) or ["the same names in another order"]
+        differ = sorted(set(odd[1]) ^ first)
         raise DataError(
-            f"{folder}: the files do not share one set of columns: {odd[0].name} "
-            f"differs from the first file in {', '.join(map(str, differ[:8]))}. "
-            "Export every partition with the same columns."
+            sentence(
+                "%(folder)s: the files do not share one set of columns: "
+                "%(name)s differs from the first file in %(columns)s. Export "
+                "every partition with the same columns.",
+                folder=folder,
+                name=odd[0].name,
+                columns=", ".join(map(str, differ[:8]))
+                or sentence("the same names in another order"),
+            )
         )
     return pd.concat(parts, ignore_index=True)

@@ -26,6 +26,7 @@ from typing import Any
 import pandas as pd
 
 from playbook.charter.model import SqlSource
+from playbook.core.messages import sentence
 from playbook.errors import DataError
 
 _ENV = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
@@ -50,16 +51,25 @@ def check_read_only(text: str, *, where: str) -> None:
     statements = [part for part in _statements(text) if part.strip()]
     if len(statements) != 1:
         raise DataError(
-            f"{where} holds {len(statements)} statements; give exactly one SELECT "
-            "(or WITH ... SELECT) query. playbook only reads the data."
+            sentence(
+                "%(where)s holds %(count)s statements; give exactly one SELECT "
+                "(or WITH ... SELECT) query. playbook only reads the data.",
+                where=where,
+                count=len(statements),
+            )
         )
     first = re.match(r"[\s(]*([A-Za-z_]+)", statements[0])
     word = first.group(1).lower() if first else statements[0].strip()[:20]
     if word not in READ_ONLY_STARTS:
         raise DataError(
-            f"{where} starts with {word.upper()!r}: only a SELECT (or WITH ... "
-            "SELECT) query may run; playbook only reads the data. Write the query "
-            "that returns the rows, and change the database with your own tools."
+            sentence(
+                "%(where)s starts with %(word)s: only a SELECT (or WITH ... "
+                "SELECT) query may run; playbook only reads the data. Write "
+                "the query that returns the rows, and change the database "
+                "with your own tools.",
+                where=where,
+                word=repr(word.upper()),
+            )
         )
 
 
@@ -90,9 +100,14 @@ def query(sql: SqlSource, *, folder: Path, charter: Path) -> pd.DataFrame:
         _enforce_read_only(engine)
     except Exception as error:  # bad URL or missing driver
         raise DataError(
-            f"{charter}: data.sql.url {sql.shown_url!r} cannot be used: "
-            f"{_scrub(error, secrets)}. Check the URL, and install the database "
-            "driver it names (e.g. pip install psycopg)."
+            sentence(
+                "%(charter)s: data.sql.url %(shown_url)s cannot be used: "
+                "%(error)s. Check the URL, and install the database driver "
+                "it names (e.g. pip install psycopg).",
+                charter=charter,
+                shown_url=repr(sql.shown_url),
+                error=_scrub(error, secrets),
+            )
         ) from None
     try:
         with engine.connect() as connection:
@@ -102,17 +117,26 @@ def query(sql: SqlSource, *, folder: Path, charter: Path) -> pd.DataFrame:
             connection.rollback()  # nothing the query did is kept
     except Exception as error:  # SQLAlchemy's DBAPIError and friends
         raise DataError(
-            f"{charter}: data.sql.query failed on {sql.shown_url}: "
-            f"{_scrub(error, secrets)}. Run the query in a SQL client against the "
-            "same database, fix it in the charter, then run again. playbook only "
-            "reads: a query that writes fails here."
+            sentence(
+                "%(charter)s: data.sql.query failed on %(shown_url)s: "
+                "%(error)s. Run the query in a SQL client against the same "
+                "database, fix it in the charter, then run again. playbook "
+                "only reads: a query that writes fails here.",
+                charter=charter,
+                shown_url=sql.shown_url,
+                error=_scrub(error, secrets),
+            )
         ) from None
     finally:
         engine.dispose()
     if frame.empty:
         raise DataError(
-            f"{charter}: data.sql.query returned no rows from {sql.shown_url}. "
-            "Check its WHERE clause and the database."
+            sentence(
+                "%(charter)s: data.sql.query returned no rows from "
+                "%(shown_url)s. Check its WHERE clause and the database.",
+                charter=charter,
+                shown_url=sql.shown_url,
+            )
         )
     return frame
 
@@ -176,9 +200,12 @@ def _sqlalchemy(charter: object) -> Any:
         import sqlalchemy
     except ImportError:
         raise DataError(
-            f"{charter}: data.sql needs SQLAlchemy, which is not installed. Install "
-            'playbook with its sql extra: pip install "playbook[sql]" (and the '
-            "database's driver, e.g. psycopg)."
+            sentence(
+                "%(charter)s: data.sql needs SQLAlchemy, which is not "
+                "installed. Install playbook with its sql extra: pip install "
+                '"playbook[sql]" (and the database\'s driver, e.g. psycopg).',
+                charter=charter,
+            )
         ) from None
     return sqlalchemy
 
@@ -213,8 +240,14 @@ def _expand(url: str, *, charter: Path, shown: str) -> str:
         name = match.group(1)
         if name not in os.environ:
             raise DataError(
-                f"{charter}: data.sql.url ({shown}) reads the environment variable "
-                f"{name}, which is not set. Set it where playbook runs, then run again."
+                sentence(
+                    "%(charter)s: data.sql.url (%(shown)s) reads the environment "
+                    "variable %(name)s, which is not set. Set it where playbook "
+                    "runs, then run again.",
+                    charter=charter,
+                    shown=shown,
+                    name=name,
+                )
             )
         return os.environ[name]
 

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from playbook.core.messages import Sentence, sentence
 from playbook.errors import BatchError
 from playbook.run.batch_record import (
     BatchEvent,
@@ -47,27 +48,43 @@ def connect(address: str) -> Any:
         from distributed import Client
     except ImportError:
         raise BatchError(
-            "--scheduler needs Dask's distributed scheduler, which is not installed. "
-            'Install it with: pip install "playbook[dask]"'
+            sentence(
+                "--scheduler needs Dask's distributed scheduler, which is "
+                'not installed. Install it with: pip install "playbook[dask]"'
+            )
         ) from None
-    advice = (
+    advice = sentence(
         "Start one with `dask scheduler` and workers with `dask worker ADDRESS`, "
         "check the address, or leave out --scheduler to run on this machine. Nothing "
         "was written."
     )
     problem = _probe(address)
     if problem:
-        raise BatchError(f"{address}: {problem}. {advice}")
+        raise BatchError(
+            sentence(
+                "%(address)s: %(problem)s. %(advice)s",
+                address=address,
+                problem=problem,
+                advice=advice,
+            )
+        )
     try:
         return Client(address, timeout=f"{CONNECT_TIMEOUT:g}s", set_as_default=False)
     except (OSError, TimeoutError, ValueError, MemoryError) as error:
         raise BatchError(
-            f"No Dask scheduler answered at {address} within {CONNECT_TIMEOUT:g} s "
-            f"({type(error).__name__}: {error}). {advice}"
+            sentence(
+                "No Dask scheduler answered at %(address)s within "
+                "%(connect_timeout)s s (%(kind)s: %(error)s). %(advice)s",
+                address=address,
+                connect_timeout=f"{CONNECT_TIMEOUT:g}",
+                kind=type(error).__name__,
+                error=error,
+                advice=advice,
+            )
         ) from None
 
 
-def _probe(address: str) -> str | None:
+def _probe(address: str) -> Sentence | None:
     """What is wrong with a TCP address as a Dask scheduler, before Dask talks to it.
 
     Dask's own connection waits for the scheduler's handshake without a limit, and
@@ -84,7 +101,10 @@ def _probe(address: str) -> str | None:
             return None
         host, port = parse_host_port(location)
     except (ValueError, TypeError) as error:
-        return f"not a Dask scheduler address such as tcp://HOST:8786 ({error})"
+        return sentence(
+            "not a Dask scheduler address such as tcp://HOST:8786 (%(error)s)",
+            error=error,
+        )
     deadline = time.monotonic() + CONNECT_TIMEOUT
     try:
         with socket.create_connection((host, port), timeout=CONNECT_TIMEOUT) as link:
@@ -93,20 +113,28 @@ def _probe(address: str) -> str | None:
                 link.settimeout(max(deadline - time.monotonic(), 0.001))
                 chunk = link.recv(_SIZE.size - len(head))
                 if not chunk:
-                    return "the listener closed the connection without a handshake"
+                    return sentence(
+                        "the listener closed the connection without a handshake"
+                    )
                 head += chunk
     except TimeoutError:
-        return (
-            f"something accepts connections there but sent no Dask handshake within "
-            f"{CONNECT_TIMEOUT:g} s"
+        return sentence(
+            "something accepts connections there but sent no Dask handshake within "
+            "%(seconds)s s",
+            seconds=f"{CONNECT_TIMEOUT:g}",
         )
     except OSError as error:
-        return f"no Dask scheduler answered within {CONNECT_TIMEOUT:g} s ({error})"
+        return sentence(
+            "no Dask scheduler answered within %(seconds)s s (%(error)s)",
+            seconds=f"{CONNECT_TIMEOUT:g}",
+            error=error,
+        )
     (size,) = _SIZE.unpack(head)
     if size > _LARGEST_HANDSHAKE:
-        return (
-            f"the listener there is not a Dask scheduler (its first bytes, {head!r}, "
-            "are no Dask handshake)"
+        return sentence(
+            "the listener there is not a Dask scheduler (its first bytes, %(head)s, "
+            "are no Dask handshake)",
+            head=repr(head),
         )
     return None
 

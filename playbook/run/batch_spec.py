@@ -34,6 +34,7 @@ from typing import Any
 import yaml
 
 from playbook.charter import overrides as charter_overrides
+from playbook.core.messages import sentence
 from playbook.core.printable import printable
 from playbook.core.yaml_files import read_yaml
 from playbook.errors import BatchSpecError, CharterError, DataError, StageSelectionError
@@ -105,7 +106,10 @@ def load_spec(path: Path, *, runs_dir: Path | None = None) -> BatchSpec:
         isinstance(workers, bool) or not isinstance(workers, int) or workers < 1
     ):
         raise BatchSpecError(
-            f"{where}: workers: expected a whole number of at least 1."
+            sentence(
+                "%(where)s: workers: expected a whole number of at least 1.",
+                where=where,
+            )
         )
     timeout = _seconds(spec.get("timeout", DEFAULT_TIMEOUT), where=f"{where}: timeout")
     if runs_dir is None:
@@ -115,18 +119,27 @@ def load_spec(path: Path, *, runs_dir: Path | None = None) -> BatchSpec:
         jobs += _entry_jobs(entry, where=f"{where}: pocs[{number}]", base=base)
     if not jobs:
         raise BatchSpecError(
-            f"{where}: no charters found. A charter is a YAML file with a `poc:` "
-            "field; list them under `pocs:`, or point the batch at a folder that "
-            "holds them."
+            sentence(
+                "%(where)s: no charters found. A charter is a YAML file with "
+                "a `poc:` field; list them under `pocs:`, or point the batch "
+                "at a folder that holds them.",
+                where=where,
+            )
         )
     seen: dict[str, str] = {}
     numbered = []
     for index, job in enumerate(jobs):
         if job.fingerprint and job.fingerprint in seen:
             raise BatchSpecError(
-                f"{where}: {job.name} is listed twice ({seen[job.fingerprint]} and "
-                f"{job.charter}): the same charter, data and parameters make the same "
-                "journey. Remove one."
+                sentence(
+                    "%(where)s: %(name)s is listed twice (%(seen)s and "
+                    "%(charter)s): the same charter, data and parameters make "
+                    "the same journey. Remove one.",
+                    where=where,
+                    name=job.name,
+                    seen=seen[job.fingerprint],
+                    charter=job.charter,
+                )
             )
         if job.fingerprint:
             seen[job.fingerprint] = str(job.charter)
@@ -149,19 +162,30 @@ def _read_spec(path: Path) -> dict[str, Any]:
     )
     if isinstance(spec, dict) and "poc" in spec:
         raise BatchSpecError(
-            f"{path}: this is a charter, not a batch spec. Run it with `playbook run`, "
-            "or list it in a spec under `pocs: [{charter: ...}]`."
+            sentence(
+                "%(path)s: this is a charter, not a batch spec. Run it with "
+                "`playbook run`, or list it in a spec under `pocs: "
+                "[{charter: ...}]`.",
+                path=path,
+            )
         )
     if not isinstance(spec, dict) or not isinstance(spec.get("pocs"), list):
         raise BatchSpecError(
-            f"{path}: expected a mapping with a list `pocs:` of entries such as "
-            "`- charter: path/to/charter.yaml`."
+            sentence(
+                "%(path)s: expected a mapping with a list `pocs:` of entries "
+                "such as `- charter: path/to/charter.yaml`.",
+                path=path,
+            )
         )
     unknown = _unknown_keys(spec, _SPEC_KEYS)
     if unknown:
         raise BatchSpecError(
-            f"{path}: unknown field(s) {unknown}; a spec has "
-            f"{', '.join(sorted(_SPEC_KEYS))}."
+            sentence(
+                "%(path)s: unknown field(s) %(unknown)s; a spec has %(keys)s.",
+                path=path,
+                unknown=unknown,
+                keys=", ".join(sorted(_SPEC_KEYS)),
+            )
         )
     return spec
 
@@ -186,47 +210,85 @@ def _entry_jobs(entry: Any, *, where: str, base: Path) -> list[Job]:
 
     if not isinstance(entry, dict):
         raise BatchSpecError(
-            f"{where}: expected `charter: FILE` or `charters: FOLDER`, got {entry!r}."
+            sentence(
+                "%(where)s: expected `charter: FILE` or `charters: FOLDER`, "
+                "got %(entry)s.",
+                where=where,
+                entry=repr(entry),
+            )
         )
     unknown = _unknown_keys(entry, _ENTRY_KEYS)
     if unknown:
         raise BatchSpecError(
-            f"{where}: unknown field(s) {unknown}; an entry has "
-            f"{', '.join(sorted(_ENTRY_KEYS))}."
+            sentence(
+                "%(where)s: unknown field(s) %(unknown)s; an entry has %(keys)s.",
+                where=where,
+                unknown=unknown,
+                keys=", ".join(sorted(_ENTRY_KEYS)),
+            )
         )
     if ("charter" in entry) == ("charters" in entry):
         raise BatchSpecError(
-            f"{where}: give exactly one of `charter: FILE` or `charters: FOLDER`."
+            sentence(
+                "%(where)s: give exactly one of `charter: FILE` or `charters: FOLDER`.",
+                where=where,
+            )
         )
     if "charter" in entry:
         charter_path = (base / str(entry["charter"])).resolve()
         if not charter_path.is_file():
             raise BatchSpecError(
-                f"{where}.charter: {charter_path}: no such charter file. Fix the path "
-                "(it is relative to the spec's folder)."
+                sentence(
+                    "%(where)s.charter: %(charter_path)s: no such charter file. "
+                    "Fix the path (it is relative to the spec's folder).",
+                    where=where,
+                    charter_path=charter_path,
+                )
             )
         charters = [charter_path]
     else:
         folder = (base / str(entry["charters"])).resolve()
         if not folder.is_dir():
             raise BatchSpecError(
-                f"{where}.charters: {folder}: no such folder of charters."
+                sentence(
+                    "%(where)s.charters: %(folder)s: no such folder of charters.",
+                    where=where,
+                    folder=folder,
+                )
             )
         charters = _find_charters(folder)
     data = None
     if entry.get("data") is not None:
         data = (base / str(entry["data"])).resolve()
         if not data.is_file():
-            raise BatchSpecError(f"{where}.data: {data}: no such data file.")
+            raise BatchSpecError(
+                sentence(
+                    "%(where)s.data: %(data)s: no such data file.",
+                    where=where,
+                    data=data,
+                )
+            )
     notebooks = None
     if entry.get("notebooks") is not None:
         notebooks = (base / str(entry["notebooks"])).resolve()
         if not notebooks.is_dir():
-            raise BatchSpecError(f"{where}.notebooks: {notebooks}: no such folder.")
+            raise BatchSpecError(
+                sentence(
+                    "%(where)s.notebooks: %(notebooks)s: no such folder.",
+                    where=where,
+                    notebooks=notebooks,
+                )
+            )
     try:
         stages = tuple(runner.parse_stages(_text(entry.get("stages"))))
     except StageSelectionError as error:
-        raise BatchSpecError(f"{where}.stages: {error}") from None
+        raise BatchSpecError(
+            sentence(
+                "%(where)s.stages: %(error)s",
+                where=where,
+                error=error,
+            )
+        ) from None
     grid = _grid(entry.get("grid"), where=f"{where}.grid")
     timeout = entry.get("timeout")
     if timeout is not None:
@@ -292,7 +354,13 @@ def _charter_jobs(
         try:
             charter_overrides.check_overrides(fields, overrides, where=f"{where}.grid")
         except charter_overrides.ParameterError as error:
-            raise BatchSpecError(f"{error} (charter {charter_path})") from None
+            raise BatchSpecError(
+                sentence(
+                    "%(error)s (charter %(charter_path)s)",
+                    error=error,
+                    charter_path=charter_path,
+                )
+            ) from None
     try:  # a file, a folder of files, or the rows of a SQL query
         data_sha = data_module.fingerprint(poc, path=data).sha256
     except DataError:  # the journey will say so; nothing to skip it against
@@ -331,19 +399,34 @@ def _grid(raw: Any, *, where: str) -> dict[str, list[Any]]:
         return {}
     if not isinstance(raw, dict):
         raise BatchSpecError(
-            f"{where}: expected parameter names with lists of values, e.g. "
-            "`seed: [1, 2]` or `kpi.capacity_per_period: [200, 300]`."
+            sentence(
+                "%(where)s: expected parameter names with lists of values, "
+                "e.g. `seed: [1, 2]` or `kpi.capacity_per_period: [200, "
+                "300]`.",
+                where=where,
+            )
         )
     grid: dict[str, list[Any]] = {}
     for name, values in raw.items():
         values = values if isinstance(values, list) else [values]
         if not values:
-            raise BatchSpecError(f"{where}.{name}: give at least one value.")
+            raise BatchSpecError(
+                sentence(
+                    "%(where)s.%(name)s: give at least one value.",
+                    where=where,
+                    name=name,
+                )
+            )
         if name == charter_overrides.SEED and not all(
             isinstance(v, int) and not isinstance(v, bool) and v >= 0 for v in values
         ):
             raise BatchSpecError(
-                f"{where}.seed: expected whole numbers of at least 0, got {values!r}."
+                sentence(
+                    "%(where)s.seed: expected whole numbers of at least 0, got "
+                    "%(values)s.",
+                    where=where,
+                    values=repr(values),
+                )
             )
         grid[str(name)] = values
     return grid
@@ -353,7 +436,12 @@ def _seconds(value: Any, *, where: str) -> float:
     """A timeout from the spec, in seconds: a number above 0."""
     if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
         raise BatchSpecError(
-            f"{where}: expected seconds per journey (a number above 0), got {value!r}."
+            sentence(
+                "%(where)s: expected seconds per journey (a number above 0), "
+                "got %(value)s.",
+                where=where,
+                value=repr(value),
+            )
         )
     return float(value)
 

@@ -19,6 +19,7 @@ from typing import Any
 
 from playbook.core.files import write_atomic
 from playbook.core.journey import STAGES
+from playbook.core.messages import sentence
 from playbook.errors import BELOW_BAR
 from playbook.run import manifest
 from playbook.run.batch_record import JobResult, Outcome
@@ -64,7 +65,11 @@ def check_policy(fail_on: str) -> frozenset[str]:
         return FAIL_ON[fail_on]
     except KeyError:
         raise ValueError(
-            f"fail-on {fail_on!r}: use one of {', '.join(FAIL_ON)}."
+            sentence(
+                "fail-on %(fail_on)s: use one of %(choices)s.",
+                fail_on=repr(fail_on),
+                choices=", ".join(FAIL_ON),
+            )
         ) from None
 
 

@@ -20,6 +20,7 @@ from types import TracebackType
 from typing import Any
 
 from playbook.core.language import Language
+from playbook.core.messages import sentence
 from playbook.errors import KernelError
 from playbook.report import stage_prose
 
@@ -144,6 +145,35 @@ class JourneyKernel:
         raise_for_execution_errors(node, atomic(output))
         write_ipynb(node, atomic(output))
 
+    def last_error_in(self, language: Language) -> str | None:
+        """The message of the error the last failed cell raised, in `language`.
+
+        A `PlaybookError` stays in the kernel, where it can still write its message
+        in any language; the notebook's traceback holds only its English. None when
+        the error says nothing but its English, or the kernel does not answer.
+        """
+        from jupyter_core.utils import run_sync
+
+        # Hex digits travel through the kernel's text/plain repr unchanged.
+        expression = (
+            f"__import__('sys').last_value.in_language({language!r}).encode().hex()"
+        )
+        try:
+            reply = run_sync(self._await_reply)(
+                self._client.execute(
+                    "",
+                    silent=True,
+                    store_history=False,
+                    user_expressions={"said": expression},
+                )
+            )
+        except Exception:  # queue.Empty: the kernel no longer answers
+            return None
+        found = reply["content"].get("user_expressions", {}).get("said", {})
+        if found.get("status") != "ok":
+            return None
+        return bytes.fromhex(found["data"]["text/plain"].strip("'\"")).decode()
+
     def close(self, *, now: bool = False) -> None:
         """Stop the kernel (at once when `now`); safe to call twice."""
         from jupyter_core.utils import run_sync
@@ -173,9 +203,15 @@ class JourneyKernel:
             )
         except Exception as error:
             raise KernelError(
-                f"The Jupyter kernel {self.kernel_name!r} did not start in {self.cwd} "
-                f"({type(error).__name__}: {error}). Check that ipykernel is installed "
-                "in this environment (`python -m ipykernel install --user`)."
+                sentence(
+                    "The Jupyter kernel %(kernel_name)s did not start in %(cwd)s "
+                    "(%(kind)s: %(error)s). Check that ipykernel is installed "
+                    "in this environment (`python -m ipykernel install --user`).",
+                    kernel_name=repr(self.kernel_name),
+                    cwd=self.cwd,
+                    kind=type(error).__name__,
+                    error=error,
+                )
             ) from error
         self._manager = manager
         self._client = manager.client()
@@ -184,8 +220,13 @@ class JourneyKernel:
             run_sync(self._client.wait_for_ready)(timeout=self.startup_timeout)
         except RuntimeError as error:
             raise KernelError(
-                f"The Jupyter kernel {self.kernel_name!r} started but did not answer "
-                f"within {self.startup_timeout:.0f} s ({error})."
+                sentence(
+                    "The Jupyter kernel %(kernel_name)s started but did not "
+                    "answer within %(startup_timeout)s s (%(error)s).",
+                    kernel_name=repr(self.kernel_name),
+                    startup_timeout=f"{self.startup_timeout:.0f}",
+                    error=error,
+                )
             ) from error
 
     def _reset(self) -> None:
@@ -197,14 +238,21 @@ class JourneyKernel:
             )
         except Exception as error:  # queue.Empty: the kernel no longer answers
             raise KernelError(
-                "The journey's kernel did not answer before the next stage "
-                f"({type(error).__name__}); it may have died in the previous stage."
+                sentence(
+                    "The journey's kernel did not answer before the next stage "
+                    "(%(kind)s); it may have died in the previous stage.",
+                    kind=type(error).__name__,
+                )
             ) from error
         if reply["content"].get("status") != "ok":
             content = reply["content"]
             raise KernelError(
-                "The kernel could not clear the previous stage's names before the "
-                f"next stage ({content.get('ename')}: {content.get('evalue')})."
+                sentence(
+                    "The kernel could not clear the previous stage's names "
+                    "before the next stage (%(name_of_error)s: %(message)s).",
+                    name_of_error=content.get("ename"),
+                    message=content.get("evalue"),
+                )
             )
 
     async def _await_reply(self, msg_id: str) -> dict[str, Any]:

@@ -15,7 +15,11 @@ from pathlib import Path
 from typing import Any
 
 from playbook.core.journey import MANIFEST
+from playbook.core.messages import marked, sentence
 from playbook.errors import CharterError
+
+# What a manifest keeps beside the run folder, as a message names it.
+_CHARTER, _DATA = marked("charter"), marked("data")
 
 
 @dataclass(frozen=True)
@@ -86,14 +90,24 @@ def read(manifest: str | Path) -> Rerun:
         )
     except (OSError, ValueError, TypeError, KeyError, AttributeError) as error:
         raise CharterError(
-            f"{path}: not a run's manifest that playbook can run again ({error}). "
-            "Pass the charter instead: playbook run CHARTER."
+            sentence(
+                "%(path)s: not a run's manifest that playbook can run again "
+                "(%(error)s). Pass the charter instead: playbook run CHARTER.",
+                path=path,
+                error=error,
+            )
         ) from None
-    for what, wanted in (("charter", again.charter), ("data", again.data)):
+    for what, wanted in ((_CHARTER, again.charter), (_DATA, again.data)):
         if wanted is not None and not wanted.exists():
             raise CharterError(
-                f"{path}: the run's {what} is not at {wanted} (the manifest keeps it "
-                "relative to the run folder). Put it there, as it was beside the run "
-                "folder when it ran, or run the charter itself: playbook run CHARTER."
+                sentence(
+                    "%(path)s: the run's %(what)s is not at %(wanted)s (the "
+                    "manifest keeps it relative to the run folder). Put it "
+                    "there, as it was beside the run folder when it ran, or run "
+                    "the charter itself: playbook run CHARTER.",
+                    path=path,
+                    what=sentence(what),
+                    wanted=wanted,
+                )
             )
     return again

@@ -31,7 +31,7 @@ from playbook.core import bundled, journey
 from playbook.core.files import relative_path
 from playbook.core.journey import STAGES, STOPPED, Stage
 from playbook.core.language import Language, language_of
-from playbook.core.messages import translated
+from playbook.core.messages import sentence, translated
 from playbook.errors import CharterError, StageSelectionError, exit_code_for
 from playbook.report import pages, portfolio
 from playbook.run import evidence_types, interruption, kernel, liveness, manifest
@@ -96,22 +96,40 @@ def parse_stages(text: str | None) -> list[int]:
             first, last = int(low), int(high or low)
         except ValueError:
             raise StageSelectionError(
-                f"--stages {text!r}: {part!r} is not a stage number or a range such as "
-                f"1-4. Use numbers from 1 to {len(STAGES)}, e.g. 1-4 or 3,4."
+                sentence(
+                    "--stages %(text)s: %(part)s is not a stage number or a "
+                    "range such as 1-4. Use numbers from 1 to %(total)s, e.g. 1-4 "
+                    "or 3,4.",
+                    text=repr(text),
+                    part=repr(part),
+                    total=len(STAGES),
+                )
             ) from None
         if not 1 <= first <= last <= len(STAGES):
             raise StageSelectionError(
-                f"--stages {text!r}: {part!r} is outside 1-{len(STAGES)} "
-                "or runs backwards."
+                sentence(
+                    "--stages %(text)s: %(part)s is outside 1-%(total)s or runs "
+                    "backwards.",
+                    text=repr(text),
+                    part=repr(part),
+                    total=len(STAGES),
+                )
             )
         chosen.update(range(first, last + 1))
     for number in sorted(chosen):
         missing = [need for need in journey.stage(number).needs if need not in chosen]
         if missing:
             raise StageSelectionError(
-                f"--stages {text!r}: stage {number} uses the results of stage "
-                f"{', '.join(map(str, missing))} from the same run; add it, e.g. "
-                f"--stages {min(chosen | set(missing))}-{max(chosen)}."
+                sentence(
+                    "--stages %(text)s: stage %(number)s uses the results of "
+                    "stage %(missing)s from the same run; add it, e.g. --stages "
+                    "%(min)s-%(max)s.",
+                    text=repr(text),
+                    number=number,
+                    missing=", ".join(map(str, missing)),
+                    min=min(chosen | set(missing)),
+                    max=max(chosen),
+                )
             )
     return sorted(chosen)
 
@@ -188,8 +206,11 @@ def run_journey(
     seed = seed if seed is not None else stage_charter.seed
     if seed is None:
         raise CharterError(
-            f"{poc.source}: seed is missing: add `seed: 42` (any whole number) to the "
-            f"charter, or pass --seed."
+            sentence(
+                "%(source)s: seed is missing: add `seed: 42` (any whole "
+                "number) to the charter, or pass --seed.",
+                source=poc.source,
+            )
         )
     # Before any file is opened: only the charter's folder tree, and what is allowed.
     data_paths.require_inside(
@@ -461,12 +482,13 @@ def _run_stage(
         )
     except papermill.PapermillExecutionError as error:
         exit_code = exit_code_for(error.ename)
+        said = session.last_error_in(language) if language != "en" else None
         entry.update(
             status="stopped" if exit_code == 2 else "failed",
             error={
                 "cell": _failed_cell(executed),
                 "name": error.ename,
-                "message": error.evalue,
+                "message": said or error.evalue,
             },
         )
         if exit_code == 2:  # the charter or the data are unfit: a gate, not a crash
@@ -475,7 +497,7 @@ def _run_stage(
                     "gate": "charter" if error.ename == "CharterError" else "data",
                     "stage": stage.key,
                     "passed": False,
-                    "reasons": [error.evalue],
+                    "reasons": [said or error.evalue],
                     "details": None,
                 }
             )
@@ -493,8 +515,11 @@ def _run_stage(
         unread = {
             "cell": None,
             "name": "MissingOutcome",
-            "message": "the notebook finished without saving its outcome "
-            "(journey.save); its last cell must record it",
+            "message": translated(
+                language,
+                "the notebook finished without saving its outcome (journey.save); "
+                "its last cell must record it",
+            ),
         }
         try:
             outcome = evidence_types.load_outcome(run_dir, stage.key)
