@@ -24,6 +24,8 @@ from playbook import charter
 from playbook.beyond import ab_test
 from playbook.charter import review, value_model
 from playbook.cli.app import app
+from playbook.core import locale_format
+from playbook.report import display, poc_sections
 from playbook.serve import saved_model, scoring
 from playbook.synthetic import churn as synthetic
 from playbook.synthetic.tickets import tickets
@@ -373,3 +375,39 @@ def test_a_forecast_needs_its_time_column_and_is_not_asked_for_a_count():
     poc = charter.load(REPO / "templates" / "demand_forecast.yaml")
     untimed = _untimed(poc, cases=None)
     assert not [w for w in review.review(untimed).warnings if "cases_per" in w]
+
+
+def test_the_method_says_how_many_periods_the_held_out_rows_are_worth(
+    routed, monkeypatch
+):
+    """Held-out rows scaled to a period are not one period: the interval's method
+    says what they are worth, in English and in Korean."""
+    scaled, hand = routed
+    method = scaled.kpi.method
+    assert "The test rows form one month" not in method
+    assert (
+        "The test rows are about 0.25 months' worth of cases (data.cases_per_period), "
+        "resampled as one draw: the interval covers which rows were seen"
+    ) in method
+    assert "The test rows form one month" in hand.kpi.method
+    many = dataclasses.replace(
+        scaled.kpi.scaling, held_out_rows=11_303, cases_per_period=4_375
+    )
+    assert many.periods_worth == pytest.approx(2.58, abs=0.01)
+    monkeypatch.setitem(display._READER, "language", "ko")
+    korean = poc_sections._method(dataclasses.replace(scaled.kpi, scaling=many))
+    assert korean == (
+        "리프트의 95% 신뢰구간, 테스트 데이터 400행(사례 약 2.6개월 분량, "
+        "data.cases_per_period) 기준"
+    )
+    assert "1개월" in poc_sections._method(hand.kpi)
+
+
+@pytest.mark.parametrize(
+    ("worth", "english", "korean"),
+    [(2.58, "2.6 quarters", "2.6분기"), (0.25, "0.25 quarters", "0.25분기")],
+)
+def test_a_share_of_periods_is_counted_with_its_decimals(worth, english, korean):
+    assert locale_format.periods_counted(worth, "quarter", language="en") == english
+    assert locale_format.periods_counted(worth, "quarter", language="ko") == korean
+    assert locale_format.periods_counted(3, "quarter", language="en") == "3 quarters"

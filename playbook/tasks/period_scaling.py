@@ -79,6 +79,11 @@ def factor(scaling: PeriodScaling | None) -> float:
     return scaling.factor if scaling else 1.0
 
 
+def periods_worth(scaling: PeriodScaling | None) -> float | None:
+    """Real periods' worth of cases in the held-out rows; None when they form one."""
+    return scaling.periods_worth if scaling else None
+
+
 def units_per_period(
     scaling: PeriodScaling | None, *, rows: int, periods: int
 ) -> float:

@@ -213,6 +213,7 @@ def score(
             kpi=period_scaling.held_out_terms(definition, scaling),
             baseline_name=BASELINE_NAMES[plan.today],
             seed=seed,
+            periods_worth=period_scaling.periods_worth(scaling),
         ),
         scaling,
         minimum=definition.min_lift,

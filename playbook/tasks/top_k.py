@@ -223,6 +223,7 @@ def score(
             kpi=period_scaling.held_out_terms(definition, scaling),
             seed=seed,
             capacity=capacity,
+            periods_worth=period_scaling.periods_worth(scaling),
         ),
         scaling,
         minimum=definition.min_lift,
