@@ -405,7 +405,11 @@ def test_the_method_says_how_many_periods_the_held_out_rows_are_worth(
 
 @pytest.mark.parametrize(
     ("worth", "english", "korean"),
-    [(2.58, "2.6 quarters", "2.6분기"), (0.25, "0.25 quarters", "0.25분기")],
+    [
+        (2.58, "2.6 quarters", "2.6분기"),
+        (0.25, "0.25 quarters", "0.25분기"),
+        (2501 / 2500, "1.0 quarter", "1.0분기"),
+    ],
 )
 def test_a_share_of_periods_is_counted_with_its_decimals(worth, english, korean):
     assert locale_format.periods_counted(worth, "quarter", language="en") == english

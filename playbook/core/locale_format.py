@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import numbers
 import re
 from collections.abc import Iterable
 
@@ -66,7 +67,7 @@ def periods_counted(count: float, period: str, *, language: Language) -> str:
     """
     shown = (
         f"{count:,}"
-        if isinstance(count, int)
+        if isinstance(count, numbers.Integral)
         else f"{count:,.1f}"
         if count >= 1
         else f"{count:.2g}"
@@ -74,7 +75,8 @@ def periods_counted(count: float, period: str, *, language: Language) -> str:
     counter = PERIOD_COUNTERS.get(period.strip().lower())
     if language == "ko" and counter:
         return f"{shown}{counter}"
-    return f"{shown} {period}" if count == 1 else f"{shown} {period}s"
+    # A share that reads as one (1.0004 written 1.0) is one period, not "1.0 weeks".
+    return f"{shown} {period}" if shown in ("1", "1.0") else f"{shown} {period}s"
 
 
 def names_listed(names: Iterable[str], *, language: Language) -> str:
