@@ -24,10 +24,14 @@ from playbook import charter
 from playbook.beyond import ab_test
 from playbook.charter import review, value_model
 from playbook.cli.app import app
+from playbook.core import locale_format
+from playbook.report import display, poc_sections
 from playbook.serve import saved_model, scoring
 from playbook.synthetic import churn as synthetic
-from playbook.tasks import evaluation, period_scaling, top_k
+from playbook.synthetic.tickets import tickets
+from playbook.tasks import evaluation, period_scaling, routing, text_routers, top_k
 
+REPO = Path(__file__).resolve().parents[1]
 # Cases that arrive per month, four times the held-out rows: a held-out quarter.
 CASES_PER_MONTH = 2000
 HELD_OUT_ROWS = 500
@@ -39,15 +43,17 @@ def tiny(tmp_path_factory):
     return charter.load(make_example(tmp_path_factory.mktemp("tiny")))
 
 
+def _untimed(poc, *, cases):
+    """`poc` without its time column, with `cases` that arrive per period."""
+    return dataclasses.replace(
+        poc, data=dataclasses.replace(poc.data, time=None, cases_per_period=cases)
+    )
+
+
 @pytest.fixture(scope="module")
 def untimed(tiny):
     """The tiny charter without a time column, per month, with cases per month."""
-    return dataclasses.replace(
-        tiny,
-        data=dataclasses.replace(
-            tiny.data, time=None, cases_per_period=CASES_PER_MONTH
-        ),
-    )
+    return _untimed(tiny, cases=CASES_PER_MONTH)
 
 
 @pytest.fixture(scope="module")
@@ -259,3 +265,153 @@ def test_stage_4_scales_capacity_and_kpi_to_the_month_end_to_end(untimed, compar
         result.kpi.baseline
     )
     assert np.isfinite(result.kpi.lift_ci_low)
+
+
+# Routing runs without a time column too: the same rule, the same scaling. The rows
+# are SYNTHETIC tickets (`playbook.synthetic.tickets`).
+TICKETS_PER_MONTH = 1600
+HELD_OUT_TICKETS = 400
+
+
+@pytest.fixture(scope="module")
+def untimed_routing():
+    """The ticket-routing template without a time column, with tickets per month."""
+    poc = charter.load(REPO / "templates" / "ticket_routing.yaml")
+    return _untimed(poc, cases=TICKETS_PER_MONTH)
+
+
+@pytest.fixture(scope="module")
+def routing_by_hand(untimed_routing):
+    """What a writer had to do by hand: the minimum lift divided by four."""
+    share = HELD_OUT_TICKETS / TICKETS_PER_MONTH
+    return dataclasses.replace(
+        untimed_routing,
+        data=dataclasses.replace(untimed_routing.data, cases_per_period=None),
+        kpi=dataclasses.replace(
+            untimed_routing.kpi, min_lift=untimed_routing.kpi.min_lift * share
+        ),
+    )
+
+
+@pytest.fixture(scope="module")
+def tickets_and_router():
+    """SYNTHETIC tickets: a router fitted on 800, 400 held out."""
+    frame = tickets(rows=1200, seed=5).drop(columns="received_month")
+    train, test = frame.iloc[HELD_OUT_TICKETS:], frame.iloc[:HELD_OUT_TICKETS]
+    return test, text_routers.logistic_sgd().fit(train[["text"]], train["queue"])
+
+
+@pytest.fixture(scope="module")
+def routed(untimed_routing, routing_by_hand, tickets_and_router):
+    """The held-out tickets scored as a quarter of a month, and divided by hand."""
+    rows, model = tickets_and_router
+    options = {"model": model, "features": ["text"], "seed": 3}
+    return (
+        routing.score(rows, poc=untimed_routing, held_out_share=0.25, **options),
+        routing.score(rows, poc=routing_by_hand, **options),
+    )
+
+
+def test_a_routing_kpi_is_the_hand_scaled_truth_per_month(untimed_routing, routed):
+    scaled, hand = routed
+    factor = TICKETS_PER_MONTH / HELD_OUT_TICKETS
+    for figure in ("model", "baseline", "lift", "lift_ci_low", "lift_ci_high"):
+        assert getattr(scaled.kpi, figure) == pytest.approx(
+            getattr(hand.kpi, figure) * factor
+        ), figure
+    assert scaled.kpi.min_lift == untimed_routing.kpi.min_lift
+    assert scaled.kpi.chance_reaches_min == pytest.approx(hand.kpi.chance_reaches_min)
+    assert [rung.kpi for rung in scaled.ladder] == pytest.approx(
+        [rung.kpi * factor for rung in hand.ladder]
+    )
+    assert scaled.experiment_inputs.units_per_period == TICKETS_PER_MONTH
+    assert hand.experiment_inputs.units_per_period == HELD_OUT_TICKETS
+    # Each ticket's value adds up to the KPI once scaled to the month.
+    assert scaled.rows["value_model"].sum() * factor == pytest.approx(scaled.kpi.model)
+    words = period_scaling.words(scaled.kpi.scaling, period="month", periods=1)
+    assert words.startswith("per month, scaled from a held-out quarter of the rows")
+    assert words in scaled.kpi.method
+
+
+def test_a_routing_ab_test_lasts_the_hand_scaled_truth(
+    untimed_routing, routing_by_hand, routed
+):
+    scaled, hand = routed
+    options = {"significance": 0.05, "power": 0.8, "longest_months": 120}
+    design = ab_test.design(
+        kpi=untimed_routing.kpi, inputs=scaled.experiment_inputs, **options
+    )
+    hand_design = ab_test.design(
+        kpi=routing_by_hand.kpi, inputs=hand.experiment_inputs, **options
+    )
+    assert design.plan.units_per_arm == hand_design.plan.units_per_arm
+    assert design.plan.periods == math.ceil(
+        2 * hand_design.plan.units_per_arm / TICKETS_PER_MONTH
+    )
+    # Scored as one month, the held-out tickets made the test four times as long.
+    assert hand_design.plan.periods >= 4 * design.plan.periods - 3
+
+
+def test_stage_1_warns_when_an_untimed_routing_kpi_has_no_cases_per_period(
+    untimed_routing,
+):
+    missing = dataclasses.replace(
+        untimed_routing,
+        data=dataclasses.replace(untimed_routing.data, cases_per_period=None),
+    )
+    (warned,) = [w for w in review.review(missing).warnings if "cases_per" in w]
+    assert warned.startswith("data.cases_per_period: the data has no time column")
+    # A router has no capacity: only the minimum lift is named.
+    assert "the minimum lift applies to the held-out rows as a whole" in warned
+    assert "capacity" not in warned
+    assert "the minimum lift stays per month" in warned
+    timed = charter.load(REPO / "templates" / "ticket_routing.yaml")
+    for fine in (untimed_routing, timed):
+        assert not [w for w in review.review(fine).warnings if "cases_per" in w]
+
+
+def test_a_forecast_needs_its_time_column_and_is_not_asked_for_a_count():
+    """A forecast cannot run without dates: stage 4 says so, not stage 1's count."""
+    poc = charter.load(REPO / "templates" / "demand_forecast.yaml")
+    untimed = _untimed(poc, cases=None)
+    assert not [w for w in review.review(untimed).warnings if "cases_per" in w]
+
+
+def test_the_method_says_how_many_periods_the_held_out_rows_are_worth(
+    routed, monkeypatch
+):
+    """Held-out rows scaled to a period are not one period: the interval's method
+    says what they are worth, in English and in Korean."""
+    scaled, hand = routed
+    method = scaled.kpi.method
+    assert "The test rows form one month" not in method
+    assert (
+        "The test rows are about 0.25 months' worth of cases (data.cases_per_period), "
+        "resampled as one draw: the interval covers which rows were seen"
+    ) in method
+    assert "The test rows form one month" in hand.kpi.method
+    many = dataclasses.replace(
+        scaled.kpi.scaling, held_out_rows=11_303, cases_per_period=4_375
+    )
+    assert many.periods_worth == pytest.approx(2.58, abs=0.01)
+    monkeypatch.setitem(display._READER, "language", "ko")
+    korean = poc_sections._method(dataclasses.replace(scaled.kpi, scaling=many))
+    assert korean == (
+        "리프트의 95% 신뢰구간, 테스트 데이터 400행(사례 약 2.6개월 분량, "
+        "data.cases_per_period) 기준"
+    )
+    assert "1개월" in poc_sections._method(hand.kpi)
+
+
+@pytest.mark.parametrize(
+    ("worth", "english", "korean"),
+    [
+        (2.58, "2.6 quarters", "2.6분기"),
+        (0.25, "0.25 quarters", "0.25분기"),
+        (2501 / 2500, "1.0 quarter", "1.0분기"),
+    ],
+)
+def test_a_share_of_periods_is_counted_with_its_decimals(worth, english, korean):
+    assert locale_format.periods_counted(worth, "quarter", language="en") == english
+    assert locale_format.periods_counted(worth, "quarter", language="ko") == korean
+    assert locale_format.periods_counted(3, "quarter", language="en") == "3 quarters"

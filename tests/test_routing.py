@@ -9,7 +9,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from playbook import charter
-from playbook.charter import Route
+from playbook.charter import Route, review
 from playbook.data import contracts
 from playbook.errors import CharterError, DataError
 from playbook.synthetic.tickets import QUEUES, tickets
@@ -378,6 +378,9 @@ def test_the_banking77_charter_loads():
     assert poc.data.text == "text"
     assert poc.baseline.today == "keywords"
     contracts.load_suite(poc.data.checks)
+    # No time column: the held-out quarter is scaled to the week's queries.
+    assert poc.data.time is None and poc.data.cases_per_period == 2500
+    assert not [w for w in review.review(poc).warnings if "cases_per" in w]
 
 
 def test_synthetic_tickets_are_seeded_and_labelled_synthetic():

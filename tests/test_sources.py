@@ -374,3 +374,29 @@ def test_bad_data_fields_name_the_field(write_charter, field, value, message):
         return
     with pytest.raises(CharterError, match=message):
         charter.load(path)
+
+
+def test_a_short_row_does_not_send_a_semicolon_file_to_the_comma(tmp_path):
+    """A `;` file with decimal commas and a row missing its last field: read with
+    `;`, so that the short row is counted and named, not a tokenizing error."""
+    path = tmp_path / "meter.csv"
+    path.write_text("id;reading;label\n1;2,5;a\n2;3,1\n3;4,0;b\n4;5,2;c\n")
+
+    frame = sources.load(path)
+
+    assert list(frame.columns) == ["id", "reading", "label"]
+    assert frame["reading"].tolist() == ["2,5", "3,1", "4,0", "5,2"]
+    assert frame["label"].isna().tolist() == [False, True, False, False]
+    assert sources.short_rows(path) == [3]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "a;b\n1;2;3\n4;5\n",  # a row longer than the header: not `;`
+        "a;b;c\n1;2\n3;4\n5;6;7\n",  # most rows short: not `;`
+    ],
+    ids=["longer-row", "mostly-short"],
+)
+def test_a_delimiter_the_rows_disagree_with_is_not_chosen(text):
+    assert sources._sniff_delimiter(text) == ","

@@ -20,6 +20,9 @@ T = TypeVar("T")
 
 # A forecast's KPI is the cost of its errors: its lift is money saved, not earned.
 COST_KINDS = frozenset({"forecast"})
+# A forecast's lags need dates: it cannot run without a time column. The other kinds
+# can, and then judge held-out rows scaled to `data.cases_per_period`.
+TIMED_KINDS = frozenset({"forecast"})
 
 
 def lift_verb(kind: str) -> str:

@@ -353,38 +353,64 @@ def _count_beside_time(poc: Charter, language: Language) -> list[Finding]:
 
 
 def _period_findings(poc: Charter, language: Language) -> list[Finding]:
-    """A top-k KPI per period on data without periods and no count of cases.
+    """A KPI per period on data without periods and no count of cases.
 
     Without a time column the held-out rows are one draw of cases, not a period: the
-    capacity and minimum lift then apply to the held-out rows as a whole unless the
-    charter says how many cases arrive per period.
+    minimum lift (and a top-k KPI's capacity) then apply to the held-out rows as a
+    whole unless the charter says how many cases arrive per period. Every KPI kind
+    that runs without a time column is read alike (`kpi_terms.TIMED_KINDS`).
     """
     kpi, data = poc.kpi, poc.data
-    if kpi is None or kpi.kind != "top_k":
+    if kpi is None or kpi.kind in kpi_terms.TIMED_KINDS:
         return []
     if data.time or data.cases_per_period is not None:
         return []
+    capacity = kpi.kind == "top_k"
     return [
         Finding(
             "data.cases_per_period",
             False,
             translated(
                 language,
-                "the data has no time column, so the held-out rows are judged as one "
-                "draw of cases, not a %(period)s: the capacity and the minimum lift "
-                "apply to the held-out rows as a whole, and the yearly value and the "
-                "A/B test's duration do not read per %(period)s",
+                _NO_PERIODS[capacity],
                 period=translated(language, kpi.period),
             ),
             translated(
                 language,
-                "Set data.cases_per_period to how many cases arrive per %(period)s; "
-                "the held-out rows' KPI is then scaled to a %(period)s, and the "
-                "capacity and minimum lift stay per %(period)s.",
+                _NO_PERIODS_HINT[capacity],
                 period=translated(language, kpi.period),
             ),
         )
     ]
+
+
+# Without periods or a count of cases, by whether the KPI has a capacity.
+_NO_PERIODS = {
+    True: marked(
+        "the data has no time column, so the held-out rows are judged as one draw of "
+        "cases, not a %(period)s: the capacity and the minimum lift apply to the "
+        "held-out rows as a whole, and the yearly value and the A/B test's duration "
+        "do not read per %(period)s"
+    ),
+    False: marked(
+        "the data has no time column, so the held-out rows are judged as one draw of "
+        "cases, not a %(period)s: the minimum lift applies to the held-out rows as a "
+        "whole, and the yearly value and the A/B test's duration do not read per "
+        "%(period)s"
+    ),
+}
+_NO_PERIODS_HINT = {
+    True: marked(
+        "Set data.cases_per_period to how many cases arrive per %(period)s; the "
+        "held-out rows' KPI is then scaled to a %(period)s, and the capacity and "
+        "minimum lift stay per %(period)s."
+    ),
+    False: marked(
+        "Set data.cases_per_period to how many cases arrive per %(period)s; the "
+        "held-out rows' KPI is then scaled to a %(period)s, and the minimum lift "
+        "stays per %(period)s."
+    ),
+}
 
 
 def _questions(poc: Charter) -> list[QuestionCheck]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import numbers
 import re
 from collections.abc import Iterable
 
@@ -53,18 +54,29 @@ PERIOD_COUNTERS = {
 }
 
 
-def periods_counted(count: int, period: str, *, language: Language) -> str:
+def periods_counted(count: float, period: str, *, language: Language) -> str:
     """A number of periods: "48 months" or "1 week" in English, "48개월" in Korean.
+
+    A share of periods (held-out rows that are 2.6 quarters' worth) is written with
+    one decimal, or two significant digits below one: "2.6 quarters", "0.25 months".
 
     Args:
         count: How many periods.
         period: The period's name (month, week, ...).
         language: The reader's language.
     """
+    shown = (
+        f"{count:,}"
+        if isinstance(count, numbers.Integral)
+        else f"{count:,.1f}"
+        if count >= 1
+        else f"{count:.2g}"
+    )
     counter = PERIOD_COUNTERS.get(period.strip().lower())
     if language == "ko" and counter:
-        return f"{count:,}{counter}"
-    return f"{count:,} {period}" if count == 1 else f"{count:,} {period}s"
+        return f"{shown}{counter}"
+    # A share that reads as one (1.0004 written 1.0) is one period, not "1.0 weeks".
+    return f"{shown} {period}" if shown in ("1", "1.0") else f"{shown} {period}s"
 
 
 def names_listed(names: Iterable[str], *, language: Language) -> str:

@@ -453,18 +453,29 @@ def _plausible(sample: bytes, encoding: str) -> bool:
 
 
 def _sniff_delimiter(head: str) -> str:
-    """The delimiter that splits the first lines into the same number of fields."""
+    """The delimiter that splits the header into the most fields the rows agree with.
+
+    A candidate fits when it splits the header into two fields or more, no row into
+    more fields than the header (pandas refuses those), and most rows into exactly as
+    many. Rows with fewer fields are allowed, as pandas reads them (their missing
+    fields empty, counted by `short_rows`): one short row among the first lines must
+    not send a `;` file to `,`, where decimal commas then fail to parse.
+    """
     lines = head.splitlines()[:50]
     if len(lines) > 1 and not head.endswith(("\n", "\r")):
         lines = lines[:-1]  # the last line may be cut in the middle
     best, best_fields = ",", 1
     for candidate in DELIMITERS:
-        counts = {
+        rows = [
             len(row)
             for row in csv.reader(io.StringIO("\n".join(lines)), delimiter=candidate)
             if row
-        }
-        if len(counts) == 1 and (fields := counts.pop()) > best_fields:
+        ]
+        fields, body = (rows[0], rows[1:]) if rows else (0, [])
+        fits = all(count <= fields for count in body) and (
+            2 * sum(count == fields for count in body) >= len(body)
+        )
+        if fits and fields > best_fields:
             best, best_fields = candidate, fields
     return best
 

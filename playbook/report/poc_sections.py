@@ -240,6 +240,17 @@ def _method(report: kpi.KpiReport) -> str:
     language = display.reader_language()
     if language == "en":
         return report.method
+    if report.scaling is not None:
+        # Held-out rows without a time column are a number of periods' worth, not one.
+        return said(
+            "%(confidence)s interval on the lift, resting on %(rows)s test rows, about "
+            "%(periods)s' worth of cases (data.cases_per_period)",
+            confidence=f"{report.confidence:.0%}",
+            rows=f"{report.test_rows:,}",
+            periods=periods_counted(
+                report.scaling.periods_worth, report.period, language=language
+            ),
+        )
     return said(
         "%(confidence)s interval on the lift, resting on %(periods)s of test rows "
         "(%(rows)s rows)",

@@ -18,6 +18,8 @@ from typing import Protocol
 import numpy as np
 from scipy import stats
 
+from playbook.core.locale_format import periods_counted
+
 # Fewer whole forecast blocks than this cannot bound a mean once errors run on from
 # one day to the next: the interval is left undefined and the decision waits.
 MIN_BLOCKS = 4
@@ -68,6 +70,7 @@ def for_lift(
     period: str,
     resample: Callable[[], np.ndarray],
     resample_words: str,
+    periods_worth: float | None = None,
 ) -> LiftInterval:
     """The interval for a KPI's lift: over the periods, or over rows with one period.
 
@@ -79,6 +82,8 @@ def for_lift(
         resample: Called only with a single period: the lift on bootstrap resamples
             of that period's rows.
         resample_words: What `resample` does, for the reader.
+        periods_worth: Without a time column, how many real periods' worth of cases
+            the rows are (`period_scaling`); None when they form one period.
     """
     if len(period_lifts) >= 2:
         return over_periods(
@@ -90,6 +95,7 @@ def for_lift(
         minimum=minimum,
         period=period,
         how=resample_words,
+        periods_worth=periods_worth,
     )
 
 
@@ -132,6 +138,7 @@ def from_resamples(
     minimum: float | None,
     period: str,
     how: str,
+    periods_worth: float | None = None,
 ) -> LiftInterval:
     """The percentile interval of bootstrap statistics of one period's lift.
 
@@ -141,16 +148,30 @@ def from_resamples(
         minimum: The charter's minimum lift, or None.
         period: The KPI period's name, for the reader.
         how: How the resamples were drawn, for the reader.
+        periods_worth: Without a time column, how many real periods' worth of cases
+            the rows are (`period_scaling`); None when they form one period.
     """
     tail = (1 - confidence) / 2
     low, high = np.quantile(statistics, [tail, 1 - tail])
     method = (
-        f"{how}; {confidence:.0%} percentile interval. The test rows form one "
-        f"{period}: the interval covers which rows were seen, not how one {period} "
-        f"differs from the next"
+        f"{how}; {confidence:.0%} percentile interval. "
+        f"{_rows_worth(period, periods_worth)}: the interval covers which rows were "
+        f"seen, not how one {period} differs from the next"
     )
     chance = _chance(minimum, lambda least: float(np.mean(statistics >= least)))
     return LiftInterval(float(low), float(high), 1, chance, method)
+
+
+def _rows_worth(period: str, worth: float | None) -> str:
+    """What the test rows stand for: one period, or a number of periods' worth."""
+    if worth is None:
+        return f"The test rows form one {period}"
+    counted = periods_counted(worth, period, language="en")
+    owning = "'" if counted.endswith("s") else "'s"
+    return (
+        f"The test rows are about {counted}{owning} worth of cases "
+        "(data.cases_per_period), resampled as one draw"
+    )
 
 
 def within_periods(

@@ -268,6 +268,7 @@ def evaluate(
     kpi: Kpi,
     seed: int,
     capacity: float | None = None,
+    periods_worth: float | None = None,
 ) -> KpiReport:
     """Compare two policies on the same test rows, with an interval on the lift.
 
@@ -289,6 +290,8 @@ def evaluate(
         seed: Seed for the resampling (one period only).
         capacity: Contacts per period of the test rows, when they are not the
             charter's (held-out rows that stand for a share of a real period).
+        periods_worth: How many real periods' worth of cases those held-out rows are
+            (`period_scaling`), for the interval's words.
     """
     positive = np.asarray(positive)
     periods = np.asarray(periods).astype(str)
@@ -331,6 +334,7 @@ def evaluate(
         resample_words=(
             f"paired bootstrap, {kpi.bootstrap_resamples} resamples of the test rows"
         ),
+        periods_worth=periods_worth,
     )
     return lift_report(
         kpi,

@@ -6,14 +6,25 @@ the held-out rows stand for `held_out_rows / cases_per_period` of a period, so t
 capacity on them shrinks by that share and their value grows back by its inverse.
 Capacity and minimum lift are then written per real period, as the business knows
 them, and stage 1's yearly value and stage 6's A/B duration follow.
+
+Every KPI kind that runs without a time column (top-k and routing; a forecast needs
+one) is scaled here, the same way: `held_out_terms` before the held-out rows are
+judged, `scaled` after.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import math
 from dataclasses import dataclass
 from fractions import Fraction
+from typing import TYPE_CHECKING
 
-from playbook.charter.model import Charter
+from playbook.charter.model import Charter, Kpi
+
+if TYPE_CHECKING:
+    # `kpi` reads `PeriodScaling` from here: imported at run time, it would go round.
+    from playbook.tasks.kpi import KpiReport
 
 
 @dataclass(frozen=True)
@@ -38,6 +49,11 @@ class PeriodScaling:
         """Real periods' worth of value per held-out rows' worth."""
         return self.cases_per_period / self.held_out_rows
 
+    @property
+    def periods_worth(self) -> float:
+        """How many real KPI periods' worth of cases the held-out rows are."""
+        return self.held_out_rows / self.cases_per_period
+
 
 def of(
     poc: Charter, *, held_out_rows: int, held_out_share: float | None
@@ -55,6 +71,69 @@ def of(
         held_out_rows=held_out_rows,
         held_out_share=held_out_share,
         period=poc.kpi.period,
+    )
+
+
+def factor(scaling: PeriodScaling | None) -> float:
+    """Real periods' worth of value per held-out rows' worth; 1 without scaling."""
+    return scaling.factor if scaling else 1.0
+
+
+def periods_worth(scaling: PeriodScaling | None) -> float | None:
+    """Real periods' worth of cases in the held-out rows; None when they form one."""
+    return scaling.periods_worth if scaling else None
+
+
+def units_per_period(
+    scaling: PeriodScaling | None, *, rows: int, periods: int
+) -> float:
+    """Cases a real period brings, for the A/B test's duration.
+
+    The charter's count when the rows are scaled, else the test rows per period.
+    """
+    return scaling.cases_per_period if scaling else rows / periods
+
+
+def held_out_terms(definition: Kpi, scaling: PeriodScaling | None) -> Kpi:
+    """The KPI with its minimum lift per held-out rows' worth (a share of a period).
+
+    The held-out rows are judged on these terms, so that the chance of reaching the
+    minimum is read on the same scale as their lift; `scaled` then writes both per
+    real period again.
+    """
+    if scaling is None or definition.min_lift is None:
+        return definition
+    return dataclasses.replace(
+        definition, min_lift=definition.min_lift / scaling.factor
+    )
+
+
+def scaled(
+    report: KpiReport, scaling: PeriodScaling | None, *, minimum: float | None
+) -> KpiReport:
+    """A held-out report's money figures per real period.
+
+    The relative lift and the chance of reaching the minimum do not change with the
+    scale; the minimum is the charter's again (`minimum`), and the method says how the
+    figures were scaled.
+    """
+    if scaling is None:
+        return report
+    times = scaling.factor
+    return dataclasses.replace(
+        report,
+        model=report.model * times,
+        baseline=report.baseline * times,
+        lift=report.lift * times,
+        lift_ci_low=report.lift_ci_low * times,
+        lift_ci_high=report.lift_ci_high * times,
+        min_lift=float(minimum) if minimum is not None else math.nan,
+        per_period={
+            label: {key: value * times for key, value in figures.items()}
+            for label, figures in report.per_period.items()
+        },
+        method=f"{report.method}; " + words(scaling, period=report.period, periods=1),
+        scaling=scaling,
     )
 
 

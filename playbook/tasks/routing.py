@@ -26,7 +26,7 @@ from sklearn.pipeline import Pipeline
 from playbook import data
 from playbook.charter.model import Baseline, Charter, Kpi
 from playbook.errors import CharterError, DataError
-from playbook.tasks import experiment, holdout, models, tuning
+from playbook.tasks import experiment, holdout, models, period_scaling, tuning
 from playbook.tasks.comparison import (
     BASELINE,
     CANDIDATE,
@@ -119,7 +119,14 @@ def compare(
     fitted = _refit(specs, tried, train, labels[split.train], seed=seed)
     chosen_name, model = fitted[tuned.best_spec.name]
     test = frame.iloc[split.test]
-    scored = score(test, model=model, features=features, poc=poc, seed=seed)
+    scored = score(
+        test,
+        model=model,
+        features=features,
+        poc=poc,
+        seed=seed,
+        held_out_share=len(split.test) / len(frame),
+    )
     return Comparison(
         task="routing",
         holdout=split,
@@ -147,13 +154,22 @@ def compare(
 
 
 def score(
-    rows: pd.DataFrame, *, model: Pipeline, features: list[str], poc: Charter, seed: int
+    rows: pd.DataFrame,
+    *,
+    model: Pipeline,
+    features: list[str],
+    poc: Charter,
+    seed: int,
+    held_out_share: float | None = None,
 ) -> Scored:
     """Apply a fitted router and every baseline to labelled tickets and compare them.
 
     Used on the held-out test rows in stage 4 and on a later labelled batch in stage 5.
     The lift over today's baseline gets a paired bootstrap interval: tickets are
-    resampled within each period, both policies scored on the same draw.
+    resampled within each period, both policies scored on the same draw. Tickets
+    without a time column are scaled to one real period when the charter says how
+    many arrive per period (`period_scaling`); `held_out_share` is their share of all
+    rows, for the pages' words.
 
     The metrics of each rung: `accuracy` (share of all tickets routed to their label;
     a ticket left to a person counts as not routed right), `coverage` (share routed
@@ -171,6 +187,9 @@ def score(
     _check_columns(rows, poc=poc)
     actual = _labels(rows, poc=poc)
     periods = holdout.periods_of(rows, poc=poc).to_numpy()
+    scaling = period_scaling.of(
+        poc, held_out_rows=len(rows), held_out_share=held_out_share
+    )
     decision, top, top_label = _route(model, rows[features])
     decisions = _baseline_decisions(rows, model=model, plan=plan, text=text)
     values = {
@@ -184,18 +203,25 @@ def score(
         periods=periods,
         today=plan.today,
         top=(top, top_label),
+        factor=period_scaling.factor(scaling),
     )
-    report = kpi_report(
-        values["model"],
-        values[plan.today],
-        periods,
-        kpi=definition,
-        baseline_name=BASELINE_NAMES[plan.today],
-        seed=seed,
+    report = period_scaling.scaled(
+        kpi_report(
+            values["model"],
+            values[plan.today],
+            periods,
+            kpi=period_scaling.held_out_terms(definition, scaling),
+            baseline_name=BASELINE_NAMES[plan.today],
+            seed=seed,
+            periods_worth=period_scaling.periods_worth(scaling),
+        ),
+        scaling,
+        minimum=definition.min_lift,
     )
-    units = len(rows) / len(set(periods))
     experiment_inputs = experiment.ExperimentInputs(
-        units_per_period=units,
+        units_per_period=period_scaling.units_per_period(
+            scaling, rows=len(rows), periods=len(set(periods))
+        ),
         control=experiment.value_moments(values[plan.today]),
         treatment=experiment.value_moments(values["model"]),
     )
@@ -225,13 +251,18 @@ def _score_ladder(
     periods: np.ndarray,
     today: str,
     top: tuple[np.ndarray, np.ndarray],
+    factor: float,
 ) -> list[Rung]:
-    """A rung per baseline, then the model's; `top` is its confidence and top label."""
+    """A rung per baseline, then the model's; `top` is its confidence and top label.
+
+    Each rung's KPI is per real period: times `factor` when the rows stand for a share
+    of one (`period_scaling`).
+    """
     ladder = [
         Rung(
             name=BASELINE_NAMES[key],
             role=TODAY if key == today else BASELINE,
-            kpi=value_per_period(values[key], periods),
+            kpi=value_per_period(values[key], periods) * factor,
             metrics=decision_metrics(actual, chosen),
         )
         for key, chosen in decisions.items()
@@ -241,7 +272,7 @@ def _score_ladder(
         Rung(
             name=MODEL_NAME,
             role=CANDIDATE,
-            kpi=value_per_period(values["model"], periods),
+            kpi=value_per_period(values["model"], periods) * factor,
             chosen=True,
             metrics={
                 **decision_metrics(actual, decisions["model"]),
@@ -375,7 +406,11 @@ def _candidate_ladder(
     periods: np.ndarray,
     kpi: Kpi,
 ) -> list[Rung]:
-    """The baselines' rungs, then every candidate's (the chosen one from `scored`)."""
+    """The baselines' rungs, then every candidate's (the chosen one from `scored`).
+
+    Per real period, as `scored`'s rungs are (`period_scaling`).
+    """
+    factor = period_scaling.factor(scored.kpi.scaling)
     ladder = [rung for rung in scored.ladder if rung.role != CANDIDATE]
     for name, (full_name, pipeline) in fitted.items():
         if name == chosen:
@@ -387,7 +422,8 @@ def _candidate_ladder(
             Rung(
                 name=full_name,
                 role=CANDIDATE,
-                kpi=value_per_period(row_values(actual, decision, kpi=kpi), periods),
+                kpi=value_per_period(row_values(actual, decision, kpi=kpi), periods)
+                * factor,
                 metrics={
                     **decision_metrics(actual, decision),
                     **model_metrics(actual, top, top_label),

@@ -73,6 +73,7 @@ def kpi_report(
     kpi: Kpi,
     baseline_name: str,
     seed: int,
+    periods_worth: float | None = None,
 ) -> KpiReport:
     """The model's KPI per period against today's, with an interval on the lift.
 
@@ -87,6 +88,8 @@ def kpi_report(
         kpi: The charter's KPI.
         baseline_name: The baseline's name, for the reader.
         seed: Seed of the bootstrap (one period only).
+        periods_worth: Without a time column, how many real periods' worth of
+            tickets they are (`period_scaling`), for the interval's words.
     """
     labels = sorted(set(periods))
     per_period = {
@@ -110,6 +113,7 @@ def kpi_report(
         resample_words=(
             f"paired bootstrap, {kpi.bootstrap_resamples} resamples of the test tickets"
         ),
+        periods_worth=periods_worth,
     )
     return lift_report(
         kpi,

@@ -207,20 +207,21 @@ def score(
     scaling = period_scaling.of(
         poc, held_out_rows=len(rows), held_out_share=held_out_share
     )
-    factor = scaling.factor if scaling else 1.0
+    factor = period_scaling.factor(scaling)
     capacity = kpi_terms.top_k(definition).capacity_per_period / factor
     policies = _policies(rows, probability, plan=plan, threshold=threshold)
     chosen = contact_policy.applied(definition, threshold=threshold)
     today = policies[plan.today]
-    report = _scaled(
+    report = period_scaling.scaled(
         kpi.evaluate(
             positive=positive,
             periods=periods,
             model=policies[chosen],
             baseline=today,
-            kpi=_held_out_terms(definition, factor=factor),
+            kpi=period_scaling.held_out_terms(definition, scaling),
             seed=seed,
             capacity=capacity,
+            periods_worth=period_scaling.periods_worth(scaling),
         ),
         scaling,
         minimum=definition.min_lift,
@@ -262,9 +263,9 @@ def score(
     ]
     saved_by_today = definition.offer_success_rate * shares[plan.today] * positive
     experiment_inputs = experiment.ExperimentInputs(
-        units_per_period=scaling.cases_per_period
-        if scaling
-        else len(rows) / periods_seen,
+        units_per_period=period_scaling.units_per_period(
+            scaling, rows=len(rows), periods=periods_seen
+        ),
         control=experiment.arm_moments(shares[plan.today], positive, kpi=definition),
         treatment=experiment.arm_moments(shares[chosen], positive, kpi=definition),
         control_positive_rate=float(positive.mean() - saved_by_today.mean()),
@@ -320,45 +321,6 @@ _NOT_PROBABILITIES = (
     "chance of a positive on rows it had not seen), so no probability threshold "
     "could be chosen on the validation rows."
 )
-
-
-def _held_out_terms(definition: Kpi, *, factor: float) -> Kpi:
-    """The KPI's minimum lift per held-out period (a share of a real one)."""
-    if factor == 1.0 or definition.min_lift is None:
-        return definition
-    return dataclasses.replace(definition, min_lift=definition.min_lift / factor)
-
-
-def _scaled(
-    report: kpi.KpiReport,
-    scaling: period_scaling.PeriodScaling | None,
-    *,
-    minimum: float | None,
-) -> kpi.KpiReport:
-    """A held-out report's money figures per real period (`period_scaling`).
-
-    The relative lift and the chance of reaching the minimum do not change with the
-    scale; the minimum is the charter's again.
-    """
-    if scaling is None:
-        return report
-    factor = scaling.factor
-    return dataclasses.replace(
-        report,
-        model=report.model * factor,
-        baseline=report.baseline * factor,
-        lift=report.lift * factor,
-        lift_ci_low=report.lift_ci_low * factor,
-        lift_ci_high=report.lift_ci_high * factor,
-        min_lift=float(minimum) if minimum is not None else math.nan,
-        per_period={
-            label: {key: value * factor for key, value in figures.items()}
-            for label, figures in report.per_period.items()
-        },
-        method=f"{report.method}; "
-        + period_scaling.words(scaling, period=report.period, periods=1),
-        scaling=scaling,
-    )
 
 
 def _validation_capacity(
