@@ -129,3 +129,16 @@ def test_derived_charter_makes_every_data_file_beside_it_absolute(tmp_path):
         "target": "churned",
         "sql": {"url": "sqlite:///d.csv"},
     }
+
+
+def test_a_data_file_not_there_yet_is_still_named_beside_the_charter(tmp_path):
+    # The derived copy is loaded from a temporary folder: a relative path left as it
+    # was would point there and be refused as outside the allowed folders, not as
+    # missing.
+    source = tmp_path / "charter.yaml"
+    source.write_text(
+        yaml.safe_dump({"poc": "p", "data": {"path": "d.csv", "fresh": "later.csv"}})
+    )
+    data = yaml.safe_load(parameters.derive_charter(source, {}))["data"]
+    assert data["fresh"] == str(tmp_path / "later.csv")
+    assert data["path"] == str(tmp_path / "d.csv")

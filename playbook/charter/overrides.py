@@ -147,7 +147,7 @@ def derive_charter(
     data = fields.get("data")
     if isinstance(data, dict):
         _absolute_paths(
-            data, folder=source.parent, always=("path", "checks"), into=into
+            data, folder=source.parent, always=("path", "checks", "fresh"), into=into
         )
         allowed = data.get("allowed_folders")
         if isinstance(allowed, str | list):
