@@ -241,4 +241,6 @@ TABLE_HEADERS = (
     marked("batch"),
     marked("real_time"),
     marked("judged_on"),
+    *(marked("kpi"), marked("roc_auc"), marked("average_precision")),
+    *(marked("brier"), marked("contacted"), marked("positives_reached")),
 )
