@@ -29,6 +29,12 @@ _HEADINGS = (
     *(marked("expectation"), marked("expected"), marked("observed")),
     marked("examples"),
 )
+# What a fingerprint was taken of (`sources.fingerprint`), in the reader's words.
+_SOURCE_KINDS = {
+    "file": marked("file"),
+    "folder": marked("folder"),
+    "sql": marked("sql"),
+}
 
 
 def source(evidence: DataStrategyEvidence, *, poc: Charter) -> None:
@@ -46,7 +52,7 @@ def source(evidence: DataStrategyEvidence, *, poc: Charter) -> None:
             ),
             said(
                 "Fingerprint (%(kind)s): SHA-256 %(sha)s...",
-                kind=found.kind,
+                kind=said(_SOURCE_KINDS.get(found.kind, found.kind)),
                 sha=found.sha256[:16],
             ),
             said("Access: %(note)s", note=access_note(poc)),

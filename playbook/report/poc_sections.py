@@ -86,7 +86,7 @@ def candidates(stage: PocStage) -> None:
             trials=stage.evidence.tuning_trials,
             seconds=f"{tried:.0f}",
             budget=f"{stage.tuning_seconds:.0f}",
-            model=said(stage.evidence.model_name),
+            model=_model_said(stage.evidence.model_name),
         ),
     )
 
@@ -205,6 +205,14 @@ def _method(report: kpi.KpiReport) -> str:
         ),
         rows=f"{report.test_rows:,}",
     )
+
+
+def _model_said(name: str) -> str:
+    """A chosen model's name in the reader's words; its settings (C=1.0) stay code."""
+    for known in POLICY_NAMES:
+        if name.startswith(known):
+            return said(known) + name.removeprefix(known)
+    return said(name)
 
 
 def _relative(saved: SavedStage, path: Path) -> str:
