@@ -38,12 +38,19 @@ _KINDS = {
     "date": marked("date"),
     "text": marked("text"),
 }
-_ALL_MISSING = marked("all missing")
-_HIDDEN_VALUES = marked("personal data: values hidden")
-_RANGE = marked("%(low)s to %(high)s")
-_SPREAD = marked("%(blocks)s %(low)s to %(high)s, median %(median)s")
-_MORE_VALUES = marked("%(values)s, +%(more)s more")
-_DIFFERENT_VALUES = marked("%(count)s different values")
+# A column's distribution when no histogram or value list says it.
+_ALL_MISSING, _HIDDEN_VALUES = (
+    marked("all missing"),
+    marked("personal data: values hidden"),
+)
+# A range of dates, a histogram's line, the values beyond the three most common, and
+# the count of a column with many distinct values.
+_RANGE, _SPREAD, _MORE_VALUES, _DIFFERENT_VALUES = (
+    marked("%(low)s to %(high)s"),
+    marked("%(blocks)s %(low)s to %(high)s, median %(median)s"),
+    marked("%(values)s, +%(more)s more"),
+    marked("%(count)s different values"),
+)
 _FREQ = {"day": "D", "week": "W", "month": "M", "quarter": "Q"}
 _ACCESS_NOTES = {
     "sandbox_copy": marked(
