@@ -67,6 +67,49 @@ def english_lines(output: str, *, identifiers: tuple[str, ...] = ()) -> list[str
     return english_in(lines, identifiers=identifiers)
 
 
+# A Latin word: letters, digits and underscores (a column name such as tenure_months).
+LATIN_WORD = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
+# The few Latin words a Korean page keeps beside ALLOWED, none a sentence's word:
+# the drift and model-quality measures a Korean analyst writes in Latin (PSI, KS for
+# Kolmogorov-Smirnov, ROC AUC, AP for average precision), a stage 5 test's and
+# correction's proper names, the data contract's tool and its Data Docs,
+# milliseconds, a hash's name (SHA-256), an id, the time zone, a role's title
+# (DevOps, CCO of the demo charter) and the language code (report.language=ko).
+IDENTIFIERS = ALLOWED | {"PSI", "KS", "ROC", "AUC", "AP", "Kolmogorov", "Smirnov"}
+IDENTIFIERS |= {"Holm", "Great", "Expectations", "Data", "Docs", "ms", "SHA", "ID"}
+IDENTIFIERS |= {"UTC", "DevOps", "CCO", "ko"}
+# An IP address and a placeholder personal data is replaced by (<PHONE>) are named
+# as the model sees them; the pandas types of the data contract's record are code.
+IDENTIFIERS |= {"IP", "PHONE", "str", "int", "float"}
+# Code inside a Korean sentence, beside what `_CODE` finds: a charter field with its
+# value (kpi.contact_policy: break_even), a hash, and a term's Latin gloss in
+# parentheses right after its Korean word (지문(fingerprint), 검증용(hold-out)).
+_CODE_IN_SENTENCE = re.compile(
+    r"\b\w+\.[\w.]+: [\w-]+|\b[0-9a-f]{12,}\b"
+    r"|(?<=[\uac00-\ud7a3])\([A-Za-z][A-Za-z -]*\)"
+)
+
+
+def latin_words_in(nodes: list[str], *, identifiers: set[str]) -> list[str]:
+    """Each node holding a Latin word of 2+ letters that is neither in IDENTIFIERS
+    nor in `identifiers` (the run's: its data's columns and values, its POC id).
+
+    Code in a node (a file name, a path, a charter field such as data.id) is no word.
+    """
+    allowed = IDENTIFIERS | identifiers
+    found = []
+    for node in nodes:
+        words = LATIN_WORD.findall(_CODE.sub(" ", _CODE_IN_SENTENCE.sub(" ", node)))
+        if any(
+            sum(c.isalpha() for c in word) >= 2
+            and word not in allowed
+            and word.rstrip("0123456789") not in allowed
+            for word in words
+        ):
+            found.append(node)
+    return found
+
+
 def _without(node: str, identifiers: tuple[str, ...]) -> str:
     for identifier in identifiers:
         node = node.replace(identifier, "")

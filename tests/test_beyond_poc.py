@@ -544,7 +544,8 @@ def test_reproducibility_says_what_it_found_in_korean(rerun, tmp_path):
         assert sentence and HANGUL.search(sentence), case
         assert english_in([sentence]) == [], (case, sentence)
     assert "비트 단위까지 같습니다" in said["met"]
-    assert "lift · lift_ci_low" in said["moved"]
+    # The KPI fields read by the names the Korean pages head them with.
+    assert "리프트 · 리프트 신뢰구간 하한" in said["moved"]
     # English reads as it always has.
     assert reproducibility.judge(stage4, found).evidence.startswith(
         f"scored the {len(found.rows):,} test rows again with the saved model: all "

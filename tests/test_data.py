@@ -178,6 +178,16 @@ def test_profile_gives_type_missing_distinct_and_distribution(churn):
     assert "median" in profile.loc["monthly_charge", "distribution"]
     assert profile.loc["plan", "distribution"].startswith("basic")
     assert profile.loc["email", "distribution"] == "personal data: values hidden"
+    korean = data.profile(frame, hidden=["email"], language="ko").set_index("column")
+    assert korean.loc["tenure_months", "type"] == "정수"
+    assert korean.loc["snapshot_month", "distribution"] == (
+        "2025년 1월 1일 ~ 2025년 12월 1일"
+    )
+    assert korean.loc["churned", "type"] == "예/아니요"
+    assert "중앙값" in korean.loc["monthly_charge", "distribution"]
+    assert korean.loc["email", "distribution"] == "개인정보: 값 숨김"
+    assert korean.loc["customer_id", "distribution"].startswith("서로 다른 값 ")
+    assert korean["missing"].tolist() == profile["missing"].tolist()
     assert "example.com" not in profile.to_string()
 
 

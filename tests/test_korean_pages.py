@@ -19,7 +19,15 @@ import pytest
 from playbook.core.journey import STAGES
 from playbook.core.language import FONT_STACK
 from playbook.report import pages
-from tests.korean_text import ENGLISH, HANGUL, english_in, english_sentences
+from tests.korean_text import (
+    ENGLISH,
+    HANGUL,
+    LATIN_WORD,
+    english_in,
+    english_sentences,
+    latin_words_in,
+    text_nodes,
+)
 from tests.test_portfolio import write_run
 
 
@@ -242,6 +250,60 @@ def test_a_korean_demo_has_no_english_sentence_on_its_pages(korean_demo, page):
     poc = json.loads((korean_demo / "manifest.json").read_text())["poc"]
     assert '<html lang="ko">' in html
     assert english_sentences(html, identifiers=(poc,)) == []
+
+
+def demo_identifiers(run_dir: Path) -> set[str]:
+    """The Latin words of a demo run a Korean page may show: the POC's id, the
+    columns and text values of its data, the packages its manifest records and the
+    hyperparameters of its candidate models (sklearn's names) and the ids of the
+    charter's roles (a charter message names the field to fill, team.roles: x)."""
+    import pandas as pd
+    import yaml
+
+    record = json.loads((run_dir / "manifest.json").read_text())
+    charter = yaml.safe_load((run_dir / "charter.yaml").read_text(encoding="utf-8"))
+    words = {record["poc"], *record["packages"], *charter["team"]["roles"]}
+    for data in (run_dir.parents[2] / "churn").glob("*.csv"):
+        frame = pd.read_csv(data)
+        words |= set(frame.columns)
+        for column in frame.select_dtypes(exclude="number").columns:
+            words |= set(frame[column].dropna().astype(str))
+    for candidate in journey_candidates(run_dir):
+        words |= set(LATIN_WORD.findall(candidate))
+    return {part for word in words for part in LATIN_WORD.findall(word)}
+
+
+def journey_candidates(run_dir: Path) -> list[str]:
+    """Each candidate's settings as stage 4 saved them (their names are sklearn's)."""
+    saved = json.loads((run_dir / "results" / "04_poc.json").read_text())
+    candidates = saved["evidence"].get("candidates") or []
+    return [json.dumps(candidate.get("params")) for candidate in candidates]
+
+
+@pytest.mark.journey
+@pytest.mark.parametrize(
+    "page", ["index.html", "memo.html", *STAGE_PAGES, "../../index.html"]
+)
+def test_a_korean_demo_shows_no_latin_word_but_identifiers(korean_demo, page):
+    """Headers, captions and cells too: a Latin word is an identifier or a unit.
+
+    The portfolio (`../../index.html`) frames the demo's run in its language.
+    """
+    html = (korean_demo / page).read_text(encoding="utf-8")
+    assert '<html lang="ko">' in html
+    nodes = text_nodes(html)
+    assert latin_words_in(nodes, identifiers=demo_identifiers(korean_demo)) == []
+
+
+def test_the_latin_word_check_finds_a_table_heading_and_a_cell():
+    nodes = text_nodes(
+        "<table><tr><th>found_by</th></tr><tr><td>예</td><td>whole number</td>"
+        "<td>tenure_months</td><td>2,000행 (churn.csv), SHA-256, 30 ms</td>"
+        "<td>지문(fingerprint) 0cbd0fd11a1a415a</td><td>지문 (file)</td></tr>"
+        "</table>"
+    )
+    found = latin_words_in(nodes, identifiers={"tenure_months"})
+    assert found == ["found_by", "whole number", "지문 (file)"]
 
 
 # What a chart shows in words, in plotly's JSON: titles (of the figure and its axes),

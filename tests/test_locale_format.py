@@ -89,3 +89,19 @@ def test_whole_man_amounts_round_trip_exactly(man):
 @given(st.integers(min_value=0, max_value=10**12))
 def test_thousands_separated_won_round_trip(won):
     assert parse_amount(f"{won:,}원") == won
+
+
+@pytest.mark.parametrize(
+    ("text", "korean"),
+    [
+        ("2026-12-01T21:57:58+00:00", "2026년 12월 1일 21:57:58 UTC"),
+        ("2026-12-01T06:05:04+09:00", "2026년 12월 1일 06:05:04 +0900"),
+        ("not a time", "not a time"),
+        (None, None),
+    ],
+)
+def test_a_recorded_time_reads_the_korean_way_and_stays_iso_in_english(text, korean):
+    from playbook.core.locale_format import format_moment
+
+    assert format_moment(text, language="ko") == korean
+    assert format_moment(text, language="en") == text

@@ -199,3 +199,10 @@ def test_report_command_writes_the_page_or_names_the_missing_folder(runs, tmp_pa
     assert (runs / "index.html").exists()
     assert missing.exit_code == 1
     assert "nowhere: no such runs folder" in missing.output
+
+
+def test_the_time_a_portfolio_was_written_reads_as_its_reader_writes_it(runs):
+    found = portfolio.collect(runs)
+    assert "written 2026-11-26 12:00 UTC" in portfolio.render(found, now=NOW)
+    korean = portfolio.render(found, now=NOW, language="ko")
+    assert "2026년 11월 26일 12:00 UTC" in korean

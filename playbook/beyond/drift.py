@@ -33,6 +33,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from playbook.core.messages import marked
+
 ALERT, WARNING, STABLE, TREND, NOT_JUDGED = (
     "alert",
     "warning",
@@ -42,7 +44,7 @@ ALERT, WARNING, STABLE, TREND, NOT_JUDGED = (
 )
 # How a column is compared: a number as a distribution; a number with few distinct
 # values (a flag, a count, yes/no) value by value; text category by category.
-NUMBERS, VALUES, CATEGORIES = "numbers", "values", "categories"
+NUMBERS, VALUES, CATEGORIES = marked("numbers"), marked("values"), marked("categories")
 
 # An empty bin would make the index infinite; a tiny floor keeps it finite and
 # comparable.

@@ -223,7 +223,12 @@ def readiness(
         language: The language of the problems and of the evidence from the stages'
             findings (the titles are translated where they are read).
     """
-    items = [*_stage_items(earlier, language), *own, _pinned(run), *_person_items()]
+    items = [
+        *_stage_items(earlier, language),
+        *own,
+        _pinned(run, language),
+        *_person_items(),
+    ]
     decided = [i for i in items if i.status in (MET, NOT_MET)]
     return Readiness(
         items=items, met=sum(i.status == MET for i in decided), decided=len(decided)
@@ -527,14 +532,19 @@ def _beyond_items(
     ]
 
 
-def _pinned(run: dict[str, Any] | None) -> ReadinessItem:
-    """Whether the run's inputs are pinned, from its manifest."""
+def _pinned(run: dict[str, Any] | None, language: Language) -> ReadinessItem:
+    """Whether the run's inputs are pinned, from its manifest (said in `language`)."""
     status, link = (NOT_RUN, None) if run is None else (MET, "manifest.json")
     evidence = (
         marked("no manifest: the notebooks ran outside `playbook run`")
         if run is None
-        else f"charter {run['charter_sha256'][:12]}, data "
-        f"{run['data_sha256'][:12]}, seed {run['seed']}"
+        else translated(
+            language,
+            "charter %(charter)s, data %(data)s, seed %(seed)s",
+            charter=run["charter_sha256"][:12],
+            data=run["data_sha256"][:12],
+            seed=run["seed"],
+        )
     )
     return ReadinessItem(
         marked("Run inputs are pinned: charter and data fingerprints, seed"),

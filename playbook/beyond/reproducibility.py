@@ -20,6 +20,7 @@ way `playbook score` does (ML Test Score I6).
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -41,7 +42,10 @@ from playbook.tasks.reproduction import SampleFit
 
 TITLE, REFERENCE = marked("Stage 4's result reproduces"), "ML Test Score I1"
 CONCERN = marked("reproducibility")
-KPI_FIELDS = ("baseline", "model", "lift", "lift_ci_low", "lift_ci_high")
+KPI_FIELDS = (
+    *(marked("baseline"), marked("model"), marked("lift")),
+    *(marked("lift_ci_low"), marked("lift_ci_high")),
+)
 
 
 @dataclass(frozen=True)
@@ -171,7 +175,7 @@ def judge(
                 language,
                 "the KPI recomputed from the re-scored rows differs from stage 4's in "
                 "%(fields)s",
-                fields=names_listed(fields, language=language),
+                fields=_fields_said(fields, language=language),
             )
         )
     if fit_problem:
@@ -194,7 +198,7 @@ def judge(
         rows=f"{len(found.rows):,}",
         columns=len(found.rows.columns),
         file=journey.TEST_SCORES,
-        fields=names_listed(KPI_FIELDS, language=language),
+        fields=_fields_said(KPI_FIELDS, language=language),
         lift=f"{found.kpi.lift:,.2f}",
         fit=fit_said,
     )
@@ -388,3 +392,10 @@ def _sound(scores: pd.DataFrame, task: str) -> bool:
     if task == "forecast":
         return bool(np.isfinite(scores["forecast"].to_numpy(dtype=float)).all())
     return bool(scores["route"].notna().all())
+
+
+def _fields_said(fields: Iterable[str], *, language: Language) -> str:
+    """The KPI's fields by the names the reader's pages give them."""
+    return names_listed(
+        (translated(language, field) for field in fields), language=language
+    )

@@ -164,6 +164,23 @@ def format_date(day: dt.date, *, language: Language) -> str:
     return day.isoformat()
 
 
+def format_moment(text: str | None, *, language: Language) -> str | None:
+    """A recorded time (ISO, as a manifest holds it) as the reader writes it.
+
+    English keeps ISO; Korean reads 2026년 12월 1일 21:57:58 UTC. A time that does not
+    parse is shown as it is.
+    """
+    if not text or language != "ko":
+        return text or None
+    try:
+        moment = dt.datetime.fromisoformat(text)
+    except ValueError:
+        return text
+    zone = "UTC" if moment.utcoffset() == dt.timedelta(0) else moment.strftime("%z")
+    day = format_date(moment.date(), language=language)
+    return f"{day} {moment:%H:%M:%S} {zone}".rstrip()
+
+
 def format_month(day: dt.date, *, language: Language) -> str:
     """A month as a period: 2025년 10월 in Korean, 2025-10 in English."""
     if language == "ko":

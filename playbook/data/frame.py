@@ -18,6 +18,8 @@ import pandas as pd
 
 from playbook.charter.check import header_note
 from playbook.charter.model import Charter
+from playbook.core.language import Language
+from playbook.core.locale_format import format_date
 from playbook.core.messages import marked, translated
 from playbook.data import pii, sources, time_column
 from playbook.errors import DataError
@@ -26,6 +28,29 @@ QUANTITY_DISTINCT = 20
 """A numeric target with more distinct values than this is a quantity, not classes."""
 _SPARK = "▁▂▃▄▅▆▇█"
 _YES_NO = {"0", "1", "0.0", "1.0", "yes", "no", "y", "n", "true", "false"}
+# A column's type in the profile, in words the reader's catalogue translates.
+_KINDS = {
+    "empty": marked("empty"),
+    "yes/no": marked("yes/no"),
+    "two values": marked("two values"),
+    "number": marked("number"),
+    "whole number": marked("whole number"),
+    "date": marked("date"),
+    "text": marked("text"),
+}
+# A column's distribution when no histogram or value list says it.
+_ALL_MISSING, _HIDDEN_VALUES = (
+    marked("all missing"),
+    marked("personal data: values hidden"),
+)
+# A range of dates, a histogram's line, the values beyond the three most common, and
+# the count of a column with many distinct values.
+_RANGE, _SPREAD, _MORE_VALUES, _DIFFERENT_VALUES = (
+    marked("%(low)s to %(high)s"),
+    marked("%(blocks)s %(low)s to %(high)s, median %(median)s"),
+    marked("%(values)s, +%(more)s more"),
+    marked("%(count)s different values"),
+)
 _FREQ = {"day": "D", "week": "W", "month": "M", "quarter": "Q"}
 _ACCESS_NOTES = {
     "sandbox_copy": marked(
@@ -226,7 +251,9 @@ def as_dates(series: pd.Series) -> pd.Series:
         return pd.to_datetime(series, errors="coerce")
 
 
-def profile(frame: pd.DataFrame, *, hidden: Iterable[str] = ()) -> pd.DataFrame:
+def profile(
+    frame: pd.DataFrame, *, hidden: Iterable[str] = (), language: Language = "en"
+) -> pd.DataFrame:
     """One row per column: type, missing share, distinct values and distribution.
 
     The distribution is a small histogram of a number's values, the date range of a
@@ -236,17 +263,20 @@ def profile(frame: pd.DataFrame, *, hidden: Iterable[str] = ()) -> pd.DataFrame:
     Args:
         frame: The data.
         hidden: Columns holding personal data.
+        language: The reader's language of the types, ranges and counts.
     """
     hidden = set(hidden)
     rows = []
     for column in frame.columns:
         series = frame[column]
         distinct = int(series.nunique(dropna=True))
-        kind, shape = _describe(series, distinct=distinct, hidden=column in hidden)
+        kind, shape = _describe(
+            series, distinct=distinct, hidden=column in hidden, language=language
+        )
         rows.append(
             {
                 "column": column,
-                "type": kind,
+                "type": translated(language, _KINDS[kind]),
                 "missing": _share(float(series.isna().mean())),
                 "distinct": distinct,
                 "distribution": shape,
@@ -381,10 +411,12 @@ def _is_text(series: pd.Series) -> bool:
     return pd.api.types.is_object_dtype(series) or pd.api.types.is_string_dtype(series)
 
 
-def _describe(series: pd.Series, *, distinct: int, hidden: bool) -> tuple[str, str]:
-    """The column's type in words, and its distribution in one short line."""
+def _describe(
+    series: pd.Series, *, distinct: int, hidden: bool, language: Language
+) -> tuple[str, str]:
+    """The column's type (a key of `_KINDS`), and its distribution in one short line."""
     if distinct == 0:
-        return ("empty", "all missing")
+        return ("empty", translated(language, _ALL_MISSING))
     if pd.api.types.is_bool_dtype(series) or (distinct == 2 and not hidden):
         values = {str(value).lower() for value in series.dropna().unique()}
         kind = "yes/no" if values <= _YES_NO or distinct < 2 else "two values"
@@ -399,24 +431,29 @@ def _describe(series: pd.Series, *, distinct: int, hidden: bool) -> tuple[str, s
     else:
         kind = "text"
     if hidden:
-        return kind, "personal data: values hidden"
+        return kind, translated(language, _HIDDEN_VALUES)
     if kind in ("number", "whole number") and distinct > 10:
-        return kind, _spark(series)
+        return kind, _spark(series, language=language)
     if kind == "date":
         dates = as_dates(series).dropna()
-        return kind, f"{dates.min():%Y-%m-%d} to {dates.max():%Y-%m-%d}"
+        low, high = (
+            format_date(day.date(), language=language)
+            for day in (dates.min(), dates.max())
+        )
+        return kind, translated(language, _RANGE, low=low, high=high)
     if distinct <= 20:
         counts = series.value_counts(dropna=True)
-        top = [
+        top = ", ".join(
             f"{pii.mask_text(str(value))} {count / len(series):.0%}"
             for value, count in counts.head(3).items()
-        ]
-        more = f", +{distinct - 3} more" if distinct > 3 else ""
-        return kind, ", ".join(top) + more
-    return kind, f"{distinct:,} different values"
+        )
+        if distinct <= 3:
+            return kind, top
+        return kind, translated(language, _MORE_VALUES, values=top, more=distinct - 3)
+    return kind, translated(language, _DIFFERENT_VALUES, count=f"{distinct:,}")
 
 
-def _spark(series: pd.Series) -> str:
+def _spark(series: pd.Series, *, language: Language) -> str:
     """A histogram in eight-level blocks, with the range and the median."""
     values = series.to_numpy(dtype=float, na_value=np.nan)
     values = values[np.isfinite(values)]
@@ -429,7 +466,9 @@ def _spark(series: pd.Series) -> str:
     low, middle, high = (
         _number(v) for v in (values.min(), np.median(values), values.max())
     )
-    return f"{blocks} {low} to {high}, median {middle}"
+    return translated(
+        language, _SPREAD, blocks=blocks, low=low, high=high, median=middle
+    )
 
 
 def _share(share: float) -> str:

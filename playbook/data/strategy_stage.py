@@ -218,7 +218,7 @@ def build(
     modelling_rows.require_finite(frame, poc=poc, source=source)
     time = time_column.parse(frame, poc=poc, source=source) if poc.data.time else None
     warnings = charter_fit.require(frame, poc=poc, source=source)
-    columns = profile(frame, hidden=hidden)
+    columns = profile(frame, hidden=hidden, language=poc.language)
     balance = label_balance(frame, poc=poc, source=source)
     periods = rows_per_period(frame, poc=poc, source=source) if time else None
     leaks = leakage.scan(frame, poc=poc, skip=hidden, deep=True, seed=seed)

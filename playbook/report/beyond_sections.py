@@ -21,13 +21,22 @@ from playbook.report.display import said
 
 # The columns of the run history a reader compares between runs.
 _HISTORY_COLUMNS = [
-    "run_id",
+    marked("run_id"),
     marked("decision"),
-    "lift",
-    "lift_ci_low",
-    "lift_ci_high",
+    marked("lift"),
+    marked("lift_ci_low"),
+    marked("lift_ci_high"),
     marked("changed"),
 ]
+# The columns of the drift table (`drift.FeatureDrift`) and the contract record's.
+_DRIFT_COLUMNS = (
+    *(marked("feature"), marked("compared_as"), marked("psi"), marked("distance")),
+    *(marked("p_value"), marked("p_adjusted"), marked("level")),
+    *(marked("psi_after_trend"), marked("distance_after_trend")),
+    *(marked("column"), marked("dtype"), marked("missing_share")),
+)
+# What a readiness item cites besides the ML Test Score: a stage's own check.
+_REFERENCES = (marked("charter"), marked("team"), marked("experiment design"))
 _READINESS_COLUMNS = [
     marked("item"),
     marked("status"),
@@ -104,8 +113,11 @@ def drift(evidence: BeyondEvidence) -> None:
         said("Drift"),
         [beyond_stage.drift_summary(evidence, language=display.reader_language())],
     )
+    features = display.frame(report.features)
+    for column in ("compared_as", "level"):
+        features[column] = features[column].map(said)
     display.table(
-        display.frame(report.features),
+        features,
         caption=said(
             "%(current)s (%(current_rows)s rows) against %(reference)s "
             "(%(reference_rows)s rows)",
@@ -253,7 +265,7 @@ def readiness(ready: Readiness) -> None:
             "item": item.title(language=display.reader_language()),
             "status": said(item.status),
             "found": said(item.problem or item.evidence),
-            "reference": item.reference,
+            "reference": said(item.reference),
             "link": item.link,
         }
         for item in ready.items

@@ -20,6 +20,12 @@ from playbook.report.display import said
 _QUESTION_COLUMNS = [marked("question"), marked("answered"), marked("answer")]
 # The value table's columns (`value_model.value_rows`), headed in the reader's language.
 _VALUE_COLUMNS = (marked("what"), marked("value"))
+# The team's tables: each role, and what the POC's process needs.
+_ROLE_COLUMNS = [
+    *(marked("title"), marked("holder"), marked("does"), marked("cover")),
+    marked("gap"),
+]
+_PROCESS_COLUMNS = [marked("need"), marked("met"), marked("evidence")]
 
 
 def questions_table(review: CharterReview) -> None:
@@ -59,9 +65,7 @@ def timeline(check: TimelineCheck) -> None:
 def roles(coverage: TeamCoverage) -> None:
     """Who holds each role, what it does, and what covers a role nobody holds."""
     display.table(
-        display.frame(
-            coverage.roles, columns=["title", "holder", "does", "cover", "gap"]
-        ),
+        display.frame(coverage.roles, columns=_ROLE_COLUMNS),
         caption=said(
             "%(covered)s of %(roles)s roles staffed",
             covered=coverage.covered,
@@ -73,7 +77,7 @@ def roles(coverage: TeamCoverage) -> None:
 def process(coverage: TeamCoverage) -> None:
     """What the POC's process needs from the team, the gaps, and the verdict."""
     display.table(
-        display.frame(coverage.process, columns=["need", "met", "evidence"]),
+        display.frame(coverage.process, columns=_PROCESS_COLUMNS),
         caption=said("What the POC's process needs from the team"),
     )
     display.bullets(said("Gaps and what covers them"), coverage.gaps)

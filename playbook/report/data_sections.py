@@ -11,11 +11,30 @@ from __future__ import annotations
 from pathlib import Path
 
 from playbook.charter.model import Charter
+from playbook.core.messages import marked
 from playbook.data import contracts
 from playbook.data.frame import access_note, period_gaps
 from playbook.data.strategy_stage import DataStrategyEvidence, DataStrategyResult
 from playbook.report import charts, display
 from playbook.report.display import said
+
+# The columns of this page's tables, named where their frames are built (the evidence's
+# fields, `frame.profile`, `frame.label_balance`, `contracts.failures_table`); marked
+# here so that the catalogue heads each in the reader's language.
+_HEADINGS = (
+    *(marked("column"), marked("kind"), marked("found_by"), marked("share")),
+    *(marked("example"), marked("excluded"), marked("type"), marked("missing")),
+    *(marked("distinct"), marked("distribution"), marked("label"), marked("check")),
+    *(marked("level"), marked("evidence"), marked("reason"), marked("statistic")),
+    *(marked("expectation"), marked("expected"), marked("observed")),
+    marked("examples"),
+)
+# What a fingerprint was taken of (`sources.fingerprint`), in the reader's words.
+_SOURCE_KINDS = {
+    "file": marked("file"),
+    "folder": marked("folder"),
+    "sql": marked("sql"),
+}
 
 
 def source(evidence: DataStrategyEvidence, *, poc: Charter) -> None:
@@ -33,7 +52,7 @@ def source(evidence: DataStrategyEvidence, *, poc: Charter) -> None:
             ),
             said(
                 "Fingerprint (%(kind)s): SHA-256 %(sha)s...",
-                kind=found.kind,
+                kind=said(_SOURCE_KINDS.get(found.kind, found.kind)),
                 sha=found.sha256[:16],
             ),
             said("Access: %(note)s", note=access_note(poc)),
@@ -61,6 +80,11 @@ def personal_data(evidence: DataStrategyEvidence) -> None:
 def ids(evidence: DataStrategyEvidence) -> None:
     """What the one-row-per-case check found."""
     display.bullets(said("Ids"), [evidence.ids])
+
+
+def column_profile(result: DataStrategyResult) -> None:
+    """One row per column: its type, missing share, distinct values and distribution."""
+    display.table(result.profile, caption=said("Column profile"))
 
 
 def label_balance(result: DataStrategyResult, *, poc: Charter) -> None:

@@ -33,6 +33,8 @@ from playbook.tasks.decision_words import decision_code
 RENDERER_NAME = "playbook_report"
 
 _BANNER_TEXT = marked("SYNTHETIC example data: generated, not real records")
+# A true/false cell of a table, in the reader's words (English keeps Python's).
+_BOOLEAN_WORDS = {True: marked("True"), False: marked("False")}
 # The kernel's reader, set once per stage notebook by `use_report_renderer`.
 _READER: dict[str, Language] = {"language": "en"}
 _DECISION_COLOURS = {"go": "#1b7f3b", "iterate": "#b26a00", "stop": "#b3261e"}
@@ -292,7 +294,7 @@ def _column_cells(column: pd.Series) -> tuple[str, list[str]]:
     """A class attribute for one column's cells (numbers align right), and its cells."""
     kind = column.dtype
     if not pd.api.types.is_numeric_dtype(kind) or pd.api.types.is_bool_dtype(kind):
-        texts = ["" if _missing(v) else html.escape(str(v)) for v in column]
+        texts = ["" if _missing(v) else html.escape(_cell_text(v)) for v in column]
         return "", texts
     if pd.api.types.is_integer_dtype(kind):
         return ' class="num"', ["" if _missing(v) else f"{v:,}" for v in column]
@@ -301,6 +303,13 @@ def _column_cells(column: pd.Series) -> tuple[str, list[str]]:
     largest = finite.max() if finite.size else 0.0
     decimals = 0 if largest >= 1000 else 2 if largest >= 1 else 3
     return ' class="num"', ["" if _missing(v) else f"{v:,.{decimals}f}" for v in column]
+
+
+def _cell_text(value: Any) -> str:
+    """A cell that is no number: a true/false in the reader's words, else its text."""
+    if isinstance(value, bool | np.bool_):
+        return said(_BOOLEAN_WORDS[bool(value)])
+    return str(value)
 
 
 def _missing(value: Any) -> bool:

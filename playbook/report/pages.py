@@ -24,7 +24,7 @@ from plotly.subplots import make_subplots
 
 from playbook.core.files import write_atomic
 from playbook.core.language import FONT_STACK, HTML_LANG, Language, language_of
-from playbook.core.locale_format import format_money
+from playbook.core.locale_format import format_moment, format_money
 from playbook.core.messages import translated
 from playbook.errors import ReportError
 from playbook.report import memo_page, page_templates
@@ -289,7 +289,7 @@ def _run_page(
         reasons=tuple(str(reason) for reason in reasons),
         kpi=_kpi_panel(kpi, language=language) if kpi else None,
         stages=_stage_rows(run_dir, manifest.get("stages") or {}),
-        provenance=_provenance(manifest),
+        provenance=_provenance(manifest, language=language),
     )
 
 
@@ -578,7 +578,7 @@ def _stage_error(error: Mapping[str, Any]) -> StageError:
     )
 
 
-def _provenance(manifest: Mapping[str, Any]) -> Provenance:
+def _provenance(manifest: Mapping[str, Any], *, language: Language) -> Provenance:
     def short(digest: Any) -> str | None:
         return str(digest)[:12] if digest else None
 
@@ -589,8 +589,10 @@ def _provenance(manifest: Mapping[str, Any]) -> Provenance:
     packages = manifest.get("packages") or {}
     return Provenance(
         run_id=_text(manifest.get("run_id")),
-        started_at=_text(manifest.get("started_at")),
-        finished_at=_text(manifest.get("finished_at")),
+        started_at=format_moment(_text(manifest.get("started_at")), language=language),
+        finished_at=format_moment(
+            _text(manifest.get("finished_at")), language=language
+        ),
         seed=None if seed is None else str(seed),
         charter_file=name(manifest.get("charter_path")),
         charter_sha256=short(manifest.get("charter_sha256")),

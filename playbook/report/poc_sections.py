@@ -87,7 +87,7 @@ def candidates(stage: PocStage) -> None:
             trials=stage.evidence.tuning_trials,
             seconds=f"{tried:.0f}",
             budget=f"{stage.tuning_seconds:.0f}",
-            model=said(stage.evidence.model_name),
+            model=_model_said(stage.evidence.model_name),
         ),
     )
 
@@ -262,6 +262,14 @@ def _method(report: kpi.KpiReport) -> str:
     )
 
 
+def _model_said(name: str) -> str:
+    """A chosen model's name in the reader's words; its settings (C=1.0) stay code."""
+    for known in POLICY_NAMES:
+        if name.startswith(known):
+            return said(known) + name.removeprefix(known)
+    return said(name)
+
+
 def _relative(saved: SavedStage, path: Path) -> str:
     return path.relative_to(saved.run_dir).as_posix()
 
@@ -296,4 +304,6 @@ TABLE_HEADERS = (
     marked("batch"),
     marked("real_time"),
     marked("judged_on"),
+    *(marked("kpi"), marked("roc_auc"), marked("average_precision")),
+    *(marked("brier"), marked("contacted"), marked("positives_reached")),
 )

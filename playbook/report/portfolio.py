@@ -26,7 +26,7 @@ from playbook.charter import overrides as charter_overrides
 from playbook.core.files import write_atomic
 from playbook.core.journey import STAGES
 from playbook.core.language import Language, language_of
-from playbook.core.locale_format import format_money
+from playbook.core.locale_format import format_date, format_money
 from playbook.core.messages import marked, translated
 from playbook.report import page_templates
 from playbook.report.page_templates import stage_title
@@ -267,7 +267,9 @@ def render(portfolio: Portfolio, *, now: dt.datetime, language: Language = "en")
     )
     page = PortfolioPage(
         folder=str(portfolio.runs_dir.resolve()),
-        written=f"{now:%Y-%m-%d %H:%M}",
+        written=f"{now:%Y-%m-%d %H:%M}"
+        if language == "en"
+        else f"{format_date(now.date(), language=language)} {now:%H:%M}",
         synthetic=any(run.synthetic for poc in portfolio.pocs for run in poc.runs),
         totals=_totals(portfolio, language),
         chart=portfolio_chart.chart(portfolio, language=language)

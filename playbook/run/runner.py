@@ -335,7 +335,8 @@ def run_journey(
         pages.write_index(run_dir, record)
     _LOG.debug("journey %s ended %s (exit %s)", poc.poc, record["status"], exit_code)
     if refresh_portfolio:
-        portfolio.write(runs_dir)
+        # The frame in the run's language: the command's (--lang) or the charter's.
+        portfolio.write(runs_dir, language=stage_charter.language)
     return JourneyResult(run_dir, exit_code, record, abandoned=abandoned)
 
 
