@@ -2,8 +2,8 @@
 
 `build` reads what stages 1-6 of the run recorded, checks that stage 4's result
 reproduces without repeating its comparison (`reproducibility`: the saved model scores
-the test rows again, the KPI is recomputed from them, the chosen settings are fitted
-on a seeded sample) and calls the scoring entry point itself, then decides. The
+a seeded sample of the test rows again, every row and the KPI are recomputed from the
+saved scores, the chosen settings are fitted on a seeded sample) and calls the scoring entry point itself, then decides. The
 notebook saves the `ScaleUpEvidence` it returns; the manifest reads its `decision` as
 the run's decision.
 
