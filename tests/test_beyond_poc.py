@@ -364,7 +364,9 @@ def test_reproducibility_is_met_on_an_untouched_run_and_says_what_it_checked(rer
     item = reproducibility.check(stage4, folder, poc=poc, held_out=held_out, seed=42)
     assert item.status == production.MET and item.problem is None
     rows = len(held_out[1])
-    assert f"scored the {rows:,} test rows again with the saved model" in item.evidence
+    assert rows <= reproducibility.RESCORED_ROWS
+    assert f"re-scored all {rows:,} test rows with the saved model" in item.evidence
+    assert "ids and scores identical" in item.evidence
     assert "equals stage 4's to the last digit" in item.evidence
     assert f"{stage4.sample_fit.rows:,}-row training sample" in item.evidence
     assert "bit for bit" in item.evidence
@@ -380,7 +382,66 @@ def test_reproducibility_fails_when_one_saved_prediction_moves_by_one_ulp(
     journey.save_table(tmp_path, journey.TEST_SCORES, saved)
     item = reproducibility.check(stage4, tmp_path, poc=poc, held_out=held_out, seed=42)
     assert item.status == production.NOT_MET
-    assert f"changes 1 of {len(saved):,} saved rows" in item.problem
+    assert f"re-scoring {len(saved):,} of the {len(saved):,} test rows" in item.problem
+    assert "changes 1 of their saved scores" in item.problem
+    assert "(in model_score)" in item.problem
+
+
+@pytest.fixture
+def sampled(rerun, monkeypatch):
+    """The run re-checked with a sample of 40 test rows: what a large run does."""
+    monkeypatch.setattr(reproducibility, "RESCORED_ROWS", 40)
+    poc, folder, held_out, stage4 = rerun
+    picked = set(reproducibility.rescored_positions(len(held_out[1]), seed=42))
+    assert len(picked) == 40
+    return poc, folder, held_out, stage4, picked
+
+
+def test_a_sample_says_so_and_a_tampered_saved_score_outside_it_moves_the_kpi(
+    sampled, tmp_path
+):
+    poc, folder, held_out, stage4, picked = sampled
+    item = reproducibility.check(stage4, folder, poc=poc, held_out=held_out, seed=42)
+    assert item.status == production.MET, item.problem
+    assert (
+        f"re-scored a seeded sample of 40 of the {len(held_out[1]):,} test rows"
+        in item.evidence
+    )
+    assert "recomputed from the saved scores of every test row" in item.evidence
+    shutil.copytree(folder, tmp_path, dirs_exist_ok=True)
+    saved = journey.read_table(tmp_path, journey.TEST_SCORES)
+    # A churner the model did not list, outside the sample, raised to the top
+    # score: it moves the list, so the values and the KPI recomputed from the
+    # saved scores.
+    unlisted = (saved["decision_model"] == 0) & (saved["actual"] == 1)
+    row = saved.index[unlisted].difference(list(picked))[0]
+    saved.loc[row, "model_score"] = 1.0
+    journey.save_table(tmp_path, journey.TEST_SCORES, saved)
+    item = reproducibility.check(stage4, tmp_path, poc=poc, held_out=held_out, seed=42)
+    assert item.status == production.NOT_MET
+    assert "re-scoring" not in item.problem
+    assert "the KPI recomputed from the test rows differs" in item.problem
+    assert "recomputing the test rows changes" in item.problem
+
+
+def test_a_changed_model_is_caught_by_the_re_scored_sample(sampled, tmp_path):
+    poc, folder, held_out, stage4, _ = sampled
+    shutil.copytree(folder, tmp_path, dirs_exist_ok=True)
+    model_file = tmp_path / journey.MODEL_DIR / saved_model.MODEL_FILE
+    saved = joblib.load(model_file)
+    # The same model (a copy, read anew), its calibration's intercept moved by a
+    # hundredth.
+    changed = saved["pipeline"]
+    assert top_k.publishes_probabilities(changed)
+    calibrated = changed.steps[0][1]
+    sigmoid = calibrated.sigmoid
+    calibrated.sigmoid = dataclasses.replace(
+        sigmoid, intercept=sigmoid.intercept + 0.01
+    )
+    joblib.dump({**saved, "pipeline": changed}, model_file)
+    item = reproducibility.check(stage4, tmp_path, poc=poc, held_out=held_out, seed=42)
+    assert item.status == production.NOT_MET
+    assert f"re-scoring 40 of the {len(held_out[1]):,} test rows" in item.problem
     assert "(in model_score)" in item.problem
 
 
@@ -548,7 +609,7 @@ def test_reproducibility_says_what_it_found_in_korean(rerun, tmp_path):
     assert "리프트 · 리프트 신뢰구간 하한" in said["moved"]
     # English reads as it always has.
     assert reproducibility.judge(stage4, found).evidence.startswith(
-        f"scored the {len(found.rows):,} test rows again with the saved model: all "
+        f"re-scored all {len(found.rows):,} test rows with the saved model: ids and "
     )
 
 

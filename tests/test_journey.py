@@ -180,6 +180,7 @@ def test_stage_7_finds_the_untouched_run_reproduces_without_repeating_stage_4(
         if i["concern"] == "reproducibility"
     ]
     assert item["status"] == "met", item["evidence"]
+    assert "ids and scores identical" in item["evidence"]
     assert "equals stage 4's to the last digit" in item["evidence"]
     assert "bit for bit" in item["evidence"]
 

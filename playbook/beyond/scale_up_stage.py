@@ -2,10 +2,10 @@
 
 `build` reads what stages 1-6 of the run recorded, checks that stage 4's result
 reproduces without repeating its comparison (`reproducibility`: the saved model scores
-the test rows again, the KPI is recomputed from them, the chosen settings are fitted
-on a seeded sample) and calls the scoring entry point itself, then decides. The
-notebook saves the `ScaleUpEvidence` it returns; the manifest reads its `decision` as
-the run's decision.
+a seeded sample of the test rows again, every row and the KPI are recomputed from the
+saved scores, the chosen settings are fitted on a seeded sample) and calls the scoring
+entry point itself, then decides. The notebook saves the `ScaleUpEvidence` it returns;
+the manifest reads its `decision` as the run's decision.
 
 The final decision's rule (`final_decision`): it is stage 4's decision, or worse when a
 problem found after stage 4 caps it (drift, a missing or weak fresh batch, an A/B test
