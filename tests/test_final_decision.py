@@ -141,8 +141,8 @@ PATHS = [
         lambda: _without_stage_5(**GO),
         None,
         "iterate",
-        _downgraded("GO", "ITERATE", "the fresh batch's lift", NO_STAGE_5),
-        "Iterate: the fresh batch's lift must be settled before building.",
+        _downgraded("GO", "ITERATE", "the missing check on later data", NO_STAGE_5),
+        "Iterate: the missing check on later data must be settled before building.",
     ),
     (
         "downgraded-by-weak-fresh-batch",
