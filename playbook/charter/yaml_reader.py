@@ -256,30 +256,31 @@ class _Walker:
         self.refused = False
         self.seen: set[int] = set()
 
+    def _blocker(
+        self, where: tuple[int, int], path: str, message: str, hint: str
+    ) -> None:
+        self.problems.append(Problem(self.file, *where, path, BLOCKER, message, hint))
+
     def walk(self, node: yaml.Node, path: str) -> None:
         self.values.setdefault(path, _mark(node))
         if node.tag not in _PLAIN_TAGS and node.tag != _MERGE_TAG:
             tag = node.tag.replace("tag:yaml.org,2002:", "!!")
             self.refused = True
-            self.problems.append(
-                Problem(
-                    self.file,
-                    *_mark(node),
-                    path,
-                    BLOCKER,
-                    translated(
-                        self.language,
-                        "not valid YAML for a charter: %(field)s carries the tag "
-                        "%(tag)s, which asks to build an object; a charter holds "
-                        "plain data only, so it is refused",
-                        field=path or translated(self.language, _THE_FILE),
-                        tag=tag,
-                    ),
-                    translated(
-                        self.language,
-                        "Remove the tag and write the value as plain text or a number.",
-                    ),
-                )
+            self._blocker(
+                _mark(node),
+                path,
+                translated(
+                    self.language,
+                    "not valid YAML for a charter: %(field)s carries the tag "
+                    "%(tag)s, which asks to build an object; a charter holds "
+                    "plain data only, so it is refused",
+                    field=path or translated(self.language, _THE_FILE),
+                    tag=tag,
+                ),
+                translated(
+                    self.language,
+                    "Remove the tag and write the value as plain text or a number.",
+                ),
             )
             return
         # An alias points at a node already walked: its positions are known, and
@@ -297,44 +298,36 @@ class _Walker:
                 child = f"{path}.{name}" if path else name
                 where = _mark(key_node)
                 if not isinstance(key_node, yaml.ScalarNode):
-                    self.problems.append(
-                        Problem(
-                            self.file,
-                            *where,
-                            path,
-                            BLOCKER,
-                            translated(
-                                self.language,
-                                "%(field)s has a key that is not a name",
-                                field=path or translated(self.language, _THE_FILE),
-                            ),
-                            translated(
-                                self.language,
-                                "Keys are plain names such as `poc` or `min_lift`.",
-                            ),
-                        )
+                    self._blocker(
+                        where,
+                        path,
+                        translated(
+                            self.language,
+                            "%(field)s has a key that is not a name",
+                            field=path or translated(self.language, _THE_FILE),
+                        ),
+                        translated(
+                            self.language,
+                            "Keys are plain names such as `poc` or `min_lift`.",
+                        ),
                     )
                     self.refused = True
                     continue
                 if name in first:
                     line = first[name][0]
-                    self.problems.append(
-                        Problem(
-                            self.file,
-                            *where,
-                            child,
-                            BLOCKER,
-                            translated(
-                                self.language,
-                                "%(field)s appears twice (first on line %(line)s); "
-                                "YAML would silently keep only this last value",
-                                field=child,
-                                line=line,
-                            ),
-                            translated(
-                                self.language, "Keep one of them and delete the other."
-                            ),
-                        )
+                    self._blocker(
+                        where,
+                        child,
+                        translated(
+                            self.language,
+                            "%(field)s appears twice (first on line %(line)s); "
+                            "YAML would silently keep only this last value",
+                            field=child,
+                            line=line,
+                        ),
+                        translated(
+                            self.language, "Keep one of them and delete the other."
+                        ),
                     )
                     continue
                 first[name] = where
