@@ -549,7 +549,6 @@ def _stage_rows(
     for key, stage in sorted(stages.items(), key=order):
         status = str(stage.get("status") or "not_run")
         colour, background = page_templates.status_colours(status)
-        error = stage.get("error")
         seconds = _number(stage.get("seconds"))
         report = stage.get("report")
         linked = bool(report) and (run_dir / str(report)).is_file()
@@ -561,7 +560,7 @@ def _stage_rows(
                 colour=colour,
                 background=background,
                 summary=str(stage.get("summary") or ""),
-                error=_stage_error(error) if error else None,
+                error=_stage_error(stage["error"]) if stage.get("error") else None,
                 seconds="" if seconds is None else f"{seconds:,.1f}",
                 report_href=quote(str(report)) if linked else None,
             )
@@ -585,7 +584,6 @@ def _provenance(manifest: Mapping[str, Any], *, language: Language) -> Provenanc
     def name(path: Any) -> str | None:
         return Path(str(path)).name if path else None
 
-    seed = manifest.get("seed")
     packages = manifest.get("packages") or {}
     return Provenance(
         run_id=_text(manifest.get("run_id")),
@@ -593,7 +591,7 @@ def _provenance(manifest: Mapping[str, Any], *, language: Language) -> Provenanc
         finished_at=format_moment(
             _text(manifest.get("finished_at")), language=language
         ),
-        seed=None if seed is None else str(seed),
+        seed=None if manifest.get("seed") is None else str(manifest["seed"]),
         charter_file=name(manifest.get("charter_path")),
         charter_sha256=short(manifest.get("charter_sha256")),
         data_file=name(manifest.get("data_path")),
