@@ -19,9 +19,11 @@ What each expectation asks and what it found are put in words by
 
 from __future__ import annotations
 
+import datetime
 import difflib
 import logging
 import os
+import uuid
 import warnings
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -282,11 +284,18 @@ def validate(
 def _run(
     frame: pd.DataFrame, suite: Suite, *, context: Any, present: set
 ) -> tuple[dict[int, Any], dict[str, Any]]:
-    """GX's result for each expectation that ran, by index, and the last run's meta."""
+    """GX's result for each expectation that ran, by index, and the last run's meta.
+
+    Each group runs as `Batch.validate` of a suite that no store holds: GX then keeps
+    nothing of the run (a `ValidationDefinition` would save the suite, itself and its
+    results in the context's stores, serialised, for playbook to throw away).
+    """
     import great_expectations as gx
+    from great_expectations.constants import DATAFRAME_REPLACEMENT_STR
+    from great_expectations.core.run_identifier import RunIdentifier
 
     classes = _expectation_classes()
-    batch = (
+    batch_definition = (
         context.data_sources.add_pandas("playbook")
         .add_dataframe_asset(suite.name)
         .add_batch_definition_whole_dataframe("whole frame")
@@ -296,37 +305,41 @@ def _run(
     for number, (names, indices) in enumerate(
         _groups(suite.expectations, present=present)
     ):
-        gx_suite = context.suites.add(
-            gx.ExpectationSuite(
-                name=f"{suite.name}-{number}",
-                expectations=[
-                    _build(
-                        suite.expectations[i],
-                        classes=classes,
-                        where=f"{suite.path}: expectations[{i}]",
-                    )
-                    for i in indices
-                ],
-            )
+        gx_suite = gx.ExpectationSuite(
+            name=f"{suite.name}-{number}",
+            expectations=[
+                _build(
+                    suite.expectations[i],
+                    classes=classes,
+                    where=f"{suite.path}: expectations[{i}]",
+                )
+                for i in indices
+            ],
         )
-        definition = context.validation_definitions.add(
-            gx.ValidationDefinition(
-                name=f"{suite.name}-{number}", data=batch, suite=gx_suite
-            )
-        )
+        # A suite no store holds gives its expectations no id; GX copies the one
+        # set here (a UUID, as GX's own) into each result, which is how a result
+        # finds its expectation.
+        for i, expectation in zip(indices, gx_suite.expectations, strict=True):
+            expectation.id = str(uuid.UUID(int=i))
         # A column's expectations see only that column: for each rule GX copies
         # the rows it checks with every column of the frame it is given, which
         # on a million rows is the frame's size again; one column's copy is not.
         part = frame if names is None else frame[list(names)]
         with _without_gx_fingerprint():
-            run = definition.run(
-                batch_parameters={"dataframe": part}, result_format="SUMMARY"
-            )
+            batch = batch_definition.get_batch(batch_parameters={"dataframe": part})
+            run = batch.validate(gx_suite, result_format="SUMMARY")
         meta = dict(run.meta)
         # GX fills expectation_config on every result of a run it made.
         by_id = {result.expectation_config.id: result for result in run.results}
-        for i, expectation in zip(indices, gx_suite.expectations, strict=True):
-            results[i] = by_id[expectation.id]
+        for i in indices:
+            results[i] = by_id[str(uuid.UUID(int=i))]
+    # What a ValidationDefinition adds to a run's meta, for the Data Docs' header.
+    run_id = RunIdentifier(run_time=datetime.datetime.now(datetime.UTC))
+    meta.update(
+        run_id=run_id,
+        validation_time=run_id.run_time,
+        batch_parameters={"dataframe": DATAFRAME_REPLACEMENT_STR},
+    )
     return results, meta
 
 
