@@ -390,3 +390,17 @@ def test_a_class_missing_from_the_target_is_named(tmp_path):
     assert not outcome.passed
     assert outcome.expected == "every one of no, yes present"
     assert outcome.observed == "lacks yes"
+
+
+def test_the_classes_missing_from_the_target_are_listed_in_one_order(tmp_path):
+    # GX reports them in a set's order, which differs between processes.
+    wanted = ["h", "g", "f", "e", "d", "c", "b", "a"]
+    suite = _suite(
+        tmp_path,
+        "  - type: expect_column_distinct_values_to_contain_set\n    column: y\n"
+        f"    value_set: {wanted}\n",
+    )
+
+    outcome = checks.validate(pd.DataFrame({"y": ["z"]}), suite).results[0]
+
+    assert outcome.observed == "lacks a, b, c, d, e, f, g, h"

@@ -101,7 +101,9 @@ def _observed(spec: ExpectationSpec, found: dict, exception_info: Any) -> str:
     if spec.type == "expect_table_columns_to_match_set":
         return _observed_columns(spec, found)
     if "partial_missing_list" in found:
-        missing = found["partial_missing_list"] or []
+        # GX lists them in its set's order, which changes with each process's hash
+        # seed: sorted, the same run gives the same words.
+        missing = sorted(found["partial_missing_list"] or [], key=str)
         return f"lacks {listing(missing)}" if missing else "has every value"
     if "observed_value" in found:
         value = found["observed_value"]
