@@ -20,16 +20,13 @@ What each expectation asks and what it found are put in words by
 from __future__ import annotations
 
 import datetime
-import difflib
-import logging
 import os
 import uuid
-import warnings
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
 import pandas as pd
 
@@ -43,7 +40,7 @@ from playbook.core.yaml_files import (
     shown_name,
     top_level_lines,
 )
-from playbook.data import gx_suites
+from playbook.data import gx_expectations, gx_suites
 from playbook.data.contract_outcomes import MAX_EXAMPLES, ExpectationOutcome, outcome_of
 from playbook.data.expectations import ExpectationSpec, columns_read
 from playbook.errors import DataCheckError
@@ -162,12 +159,12 @@ def load_suite(path: Path) -> Suite:
                 got=got,
             )
         )
-    classes = _expectation_classes()
+    classes = gx_expectations.classes()
     specs = []
     for index, item in enumerate(items):
         where = f"{source}: expectations[{index}]"
         spec = _spec(item, where=where, classes=classes)
-        _build(spec, classes=classes, where=where)
+        gx_expectations.build(spec, classes=classes, where=where)
         specs.append(spec)
     return Suite(name=name.strip(), path=source, expectations=tuple(specs))
 
@@ -206,10 +203,12 @@ def export_gx(path: Path, *, out: Path, force: bool = False) -> ExportedSuite:
             )
         )
     suite = load_suite(path)
-    with _quiet():
-        classes = _expectation_classes()
+    with gx_expectations.quiet():
+        classes = gx_expectations.classes()
         built = [
-            _build(spec, classes=classes, where=f"{suite.path}: expectations[{i}]")
+            gx_expectations.build(
+                spec, classes=classes, where=f"{suite.path}: expectations[{i}]"
+            )
             for i, spec in enumerate(suite.expectations)
         ]
         text = gx_suites.gx_json(suite.name, built)
@@ -243,7 +242,7 @@ def validate(
     """
     present = set(frame.columns)
     hidden = set(hidden)
-    with _quiet():
+    with gx_expectations.quiet():
         import great_expectations as gx
 
         context = gx.get_context(project_config=_context_config(), mode="ephemeral")
@@ -258,7 +257,9 @@ def validate(
                 ),
                 name=suite.name,
                 expectations=[
-                    _build(spec, classes=_expectation_classes(), where=str(suite.path))
+                    gx_expectations.build(
+                        spec, classes=gx_expectations.classes(), where=str(suite.path)
+                    )
                     for spec in suite.expectations
                 ],
                 results=[results.get(i) for i in range(len(suite.expectations))],
@@ -294,7 +295,7 @@ def _run(
     from great_expectations.constants import DATAFRAME_REPLACEMENT_STR
     from great_expectations.core.run_identifier import RunIdentifier
 
-    classes = _expectation_classes()
+    classes = gx_expectations.classes()
     batch_definition = (
         context.data_sources.add_pandas("playbook")
         .add_dataframe_asset(suite.name)
@@ -308,7 +309,7 @@ def _run(
         gx_suite = gx.ExpectationSuite(
             name=f"{suite.name}-{number}",
             expectations=[
-                _build(
+                gx_expectations.build(
                     suite.expectations[i],
                     classes=classes,
                     where=f"{suite.path}: expectations[{i}]",
@@ -466,7 +467,7 @@ def _spec(item: Any, *, where: str, classes: dict[str, type]) -> ExpectationSpec
                 "great_expectations.expectations).",
                 where=where,
                 type=shown_name(kind),
-                did_you_mean=_did_you_mean(kind, classes),
+                did_you_mean=gx_expectations.did_you_mean(kind, classes),
             )
         )
     bad_keys = [key for key in kwargs if not isinstance(key, str)]
@@ -493,62 +494,6 @@ def _spec(item: Any, *, where: str, classes: dict[str, type]) -> ExpectationSpec
     return ExpectationSpec(type=kind, kwargs=kwargs)
 
 
-def _build(spec: ExpectationSpec, *, classes: dict[str, type], where: str) -> Any:
-    cls = classes[spec.type]
-    try:
-        return cls(**spec.kwargs)
-    except (ValueError, TypeError) as exc:  # pydantic's ValidationError is a ValueError
-        raise DataCheckError(
-            sentence(
-                "%(where)s (%(type)s): bad arguments: %(errors)s. Fix "
-                "the arguments (see the expectation's page in the GX 1.x "
-                "gallery).",
-                where=where,
-                type=spec.type,
-                errors=_short_errors(exc, cls),
-            )
-        ) from None
-
-
-def _expectation_classes() -> dict[str, type]:
-    """GX's expectations by type name, e.g. expect_column_values_to_not_be_null."""
-    with _quiet():
-        import great_expectations.expectations as gxe
-
-    # mypy does not read GX (pyproject.toml says why): to it the class is a plain type.
-    return {
-        cast(Any, cls).expectation_type: cls
-        for name, cls in vars(gxe).items()
-        if name.startswith("Expect")
-        and isinstance(cls, type)
-        and issubclass(cls, gxe.Expectation)
-    }
-
-
-def _did_you_mean(kind: str, classes: dict[str, type]) -> Sentence | str:
-    """The known names closest to `kind`: the best, and any nearly as close."""
-    # A CamelCase class name is compared without case and underscores.
-    camel = "_" not in kind
-
-    def key(text: str) -> str:
-        return text.lower().replace("_", "") if camel else text
-
-    scored = sorted(
-        (
-            (difflib.SequenceMatcher(None, key(kind), key(name)).ratio(), name)
-            for name in classes
-        ),
-        reverse=True,
-    )
-    best = scored[0][0] if scored else 0.0
-    close = [repr(name) for score, name in scored[:3] if score >= max(0.6, best - 0.05)]
-    return (
-        sentence(" (did you mean %(names)s?)", names=" or ".join(close))
-        if close
-        else ""
-    )
-
-
 def _missing_or(value: object) -> Sentence:
     """A required value as a message quotes it: missing, or what was there."""
     if value is None:
@@ -556,50 +501,7 @@ def _missing_or(value: object) -> Sentence:
     return sentence("got %(given)s", given=described(value))
 
 
-def _short_errors(exc: Exception, cls: type) -> str:
-    """GX's pydantic message in one line: the first problem with each argument."""
-    listed = getattr(exc, "errors", None)  # pydantic's ValidationError has it
-    errors = listed() if callable(listed) else None
-    if not errors:
-        return str(exc).splitlines()[0]
-    fields = list(getattr(cls, "__fields__", {}))
-    by_field: dict[str, str] = {}
-    general: list[str] = []
-    for error in errors:
-        name = ".".join(str(part) for part in error.get("loc", ()))
-        message = error.get("msg", "invalid")
-        if name in ("", "__root__"):
-            general.append(message)
-        elif name not in by_field:
-            if error.get("type") == "value_error.extra":
-                close = difflib.get_close_matches(name, fields, n=1)
-                hint = f" (did you mean {close[0]!r}?)" if close else ""
-                message = f"not an argument of this expectation{hint}"
-            elif error.get("type") == "value_error.missing":
-                message = "required but missing"
-            by_field[name] = message
-    # A failed field makes GX's whole-model checks fail too; show those only when
-    # every field on its own is fine.
-    parts = [f"{name}: {message}" for name, message in by_field.items()] or general
-    return "; ".join(parts)
-
-
 # --- running a suite -----------------------------------------------------------------
-
-
-@contextmanager
-def _quiet() -> Iterator[None]:
-    """Hide GX's import-time deprecation warnings and its INFO logging."""
-    gx_logger = logging.getLogger("great_expectations")
-    level = gx_logger.level
-    gx_logger.setLevel(max(level, logging.WARNING))
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", DeprecationWarning)
-            warnings.simplefilter("ignore", FutureWarning)
-            yield
-    finally:
-        gx_logger.setLevel(level)
 
 
 @contextmanager
