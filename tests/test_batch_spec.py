@@ -1,5 +1,6 @@
 """`playbook batch` specs: journeys from YAML or a folder, bad specs refused clearly."""
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -146,3 +147,34 @@ def test_an_entry_timeout_must_be_seconds_above_0(example):
     )
     with pytest.raises(BatchSpecError, match=r"pocs\[0\]\.timeout: expected seconds"):
         batch.load_spec(spec)
+
+
+@pytest.mark.parametrize(
+    ("entry", "english", "korean"),
+    [
+        (
+            "charters: nowhere",
+            r"pocs\[0\]\.charters: .*nowhere: no such folder of charters\.$",
+            r"nowhere: 차터 폴더가 없습니다\.$",
+        ),
+        (
+            "charter: example/charter.yaml\n    data: absent.csv",
+            r"pocs\[0\]\.data: .*absent\.csv: no such data file\.$",
+            r"absent\.csv: 데이터 파일이 없습니다\.$",
+        ),
+        (
+            "charter: example/charter.yaml\n    notebooks: absent",
+            r"pocs\[0\]\.notebooks: .*absent: no such folder\.$",
+            r"absent: 폴더가 없습니다\.$",
+        ),
+    ],
+)
+def test_a_missing_path_in_an_entry_is_named_in_each_language(
+    example, entry, english, korean
+):
+    spec = example.parent / "spec.yaml"
+    spec.write_text(f"pocs:\n  - {entry}\n")
+    with pytest.raises(BatchSpecError) as refused:
+        batch.load_spec(spec)
+    assert re.search(english, refused.value.in_language("en"))
+    assert re.search(korean, refused.value.in_language("ko"))
