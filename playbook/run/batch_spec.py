@@ -177,32 +177,40 @@ def _read_spec(path: Path) -> dict[str, Any]:
                 path=path,
             )
         )
-    unknown = _unknown_keys(spec, _SPEC_KEYS)
-    if unknown:
-        raise BatchSpecError(
-            sentence(
-                "%(path)s: unknown field(s) %(unknown)s; a spec has %(keys)s.",
-                path=path,
-                unknown=unknown,
-                keys=", ".join(sorted(_SPEC_KEYS)),
-            )
-        )
+    _refuse_unknown_keys(
+        spec,
+        _SPEC_KEYS,
+        marked("%(path)s: unknown field(s) %(unknown)s; a spec has %(keys)s."),
+        path=path,
+    )
     return spec
 
 
-def _unknown_keys(mapping: Mapping[Any, Any], known: set[str]) -> str:
-    """The keys of `mapping` not in `known`, for a message ("" when none).
+def _refuse_unknown_keys(
+    mapping: Mapping[Any, Any], known: set[str], refusal: str, **place: object
+) -> None:
+    """Raise `refusal` naming the keys of `mapping` not in `known`, if there are any.
 
     A key is the user's text, of any YAML type: shown with its control characters
     escaped (`printable`), so it cannot act on the terminal or start a line.
+
+    Args:
+        mapping: The spec or entry as read.
+        known: The keys it may have.
+        refusal: The marked message; `%(unknown)s` and `%(keys)s` are filled here.
+        **place: The values that say where `mapping` is (its file or entry).
     """
-    return ", ".join(
+    unknown = ", ".join(
         sorted(
             printable(key)
             for key in mapping
             if not isinstance(key, str) or key not in known
         )
     )
+    if unknown:
+        raise BatchSpecError(
+            sentence(refusal, unknown=unknown, keys=", ".join(sorted(known)), **place)
+        )
 
 
 # Each path field of an entry: whether it names a folder, the placeholder its
@@ -251,16 +259,12 @@ def _entry_jobs(entry: Any, *, where: str, base: Path) -> list[Job]:
                 entry=repr(entry),
             )
         )
-    unknown = _unknown_keys(entry, _ENTRY_KEYS)
-    if unknown:
-        raise BatchSpecError(
-            sentence(
-                "%(where)s: unknown field(s) %(unknown)s; an entry has %(keys)s.",
-                where=where,
-                unknown=unknown,
-                keys=", ".join(sorted(_ENTRY_KEYS)),
-            )
-        )
+    _refuse_unknown_keys(
+        entry,
+        _ENTRY_KEYS,
+        marked("%(where)s: unknown field(s) %(unknown)s; an entry has %(keys)s."),
+        where=where,
+    )
     if ("charter" in entry) == ("charters" in entry):
         raise BatchSpecError(
             sentence(
