@@ -153,23 +153,23 @@ def test_an_entry_timeout_must_be_seconds_above_0(example):
     ("entry", "english", "korean"),
     [
         (
-            "charters: nowhere",
-            r"pocs\[0\]\.charters: .*nowhere: no such folder of charters\.$",
-            r"nowhere: 차터 폴더가 없습니다\.$",
+            "charters: example/charter.yaml",
+            r"pocs\[0\]\.charters: .*charter\.yaml: no such folder of charters\.$",
+            r"charter\.yaml: 차터 폴더가 없습니다\.$",
         ),
         (
-            "charter: example/charter.yaml\n    data: absent.csv",
-            r"pocs\[0\]\.data: .*absent\.csv: no such data file\.$",
-            r"absent\.csv: 데이터 파일이 없습니다\.$",
+            "charter: example/charter.yaml\n    data: example",
+            r"pocs\[0\]\.data: .*example: no such data file\.$",
+            r"example: 데이터 파일이 없습니다\.$",
         ),
         (
-            "charter: example/charter.yaml\n    notebooks: absent",
-            r"pocs\[0\]\.notebooks: .*absent: no such folder\.$",
-            r"absent: 폴더가 없습니다\.$",
+            "charter: example/charter.yaml\n    notebooks: example/charter.yaml",
+            r"pocs\[0\]\.notebooks: .*charter\.yaml: no such folder\.$",
+            r"charter\.yaml: 폴더가 없습니다\.$",
         ),
     ],
 )
-def test_a_missing_path_in_an_entry_is_named_in_each_language(
+def test_a_path_of_the_wrong_kind_in_an_entry_is_named_in_each_language(
     example, entry, english, korean
 ):
     spec = example.parent / "spec.yaml"
