@@ -1,5 +1,6 @@
 """`playbook batch` specs: journeys from YAML or a folder, bad specs refused clearly."""
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -146,3 +147,34 @@ def test_an_entry_timeout_must_be_seconds_above_0(example):
     )
     with pytest.raises(BatchSpecError, match=r"pocs\[0\]\.timeout: expected seconds"):
         batch.load_spec(spec)
+
+
+@pytest.mark.parametrize(
+    ("entry", "english", "korean"),
+    [
+        (
+            "charters: example/charter.yaml",
+            r"pocs\[0\]\.charters: .*charter\.yaml: no such folder of charters\.$",
+            r"charter\.yaml: 차터 폴더가 없습니다\.$",
+        ),
+        (
+            "charter: example/charter.yaml\n    data: example",
+            r"pocs\[0\]\.data: .*example: no such data file\.$",
+            r"example: 데이터 파일이 없습니다\.$",
+        ),
+        (
+            "charter: example/charter.yaml\n    notebooks: example/charter.yaml",
+            r"pocs\[0\]\.notebooks: .*charter\.yaml: no such folder\.$",
+            r"charter\.yaml: 폴더가 없습니다\.$",
+        ),
+    ],
+)
+def test_a_path_of_the_wrong_kind_in_an_entry_is_named_in_each_language(
+    example, entry, english, korean
+):
+    spec = example.parent / "spec.yaml"
+    spec.write_text(f"pocs:\n  - {entry}\n")
+    with pytest.raises(BatchSpecError) as refused:
+        batch.load_spec(spec)
+    assert re.search(english, refused.value.in_language("en"))
+    assert re.search(korean, refused.value.in_language("ko"))

@@ -34,7 +34,7 @@ from typing import Any
 import yaml
 
 from playbook.charter import overrides as charter_overrides
-from playbook.core.messages import sentence
+from playbook.core.messages import marked, sentence
 from playbook.core.printable import printable
 from playbook.core.yaml_files import read_yaml
 from playbook.errors import BatchSpecError, CharterError, DataError, StageSelectionError
@@ -177,32 +177,74 @@ def _read_spec(path: Path) -> dict[str, Any]:
                 path=path,
             )
         )
-    unknown = _unknown_keys(spec, _SPEC_KEYS)
-    if unknown:
-        raise BatchSpecError(
-            sentence(
-                "%(path)s: unknown field(s) %(unknown)s; a spec has %(keys)s.",
-                path=path,
-                unknown=unknown,
-                keys=", ".join(sorted(_SPEC_KEYS)),
-            )
-        )
+    _refuse_unknown_keys(
+        spec,
+        _SPEC_KEYS,
+        marked("%(path)s: unknown field(s) %(unknown)s; a spec has %(keys)s."),
+        path=path,
+    )
     return spec
 
 
-def _unknown_keys(mapping: Mapping[Any, Any], known: set[str]) -> str:
-    """The keys of `mapping` not in `known`, for a message ("" when none).
+def _refuse_unknown_keys(
+    mapping: Mapping[Any, Any], known: set[str], refusal: str, **place: object
+) -> None:
+    """Raise `refusal` naming the keys of `mapping` not in `known`, if there are any.
 
     A key is the user's text, of any YAML type: shown with its control characters
     escaped (`printable`), so it cannot act on the terminal or start a line.
+
+    Args:
+        mapping: The spec or entry as read.
+        known: The keys it may have.
+        refusal: The marked message; `%(unknown)s` and `%(keys)s` are filled here.
+        **place: The values that say where `mapping` is (its file or entry).
     """
-    return ", ".join(
+    unknown = ", ".join(
         sorted(
             printable(key)
             for key in mapping
             if not isinstance(key, str) or key not in known
         )
     )
+    if unknown:
+        raise BatchSpecError(
+            sentence(refusal, unknown=unknown, keys=", ".join(sorted(known)), **place)
+        )
+
+
+# Each path field of an entry: whether it names a folder, the placeholder its
+# message gives the path, and the message when the path is not there.
+_ENTRY_PATHS = {
+    "charter": (
+        False,
+        "charter_path",
+        marked(
+            "%(where)s.charter: %(charter_path)s: no such charter file. "
+            "Fix the path (it is relative to the spec's folder)."
+        ),
+    ),
+    "charters": (
+        True,
+        "folder",
+        marked("%(where)s.charters: %(folder)s: no such folder of charters."),
+    ),
+    "data": (False, "data", marked("%(where)s.data: %(data)s: no such data file.")),
+    "notebooks": (
+        True,
+        "notebooks",
+        marked("%(where)s.notebooks: %(notebooks)s: no such folder."),
+    ),
+}
+
+
+def _entry_path(entry: dict[str, Any], key: str, *, base: Path, where: str) -> Path:
+    """`entry[key]` resolved against the spec's folder, which must hold it."""
+    folder, placeholder, missing = _ENTRY_PATHS[key]
+    path = (base / str(entry[key])).resolve()
+    if not (path.is_dir() if folder else path.is_file()):
+        raise BatchSpecError(sentence(missing, where=where, **{placeholder: path}))
+    return path
 
 
 def _entry_jobs(entry: Any, *, where: str, base: Path) -> list[Job]:
@@ -217,16 +259,12 @@ def _entry_jobs(entry: Any, *, where: str, base: Path) -> list[Job]:
                 entry=repr(entry),
             )
         )
-    unknown = _unknown_keys(entry, _ENTRY_KEYS)
-    if unknown:
-        raise BatchSpecError(
-            sentence(
-                "%(where)s: unknown field(s) %(unknown)s; an entry has %(keys)s.",
-                where=where,
-                unknown=unknown,
-                keys=", ".join(sorted(_ENTRY_KEYS)),
-            )
-        )
+    _refuse_unknown_keys(
+        entry,
+        _ENTRY_KEYS,
+        marked("%(where)s: unknown field(s) %(unknown)s; an entry has %(keys)s."),
+        where=where,
+    )
     if ("charter" in entry) == ("charters" in entry):
         raise BatchSpecError(
             sentence(
@@ -235,50 +273,17 @@ def _entry_jobs(entry: Any, *, where: str, base: Path) -> list[Job]:
             )
         )
     if "charter" in entry:
-        charter_path = (base / str(entry["charter"])).resolve()
-        if not charter_path.is_file():
-            raise BatchSpecError(
-                sentence(
-                    "%(where)s.charter: %(charter_path)s: no such charter file. "
-                    "Fix the path (it is relative to the spec's folder).",
-                    where=where,
-                    charter_path=charter_path,
-                )
-            )
-        charters = [charter_path]
+        charters = [_entry_path(entry, "charter", base=base, where=where)]
     else:
-        folder = (base / str(entry["charters"])).resolve()
-        if not folder.is_dir():
-            raise BatchSpecError(
-                sentence(
-                    "%(where)s.charters: %(folder)s: no such folder of charters.",
-                    where=where,
-                    folder=folder,
-                )
-            )
-        charters = _find_charters(folder)
+        charters = _find_charters(
+            _entry_path(entry, "charters", base=base, where=where)
+        )
     data = None
     if entry.get("data") is not None:
-        data = (base / str(entry["data"])).resolve()
-        if not data.is_file():
-            raise BatchSpecError(
-                sentence(
-                    "%(where)s.data: %(data)s: no such data file.",
-                    where=where,
-                    data=data,
-                )
-            )
+        data = _entry_path(entry, "data", base=base, where=where)
     notebooks = None
     if entry.get("notebooks") is not None:
-        notebooks = (base / str(entry["notebooks"])).resolve()
-        if not notebooks.is_dir():
-            raise BatchSpecError(
-                sentence(
-                    "%(where)s.notebooks: %(notebooks)s: no such folder.",
-                    where=where,
-                    notebooks=notebooks,
-                )
-            )
+        notebooks = _entry_path(entry, "notebooks", base=base, where=where)
     try:
         stages = tuple(runner.parse_stages(_text(entry.get("stages"))))
     except StageSelectionError as error:
