@@ -3,7 +3,7 @@
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.compose import ColumnTransformer
@@ -92,6 +92,8 @@ def test_screen_puts_what_moves_the_score_first_and_a_constant_last():
 
 
 @settings(max_examples=30, deadline=None)
+# Values so close that their squares underflow: the self-correlation came out inf.
+@example(values=[0.0, 0.0, 3.873630961045735e-150], labels=["a", "a", "a"])
 @given(
     values=st.lists(st.floats(-1e6, 1e6), min_size=3, max_size=40),
     labels=st.lists(st.sampled_from(["a", "b", "c"]), min_size=3, max_size=40),

@@ -399,15 +399,26 @@ def _ranks(values: np.ndarray) -> np.ndarray:
 
 def _correlations(columns: np.ndarray, values: np.ndarray) -> np.ndarray:
     """Pearson's correlation of each column with `values`; 0 where one is constant."""
-    centred = columns - columns.mean(axis=0)
-    target = values - values.mean()
-    spread = np.sqrt((centred**2).sum(axis=0) * (target**2).sum())
+    centred = _unit_deviations(columns - columns.mean(axis=0))
+    target = _unit_deviations(values - values.mean())
+    spread = np.sqrt((centred**2).sum(axis=0)) * np.sqrt((target**2).sum())
     constant = (columns.max(axis=0) == columns.min(axis=0)) | (
         values.max() == values.min()
     )
     with np.errstate(divide="ignore", invalid="ignore"):
         found = centred.T @ target / spread
-    return np.where(constant, 0.0, found)
+    return np.where(constant, 0.0, np.clip(found, -1.0, 1.0))
+
+
+def _unit_deviations(centred: np.ndarray) -> np.ndarray:
+    """Deviations scaled so the largest is 1 (per column), the correlation's own.
+
+    Without it the squares of values about 1e-150 apart underflow to zero and a
+    column's correlation with itself came out infinite.
+    """
+    largest = np.abs(centred).max(axis=0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(largest > 0, centred / largest, 0.0)
 
 
 def _correlation_ratio(labels: pd.Series, output: np.ndarray) -> float:
