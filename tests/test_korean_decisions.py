@@ -75,15 +75,15 @@ def test_every_korean_decision_matches_the_english_one(lift, half, periods, rule
 def test_every_baseline_a_task_names_has_a_korean_name():
     from playbook.core.messages import translated
     from playbook.tasks import forecast, routing, top_k
-    from playbook.tasks.decision_words import BASELINE_NAMES
+    from playbook.tasks.decision_words import TASK_BASELINE_NAMES
 
-    for names in (
-        top_k.BASELINE_NAMES,
-        forecast.BASELINE_NAMES,
-        routing.BASELINE_NAMES,
+    for task, module in (
+        ("top_k", top_k),
+        ("forecast", forecast),
+        ("routing", routing),
     ):
-        for name in names.values():
-            assert name in BASELINE_NAMES
+        assert module.BASELINE_NAMES is TASK_BASELINE_NAMES[task]
+        for name in module.BASELINE_NAMES.values():
             assert HANGUL.search(translated("ko", name)), name
 
 

@@ -16,20 +16,26 @@ from playbook.core.locale_format import PERIOD_COUNTERS, format_money, per_perio
 from playbook.core.messages import marked, translated
 from playbook.tasks.kpi import KpiReport
 
-# The baselines' names as the tasks give them (top_k, forecast, routing), for the
-# catalogue: the reasons and the pages say them in the reader's language.
-BASELINE_NAMES = (
-    marked("today's rule"),
-    marked("today's score"),
-    marked("random at the same capacity"),
-    marked("every ticket to a person"),
-    marked("every ticket to the most common label"),
-    marked("today's keyword router"),
-    marked("seasonal naive"),
-    marked("seasonal naive, holidays aside"),
-    marked("moving average"),
-    marked("last known value"),
-)
+# The baselines' names by task and key, marked for the catalogue: each task names its
+# baselines from here, and the reasons and the pages say them in the reader's language.
+TASK_BASELINE_NAMES: dict[str, dict[str, str]] = {
+    "top_k": {
+        "prior": marked("random at the same capacity"),
+        "rule": marked("today's rule"),
+        "score": marked("today's score"),
+    },
+    "routing": {
+        "person": marked("every ticket to a person"),
+        "prior": marked("every ticket to the most common label"),
+        "keywords": marked("today's keyword router"),
+    },
+    "forecast": {
+        "seasonal_naive": marked("seasonal naive"),
+        "seasonal_naive_holidays": marked("seasonal naive, holidays aside"),
+        "moving_average": marked("moving average"),
+        "prior": marked("last known value"),
+    },
+}
 # The decision codes as a one-line summary says them ("go: lift ..."); a reader of
 # another language reads the decision word beside the code.
 _DECISION_CODES = {

@@ -33,6 +33,7 @@ from playbook.tasks.comparison import (
     Scored,
 )
 from playbook.tasks.decision import decide_poc
+from playbook.tasks.decision_words import TASK_BASELINE_NAMES
 from playbook.tasks.forecast_history import (
     MOVING_AVERAGE,
     PRIOR,
@@ -48,12 +49,7 @@ from playbook.tasks.forecast_history import with_history as with_history
 from playbook.tasks.kpi import KpiReport, lift_report
 from playbook.tasks.split_words import CalendarNotes, IncompletePeriod
 
-BASELINE_NAMES = {
-    "seasonal_naive": "seasonal naive",
-    "seasonal_naive_holidays": "seasonal naive, holidays aside",
-    "moving_average": "moving average",
-    "prior": "last known value",
-}
+BASELINE_NAMES = TASK_BASELINE_NAMES["forecast"]
 # Each test row's weight in its period's cost: a period missing some of its steps
 # counts as a whole one when `data.partial_periods` is "weight".
 _WEIGHT = "_period_weight"

@@ -38,6 +38,7 @@ from playbook.tasks.comparison import (
     Scored,
 )
 from playbook.tasks.decision import decide_poc
+from playbook.tasks.decision_words import TASK_BASELINE_NAMES
 from playbook.tasks.models import CandidateSpec
 from playbook.tasks.routing_kpi import (
     best_threshold,
@@ -73,11 +74,7 @@ __all__ = [
     "texts_of",
 ]
 
-BASELINE_NAMES = {
-    "person": "every ticket to a person",
-    "prior": "every ticket to the most common label",
-    "keywords": "today's keyword router",
-}
+BASELINE_NAMES = TASK_BASELINE_NAMES["routing"]
 
 
 def compare(

@@ -44,12 +44,9 @@ from playbook.tasks.comparison import (
     Scored,
 )
 from playbook.tasks.decision import decide_poc
+from playbook.tasks.decision_words import TASK_BASELINE_NAMES
 
-BASELINE_NAMES = {
-    "prior": "random at the same capacity",
-    "rule": "today's rule",
-    "score": "today's score",
-}
+BASELINE_NAMES = TASK_BASELINE_NAMES["top_k"]
 
 
 def compare(
