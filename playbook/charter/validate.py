@@ -12,6 +12,7 @@ import codecs
 import difflib
 import math
 import re
+from collections.abc import Callable
 from typing import Any
 
 from playbook.charter.data_fields import hide_password, password_in, url_in
@@ -37,7 +38,7 @@ from playbook.charter.validate_words import (
 from playbook.charter.yaml_reader import Document
 from playbook.core.language import Language
 from playbook.core.locale_format import parse_amount
-from playbook.core.messages import translated
+from playbook.core.messages import marked, translated
 from playbook.core.printable import printable
 
 
@@ -484,32 +485,15 @@ class _Check:
 
     def data_text(self, section: dict[str, Any]) -> None:
         """Encoding, delimiter, local paths, the time format, no password in a URL."""
-        encoding = section.get("encoding")
-        if _is_text(encoding) and str(encoding).strip():
-            try:
-                codecs.lookup(str(encoding).strip())
-            except LookupError:
-                named = translated(
-                    self.language,
-                    "a text encoding such as utf-8, cp949, euc-kr or latin-1",
-                )
+        for name, wrong, expected, hint in _DATA_TEXT_SETTINGS:
+            value = section.get(name)
+            if wrong(value):
+                path = f"data.{name}"
                 self.add(
-                    "data.encoding",
-                    self.expected("data.encoding", named, encoding),
-                    translated(
-                        self.language, "Name the encoding the CSV was saved with."
-                    ),
+                    path,
+                    self.expected(path, translated(self.language, expected), value),
+                    translated(self.language, hint),
                 )
-        delimiter = section.get("delimiter")
-        if delimiter is not None and not (
-            isinstance(delimiter, str) and len(delimiter) == 1
-        ):
-            one = translated(self.language, "one character such as ';' or ','")
-            self.add(
-                "data.delimiter",
-                self.expected("data.delimiter", one, delimiter),
-                translated(self.language, 'Quote it: `delimiter: ";"`.'),
-            )
         for name in ("path", "fresh"):
             value = section.get(name)
             if isinstance(value, str) and url_in(value):
@@ -529,21 +513,6 @@ class _Check:
                         name=name,
                     ),
                 )
-        time_format = section.get("time_format")
-        if isinstance(time_format, str) and not re.search(r"%[Yy]", time_format):
-            pattern = translated(
-                self.language,
-                "a strftime pattern with the year (%Y or %y), such as '%d.%m.%Y'",
-            )
-            self.add(
-                "data.time_format",
-                self.expected("data.time_format", pattern, time_format),
-                translated(
-                    self.language,
-                    "Without the year the same month of two years is one period; "
-                    "add the year to the time column, or leave data.time out.",
-                ),
-            )
         sql = section.get("sql")
         url = sql.get("url") if isinstance(sql, dict) else None
         # A blocker, so that a charter holding a password never loads, let alone runs.
@@ -569,6 +538,51 @@ def _no_text(value: Any) -> bool:
     return isinstance(value, list) and all(
         isinstance(item, str) and not item.strip() for item in value
     )
+
+
+def _unknown_encoding(value: Any) -> bool:
+    if not (_is_text(value) and str(value).strip()):
+        return False
+    try:
+        codecs.lookup(str(value).strip())
+    except LookupError:
+        return True
+    return False
+
+
+def _not_one_character(value: Any) -> bool:
+    return value is not None and not (isinstance(value, str) and len(value) == 1)
+
+
+def _without_year(value: Any) -> bool:
+    return isinstance(value, str) and not re.search(r"%[Yy]", value)
+
+
+# The data's text settings a charter can get wrong: the field, what finds its value
+# wrong, what it should hold, and how to put it right.
+_DATA_TEXT_SETTINGS: tuple[tuple[str, Callable[[Any], bool], str, str], ...] = (
+    (
+        "encoding",
+        _unknown_encoding,
+        marked("a text encoding such as utf-8, cp949, euc-kr or latin-1"),
+        marked("Name the encoding the CSV was saved with."),
+    ),
+    (
+        "delimiter",
+        _not_one_character,
+        marked("one character such as ';' or ','"),
+        marked('Quote it: `delimiter: ";"`.'),
+    ),
+    (
+        "time_format",
+        _without_year,
+        marked("a strftime pattern with the year (%Y or %y), such as '%d.%m.%Y'"),
+        marked(
+            "Without the year the same month of two years is one period; add the "
+            "year to the time column, or leave data.time out."
+        ),
+    ),
+)
 
 
 def _is_text(value: Any) -> bool:
