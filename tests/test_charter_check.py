@@ -206,6 +206,27 @@ BAD = [
         (_line_of(CHURN, "value: monthly}"), 45),
         r"conditions\[0\]\.value: expected a number or some text, got True",
     ),
+    *(
+        (
+            f"data.{name} {value}",
+            _edit(
+                "  time: snapshot_month\n",
+                f"  time: snapshot_month\n  {name}: {value}\n",
+            ),
+            (_line_of(CHURN, "time: snapshot_month") + 1, len(name) + 5),
+            rf"data\.{name}: expected {expected}, got {shown}",
+        )
+        for name, value, expected, shown in (
+            ("encoding", "utf-99", "a text encoding such as utf-8, .*", "'utf-99'"),
+            ("delimiter", "';;'", "one character such as ';' or ','", "';;'"),
+            (
+                "time_format",
+                "'%m'",
+                r"a strftime pattern with the year \(%Y .*",
+                "'%m'",
+            ),
+        )
+    ),
 ]
 
 
