@@ -15,7 +15,7 @@ import dataclasses
 import hashlib
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar, get_type_hints
 
 from playbook.charter import model, validate, yaml_reader
 from playbook.charter.data_fields import forecast_calendar, hide_password
@@ -91,16 +91,16 @@ def from_fields(fields: Fields, *, source: Path) -> Charter:
         poc=poc,
         title=_text(fields, "title") or poc,
         seed=_integer(fields, "seed"),
-        business=_business(_section(fields, "business") or {}),
+        business=_plain(model.Business)(_section(fields, "business") or {}),
         baseline=_optional(fields, "baseline", _baseline),
         kpi=_optional(fields, "kpi", _kpi),
         prediction=_optional(fields, "prediction", _prediction),
-        success=_optional(fields, "success", _success),
+        success=_optional(fields, "success", _plain(model.Success)),
         team=_optional(fields, "team", _team),
         data=_data(fields["data"], folder=source.parent),
         split=_optional(fields, "split", _split),
-        drift=_optional(fields, "drift", _numbers(model.Drift)),
-        experiment=_optional(fields, "experiment", _numbers(model.Experiment)),
+        drift=_optional(fields, "drift", _plain(model.Drift)),
+        experiment=_optional(fields, "experiment", _plain(model.Experiment)),
         timeline=_optional(fields, "timeline", _timeline),
         budget=_optional(fields, "budget", _budget),
         language=language_of((_section(fields, "report") or {}).get("language")),
@@ -179,27 +179,30 @@ def _optional(fields: Fields, name: str, build: Callable[[Fields], T]) -> T | No
     return build(section) if section is not None else None
 
 
-def _numbers(kind: type[D]) -> Callable[[Fields], D]:
-    """The reader of a section whose every field is a required number.
+# How a field of a plain section is read, by the type its dataclass declares: a
+# required number, some text, a list of texts.
+_READERS: dict[object, Callable[[Fields, str], Any]] = {
+    float: _needed_number,
+    str | None: _text,
+    tuple[str, ...]: _texts,
+}
 
-    The fields are `kind`'s, by name: drift's thresholds, the experiment's error rates.
+
+def _plain(kind: type[D]) -> Callable[[Fields], D]:
+    """The reader of a section whose fields are each one value `_READERS` reads.
+
+    The fields are `kind`'s, by name and type: the business question's words, drift's
+    thresholds, the experiment's error rates, the success metric.
     """
+    types = get_type_hints(kind)
+    readers = {
+        known.name: _READERS[types[known.name]] for known in dataclasses.fields(kind)
+    }
 
     def build(section: Fields) -> D:
-        names = (known.name for known in dataclasses.fields(kind))
-        return kind(**{name: _needed_number(section, name) for name in names})
+        return kind(**{name: read(section, name) for name, read in readers.items()})
 
     return build
-
-
-def _business(section: Fields) -> model.Business:
-    return model.Business(
-        question=_text(section, "question"),
-        value=_text(section, "value"),
-        decision=_text(section, "decision"),
-        users=_texts(section, "users"),
-        sponsor=_text(section, "sponsor"),
-    )
 
 
 def _baseline(section: Fields) -> model.Baseline:
@@ -276,12 +279,6 @@ def _prediction(section: Fields) -> model.Prediction:
     return model.Prediction(
         mode=_needed(section, "mode"),
         latency_budget_ms=_number(section, "latency_budget_ms"),
-    )
-
-
-def _success(section: Fields) -> model.Success:
-    return model.Success(
-        metric=_text(section, "metric"), trade_offs=_text(section, "trade_offs")
     )
 
 
