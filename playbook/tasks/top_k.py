@@ -52,6 +52,9 @@ BASELINE_NAMES = {
 }
 
 
+# Over 80 lines: tuning's validation closure keeps each setting's scores in the order
+# tried, and the chosen one's calibrate the final model and pick its threshold; split
+# apart, those scores would travel between functions by position.
 def compare(
     frame: pd.DataFrame, *, poc: Charter, seed: int, budget: tuning.Budget
 ) -> Comparison:
