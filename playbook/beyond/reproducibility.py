@@ -218,6 +218,8 @@ class _SavedScores(Pipeline):
         return np.column_stack([1.0 - self._scores, self._scores])
 
 
+# Over 80 lines: each of the three checks adds its own sentence, and the item says
+# them all at once; split apart, the sentences would be joined far from their checks.
 def judge(
     stage4: PocEvidence, found: Repeated, *, language: Language = "en"
 ) -> ReadinessItem:

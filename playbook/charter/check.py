@@ -180,35 +180,7 @@ def data_columns(
     """
     source = poc.data.path
     if source is None or not source.is_file():
-        why = (
-            marked("the data comes from a SQL query")
-            if source is None
-            else marked("%(file)s is not there")
-            if not source.exists()
-            else marked("%(file)s is a folder")
-            if source.is_dir()
-            else marked(
-                "%(file)s is not a regular file (a pipe or a device), and is never "
-                "opened"
-            )
-        )
-        file = "" if source is None else _relative(source, poc)
-        return [
-            _located(
-                document,
-                "data.path",
-                NOTE,
-                translated(
-                    language,
-                    "data columns not checked: %(why)s",
-                    why=translated(language, why, file=file),
-                ),
-                translated(
-                    language, "Stage 3 checks them when the journey reads the data."
-                ),
-                at="data.sql" if source is None else "data.path",
-            )
-        ]
+        return [_not_checked(poc, document, language=language)]
     try:
         header = _header(source, poc)
     # csv.Error: the sniffer finds no delimiter in an empty or blank file.
@@ -256,6 +228,37 @@ def data_columns(
             )
         )
     return problems
+
+
+def _not_checked(
+    poc: charter.Charter, document: Document, *, language: Language
+) -> Problem:
+    """The note that the columns were not checked: no file to read a header from."""
+    source = poc.data.path
+    why = (
+        marked("the data comes from a SQL query")
+        if source is None
+        else marked("%(file)s is not there")
+        if not source.exists()
+        else marked("%(file)s is a folder")
+        if source.is_dir()
+        else marked(
+            "%(file)s is not a regular file (a pipe or a device), and is never opened"
+        )
+    )
+    file = "" if source is None else _relative(source, poc)
+    return _located(
+        document,
+        "data.path",
+        NOTE,
+        translated(
+            language,
+            "data columns not checked: %(why)s",
+            why=translated(language, why, file=file),
+        ),
+        translated(language, "Stage 3 checks them when the journey reads the data."),
+        at="data.sql" if source is None else "data.path",
+    )
 
 
 def header_note(

@@ -128,6 +128,35 @@ class _Check:
         if not isinstance(mapping, dict):
             self.wrong(item, mapping, path)
             return
+        self.unknown_keys(item, mapping, path)
+        for child in item.fields:
+            child_path = f"{path}.{child.name}" if path else child.name
+            value = mapping.get(child.name)
+            if is_absent(value):
+                if child.required:
+                    self.missing(child, child_path, parent=path)
+                continue
+            # A required list with no text in it (`keywords: []`) gives nothing to
+            # work with. The JSON Schema lets it through: it says no minItems there,
+            # and its committed text is kept as it is.
+            if child.required and child.kind == "texts" and _no_text(value):
+                self.add(
+                    child_path,
+                    translated(
+                        self.language,
+                        "%(field)s is empty: expected %(expected)s",
+                        field=child_path,
+                        expected=self.description(child),
+                    ),
+                    translated(self.language, HINTS[child.kind]),
+                )
+                continue
+            self.value(child, value, child_path)
+        for rule in item.rules:
+            self.rule(item, rule, mapping, path)
+
+    def unknown_keys(self, item: Field, mapping: dict[Any, Any], path: str) -> None:
+        """Name each key of `mapping` that `item` does not declare, and the closest."""
         known = [child.name for child in item.fields]
         for key in mapping:
             name = str(key)
@@ -183,31 +212,6 @@ class _Check:
                 ),
                 at_key=True,
             )
-        for child in item.fields:
-            child_path = f"{path}.{child.name}" if path else child.name
-            value = mapping.get(child.name)
-            if is_absent(value):
-                if child.required:
-                    self.missing(child, child_path, parent=path)
-                continue
-            # A required list with no text in it (`keywords: []`) gives nothing to
-            # work with. The JSON Schema lets it through: it says no minItems there,
-            # and its committed text is kept as it is.
-            if child.required and child.kind == "texts" and _no_text(value):
-                self.add(
-                    child_path,
-                    translated(
-                        self.language,
-                        "%(field)s is empty: expected %(expected)s",
-                        field=child_path,
-                        expected=self.description(child),
-                    ),
-                    translated(self.language, HINTS[child.kind]),
-                )
-                continue
-            self.value(child, value, child_path)
-        for rule in item.rules:
-            self.rule(item, rule, mapping, path)
 
     def value(self, item: Field, value: Any, path: str) -> None:
         if item.kind == "section":

@@ -179,6 +179,8 @@ def demo(
     the working folder that you have edited since the demo wrote them are kept as they
     are, so you can change the example's charter and run the demo again.
     """
+    # Long because each option is declared in the signature (typer); the body only
+    # writes the template's SYNTHETIC example and hands the journey to `run`.
     from playbook.cli import journey_output
     from playbook.cli.journey_output import JourneyOptions
 
@@ -274,6 +276,8 @@ def batch(
     least one failed, crashed or timed out, 130 interrupted (143 by SIGTERM, every
     running journey's manifest then says interrupted).
     """
+    # Long because each option is declared in the signature (typer); the body only
+    # runs the batch file with a progress bar and prints the record and exit code.
     from playbook.cli import progress
     from playbook.run import batch as batches
     from playbook.run import ci
@@ -389,6 +393,8 @@ def check(
     printed (a timeline outside 2 to 6 months, no budget, roles nobody holds). Exit
     codes: 0 no blockers, 2 a blocker in any charter, 1 a usage error.
     """
+    # Long because each option is declared in the signature (typer); the body only
+    # checks each charter and prints its problems.
     from playbook.charter import check as charter_check
     from playbook.charter import json_schema
     from playbook.data import charter_fit

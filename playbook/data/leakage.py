@@ -128,8 +128,8 @@ def scan(
     Returns:
         The findings, blocking ones first, and each column's signal.
     """
-    # One pass over the columns in a fixed order of checks (ids, time, alone, deep):
-    # splitting it would pass the same half-built report between four functions.
+    # Long: one pass over the columns in a fixed order of checks (ids, time, alone,
+    # deep); splitting it would pass the same half-built report between four functions.
     data = poc.data
     rows = frame[frame[data.target].notna()]
     sample = _spaced(rows, SAMPLE_ROWS)

@@ -196,8 +196,9 @@ def run_journey(
         DataError: The data file or folder is missing, or the SQL query fails
             (nothing is written).
     """
-    # The journey's life in order (load, fingerprint, folder, manifest, stages, index)
-    # with one try around it, so that an interruption anywhere is recorded the same way.
+    # Long: the journey's life in order (load, fingerprint, folder, manifest, stages,
+    # index) with one try around it, so that an interruption anywhere is recorded the
+    # same way.
     overrides = dict(overrides or {})
     if language is not None:
         overrides[charter_overrides.LANGUAGE] = language
@@ -454,8 +455,8 @@ def _run_stage(
     session: kernel.JourneyKernel,
 ) -> int:
     """Execute one stage; update the manifest; return the exit code it implies."""
-    # Execute, then read and record the outcome: one try so that a crash in the
-    # notebook, a missing outcome and a gate all end in the manifest the same way.
+    # Long: execute, then read and record the outcome, in one try so that a crash in
+    # the notebook, a missing outcome and a gate all end in the manifest the same way.
     import papermill
 
     entry = record["stages"][stage.key]

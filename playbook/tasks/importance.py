@@ -101,6 +101,8 @@ class Ranking:
     screened: list[str] = field(default_factory=list)
 
 
+# Over 80 lines with its docstring: the sample, the screen, the deadline and the
+# shuffles share one seeded random stream, whose order is what makes a run repeat.
 def importance(
     model: Pipeline,
     rows: pd.DataFrame,

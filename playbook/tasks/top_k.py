@@ -49,6 +49,9 @@ from playbook.tasks.decision_words import TASK_BASELINE_NAMES
 BASELINE_NAMES = TASK_BASELINE_NAMES["top_k"]
 
 
+# Over 80 lines: tuning's validation closure keeps each setting's scores in the order
+# tried, and the chosen one's calibrate the final model and pick its threshold; split
+# apart, those scores would travel between functions by position.
 def compare(
     frame: pd.DataFrame, *, poc: Charter, seed: int, budget: tuning.Budget
 ) -> Comparison:

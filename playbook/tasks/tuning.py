@@ -68,6 +68,8 @@ class Tuned:
     skipped: list[Candidate] = field(default_factory=list)
 
 
+# Over 80 lines with its docstring: one loop holds the clock, the skips of what cannot
+# fit and the fixed order of trials; a rerun repeats a model only if all three agree.
 def tune(
     specs: Sequence[CandidateSpec],
     *,
