@@ -1,7 +1,8 @@
 """The charter's `data` section: where the data is and what its columns mean."""
 
+import codecs
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,6 +17,7 @@ from playbook.charter.fields import (
     number_field,
     text_field,
 )
+from playbook.core.messages import marked
 
 MISSING_STEPS = ("leave_out", "zero")
 PARTIAL_PERIODS = ("weight", "drop")
@@ -324,4 +326,53 @@ DATA = Field(
         ),
     ),
     rules=(Rule((("path",), ("sql",)), only_one=True),),
+)
+
+
+def _unknown_encoding(value: Any) -> bool:
+    if not (
+        isinstance(value, str | int | float)
+        and not isinstance(value, bool)
+        and str(value).strip()
+    ):
+        return False
+    try:
+        codecs.lookup(str(value).strip())
+    except LookupError:
+        return True
+    return False
+
+
+def _not_one_character(value: Any) -> bool:
+    return value is not None and not (isinstance(value, str) and len(value) == 1)
+
+
+def _without_year(value: Any) -> bool:
+    return isinstance(value, str) and not re.search(r"%[Yy]", value)
+
+
+# The data's text settings a charter can get wrong: the field, what finds its value
+# wrong, what it should hold, and how to put it right.
+DATA_TEXT_SETTINGS: tuple[tuple[str, Callable[[Any], bool], str, str], ...] = (
+    (
+        "encoding",
+        _unknown_encoding,
+        marked("a text encoding such as utf-8, cp949, euc-kr or latin-1"),
+        marked("Name the encoding the CSV was saved with."),
+    ),
+    (
+        "delimiter",
+        _not_one_character,
+        marked("one character such as ';' or ','"),
+        marked('Quote it: `delimiter: ";"`.'),
+    ),
+    (
+        "time_format",
+        _without_year,
+        marked("a strftime pattern with the year (%Y or %y), such as '%d.%m.%Y'"),
+        marked(
+            "Without the year the same month of two years is one period; add the "
+            "year to the time column, or leave data.time out."
+        ),
+    ),
 )

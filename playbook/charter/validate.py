@@ -8,14 +8,17 @@ with a blocker here, and builds the `Charter` from a charter without one.
 
 from __future__ import annotations
 
-import codecs
 import difflib
 import math
 import re
-from collections.abc import Callable
 from typing import Any
 
-from playbook.charter.data_fields import hide_password, password_in, url_in
+from playbook.charter.data_fields import (
+    DATA_TEXT_SETTINGS,
+    hide_password,
+    password_in,
+    url_in,
+)
 from playbook.charter.field_table import FIELDS, field_at
 from playbook.charter.fields import (
     KIND_FIELDS,
@@ -38,7 +41,7 @@ from playbook.charter.validate_words import (
 from playbook.charter.yaml_reader import Document
 from playbook.core.language import Language
 from playbook.core.locale_format import parse_amount
-from playbook.core.messages import marked, translated
+from playbook.core.messages import translated
 from playbook.core.printable import printable
 
 
@@ -489,7 +492,7 @@ class _Check:
 
     def data_text(self, section: dict[str, Any]) -> None:
         """Encoding, delimiter, local paths, the time format, no password in a URL."""
-        for name, wrong, expected, hint in _DATA_TEXT_SETTINGS:
+        for name, wrong, expected, hint in DATA_TEXT_SETTINGS:
             value = section.get(name)
             if wrong(value):
                 path = f"data.{name}"
@@ -542,51 +545,6 @@ def _no_text(value: Any) -> bool:
     return isinstance(value, list) and all(
         isinstance(item, str) and not item.strip() for item in value
     )
-
-
-def _unknown_encoding(value: Any) -> bool:
-    if not (_is_text(value) and str(value).strip()):
-        return False
-    try:
-        codecs.lookup(str(value).strip())
-    except LookupError:
-        return True
-    return False
-
-
-def _not_one_character(value: Any) -> bool:
-    return value is not None and not (isinstance(value, str) and len(value) == 1)
-
-
-def _without_year(value: Any) -> bool:
-    return isinstance(value, str) and not re.search(r"%[Yy]", value)
-
-
-# The data's text settings a charter can get wrong: the field, what finds its value
-# wrong, what it should hold, and how to put it right.
-_DATA_TEXT_SETTINGS: tuple[tuple[str, Callable[[Any], bool], str, str], ...] = (
-    (
-        "encoding",
-        _unknown_encoding,
-        marked("a text encoding such as utf-8, cp949, euc-kr or latin-1"),
-        marked("Name the encoding the CSV was saved with."),
-    ),
-    (
-        "delimiter",
-        _not_one_character,
-        marked("one character such as ';' or ','"),
-        marked('Quote it: `delimiter: ";"`.'),
-    ),
-    (
-        "time_format",
-        _without_year,
-        marked("a strftime pattern with the year (%Y or %y), such as '%d.%m.%Y'"),
-        marked(
-            "Without the year the same month of two years is one period; add the "
-            "year to the time column, or leave data.time out."
-        ),
-    ),
-)
 
 
 def _is_text(value: Any) -> bool:
