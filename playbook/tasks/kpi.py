@@ -230,14 +230,22 @@ def contact_shares(
     return shares
 
 
-def contacted(policy: Policy, periods: np.ndarray, *, capacity: float) -> np.ndarray:
+def contacted(
+    policy: Policy,
+    periods: np.ndarray,
+    *,
+    capacity: float,
+    shares: np.ndarray | None = None,
+) -> np.ndarray:
     """A mask of rows a policy contacts on the observed data, for lists and pages.
 
     Within a tie group at the capacity's edge the rows are picked by a fixed
     pseudo-random order that no seed changes, so the list is the same on every run;
     the KPI never reads this mask (it counts ties at their chance, `contact_shares`).
+    `shares` are the policy's `contact_shares` when the caller has them already.
     """
-    shares = contact_shares(policy, periods, capacity=capacity)
+    if shares is None:
+        shares = contact_shares(policy, periods, capacity=capacity)
     mask = shares >= 1.0
     periods = np.asarray(periods).astype(str)
     partial = (shares > 0) & (shares < 1)
