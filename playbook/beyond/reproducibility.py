@@ -161,11 +161,11 @@ def repeat(
         # Every row was scored again: no sample to compare apart.
         none = rows.iloc[:0]
         return Repeated(saved, rows, again.kpi, refit, none, none, len(test))
-    # The saved scores in the model's place: every decision, value and the KPI
-    # recomputed by the code stage 4 ran, with no model call.
+    # The saved scores in the model's place (one a test row, in their order): every
+    # decision, value and the KPI recomputed by the code stage 4 ran, no model call.
     replayed = top_k.listed(
         test,
-        _saved_scores(saved, rows=len(test)),
+        saved["model_score"].to_numpy(dtype=float),
         poc=poc,
         seed=seed,
         threshold=model.contact_threshold,
@@ -181,7 +181,8 @@ def repeat(
     )
     sample = saved_model.as_written(rescored, poc=poc)[list(_RESCORED_COLUMNS)]
     saved_sample = saved.iloc[picked][list(_RESCORED_COLUMNS)].reset_index(drop=True)
-    return Repeated(saved, rows, replayed.kpi, refit, saved_sample, sample, len(test))
+    kpi = replayed.report
+    return Repeated(saved, rows, kpi, refit, saved_sample, sample, len(test))
 
 
 _ID = _RESCORED_COLUMNS[0]
@@ -196,21 +197,6 @@ def rescored_positions(rows: int, *, seed: int) -> np.ndarray:
         return np.arange(rows)
     picked = np.random.default_rng(seed).choice(rows, RESCORED_ROWS, replace=False)
     return np.sort(picked)
-
-
-def _saved_scores(saved: pd.DataFrame, *, rows: int) -> np.ndarray:
-    """Stage 4's saved score of each test row, in their order.
-
-    Raises:
-        PlaybookError: There are not as many saved scores as test rows.
-    """
-    scores = saved["model_score"].to_numpy(dtype=float)
-    if len(scores) != rows:
-        raise PlaybookError(
-            f"{journey.TEST_SCORES}: {len(scores):,} saved scores for {rows:,} test "
-            "rows. Run stage 4 again to save them anew."
-        )
-    return scores
 
 
 def judge(

@@ -45,7 +45,6 @@ from playbook.tasks.comparison import (
     Scored,
 )
 from playbook.tasks.decision import decide_poc
-from playbook.tasks.kpi import KpiReport, Policy
 
 BASELINE_NAMES = {
     "prior": "random at the same capacity",
@@ -176,7 +175,7 @@ class Listed:
     figures on, and all that stage 7 recomputes from the saved scores.
 
     Attributes:
-        kpi: The chosen policy's KPI against today's, with its interval.
+        report: The chosen policy's KPI against today's, with its interval.
         rows: The scored table stage 4 saves (`scores/test.csv`), ids as read.
         policies: Every policy (the model's and each baseline's), by key.
         chosen: The key of the model's policy the charter chose.
@@ -190,9 +189,9 @@ class Listed:
         scaling: How the held-out rows are scaled to a real period; None when not.
     """
 
-    kpi: KpiReport
+    report: kpi.KpiReport
     rows: pd.DataFrame
-    policies: dict[str, Policy]
+    policies: dict[str, kpi.Policy]
     chosen: str
     today: str
     shares: dict[str, np.ndarray]
@@ -204,6 +203,8 @@ class Listed:
     scaling: period_scaling.PeriodScaling | None
 
 
+# Over 80 lines with its docstring: the report and the scored table are built from
+# the same shares together, so that the rows' values add up to the KPI.
 def listed(
     rows: pd.DataFrame,
     probability: np.ndarray,
@@ -285,7 +286,7 @@ def listed(
         }
     )
     return Listed(
-        kpi=report,
+        report=report,
         rows=table,
         policies=policies,
         chosen=chosen,
@@ -300,6 +301,8 @@ def listed(
     )
 
 
+# Over 80 lines with its docstring: every policy's figures, the ladder and the
+# experiment's inputs are built together on `listed`'s shares, so they stay equal.
 def score(
     rows: pd.DataFrame,
     *,
@@ -341,7 +344,7 @@ def score(
         threshold=threshold,
         held_out_share=held_out_share,
     )
-    policies, chosen, report = judged.policies, judged.chosen, judged.kpi
+    policies, chosen, report = judged.policies, judged.chosen, judged.report
     positive, periods, values = judged.positive, judged.periods, judged.values
     shares = {
         key: judged.shares[key]
