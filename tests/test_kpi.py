@@ -276,6 +276,9 @@ def test_the_contacted_list_is_fixed_and_fills_the_capacity():
     assert mask.sum() == 20
     assert mask[:3].all()  # above the edge: always on the list
     assert (mask == kpi.contacted(rule, periods, capacity=10)).all()
+    # The shares a caller has already computed give the same list.
+    shares = kpi.contact_shares(rule, periods, capacity=10)
+    assert (mask == kpi.contacted(rule, periods, capacity=10, shares=shares)).all()
 
 
 def test_format_amount_reads_like_a_person_would_write_it():
@@ -307,7 +310,7 @@ _PERIOD_VALUES = st.one_of(
 )
 
 
-@settings(max_examples=80, deadline=None)
+@settings(max_examples=40, deadline=None)
 @given(st.lists(_PERIOD_VALUES, max_size=40), st.booleans())
 def test_period_rows_are_each_text_label_and_its_rows_in_order(values, as_text):
     periods = np.array(values, dtype=object)
