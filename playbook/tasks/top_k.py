@@ -179,11 +179,7 @@ class Listed:
         rows: The scored table stage 4 saves (`scores/test.csv`), ids as read.
         policies: Every policy (the model's and each baseline's), by key.
         chosen: The key of the model's policy the charter chose.
-        today: The key of today's policy.
         shares: Each row's chance of a contact, for the chosen and today's policy.
-        positive: Whether each row is a positive.
-        periods: Each row's period.
-        values: Each row's value if contacted.
         factor: What the held-out rows' KPI is multiplied by to be per real period.
         capacity: The contacts per period, in the held-out rows' terms.
         scaling: How the held-out rows are scaled to a real period; None when not.
@@ -193,11 +189,7 @@ class Listed:
     rows: pd.DataFrame
     policies: dict[str, kpi.Policy]
     chosen: str
-    today: str
     shares: dict[str, np.ndarray]
-    positive: np.ndarray
-    periods: np.ndarray
-    values: np.ndarray
     factor: float
     capacity: float
     scaling: period_scaling.PeriodScaling | None
@@ -285,20 +277,7 @@ def listed(
             "value_if_contacted": values,
         }
     )
-    return Listed(
-        report=report,
-        rows=table,
-        policies=policies,
-        chosen=chosen,
-        today=plan.today,
-        shares=shares,
-        positive=positive,
-        periods=periods,
-        values=values,
-        factor=factor,
-        capacity=capacity,
-        scaling=scaling,
-    )
+    return Listed(report, table, policies, chosen, shares, factor, capacity, scaling)
 
 
 # Over 80 lines with its docstring: every policy's figures, the ladder and the
@@ -327,15 +306,16 @@ def score(
         model: The fitted model.
         features: The columns it reads.
         poc: The charter.
-        seed: Seed for the lift's interval.
-        threshold: The probability below which the model does not contact.
-        held_out_share: The rows' share of all rows, for the pages' words.
+        seed: The lift interval's seed.
+        threshold: Below it the model contacts nobody (break-even); None: it fills
+            its capacity.
+        held_out_share: The share of all rows these are, for the pages.
 
     Raises:
         CharterError: The charter lacks the baseline or the KPI, or the rule does not
             fit the data.
     """
-    definition = poc.need("kpi")
+    definition, today = poc.need("kpi"), poc.need("baseline").today
     judged = listed(
         rows,
         model.predict_proba(rows[features])[:, 1],
@@ -345,7 +325,10 @@ def score(
         held_out_share=held_out_share,
     )
     policies, chosen, report = judged.policies, judged.chosen, judged.report
-    positive, periods, values = judged.positive, judged.periods, judged.values
+    # Each row's period, outcome and value as the scored table holds them.
+    periods = judged.rows["period"].to_numpy()
+    positive = judged.rows["actual"].to_numpy() == 1
+    values = judged.rows["value_if_contacted"].to_numpy()
     shares = {
         key: judged.shares[key]
         if key in judged.shares
@@ -357,16 +340,12 @@ def score(
     ladder = [
         Rung(
             name=policy.name,
-            role=CANDIDATE
-            if key in models
-            else TODAY
-            if key == judged.today
-            else BASELINE,
+            role=CANDIDATE if key in models else TODAY if key == today else BASELINE,
             # The chosen policy's and today's KPI are the report's, to the last digit.
             kpi=report.model
             if key == chosen
             else report.baseline
-            if key == judged.today
+            if key == today
             else float(values @ shares[key] / periods_seen * judged.factor),
             chosen=key == chosen,
             metrics=_metrics(
@@ -378,12 +357,12 @@ def score(
         )
         for key, policy in policies.items()
     ]
-    saved_by_today = definition.offer_success_rate * shares[judged.today] * positive
+    saved_by_today = definition.offer_success_rate * shares[today] * positive
     experiment_inputs = experiment.ExperimentInputs(
         units_per_period=period_scaling.units_per_period(
             judged.scaling, rows=len(rows), periods=periods_seen
         ),
-        control=experiment.arm_moments(shares[judged.today], positive, kpi=definition),
+        control=experiment.arm_moments(shares[today], positive, kpi=definition),
         treatment=experiment.arm_moments(shares[chosen], positive, kpi=definition),
         control_positive_rate=float(positive.mean() - saved_by_today.mean()),
     )
@@ -408,7 +387,7 @@ def score(
             figures,
             definition=definition,
             threshold=threshold,
-            today=policies[judged.today].name,
+            today=policies[today].name,
         ),
     )
 
