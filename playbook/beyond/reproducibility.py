@@ -199,6 +199,8 @@ def rescored_positions(rows: int, *, seed: int) -> np.ndarray:
     return np.sort(picked)
 
 
+# Over 80 lines: each of the three checks adds its own sentence, and the item says
+# them all at once; split apart, the sentences would be joined far from their checks.
 def judge(
     stage4: PocEvidence, found: Repeated, *, language: Language = "en"
 ) -> ReadinessItem:
