@@ -21,10 +21,15 @@ import os
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 import argparse
-import functools
 import json
+import sys
 import time
 from collections import defaultdict
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from poc_cpu import timed
 
 from playbook import charter
 from playbook.beyond import monitoring, readiness, reproducibility, scale_up_stage
@@ -52,18 +57,6 @@ PARTS = {
 }
 
 
-def timed(spent: dict[str, float], name: str, function):
-    @functools.wraps(function)
-    def wrapper(*args, **kwargs):
-        started = time.process_time()
-        try:
-            return function(*args, **kwargs)
-        finally:
-            spent[name] += time.process_time() - started
-
-    return wrapper
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("run", help="a run folder stages 1-6 wrote")
@@ -88,23 +81,19 @@ def main() -> None:
         charter_file=str(poc.source),
         run=manifest.read(args.run),
     )
+    cpu = time.process_time() - started_cpu
+    wall = time.perf_counter() - started_wall
     evidence = stage.outcome.evidence
     item = next(i for i in evidence.readiness.items if i.item == reproducibility.TITLE)
-    print(
-        json.dumps(
-            {
-                "stage_cpu": round(time.process_time() - started_cpu, 2),
-                "stage_wall": round(time.perf_counter() - started_wall, 2),
-                "parts_cpu": {k: round(v, 2) for k, v in spent.items()},
-                "load_before": [round(x, 1) for x in load],
-                "load_after": [round(x, 1) for x in os.getloadavg()],
-                "decision": evidence.decision.decision,
-                "summary": stage.outcome.summary,
-                "reproducibility": [item.status, item.evidence],
-                "threads": os.environ["OMP_NUM_THREADS"],
-            }
-        )
-    )
+    found = {
+        "stage": {"cpu": round(cpu, 2), "wall": round(wall, 2)},
+        "parts_cpu": {part: round(seconds, 2) for part, seconds in spent.items()},
+        "load": {"before": load[0], "after": os.getloadavg()[0]},
+        "said": [evidence.decision.decision, stage.outcome.summary],
+        "reproducibility": [item.status, item.evidence],
+        "threads": os.environ["OMP_NUM_THREADS"],
+    }
+    print(json.dumps(found))
 
 
 if __name__ == "__main__":
