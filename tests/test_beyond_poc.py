@@ -488,6 +488,18 @@ def test_reproducibility_rescores_at_the_saved_break_even_threshold(
     threshold = float(listed.median())
     stopped = top_k.score(held_out[1], seed=42, threshold=threshold, **chosen)
     assert (stopped.rows["decision_model"] < filled.rows["decision_model"]).any()
+    # What stage 7 recomputes from saved scores, with no model call, is what stage 4
+    # scored: the same table and the same KPI, to the last digit.
+    for scored, at in ((stopped, threshold), (filled, None)):
+        replayed = top_k.listed(
+            held_out[1],
+            scored.rows["model_score"].to_numpy(),
+            poc=poc,
+            seed=42,
+            threshold=at,
+        )
+        pd.testing.assert_frame_equal(replayed.rows, scored.rows)
+        assert replayed.report == scored.kpi
     shutil.copytree(folder, tmp_path, dirs_exist_ok=True)
     model_file = tmp_path / journey.MODEL_DIR / saved_model.MODEL_FILE
     joblib.dump({**joblib.load(model_file), "contact_threshold": threshold}, model_file)

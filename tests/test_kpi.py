@@ -276,6 +276,9 @@ def test_the_contacted_list_is_fixed_and_fills_the_capacity():
     assert mask.sum() == 20
     assert mask[:3].all()  # above the edge: always on the list
     assert (mask == kpi.contacted(rule, periods, capacity=10)).all()
+    # The shares a caller has already computed give the same list.
+    shares = kpi.contact_shares(rule, periods, capacity=10)
+    assert (mask == kpi.contacted(rule, periods, capacity=10, shares=shares)).all()
 
 
 def test_format_amount_reads_like_a_person_would_write_it():
@@ -297,3 +300,27 @@ def test_format_amount_reads_like_a_person_would_write_it():
 )
 def test_amounts_that_differ_never_read_the_same(values, expected):
     assert kpi.format_apart(values, "KRW") == expected
+
+
+_PERIOD_VALUES = st.one_of(
+    st.sampled_from(["2025-01", "2025-02", "all", "1", "", "é"]),
+    st.integers(0, 3),
+    st.floats(allow_infinity=False),
+    st.none(),
+)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(_PERIOD_VALUES, max_size=40), st.booleans())
+def test_period_rows_are_each_text_label_and_its_rows_in_order(values, as_text):
+    periods = np.array(values, dtype=object)
+    if as_text:
+        periods = periods.astype(str)
+    text = periods.astype(str)
+    expected = [(label, np.flatnonzero(text == label)) for label in sorted(set(text))]
+
+    found = kpi.period_rows(periods)
+
+    assert [label for label, _ in found] == [label for label, _ in expected]
+    for (_, rows), (_, wanted) in zip(found, expected, strict=True):
+        np.testing.assert_array_equal(rows, wanted)

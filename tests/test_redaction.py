@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from tiny import make_example
 
 from playbook import charter, data
-from playbook.data import redaction
+from playbook.data import pii, redaction
 from playbook.errors import CharterError
 from playbook.synthetic.tickets import tickets
 from playbook.tasks import evaluation, models, routing, tuning
@@ -161,6 +161,41 @@ def test_redact_replaces_what_a_model_reads_and_leaves_the_rest(tiny_charter):
     assert redacted["note"].iloc[7] == "<NAME> called"
     assert redacted["amount"].equals(frame["amount"])
     assert frame["payment"].iloc[0] == "010-9999-0000"  # the input is not changed
+
+
+@pytest.mark.parametrize(
+    ("id_column", "declared"),
+    [("customer_id", ()), ("customer_name", ()), ("customer_id", ("customer_id",))],
+)
+def test_columns_left_as_read_are_searched_only_where_they_could_teach_names(
+    tiny_charter, id_column, declared
+):
+    poc = dataclasses.replace(
+        tiny_charter,
+        data=dataclasses.replace(
+            tiny_charter.data,
+            id=id_column,
+            time="month",
+            target="churned",
+            pii=tuple(declared),
+        ),
+    )
+    frame = _frame()
+    # What redaction gave when it searched every column's values.
+    found = pii.detect(frame, declared=poc.data.pii, allowed=poc.data.allow_pii)
+    kept = {id_column, "month", "churned"} | {f.column for f in found if f.excluded}
+    searched_all = redaction.replace_personal(
+        frame,
+        columns=[column for column in frame.columns if column not in kept],
+        names=redaction.known_names(frame, found),
+    )
+
+    redacted = redaction.redact(frame, poc=poc)
+
+    pd.testing.assert_frame_equal(redacted, searched_all)
+    # An id that holds names still teaches them: the note's name is replaced.
+    assert redacted["note"].iloc[7] == "<NAME> called"
+    assert redacted[id_column].equals(frame[id_column])
 
 
 def test_a_frame_without_personal_data_comes_back_as_it_is():

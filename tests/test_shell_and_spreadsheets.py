@@ -84,10 +84,12 @@ HOSTILE_CELLS = [
 ]
 
 
-def test_text_cells_that_start_a_formula_get_a_leading_quote():
+# Text looked at all at once (str, string) or cell by cell (object, category).
+@pytest.mark.parametrize("text", [object, "str", "string", "category"])
+def test_text_cells_that_start_a_formula_get_a_leading_quote(text):
     frame = pd.DataFrame(
         {
-            "id": [*HOSTILE_CELLS, "plain", None],
+            "id": pd.Series([*HOSTILE_CELLS, "plain", None], dtype=text),
             "amount": [-2.5, -1, 0, 1, 2, 3, 4, np.nan],
             "count": np.arange(8) - 4,
         }

@@ -6,7 +6,7 @@ stage 4 itself. Three cheaper checks cover what it proved, each exact:
      all of them when fewer) and its scores, ids included, equal the saved
      `scores/test.csv`'s for those rows to the last digit;
   2. every test row's decisions and values, and the KPI (the seeded bootstrap
-     interval included), recomputed by the code stage 4 ran (`evaluation.score`)
+     interval included), recomputed by the code stage 4 ran (`top_k.listed`)
      from the SAVED scores of every test row, with no model call, equal the saved
      columns row by row and the KPI stage 4 saved, to the last digit: a saved score
      outside the sample that was changed is caught when it moves a decision, a value
@@ -23,7 +23,6 @@ does (ML Test Score I6).
 
 from __future__ import annotations
 
-import dataclasses
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -31,7 +30,6 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from sklearn.pipeline import Pipeline
 
 from playbook.beyond.readiness import ReadinessItem, measured
 from playbook.charter.model import Charter
@@ -41,7 +39,7 @@ from playbook.core.locale_format import names_listed
 from playbook.core.messages import marked, translated
 from playbook.errors import PlaybookError
 from playbook.serve import saved_model, scoring
-from playbook.tasks import reproduction
+from playbook.tasks import reproduction, top_k
 from playbook.tasks.kpi import KpiReport
 from playbook.tasks.poc_stage import PocEvidence
 from playbook.tasks.reproduction import SampleFit
@@ -163,11 +161,14 @@ def repeat(
         # Every row was scored again: no sample to compare apart.
         none = rows.iloc[:0]
         return Repeated(saved, rows, again.kpi, refit, none, none, len(test))
-    replayed = saved_model.score_labelled(
-        dataclasses.replace(model, pipeline=_SavedScores(model.pipeline, saved)),
+    # The saved scores in the model's place (one a test row, in their order): every
+    # decision, value and the KPI recomputed by the code stage 4 ran, no model call.
+    replayed = top_k.listed(
         test,
+        saved["model_score"].to_numpy(dtype=float),
         poc=poc,
         seed=seed,
+        threshold=model.contact_threshold,
     )
     rows = files.neutralise_formulas(replayed.rows.drop(columns=[_ID]))
     picked = rescored_positions(len(test), seed=seed)
@@ -180,7 +181,8 @@ def repeat(
     )
     sample = saved_model.as_written(rescored, poc=poc)[list(_RESCORED_COLUMNS)]
     saved_sample = saved.iloc[picked][list(_RESCORED_COLUMNS)].reset_index(drop=True)
-    return Repeated(saved, rows, replayed.kpi, refit, saved_sample, sample, len(test))
+    kpi = replayed.report
+    return Repeated(saved, rows, kpi, refit, saved_sample, sample, len(test))
 
 
 _ID = _RESCORED_COLUMNS[0]
@@ -195,27 +197,6 @@ def rescored_positions(rows: int, *, seed: int) -> np.ndarray:
         return np.arange(rows)
     picked = np.random.default_rng(seed).choice(rows, RESCORED_ROWS, replace=False)
     return np.sort(picked)
-
-
-class _SavedScores(Pipeline):
-    """The saved pipeline, answering with stage 4's saved scores instead of its own.
-
-    So that `evaluation.score` recomputes every decision, value and the KPI from
-    what stage 4 saved, with no model call; it asks for the test rows' scores once.
-    The steps are the saved model's: `top_k.publishes_probabilities` reads them.
-    """
-
-    def __init__(self, pipeline: Pipeline, saved: pd.DataFrame) -> None:
-        super().__init__(pipeline.steps)
-        self._scores = saved["model_score"].to_numpy(dtype=float)
-
-    def predict_proba(self, rows: pd.DataFrame, **_: object) -> np.ndarray:
-        if len(rows) != len(self._scores):
-            raise PlaybookError(
-                f"{journey.TEST_SCORES}: {len(self._scores):,} saved scores for "
-                f"{len(rows):,} test rows. Run stage 4 again to save them anew."
-            )
-        return np.column_stack([1.0 - self._scores, self._scores])
 
 
 # Over 80 lines: each of the three checks adds its own sentence, and the item says

