@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 from scipy import stats
 
 from playbook import charter
-from playbook.tasks import kpi
+from playbook.tasks import holdout, kpi
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -319,7 +319,7 @@ def test_period_rows_are_each_text_label_and_its_rows_in_order(values, as_text):
     text = periods.astype(str)
     expected = [(label, np.flatnonzero(text == label)) for label in sorted(set(text))]
 
-    found = kpi.period_rows(periods)
+    found = holdout.period_rows(periods)
 
     assert [label for label, _ in found] == [label for label, _ in expected]
     for (_, rows), (_, wanted) in zip(found, expected, strict=True):

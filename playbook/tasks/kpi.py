@@ -25,6 +25,7 @@ from playbook.core.locale_format import format_amount, format_money, per_period
 from playbook.core.messages import translated
 from playbook.data.calendar import PartialTreatment
 from playbook.tasks import bootstrap
+from playbook.tasks.holdout import period_rows
 from playbook.tasks.period_scaling import PeriodScaling
 
 
@@ -151,30 +152,6 @@ class Ranking:
 
     order: np.ndarray
     starts: np.ndarray
-
-
-def period_rows(periods: np.ndarray) -> list[tuple[str, np.ndarray]]:
-    """Each period's label as text, in sorted order, with its rows in their order.
-
-    What `np.flatnonzero(periods.astype(str) == label)` gives for each label of
-    `sorted(set(periods.astype(str)))`, with each value hashed once instead of
-    compared with every label (500,000 rows: 0.3 -> 0.05 s of CPU).
-    """
-    values = np.asarray(periods)
-    codes, uniques = pd.factorize(values, use_na_sentinel=False)
-    if values.dtype == object and not all(isinstance(u, str) for u in uniques):
-        # Missing values of different kinds (None, NaN) may share a code, and
-        # their texts differ: each row is written as text first.
-        values = values.astype(str)
-        codes, uniques = pd.factorize(values, use_na_sentinel=False)
-    # Values that differ and read the same as text (1 and "1") are one period.
-    names, named = np.unique(np.asarray(uniques).astype(str), return_inverse=True)
-    label = named.reshape(-1)[codes]
-    order = np.argsort(label, kind="stable")
-    bounds = np.searchsorted(label[order], np.arange(len(names) + 1))
-    return [
-        (str(name), order[bounds[i] : bounds[i + 1]]) for i, name in enumerate(names)
-    ]
 
 
 def contact_order(policy: Policy, rows: np.ndarray) -> Ranking:
