@@ -11,6 +11,9 @@ tuning too):
 
 Data: the SYNTHETIC churn demo (`playbook demo --rows N --no-run`), widened with
 SYNTHETIC noise columns by `bench/scale.py`'s `widen` when `--columns` is given.
+With `--stage3`, stage 3 runs first (not timed) into a run folder and stage 4 reads
+its PII and leak findings back (`poc_stage.read`), as in a journey; without it,
+stage 4 finds them itself, as when stage 3 did not run.
 Prints one JSON line; nothing is appended to bench/results.md.
 """
 
@@ -37,8 +40,9 @@ sys.path.insert(0, str(BENCH))
 
 import scale  # noqa: E402
 
-from playbook import charter, data  # noqa: E402
-from playbook.data import leakage  # noqa: E402
+from playbook import charter  # noqa: E402
+from playbook.core import journey  # noqa: E402
+from playbook.data import leakage, strategy_stage  # noqa: E402
 from playbook.tasks import (  # noqa: E402
     evaluation,
     importance,
@@ -84,6 +88,7 @@ def main() -> None:
     parser.add_argument("--columns", type=int, default=None)
     parser.add_argument("--tuning-seconds", type=float, default=5.0)
     parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument("--stage3", action="store_true")
     args = parser.parse_args()
 
     folder = WORK / f"example-{args.rows}"
@@ -97,17 +102,29 @@ def main() -> None:
         if not path.exists():
             scale.widen(chartered, columns=args.columns, seed=1).rename(path)
 
+    run_dir = None
+    if args.stage3:
+        run_dir = WORK / "run"
+        shutil.rmtree(run_dir, ignore_errors=True)
+        stage3 = strategy_stage.build(
+            charter.load(str(chartered)),
+            path=path,
+            seed=args.seed,
+            excluded_columns=models.excluded_columns,
+        )
+        journey.save(run_dir, stage3.outcome)
     spent: dict[str, float] = defaultdict(float)
     for name, (module, attribute) in PARTS.items():
         setattr(module, attribute, timed(spent, name, getattr(module, attribute)))
     load = os.getloadavg()
     poc = charter.load(str(chartered))
     started_cpu = time.process_time()
-    frame = data.read(poc, path=str(path) if path else None)
+    rows = poc_stage.read(poc, path=str(path) if path else None, run_dir=run_dir)
+    frame = rows.frame
     read_cpu = time.process_time() - started_cpu
     stage_cpu, stage_wall = time.process_time(), time.perf_counter()
     stage = poc_stage.build(
-        frame, poc=poc, seed=args.seed, tuning_seconds=args.tuning_seconds
+        rows, poc=poc, seed=args.seed, tuning_seconds=args.tuning_seconds
     )
     found = stage.evidence
     print(
@@ -117,6 +134,7 @@ def main() -> None:
                 "columns": len(frame.columns),
                 "tuning_seconds": args.tuning_seconds,
                 "read_cpu": round(read_cpu, 1),
+                "stage3_findings_reused": rows.findings is not None,
                 "stage_cpu": round(time.process_time() - stage_cpu, 1),
                 "stage_wall": round(time.perf_counter() - stage_wall, 1),
                 "parts_cpu": {k: round(v, 1) for k, v in spent.items()},

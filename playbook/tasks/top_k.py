@@ -33,6 +33,7 @@ from playbook.tasks import (
     tuning,
 )
 from playbook.tasks.baselines import RuleBaseline
+from playbook.tasks.column_findings import ColumnFindings
 from playbook.tasks.comparison import (
     BASELINE,
     CANDIDATE,
@@ -53,9 +54,17 @@ BASELINE_NAMES = {
 
 
 def compare(
-    frame: pd.DataFrame, *, poc: Charter, seed: int, budget: tuning.Budget
+    frame: pd.DataFrame,
+    *,
+    poc: Charter,
+    seed: int,
+    budget: tuning.Budget,
+    findings: ColumnFindings | None = None,
 ) -> Comparison:
     """Tune, fit and judge the candidate models against the baselines on the test rows.
+
+    `findings` are stage 3's PII and leak findings on this data, reused for the
+    features (`models.feature_columns`); None finds them again.
 
     Raises:
         CharterError: The charter lacks the baseline or the KPI, or the rule does not
@@ -65,7 +74,7 @@ def compare(
     definition = poc.need("kpi")
     poc.need("baseline")
     split = holdout.split(frame, poc=poc, seed=seed)
-    features = models.feature_columns(frame, poc=poc)
+    features = models.feature_columns(frame, poc=poc, findings=findings)
     positive = is_positive(frame, poc=poc)
     fit, check = holdout.validation(frame, split, poc=poc, seed=seed)
     # Many training rows: every setting and the chosen one are fitted on the same
