@@ -11,9 +11,9 @@ tuning too):
 
 Data: the SYNTHETIC churn demo (`playbook demo --rows N --no-run`), widened with
 SYNTHETIC noise columns by `bench/scale.py`'s `widen` when `--columns` is given.
-With `--stage3`, stage 3 runs first (not timed) into a run folder and stage 4 reads
-its PII and leak findings back (`poc_stage.read`), as in a journey; without it,
-stage 4 finds them itself, as when stage 3 did not run.
+With `--stage3`, stage 3 runs first (not timed; its run folder is kept for the next
+runs) and stage 4 reads its PII and leak findings back (`poc_stage.read`), as in a
+journey; without it, stage 4 finds them itself, as when stage 3 did not run.
 Prints one JSON line; nothing is appended to bench/results.md.
 """
 
@@ -104,8 +104,10 @@ def main() -> None:
 
     run_dir = None
     if args.stage3:
-        run_dir = WORK / "run"
-        shutil.rmtree(run_dir, ignore_errors=True)
+        run_dir = folder / f"run-{args.columns or 'narrow'}"
+    # Stage 3's saved evidence is kept between runs: stage 4 reuses it only when the
+    # data's fingerprint still matches (`column_findings`).
+    if run_dir is not None and not journey.load(run_dir, strategy_stage.STAGE):
         stage3 = strategy_stage.build(
             charter.load(str(chartered)),
             path=path,
@@ -144,6 +146,11 @@ def main() -> None:
                 "lift": found.kpi.lift,
                 "interval": [found.kpi.lift_ci_low, found.kpi.lift_ci_high],
                 "model": found.model_name,
+                "refitted": found.refitted,
+                "candidates": [
+                    [c.name, c.params, round(c.fit_seconds, 2), c.skipped[:40]]
+                    for c in found.candidates
+                ],
                 "importance_scope": (
                     dataclasses.asdict(found.importance_scope)
                     if getattr(found, "importance_scope", None)

@@ -117,6 +117,9 @@ class PocEvidence:
             of the test rows, the features it shuffled of those the model reads,
             and whether its time allowance stopped it early. None in evidence
             saved before it was recorded.
+        refitted: False when the model is the chosen setting as tuning fitted it,
+            without the validation rows, because its final fit on every training
+            row did not fit in what was left of the tuning budget (wide data).
     """
 
     task: str
@@ -139,6 +142,7 @@ class PocEvidence:
     contact_policies: ContactPolicies | None = None
     training_sample: TrainingSample | None = None
     importance_scope: ImportanceScope | None = None
+    refitted: bool = True
 
 
 @dataclass(frozen=True)
@@ -387,6 +391,7 @@ def evidence(
         contact_policies=result.contact_policies,
         training_sample=result.training_sample,
         importance_scope=importance_scope,
+        refitted=result.refitted,
     )
 
 
