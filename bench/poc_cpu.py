@@ -156,7 +156,7 @@ def main() -> None:
                 "columns": len(frame.columns),
                 "tuning_seconds": args.tuning_seconds,
                 "read_cpu": round(read_cpu, 1),
-                "stage3_findings_reused": rows.findings is not None,
+                "findings_given": rows.findings is not None,
                 "stage_cpu": round(time.process_time() - stage_cpu, 1),
                 "stage_wall": round(time.perf_counter() - stage_wall, 1),
                 "parts_cpu": {k: round(v, 1) for k, v in spent.items()},
