@@ -11,6 +11,13 @@ tuning too):
 
 Data: the SYNTHETIC churn demo (`playbook demo --rows N --no-run`), widened with
 SYNTHETIC noise columns by `bench/scale.py`'s `widen` when `--columns` is given.
+With `--stage3`, stage 3 runs first (not timed; its run folder is kept for the next
+runs) and stage 4 reads its PII and leak findings back (`poc_stage.read`), as in a
+journey; without it, stage 4 finds them itself, as when stage 3 did not run.
+`--findings-first` hands stage 4 the PII and quick leak findings computed before the
+clock starts (stage 3's deep scan adds only warnings): what a journey's stage 4 reads
+back, without waiting for stage 3 on wide data; reading them back (the stage 3 JSON
+and the data's SHA-256) is in `read_cpu` when `--stage3` ran.
 Prints one JSON line; nothing is appended to bench/results.md.
 """
 
@@ -38,8 +45,10 @@ sys.path.insert(0, str(BENCH))
 import scale  # noqa: E402
 
 from playbook import charter, data  # noqa: E402
-from playbook.data import leakage  # noqa: E402
+from playbook.core import journey  # noqa: E402
+from playbook.data import leakage, pii, strategy_stage  # noqa: E402
 from playbook.tasks import (  # noqa: E402
+    column_findings,
     evaluation,
     importance,
     latency,
@@ -84,6 +93,8 @@ def main() -> None:
     parser.add_argument("--columns", type=int, default=None)
     parser.add_argument("--tuning-seconds", type=float, default=5.0)
     parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument("--stage3", action="store_true")
+    parser.add_argument("--findings-first", action="store_true")
     args = parser.parse_args()
 
     folder = WORK / f"example-{args.rows}"
@@ -97,17 +108,45 @@ def main() -> None:
         if not path.exists():
             scale.widen(chartered, columns=args.columns, seed=1).rename(path)
 
+    run_dir = None
+    if args.stage3:
+        run_dir = folder / f"run-{args.columns or 'narrow'}"
+    # Stage 3's saved evidence is kept between runs: stage 4 reuses it only when the
+    # data's fingerprint still matches (`column_findings`).
+    if run_dir is not None and not journey.load(run_dir, strategy_stage.STAGE):
+        stage3 = strategy_stage.build(
+            charter.load(str(chartered)),
+            path=path,
+            seed=args.seed,
+            excluded_columns=models.excluded_columns,
+        )
+        journey.save(run_dir, stage3.outcome)
+    given = None
+    if args.findings_first:
+        poc = charter.load(str(chartered))
+        frame = data.read(poc, path=str(path) if path else None)
+        personal = pii.detect(
+            frame,
+            declared=poc.data.pii,
+            allowed=poc.data.allow_pii,
+            free_text=poc.data.text,
+        )
+        leaks = leakage.scan(frame, poc=poc, skip=[p.column for p in personal])
+        given = column_findings.ColumnFindings(personal, leaks)
     spent: dict[str, float] = defaultdict(float)
     for name, (module, attribute) in PARTS.items():
         setattr(module, attribute, timed(spent, name, getattr(module, attribute)))
     load = os.getloadavg()
     poc = charter.load(str(chartered))
     started_cpu = time.process_time()
-    frame = data.read(poc, path=str(path) if path else None)
+    rows = poc_stage.read(poc, path=str(path) if path else None, run_dir=run_dir)
+    frame = rows.frame
     read_cpu = time.process_time() - started_cpu
+    if given is not None:
+        rows = poc_stage.PocData(frame, given)
     stage_cpu, stage_wall = time.process_time(), time.perf_counter()
     stage = poc_stage.build(
-        frame, poc=poc, seed=args.seed, tuning_seconds=args.tuning_seconds
+        rows, poc=poc, seed=args.seed, tuning_seconds=args.tuning_seconds
     )
     found = stage.evidence
     print(
@@ -117,6 +156,7 @@ def main() -> None:
                 "columns": len(frame.columns),
                 "tuning_seconds": args.tuning_seconds,
                 "read_cpu": round(read_cpu, 1),
+                "findings_given": rows.findings is not None,
                 "stage_cpu": round(time.process_time() - stage_cpu, 1),
                 "stage_wall": round(time.perf_counter() - stage_wall, 1),
                 "parts_cpu": {k: round(v, 1) for k, v in spent.items()},
@@ -126,6 +166,11 @@ def main() -> None:
                 "lift": found.kpi.lift,
                 "interval": [found.kpi.lift_ci_low, found.kpi.lift_ci_high],
                 "model": found.model_name,
+                "refitted": found.refitted,
+                "candidates": [
+                    [c.name, c.params, round(c.fit_seconds, 2), c.skipped[:40]]
+                    for c in found.candidates
+                ],
                 "importance_scope": (
                     dataclasses.asdict(found.importance_scope)
                     if getattr(found, "importance_scope", None)

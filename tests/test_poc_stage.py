@@ -191,3 +191,15 @@ def test_every_section_of_the_notebook_shows_without_error(built, tmp_path, caps
     assert "Prediction time (ms)" in shown
     assert "model/: the model, its data contract and model_card.md" in shown
     assert "scores/test.csv: every policy's decisions on the test rows" in shown
+    assert built.evidence.refitted and "was not fitted again" not in shown
+    kept = dataclasses.replace(
+        built,
+        outcome=dataclasses.replace(
+            built.outcome,
+            evidence=dataclasses.replace(built.evidence, refitted=False),
+        ),
+    )
+    poc_sections.candidates(kept)
+    assert "The chosen setting was not fitted again on every training row" in (
+        capsys.readouterr().out
+    )

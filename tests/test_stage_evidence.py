@@ -3,7 +3,11 @@
 import dataclasses
 import json
 import math
+import shutil
+from pathlib import Path
 
+import numpy as np
+import pandas as pd
 import pytest
 import yaml
 from tiny import make_example
@@ -16,7 +20,7 @@ from playbook.core import journey
 from playbook.data import contracts, strategy_stage
 from playbook.data.strategy_stage import DataStrategyEvidence
 from playbook.run import evidence_types, manifest
-from playbook.tasks import models
+from playbook.tasks import models, poc_stage
 
 MISSING_COLUMN_RULE = (
     "  - type: expect_column_values_to_not_be_null\n    column: loyalty_tier\n"
@@ -185,6 +189,94 @@ def test_stage_3_passes_the_tiny_data_and_returns_what_its_page_shows(data_stage
         f"contract churn: {found.contract.evaluated} of {found.contract.evaluated} "
         "expectations met"
     )
+
+
+@pytest.fixture(scope="module")
+def leaky_run(tiny, tmp_path_factory):
+    """Stage 3 saved in a run folder, on the tiny data with PII and a leak added."""
+    folder = tmp_path_factory.mktemp("leaky")
+    frame = pd.read_csv(tiny.data.path)
+    churned = frame[tiny.data.target].astype(str)
+    frame = frame.assign(
+        email=[f"user{i}@example.com" for i in range(len(frame))],
+        cancel_code=np.where(churned == str(tiny.data.positive_label), "C9", "none"),
+    )
+    path = folder / "leaky_SYNTHETIC.csv"
+    frame.to_csv(path, index=False)
+    stage = strategy_stage.build(
+        tiny, path=path, seed=42, excluded_columns=models.excluded_columns
+    )
+    journey.save(folder / "run", stage.outcome)
+    return folder / "run", path, stage.evidence
+
+
+def test_stage_3s_findings_reused_keep_out_the_same_columns_to_the_letter(
+    tiny, leaky_run
+):
+    run_dir, path, stage3 = leaky_run
+
+    rows = poc_stage.read(tiny, path=path, run_dir=run_dir)
+    reused = models.excluded_columns(
+        rows.frame,
+        poc=tiny,
+        personal=rows.findings.personal,
+        leaks=rows.findings.leaks,
+    )
+
+    assert rows.findings is not None
+    assert reused == models.excluded_columns(rows.frame, poc=tiny) == stage3.excluded
+    assert reused["email"].startswith("personal data (e-mail address)")
+    assert reused["cancel_code"].startswith("possible leak")
+    assert models.tabular_columns(
+        rows.frame, poc=tiny, findings=rows.findings
+    ) == models.tabular_columns(rows.frame, poc=tiny)
+
+
+def _older_evidence(run_dir, path, poc):
+    saved = journey.load(run_dir, strategy_stage.STAGE, DataStrategyEvidence)
+    journey.save(
+        run_dir,
+        dataclasses.replace(
+            saved, evidence=dataclasses.replace(saved.evidence, findings_key=None)
+        ),
+    )
+    return run_dir, path, poc
+
+
+def _other_bytes(run_dir, path, poc):
+    changed = path.with_name("changed_SYNTHETIC.csv")
+    changed.write_text(path.read_text().replace("user7@", "user8@", 1))
+    return run_dir, changed, poc
+
+
+def _leaks_allowed(run_dir, path, poc):
+    edited = dataclasses.replace(
+        poc.data, allow_leaks=(*poc.data.allow_leaks, "cancel_code")
+    )
+    return run_dir, path, dataclasses.replace(poc, data=edited)
+
+
+@pytest.mark.parametrize(
+    "changed",
+    [
+        lambda run_dir, path, poc: (run_dir.parent / "empty", path, poc),
+        lambda run_dir, path, poc: (None, path, poc),
+        _older_evidence,
+        _other_bytes,
+        _leaks_allowed,
+    ],
+    ids=["no stage 3", "no run", "older evidence", "other data", "charter edited"],
+)
+def test_stage_3s_findings_are_found_again_when_they_may_not_hold(
+    tiny, leaky_run, tmp_path, changed
+):
+    run_dir, path, _ = leaky_run
+    copied = tmp_path / "run"
+    shutil.copytree(run_dir, copied)
+    where, data_path, poc = changed(copied, Path(shutil.copy(path, tmp_path)), tiny)
+
+    assert poc_stage.read(tiny, path=path, run_dir=run_dir).findings is not None
+    assert poc_stage.read(poc, path=data_path, run_dir=where).findings is None
 
 
 def test_stage_3_stops_at_the_data_contract_naming_the_failed_expectation(tmp_path):

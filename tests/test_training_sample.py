@@ -92,3 +92,50 @@ def test_a_sigmoid_calibrated_model_refuses_to_be_fitted_again():
     wrapped = SigmoidCalibrated(models.logistic(), Sigmoid(slope=1.0, intercept=0.0))
     with pytest.raises(TypeError, match="stale sigmoid"):
         wrapped.fit(pd.DataFrame({"a": [1.0, 2.0]}), [0, 1])
+
+
+@given(
+    rows=st.integers(min_value=0, max_value=5_000),
+    columns=st.integers(min_value=0, max_value=20_000),
+)
+@settings(max_examples=50, deadline=None)
+def test_the_sample_fit_takes_fewer_rows_only_on_wide_data(rows, columns):
+    size = reproduction.sample_size(rows, columns=columns)
+
+    assert 0 <= size <= min(rows, reproduction.SAMPLE_ROWS)
+    assert size >= min(rows, reproduction.MIN_SAMPLE_ROWS)
+    if size > reproduction.MIN_SAMPLE_ROWS:
+        assert size * columns <= reproduction.SAMPLE_CELLS
+    if columns * reproduction.SAMPLE_ROWS <= reproduction.SAMPLE_CELLS:
+        # Narrow data: the sample of every earlier run.
+        assert size == min(rows, reproduction.SAMPLE_ROWS)
+
+
+def test_a_wide_sample_fit_repeats_on_fewer_rows(monkeypatch):
+    # Scaled down: 40 columns are "wide" under a budget of 4,000 cells.
+    monkeypatch.setattr(reproduction, "SAMPLE_CELLS", 4_000)
+    monkeypatch.setattr(reproduction, "MIN_SAMPLE_ROWS", 30)
+    rng = np.random.default_rng(1)
+    names = [f"noise_{i}" for i in range(40)]
+    train = pd.DataFrame(rng.normal(size=(400, 40)), columns=names)
+    train["churned"] = rng.random(400) < 1 / (1 + np.exp(-train["noise_0"]))
+
+    class Poc:
+        class data:
+            target = "churned"
+            positive_label = True
+
+    model = models.logistic()  # its settings are refitted, never its state
+    fits = [
+        reproduction.sample_fit(
+            train, model=model, features=names, poc=Poc, task="top_k", seed=2
+        )
+        for _ in range(2)
+    ]
+
+    assert fits[0].rows == 100
+    assert fits[0].predictions_sha256 is not None and fits[0] == fits[1]
+    monkeypatch.setattr(reproduction, "SAMPLE_CELLS", 400_000)
+    assert reproduction.sample_fit(
+        train, model=model, features=names, poc=Poc, task="top_k", seed=2
+    ).rows == len(train)

@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from playbook.tasks import models, tuning
+from playbook.tasks import models, top_k, tuning
 
 
 class FakeClock:
@@ -44,13 +44,14 @@ def _frame(columns, rows=4):
     )
 
 
-def _tune(specs, *, columns, seconds, clock, trials=None):
+def _tune(specs, *, columns, seconds, clock, trials=None, refit_scale=1.0):
     return tuning.tune(
         specs,
         fit_rows=(_frame(columns), np.zeros(4)),
         validate=lambda model: model.value,
         budget=tuning.Budget(seconds=seconds, trials=trials),
         seed=0,
+        refit_scale=refit_scale,
         clock=clock,
     )
 
@@ -76,6 +77,36 @@ def test_wide_data_skips_the_candidate_whose_projected_fit_outlasts_the_budget()
     # Probes (0.8 s + 0.0008 s) and three linear fits: within twice the budget.
     assert tuned.seconds == pytest.approx(0.8008 + 3 * 0.15)
     assert tuned.seconds <= 2 * 2.0
+    # 0.75 s left: enough for the final fit, expected to take as long as one.
+    assert tuned.refit and tuned.fitted.value == 3.0
+
+
+def test_wide_data_keeps_the_tuned_fit_when_the_final_fit_does_not_fit():
+    clock = FakeClock()
+    specs = [
+        _costly("linear", clock=clock, seconds_per_column=1e-4, scores=[1.0, 2.0, 3.0]),
+        _costly("trees", clock=clock, seconds_per_column=0.1, scores=[9.0, 9.0]),
+    ]
+    # The final fit reads ten times the rows: 1.5 s expected, with 1.05 s left
+    # after the defaults, so no further setting starts and it is not refitted.
+    tuned = _tune(specs, columns=1500, seconds=2.0, clock=clock, refit_scale=10.0)
+    assert [(c.name, c.params) for c in tuned.tried] == [("linear", {"value": 1.0})]
+    assert not tuned.refit and tuned.fitted.value == 1.0
+    assert tuned.seconds == pytest.approx(0.8008 + 0.15)
+
+
+def test_narrow_data_leaves_the_final_fit_in_the_budget_and_is_always_refitted():
+    clock = FakeClock()
+    specs = [
+        _costly("linear", clock=clock, seconds_per_column=0.1, scores=[1.0, 2.0, 3.0])
+    ]
+    # 0.3 s a fit, a budget of 1 s: a third setting would leave too little for the
+    # final fit (before, it started with 0.4 s left and the comparison took 1.2 s).
+    tuned = _tune(specs, columns=3, seconds=1.0, clock=clock)
+    assert [c.params["value"] for c in tuned.tried] == [1.0, 2.0]
+    assert tuned.refit and tuned.best_params == {"value": 2.0}
+    spent = _tune(specs, columns=3, seconds=0.0, clock=clock, refit_scale=9.0)
+    assert len(spent.tried) == 1 and spent.refit
 
 
 def test_the_cheapest_candidate_is_fitted_even_when_none_fits_the_budget():
@@ -114,6 +145,7 @@ def test_trials_repeat_a_run_whatever_the_clock_and_skip_nothing():
     tuned = _tune(specs, columns=1500, seconds=0.0, clock=clock, trials=2)
     assert [c.name for c in tuned.tried] == ["linear", "trees"]
     assert tuned.skipped == []
+    assert tuned.refit  # a repeat fits the final model as a first run with time did
 
 
 def test_real_candidates_on_a_wide_frame_end_within_twice_the_budget():
@@ -142,3 +174,25 @@ def test_real_candidates_on_a_wide_frame_end_within_twice_the_budget():
     assert cpu <= 2 * budget + probe_overhead
     assert [c.name for c in tuned.skipped] == ["gradient-boosted trees"]
     assert tuned.best_spec.name == "logistic regression"
+
+
+def test_a_model_kept_from_tuning_is_calibrated_without_another_fit():
+    rng = np.random.default_rng(3)
+    features = pd.DataFrame(rng.normal(size=(300, 3)), columns=["a", "b", "c"])
+    positive = (features["a"] + rng.normal(size=300) > 0).to_numpy()
+    fitted = models.logistic().fit(features.iloc[:200], positive[:200])
+    scores = fitted.predict_proba(features.iloc[200:])[:, 1]
+
+    model, scores_are, _ = top_k.calibrated(
+        fitted,
+        features,
+        positive,
+        validation=(scores, positive[200:]),
+        refit=False,
+    )
+
+    assert scores_are.calibrated
+    assert model[-1].estimator is fitted
+    assert (
+        model.predict_proba(features)[:, 1] != fitted.predict_proba(features)[:, 1]
+    ).any()

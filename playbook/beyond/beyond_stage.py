@@ -30,7 +30,7 @@ from playbook.core.messages import translated
 from playbook.data import contracts
 from playbook.data.contracts import ContractReport
 from playbook.errors import EvidenceError
-from playbook.tasks import evaluation, models
+from playbook.tasks import column_findings, evaluation, models
 from playbook.tasks.holdout import Holdout
 from playbook.tasks.kpi import KpiReport, lift_summary
 from playbook.tasks.poc_stage import STAGE as POC_STAGE
@@ -142,8 +142,12 @@ def build(
     scored = monitoring.score_fresh(
         fresh, out_dir=out_dir, poc=poc, seed=seed, earlier=frame
     )
-    # Once: the columns follow from the data and the charter (a PII and leak scan).
-    features = models.tabular_columns(frame, poc=poc)
+    # Once: the columns follow from the data and the charter (a PII and leak scan,
+    # stage 3's when it found them on this data).
+    found = column_findings.from_data_strategy(
+        out_dir, poc=poc, frame=frame, data_path=data_path
+    )
+    features = models.tabular_columns(frame, poc=poc, findings=found)
     limits = monitoring.propose_thresholds(
         frame.iloc[split.train],
         features=features,

@@ -8,6 +8,8 @@ use `journey.load(run_dir, "03_data_strategy", DataStrategyEvidence)`.
 from __future__ import annotations
 
 import dataclasses
+import hashlib
+import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
@@ -124,6 +126,9 @@ class DataStrategyEvidence:
             which), the periods they leave partial, the calendar features, the
             columns read lagged and those that look observed on the day; None for
             other tasks.
+        findings_key: `findings_key` of the charter `pii` and `leakage` were found
+            with: stages 4 and 5 reuse them only under a charter that gives the
+            same key. None in evidence saved before it was recorded.
     """
 
     source: str
@@ -142,6 +147,7 @@ class DataStrategyEvidence:
     charter_warnings: list[Finding] = field(default_factory=list)
     data_docs: str | None = None
     calendar: CalendarReport | None = None
+    findings_key: str | None = None
 
 
 @dataclass(frozen=True)
@@ -254,6 +260,7 @@ def build(
         calendar=calendar.describe(frame, poc=poc, when=time.when)
         if time and poc.kpi is not None and poc.kpi.kind == "forecast"
         else None,
+        findings_key=findings_key(poc),
     )
     outcome = journey.StageOutcome(
         stage=STAGE,
@@ -266,6 +273,31 @@ def build(
     return DataStrategyResult(
         outcome=outcome, profile=columns, balance=balance, periods=periods
     )
+
+
+def findings_key(poc: Charter) -> str:
+    """Fingerprint of the charter fields the PII and leak findings depend on.
+
+    `pii.detect` reads `data.pii`, `data.allow_pii` and `data.text`; `leakage.scan`
+    the target, the positive label, the id, time and text columns, the time format,
+    `data.allow_leaks` and the KPI's period. A charter edited in any of them after
+    stage 3 gives another key, so later stages find the columns again.
+    """
+    data = poc.data
+    fields = {
+        "pii": list(data.pii),
+        "allow_pii": list(data.allow_pii),
+        "allow_leaks": list(data.allow_leaks),
+        "text": data.text,
+        "target": data.target,
+        "positive_label": repr(data.positive_label),
+        "id": data.id,
+        "time": data.time,
+        "time_format": data.time_format,
+        "period": poc.kpi.period if poc.kpi is not None else None,
+    }
+    text = json.dumps(fields, sort_keys=True)
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
 def summary(evidence: DataStrategyEvidence, *, language: Language = "en") -> str:

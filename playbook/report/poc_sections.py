@@ -90,6 +90,13 @@ def candidates(stage: PocStage) -> None:
             model=_model_said(stage.evidence.model_name),
         ),
     )
+    if not stage.evidence.refitted:
+        refit = said(
+            "The chosen setting was not fitted again on every training row: that "
+            "fit would not have fitted in what was left of the tuning budget, so "
+            "the model is the fit tuning judged, without the validation rows."
+        )
+        display.bullets(said("Final fit"), [refit])
 
 
 def how_the_model_decides(stage: PocStage) -> None:

@@ -122,7 +122,9 @@ class Comparison:
     yes/no model's break-even and fill-capacity policies side by side (None for the
     other tasks); `training_sample` the seeded sample of the training rows a yes/no
     model was fitted on, when they were more than `training_sample.MAX_TRAINING_ROWS`
-    (None when it was fitted on all of them).
+    (None when it was fitted on all of them). `refitted` is False when the model is
+    the chosen setting as tuning fitted it, without the validation rows: on wide
+    data, when the final fit did not fit in what was left of the tuning budget.
     """
 
     task: str
@@ -143,6 +145,7 @@ class Comparison:
     calendar: CalendarReport | None = None
     contact_policies: ContactPolicies | None = None
     training_sample: TrainingSample | None = None
+    refitted: bool = True
 
     def latest_test_rows(self) -> pd.DataFrame:
         """The test rows of the latest period: one scoring run's list."""

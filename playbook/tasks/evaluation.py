@@ -12,6 +12,7 @@ from sklearn.pipeline import Pipeline
 
 from playbook.charter.model import Charter
 from playbook.tasks import holdout, tuning
+from playbook.tasks.column_findings import ColumnFindings
 from playbook.tasks.comparison import Comparison, Scored
 
 # Wall time for tuning the candidates, when the run's parameters do not set one.
@@ -31,6 +32,7 @@ __all__ = [
 
 def compare(
     frame: pd.DataFrame,
+    findings: ColumnFindings | None = None,
     *,
     poc: Charter,
     seed: int,
@@ -41,6 +43,9 @@ def compare(
 
     Args:
         frame: The data.
+        findings: Stage 3's PII and leak findings on this data
+            (`column_findings.from_data_strategy`), reused for a yes/no task's
+            features; None, and for the other tasks, they are found again.
         poc: The charter.
         seed: Fixes every random choice.
         tuning_seconds: Wall time for tuning; settings are tried in a fixed order
@@ -54,7 +59,9 @@ def compare(
         DataError: The data cannot be split into training and test rows for the task.
     """
     budget = tuning.Budget(seconds=tuning_seconds, trials=trials)
-    return _task(poc).compare(frame, poc=poc, seed=seed, budget=budget)
+    top_k = poc.need("kpi").kind == "top_k"
+    options = {"findings": findings} if top_k else {}
+    return _task(poc).compare(frame, poc=poc, seed=seed, budget=budget, **options)
 
 
 def score(

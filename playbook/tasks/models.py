@@ -20,6 +20,7 @@ from sklearn.preprocessing import OneHotEncoder, StandardScaler
 from playbook.charter.model import Charter
 from playbook.core.messages import marked
 from playbook.data import leakage, pii
+from playbook.tasks.column_findings import ColumnFindings
 
 
 @dataclass(frozen=True)
@@ -35,19 +36,33 @@ class CandidateSpec:
     settings: list[dict[str, Any]] = field(default_factory=lambda: [{}])
 
 
-def feature_columns(frame: pd.DataFrame, *, poc: Charter) -> list[str]:
-    """The columns the model may use: all but those `excluded_columns` names."""
-    excluded = excluded_columns(frame, poc=poc)
+def feature_columns(
+    frame: pd.DataFrame, *, poc: Charter, findings: ColumnFindings | None = None
+) -> list[str]:
+    """The columns the model may use: all but those `excluded_columns` names.
+
+    `findings` are stage 3's PII and leak findings on this data
+    (`column_findings.from_data_strategy`); None finds them again.
+    """
+    excluded = excluded_columns(
+        frame,
+        poc=poc,
+        personal=findings.personal if findings else None,
+        leaks=findings.leaks if findings else None,
+    )
     return [column for column in frame.columns if column not in excluded]
 
 
-def tabular_columns(frame: pd.DataFrame, *, poc: Charter) -> list[str]:
+def tabular_columns(
+    frame: pd.DataFrame, *, poc: Charter, findings: ColumnFindings | None = None
+) -> list[str]:
     """The feature columns that split into groups and have distributions to compare.
 
     Free text (`data.text`) is left out: every ticket's words differ, so per-value
-    drift and segments say nothing about it.
+    drift and segments say nothing about it. `findings` as in `feature_columns`.
     """
-    return [c for c in feature_columns(frame, poc=poc) if c != poc.data.text]
+    features = feature_columns(frame, poc=poc, findings=findings)
+    return [c for c in features if c != poc.data.text]
 
 
 def excluded_columns(

@@ -13,15 +13,25 @@ is `playbook.serve.saved_model.save_stage`'s job: this layer writes nothing.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import pandas as pd
 
+from playbook import data
 from playbook.charter.model import Charter
 from playbook.core import journey
 from playbook.core.language import Language
 from playbook.data import calendar
 from playbook.data.calendar import CalendarReport
-from playbook.tasks import evaluation, importance, latency, reproduction, segments
+from playbook.tasks import (
+    column_findings,
+    evaluation,
+    importance,
+    latency,
+    reproduction,
+    segments,
+)
+from playbook.tasks.column_findings import ColumnFindings
 from playbook.tasks.comparison import Calibration, Candidate, Comparison, Rung
 from playbook.tasks.contact_policy import ContactPolicies
 from playbook.tasks.deadline import Deadline
@@ -107,6 +117,9 @@ class PocEvidence:
             of the test rows, the features it shuffled of those the model reads,
             and whether its time allowance stopped it early. None in evidence
             saved before it was recorded.
+        refitted: False when the model is the chosen setting as tuning fitted it,
+            without the validation rows, because its final fit on every training
+            row did not fit in what was left of the tuning budget (wide data).
     """
 
     task: str
@@ -129,6 +142,7 @@ class PocEvidence:
     contact_policies: ContactPolicies | None = None
     training_sample: TrainingSample | None = None
     importance_scope: ImportanceScope | None = None
+    refitted: bool = True
 
 
 @dataclass(frozen=True)
@@ -163,10 +177,47 @@ class PocStage:
         return self.outcome.evidence
 
 
+@dataclass(frozen=True)
+class PocData:
+    """The rows stage 4 reads, and stage 3's findings on their columns if they hold.
+
+    Attributes:
+        frame: The rows, as `playbook.data.read` hands them to the model.
+        findings: Stage 3's PII and leak findings on the same data under the same
+            charter (`column_findings.from_data_strategy`); None when stage 3 saved
+            none that hold, and the stage finds them again.
+    """
+
+    frame: pd.DataFrame
+    findings: ColumnFindings | None = None
+
+
+def read(
+    poc: Charter, *, path: str | Path | None = None, run_dir: str | Path | None = None
+) -> PocData:
+    """Read the stage's rows, with stage 3's findings from `run_dir` when they hold.
+
+    Args:
+        poc: The charter.
+        path: The file or folder read instead of the charter's source (`--data`);
+            empty or None for the charter's.
+        run_dir: The run folder stage 3 saved its evidence in; None reads none.
+
+    Raises:
+        DataError: The data cannot be read or does not fit the charter
+            (`playbook.data.read`).
+    """
+    frame = data.read(poc, path=path or None)
+    found = column_findings.from_data_strategy(
+        run_dir, poc=poc, frame=frame, data_path=path
+    )
+    return PocData(frame, found)
+
+
 # Over 80 lines: it is the stage, one call per diagnostic in the order the page
 # shows them (comparison, importance, latency, segments, sample fit, evidence).
 def build(
-    frame: pd.DataFrame,
+    rows: pd.DataFrame | PocData,
     *,
     poc: Charter,
     seed: int,
@@ -176,7 +227,7 @@ def build(
     """Run stage 4: the candidates against today's baseline, and the diagnostics.
 
     Args:
-        frame: The data.
+        rows: The data, or the data with stage 3's column findings (`read`).
         poc: The charter.
         seed: Fixes every random choice.
         tuning_seconds: Wall time for tuning the candidates.
@@ -187,8 +238,11 @@ def build(
             the data.
         DataError: The data cannot be split into training and test rows for the task.
     """
+    frame, found = (
+        (rows.frame, rows.findings) if isinstance(rows, PocData) else (rows, None)
+    )
     result = evaluation.compare(
-        frame, poc=poc, seed=seed, tuning_seconds=tuning_seconds, trials=trials
+        frame, found, poc=poc, seed=seed, tuning_seconds=tuning_seconds, trials=trials
     )
     ranking = importance.importance(
         result.model,
@@ -337,6 +391,7 @@ def evidence(
         contact_policies=result.contact_policies,
         training_sample=result.training_sample,
         importance_scope=importance_scope,
+        refitted=result.refitted,
     )
 
 

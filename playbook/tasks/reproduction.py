@@ -33,6 +33,13 @@ from playbook.tasks.calibration import SigmoidCalibrated
 # Training rows in the sample: enough for every candidate to fit (a few dozen
 # positives at a 1% rate), few enough to fit in about a second.
 SAMPLE_ROWS = 2_000
+# On wide data fewer rows, so that rows x feature columns stays under this: a fit
+# costs about as much per cell, and 2,000 rows of 3,000 columns took 3 s of CPU in
+# stage 4 and again in stage 7 (narrow data, up to 250 columns, keeps 2,000 rows).
+SAMPLE_CELLS = 500_000
+# But never fewer rows than this, however wide: the fit must still see both
+# outcomes and use its regularisation and leaves as on the full data.
+MIN_SAMPLE_ROWS = 300
 
 
 @dataclass(frozen=True)
@@ -68,6 +75,9 @@ def sample_fit(
 ) -> SampleFit:
     """Fit `model`'s settings (not its fitted state) on a seeded sample of `train`.
 
+    The sample holds `sample_size` rows: fewer on wide data, the same number in
+    stage 7, which calls this with the same arguments.
+
     Args:
         train: The training rows, as stage 4 split them (`evaluation.held_out`).
         model: The chosen, fitted pipeline; it is cloned, never changed.
@@ -76,7 +86,7 @@ def sample_fit(
         task: "top_k", "forecast" or "routing": what the model is fitted to.
         seed: The run's seed: it draws the sample, and the settings carry it.
     """
-    size = min(SAMPLE_ROWS, len(train))
+    size = sample_size(len(train), columns=len(features))
     chosen = np.sort(np.random.default_rng(seed).choice(len(train), size, False))
     sample = train.iloc[chosen]
     target = _fit_target(sample, poc=poc, task=task)
@@ -104,6 +114,16 @@ def sample_fit(
     return SampleFit(
         name, size, sample_sha, _sha256(np.asarray(predicted, dtype=float))
     )
+
+
+def sample_size(rows: int, *, columns: int) -> int:
+    """How many of `rows` training rows the sample fit takes, `columns` wide.
+
+    `SAMPLE_ROWS`, or fewer on wide data (`SAMPLE_CELLS` cells, at least
+    `MIN_SAMPLE_ROWS` rows), and never more than there are.
+    """
+    by_cells = SAMPLE_CELLS // max(columns, 1)
+    return min(rows, SAMPLE_ROWS, max(by_cells, MIN_SAMPLE_ROWS))
 
 
 def _learner(model: Pipeline) -> Any:

@@ -34,6 +34,7 @@ from playbook.tasks import (
     tuning,
 )
 from playbook.tasks.baselines import RuleBaseline
+from playbook.tasks.column_findings import ColumnFindings
 from playbook.tasks.comparison import (
     BASELINE,
     CANDIDATE,
@@ -54,9 +55,17 @@ BASELINE_NAMES = TASK_BASELINE_NAMES["top_k"]
 # tried, and the chosen one's calibrate the final model and pick its threshold; split
 # apart, those scores would travel between functions by position.
 def compare(
-    frame: pd.DataFrame, *, poc: Charter, seed: int, budget: tuning.Budget
+    frame: pd.DataFrame,
+    *,
+    poc: Charter,
+    seed: int,
+    budget: tuning.Budget,
+    findings: ColumnFindings | None = None,
 ) -> Comparison:
     """Tune, fit and judge the candidate models against the baselines on the test rows.
+
+    `findings` are stage 3's PII and leak findings on this data, reused for the
+    features (`models.feature_columns`); None finds them again.
 
     Raises:
         CharterError: The charter lacks the baseline or the KPI, or the rule does not
@@ -66,13 +75,14 @@ def compare(
     definition = poc.need("kpi")
     poc.need("baseline")
     split = holdout.split(frame, poc=poc, seed=seed)
-    features = models.feature_columns(frame, poc=poc)
+    features = models.feature_columns(frame, poc=poc, findings=findings)
     positive = is_positive(frame, poc=poc)
     fit, check = holdout.validation(frame, split, poc=poc, seed=seed)
     # Many training rows: every setting and the chosen one are fitted on the same
     # seeded sample of them; validation and test rows are scored in full.
     sampled, sample = training_sample.draw(split.train, seed=seed)
     fit = fit[np.isin(fit, split.train[sampled])]
+    train = split.train[sampled]
     if len(np.unique(positive[fit])) < 2 or len(np.unique(positive[check])) < 2:
         raise DataError(
             f"{poc.data.path}: the training rows are too few to hold out validation "
@@ -104,17 +114,20 @@ def compare(
         validate=validate,
         budget=budget,
         seed=seed,
+        refit_scale=len(train) / len(fit),
     )
-    train = split.train[sampled]
     # The chosen setting, fitted without the validation rows, scored them: its
     # sigmoid there calibrates the final model and picks the break-even threshold,
     # never the test rows.
     chosen_scores = validation_scores[[c.chosen for c in tuned.tried].index(True)]
     model, scores_are, probability = calibrated(
-        tuned.best_spec.build(tuned.best_params, seed),
+        tuned.best_spec.build(tuned.best_params, seed)
+        if tuned.refit or tuned.fitted is None
+        else tuned.fitted,
         frame.iloc[train][features],
         positive[train],
         validation=(chosen_scores, positive[check]),
+        refit=tuned.refit,
     )
     threshold = (
         contact_policy.choose_threshold(
@@ -164,6 +177,7 @@ def compare(
         calibration=scores_are,
         contact_policies=policies,
         training_sample=sample,
+        refitted=tuned.refit,
     )
 
 
@@ -481,6 +495,7 @@ def calibrated(
     positive: np.ndarray,
     *,
     validation: tuple[np.ndarray, np.ndarray],
+    refit: bool = True,
 ) -> tuple[Pipeline, Calibration, np.ndarray | None]:
     """The estimator fitted on the training rows, its scores made probabilities.
 
@@ -494,18 +509,20 @@ def calibrated(
     as scores, never as probabilities (`publishes_probabilities`).
 
     Args:
-        estimator: The chosen setting, unfitted.
+        estimator: The chosen setting, unfitted (fitted when `refit` is False).
         features: The training rows' features.
         positive: Whether each training row is a positive.
         validation: The chosen setting's scores on the validation rows (fitted
             without them), and whether each of those rows is a positive.
+        refit: False keeps `estimator` as it is, already fitted without the
+            validation rows (tuning's fit, when the budget has no time for another).
 
     Returns:
         The fitted pipeline; whether its scores are probabilities; the validation
         rows' probabilities (None when the sigmoid does not rise or the validation
         rows hold one outcome).
     """
-    fitted = clone(estimator).fit(features, positive)
+    fitted = clone(estimator).fit(features, positive) if refit else estimator
     scores, outcomes = validation
     sigmoid = calibration.fit_sigmoid(scores, outcomes)
     slope = math.nan if sigmoid is None else -sigmoid.slope

@@ -11,6 +11,12 @@ defaults are first fitted on `PROBE_COLUMNS` of the columns, and a candidate who
 projected full fit does not fit in what is left of the budget is skipped, with the
 reason, unless no candidate fits (the cheapest is then fitted). Narrower data is tuned
 exactly as before.
+
+The final fit counts against the budget too: no further setting starts once what is
+left of it is less than that setting's fit plus the final fit's expected time (the
+chosen setting's timed fit, scaled by the final fit's rows). On wide data, when what
+is left cannot hold the final fit either, `Tuned.refit` is False and the caller keeps
+the chosen setting as tuning fitted it (`Tuned.fitted`) rather than fitting it again.
 """
 
 from __future__ import annotations
@@ -59,6 +65,9 @@ class Tuned:
     """The tried settings of every candidate, and the best one.
 
     `skipped` holds the candidates not fitted on wide data, each with the reason.
+    `fitted` is the best setting as tuning fitted it; `refit` says whether its final
+    fit is expected to fit in what is left of the budget (always True on narrow
+    data and with `Budget.trials`).
     """
 
     tried: list[Candidate]
@@ -66,6 +75,8 @@ class Tuned:
     best_params: dict[str, Any]
     seconds: float
     skipped: list[Candidate] = field(default_factory=list)
+    fitted: Pipeline | None = None
+    refit: bool = True
 
 
 # Over 80 lines with its docstring: one loop holds the clock, the skips of what cannot
@@ -77,6 +88,7 @@ def tune(
     validate: Callable[[Pipeline], float],
     budget: Budget,
     seed: int,
+    refit_scale: float = 1.0,
     clock: Callable[[], float] = time.perf_counter,
 ) -> Tuned:
     """Fit each candidate's settings on `fit_rows` and keep the best by `validate`.
@@ -91,6 +103,8 @@ def tune(
         validate: Scores a fitted pipeline on the validation rows (higher is better).
         budget: The wall time, or the number of settings, tuning may try.
         seed: Seed for the models.
+        refit_scale: The final fit's rows over `fit_rows`' rows: the chosen
+            setting's fit time times this is the final fit's expected time.
         clock: Seconds now; injected by tests to make the budget independent of load.
     """
     started = clock()
@@ -112,10 +126,16 @@ def tune(
         if round_index < len(spec.settings)
     ]
     fitted_seconds: dict[int, float] = {}
+    best: tuple[float, int, CandidateSpec, dict[str, Any], float] | None = None
+    best_fitted: Pipeline | None = None
     for index, (order, spec, params) in enumerate(order_of_trials):
         left = seconds - (clock() - started)
+        # The final fit's time is kept out of what further settings may spend.
+        final = best[4] * refit_scale if best else 0.0
         if (trials is not None and index >= trials) or (
-            trials is None and index >= len(specs) and left < 0
+            trials is None
+            and index >= len(specs)
+            and left < fitted_seconds.get(order, 0.0) + final
         ):
             break
         if order in projected:
@@ -138,8 +158,10 @@ def tune(
         fit_seconds = clock() - fit_started
         fitted_seconds.setdefault(order, fit_seconds)
         results.append((validate(pipeline), order, spec, params, fit_seconds))
-    # Ties go to the candidate listed first (the simpler model).
-    best = max(results, key=lambda item: (item[0], -item[1]))
+        # Ties go to the candidate listed first (the simpler model).
+        if best is None or _ranked(results[-1]) > _ranked(best):
+            best, best_fitted = results[-1], pipeline
+    assert best is not None  # every candidate's defaults, or the cheapest, are fitted
     tried = [
         Candidate(
             name=spec.name,
@@ -151,13 +173,26 @@ def tune(
         for item in results
         for value, _, spec, params, fit_seconds in (item,)
     ]
+    spent = clock() - started
     return Tuned(
         tried=tried,
         best_spec=best[2],
         best_params=dict(best[3]),
-        seconds=clock() - started,
+        seconds=spent,
         skipped=skipped,
+        fitted=best_fitted,
+        # Only where fits are costly: narrow data is always fitted again, as before.
+        refit=trials is not None
+        or features.shape[1] <= PROBE_ABOVE_COLUMNS
+        or best[4] * refit_scale <= seconds - spent,
     )
+
+
+def _ranked(
+    result: tuple[float, int, CandidateSpec, dict[str, Any], float],
+) -> tuple[float, int]:
+    """Higher is better: the validation KPI, then the candidate listed first."""
+    return result[0], -result[1]
 
 
 def _probe(
