@@ -33,6 +33,7 @@ from playbook.errors import EvidenceError, ModelError, PlaybookError
 from playbook.serve import saved_model
 from playbook.serve import scoring as score
 from playbook.tasks import (
+    calibration,
     evaluation,
     holdout,
     latency,
@@ -432,7 +433,7 @@ def test_a_changed_model_is_caught_by_the_re_scored_sample(sampled, tmp_path):
     # The same model (a copy, read anew), its calibration's intercept moved by a
     # hundredth.
     changed = saved["pipeline"]
-    assert top_k.publishes_probabilities(changed)
+    assert calibration.publishes_probabilities(changed)
     calibrated = changed.steps[0][1]
     sigmoid = calibrated.sigmoid
     calibrated.sigmoid = dataclasses.replace(

@@ -175,13 +175,13 @@ def test_repeated_ids_stay_on_one_side_of_a_split_without_time(tiny):
 
 
 def _calibrate(build, features, positive, *, check):
-    """`top_k.calibrated` as stage 4 calls it: the validation scores of the same
+    """`calibrated` as stage 4 calls it: the validation scores of the same
     setting fitted without the `check` rows (as tuning fits it)."""
-    from playbook.tasks import top_k
+    from playbook.tasks.calibration import calibrated
 
     fitted = build(seed=1).fit(features[~check], positive[~check])
     scores = fitted.predict_proba(features[check])[:, 1]
-    return top_k.calibrated(
+    return calibrated(
         build(seed=1), features, positive, validation=(scores, positive[check])
     )
 
@@ -189,7 +189,7 @@ def _calibrate(build, features, positive, *, check):
 def test_calibration_turns_scores_into_probabilities_and_keeps_the_ranking():
     from scipy.stats import spearmanr
 
-    from playbook.tasks import top_k
+    from playbook.tasks.calibration import publishes_probabilities
 
     rng = np.random.default_rng(4)
     rows = 4000
@@ -207,7 +207,7 @@ def test_calibration_turns_scores_into_probabilities_and_keeps_the_ranking():
     )
     assert calibration.calibrated and not calibration.weak_signal
     assert calibration.slope < 0
-    assert top_k.publishes_probabilities(model)
+    assert publishes_probabilities(model)
     raw_scores = raw.predict_proba(features)[:, 1]
     probabilities = model.predict_proba(features)[:, 1]
     # The final model is the plain fit on every row (no fold refits), its scores
@@ -222,7 +222,7 @@ def test_calibration_turns_scores_into_probabilities_and_keeps_the_ranking():
 
 
 def test_a_calibration_that_falls_back_says_the_signal_is_weak_and_publishes_scores():
-    from playbook.tasks import top_k
+    from playbook.tasks.calibration import publishes_probabilities
 
     # Scores with no relation to the outcome, fitted with class weights: whether a
     # sigmoid on validation scores rises is then a coin flip, and on these rows it
@@ -239,17 +239,17 @@ def test_a_calibration_that_falls_back_says_the_signal_is_weak_and_publishes_sco
     assert not calibration.calibrated
     assert calibration.weak_signal and calibration.slope >= 0
     assert probability is None
-    assert not top_k.publishes_probabilities(model)
+    assert not publishes_probabilities(model)
     assert model.predict_proba(features)[:, 1].mean() > 0.3
 
 
 def test_validation_rows_of_one_outcome_leave_the_scores_uncalibrated():
-    from playbook.tasks import top_k
+    from playbook.tasks.calibration import calibrated, publishes_probabilities
 
     rng = np.random.default_rng(2)
     features = pd.DataFrame({"signal": rng.normal(size=400)})
     positive = features["signal"].to_numpy() + rng.normal(size=400) > 1
-    model, calibration, probability = top_k.calibrated(
+    model, calibration, probability = calibrated(
         models.logistic(seed=1),
         features,
         positive,
@@ -257,4 +257,4 @@ def test_validation_rows_of_one_outcome_leave_the_scores_uncalibrated():
     )
     assert not calibration.calibrated and not calibration.weak_signal
     assert np.isnan(calibration.slope) and probability is None
-    assert not top_k.publishes_probabilities(model)
+    assert not publishes_probabilities(model)

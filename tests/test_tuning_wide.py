@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from playbook.tasks import models, top_k, tuning
+from playbook.tasks import calibration, models, tuning
 
 
 class FakeClock:
@@ -183,7 +183,7 @@ def test_a_model_kept_from_tuning_is_calibrated_without_another_fit():
     fitted = models.logistic().fit(features.iloc[:200], positive[:200])
     scores = fitted.predict_proba(features.iloc[200:])[:, 1]
 
-    model, scores_are, _ = top_k.calibrated(
+    model, scores_are, _ = calibration.calibrated(
         fitted,
         features,
         positive,

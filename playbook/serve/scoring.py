@@ -28,7 +28,7 @@ from playbook.data import contracts, pii, redaction
 from playbook.errors import ContractBroken, DataError, PlaybookError
 from playbook.serve import pseudonyms, saved_model
 from playbook.serve.saved_model import ModelBundle
-from playbook.tasks.top_k import publishes_probabilities
+from playbook.tasks.calibration import publishes_probabilities
 
 # Expectations on the number of rows: a training extract's size, not a scoring batch's.
 _ROW_COUNTS = ("expect_table_row_count",)

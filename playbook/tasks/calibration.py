@@ -20,12 +20,17 @@ published as scores.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from sklearn.base import BaseEstimator, ClassifierMixin
+import pandas as pd
+from sklearn.base import BaseEstimator, ClassifierMixin, clone
 from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import Pipeline
+
+from playbook.tasks.comparison import Calibration
 
 # Probabilities are clipped this far from 0 and 1 before their log-odds are taken.
 _EDGE = 1e-9
@@ -111,12 +116,12 @@ class SigmoidCalibrated(ClassifierMixin, BaseEstimator):
 
         Raises:
             TypeError: Always; fit the wrapped estimator and the sigmoid apart
-                (`top_k.calibrated`).
+                (`calibrated`).
         """
         raise TypeError(
             "SigmoidCalibrated wraps a fitted model and a sigmoid fitted on another "
             "model's validation scores; fitting it again would keep a stale sigmoid. "
-            "Fit the wrapped estimator and call top_k.calibrated instead."
+            "Fit the wrapped estimator and call calibration.calibrated instead."
         )
 
     def predict_proba(self, features: Any) -> np.ndarray:
@@ -133,3 +138,63 @@ class SigmoidCalibrated(ClassifierMixin, BaseEstimator):
     def predict(self, features: Any) -> np.ndarray:
         """The more likely class for each row."""
         return self.classes_[(self.predict_proba(features)[:, 1] >= 0.5).astype(int)]
+
+
+def calibrated(
+    estimator: Pipeline,
+    features: pd.DataFrame,
+    positive: np.ndarray,
+    *,
+    validation: tuple[np.ndarray, np.ndarray],
+    refit: bool = True,
+) -> tuple[Pipeline, Calibration, np.ndarray | None]:
+    """The estimator fitted on the training rows, its scores made probabilities.
+
+    The sigmoid is fitted once, on the validation rows' scores of the same setting
+    fitted without them (tuning's; below), and kept by the
+    model fitted on every training row. It keeps the ranking (and so the top-k KPI)
+    only while it rises; when it does not, a higher score did not mean a higher
+    chance of a positive on rows the model had not seen, which says the signal is
+    weak. The model is then kept uncalibrated, as the ranking matters more than the
+    probabilities, and the returned `Calibration` says so: its scores are published
+    as scores, never as probabilities (`publishes_probabilities`).
+
+    Args:
+        estimator: The chosen setting, unfitted (fitted when `refit` is False).
+        features: The training rows' features.
+        positive: Whether each training row is a positive.
+        validation: The chosen setting's scores on the validation rows (fitted
+            without them), and whether each of those rows is a positive.
+        refit: False keeps `estimator` as it is, already fitted without the
+            validation rows (tuning's fit, when the budget has no time for another).
+
+    Returns:
+        The fitted pipeline; whether its scores are probabilities; the validation
+        rows' probabilities (None when the sigmoid does not rise or the validation
+        rows hold one outcome).
+    """
+    fitted = clone(estimator).fit(features, positive) if refit else estimator
+    scores, outcomes = validation
+    sigmoid = fit_sigmoid(scores, outcomes)
+    slope = math.nan if sigmoid is None else -sigmoid.slope
+    if sigmoid is None or not sigmoid.rises:
+        return (
+            Pipeline([("uncalibrated", fitted)]),
+            Calibration(calibrated=False, slope=slope, weak_signal=sigmoid is not None),
+            None,
+        )
+    return (
+        Pipeline([(_CALIBRATED, SigmoidCalibrated(fitted, sigmoid))]),
+        Calibration(calibrated=True, slope=slope, weak_signal=False),
+        sigmoid.probability(scores),
+    )
+
+
+# The name of the step that turns scores into probabilities; a pipeline without it
+# publishes scores.
+_CALIBRATED = "calibrated"
+
+
+def publishes_probabilities(model: Pipeline) -> bool:
+    """True when a yes/no model's scores are calibrated probabilities."""
+    return model.steps[0][0] == _CALIBRATED

@@ -2,20 +2,18 @@
 
 The candidates (a regularised logistic regression and gradient-boosted trees) are tuned
 on validation rows taken from the training side, the best one is refitted on all
-training rows and calibrated (`calibrated`), and it is judged on the test rows against
-every baseline the charter allows: random at the same capacity, today's rule, an
-existing score.
+training rows and calibrated (`calibration.calibrated`), and it is judged on the test
+rows against every baseline the charter allows: random at the same capacity, today's
+rule, an existing score.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import math
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from sklearn.base import clone
 from sklearn.metrics import average_precision_score, brier_score_loss, roc_auc_score
 from sklearn.pipeline import Pipeline
 
@@ -40,7 +38,6 @@ from playbook.tasks.comparison import (
     CANDIDATE,
     MODEL_NAME,
     TODAY,
-    Calibration,
     Comparison,
     Rung,
     Scored,
@@ -120,7 +117,7 @@ def compare(
     # sigmoid there calibrates the final model and picks the break-even threshold,
     # never the test rows.
     chosen_scores = validation_scores[[c.chosen for c in tuned.tried].index(True)]
-    model, scores_are, probability = calibrated(
+    model, scores_are, probability = calibration.calibrated(
         tuned.best_spec.build(tuned.best_params, seed)
         if tuned.refit or tuned.fitted is None
         else tuned.fitted,
@@ -366,7 +363,8 @@ def score(
                 positive,
                 policy,
                 shares[key],
-                probabilities=key in models and publishes_probabilities(model),
+                probabilities=key in models
+                and calibration.publishes_probabilities(model),
             ),
         )
         for key, policy in policies.items()
@@ -487,66 +485,6 @@ def _policies(
             existing.notna().to_numpy(),
         )
     return policies
-
-
-def calibrated(
-    estimator: Pipeline,
-    features: pd.DataFrame,
-    positive: np.ndarray,
-    *,
-    validation: tuple[np.ndarray, np.ndarray],
-    refit: bool = True,
-) -> tuple[Pipeline, Calibration, np.ndarray | None]:
-    """The estimator fitted on the training rows, its scores made probabilities.
-
-    The sigmoid is fitted once, on the validation rows' scores of the same setting
-    fitted without them (tuning's; `playbook.tasks.calibration`), and kept by the
-    model fitted on every training row. It keeps the ranking (and so the top-k KPI)
-    only while it rises; when it does not, a higher score did not mean a higher
-    chance of a positive on rows the model had not seen, which says the signal is
-    weak. The model is then kept uncalibrated, as the ranking matters more than the
-    probabilities, and the returned `Calibration` says so: its scores are published
-    as scores, never as probabilities (`publishes_probabilities`).
-
-    Args:
-        estimator: The chosen setting, unfitted (fitted when `refit` is False).
-        features: The training rows' features.
-        positive: Whether each training row is a positive.
-        validation: The chosen setting's scores on the validation rows (fitted
-            without them), and whether each of those rows is a positive.
-        refit: False keeps `estimator` as it is, already fitted without the
-            validation rows (tuning's fit, when the budget has no time for another).
-
-    Returns:
-        The fitted pipeline; whether its scores are probabilities; the validation
-        rows' probabilities (None when the sigmoid does not rise or the validation
-        rows hold one outcome).
-    """
-    fitted = clone(estimator).fit(features, positive) if refit else estimator
-    scores, outcomes = validation
-    sigmoid = calibration.fit_sigmoid(scores, outcomes)
-    slope = math.nan if sigmoid is None else -sigmoid.slope
-    if sigmoid is None or not sigmoid.rises:
-        return (
-            Pipeline([("uncalibrated", fitted)]),
-            Calibration(calibrated=False, slope=slope, weak_signal=sigmoid is not None),
-            None,
-        )
-    return (
-        Pipeline([(_CALIBRATED, calibration.SigmoidCalibrated(fitted, sigmoid))]),
-        Calibration(calibrated=True, slope=slope, weak_signal=False),
-        sigmoid.probability(scores),
-    )
-
-
-# The name of the step that turns scores into probabilities; a pipeline without it
-# publishes scores.
-_CALIBRATED = "calibrated"
-
-
-def publishes_probabilities(model: Pipeline) -> bool:
-    """True when a yes/no model's scores are calibrated probabilities."""
-    return model.steps[0][0] == _CALIBRATED
 
 
 def is_positive(frame: pd.DataFrame, *, poc: Charter) -> np.ndarray:
