@@ -1,21 +1,23 @@
 """`playbook check`: every problem at once, with file, line, column, field and hint."""
 
+import dataclasses
 import json
+import os
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import jsonschema
 import pandas as pd
 import pytest
 import yaml
+from typer.testing import CliRunner
 
 from playbook import charter, data
 from playbook.charter import check as charter_check
 from playbook.charter import field_table, json_schema, team, yaml_reader
 from playbook.charter.data_fields import ForecastCalendar
 from playbook.charter.fields import MAX_AMOUNT, MAX_COUNT
+from playbook.cli.app import app
 from playbook.errors import CharterError, DataError
 
 REPO = Path(__file__).resolve().parents[1]
@@ -41,14 +43,28 @@ def _check(tmp_path, text: str | bytes):
     return charter_check.check(path, shown="charter.yaml")
 
 
-def run_cli(*args: str, cwd: Path) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "playbook", *args],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        timeout=120,
+@dataclasses.dataclass(frozen=True)
+class Ran:
+    """What `playbook ARGS` printed and how it exited."""
+
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+def run_cli(*args: str, cwd: Path) -> Ran:
+    """`playbook ARGS` in `cwd`, run in this process as `python -m playbook` runs it
+    (`app(prog_name="playbook")`): a new interpreter per call cost 2 s of CPU."""
+    before = Path.cwd()
+    os.chdir(cwd)
+    try:
+        result = CliRunner().invoke(app, list(args), prog_name="playbook")
+    finally:
+        os.chdir(before)
+    assert result.exception is None or isinstance(result.exception, SystemExit), (
+        result.output
     )
+    return Ran(result.exit_code, result.stdout, result.stderr)
 
 
 @pytest.mark.parametrize("template", TEMPLATES, ids=[t.stem for t in TEMPLATES])
