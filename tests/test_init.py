@@ -1,30 +1,46 @@
 """`playbook init`: a charter from a template, from prompts or flags, that passes."""
 
-import subprocess
-import sys
+import dataclasses
+import os
 from pathlib import Path
 
 import pytest
 import yaml
+from typer.testing import CliRunner
 
 from playbook import charter
 from playbook.charter import check
 from playbook.charter import init as charter_init
+from playbook.cli.app import app
 from playbook.errors import CharterError, PlaybookError
 
 REPO = Path(__file__).resolve().parents[1]
 TEMPLATES = sorted((REPO / "templates").glob("*.yaml"))
 
 
-def run_cli(*args: str, cwd: Path, stdin: str = "") -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "playbook", *args],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        input=stdin,
-        timeout=120,
+@dataclasses.dataclass(frozen=True)
+class Ran:
+    """What `playbook ARGS` printed and how it exited."""
+
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+def run_cli(*args: str, cwd: Path, stdin: str = "") -> Ran:
+    """`playbook ARGS` in `cwd` with `stdin` piped in, run in this process as `python
+    -m playbook` runs it (`app(prog_name="playbook")`): a new interpreter per call
+    cost 2 s of CPU."""
+    before = Path.cwd()
+    os.chdir(cwd)
+    try:
+        result = CliRunner().invoke(app, list(args), input=stdin, prog_name="playbook")
+    finally:
+        os.chdir(before)
+    assert result.exception is None or isinstance(result.exception, SystemExit), (
+        result.output
     )
+    return Ran(result.exit_code, result.stdout, result.stderr)
 
 
 @pytest.mark.parametrize("template", TEMPLATES, ids=[t.stem for t in TEMPLATES])
@@ -156,10 +172,6 @@ def test_tricky_text_survives_init(tmp_path):
 
 
 def test_init_shows_a_templates_hostile_default_escaped(tmp_path):
-    from typer.testing import CliRunner
-
-    from playbook.cli.app import app
-
     hostile = "Chief\x1b]0;owned\x07 \x1b[2Jofficer"
     raw = yaml.safe_load((REPO / "templates" / "churn.yaml").read_text())
     raw["business"]["sponsor"] = hostile
