@@ -1,8 +1,6 @@
 """`playbook check`: every problem at once, with file, line, column, field and hint."""
 
-import dataclasses
 import json
-import os
 import re
 from pathlib import Path
 
@@ -10,14 +8,13 @@ import jsonschema
 import pandas as pd
 import pytest
 import yaml
-from typer.testing import CliRunner
+from cli_in_process import run_cli
 
 from playbook import charter, data
 from playbook.charter import check as charter_check
 from playbook.charter import field_table, json_schema, team, yaml_reader
 from playbook.charter.data_fields import ForecastCalendar
 from playbook.charter.fields import MAX_AMOUNT, MAX_COUNT
-from playbook.cli.app import app
 from playbook.errors import CharterError, DataError
 
 REPO = Path(__file__).resolve().parents[1]
@@ -41,30 +38,6 @@ def _check(tmp_path, text: str | bytes):
     else:
         path.write_text(text, encoding="utf-8")
     return charter_check.check(path, shown="charter.yaml")
-
-
-@dataclasses.dataclass(frozen=True)
-class Ran:
-    """What `playbook ARGS` printed and how it exited."""
-
-    returncode: int
-    stdout: str
-    stderr: str
-
-
-def run_cli(*args: str, cwd: Path) -> Ran:
-    """`playbook ARGS` in `cwd`, run in this process as `python -m playbook` runs it
-    (`app(prog_name="playbook")`): a new interpreter per call cost 2 s of CPU."""
-    before = Path.cwd()
-    os.chdir(cwd)
-    try:
-        result = CliRunner().invoke(app, list(args), prog_name="playbook")
-    finally:
-        os.chdir(before)
-    assert result.exception is None or isinstance(result.exception, SystemExit), (
-        result.output
-    )
-    return Ran(result.exit_code, result.stdout, result.stderr)
 
 
 @pytest.mark.parametrize("template", TEMPLATES, ids=[t.stem for t in TEMPLATES])

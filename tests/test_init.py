@@ -1,11 +1,10 @@
 """`playbook init`: a charter from a template, from prompts or flags, that passes."""
 
-import dataclasses
-import os
 from pathlib import Path
 
 import pytest
 import yaml
+from cli_in_process import run_cli
 from typer.testing import CliRunner
 
 from playbook import charter
@@ -16,31 +15,6 @@ from playbook.errors import CharterError, PlaybookError
 
 REPO = Path(__file__).resolve().parents[1]
 TEMPLATES = sorted((REPO / "templates").glob("*.yaml"))
-
-
-@dataclasses.dataclass(frozen=True)
-class Ran:
-    """What `playbook ARGS` printed and how it exited."""
-
-    returncode: int
-    stdout: str
-    stderr: str
-
-
-def run_cli(*args: str, cwd: Path, stdin: str = "") -> Ran:
-    """`playbook ARGS` in `cwd` with `stdin` piped in, run in this process as `python
-    -m playbook` runs it (`app(prog_name="playbook")`): a new interpreter per call
-    cost 2 s of CPU."""
-    before = Path.cwd()
-    os.chdir(cwd)
-    try:
-        result = CliRunner().invoke(app, list(args), input=stdin, prog_name="playbook")
-    finally:
-        os.chdir(before)
-    assert result.exception is None or isinstance(result.exception, SystemExit), (
-        result.output
-    )
-    return Ran(result.exit_code, result.stdout, result.stderr)
 
 
 @pytest.mark.parametrize("template", TEMPLATES, ids=[t.stem for t in TEMPLATES])
