@@ -65,52 +65,68 @@ def test_the_seeds_spec_completes_on_two_local_workers(local_seeds):
     assert local_seeds.portfolio.exists()
 
 
-def test_the_same_spec_runs_on_a_dask_local_cluster(seeds_spec, local_seeds, tmp_path):
+@pytest.fixture(scope="module")
+def on_dask(example, tmp_path_factory):
+    """The seeds spec on a Dask local cluster, beside a journey that hangs past its
+    timeout and a quick one: one cluster, and the hang's wait runs alongside the
+    seeds' journeys instead of after them (it was a minute of its own)."""
     distributed = pytest.importorskip("distributed")
-    runs = tmp_path / "dask-runs"
+    folder = tmp_path_factory.mktemp("dask-spec")
+    hangs = stage_one(folder / "nb-hangs", "import time\ntime.sleep(600)")
+    pocs = [
+        {
+            "charter": str(example / "charter.yaml"),
+            "stages": SEEDS_STAGES,
+            "grid": {"seed": [1, 2]},
+        },
+        {
+            "charter": str(charter_named(example, "hangs-on-dask")),
+            "notebooks": str(hangs),
+            "stages": "1",
+            "timeout": HANGS_FOR,
+        },
+        {"charter": str(charter_named(example, "good-on-dask")), "stages": "1"},
+    ]
+    spec_path = write_spec(folder, timeout=ENOUGH, pocs=pocs)
+    runs = folder / "dask-runs"
     events = []
+    # A worker for each seed's journey and one for the hanging journey; the quick one
+    # follows the first to finish.
     with distributed.LocalCluster(
-        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+        n_workers=3, threads_per_worker=1, processes=True, dashboard_address=None
     ) as cluster:
         result = batch.run_batch(
-            batch.load_spec(seeds_spec, runs_dir=runs),
+            batch.load_spec(spec_path, runs_dir=runs),
             scheduler=cluster.scheduler_address,
             on_event=events.append,
         )
-    assert [r.outcome for r in result.results] == ["complete", "complete"]
-    assert [(r.decision, r.kpi["lift"]) for r in result.results] == [
+    return result, runs, events
+
+
+def test_the_same_spec_runs_on_a_dask_local_cluster(on_dask, local_seeds):
+    result, runs, events = on_dask
+    seeds = [r for r in result.results if r.job.poc == "churn-tiny"]
+    assert [r.outcome for r in seeds] == ["complete", "complete"]
+    assert [(r.decision, r.kpi["lift"]) for r in seeds] == [
         (r.decision, r.kpi["lift"]) for r in local_seeds.results
     ]
     assert all(r.run_dir.parent.parent == runs for r in result.results)
-    stages_seen = {(e.job.index, e.stage) for e in events if e.kind == "stage"}
+    seed_jobs = {r.job.index for r in seeds}
+    stages_seen = {
+        (e.job.index, e.stage)
+        for e in events
+        if e.kind == "stage" and e.job.index in seed_jobs
+    }
     assert {stage for _, stage in stages_seen} == set(range(1, 5))
     assert (runs / "index.html").exists()
 
 
 def test_a_journey_past_its_timeout_on_dask_is_stopped_and_the_others_finish(
-    example, tmp_path
+    on_dask,
 ):
-    distributed = pytest.importorskip("distributed")
-    hangs = stage_one(tmp_path / "nb-hangs", "import time\ntime.sleep(600)")
-    pocs = [
-        {
-            "charter": charter_named(example, "hangs-on-dask").name,
-            "notebooks": str(hangs),
-            "stages": "1",
-            "timeout": HANGS_FOR,
-        },
-        {"charter": charter_named(example, "good-on-dask").name, "stages": "1"},
-    ]
-    spec_path = write_spec(
-        example, runs_dir=str(tmp_path / "runs"), timeout=ENOUGH, pocs=pocs
-    )
-    with distributed.LocalCluster(
-        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
-    ) as cluster:
-        result = batch.run_batch(
-            batch.load_spec(spec_path), scheduler=cluster.scheduler_address
-        )
+    result, _, _ = on_dask
     assert outcomes(result) == {
+        "churn-tiny": "complete",
         "hangs-on-dask": "timed_out",
         "good-on-dask": "complete",
     }

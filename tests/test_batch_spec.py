@@ -1,12 +1,11 @@
 """`playbook batch` specs: journeys from YAML or a folder, bad specs refused clearly."""
 
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 import yaml
+from cli_in_process import run_cli
 from tiny import make_example
 
 from playbook.run import batch
@@ -86,13 +85,7 @@ def test_a_bad_spec_is_refused_with_file_entry_and_field(example, text, message)
 def test_a_bad_spec_exits_1_from_the_cli_and_writes_nothing(tmp_path):
     spec = tmp_path / "spec.yaml"
     spec.write_text("pocs:\n  - charter: nowhere.yaml\n")
-    done = subprocess.run(
-        [sys.executable, "-m", "playbook", "batch", str(spec)],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    done = run_cli("batch", str(spec), cwd=tmp_path)  # fails if an exception escaped
     assert done.returncode == 1, done.stdout + done.stderr
     assert "nowhere.yaml: no such charter file" in done.stdout
     assert "Traceback" not in done.stdout + done.stderr

@@ -2,14 +2,13 @@
 
 import json
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import jsonschema
 import pandas as pd
 import pytest
 import yaml
+from cli_in_process import run_cli
 
 from playbook import charter, data
 from playbook.charter import check as charter_check
@@ -39,16 +38,6 @@ def _check(tmp_path, text: str | bytes):
     else:
         path.write_text(text, encoding="utf-8")
     return charter_check.check(path, shown="charter.yaml")
-
-
-def run_cli(*args: str, cwd: Path) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "playbook", *args],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
 
 
 @pytest.mark.parametrize("template", TEMPLATES, ids=[t.stem for t in TEMPLATES])

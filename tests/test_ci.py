@@ -338,15 +338,23 @@ def test_a_poc_repository_ci_passes_then_fails_as_its_decision_changes(tmp_path)
     fields = yaml.safe_load(charter.read_text(encoding="utf-8"))
     fields["kpi"]["min_lift"] = 10**12  # a bar no model can clear
     charter.write_text(yaml.safe_dump(fields, sort_keys=False), encoding="utf-8")
+    # Stage 4 alone decides (it needs no earlier stage's results): the second CI run
+    # need not repeat stages 1-3, whose cases the first run checked.
+    (repo / "pytest.ini").write_text(
+        "[pytest]\nplaybook_charters = charters/charter.yaml\nplaybook_stages = 4\n"
+        "playbook_fail_on = stop\n",
+        encoding="utf-8",
+    )
     code, junit, out = poc_ci(repo, tmp_path / "second.xml")
     assert code == pytest.ExitCode.TESTS_FAILED, out
     failures = junit.findall(".//failure")
     assert len(failures) == 1
     message = failures[0].get("message")
     assert message.startswith("decision STOP, below the bar (--fail-on stop)")
-    assert [case.get("name") for case in junit.findall(".//testcase")][-1] == (
-        "decision"
-    )
+    assert [case.get("name") for case in junit.findall(".//testcase")] == [
+        "04_poc",
+        "decision",
+    ]
 
 
 def test_the_ci_recipe_is_a_workflow_running_pytest_with_the_documented_keys():

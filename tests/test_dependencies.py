@@ -1,6 +1,7 @@
 """Every package playbook imports is declared; optional ones stay optional."""
 
 import ast
+import functools
 import re
 import sys
 import tomllib
@@ -45,11 +46,19 @@ def declared() -> dict[str, set[str]]:
 TYPE_CHECKER_ONLY = {"_typeshed"}
 
 
+@functools.cache
+def _parsed() -> tuple[tuple[Path, ast.Module], ...]:
+    """Every module of playbook/, parsed once for the tests that read its imports."""
+    return tuple(
+        (path, ast.parse(path.read_text(encoding="utf-8")))
+        for path in sorted((REPO / "playbook").rglob("*.py"))
+    )
+
+
 def imports(*, module_level_only: bool = False) -> dict[str, set[str]]:
     """Third-party top-level modules imported by playbook/, with the files."""
     found: dict[str, set[str]] = {}
-    for path in sorted((REPO / "playbook").rglob("*.py")):
-        tree = ast.parse(path.read_text(encoding="utf-8"))
+    for path, tree in _parsed():
         inside = _inside_functions(tree) if module_level_only else set()
         nodes = [node for node in ast.walk(tree) if id(node) not in inside]
         for node in nodes:

@@ -1,30 +1,20 @@
 """`playbook init`: a charter from a template, from prompts or flags, that passes."""
 
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 import yaml
+from cli_in_process import run_cli
+from typer.testing import CliRunner
 
 from playbook import charter
 from playbook.charter import check
 from playbook.charter import init as charter_init
+from playbook.cli.app import app
 from playbook.errors import CharterError, PlaybookError
 
 REPO = Path(__file__).resolve().parents[1]
 TEMPLATES = sorted((REPO / "templates").glob("*.yaml"))
-
-
-def run_cli(*args: str, cwd: Path, stdin: str = "") -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "playbook", *args],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        input=stdin,
-        timeout=120,
-    )
 
 
 @pytest.mark.parametrize("template", TEMPLATES, ids=[t.stem for t in TEMPLATES])
@@ -156,10 +146,6 @@ def test_tricky_text_survives_init(tmp_path):
 
 
 def test_init_shows_a_templates_hostile_default_escaped(tmp_path):
-    from typer.testing import CliRunner
-
-    from playbook.cli.app import app
-
     hostile = "Chief\x1b]0;owned\x07 \x1b[2Jofficer"
     raw = yaml.safe_load((REPO / "templates" / "churn.yaml").read_text())
     raw["business"]["sponsor"] = hostile

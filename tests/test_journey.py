@@ -240,6 +240,17 @@ def test_every_run_has_a_memo_linked_first_with_relative_commands(complete_run):
     assert "../../../example/charter.yaml" in script
 
 
+def test_a_journey_refreshes_the_portfolio_of_its_runs_folder(complete_run):
+    result, run_dir = complete_run
+    record = json.loads((run_dir / "manifest.json").read_text())
+    page = (run_dir.parents[1] / "index.html").read_text()
+    assert result.returncode == 0
+    assert "churn-tiny" in page
+    assert f"churn-tiny/{run_dir.name}/index.html" in page
+    assert record["owner"] == "Retention product owner"
+    assert record["journey_sha256"]
+
+
 def test_a_second_run_gets_a_new_folder_and_keeps_the_first(complete_run, tmp_path):
     _, first = complete_run
     before = (first / "manifest.json").read_bytes()

@@ -7,7 +7,6 @@ import pytest
 
 from playbook.core.journey import STAGES
 from playbook.report import portfolio
-from playbook.run import runner
 
 NOW = dt.datetime(2026, 11, 26, 12, 0, tzinfo=dt.UTC)
 
@@ -173,18 +172,8 @@ def test_portfolio_draws_its_chart_and_table_offline(runs, chromium, tmp_path):
     assert "POCs by stage reached" in dom
 
 
-@pytest.mark.journey
-def test_a_journey_refreshes_the_portfolio_of_its_runs_folder(tmp_path):
-    from tiny import make_example
-
-    charter_path = make_example(tmp_path / "example")
-    result = runner.run_journey(charter_path, runs_dir=tmp_path / "runs", stages=[1])
-    page = (tmp_path / "runs" / "index.html").read_text()
-    assert result.exit_code == 0
-    assert "churn-tiny" in page
-    assert f"churn-tiny/{result.run_dir.name}/index.html" in page
-    assert result.manifest["owner"] == "Retention product owner"
-    assert result.manifest["journey_sha256"]
+# A journey refreshing the portfolio of its runs folder: tests/test_journey.py, on
+# its complete run (a journey of its own here cost a kernel for stage 1 alone).
 
 
 def test_report_command_writes_the_page_or_names_the_missing_folder(runs, tmp_path):

@@ -1,12 +1,10 @@
 """`playbook checks suggest`: a starter contract inferred from the data."""
 
-import subprocess
-import sys
-
 import numpy as np
 import pandas as pd
 import pytest
 import yaml
+from cli_in_process import run_cli
 
 from playbook.cli import checks_commands
 from playbook.data import contracts
@@ -163,13 +161,7 @@ def test_the_cli_writes_the_suite_and_exits_0_or_names_the_problem_and_exits_2(
     extract, tmp_path
 ):
     def cli(*args):
-        return subprocess.run(
-            [sys.executable, "-m", "playbook", "checks", "suggest", *args],
-            cwd=tmp_path,
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
+        return run_cli("checks", "suggest", *args, cwd=tmp_path)
 
     done = cli(str(extract), "--target", "y")
     assert done.returncode == 0, done.stdout + done.stderr
