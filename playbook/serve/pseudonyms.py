@@ -116,7 +116,8 @@ def keyed_digest(secret: bytes, prefix: bytes) -> Callable[[bytes], str]:
     The same digest as `hmac.new(secret, prefix + message, hashlib.sha256)`, RFC 2104
     spelt out: the key's inner and outer SHA-256 states (and the prefix) are hashed
     once, and each message costs two copies of a state in C. `hmac`'s own copy()
-    builds a Python object per message: 250,000 ids took 0.88 s of CPU, now 0.45 s.
+    builds a Python object per message: the digests of 250,000 ids took 0.88 s
+    of CPU, now 0.45 s.
 
     Args:
         secret: The key.
