@@ -1,6 +1,8 @@
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from scipy.stats import ks_2samp
 
 from playbook.beyond import drift, drift_words
@@ -240,6 +242,32 @@ def test_new_categories_in_the_fresh_batch_are_seen():
     few = np.concatenate([rng.choice(methods, 2990, p=shares), ["app"] * 10])
     _, found = judge({"pay": before}, {"pay": few})
     assert found["pay"].level != drift.ALERT
+
+
+# Any text but a trailing NUL (str() through NumPy drops it from an object value)
+# and lone surrogates (not UTF-8, so no string column holds them).
+_TEXT = st.one_of(
+    st.none(),
+    st.text(
+        st.characters(exclude_characters="\x00", exclude_categories=["Cs"]), max_size=3
+    ),
+)
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    before=st.lists(_TEXT, min_size=1, max_size=20), after=st.lists(_TEXT, max_size=20)
+)
+def test_a_string_column_has_the_categories_of_the_same_text_as_objects(before, after):
+    as_strings = drift._category_counts(
+        pd.Series(before, dtype="string"), pd.Series(after, dtype="string")
+    )
+    as_objects = drift._category_counts(
+        pd.Series(before, dtype=object), pd.Series(after, dtype=object)
+    )
+
+    for strings, objects in zip(as_strings, as_objects, strict=True):
+        np.testing.assert_array_equal(strings, objects)
 
 
 def test_text_goes_on_alert_by_its_psi_only():

@@ -43,10 +43,12 @@ def probe_notebooks(tmp_path):
     notebook(
         folder / "01_business_question.ipynb",
         "import sys\nwave_before = 'wave' in sys.modules\nimport wave\n"
+        "import nbformat  # imports jsonschema, which takes the IRI grammar\n"
         "leak = 'a name from stage 1'",
         save(
             "01_business_question",
-            "{'pid': os.getpid(), 'wave_before': wave_before}",
+            "{'pid': os.getpid(), 'wave_before': wave_before, 'iri_grammar_loaded': "
+            "getattr(sys.modules.get('rfc3987_syntax'), '__file__', None) is not None}",
         ),
     )
     notebook(
@@ -94,6 +96,8 @@ def test_stages_share_one_kernel_but_not_their_names(probe_notebooks, tmp_path):
     one = _probe(first.run_dir, "01_business_question")
     two = _probe(first.run_dir, "02_team")
     assert one["wave_before"] is False
+    # The kernel deferred the grammar nothing in a journey uses (slow_imports).
+    assert one["iri_grammar_loaded"] is False
     assert two == {
         "pid": one["pid"],
         "sees_leak": False,
@@ -105,6 +109,13 @@ def test_stages_share_one_kernel_but_not_their_names(probe_notebooks, tmp_path):
     executed = nbformat.read(first.run_dir / "notebooks" / "02_team.ipynb", 4)
     counts = [c.execution_count for c in executed.cells if c.cell_type == "code"]
     assert counts == [1, 2, 3]  # parameters, injected parameters, the stage's cell
+    # The kernel's start-up line counted no cell and left every output in place.
+    executed = nbformat.read(
+        first.run_dir / "notebooks" / "01_business_question.ipynb", 4
+    )
+    counts = [c.execution_count for c in executed.cells if c.cell_type == "code"]
+    assert counts == [1, 2, 3, 4]
+    assert all(c.metadata.papermill.status == "completed" for c in executed.cells)
 
 
 def _probe(run_dir, stage):

@@ -41,6 +41,17 @@ def test_a_pseudonym_depends_on_the_id_the_poc_and_the_key(value):
     assert len(made) == len("id-") + 20
 
 
+@given(
+    secret=st.binary(max_size=200),  # past SHA-256's 64-byte block: hashed first
+    prefix=st.binary(max_size=80),
+    message=st.binary(max_size=200),
+)
+def test_the_keyed_digest_is_hmac_sha256(secret, prefix, message):
+    expected = hmac.new(secret, prefix + message, hashlib.sha256).hexdigest()
+
+    assert pseudonyms.keyed_digest(secret, prefix)(message) == expected
+
+
 def test_a_whole_number_read_as_a_float_gets_the_integer_pseudonym():
     assert pseudonyms.pseudonym(1001.0, poc="p", key=b"k") == pseudonyms.pseudonym(
         1001, poc="p", key=b"k"

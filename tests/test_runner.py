@@ -1,6 +1,9 @@
+import sys
+
 import pytest
 
 from playbook import errors
+from playbook.core import slow_imports
 from playbook.errors import StageSelectionError
 from playbook.run import runner
 
@@ -56,3 +59,62 @@ def test_missing_data_file_fails_before_a_run_folder_is_made(churn_charter, tmp_
             churn_charter.source, runs_dir=tmp_path, data_path=tmp_path / "x.csv"
         )
     assert not any(tmp_path.iterdir())
+
+
+def test_a_running_notebook_is_saved_at_most_every_few_seconds():
+    from playbook.run.journey_engine import sparse_saves
+
+    now, saved = [100.0], []
+    save = sparse_saves(
+        lambda **kwargs: saved.append((now[0], kwargs)), every=5.0, clock=lambda: now[0]
+    )
+    for moment in (100.0, 101.0, 104.9, 105.0, 106.0, 109.9, 111.0, 111.5):
+        now[0] = moment
+        save(nb="node")
+    # 5 s after the save before the first cell, then 5 s after each save made.
+    assert saved == [(105.0, {"nb": "node"}), (111.0, {"nb": "node"})]
+
+
+PROBE = "playbook_slow_probe"
+
+
+@pytest.fixture
+def slow_probe(tmp_path, monkeypatch):
+    """A module that leaves a file behind when it is imported, and its marker."""
+    marker = tmp_path / "imported"
+    (tmp_path / f"{PROBE}.py").write_text(
+        f"from pathlib import Path\nPath({str(marker)!r}).touch()\n"
+        "def is_valid_syntax(rule, value):\n    return rule == 'iri' and ':' in value\n"
+        "RULES = ('iri',)\n"
+    )
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.delitem(sys.modules, PROBE, raising=False)
+    yield marker
+    sys.modules.pop(PROBE, None)
+
+
+def test_a_deferred_module_is_imported_when_a_function_of_it_is_called(slow_probe):
+    assert slow_imports.defer(PROBE, functions=("is_valid_syntax",))
+    from playbook_slow_probe import is_valid_syntax  # as jsonschema takes it
+
+    assert not slow_probe.exists()
+    assert is_valid_syntax("iri", "http://a.example") is True
+    assert is_valid_syntax("iri", "no scheme") is False
+    assert slow_probe.exists()
+    assert sys.modules[PROBE].__file__.endswith(f"{PROBE}.py")  # the real one now
+
+
+def test_a_deferred_module_is_imported_when_any_other_name_is_read(slow_probe):
+    slow_imports.defer(PROBE, functions=("is_valid_syntax",))
+
+    assert sys.modules[PROBE].RULES == ("iri",)
+    assert slow_probe.exists()
+
+
+def test_nothing_is_deferred_that_is_imported_already_or_missing(slow_probe):
+    import playbook_slow_probe
+
+    assert not slow_imports.defer(PROBE, functions=())
+    assert sys.modules[PROBE] is playbook_slow_probe
+    assert not slow_imports.defer("playbook_no_such_module", functions=())
+    assert "playbook_no_such_module" not in sys.modules

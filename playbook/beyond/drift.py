@@ -498,6 +498,10 @@ def _category_counts(
 
 def _keys(values: pd.Series, *, numeric: bool) -> pd.Series:
     """Each value as its category: a number, or text."""
+    if not numeric and isinstance(values.dtype, pd.StringDtype):
+        # Text already, missing values as such: as it is (a million rows of text
+        # through str() and back cost 0.5 s of CPU per column, this 0.05 s).
+        return values.reset_index(drop=True)
     if not numeric:
         text = values.to_numpy(dtype=object)
         return pd.Series(np.where(pd.isna(text), None, text.astype(str)), dtype=object)

@@ -23,7 +23,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from playbook.core.files import write_atomic
-from playbook.core.language import FONT_STACK, HTML_LANG, Language, language_of
+from playbook.core.language import FONT_STACK, Language, language_of
 from playbook.core.locale_format import format_moment, format_money
 from playbook.core.messages import translated
 from playbook.errors import ReportError
@@ -32,8 +32,6 @@ from playbook.report.page_templates import money_ticks
 
 ASSET = "assets/plotly.min.js"
 
-_TEMPLATES = Path(__file__).parent / "templates"
-_STAGE_TEMPLATE = "playbook_stage"
 
 # Colours only: the words for each decision and status are in run_index.html.j2.
 _DECISION_COLOURS = page_templates.DECISION_COLOURS
@@ -161,7 +159,8 @@ def export_stage(
 
     Code and prompts are hidden, Markdown and outputs are kept, and an error shows as
     one line, "ErrorName: message". The page loads plotly.js from `assets/` next to
-    it, which this function puts there.
+    it, which this function puts there. A journey exports its seven pages with one
+    `stage_export.StageExporter` instead (its templates compiled once).
 
     Args:
         notebook: The executed notebook.
@@ -175,35 +174,9 @@ def export_stage(
     Raises:
         ReportError: The notebook cannot be read.
     """
-    # Imported here, not at the top: nbformat reaches jsonschema, whose format checks
-    # build a grammar at import (2 s of CPU), and every stage's kernel imports this
-    # package while only the runner exports pages.
-    import nbformat
-    from nbconvert import HTMLExporter
+    from playbook.report.stage_export import StageExporter  # it uses this module
 
-    try:
-        node = nbformat.read(notebook, as_version=4)
-    except (OSError, ValueError) as error:
-        raise ReportError(
-            f"{notebook}: cannot read the executed notebook ({error}). "
-            "Run the stage again to recreate it."
-        ) from error
-    node.metadata["title"] = title
-    # The stage template's own words, in the reader's language (read as nb.metadata).
-    node.metadata["playbook_words"] = {"overview": translated(language, "Run overview")}
-    exporter = HTMLExporter(
-        template_name=_STAGE_TEMPLATE,
-        extra_template_basedirs=[str(_TEMPLATES)],
-        exclude_input=True,
-        exclude_input_prompt=True,
-        exclude_output_prompt=True,
-        language_code=HTML_LANG[language],
-    )
-    body, _ = exporter.from_notebook_node(node)
-    html = Path(html)
-    html.parent.mkdir(parents=True, exist_ok=True)
-    ensure_plotly_asset(html.parent)
-    return write_atomic(html, body)
+    return StageExporter(language).export(notebook, html, title=title)
 
 
 def write_index(

