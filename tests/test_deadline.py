@@ -84,3 +84,34 @@ def test_a_spent_deadline_leaves_the_minimum_of_each_kind_of_call():
         deadline=Deadline(0.0),
     )
     assert (few.batch_calls, few.row_calls) == (1, 2)
+
+
+class _CountedRows(Pipeline):
+    """A pipeline that records the rows of each prediction it is asked for."""
+
+    seen: list[int]
+
+    def predict_proba(self, X, **params):
+        self.seen.append(len(X))
+        return super().predict_proba(X, **params)
+
+
+@pytest.mark.parametrize("warmed", [False, True])
+def test_latency_predicts_only_the_calls_it_times_once_warmed(warmed):
+    model, rows = _model_and_rows()
+    counted = _CountedRows(model.steps)
+    counted.seen = []
+    report = latency.measure(
+        counted,
+        rows,
+        prediction=REAL_TIME,
+        repeats=5,
+        single_rows=50,
+        seed=1,
+        deadline=Deadline(0.0, clock=_clock(1.0)),
+        warmed=warmed,
+    )
+    timed = [len(rows)] * report.batch_calls + [1] * report.row_calls
+    # Unwarmed, one untimed one-row call first pays for the model's lazy set-up.
+    assert counted.seen == ([] if warmed else [1]) + timed
+    assert (report.batch_calls, report.row_calls) == (latency.MIN_CALLS,) * 2
