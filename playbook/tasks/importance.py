@@ -133,7 +133,9 @@ def importance(
     scoring, label = SCORING[task]
     rng = np.random.default_rng([seed, 5])
     keep = np.sort(rng.permutation(len(rows))[:SAMPLE_ROWS])
-    sample, outcome = rows.iloc[keep][features], np.asarray(target)[keep]
+    # Every test row (fewer than `SAMPLE_ROWS`): no copy of them before the features'.
+    picked = rows if len(keep) == len(rows) else rows.iloc[keep]
+    sample, outcome = picked[features], np.asarray(target)[keep]
     encoded, candidates, screened = None, features, []
     if len(features) > MOST_PERMUTED:
         encoded = EncodedSample.of(model, sample, seed=seed)
