@@ -48,6 +48,7 @@ from playbook import charter, data  # noqa: E402
 from playbook.core import journey  # noqa: E402
 from playbook.data import leakage, pii, strategy_stage  # noqa: E402
 from playbook.tasks import (  # noqa: E402
+    calibration,
     column_findings,
     evaluation,
     importance,
@@ -66,7 +67,7 @@ PARTS = {
     "excluded columns (leakage scan)": (models, "excluded_columns"),
     "leakage scan": (leakage, "scan"),
     "tuning": (tuning, "tune"),
-    "final fit and calibration": (top_k, "calibrated"),
+    "final fit and calibration": (calibration, "calibrated"),
     "scoring the test rows": (top_k, "score"),
     "permutation importance": (importance, "importance"),
     "segments and groups": (segments, "compare"),

@@ -61,9 +61,9 @@ def test_latency_times_every_call_asked_without_a_deadline():
     assert report.meets is True and 0 < report.row_p50_ms <= report.row_p95_ms
 
 
-def test_a_spent_deadline_leaves_the_minimum_of_each_kind_of_call():
-    model, rows = _model_and_rows()
-    report = latency.measure(
+def _measured_past_a_spent_deadline(model, rows, *, warmed=False):
+    """Latency asked for 5 whole-batch and 50 one-row calls, its allowance spent."""
+    return latency.measure(
         model,
         rows,
         prediction=REAL_TIME,
@@ -71,7 +71,13 @@ def test_a_spent_deadline_leaves_the_minimum_of_each_kind_of_call():
         single_rows=50,
         seed=1,
         deadline=Deadline(0.0, clock=_clock(1.0)),
+        warmed=warmed,
     )
+
+
+def test_a_spent_deadline_leaves_the_minimum_of_each_kind_of_call():
+    model, rows = _model_and_rows()
+    report = _measured_past_a_spent_deadline(model, rows)
     assert (report.batch_calls, report.row_calls) == (latency.MIN_CALLS,) * 2
     # Fewer calls asked than the minimum: only those.
     few = latency.measure(
@@ -84,3 +90,25 @@ def test_a_spent_deadline_leaves_the_minimum_of_each_kind_of_call():
         deadline=Deadline(0.0),
     )
     assert (few.batch_calls, few.row_calls) == (1, 2)
+
+
+class _CountedRows(Pipeline):
+    """A pipeline that records the rows of each prediction it is asked for."""
+
+    seen: list[int]
+
+    def predict_proba(self, X, **params):
+        self.seen.append(len(X))
+        return super().predict_proba(X, **params)
+
+
+@pytest.mark.parametrize("warmed", [False, True])
+def test_latency_predicts_only_the_calls_it_times_once_warmed(warmed):
+    model, rows = _model_and_rows()
+    counted = _CountedRows(model.steps)
+    counted.seen = []
+    report = _measured_past_a_spent_deadline(counted, rows, warmed=warmed)
+    timed = [len(rows)] * report.batch_calls + [1] * report.row_calls
+    # Unwarmed, one untimed one-row call first pays for the model's lazy set-up.
+    assert counted.seen == ([] if warmed else [1]) + timed
+    assert (report.batch_calls, report.row_calls) == (latency.MIN_CALLS,) * 2

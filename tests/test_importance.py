@@ -284,3 +284,24 @@ def test_the_sample_is_the_stated_size_of_the_test_rows(monkeypatch):
         model, rows, target, features=list(rows.columns), task="top_k", seed=1
     ).scope
     assert (scope.sample_rows, scope.test_rows) == (120, 300)
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    columns=st.lists(
+        st.lists(
+            st.one_of(st.none(), st.sampled_from([-2.5, 0.0, 1.0, 1.0, 7.0])),
+            min_size=6,
+            max_size=6,
+        ),
+        min_size=1,
+        max_size=4,
+    )
+)
+def test_column_ranks_are_pandas_ranks_with_gaps_at_the_mean_rank(columns):
+    frame = pd.DataFrame(
+        {f"c{i}": pd.array(values, dtype="Float64") for i, values in enumerate(columns)}
+    )
+    ranks = frame.astype(float).rank()
+    expected = ranks.fillna(ranks.mean()).to_numpy(float)
+    np.testing.assert_array_equal(importance._column_ranks(frame), expected)

@@ -133,7 +133,9 @@ def importance(
     scoring, label = SCORING[task]
     rng = np.random.default_rng([seed, 5])
     keep = np.sort(rng.permutation(len(rows))[:SAMPLE_ROWS])
-    sample, outcome = rows.iloc[keep][features], np.asarray(target)[keep]
+    # Every test row (fewer than `SAMPLE_ROWS`): no copy of them before the features'.
+    picked = rows if len(keep) == len(rows) else rows.iloc[keep]
+    sample, outcome = picked[features], np.asarray(target)[keep]
     encoded, candidates, screened = None, features, []
     if len(features) > MOST_PERMUTED:
         encoded = EncodedSample.of(model, sample, seed=seed)
@@ -210,18 +212,17 @@ def screen(
     # matrix: column by column took seconds on 3,000 columns.
     output_ranks = _ranks(output)
     strength = np.zeros(len(rows.columns))
-    numbers = [
-        i
-        for i, (_, column) in enumerate(rows.items())
-        if pd.api.types.is_numeric_dtype(column)
-        and not pd.api.types.is_bool_dtype(column)
-    ]
+    # By dtype, not column by column: `rows.items()` built 3,000 Series (0.7 s).
+    number_dtypes = {
+        dtype: pd.api.types.is_numeric_dtype(dtype)
+        and not pd.api.types.is_bool_dtype(dtype)
+        for dtype in set(rows.dtypes)
+    }
+    numbers = [i for i, dtype in enumerate(rows.dtypes) if number_dtypes[dtype]]
     if numbers:
-        ranks = rows.iloc[:, numbers].rank()
-        # A gap takes its column's mean rank (pandas' fillna column by column is slow).
-        ranked = ranks.to_numpy(float)
-        ranked = np.where(np.isnan(ranked), ranks.mean().to_numpy(float), ranked)
-        strength[numbers] = np.abs(_correlations(ranked, output_ranks))
+        # Every column (wide data is mostly numbers): no copy of the frame's columns.
+        picked = rows if len(numbers) == len(rows.columns) else rows.iloc[:, numbers]
+        strength[numbers] = np.abs(_correlations(_column_ranks(picked), output_ranks))
     for i in sorted(set(range(len(rows.columns))) - set(numbers)):
         labels = rows.iloc[:, i].astype("string").fillna("")
         strength[i] = _correlation_ratio(labels, output)
@@ -378,9 +379,12 @@ def _verified(
                 for name, i in zip(group, where, strict=True)
             ]
     shuffled = pd.concat(parts, axis=1)[names]
-    expected = matrix.copy()
+    # Each encoded column's rows in its feature's order, all in one gather (a copy
+    # per feature took 0.7 s on 3,000 features); a column no feature owns keeps its.
+    column_orders = np.tile(np.arange(len(rows)), (matrix.shape[1], 1))
     for name, owned in columns.items():
-        expected[:, owned] = matrix[np.ix_(orders[place[name]], owned)]
+        column_orders[owned] = orders[place[name]]
+    expected = np.take_along_axis(matrix, column_orders.T, axis=0)
     encoded = np.asarray(encoder.transform(shuffled), dtype=float)
     return encoded.shape == expected.shape and bool(
         np.array_equal(encoded, expected, equal_nan=True)
@@ -397,6 +401,38 @@ def _output(model: Any, rows: Any, *, task: str) -> np.ndarray:
 
 def _ranks(values: np.ndarray) -> np.ndarray:
     return pd.Series(values).rank().to_numpy(float)
+
+
+def _column_ranks(numbers: pd.DataFrame) -> np.ndarray:
+    """Each column's average ranks (as `DataFrame.rank`), a gap its column's mean rank.
+
+    One NumPy sort of all columns at once: pandas ranked Arrow-backed columns one by
+    one (1.4 s on 3,000 columns), SciPy's `rankdata` skipping gaps slice by slice
+    (1.1 s). The ranks are halves and their sums exact, so the mean is the same
+    whatever the order of the sum.
+    """
+    values = numbers.to_numpy(dtype=float, na_value=np.nan).T.copy()
+    ranked = np.full(values.shape, np.nan)
+    if values.size:
+        # Gaps sort last; the order within a tie does not change its mean rank.
+        order = np.argsort(values, axis=1)
+        ordered = np.take_along_axis(values, order, axis=1)
+        where = np.broadcast_to(np.arange(values.shape[1]), values.shape)
+        # A run of equal values shares the mean of its first and last positions.
+        starts = np.ones(values.shape, dtype=bool)
+        starts[:, 1:] = ordered[:, 1:] != ordered[:, :-1]
+        ends = np.ones(values.shape, dtype=bool)
+        ends[:, :-1] = starts[:, 1:]
+        first = np.maximum.accumulate(np.where(starts, where, 0), axis=1)
+        last = np.minimum.accumulate(
+            np.where(ends, where, values.shape[1])[:, ::-1], axis=1
+        )[:, ::-1]
+        np.put_along_axis(ranked, order, (first + last) / 2 + 1, axis=1)
+        ranked[np.isnan(values)] = np.nan
+    present = ~np.isnan(ranked)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        means = np.where(present, ranked, 0.0).sum(axis=1) / present.sum(axis=1)
+    return np.where(present, ranked, means[:, None]).T
 
 
 def _correlations(columns: np.ndarray, values: np.ndarray) -> np.ndarray:
