@@ -232,11 +232,17 @@ def _losses_predicting_every_column(sample, columns, *, target, seed):
     from sklearn.metrics import roc_auc_score
 
     y = sample[target].to_numpy() == 1
-    matrix = sample[columns].to_numpy(dtype=float)
+    categorical = [not pd.api.types.is_numeric_dtype(sample[c]) for c in columns]
+    matrix = np.column_stack(
+        [
+            pd.factorize(sample[c])[0].astype(float) if text else sample[c].to_numpy()
+            for c, text in zip(columns, categorical, strict=True)
+        ]
+    )
     learn = np.arange(len(sample)) % 2 == 0
     model = HistGradientBoostingClassifier(
         max_iter=leakage._MODEL_ITERATIONS,
-        categorical_features=np.zeros(len(columns), dtype=bool),
+        categorical_features=np.array(categorical),
         early_stopping=False,
         random_state=seed,
     ).fit(matrix[learn], y[learn])
@@ -260,6 +266,8 @@ def test_shuffling_only_the_columns_a_tree_splits_on_gives_the_same_losses():
         rng.normal(size=(n, noise)).round(3),
         columns=[f"noise_{i}" for i in range(noise)],
     )
+    # A text column: the trees see it first, the others one place later.
+    frame["plan"] = rng.choice(["basic", "plus", "pro"], n)
     frame["signal"] = rng.normal(size=n)
     frame["y"] = (rng.random(n) < 1 / (1 + np.exp(-3 * frame["signal"]))).astype(int)
     columns = [c for c in frame.columns if c != "y"]

@@ -548,10 +548,19 @@ def _split_columns(model: object, *, width: int) -> np.ndarray:
     """
     read = np.zeros(width, dtype=bool)
     try:
+        # With categorical columns the trees see them first, then the others.
+        categorical = getattr(model, "is_categorical_", None)
+        position = (
+            np.arange(width)
+            if categorical is None
+            else np.concatenate(
+                [np.flatnonzero(categorical), np.flatnonzero(~categorical)]
+            )
+        )
         for iteration in model._predictors:  # type: ignore[attr-defined]
             for tree in iteration:
                 nodes = tree.nodes
-                read[nodes["feature_idx"][nodes["is_leaf"] == 0]] = True
+                read[position[nodes["feature_idx"][nodes["is_leaf"] == 0]]] = True
     except (AttributeError, KeyError, TypeError, ValueError, IndexError):
         read[:] = True
     return read
