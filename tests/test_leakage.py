@@ -224,3 +224,65 @@ def test_the_same_data_gives_the_same_features_every_time(machines, make_charter
 
     assert first == models.feature_columns(big.copy(), poc=poc)
     assert "heat_failure" not in first
+
+
+def _losses_predicting_every_column(sample, columns, *, target, seed):
+    """`leakage._model_losses` as it was: every shuffled column scored by the model."""
+    from sklearn.ensemble import HistGradientBoostingClassifier
+    from sklearn.metrics import roc_auc_score
+
+    y = sample[target].to_numpy() == 1
+    categorical = [not pd.api.types.is_numeric_dtype(sample[c]) for c in columns]
+    matrix = np.column_stack(
+        [
+            pd.factorize(sample[c])[0].astype(float) if text else sample[c].to_numpy()
+            for c, text in zip(columns, categorical, strict=True)
+        ]
+    )
+    learn = np.arange(len(sample)) % 2 == 0
+    model = HistGradientBoostingClassifier(
+        max_iter=leakage._MODEL_ITERATIONS,
+        categorical_features=np.array(categorical),
+        early_stopping=False,
+        random_state=seed,
+    ).fit(matrix[learn], y[learn])
+
+    def score(x):
+        auc = roc_auc_score(y[~learn], model.predict_proba(x)[:, 1])
+        return max(auc, 1 - auc)
+
+    base, rng, losses = score(matrix[~learn]), np.random.default_rng(seed), {}
+    for position, column in enumerate(columns):
+        shuffled = matrix[~learn].copy()
+        shuffled[:, position] = rng.permutation(shuffled[:, position])
+        losses[column] = round(max(0.0, base - score(shuffled)), 4)
+    return losses, model
+
+
+def test_shuffling_only_the_columns_a_tree_splits_on_gives_the_same_losses():
+    rng = np.random.default_rng(5)
+    n, noise = 200, 50
+    frame = pd.DataFrame(
+        rng.normal(size=(n, noise)).round(3),
+        columns=[f"noise_{i}" for i in range(noise)],
+    )
+    # A text column: the trees see it first, the others one place later.
+    frame["plan"] = rng.choice(["basic", "plus", "pro"], n)
+    frame["signal"] = rng.normal(size=n)
+    frame["y"] = (rng.random(n) < 1 / (1 + np.exp(-3 * frame["signal"]))).astype(int)
+    columns = [c for c in frame.columns if c != "y"]
+
+    losses = leakage._model_losses(
+        frame, columns, target="y", kind="classes", positive=1, seed=7
+    )
+    expected, model = _losses_predicting_every_column(
+        frame, columns, target="y", seed=7
+    )
+    read = leakage._split_columns(model, width=len(columns))
+
+    assert losses == expected
+    assert 0 < read.sum() < len(columns)  # both paths of the shortcut are taken
+    assert all(
+        losses[c] == 0.0 for c, used in zip(columns, read, strict=True) if not used
+    )
+    assert losses["signal"] == max(losses.values()) > leakage.DOMINANT_LOSS

@@ -521,13 +521,52 @@ def _model_losses(
     # One thread: on a busy machine OpenMP's spinning threads slow this tenfold.
     with threadpool_limits(limits=1, user_api="openmp"):
         model.fit(matrix[learn], y[learn])
-        base = score(matrix[test])
+        tested = matrix[test]
+        base = score(tested)
+        read = _split_columns(model, width=len(columns))
         losses = {}
         for position, column in enumerate(columns):
-            shuffled = matrix[test].copy()
-            shuffled[:, position] = rng.permutation(shuffled[:, position])
-            losses[column] = round(max(0.0, base - score(shuffled)), 4)
+            # Every column's shuffle is drawn, so each gets the same one as ever.
+            shuffled = rng.permutation(tested[:, position])
+            if not read[position]:
+                # No tree splits on it: the predictions cannot change, the loss is 0.
+                losses[column] = 0.0
+                continue
+            kept = tested[:, position].copy()
+            tested[:, position] = shuffled
+            losses[column] = round(max(0.0, base - score(tested)), 4)
+            tested[:, position] = kept
     return losses
+
+
+def _split_columns(model: object, *, width: int) -> np.ndarray:
+    """Whether some tree of a fitted gradient-boosted model splits on each column.
+
+    A prediction reads only the columns its trees split on; on wide data most columns
+    are in no tree. Every column counts as read when scikit-learn no longer exposes
+    the trees' nodes this way.
+    """
+    read = np.zeros(width, dtype=bool)
+    try:
+        # With categorical columns the trees see them first, then the others.
+        categorical = getattr(model, "is_categorical_", None)
+        position = (
+            np.arange(width)
+            if categorical is None
+            else np.concatenate(
+                [np.flatnonzero(categorical), np.flatnonzero(~categorical)]
+            )
+        )
+        # No public API names the columns a histogram gradient-boosting model splits
+        # on (it has no `feature_importances_`), so its fitted trees are read; when
+        # that fails, every column is scored as before.
+        for iteration in model._predictors:  # type: ignore[attr-defined]
+            for tree in iteration:
+                nodes = tree.nodes
+                read[position[nodes["feature_idx"][nodes["is_leaf"] == 0]]] = True
+    except (AttributeError, KeyError, TypeError, ValueError, IndexError):
+        read[:] = True
+    return read
 
 
 def _dominant(losses: dict[str, float]) -> tuple[str, float, float, str] | None:
