@@ -60,7 +60,14 @@ def test_the_sample_fit_on_one_thread_has_the_fingerprint_of_a_threaded_fit():
     features = pd.DataFrame(rng.normal(size=(rows, 6)), columns=list("abcdef"))
     features["kind"] = rng.choice(["x", "y", "z"], rows)
     features["churned"] = rng.random(rows) < 1 / (1 + np.exp(-2 * features["a"]))
-    model = models.gradient_boosting(seed=5).fit(features[list("abcdef")], [0, 1] * 300)
+    # 25 rounds, not 200: the fingerprint compares every split either way, and each
+    # round of a two-thread fit waits on a core the other test worker holds.
+    rounds = {"model__max_iter": 25}
+    model = (
+        models.gradient_boosting(seed=5)
+        .set_params(**rounds)
+        .fit(features[list("abcdef")], [0, 1] * 300)
+    )
 
     class Poc:
         class data:
@@ -78,6 +85,7 @@ def test_the_sample_fit_on_one_thread_has_the_fingerprint_of_a_threaded_fit():
     with threadpool_limits(limits=2):
         threaded = (
             models.gradient_boosting(seed=5)
+            .set_params(**rounds)
             .fit(features[[*"abcdef", "kind"]], features["churned"].to_numpy())
             .predict_proba(features[[*"abcdef", "kind"]])
         )
