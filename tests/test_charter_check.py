@@ -440,6 +440,16 @@ def test_check_command_prints_compiler_lines_and_exits_2(tmp_path):
     assert "1 blocker" in result.stdout
 
 
+def test_a_wrong_number_is_hinted_with_its_own_example_and_only_money_takes_won(
+    tmp_path,
+):
+    text = _edit("min_lift: 2000000 ", "min_lift: two million ")
+    report = _check(tmp_path, re.sub(r"confidence: [0-9.]+", "confidence: high", text))
+    hints = {problem.path: problem.hint for problem in report.problems}
+    assert hints["kpi.confidence"] == "Write a plain number such as 0.95."
+    assert "200만원" in hints["kpi.min_lift"]
+
+
 def test_check_command_passes_templates_and_prints_their_warnings():
     result = run_cli("check", *map(str, TEMPLATES), cwd=REPO)
     assert result.returncode == 0, result.stdout + result.stderr

@@ -32,10 +32,10 @@ from playbook.charter.problems import BLOCKER, NOTE, WARNING, Problem, shown_val
 from playbook.charter.validate_words import (
     AT_LEAST,
     AT_MOST,
-    HINTS,
     bound_hint,
     description,
     example_of,
+    kind_hint,
     number_text,
 )
 from playbook.charter.yaml_reader import Document
@@ -151,7 +151,7 @@ class _Check:
                         field=child_path,
                         expected=self.description(child),
                     ),
-                    translated(self.language, HINTS[child.kind]),
+                    kind_hint(child, self.language),
                 )
                 continue
             self.value(child, value, child_path)
@@ -301,7 +301,7 @@ class _Check:
             )
 
     def wrong(self, item: Field, value: Any, path: str) -> None:
-        hint = translated(self.language, HINTS[item.kind]) if item.kind in HINTS else ""
+        hint = kind_hint(item, self.language)
         if item.kind == "choice" and isinstance(value, str):
             close = difflib.get_close_matches(value, item.choices, n=1, cutoff=0.6)
             if close:

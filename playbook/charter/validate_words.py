@@ -6,15 +6,12 @@ its problems.
 
 from __future__ import annotations
 
-from playbook.charter.fields import Field
+from playbook.charter.fields import MAX_AMOUNT, Field
 from playbook.core.language import Language
 from playbook.core.messages import marked, translated
 
 HINTS = {
-    "number": marked(
-        "Write a plain number (2000000), or an amount in won such as 200만원, 2억 or "
-        "1,500,000원."
-    ),
+    "number": marked("Write a plain number such as %(example)s."),
     "integer": marked("Write a whole number, without a decimal point."),
     "date": marked("Write the date as YYYY-MM-DD."),
     "choice": marked("Use one of the values listed."),
@@ -25,6 +22,12 @@ HINTS = {
     "sections": marked("Write one item per line, each starting with '- '."),
     "scalar": marked("Write a number or some text."),
 }
+# Money fields also take an amount in won as a person writes it (validate reads it);
+# the hint offers that only where a ratio or a threshold would not be money.
+_AMOUNT_HINT = marked(
+    "Write a plain number (2000000), or an amount in won such as 200만원, 2억 or "
+    "1,500,000원."
+)
 # What a field of each kind holds, with its example ("such as ...") and without.
 _KIND_WORDS = {
     "text": (marked("some text such as %(example)s"), marked("some text")),
@@ -71,6 +74,17 @@ AT_MOST = {
     True: marked("a whole number of at most %(bound)s"),
     False: marked("a number of at most %(bound)s"),
 }
+
+
+def kind_hint(item: Field, language: Language) -> str:
+    """What to write instead of a value of the wrong kind, or "" for kinds with none."""
+    if item.kind == "number":
+        if item.maximum == MAX_AMOUNT:
+            return translated(language, _AMOUNT_HINT)
+        if not example_of(item):
+            return translated(language, "Write a plain number.")
+        return translated(language, HINTS["number"], example=example_of(item))
+    return translated(language, HINTS[item.kind]) if item.kind in HINTS else ""
 
 
 def example_of(item: Field) -> str:
