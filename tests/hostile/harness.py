@@ -260,7 +260,7 @@ def _in_process(case: Case, args: list[str], workspace: Workspace) -> Outcome:
     box: dict[str, Any] = {}
 
     def invoke() -> None:
-        box["result"] = CliRunner().invoke(app, args)
+        box["result"] = CliRunner().invoke(app, args, prog_name="playbook")
 
     started = time.monotonic()
     with _inside(workspace):
