@@ -28,6 +28,7 @@ from playbook.tasks import (
     evaluation,
     importance,
     latency,
+    models,
     reproduction,
     segments,
 )
@@ -241,8 +242,15 @@ def build(
     frame, found = (
         (rows.frame, rows.findings) if isinstance(rows, PocData) else (rows, None)
     )
+    # Packed once for every fit and prediction below (wide data only).
+    modelled = models.packed(frame)
     result = evaluation.compare(
-        frame, found, poc=poc, seed=seed, tuning_seconds=tuning_seconds, trials=trials
+        modelled,
+        found,
+        poc=poc,
+        seed=seed,
+        tuning_seconds=tuning_seconds,
+        trials=trials,
     )
     ranking = importance.importance(
         result.model,
@@ -286,7 +294,7 @@ def build(
         warmed=True,
     )
     refit = reproduction.sample_fit(
-        evaluation.held_out(frame, poc=poc, seed=seed)[0],
+        evaluation.held_out(modelled, poc=poc, seed=seed)[0],
         model=result.model,
         features=result.features,
         poc=poc,
