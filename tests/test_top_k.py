@@ -99,6 +99,42 @@ def test_the_same_seed_and_trials_repeat_the_numbers_to_the_last_digit(tiny):
     assert first.model_name == again.model_name
 
 
+def test_a_repeat_with_trials_keeps_tuning_fit_when_the_first_run_kept_it(
+    tiny, monkeypatch
+):
+    poc, frame = tiny
+    # The linear candidate alone: the boosted trees' fits would make the test slow.
+    monkeypatch.setattr(models, "BINARY_CANDIDATES", models.BINARY_CANDIDATES[:1])
+    # A first run whose final fit did not fit in its budget (wide data): its model
+    # is tuning's fit, without the validation rows.
+    timed = tuning.tune
+
+    def out_of_time(*args, **kwargs):
+        return dataclasses.replace(timed(*args, **kwargs), refit=False)
+
+    monkeypatch.setattr(tuning, "tune", out_of_time)
+    first = evaluation.compare(frame, poc=poc, seed=11, tuning_seconds=0)
+    monkeypatch.setattr(tuning, "tune", timed)
+    assert not first.refitted
+    trials = sum(not c.skipped for c in first.candidates)
+
+    again = evaluation.compare(
+        frame, poc=poc, seed=11, tuning_seconds=0, trials=trials, refitted=False
+    )
+    refitted = evaluation.compare(
+        frame, poc=poc, seed=11, tuning_seconds=0, trials=trials
+    )
+
+    rows = frame[first.features]
+    assert not again.refitted and again.kpi == first.kpi
+    np.testing.assert_array_equal(
+        again.model.predict_proba(rows), first.model.predict_proba(rows)
+    )
+    # Refitted on every training row, the repeat was another model.
+    assert refitted.refitted
+    assert (refitted.model.predict_proba(rows) != first.model.predict_proba(rows)).any()
+
+
 def _spec(name, scores):
     """A candidate whose 'model' is its settings' score on validation."""
 

@@ -44,12 +44,12 @@ def _frame(columns, rows=4):
     )
 
 
-def _tune(specs, *, columns, seconds, clock, trials=None, refit_scale=1.0):
+def _tune(specs, *, columns, seconds, clock, trials=None, refit_scale=1.0, refit=True):
     return tuning.tune(
         specs,
         fit_rows=(_frame(columns), np.zeros(4)),
         validate=lambda model: model.value,
-        budget=tuning.Budget(seconds=seconds, trials=trials),
+        budget=tuning.Budget(seconds=seconds, trials=trials, refit=refit),
         seed=0,
         refit_scale=refit_scale,
         clock=clock,
@@ -146,6 +146,20 @@ def test_trials_repeat_a_run_whatever_the_clock_and_skip_nothing():
     assert [c.name for c in tuned.tried] == ["linear", "trees"]
     assert tuned.skipped == []
     assert tuned.refit  # a repeat fits the final model as a first run with time did
+
+
+@pytest.mark.parametrize("columns", [3, 1500])
+def test_a_repeat_keeps_the_tuned_fit_when_the_run_it_repeats_did(columns):
+    clock = FakeClock()
+    specs = [_costly("linear", clock=clock, seconds_per_column=1e-4, scores=[1.0])]
+    # Whatever the clock and the width: the first run's choice is repeated.
+    kept = _tune(
+        specs, columns=columns, seconds=1e9, clock=clock, trials=1, refit=False
+    )
+    assert not kept.refit and kept.fitted is not None
+    # Without trials the clock decides, not the flag: all the time in the world.
+    timed = _tune(specs, columns=columns, seconds=1e9, clock=clock, refit=False)
+    assert timed.refit
 
 
 def test_real_candidates_on_a_wide_frame_end_within_twice_the_budget():

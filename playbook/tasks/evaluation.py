@@ -38,6 +38,7 @@ def compare(
     seed: int,
     tuning_seconds: float = DEFAULT_TUNING_SECONDS,
     trials: int | None = None,
+    refitted: bool = True,
 ) -> Comparison:
     """Tune and fit the candidates, and judge the best against every baseline.
 
@@ -52,13 +53,16 @@ def compare(
             until it is spent.
         trials: Try exactly this many settings whatever the clock (to repeat a run:
             pass the number of candidates the first run tried).
+        refitted: With `trials`, whether the first run fitted its chosen model again
+            on every training row (`PocEvidence.refitted`); False keeps tuning's
+            fit, as a first run on wide data may have.
 
     Raises:
         CharterError: The charter lacks a section the task needs, or it does not fit
             the data.
         DataError: The data cannot be split into training and test rows for the task.
     """
-    budget = tuning.Budget(seconds=tuning_seconds, trials=trials)
+    budget = tuning.Budget(seconds=tuning_seconds, trials=trials, refit=refitted)
     top_k = poc.need("kpi").kind == "top_k"
     options = {"findings": findings} if top_k else {}
     return _task(poc).compare(frame, poc=poc, seed=seed, budget=budget, **options)

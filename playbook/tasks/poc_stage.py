@@ -28,6 +28,7 @@ from playbook.tasks import (
     evaluation,
     importance,
     latency,
+    models,
     reproduction,
     segments,
 )
@@ -86,8 +87,8 @@ class PocEvidence:
         model_name: The chosen candidate.
         candidates: Every setting tried on the validation rows, then those not
             fitted on wide data (`Candidate.skipped` says why).
-        tuning_trials: How many settings were fitted (pass it as `trials` to repeat
-            them).
+        tuning_trials: How many settings were fitted (pass it as `trials`, with
+            `refitted`, to repeat them).
         experiment_inputs: Each arm's value per unit for stage 6's A/B plan; None
             where an online test of units does not apply (forecasts).
         latency: Prediction time against the charter's requirement.
@@ -119,7 +120,8 @@ class PocEvidence:
             saved before it was recorded.
         refitted: False when the model is the chosen setting as tuning fitted it,
             without the validation rows, because its final fit on every training
-            row did not fit in what was left of the tuning budget (wide data).
+            row did not fit in what was left of the tuning budget (wide data). A
+            repeat passes it with `tuning_trials` (`build`'s `refitted`).
     """
 
     task: str
@@ -223,6 +225,7 @@ def build(
     seed: int,
     tuning_seconds: float = evaluation.DEFAULT_TUNING_SECONDS,
     trials: int | None = None,
+    refitted: bool = True,
 ) -> PocStage:
     """Run stage 4: the candidates against today's baseline, and the diagnostics.
 
@@ -231,7 +234,10 @@ def build(
         poc: The charter.
         seed: Fixes every random choice.
         tuning_seconds: Wall time for tuning the candidates.
-        trials: Try exactly this many settings whatever the clock (to repeat a run).
+        trials: Try exactly this many settings whatever the clock (to repeat a run:
+            its evidence's `tuning_trials`).
+        refitted: With `trials`, the repeated run's `PocEvidence.refitted`: False
+            keeps tuning's fit as that run did.
 
     Raises:
         CharterError: The charter lacks a section the task needs, or it does not fit
@@ -241,8 +247,16 @@ def build(
     frame, found = (
         (rows.frame, rows.findings) if isinstance(rows, PocData) else (rows, None)
     )
+    # Packed once for every fit and prediction below (wide data only).
+    modelled = models.packed(frame)
     result = evaluation.compare(
-        frame, found, poc=poc, seed=seed, tuning_seconds=tuning_seconds, trials=trials
+        modelled,
+        found,
+        poc=poc,
+        seed=seed,
+        tuning_seconds=tuning_seconds,
+        trials=trials,
+        refitted=refitted,
     )
     ranking = importance.importance(
         result.model,
@@ -286,7 +300,7 @@ def build(
         warmed=True,
     )
     refit = reproduction.sample_fit(
-        evaluation.held_out(frame, poc=poc, seed=seed)[0],
+        evaluation.held_out(modelled, poc=poc, seed=seed)[0],
         model=result.model,
         features=result.features,
         poc=poc,

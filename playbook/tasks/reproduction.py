@@ -27,7 +27,7 @@ from sklearn.pipeline import Pipeline
 from threadpoolctl import threadpool_limits
 
 from playbook.charter.model import Charter
-from playbook.tasks import top_k
+from playbook.tasks import models, top_k
 from playbook.tasks.calibration import SigmoidCalibrated
 
 # Training rows in the sample: enough for every candidate to fit (a few dozen
@@ -88,7 +88,8 @@ def sample_fit(
     """
     size = sample_size(len(train), columns=len(features))
     chosen = np.sort(np.random.default_rng(seed).choice(len(train), size, False))
-    sample = train.iloc[chosen]
+    # Packed as stage 4 packs its rows: stage 7 reads the file as it is.
+    sample = models.packed(train.iloc[chosen])
     target = _fit_target(sample, poc=poc, task=task)
     sample_sha = _sha256(
         pd.util.hash_pandas_object(sample[features], index=False).to_numpy(),

@@ -54,10 +54,15 @@ class Budget:
         trials: Try exactly this many settings and ignore `seconds` (no candidate is
             skipped on wide data either): pass the number a first run tried to repeat
             it whatever the clock says.
+        refit: With `trials`, whether the run repeated fitted its chosen setting
+            again on every training row (`PocEvidence.refitted`): False keeps
+            tuning's fit, as that run did on wide data. Ignored without `trials`
+            (the clock decides).
     """
 
     seconds: float
     trials: int | None = None
+    refit: bool = True
 
 
 @dataclass(frozen=True)
@@ -67,7 +72,7 @@ class Tuned:
     `skipped` holds the candidates not fitted on wide data, each with the reason.
     `fitted` is the best setting as tuning fitted it; `refit` says whether its final
     fit is expected to fit in what is left of the budget (always True on narrow
-    data and with `Budget.trials`).
+    data; with `Budget.trials`, the repeated run's `Budget.refit`).
     """
 
     tried: list[Candidate]
@@ -181,9 +186,11 @@ def tune(
         seconds=spent,
         skipped=skipped,
         fitted=best_fitted,
-        # Only where fits are costly: narrow data is always fitted again, as before.
-        refit=trials is not None
-        or features.shape[1] <= PROBE_ABOVE_COLUMNS
+        # Only where fits are costly: narrow data is always fitted again, as before;
+        # a repeat does what the run it repeats did, whatever the clock.
+        refit=budget.refit
+        if trials is not None
+        else features.shape[1] <= PROBE_ABOVE_COLUMNS
         or best[4] * refit_scale <= seconds - spent,
     )
 
