@@ -358,6 +358,18 @@ def test_the_minimum_is_printed_in_full_when_rounding_would_hide_the_gap():
     )
 
 
+def test_the_minimum_item_gives_the_chance_of_reaching_it_not_the_lift_again():
+    poc = runs.template("churn")
+    report = runs.kpi(poc, lift=2_200_000.0, low=1_600_000.0, high=2_800_000.0)
+    ready = readiness.readiness(
+        readiness.RunEvidence(poc=runs.poc_outcome(report)), run=None, own=[]
+    )
+    above_zero, minimum = (i for i in ready.items if i.concern == readiness.DECISION)
+    assert above_zero.evidence.startswith("The model earns 2.2M KRW per month more")
+    assert minimum.evidence.startswith("The interval straddles the minimum of 2.0M KRW")
+    assert "the chance that the lift reaches it is" in minimum.evidence
+
+
 # --- the A/B test's length ---------------------------------------------------------
 
 

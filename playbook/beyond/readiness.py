@@ -396,7 +396,12 @@ def _poc_items(earlier: RunEvidence, language: Language) -> list[ReadinessItem]:
             "charter",
             POC_STAGE,
             earlier.poc,
-            lambda o: (o.evidence.kpi.lift >= o.evidence.kpi.min_lift, o.reasons[0]),
+            # The decision's second reason weighs the interval against the minimum
+            # (its first repeats the lift, the item above's evidence).
+            lambda o: (
+                o.evidence.kpi.lift >= o.evidence.kpi.min_lift,
+                o.evidence.decision.reasons[1],
+            ),
             concern=DECISION,
             problem=lambda o: readiness_problems.minimum(o.evidence.kpi, language),
         ),
