@@ -43,7 +43,8 @@ PAYBACKS = {
     "the-issue-example": (
         _kpi(25_300_000 / 12),
         KRW_24M,
-        "At about 25.3M KRW a year, the model " + PAYBACK + ".",
+        "At about 25.3M KRW a year, the model " + PAYBACK + "; at the ends of its "
+        "interval, in about 9 months and in about 14 months.",
     ),
     "no-budget": (
         _kpi(2e6),
@@ -72,13 +73,15 @@ PAYBACKS = {
         _kpi(5e5),
         KRW_24M,
         "At about 6.0M KRW a year, the model pays back the 24.0M KRW budget in about "
-        "4.0 years.",
+        "4.0 years; at the ends of its interval, in about 3.3 years and in about 5.0 "
+        "years.",
     ),
     "within-a-month": (
         _kpi(3e7),
         KRW_24M,
         "At about 360.0M KRW a year, the model pays back the 24.0M KRW budget in less "
-        "than a month.",
+        "than a month; at the ends of its interval, in less than a month and in about "
+        "1 month.",
     ),
     "interval-reaches-zero": (
         _kpi(2e6, low=-1e5),
@@ -90,9 +93,19 @@ PAYBACKS = {
         _kpi(747_000.0, name="demand_forecast"),
         Budget(amount=15_000_000.0, currency="KRW"),
         "At about 38.8M KRW a year, the model pays back the 15.0M KRW budget in about "
-        "5 months.",
+        "5 months; at the ends of its interval, in about 4 months and in about 6 "
+        "months.",
     ),
 }
+
+
+def test_the_korean_payback_gives_the_times_at_the_interval_ends_too():
+    run = verdict_runs.in_korean(verdict_runs.demo_runs()["go"])
+
+    assert run.evidence.memo.payback == (
+        "연 약 3,120만원의 가치로 2,400만원 예산을 약 9개월 만에 회수합니다. "
+        "신뢰구간의 양 끝에서는 각각 약 8개월, 약 11개월 만에 회수합니다."
+    )
 
 
 @pytest.mark.parametrize(

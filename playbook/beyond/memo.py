@@ -168,7 +168,10 @@ def payback(kpi: KpiReport | None, budget: Budget | None) -> str:
     low = kpi.lift_ci_low
     if math.isfinite(low) and low <= 0:
         return said + "; at the low end of its interval it would not pay back."
-    return said + "."
+    ends = memo_words.payback_at_ends(kpi, budget, in_words=_months)
+    if ends is None:
+        return said + "."
+    return said + f"; at the ends of its interval, in {ends[0]} and in {ends[1]}."
 
 
 def open_items(

@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import dataclasses
 import math
+from collections.abc import Callable
 
 from playbook.beyond import beyond_stage
 from playbook.beyond.beyond_stage import BeyondEvidence
-from playbook.charter.model import Charter
+from playbook.charter.model import Budget, Charter
 from playbook.charter.timeline import LONGEST_MONTHS, SHORTEST_MONTHS
 from playbook.charter.value_model import PERIODS_PER_YEAR
 from playbook.core.language import Language
@@ -212,12 +213,42 @@ def _payback(facts: MemoFacts, language: Language) -> str:
             "%(time)s; at the low end of its interval it would not pay back.",
             **values,
         )
+    ends = payback_at_ends(
+        kpi, budget, in_words=lambda months: _months(months, language)
+    )
+    if ends is not None:
+        return translated(
+            language,
+            "At about %(yearly)s a year, the model pays back the %(budget)s budget in "
+            "%(time)s; at the ends of its interval, in %(fast)s and in %(slow)s.",
+            fast=ends[0],
+            slow=ends[1],
+            **values,
+        )
     return translated(
         language,
         "At about %(yearly)s a year, the model pays back the %(budget)s budget in "
         "%(time)s.",
         **values,
     )
+
+
+def payback_at_ends(
+    kpi: KpiReport, budget: Budget, *, in_words: Callable[[float], str]
+) -> tuple[str, str] | None:
+    """The payback times at the lift interval's high and low end, in words.
+
+    None without an interval above zero, or when both ends read the same in words:
+    the point estimate's time alone would hide how far the interval stretches it.
+    """
+    low, high = kpi.lift_ci_low, kpi.lift_ci_high
+    if not (math.isfinite(low) and math.isfinite(high)) or low <= 0:
+        return None
+    per_year = PERIODS_PER_YEAR[kpi.period]
+    fast, slow = (
+        in_words(12 * budget.amount / (end * per_year)) for end in (high, low)
+    )
+    return None if fast == slow else (fast, slow)
 
 
 def _months(months: float, language: Language) -> str:
