@@ -239,10 +239,14 @@ def lift_on_fresh(poc_kpi: KpiReport | None, later: FreshScore) -> go.Figure:
                 "width": 8,
             },
             text=[money(lift, unit)],
-            textposition="top center",
+            # Below the marker: above it, the top row's amount ran into the axis
+            # marks ("no gain", "minimum lift") written along the plot's top edge.
+            textposition="bottom center",
             showlegend=False,
         )
     mark_lift_axis(figure, min_lift=fresh.min_lift, unit=unit, period=period)
+    # Room below the lowest row for its amount, above the top row for the axis marks.
+    figure.update_yaxes(range=[-0.65, len(rows) - 0.45])
     holds = fresh.lift_ci_low > 0
     title = said(
         _FRESH_HOLDS if holds else _FRESH_FALLS,
