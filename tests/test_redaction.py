@@ -198,6 +198,41 @@ def test_columns_left_as_read_are_searched_only_where_they_could_teach_names(
     assert redacted[id_column].equals(frame[id_column])
 
 
+def test_number_columns_are_left_as_read_and_text_ones_still_redacted(tiny_charter):
+    poc = dataclasses.replace(
+        tiny_charter,
+        data=dataclasses.replace(
+            tiny_charter.data,
+            id="customer_id",
+            time="month",
+            target="churned",
+            pii=("phone",),
+        ),
+    )
+    frame = _frame()
+    # Numbers pii.detect finds (Luhn-valid card numbers; a column named or declared
+    # personal): no text to replace in them, no name to learn from them.
+    frame["card"] = np.full(len(frame), 4111111111111111, dtype=np.int64)
+    frame["phone"] = np.arange(len(frame), dtype=float)
+    frame["contact_email"] = np.arange(len(frame))
+    found = pii.detect(frame, declared=poc.data.pii, allowed=poc.data.allow_pii)
+    assert {"card", "phone", "contact_email"} <= {f.column for f in found}
+    kept = {"customer_id", "month", "churned"} | {f.column for f in found if f.excluded}
+    searched_all = redaction.replace_personal(
+        frame,
+        columns=[column for column in frame.columns if column not in kept],
+        names=redaction.known_names(frame, found),
+    )
+
+    redacted = redaction.redact(frame, poc=poc)
+
+    pd.testing.assert_frame_equal(redacted, searched_all)
+    for column in ("card", "phone", "contact_email", "amount"):
+        assert redacted[column].equals(frame[column]), column
+    assert (redacted["payment"] == "<PHONE>").sum() == 4
+    assert redacted["note"].iloc[7] == "<NAME> called"
+
+
 def test_a_frame_without_personal_data_comes_back_as_it_is():
     frame = pd.DataFrame({"a": ["x", "y", None], "b": [1, 2, 3]})
 
