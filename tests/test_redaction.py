@@ -136,6 +136,18 @@ def _frame() -> pd.DataFrame:
     )
 
 
+def _searched_all(frame: pd.DataFrame, *, poc: charter.Charter) -> pd.DataFrame:
+    """What redaction gave when it searched every column's values."""
+    found = pii.detect(frame, declared=poc.data.pii, allowed=poc.data.allow_pii)
+    kept = {poc.data.id, poc.data.time, poc.data.target}
+    kept |= {f.column for f in found if f.excluded}
+    return redaction.replace_personal(
+        frame,
+        columns=[column for column in frame.columns if column not in kept],
+        names=redaction.known_names(frame, found),
+    )
+
+
 @pytest.fixture(scope="module")
 def tiny_charter(tmp_path_factory) -> charter.Charter:
     folder = tmp_path_factory.mktemp("redaction")
@@ -181,18 +193,10 @@ def test_columns_left_as_read_are_searched_only_where_they_could_teach_names(
         ),
     )
     frame = _frame()
-    # What redaction gave when it searched every column's values.
-    found = pii.detect(frame, declared=poc.data.pii, allowed=poc.data.allow_pii)
-    kept = {id_column, "month", "churned"} | {f.column for f in found if f.excluded}
-    searched_all = redaction.replace_personal(
-        frame,
-        columns=[column for column in frame.columns if column not in kept],
-        names=redaction.known_names(frame, found),
-    )
 
     redacted = redaction.redact(frame, poc=poc)
 
-    pd.testing.assert_frame_equal(redacted, searched_all)
+    pd.testing.assert_frame_equal(redacted, _searched_all(frame, poc=poc))
     # An id that holds names still teaches them: the note's name is replaced.
     assert redacted["note"].iloc[7] == "<NAME> called"
     assert redacted[id_column].equals(frame[id_column])
@@ -217,16 +221,10 @@ def test_number_columns_are_left_as_read_and_text_ones_still_redacted(tiny_chart
     frame["contact_email"] = np.arange(len(frame))
     found = pii.detect(frame, declared=poc.data.pii, allowed=poc.data.allow_pii)
     assert {"card", "phone", "contact_email"} <= {f.column for f in found}
-    kept = {"customer_id", "month", "churned"} | {f.column for f in found if f.excluded}
-    searched_all = redaction.replace_personal(
-        frame,
-        columns=[column for column in frame.columns if column not in kept],
-        names=redaction.known_names(frame, found),
-    )
 
     redacted = redaction.redact(frame, poc=poc)
 
-    pd.testing.assert_frame_equal(redacted, searched_all)
+    pd.testing.assert_frame_equal(redacted, _searched_all(frame, poc=poc))
     for column in ("card", "phone", "contact_email", "amount"):
         assert redacted[column].equals(frame[column]), column
     assert (redacted["payment"] == "<PHONE>").sum() == 4
