@@ -234,7 +234,12 @@ def test_encoded_columns_whose_names_fit_two_features_are_not_guessed():
         assert importance.EncodedSample.of(model, rows, seed=1) is None
 
 
-def test_an_encoding_that_reads_other_rows_is_not_shuffled_encoded():
+@pytest.mark.parametrize("verified_rows", [200, 50])
+def test_an_encoding_that_reads_other_rows_is_not_shuffled_encoded(
+    monkeypatch, verified_rows
+):
+    # Whether every row or only the first few are shuffled and encoded again.
+    monkeypatch.setattr(importance, "VERIFIED_ROWS", verified_rows)
     rng = np.random.default_rng(2)
     rows = pd.DataFrame(rng.normal(size=(200, 3)), columns=["a", "b", "c"])
     target = (rows["a"] + rng.normal(size=200) > 0).to_numpy()

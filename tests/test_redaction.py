@@ -136,6 +136,18 @@ def _frame() -> pd.DataFrame:
     )
 
 
+def _searched_all(frame: pd.DataFrame, *, poc: charter.Charter) -> pd.DataFrame:
+    """What redaction gave when it searched every column's values."""
+    found = pii.detect(frame, declared=poc.data.pii, allowed=poc.data.allow_pii)
+    kept = {poc.data.id, poc.data.time, poc.data.target}
+    kept |= {f.column for f in found if f.excluded}
+    return redaction.replace_personal(
+        frame,
+        columns=[column for column in frame.columns if column not in kept],
+        names=redaction.known_names(frame, found),
+    )
+
+
 @pytest.fixture(scope="module")
 def tiny_charter(tmp_path_factory) -> charter.Charter:
     folder = tmp_path_factory.mktemp("redaction")
@@ -181,21 +193,42 @@ def test_columns_left_as_read_are_searched_only_where_they_could_teach_names(
         ),
     )
     frame = _frame()
-    # What redaction gave when it searched every column's values.
-    found = pii.detect(frame, declared=poc.data.pii, allowed=poc.data.allow_pii)
-    kept = {id_column, "month", "churned"} | {f.column for f in found if f.excluded}
-    searched_all = redaction.replace_personal(
-        frame,
-        columns=[column for column in frame.columns if column not in kept],
-        names=redaction.known_names(frame, found),
-    )
 
     redacted = redaction.redact(frame, poc=poc)
 
-    pd.testing.assert_frame_equal(redacted, searched_all)
+    pd.testing.assert_frame_equal(redacted, _searched_all(frame, poc=poc))
     # An id that holds names still teaches them: the note's name is replaced.
     assert redacted["note"].iloc[7] == "<NAME> called"
     assert redacted[id_column].equals(frame[id_column])
+
+
+def test_number_columns_are_left_as_read_and_text_ones_still_redacted(tiny_charter):
+    poc = dataclasses.replace(
+        tiny_charter,
+        data=dataclasses.replace(
+            tiny_charter.data,
+            id="customer_id",
+            time="month",
+            target="churned",
+            pii=("phone",),
+        ),
+    )
+    frame = _frame()
+    # Numbers pii.detect finds (Luhn-valid card numbers; a column named or declared
+    # personal): no text to replace in them, no name to learn from them.
+    frame["card"] = np.full(len(frame), 4111111111111111, dtype=np.int64)
+    frame["phone"] = np.arange(len(frame), dtype=float)
+    frame["contact_email"] = np.arange(len(frame))
+    found = pii.detect(frame, declared=poc.data.pii, allowed=poc.data.allow_pii)
+    assert {"card", "phone", "contact_email"} <= {f.column for f in found}
+
+    redacted = redaction.redact(frame, poc=poc)
+
+    pd.testing.assert_frame_equal(redacted, _searched_all(frame, poc=poc))
+    for column in ("card", "phone", "contact_email", "amount"):
+        assert redacted[column].equals(frame[column]), column
+    assert (redacted["payment"] == "<PHONE>").sum() == 4
+    assert redacted["note"].iloc[7] == "<NAME> called"
 
 
 def test_a_frame_without_personal_data_comes_back_as_it_is():

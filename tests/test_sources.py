@@ -400,3 +400,27 @@ def test_a_short_row_does_not_send_a_semicolon_file_to_the_comma(tmp_path):
 )
 def test_a_delimiter_the_rows_disagree_with_is_not_chosen(text):
     assert sources._sniff_delimiter(text) == ","
+
+
+def test_a_file_read_again_comes_back_unchanged_by_what_a_reader_did(
+    tmp_path, monkeypatch
+):
+    path = tmp_path / "rows.csv"
+    ROWS.to_csv(path, index=False)
+    first = sources.load(path)
+    first["age"] = 0  # one stage's change never reaches the next stage's rows
+    first.loc[0, "job"] = "changed"
+    parsed = []
+    monkeypatch.setattr(
+        sources, "_load_file", lambda *a, **k: parsed.append(a) or ROWS.iloc[:0]
+    )
+
+    again = sources.load(path)
+
+    assert not parsed  # the same bytes, read the same way: not parsed again
+    pd.testing.assert_frame_equal(again, pd.read_csv(path))
+    monkeypatch.undo()
+    # New bytes of the same size are read anew; so is another delimiter.
+    path.write_text(path.read_text().replace("no", "ok"))
+    assert set(sources.load(path)["y"]) == {"ok", "yes"}
+    assert list(sources.load(path, delimiter=";").columns) == ["client,age,job,y"]

@@ -250,6 +250,10 @@ def _by_values(series: pd.Series) -> tuple[list[str], float, str | None]:
     Every distinct value is searched (one pass of each pattern over them all), so a
     single phone number among a million categories is found.
     """
+    # By the dtype first: a float or boolean column holds no personal data a pattern
+    # finds, and dropping its gaps first cost 0.3 ms a column (1 s on 3,000 columns).
+    if not (pd.api.types.is_integer_dtype(series) or _is_text(series)):
+        return [], 0.0, None
     values = series.dropna()
     if values.empty:
         return [], 0.0, None

@@ -72,11 +72,15 @@ def redact(frame: pd.DataFrame, *, poc: Charter) -> pd.DataFrame:
     kept = {poc.data.id, poc.data.target, poc.data.time}
     # A column left as read changes what is replaced only as a source of names
     # (`known_names`): one named like a name column, or listed in `data.pii`. The
-    # others' values are not searched (a million distinct ids took a second).
+    # others' values are not searched (a million distinct ids took a second). A
+    # number column is never searched: it holds no text to replace and no name to
+    # learn (3,000 of them took 1.5 s).
+    numbers = _number_columns(frame)
     searched = [
         column
         for column in frame.columns
-        if column not in kept or pii.named_personal(column) or column in poc.data.pii
+        if column not in numbers
+        and (column not in kept or pii.named_personal(column) or column in poc.data.pii)
     ]
     found = pii.detect(
         frame[searched],
@@ -90,6 +94,15 @@ def redact(frame: pd.DataFrame, *, poc: Charter) -> pd.DataFrame:
         columns=[column for column in frame.columns if column not in kept],
         names=known_names(frame, found),
     )
+
+
+def _number_columns(frame: pd.DataFrame) -> set[str]:
+    """The columns of a number (or boolean) dtype, found from the dtypes at once."""
+    return {
+        column
+        for column, dtype in frame.dtypes.items()
+        if pd.api.types.is_numeric_dtype(dtype)
+    }
 
 
 def known_names(frame: pd.DataFrame, found: Iterable[pii.PiiColumn]) -> frozenset[str]:
@@ -118,12 +131,15 @@ def replace_personal(
     Each distinct value is redacted once, so a category column costs its categories.
     """
     redacted = frame
+    text = {
+        column
+        for column, dtype in frame.dtypes.items()
+        if pd.api.types.is_object_dtype(dtype) or pd.api.types.is_string_dtype(dtype)
+    }
     for column in columns:
-        series = frame[column]
-        if not (
-            pd.api.types.is_object_dtype(series) or pd.api.types.is_string_dtype(series)
-        ):
+        if column not in text:
             continue
+        series = frame[column]
         distinct = series.dropna().unique()
         changed = {
             value: new

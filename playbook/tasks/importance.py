@@ -42,6 +42,8 @@ SCREENED_PERMUTED = 20
 # However short the time allowance, the screen's first this many are shuffled: a
 # chart of fewer would not say which feature the model leans on beside the first.
 MIN_SHUFFLED = 5
+# Rows shuffled and encoded again to check that the encoding reads each row alone.
+VERIFIED_ROWS = 200
 SCORING = {
     "top_k": ("average_precision", "average precision"),
     "forecast": ("neg_mean_absolute_error", "mean absolute error"),
@@ -266,7 +268,16 @@ class EncodedSample:
             columns = _encoded_columns(encoder, list(rows.columns))
         except (AttributeError, TypeError, ValueError):
             return None
-        if columns is None or not _verified(encoder, rows, matrix, columns, seed=seed):
+        # The first `VERIFIED_ROWS` rows show whether a column reads other rows as
+        # well as all of them do; on 3,000 columns encoding every shuffled row again
+        # took 0.7 s.
+        if columns is None or not _verified(
+            encoder,
+            rows.iloc[:VERIFIED_ROWS],
+            matrix[:VERIFIED_ROWS],
+            columns,
+            seed=seed,
+        ):
             return None
         return cls(tail=tail, matrix=matrix, columns=columns)
 
