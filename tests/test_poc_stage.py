@@ -203,3 +203,18 @@ def test_every_section_of_the_notebook_shows_without_error(built, tmp_path, caps
     assert "The chosen setting was not fitted again on every training row" in (
         capsys.readouterr().out
     )
+    assert built.tuning_budget is None and "Tuning had" not in shown
+    halved = dataclasses.replace(built, tuning_seconds=5.0, tuning_budget=2.5)
+    poc_sections.candidates(halved)
+    shown = capsys.readouterr().out
+    assert "(budget 2.5 s)" in shown
+    assert "Tuning had 2.5 s of the 5 s budget: on data this wide (" in shown
+
+
+def test_wide_data_is_tuned_on_a_share_of_the_budget_narrow_data_on_all_of_it():
+    wide = poc_stage.models.PACKED_ABOVE_COLUMNS + 1
+    assert poc_stage.tuning_budget(5.0, columns=wide - 1) == 5.0
+    assert poc_stage.tuning_budget(5.0, columns=wide) == 5.0 * (
+        poc_stage.WIDE_TUNING_SHARE
+    )
+    assert 0 < poc_stage.WIDE_TUNING_SHARE < 1

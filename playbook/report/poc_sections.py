@@ -86,17 +86,32 @@ def candidates(stage: PocStage) -> None:
             "chosen: %(model)s",
             trials=stage.evidence.tuning_trials,
             seconds=f"{tried:.0f}",
-            budget=f"{stage.tuning_seconds:.0f}",
+            budget=f"{stage.tuning_budget or stage.tuning_seconds:g}",
             model=_model_said(stage.evidence.model_name),
         ),
     )
-    if not stage.evidence.refitted:
-        refit = said(
-            "The chosen setting was not fitted again on every training row: that "
-            "fit would not have fitted in what was left of the tuning budget, so "
-            "the model is the fit tuning judged, without the validation rows."
+    notes = []
+    if stage.tuning_budget is not None:
+        notes.append(
+            said(
+                "Tuning had %(budget)s s of the %(seconds)s s budget: on data this "
+                "wide (%(columns)s columns) the checks after it take about as long "
+                "again, and the stage keeps within twice the budget.",
+                budget=f"{stage.tuning_budget:g}",
+                seconds=f"{stage.tuning_seconds:g}",
+                columns=f"{len(stage.frame.columns):,}",
+            )
         )
-        display.bullets(said("Final fit"), [refit])
+    if not stage.evidence.refitted:
+        notes.append(
+            said(
+                "The chosen setting was not fitted again on every training row: that "
+                "fit would not have fitted in what was left of the tuning budget, so "
+                "the model is the fit tuning judged, without the validation rows."
+            )
+        )
+    if notes:
+        display.bullets(said("Time budget and final fit"), notes)
 
 
 def how_the_model_decides(stage: PocStage) -> None:
