@@ -208,6 +208,15 @@ def test_every_section_of_the_notebook_shows_without_error(built, tmp_path, caps
     poc_sections.candidates(halved)
     shown = capsys.readouterr().out
     assert "(budget 2.5 s)" in shown
+    once = dataclasses.replace(
+        halved,
+        outcome=dataclasses.replace(
+            built.outcome,
+            evidence=dataclasses.replace(built.evidence, tuning_trials=1),
+        ),
+    )
+    poc_sections.candidates(once)
+    assert "1 setting fitted in" in capsys.readouterr().out
     assert "Tuning had 2.5 s of the 5 s budget: on data this wide (" in shown
 
 

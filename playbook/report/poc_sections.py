@@ -72,6 +72,16 @@ def split(stage: PocStage) -> None:
     display.figures([poc_charts.split(stage.comparison)])
 
 
+_SETTINGS = marked(
+    "%(trials)s settings fitted in %(seconds)s s (budget %(budget)s s); "
+    "chosen: %(model)s"
+)
+_ONE_SETTING = marked(
+    "%(trials)s setting fitted in %(seconds)s s (budget %(budget)s s); "
+    "chosen: %(model)s"
+)
+
+
 def candidates(stage: PocStage) -> None:
     """Every candidate setting tried on the validation rows, and the one chosen."""
     found = stage.evidence.candidates
@@ -82,8 +92,7 @@ def candidates(stage: PocStage) -> None:
     display.table(
         shown,
         caption=said(
-            "%(trials)s settings fitted in %(seconds)s s (budget %(budget)s s); "
-            "chosen: %(model)s",
+            _ONE_SETTING if stage.evidence.tuning_trials == 1 else _SETTINGS,
             trials=stage.evidence.tuning_trials,
             seconds=f"{tried:.0f}",
             budget=f"{stage.tuning_budget or stage.tuning_seconds:g}",
